@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { adminCommands } from './admin.js';
+import { describeCliError, jobsCommands } from './jobs.js';
+import { serveCommand } from './serve.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command('jobline').description('Jobline: jobs for machine and people work, served over HTTP').version(version);
+serveCommand(program);
+adminCommands(program);
+jobsCommands(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  console.error(describeCliError(error));
+  process.exitCode = 1;
+});

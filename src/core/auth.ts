@@ -1,0 +1,36 @@
+// Scopes a token can carry. `admin` implies the others: an administrator manages tokens and
+// can read and write every job in its workspace.
+export const SCOPES = ['jobs:read', 'jobs:write', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export function isScope(value: string): value is Scope {
+  return (SCOPES as readonly string[]).includes(value);
+}
+
+export function hasScope(granted: readonly Scope[], needed: Scope): boolean {
+  return granted.includes(needed) || granted.includes('admin');
+}
+
+/** Who is calling: resolved from the bearer token by the auth plugin, passed to every service call. */
+export interface Principal {
+  tokenId: string;
+  workspaceId: string;
+  scopes: Scope[];
+}
+
+export interface ApiToken {
+  id: string;
+  workspaceId: string;
+  name: string;
+  prefix: string;
+  scopes: Scope[];
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface Workspace {
+  id: string;
+  name: string;
+  createdAt: number;
+}

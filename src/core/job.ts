@@ -1,0 +1,40 @@
+import type { JobStatus, StatusReason } from './lifecycle.js';
+
+/** A job as the services see it; timestamps are epoch milliseconds, JSON columns already parsed. */
+export interface Job {
+  id: string;
+  workspaceId: string;
+  projectId: string | null;
+  number: number;
+  type: string;
+  name: string | null;
+  executor: 'worker' | 'people';
+  status: JobStatus;
+  statusReason: StatusReason | null;
+  priority: number;
+  input: unknown;
+  output: unknown;
+  error: JobError | null;
+  progress: number;
+  progressMessage: string | null;
+  attempts: number;
+  maxAttempts: number;
+  runAt: number;
+  createdAt: number;
+  startedAt: number | null;
+  completedAt: number | null;
+  updatedAt: number;
+  version: number;
+}
+
+export interface JobError {
+  message: string;
+  code?: string;
+}
+
+// A type is a name a worker registers for; the pattern keeps it safe in URLs, metrics labels and logs.
+export const JOB_TYPE_PATTERN = '^[a-z][a-z0-9._-]{0,63}$';
+
+export const PRIORITY_MIN = -1000;
+export const PRIORITY_MAX = 1000;
+export const DEFAULT_MAX_ATTEMPTS = 3;

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { JOB_STATUSES } from '../../core/lifecycle.js';
+import { countJobsByStatus } from '../../store/jobs.js';
+import type { Store } from '../../store/store.js';
+
+/** Prometheus metrics at GET /metrics: requests by route and status, latency, jobs by status. */
+export function installMetrics(app: FastifyInstance, store: Store, options: { processMetrics: boolean }): void {
+  const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'jobline_' });
+  const requests = new Counter({
+    name: 'jobline_http_requests_total',
+    help: 'HTTP requests by method, route pattern and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'jobline_http_request_duration_seconds',
+    help: 'HTTP request latency by method and route pattern.',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'jobline_jobs',
+    help: 'Jobs by status, across all workspaces.',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      const counts = await countJobsByStatus(store.db);
+      for (const status of JOB_STATUSES) this.set({ status }, counts[status] ?? 0);
+    },
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, never the raw URL: ids in label values would grow the series without bound.
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+}

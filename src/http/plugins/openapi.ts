@@ -1,0 +1,29 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+
+/** OpenAPI 3.1 generated from the route schemas, at /openapi.json, and a rendered reference at /docs. */
+export async function installOpenApi(app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Jobline API',
+        version: '1',
+        description:
+          'Jobs for machine and people work. Errors are RFC 9457 problem details with a stable `code`; lists page with `page_size` and an opaque `page_token`; every read sends an ETag.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token: jl_<prefix>_<secret>.' } } },
+      security: [{ bearer: [] }],
+      tags: [
+        { name: 'jobs', description: 'Create, read, list and cancel jobs.' },
+        { name: 'projects', description: 'Group jobs and number them.' },
+        { name: 'tokens', description: 'API tokens of your workspace (admin).' },
+        { name: 'operations', description: 'Health and readiness.' },
+      ],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+}

@@ -1,0 +1,38 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { applyFields, negotiateFormat, toXml } from '../negotiation.js';
+
+const PROBLEM_NS = { xmlns: 'urn:ietf:rfc:7807' };
+
+/**
+ * Chooses each response's representation before the handler runs. The common case (JSON, all fields,
+ * compact) keeps Fastify's schema-compiled serializer; XML, `fields` and `pretty` switch the reply to
+ * a serializer that shapes the payload first. Errors go through the same path, so a client that asked
+ * for XML gets its problem details in XML too.
+ */
+export function installRepresentation(app: FastifyInstance): void {
+  app.decorateRequest('representation', undefined as never);
+  app.addHook('onRequest', async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    const fields = typeof query.fields === 'string' && query.fields !== '' ? query.fields.split(',').filter((f) => f !== '') : undefined;
+    const pretty = query.pretty === 'true' || query.pretty === '1';
+    // Decide the default first so that a 406 below is itself rendered.
+    request.representation = { format: 'json', pretty, fields };
+    request.representation = { format: negotiateFormat(request.headers.accept), pretty, fields };
+    if (request.representation.format === 'xml' || pretty || fields !== undefined) {
+      reply.serializer((payload: unknown) => serialize(request, reply, payload));
+    }
+  });
+}
+
+function serialize(request: FastifyRequest, reply: FastifyReply, payload: unknown): string {
+  const { format, pretty, fields } = request.representation;
+  const contentType = String(reply.getHeader('content-type') ?? '');
+  const isProblem = contentType.startsWith('application/problem');
+  const data = fields !== undefined && !isProblem ? applyFields(payload, fields) : payload;
+  if (format === 'xml') {
+    reply.header('content-type', isProblem ? 'application/problem+xml; charset=utf-8' : 'application/xml; charset=utf-8');
+    return isProblem ? toXml('problem', data, pretty, PROBLEM_NS) : toXml(request.routeOptions.config.xmlRoot ?? 'response', data, pretty);
+  }
+  if (contentType === '') reply.header('content-type', 'application/json; charset=utf-8');
+  return JSON.stringify(data, null, pretty ? 2 : undefined);
+}

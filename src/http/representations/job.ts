@@ -1,0 +1,32 @@
+import { toIso } from '../../core/clock.js';
+import type { Job } from '../../core/job.js';
+
+/** The native JSON shape of a job: snake_case, ISO 8601 UTC timestamps, every field always present. */
+export function jobRepresentation(job: Job) {
+  return {
+    id: job.id,
+    project_id: job.projectId,
+    number: job.number,
+    type: job.type,
+    name: job.name,
+    executor: job.executor,
+    status: job.status,
+    status_reason: job.statusReason,
+    priority: job.priority,
+    input: job.input,
+    output: job.output,
+    error: job.error,
+    progress: job.progress,
+    progress_message: job.progressMessage,
+    attempts: job.attempts,
+    max_attempts: job.maxAttempts,
+    run_at: toIso(job.runAt)!,
+    created_at: toIso(job.createdAt)!,
+    started_at: toIso(job.startedAt),
+    completed_at: toIso(job.completedAt),
+    updated_at: toIso(job.updatedAt)!,
+    version: job.version,
+  };
+}
+
+export type JobRepresentation = ReturnType<typeof jobRepresentation>;

@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../core/errors.js';
+import { isTerminal } from '../../core/lifecycle.js';
+import type { Job } from '../../core/job.js';
+import * as jobService from '../../services/jobs.js';
+import { getProject } from '../../services/projects.js';
+import { withIdempotencyKey } from '../../services/idempotency.js';
+import type { Services } from '../../services/context.js';
+import { notModified, versionTag } from '../conditional.js';
+import { jobRepresentation, type JobRepresentation } from '../representations/job.js';
+import { IdParams, RepresentationQuery, errorResponses } from '../schemas/common.js';
+import { CreateJobBody, JobList, ListJobsQuery } from '../schemas/job.js';
+import type { App } from '../app.js';
+
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Replays the first response for the same key and body for 24 h.' })),
+});
+
+/** How soon a poller should look again (RFC 9110 §10.2.3); finished jobs send none. */
+function retryAfterSeconds(job: Job): number | undefined {
+  if (isTerminal(job.status)) return undefined;
+  return job.status === 'running' || job.status === 'cancelling' ? 1 : 2;
+}
+
+/** The Idempotency-Key draft asks for an sf-string ("…"); most clients send a bare token. Accept both. */
+function idempotencyKey(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const key = raw.trim().replace(/^"(.*)"$/, '$1');
+  if (key === '' || !/^[\x21-\x7e]+$/.test(key)) {
+    throw new AppError('bad_request', 'Idempotency-Key must be 1 to 255 visible ASCII characters.', { errors: [{ pointer: '#/headers/idempotency-key', detail: 'invalid' }] });
+  }
+  return key;
+}
+
+function parseTime(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : Date.parse(value);
+}
+
+function sendJob(request: FastifyRequest, reply: FastifyReply, job: Job): JobRepresentation | FastifyReply {
+  const wait = retryAfterSeconds(job);
+  if (wait !== undefined) reply.header('retry-after', String(wait));
+  if (notModified(request, reply, versionTag(job.version))) return reply.send();
+  return jobRepresentation(job);
+}
+
+/** A list's validator: the ids and versions of what it shows, plus its paging position. */
+function listTag(jobs: Job[], extra: string): string {
+  const hash = createHash('sha1');
+  for (const j of jobs) hash.update(`${j.id}:${j.version};`);
+  hash.update(extra);
+  return `W/"${hash.digest('base64url').slice(0, 22)}"`;
+}
+
+export function jobRoutes(app: App, services: Services): void {
+  app.post(
+    '/v1/jobs',
+    {
+      config: { scope: 'jobs:write', xmlRoot: 'job' },
+      schema: {
+        tags: ['jobs'],
+        summary: 'Create a job',
+        body: CreateJobBody,
+        headers: IdempotencyHeaders,
+        response: { 201: Type.Ref('Job'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const principal = request.principal!;
+      const b = request.body;
+      const input: jobService.CreateJobInput = {
+        type: b.type,
+        name: b.name,
+        projectId: b.project_id,
+        priority: b.priority,
+        input: b.input,
+        runAt: parseTime(b.run_at),
+        maxAttempts: b.max_attempts,
+        timeoutMs: b.timeout_ms,
+      };
+      const key = idempotencyKey(request.headers['idempotency-key']);
+      const create = async (trx?: Parameters<typeof jobService.createJob>[3]) => {
+        const job = await jobService.createJob(services, principal, input, trx);
+        return { statusCode: 201, body: jobRepresentation(job), location: `/v1/jobs/${job.id}` };
+      };
+      const result = key === undefined ? { ...(await create()), replayed: false } : await withIdempotencyKey(services, principal, key, b, create);
+      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      reply.header('location', result.location!);
+      reply.header('etag', versionTag(result.body.version));
+      return reply.code(result.statusCode).send(result.body);
+    },
+  );
+
+  app.get(
+    '/v1/jobs/:id',
+    {
+      config: { scope: 'jobs:read', xmlRoot: 'job' },
+      schema: { tags: ['jobs'], summary: 'Get a job', params: IdParams, querystring: Type.Object(RepresentationQuery, { additionalProperties: false }), response: { 200: Type.Ref('Job'), ...errorResponses } },
+    },
+    async (request, reply) => sendJob(request, reply, await jobService.getJob(services, request.principal!, request.params.id)),
+  );
+
+  const list = async (request: FastifyRequest, reply: FastifyReply, q: typeof ListJobsQuery.static, projectId?: string) => {
+    const filter: jobService.ListFilter = {
+      projectId: projectId ?? q.project_id,
+      statuses: q.status,
+      type: q.type,
+      createdAfter: parseTime(q.created_after),
+      createdBefore: parseTime(q.created_before),
+    };
+    if (q.page !== undefined || q.per_page !== undefined) {
+      if (q.page_token !== undefined) throw new AppError('invalid_query', 'Use either page_token (cursor paging) or page/per_page (offset paging), not both.');
+      const page = q.page ?? 1;
+      const perPage = q.per_page ?? 50;
+      const result = await jobService.listJobsByPage(services, request.principal!, filter, { page, perPage });
+      if (notModified(request, reply, listTag(result.jobs, `${page}/${perPage}/${result.total}`))) return reply.send();
+      return { data: result.jobs.map(jobRepresentation), total: result.total, page, per_page: perPage };
+    }
+    const result = await jobService.listJobs(services, request.principal!, filter, { pageSize: q.page_size ?? 50, pageToken: q.page_token });
+    if (notModified(request, reply, listTag(result.jobs, `${q.page_token ?? ''}/${result.nextPageToken !== undefined}`))) return reply.send();
+    return { data: result.jobs.map(jobRepresentation), ...(result.nextPageToken !== undefined ? { next_page_token: result.nextPageToken } : {}) };
+  };
+
+  app.get(
+    '/v1/jobs',
+    {
+      config: { scope: 'jobs:read', xmlRoot: 'jobs' },
+      schema: { tags: ['jobs'], summary: 'List jobs', querystring: ListJobsQuery, response: { 200: JobList, ...errorResponses } },
+    },
+    (request, reply) => list(request, reply, request.query),
+  );
+
+  app.get(
+    '/v1/projects/:id/jobs',
+    {
+      config: { scope: 'jobs:read', xmlRoot: 'jobs' },
+      schema: { tags: ['jobs'], summary: "List a project's jobs", params: IdParams, querystring: ListJobsQuery, response: { 200: JobList, ...errorResponses } },
+    },
+    async (request, reply) => {
+      await getProject(services, request.principal!, request.params.id); // 404 for another workspace's project
+      return list(request, reply, request.query, request.params.id);
+    },
+  );
+
+  app.post(
+    '/v1/jobs/:id/cancel',
+    {
+      config: { scope: 'jobs:write', xmlRoot: 'job' },
+      schema: {
+        tags: ['jobs'],
+        summary: 'Cancel a job',
+        description: 'Pending jobs are cancelled at once; running jobs become `cancelling` until their handler stops; finished jobs answer 409.',
+        params: IdParams,
+        response: { 200: Type.Ref('Job'), ...errorResponses },
+      },
+    },
+    async (request) => jobRepresentation(await jobService.cancelJob(services, request.principal!, request.params.id)),
+  );
+}

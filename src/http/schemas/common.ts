@@ -1,0 +1,48 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const Uuid = Type.String({ format: 'uuid', description: 'A UUID (Jobline ids are UUIDv7).', examples: ['0190f5c8-5f9e-7a41-b1c2-3d4e5f607182'] });
+export const IdParams = Type.Object({ id: Uuid });
+
+export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC.' });
+
+/** `fields` and `pretty` are accepted on every read. */
+export const RepresentationQuery = {
+  fields: Type.Optional(Type.String({ maxLength: 1000, pattern: '^[A-Za-z0-9_.,]*$', description: 'Comma-separated dotted paths to return; `id` is always kept.' })),
+  pretty: Type.Optional(Type.Boolean({ description: 'Indent the response.' })),
+};
+
+export const CursorQuery = {
+  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50, description: 'Items per page (cursor paging).' })),
+  page_token: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'The `next_page_token` of the previous page.' })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Page number from 1 (offset paging, returns `total`).' })),
+  per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Items per page (offset paging).' })),
+};
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.Optional(Type.String()),
+    instance: Type.Optional(Type.String()),
+    code: Type.String({ description: 'Stable machine-readable error code.' }),
+    errors: Type.Optional(Type.Array(Type.Object({ pointer: Type.String(), detail: Type.String() }))),
+  },
+  { additionalProperties: true, $id: 'Problem', description: 'RFC 9457 problem details.' },
+);
+
+const problemRef = Type.Ref('Problem');
+export const errorResponses = {
+  400: problemRef,
+  401: problemRef,
+  403: problemRef,
+  404: problemRef,
+  406: problemRef,
+  409: problemRef,
+  413: problemRef,
+  415: problemRef,
+  422: problemRef,
+  429: problemRef,
+};

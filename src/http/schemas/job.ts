@@ -1,0 +1,74 @@
+import { Type } from '@sinclair/typebox';
+import { JOB_TYPE_PATTERN, PRIORITY_MAX, PRIORITY_MIN } from '../../core/job.js';
+import { JOB_STATUSES } from '../../core/lifecycle.js';
+import { CursorQuery, Nullable, RepresentationQuery, Timestamp, Uuid } from './common.js';
+
+export const JobStatus = Type.Union(
+  JOB_STATUSES.map((s) => Type.Literal(s)),
+  { description: 'pending → running → (delivered) → succeeded | failed; cancelling → cancelled.' },
+);
+
+export const JobType = Type.String({ pattern: JOB_TYPE_PATTERN, description: 'The kind of work; workers register handlers by type.', examples: ['export'] });
+
+export const Job = Type.Object(
+  {
+    id: Uuid,
+    project_id: Nullable(Uuid),
+    number: Type.Integer({ description: 'Sequence number within the project (or the workspace for jobs without a project).' }),
+    type: JobType,
+    name: Nullable(Type.String()),
+    executor: Type.Union([Type.Literal('worker'), Type.Literal('people')]),
+    status: JobStatus,
+    status_reason: Nullable(Type.String()),
+    priority: Type.Integer(),
+    input: Type.Unknown(),
+    output: Type.Unknown(),
+    error: Nullable(Type.Object({ message: Type.String(), code: Type.Optional(Type.String()) }, { additionalProperties: true })),
+    progress: Type.Number({ minimum: 0, maximum: 100 }),
+    progress_message: Nullable(Type.String()),
+    attempts: Type.Integer(),
+    max_attempts: Type.Integer(),
+    run_at: Timestamp,
+    created_at: Timestamp,
+    started_at: Nullable(Timestamp),
+    completed_at: Nullable(Timestamp),
+    updated_at: Timestamp,
+    version: Type.Integer({ description: 'Increases on every change; the ETag is derived from it.' }),
+  },
+  { $id: 'Job' },
+);
+
+export const CreateJobBody = Type.Object(
+  {
+    type: JobType,
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    project_id: Type.Optional(Uuid),
+    priority: Type.Optional(Type.Integer({ minimum: PRIORITY_MIN, maximum: PRIORITY_MAX, description: 'Higher runs first.' })),
+    input: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Arbitrary JSON object handed to the handler.' })),
+    run_at: Type.Optional(Type.String({ format: 'date-time', description: 'Do not start before this time.' })),
+    max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    timeout_ms: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600 * 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ListJobsQuery = Type.Object(
+  {
+    project_id: Type.Optional(Uuid),
+    status: Type.Optional(Type.Array(JobStatus, { maxItems: 7, description: 'Repeat to match any of several statuses.' })),
+    type: Type.Optional(JobType),
+    created_after: Type.Optional(Type.String({ format: 'date-time' })),
+    created_before: Type.Optional(Type.String({ format: 'date-time' })),
+    ...CursorQuery,
+    ...RepresentationQuery,
+  },
+  { additionalProperties: false },
+);
+
+export const JobList = Type.Object({
+  data: Type.Array(Type.Ref('Job')),
+  next_page_token: Type.Optional(Type.String({ description: 'Absent on the last page.' })),
+  total: Type.Optional(Type.Integer({ description: 'With page/per_page only.' })),
+  page: Type.Optional(Type.Integer()),
+  per_page: Type.Optional(Type.Integer()),
+});

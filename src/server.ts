@@ -1,0 +1,48 @@
+import { pino } from 'pino';
+import type { ServeConfig } from './config.js';
+import { buildApp, type App } from './http/app.js';
+import type { Services } from './services/context.js';
+import { createServices } from './services/create.js';
+import { KEY_RETENTION_MS } from './services/idempotency.js';
+import { ensureAdminToken } from './services/bootstrap.js';
+import { purgeKeys } from './store/idempotency.js';
+
+export interface RunningServer {
+  app: App;
+  services: Services;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the API: opens and migrates the database, makes sure an admin token exists, listens. */
+export async function startServer(config: ServeConfig, print: (line: string) => void = console.log): Promise<RunningServer> {
+  const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization'] });
+  const services = await createServices({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const admin = await ensureAdminToken(services, config.adminToken);
+  if (admin.created !== undefined) {
+    print(`Created an admin token for workspace "default". It is shown once; keep it:\n\n  ${admin.created}\n`);
+  }
+  const app = await buildApp(services, { logger, requestLogging: config.logLevel === 'debug' || config.logLevel === 'trace', bodyLimit: config.bodyLimit, rateLimit: { limit: config.rateLimit, windowSeconds: 60 }, processMetrics: true });
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  print(`Jobline is serving ${url} on ${services.store.description} (API reference: ${url}/docs)`);
+
+  // Idempotency keys are kept 24 h; an hourly sweep keeps the table small.
+  const sweep = setInterval(() => {
+    purgeKeys(services.store.db, services.clock.now() - KEY_RETENTION_MS).catch((error: unknown) => logger.warn({ err: error }, 'idempotency key sweep failed'));
+  }, 3600_000);
+  sweep.unref();
+
+  return {
+    app,
+    services,
+    url,
+    async close() {
+      clearInterval(sweep);
+      await app.close();
+      await services.store.close();
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock } from '../core/clock.js';
+import { migrate } from '../store/migrations.js';
+import { getOrCreateSetting } from '../store/settings.js';
+import { openStore, type StoreOptions } from '../store/store.js';
+import type { Services } from './context.js';
+import { PageTokens } from './page-tokens.js';
+import { TokenCache } from './tokens.js';
+
+export interface ServicesOptions extends StoreOptions {
+  clock?: Clock;
+  /** How long a verified token is trusted without a database read; 0 disables the cache. */
+  tokenCacheMs?: number;
+}
+
+/** Opens the store, applies pending migrations and wires the services every entry point shares. */
+export async function createServices(options: ServicesOptions): Promise<Services> {
+  const clock = options.clock ?? systemClock;
+  const store = await openStore(options);
+  try {
+    await migrate(store);
+    // One secret for every process on this database, so a page token from one API process works on another.
+    const secret = await getOrCreateSetting(store.db, 'page_token_secret', () => randomBytes(32).toString('base64url'));
+    return { store, clock, pageTokens: new PageTokens(secret, clock), tokenCache: new TokenCache(options.tokenCacheMs ?? 5000) };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

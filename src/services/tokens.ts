@@ -1,0 +1,149 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ApiToken, Principal, Scope } from '../core/auth.js';
+import { uuidv7 } from '../core/ids.js';
+import { AppError } from '../core/errors.js';
+import * as tokens from '../store/tokens.js';
+import type { Executor } from '../store/store.js';
+import type { Services } from './context.js';
+
+// A token reads `jl_<prefix>_<secret>`. The prefix (12 chars) finds the row; the secret (32 random
+// bytes) is stored only as its SHA-256. A plain hash suffices because the secret has 256 bits of
+// entropy: there is no dictionary to attack, unlike passwords that need a slow hash.
+const TOKEN = /^jl_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
+
+export const DEFAULT_WORKSPACE = 'default';
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+function randomPrefix(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  return Array.from(randomBytes(12), (b) => alphabet[b % alphabet.length]).join('');
+}
+
+export function newSecret(): { prefix: string; secret: string; token: string } {
+  const prefix = randomPrefix();
+  const secret = randomBytes(32).toString('base64url');
+  return { prefix, secret, token: `jl_${prefix}_${secret}` };
+}
+
+/** Splits a token someone chose (JOBLINE_ADMIN_TOKEN) into prefix and secret, or says what is wrong. */
+export function parseToken(token: string): { prefix: string; secret: string } | undefined {
+  const m = TOKEN.exec(token);
+  return m === null ? undefined : { prefix: m[1]!, secret: m[2]! };
+}
+
+export async function ensureWorkspace(db: Executor, name: string, now: number): Promise<string> {
+  await tokens.insertWorkspace(db, { id: uuidv7(now), name, now });
+  const ws = await tokens.findWorkspaceByName(db, name);
+  if (ws === undefined) throw new Error(`workspace ${name} vanished`);
+  return ws.id;
+}
+
+export interface CreatedToken {
+  token: ApiToken;
+  /** The full secret; shown once, never stored. */
+  secret: string;
+}
+
+export async function createToken(
+  services: Pick<Services, 'store' | 'clock'>,
+  options: { workspace: string; name: string; scopes: Scope[]; secret?: string; expiresAt?: number | null },
+): Promise<CreatedToken> {
+  const now = services.clock.now();
+  const chosen = options.secret === undefined ? newSecret() : { ...parseTokenOrThrow(options.secret), token: options.secret };
+  return services.store.transaction(async (trx) => {
+    const workspaceId = await ensureWorkspace(trx, options.workspace, now);
+    const id = uuidv7(now);
+    await tokens.insertToken(trx, {
+      id,
+      workspaceId,
+      name: options.name,
+      prefix: chosen.prefix,
+      secretHash: sha256(chosen.secret).toString('hex'),
+      scopes: options.scopes,
+      now,
+      expiresAt: options.expiresAt ?? null,
+    });
+    return {
+      token: { id, workspaceId, name: options.name, prefix: chosen.prefix, scopes: options.scopes, createdAt: now, lastUsedAt: null, revokedAt: null },
+      secret: chosen.token,
+    };
+  });
+}
+
+function parseTokenOrThrow(secret: string): { prefix: string; secret: string } {
+  const parsed = parseToken(secret);
+  if (parsed === undefined) throw new Error('A token must look like jl_<12 letters or digits>_<43 base64url characters>; create one with `jobline token create`.');
+  return parsed;
+}
+
+/**
+ * Verified tokens are remembered for a few seconds so a busy client costs no database read per
+ * request. Entries are keyed by the token's hash, so the cache never holds a secret; a revoke in
+ * this process drops them at once, one in another process takes effect within the TTL.
+ */
+export class TokenCache {
+  private readonly entries = new Map<string, { principal: Principal; until: number; expiresAt: number | null }>();
+  private readonly touched = new Map<string, number>();
+
+  constructor(readonly ttlMs: number) {}
+
+  get(key: string, now: number): Principal | undefined {
+    const hit = this.entries.get(key);
+    if (hit === undefined) return undefined;
+    if (hit.until <= now || (hit.expiresAt !== null && hit.expiresAt <= now)) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return hit.principal;
+  }
+
+  set(key: string, principal: Principal, now: number, expiresAt: number | null): void {
+    if (this.ttlMs <= 0) return;
+    if (this.entries.size > 10_000) this.entries.clear();
+    this.entries.set(key, { principal, until: now + this.ttlMs, expiresAt });
+  }
+
+  forget(tokenId: string): void {
+    for (const [key, entry] of this.entries) if (entry.principal.tokenId === tokenId) this.entries.delete(key);
+  }
+
+  /** True at most once a minute per token: last_used_at is informative and not worth a write per request. */
+  shouldTouch(tokenId: string, now: number): boolean {
+    const last = this.touched.get(tokenId) ?? 0;
+    if (now - last < 60_000) return false;
+    if (this.touched.size > 10_000) this.touched.clear();
+    this.touched.set(tokenId, now);
+    return true;
+  }
+}
+
+/** Resolves a bearer token to its principal, or undefined for any token that is not valid now. */
+export async function authenticate(services: Services, presented: string): Promise<Principal | undefined> {
+  const parsed = parseToken(presented);
+  if (parsed === undefined) return undefined;
+  const now = services.clock.now();
+  const hash = sha256(parsed.secret);
+  const cacheKey = `${parsed.prefix}:${hash.toString('base64')}`;
+  const cached = services.tokenCache.get(cacheKey, now);
+  if (cached !== undefined) return cached;
+
+  const row = await tokens.findTokenByPrefix(services.store.db, parsed.prefix);
+  if (row === undefined) return undefined;
+  const stored = Buffer.from(row.secret_hash, 'hex');
+  if (stored.length !== hash.length || !timingSafeEqual(stored, hash)) return undefined;
+  if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) return undefined;
+
+  const principal: Principal = { tokenId: row.id, workspaceId: row.workspace_id, scopes: JSON.parse(row.scopes) as Scope[] };
+  services.tokenCache.set(cacheKey, principal, now, row.expires_at);
+  if (services.tokenCache.shouldTouch(row.id, now)) await tokens.touchToken(services.store.db, row.id, now);
+  return principal;
+}
+
+export async function revokeToken(services: Pick<Services, 'store' | 'clock' | 'tokenCache'>, id: string, workspaceId?: string): Promise<void> {
+  const revoked = await tokens.revokeToken(services.store.db, id, services.clock.now(), workspaceId);
+  if (!revoked) throw new AppError('not_found', `No active token with id ${JSON.stringify(id)}.`);
+  services.tokenCache.forget(id);
+}

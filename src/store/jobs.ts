@@ -1,0 +1,198 @@
+import type { Selectable } from 'kysely';
+import type { Job, JobError } from '../core/job.js';
+import type { JobStatus, StatusReason } from '../core/lifecycle.js';
+import { parseJson, type JobsTable } from './schema.js';
+import type { Executor } from './store.js';
+
+export type JobRow = Selectable<JobsTable>;
+
+export function toJob(row: JobRow): Job {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    projectId: row.project_id,
+    number: row.number,
+    type: row.type,
+    name: row.name,
+    executor: row.executor as Job['executor'],
+    status: row.status as JobStatus,
+    statusReason: row.status_reason as StatusReason | null,
+    priority: row.priority,
+    input: parseJson(row.input),
+    output: parseJson(row.output) ?? null,
+    error: (parseJson(row.error) as JobError | null) ?? null,
+    progress: row.progress,
+    progressMessage: row.progress_message,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    runAt: row.run_at,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+    updatedAt: row.updated_at,
+    version: row.version,
+  };
+}
+
+export interface NewJobRow {
+  id: string;
+  workspaceId: string;
+  projectId: string | null;
+  number: number;
+  type: string;
+  name: string | null;
+  status: JobStatus;
+  statusReason: StatusReason;
+  priority: number;
+  input: unknown;
+  maxAttempts: number;
+  runAt: number;
+  timeoutMs: number | null;
+  now: number;
+}
+
+export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await db
+    .insertInto('jobs')
+    .values(
+      jobs.map((j) => ({
+        id: j.id,
+        workspace_id: j.workspaceId,
+        project_id: j.projectId,
+        number: j.number,
+        type: j.type,
+        name: j.name,
+        executor: 'worker',
+        status: j.status,
+        status_reason: j.statusReason,
+        priority: j.priority,
+        input: JSON.stringify(j.input ?? {}),
+        max_attempts: j.maxAttempts,
+        run_at: j.runAt,
+        timeout_ms: j.timeoutMs,
+        created_at: j.now,
+        updated_at: j.now,
+      })),
+    )
+    .execute();
+}
+
+/**
+ * Reserves `count` consecutive job numbers in a project, or in the workspace for jobs without one.
+ * The counter row is updated in the caller's transaction, so numbers are gap-free and never reused.
+ * Returns the first number, or undefined when the project does not exist in the workspace.
+ */
+export async function reserveJobNumbers(db: Executor, workspaceId: string, projectId: string | null, count: number): Promise<number | undefined> {
+  const row =
+    projectId === null
+      ? await db
+          .updateTable('workspaces')
+          .set((eb) => ({ job_counter: eb('job_counter', '+', count) }))
+          .where('id', '=', workspaceId)
+          .returning('job_counter')
+          .executeTakeFirst()
+      : await db
+          .updateTable('projects')
+          .set((eb) => ({ job_counter: eb('job_counter', '+', count) }))
+          .where('id', '=', projectId)
+          .where('workspace_id', '=', workspaceId)
+          .returning('job_counter')
+          .executeTakeFirst();
+  return row === undefined ? undefined : Number(row.job_counter) - count + 1;
+}
+
+export async function findJob(db: Executor, workspaceId: string, id: string): Promise<Job | undefined> {
+  const row = await db.selectFrom('jobs').selectAll().where('id', '=', id).where('workspace_id', '=', workspaceId).executeTakeFirst();
+  return row === undefined ? undefined : toJob(row);
+}
+
+export interface JobFilter {
+  workspaceId: string;
+  projectId?: string | undefined;
+  statuses?: JobStatus[] | undefined;
+  type?: string | undefined;
+  createdAfter?: number | undefined;
+  createdBefore?: number | undefined;
+}
+
+function filtered(db: Executor, f: JobFilter) {
+  let q = db.selectFrom('jobs').where('workspace_id', '=', f.workspaceId);
+  if (f.projectId !== undefined) q = q.where('project_id', '=', f.projectId);
+  if (f.statuses !== undefined && f.statuses.length > 0) q = q.where('status', 'in', f.statuses);
+  if (f.type !== undefined) q = q.where('type', '=', f.type);
+  if (f.createdAfter !== undefined) q = q.where('created_at', '>', f.createdAfter);
+  if (f.createdBefore !== undefined) q = q.where('created_at', '<', f.createdBefore);
+  return q;
+}
+
+/**
+ * Newest first, keyset-paged by id: UUIDv7 ids sort by creation time, so "after the cursor" is an
+ * index seek and page 1,000 costs what page 1 costs. Fetches one row more than asked to learn whether
+ * another page follows without a COUNT.
+ */
+export async function listJobsAfter(db: Executor, f: JobFilter, beforeId: string | undefined, limit: number): Promise<{ jobs: Job[]; more: boolean }> {
+  let q = filtered(db, f).selectAll();
+  if (beforeId !== undefined) q = q.where('id', '<', beforeId);
+  const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
+  return { jobs: rows.slice(0, limit).map(toJob), more: rows.length > limit };
+}
+
+/** Offset paging, for callers that need totals and page numbers (and the compatible APIs). */
+export async function listJobsPage(db: Executor, f: JobFilter, offset: number, limit: number): Promise<{ jobs: Job[]; total: number }> {
+  const [rows, count] = await Promise.all([
+    filtered(db, f).selectAll().orderBy('id', 'desc').limit(limit).offset(offset).execute(),
+    filtered(db, f).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { jobs: rows.map(toJob), total: Number(count.n) };
+}
+
+export async function countJobsByStatus(db: Executor): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('jobs')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+export interface TransitionChange {
+  statusReason: StatusReason;
+  now: number;
+  startedAt?: number;
+  completedAt?: number;
+  output?: unknown;
+  error?: JobError | null;
+}
+
+/**
+ * Moves a job from one of `from` to `to` in a single guarded UPDATE. Returns the updated job, or
+ * undefined when no row matched: the job is missing or another request changed its status first.
+ */
+export async function transitionJob(
+  db: Executor,
+  workspaceId: string,
+  id: string,
+  from: readonly JobStatus[],
+  to: JobStatus,
+  change: TransitionChange,
+): Promise<Job | undefined> {
+  const row = await db
+    .updateTable('jobs')
+    .set((eb) => ({
+      status: to,
+      status_reason: change.statusReason,
+      updated_at: change.now,
+      version: eb('version', '+', 1),
+      ...(change.startedAt !== undefined ? { started_at: change.startedAt } : {}),
+      ...(change.completedAt !== undefined ? { completed_at: change.completedAt } : {}),
+      ...(change.output !== undefined ? { output: JSON.stringify(change.output) } : {}),
+      ...(change.error !== undefined ? { error: change.error === null ? null : JSON.stringify(change.error) } : {}),
+    }))
+    .where('id', '=', id)
+    .where('workspace_id', '=', workspaceId)
+    .where('status', 'in', [...from])
+    .returningAll()
+    .executeTakeFirst();
+  return row === undefined ? undefined : toJob(row);
+}

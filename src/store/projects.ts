@@ -1,0 +1,91 @@
+import type { Selectable } from 'kysely';
+import type { Project } from '../core/project.js';
+import { parseJson, type ProjectsTable } from './schema.js';
+import type { Executor } from './store.js';
+
+export function toProject(row: Selectable<ProjectsTable>): Project {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    number: row.number,
+    name: row.name,
+    description: row.description,
+    workflowSteps: parseJson(row.workflow_steps) as string[],
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    version: row.version,
+  };
+}
+
+export async function insertProject(
+  db: Executor,
+  p: { id: string; workspaceId: string; name: string; description: string | null; workflowSteps: string[]; now: number },
+): Promise<Project> {
+  // The project number is the workspace's count of projects plus one, taken inside the caller's
+  // transaction; the UNIQUE (workspace_id, number) constraint turns a rare race into a retryable error.
+  const last = await db
+    .selectFrom('projects')
+    .select((eb) => eb.fn.max<number>('number').as('n'))
+    .where('workspace_id', '=', p.workspaceId)
+    .executeTakeFirst();
+  const row = await db
+    .insertInto('projects')
+    .values({
+      id: p.id,
+      workspace_id: p.workspaceId,
+      number: Number(last?.n ?? 0) + 1,
+      name: p.name,
+      description: p.description,
+      workflow_steps: JSON.stringify(p.workflowSteps),
+      created_at: p.now,
+      updated_at: p.now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toProject(row);
+}
+
+export async function findProject(db: Executor, workspaceId: string, id: string): Promise<Project | undefined> {
+  const row = await db.selectFrom('projects').selectAll().where('id', '=', id).where('workspace_id', '=', workspaceId).executeTakeFirst();
+  return row === undefined ? undefined : toProject(row);
+}
+
+export async function listProjectsAfter(db: Executor, workspaceId: string, beforeId: string | undefined, limit: number): Promise<{ projects: Project[]; more: boolean }> {
+  let q = db.selectFrom('projects').selectAll().where('workspace_id', '=', workspaceId);
+  if (beforeId !== undefined) q = q.where('id', '<', beforeId);
+  const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
+  return { projects: rows.slice(0, limit).map(toProject), more: rows.length > limit };
+}
+
+export async function listProjectsPage(db: Executor, workspaceId: string, offset: number, limit: number): Promise<{ projects: Project[]; total: number }> {
+  const base = db.selectFrom('projects').where('workspace_id', '=', workspaceId);
+  const [rows, count] = await Promise.all([
+    base.selectAll().orderBy('id', 'desc').limit(limit).offset(offset).execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { projects: rows.map(toProject), total: Number(count.n) };
+}
+
+/** Updates the given fields if the project is still at `expectedVersion` (when given). */
+export async function updateProject(
+  db: Executor,
+  workspaceId: string,
+  id: string,
+  change: { name?: string; description?: string | null; workflowSteps?: string[]; now: number },
+  expectedVersion?: number,
+): Promise<Project | undefined> {
+  let q = db
+    .updateTable('projects')
+    .set((eb) => ({
+      updated_at: change.now,
+      version: eb('version', '+', 1),
+      ...(change.name !== undefined ? { name: change.name } : {}),
+      ...(change.description !== undefined ? { description: change.description } : {}),
+      ...(change.workflowSteps !== undefined ? { workflow_steps: JSON.stringify(change.workflowSteps) } : {}),
+    }))
+    .where('id', '=', id)
+    .where('workspace_id', '=', workspaceId);
+  if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion);
+  const row = await q.returningAll().executeTakeFirst();
+  return row === undefined ? undefined : toProject(row);
+}

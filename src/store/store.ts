@@ -1,0 +1,119 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+/**
+ * What differs between the databases, named for what it means to the code that asks (after Kysely's
+ * dialect adapters), so no caller writes `if (sqlite)`.
+ */
+export interface Capabilities {
+  dialect: 'sqlite' | 'postgres';
+  /** Claims can use `FOR UPDATE SKIP LOCKED` so many workers share the queue without blocking. */
+  skipLocked: boolean;
+  /** Other processes can be woken with `LISTEN/NOTIFY`; otherwise wake-ups are in-process only. */
+  listenNotify: boolean;
+  /** One writer at a time: the whole database is the lock, so claims run in `BEGIN IMMEDIATE`. */
+  singleWriter: boolean;
+}
+
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+export type RawHandle = { kind: 'sqlite'; db: SQLite.Database } | { kind: 'postgres'; pool: pg.Pool; schema: string | undefined };
+
+export class Store {
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly capabilities: Capabilities,
+    readonly raw: RawHandle,
+    /** Where this store lives, without secrets, for logs and `readyz`. */
+    readonly description: string,
+  ) {}
+
+  transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(fn);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+export interface StoreOptions {
+  /** `postgres://…` selects PostgreSQL; absent selects SQLite under `dataDir`. */
+  databaseUrl?: string | undefined;
+  dataDir?: string | undefined;
+  /** PostgreSQL schema to use (tests give each file its own); created when missing. */
+  schema?: string | undefined;
+  poolSize?: number | undefined;
+}
+
+// PostgreSQL sends BIGINT as text because it may exceed 2^53; ours are epoch-ms timestamps and
+// counters, far below that, so they are read as numbers.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+
+export function isPostgresUrl(url: string | undefined): url is string {
+  return url !== undefined && /^postgres(ql)?:\/\//.test(url);
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  if (isPostgresUrl(options.databaseUrl)) return openPostgres(options.databaseUrl, options);
+  if (options.databaseUrl !== undefined && options.databaseUrl !== '') {
+    throw new Error(`Unsupported database URL ${JSON.stringify(redact(options.databaseUrl))}: use postgres://… or leave it unset for SQLite.`);
+  }
+  return openSqlite(options.dataDir ?? './data');
+}
+
+function openSqlite(dataDir: string): Store {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, 'jobline.sqlite');
+  const db = new SQLite(file);
+  db.pragma('journal_mode = WAL');
+  // FULL makes every commit durable across power loss, not only across a killed process.
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: db }) });
+  return new Store(kysely, { dialect: 'sqlite', skipLocked: false, listenNotify: false, singleWriter: true }, { kind: 'sqlite', db }, `sqlite:${file}`);
+}
+
+async function openPostgres(url: string, options: StoreOptions): Promise<Store> {
+  const schema = options.schema;
+  if (schema !== undefined) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`Invalid schema name ${schema}`);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      await client.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle client that loses its connection emits 'error'; without a listener that would crash the process.
+  pool.on('error', () => undefined);
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Store(
+    kysely,
+    { dialect: 'postgres', skipLocked: true, listenNotify: true, singleWriter: false },
+    { kind: 'postgres', pool, schema },
+    redact(url),
+  );
+}
+
+/** A URL fit for logs: the password replaced. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}
