@@ -17,6 +17,8 @@ export interface Capabilities {
   listenNotify: boolean;
   /** One writer at a time: the whole database is the lock, so claims run in `BEGIN IMMEDIATE`. */
   singleWriter: boolean;
+  /** Array parameters and `unnest`, so a batch of different values is one statement. */
+  arrayParams: boolean;
 }
 
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -76,7 +78,7 @@ function openSqlite(dataDir: string): Store {
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: db }) });
-  return new Store(kysely, { dialect: 'sqlite', skipLocked: false, listenNotify: false, singleWriter: true }, { kind: 'sqlite', db }, `sqlite:${file}`);
+  return new Store(kysely, { dialect: 'sqlite', skipLocked: false, listenNotify: false, singleWriter: true, arrayParams: false }, { kind: 'sqlite', db }, `sqlite:${file}`);
 }
 
 async function openPostgres(url: string, options: StoreOptions): Promise<Store> {
@@ -87,6 +89,11 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     await client.connect();
     try {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } catch (error) {
+      // IF NOT EXISTS is not atomic: two processes creating the same schema at once can both pass the
+      // check, and the loser fails on the catalog's unique index. The schema exists then, which is all we need.
+      const code = (error as { code?: string }).code;
+      if (code !== '23505' && code !== '42P06') throw error;
     } finally {
       await client.end();
     }
@@ -101,7 +108,7 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return new Store(
     kysely,
-    { dialect: 'postgres', skipLocked: true, listenNotify: true, singleWriter: false },
+    { dialect: 'postgres', skipLocked: true, listenNotify: true, singleWriter: false, arrayParams: true },
     { kind: 'postgres', pool, schema },
     redact(url),
   );
