@@ -21,8 +21,16 @@ export async function insertProject(
   db: Executor,
   p: { id: string; workspaceId: string; name: string; description: string | null; workflowSteps: string[]; now: number },
 ): Promise<Project> {
-  // The project number is the workspace's count of projects plus one, taken inside the caller's
-  // transaction; the UNIQUE (workspace_id, number) constraint turns a rare race into a retryable error.
+  // The project number is the workspace's highest plus one, taken inside the caller's transaction.
+  // Reading MAX alone lets concurrent creates pick the same number, and under load retries keep
+  // colliding; so the workspace row is written first (a no-op change), which queues project creates of
+  // one workspace behind each other on PostgreSQL and takes SQLite's write lock before the read. The
+  // UNIQUE (workspace_id, number) constraint stays as the last line of defence.
+  await db
+    .updateTable('workspaces')
+    .set((eb) => ({ job_counter: eb.ref('job_counter') }))
+    .where('id', '=', p.workspaceId)
+    .execute();
   const last = await db
     .selectFrom('projects')
     .select((eb) => eb.fn.max<number>('number').as('n'))

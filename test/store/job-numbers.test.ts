@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Services } from '../../src/services/context.js';
+import { createJob, createJobs } from '../../src/services/jobs.js';
+import { createProject } from '../../src/services/projects.js';
+import { DIALECTS, TestClock, skipUnlessAvailable } from '../support/databases.js';
+import { sharedDatabase, type SharedDatabase } from '../support/shared-database.js';
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i + 1);
+}
+
+function sorted(numbers: number[]): number[] {
+  return [...numbers].sort((x, y) => x - y);
+}
+
+describe.each(DIALECTS)('job and project numbers on %s', (dialect) => {
+  const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
+  let s: SharedDatabase;
+  // On PostgreSQL the creates alternate between two pools, as between two API processes. SQLite is
+  // one writer by design (one connection per process, transactions queued behind each other), so
+  // there the concurrency is many creates in flight on one store, as in one busy server.
+  let sides: Services[];
+
+  beforeAll(async () => {
+    if (skipUnlessAvailable(dialect)) return;
+    s = await sharedDatabase(dialect, { clock: new TestClock() });
+    sides = dialect === 'postgres' ? [s.a, s.b] : [s.a];
+  });
+  afterAll(async () => s?.cleanup());
+
+  const side = (i: number): Services => sides[i % sides.length]!;
+
+  it_('numbers a project’s jobs 1..n without gaps or repeats under concurrent creates', async () => {
+    const project = await createProject(s.a, s.principal, { name: 'Race' });
+    const singles = Promise.all(range(24).map((i) => createJob(side(i), s.principal, { type: 'n', projectId: project.id })));
+    // Batches reserve a block of numbers at once; they must interleave with singles without overlap.
+    const batches = Promise.all(range(4).map((i) => createJobs(side(i + 1), s.principal, [0, 1, 2].map(() => ({ type: 'n', projectId: project.id })))));
+    const jobs = [...(await singles), ...(await batches).flat()];
+    expect(sorted(jobs.map((j) => j.number))).toEqual(range(36));
+    for (const batch of await batches) {
+      const n = batch.map((j) => j.number);
+      expect(n).toEqual([n[0], n[0]! + 1, n[0]! + 2]);
+    }
+  });
+
+  it_('numbers jobs without a project per workspace, also without gaps', async () => {
+    const jobs = await Promise.all(range(20).map((i) => createJob(side(i), s.principal, { type: 'loose' })));
+    expect(sorted(jobs.map((j) => j.number))).toEqual(range(20));
+  });
+
+  it_('keeps numbering two projects independently when their creates interleave', async () => {
+    const [p, q] = await Promise.all([createProject(s.a, s.principal, { name: 'P' }), createProject(side(1), s.principal, { name: 'Q' })]);
+    const jobs = await Promise.all(range(20).map((i) => createJob(side(i), s.principal, { type: 'two', projectId: i % 2 === 0 ? p.id : q.id })));
+    expect(sorted(jobs.filter((j) => j.projectId === p.id).map((j) => j.number))).toEqual(range(10));
+    expect(sorted(jobs.filter((j) => j.projectId === q.id).map((j) => j.number))).toEqual(range(10));
+  });
+
+  it_('a failed create does not use up a number', async () => {
+    const project = await createProject(s.a, s.principal, { name: 'Rollback' });
+    await createJob(s.a, s.principal, { type: 'ok', projectId: project.id });
+    // The second job names a project that does not exist, so the whole batch is refused …
+    await expect(createJobs(s.a, s.principal, [{ type: 'ok', projectId: project.id }, { type: 'bad', projectId: '01890000-0000-7000-8000-000000000000' }])).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
+    // … and the number the first job had reserved is given to the next job instead.
+    expect((await createJob(s.a, s.principal, { type: 'ok', projectId: project.id })).number).toBe(2);
+  });
+
+  it_('numbers projects of a workspace 1..n under concurrent creates', async () => {
+    const before = await createProject(s.a, s.principal, { name: 'first' });
+    const projects = await Promise.all(range(8).map((i) => createProject(side(i), s.principal, { name: `p${i}` })));
+    expect(sorted(projects.map((p) => p.number))).toEqual(range(8).map((n) => before.number + n));
+  });
+});
