@@ -2,15 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import secureJson from 'secure-json-parse';
+import { AppError } from '../core/errors.js';
 import type { Services } from '../services/context.js';
 import './types.js';
 import { installAuth } from './plugins/auth.js';
 import { installMetrics } from './plugins/metrics.js';
 import { collectRoutes } from './plugins/method-not-allowed.js';
 import { installOpenApi } from './plugins/openapi.js';
-import { installProblems } from './plugins/problems.js';
+import { installProblems, sendProblem } from './plugins/problems.js';
 import { installRateLimit, type RateLimitOptions } from './plugins/rate-limit.js';
-import { installRepresentation } from './plugins/representation.js';
+import { chooseRepresentation, installRepresentation } from './plugins/representation.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { projectRoutes } from './routes/projects.js';
@@ -18,7 +19,7 @@ import { tokenRoutes } from './routes/tokens.js';
 import { Problem } from './schemas/common.js';
 import { Job } from './schemas/job.js';
 import { Project } from './schemas/project.js';
-import { validatorCompiler } from './validation.js';
+import { unstorableJson, validatorCompiler } from './validation.js';
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -57,25 +58,45 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
     requestIdHeader: false,
     // Query strings are parsed once, with a bound on their size, into plain objects.
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+    // The router rejects a path parameter it cannot decode (`%E0%A4%A`) or that is longer than
+    // maxParamLength before any hook runs; every path parameter here is an id, so both are a
+    // malformed id, answered as problem details like every other error.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('request-id', request.id);
+      try {
+        chooseRepresentation(request, reply);
+      } catch {
+        // An unacceptable Accept: the problem goes out as JSON, as the representation hook does.
+      }
+      const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'The id in the path is too long; ids are UUIDs.' : 'The id in the path is not valid percent-encoded UTF-8; ids are UUIDs.';
+      void sendProblem(request, reply, new AppError('invalid_id', detail, { errors: [{ pointer: '#/params', detail }] }));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   for (const schema of schemas) app.addSchema(schema);
   app.setValidatorCompiler(validatorCompiler(schemas));
 
+  // Bodies are JSON or nothing: without Fastify's default text/plain parser, any other content type is
+  // a 415 rather than a string handed to the body validator.
+  app.removeAllContentTypeParsers();
   // A POST without a body but with `Content-Type: application/json` is common (curl -H …, SDKs);
-  // treat it as no body rather than a parse error. Bodies are parsed with prototype-poisoning checks.
-  app.removeContentTypeParser('application/json');
+  // treat it as no body rather than a parse error. Bodies are parsed with prototype-poisoning checks,
+  // then refused (422) when no database could store them.
   const parseJson = (_request: unknown, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => {
     const text = body.toString();
     if (text.trim() === '') return done(null, undefined);
+    let value: unknown;
     try {
-      done(null, secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' }));
+      value = secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' });
     } catch (error) {
       const e = error as Error & { statusCode?: number; code?: string };
       e.statusCode = 400;
       e.code = 'FST_ERR_CTP_INVALID_JSON_BODY';
-      done(e, undefined);
+      return done(e, undefined);
     }
+    const unstorable = unstorableJson(value);
+    if (unstorable !== undefined) return done(new AppError('validation_failed', `${unstorable.pointer}: ${unstorable.detail}`, { errors: [unstorable] }));
+    done(null, value);
   };
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
   app.addContentTypeParser(/^application\/[a-z0-9.+-]+\+json$/, { parseAs: 'string' }, parseJson);
@@ -87,10 +108,11 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
   installRepresentation(app);
   installAuth(app, services);
   installRateLimit(app, o.rateLimit, services.clock);
+  // Collected before any route is added, so /metrics, /openapi.json and /docs answer 405 too.
+  const routes = collectRoutes(app);
   installMetrics(app, services.store, { processMetrics: o.processMetrics });
   await installOpenApi(app);
 
-  const routes = collectRoutes(app);
   healthRoutes(app, services);
   jobRoutes(app, services);
   projectRoutes(app, services);

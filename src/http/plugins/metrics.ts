@@ -39,7 +39,8 @@ export function installMetrics(app: FastifyInstance, store: Store, options: { pr
     latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  // Prometheus text whatever the Accept header says (scrapers send openmetrics-text or text/plain).
+  app.get('/metrics', { config: { negotiate: false }, schema: { hide: true } }, async (_request, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();
   });

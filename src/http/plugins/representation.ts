@@ -11,17 +11,37 @@ const PROBLEM_NS = { xmlns: 'urn:ietf:rfc:7807' };
  */
 export function installRepresentation(app: FastifyInstance): void {
   app.decorateRequest('representation', undefined as never);
-  app.addHook('onRequest', async (request, reply) => {
-    const query = request.query as Record<string, unknown>;
-    const fields = typeof query.fields === 'string' && query.fields !== '' ? query.fields.split(',').filter((f) => f !== '') : undefined;
-    const pretty = query.pretty === 'true' || query.pretty === '1';
-    // Decide the default first so that a 406 below is itself rendered.
-    request.representation = { format: 'json', pretty, fields };
-    request.representation = { format: negotiateFormat(request.headers.accept), pretty, fields };
-    if (request.representation.format === 'xml' || pretty || fields !== undefined) {
-      reply.serializer((payload: unknown) => serialize(request, reply, payload));
-    }
-  });
+  app.addHook('onRequest', async (request, reply) => chooseRepresentation(request, reply));
+}
+
+/** Sets request.representation and, when needed, the shaping serializer; throws 406 (itself rendered as JSON). */
+export function chooseRepresentation(request: FastifyRequest, reply: FastifyReply): void {
+  if (request.routeOptions.config.negotiate === false) {
+    request.representation = { format: 'json', pretty: false, fields: undefined };
+    return;
+  }
+  // The body depends on Accept; a cache must not hand an XML response to a JSON client.
+  reply.header('vary', 'accept');
+  // Requests the router rejected before parsing (see frameworkErrors in app.ts) have no query object.
+  const query = (request.query ?? {}) as Record<string, unknown>;
+  const fields = typeof query.fields === 'string' && query.fields !== '' ? query.fields.split(',').filter((f) => f !== '') : undefined;
+  const pretty = query.pretty === 'true' || query.pretty === '1';
+  // Decide the default first so that a 406 below is itself rendered.
+  request.representation = { format: 'json', pretty, fields };
+  request.representation = { format: negotiateFormat(request.headers.accept), pretty, fields };
+  if (request.representation.format === 'xml' || pretty || fields !== undefined) {
+    reply.serializer((payload: unknown) => serialize(request, reply, payload));
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * false for routes that serve their own media type (Prometheus text, the HTML reference): they
+     * ignore Accept, `fields` and `pretty` instead of answering 406 to `Accept: text/html`.
+     */
+    negotiate?: boolean;
+  }
 }
 
 function serialize(request: FastifyRequest, reply: FastifyReply, payload: unknown): string {

@@ -8,12 +8,19 @@ import { projectRepresentation } from '../representations/project.js';
 import { CursorQuery, IdParams, RepresentationQuery, errorResponses } from '../schemas/common.js';
 import { CreateProjectBody, ProjectList, UpdateProjectBody } from '../schemas/project.js';
 
-/** `If-Match: W/"3"` (or "3") → 3; anything else is a 412 because it can never match. */
+// Versions are PostgreSQL INTEGERs; a larger number can never be the current version.
+const MAX_VERSION = 2 ** 31 - 1;
+
+/**
+ * `If-Match: W/"3"` (or "3") → 3; `*` → undefined (any current version will do, RFC 9110 §13.1.1).
+ * Anything else is a 412 because it can never match.
+ */
 function expectedVersion(ifMatch: string | undefined): number | undefined {
-  if (ifMatch === undefined) return undefined;
-  const m = /^(?:W\/)?"(\d+)"$/.exec(ifMatch.trim());
-  if (m === null) throw new AppError('precondition_failed', 'If-Match must be an ETag returned by this API, such as W/"3".');
-  return Number(m[1]);
+  if (ifMatch === undefined || ifMatch.trim() === '*') return undefined;
+  const m = /^(?:W\/)?"(\d{1,10})"$/.exec(ifMatch.trim());
+  const version = m === null ? NaN : Number(m[1]);
+  if (!(version <= MAX_VERSION)) throw new AppError('precondition_failed', 'If-Match must be an ETag returned by this API, such as W/"3".');
+  return version;
 }
 
 export function projectRoutes(app: App, services: Services): void {

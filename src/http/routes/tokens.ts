@@ -5,7 +5,7 @@ import { createToken, revokeToken } from '../../services/tokens.js';
 import { listTokens, findWorkspaceById } from '../../store/tokens.js';
 import type { App } from '../app.js';
 import { tokenRepresentation } from '../representations/token.js';
-import { IdParams, Nullable, Timestamp, errorResponses } from '../schemas/common.js';
+import { IdParams, Name, Nullable, RepresentationQuery, Timestamp, errorResponses } from '../schemas/common.js';
 
 const Token = Type.Object({
   id: Type.String(),
@@ -29,7 +29,7 @@ export function tokenRoutes(app: App, services: Services): void {
         summary: 'Create an API token in your workspace',
         description: 'The secret is in the response once and is never shown again.',
         body: Type.Object(
-          { name: Type.String({ minLength: 1, maxLength: 100 }), scopes: Type.Array(ScopeSchema, { minItems: 1, uniqueItems: true }) },
+          { name: Name({ maxLength: 100 }), scopes: Type.Array(ScopeSchema, { minItems: 1, uniqueItems: true }) },
           { additionalProperties: false },
         ),
         response: { 201: Type.Intersect([Token, Type.Object({ secret: Type.String() })]), ...errorResponses },
@@ -47,7 +47,12 @@ export function tokenRoutes(app: App, services: Services): void {
     '/v1/tokens',
     {
       config: { scope: 'admin', xmlRoot: 'tokens' },
-      schema: { tags: ['tokens'], summary: "List your workspace's tokens (never their secrets)", response: { 200: Type.Object({ data: Type.Array(Token) }), ...errorResponses } },
+      schema: {
+        tags: ['tokens'],
+        summary: "List your workspace's tokens (never their secrets)",
+        querystring: Type.Object(RepresentationQuery, { additionalProperties: false }),
+        response: { 200: Type.Object({ data: Type.Array(Token) }), ...errorResponses },
+      },
     },
     async (request) => ({ data: (await listTokens(services.store.db, request.principal!.workspaceId)).map(tokenRepresentation) }),
   );

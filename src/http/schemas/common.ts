@@ -5,6 +5,10 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 export const Uuid = Type.String({ format: 'uuid', description: 'A UUID (Jobline ids are UUIDv7).', examples: ['0190f5c8-5f9e-7a41-b1c2-3d4e5f607182'] });
 export const IdParams = Type.Object({ id: Uuid });
 
+// Names are labels shown in lists, logs and XML: no control characters. Descriptions may break lines.
+export const Name = (options: { maxLength: number; description?: string }) => Type.String({ minLength: 1, pattern: '^[^\\u0000-\\u001F\\u007F]*$', ...options });
+export const Text = (options: { maxLength: number; description?: string }) => Type.String({ pattern: '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$', ...options });
+
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC.' });
 
 /** `fields` and `pretty` are accepted on every read. */
@@ -33,16 +37,18 @@ export const Problem = Type.Object(
   { additionalProperties: true, $id: 'Problem', description: 'RFC 9457 problem details.' },
 );
 
-const problemRef = Type.Ref('Problem');
+// Errors are documented with the media type they are sent as; Fastify picks the serializer by it too.
+const problem = { description: 'RFC 9457 problem details.', content: { 'application/problem+json': { schema: Type.Ref('Problem') } } };
 export const errorResponses = {
-  400: problemRef,
-  401: problemRef,
-  403: problemRef,
-  404: problemRef,
-  406: problemRef,
-  409: problemRef,
-  413: problemRef,
-  415: problemRef,
-  422: problemRef,
-  429: problemRef,
+  400: problem,
+  401: problem,
+  403: problem,
+  404: problem,
+  406: problem,
+  409: problem,
+  412: problem,
+  413: problem,
+  415: problem,
+  422: problem,
+  429: problem,
 };

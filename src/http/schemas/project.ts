@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Nullable, Timestamp, Uuid } from './common.js';
+import { Name, Nullable, Text, Timestamp, Uuid } from './common.js';
 
 const Step = Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$', examples: ['translation'] });
 
@@ -19,8 +19,8 @@ export const Project = Type.Object(
 
 export const CreateProjectBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 200 }),
-    description: Type.Optional(Nullable(Type.String({ maxLength: 5000 }))),
+    name: Name({ maxLength: 200 }),
+    description: Type.Optional(Nullable(Text({ maxLength: 5000 }))),
     workflow_steps: Type.Optional(Type.Array(Step, { maxItems: 10, uniqueItems: true, description: 'Ordered steps, e.g. ["translation", "revision"].' })),
   },
   { additionalProperties: false },
@@ -28,8 +28,8 @@ export const CreateProjectBody = Type.Object(
 
 export const UpdateProjectBody = Type.Object(
   {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    description: Type.Optional(Nullable(Type.String({ maxLength: 5000 }))),
+    name: Type.Optional(Name({ maxLength: 200 })),
+    description: Type.Optional(Nullable(Text({ maxLength: 5000 }))),
     workflow_steps: Type.Optional(Type.Array(Step, { maxItems: 10, uniqueItems: true })),
   },
   { additionalProperties: false, minProperties: 1 },
