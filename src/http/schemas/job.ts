@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { JOB_TYPE_PATTERN, PRIORITY_MAX, PRIORITY_MIN } from '../../core/job.js';
 import { JOB_STATUSES } from '../../core/lifecycle.js';
-import { CursorQuery, Nullable, RepresentationQuery, Timestamp, Uuid } from './common.js';
+import { CursorQuery, Name, Nullable, RepresentationQuery, Timestamp, Uuid } from './common.js';
 
 export const JobStatus = Type.Union(
   JOB_STATUSES.map((s) => Type.Literal(s)),
@@ -41,7 +41,7 @@ export const Job = Type.Object(
 export const CreateJobBody = Type.Object(
   {
     type: JobType,
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    name: Type.Optional(Name({ maxLength: 200 })),
     project_id: Type.Optional(Uuid),
     priority: Type.Optional(Type.Integer({ minimum: PRIORITY_MIN, maximum: PRIORITY_MAX, description: 'Higher runs first.' })),
     input: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Arbitrary JSON object handed to the handler.' })),
