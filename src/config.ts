@@ -8,6 +8,12 @@ export interface ServeConfig {
   bodyLimit: number;
   rateLimit: number;
   logLevel: string;
+  /** Handler modules (`--jobs`) whose job types this process runs. */
+  jobModules: string[];
+  /** Jobs the in-process worker runs at once; 0 runs no worker in this process. */
+  workerConcurrency: number;
+  /** How long a claimed job stays a worker's without a heartbeat. */
+  leaseMs: number;
 }
 
 function int(name: string, value: string | undefined, fallback: number): number {
@@ -17,7 +23,7 @@ function int(name: string, value: string | undefined, fallback: number): number 
   return n;
 }
 
-export function serveConfig(flags: { port?: string; host?: string; data?: string; databaseUrl?: string }, env: NodeJS.ProcessEnv = process.env): ServeConfig {
+export function serveConfig(flags: { port?: string; host?: string; data?: string; databaseUrl?: string; jobs?: string[]; concurrency?: string }, env: NodeJS.ProcessEnv = process.env): ServeConfig {
   const port = int('--port / PORT', flags.port ?? env.PORT, 8080);
   if (port > 65535) throw new Error(`--port must be at most 65535, not ${port}.`);
   return {
@@ -29,5 +35,8 @@ export function serveConfig(flags: { port?: string; host?: string; data?: string
     bodyLimit: int('JOBLINE_BODY_LIMIT', env.JOBLINE_BODY_LIMIT, 10 * 1024 * 1024),
     rateLimit: int('JOBLINE_RATE_LIMIT', env.JOBLINE_RATE_LIMIT, 1200),
     logLevel: env.JOBLINE_LOG_LEVEL ?? 'info',
+    jobModules: flags.jobs ?? (env.JOBLINE_JOBS ?? '').split(',').filter((p) => p !== ''),
+    workerConcurrency: int('--concurrency / JOBLINE_WORKER_CONCURRENCY', flags.concurrency ?? env.JOBLINE_WORKER_CONCURRENCY, 10),
+    leaseMs: int('JOBLINE_LEASE_MS', env.JOBLINE_LEASE_MS, 30_000),
   };
 }

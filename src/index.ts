@@ -6,3 +6,7 @@ export { createServices } from './services/create.js';
 export { JoblineClient, ApiError } from './client/client.js';
 export type { Job } from './core/job.js';
 export { JOB_STATUSES, type JobStatus } from './core/lifecycle.js';
+export { defineJob, NonRetryableError, type JobDefinition, type JobContext } from './engine/define-job.js';
+export { Worker, type WorkerOptions } from './engine/worker.js';
+export { Registry, loadJobModules } from './engine/registry.js';
+export { Type, type Static } from '@sinclair/typebox';

@@ -6,6 +6,8 @@ import { createServices } from './services/create.js';
 import { KEY_RETENTION_MS } from './services/idempotency.js';
 import { ensureAdminToken } from './services/bootstrap.js';
 import { purgeKeys } from './store/idempotency.js';
+import { loadJobModules, Registry } from './engine/registry.js';
+import { Worker } from './engine/worker.js';
 
 export interface RunningServer {
   app: App;
@@ -17,13 +19,26 @@ export interface RunningServer {
 /** Starts the API: opens and migrates the database, makes sure an admin token exists, listens. */
 export async function startServer(config: ServeConfig, print: (line: string) => void = console.log): Promise<RunningServer> {
   const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization'] });
-  const services = await createServices({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const admin = await ensureAdminToken(services, config.adminToken);
-  if (admin.created !== undefined) {
-    print(`Created an admin token for workspace "default". It is shown once; keep it:\n\n  ${admin.created}\n`);
+  const registry = new Registry(await loadJobModules(config.jobModules));
+  const services = await createServices({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, registry });
+  let app: App | undefined;
+  try {
+    const admin = await ensureAdminToken(services, config.adminToken);
+    if (admin.created !== undefined) {
+      print(`Created an admin token for workspace "default". It is shown once; keep it:\n\n  ${admin.created}\n`);
+    }
+    app = await buildApp(services, { logger, requestLogging: config.logLevel === 'debug' || config.logLevel === 'trace', bodyLimit: config.bodyLimit, rateLimit: { limit: config.rateLimit, windowSeconds: 60 }, processMetrics: true });
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    // A start that fails (port taken, bad JOBLINE_ADMIN_TOKEN) must not leave the database pool open:
+    // its idle connections would keep the process alive for seconds after the error was printed.
+    await app?.close().catch(() => undefined);
+    await services.store.close().catch(() => undefined);
+    throw error;
   }
-  const app = await buildApp(services, { logger, requestLogging: config.logLevel === 'debug' || config.logLevel === 'trace', bodyLimit: config.bodyLimit, rateLimit: { limit: config.rateLimit, windowSeconds: 60 }, processMetrics: true });
-  await app.listen({ port: config.port, host: config.host });
+  // Workers run in this process unless told otherwise; more can run as `jobline worker` processes.
+  const worker = config.workerConcurrency > 0 ? new Worker(services, { concurrency: config.workerConcurrency, leaseMs: config.leaseMs, logger }) : undefined;
+  worker?.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -41,6 +56,7 @@ export async function startServer(config: ServeConfig, print: (line: string) => 
     url,
     async close() {
       clearInterval(sweep);
+      await worker?.stop();
       await app.close();
       await services.store.close();
     },

@@ -4,11 +4,13 @@ import { Command } from 'commander';
 import { adminCommands } from './admin.js';
 import { describeCliError, jobsCommands } from './jobs.js';
 import { serveCommand } from './serve.js';
+import { workerCommand } from './worker.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command('jobline').description('Jobline: jobs for machine and people work, served over HTTP').version(version);
 serveCommand(program);
+workerCommand(program);
 adminCommands(program);
 jobsCommands(program);
 

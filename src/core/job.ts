@@ -19,6 +19,8 @@ export interface Job {
   progressMessage: string | null;
   attempts: number;
   maxAttempts: number;
+  /** Per attempt; null means the job type's default (or none). */
+  timeoutMs: number | null;
   runAt: number;
   createdAt: number;
   startedAt: number | null;

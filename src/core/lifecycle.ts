@@ -30,8 +30,8 @@ export interface Transition {
 
 export const TRANSITIONS: Record<JobAction, Transition> = {
   claim: { from: ['pending'], to: 'running' },
-  complete: { from: ['running', 'cancelling'], to: 'succeeded' },
-  fail: { from: ['running', 'cancelling'], to: 'failed' },
+  complete: { from: ['running'], to: 'succeeded' },
+  fail: { from: ['running'], to: 'failed' },
   retry_later: { from: ['running'], to: 'pending' },
   release: { from: ['running'], to: 'pending' },
   cancel: { from: ['pending'], to: 'cancelled' },
@@ -58,5 +58,6 @@ export const STATUS_REASONS = [
   'failed',
   'attempts_exhausted',
   'lease_expired',
+  'dependency_failed',
 ] as const;
 export type StatusReason = (typeof STATUS_REASONS)[number];

@@ -6,11 +6,14 @@ import { openStore, type StoreOptions } from '../store/store.js';
 import type { Services } from './context.js';
 import { PageTokens } from './page-tokens.js';
 import { TokenCache } from './tokens.js';
+import { Registry } from '../engine/registry.js';
+import { Wakeups } from '../store/wakeups.js';
 
 export interface ServicesOptions extends StoreOptions {
   clock?: Clock;
   /** How long a verified token is trusted without a database read; 0 disables the cache. */
   tokenCacheMs?: number;
+  registry?: Registry;
 }
 
 /** Opens the store, applies pending migrations and wires the services every entry point shares. */
@@ -21,7 +24,14 @@ export async function createServices(options: ServicesOptions): Promise<Services
     await migrate(store);
     // One secret for every process on this database, so a page token from one API process works on another.
     const secret = await getOrCreateSetting(store.db, 'page_token_secret', () => randomBytes(32).toString('base64url'));
-    return { store, clock, pageTokens: new PageTokens(secret, clock), tokenCache: new TokenCache(options.tokenCacheMs ?? 5000) };
+    return {
+      store,
+      clock,
+      pageTokens: new PageTokens(secret, clock),
+      tokenCache: new TokenCache(options.tokenCacheMs ?? 5000),
+      wakeups: new Wakeups(store),
+      registry: options.registry ?? new Registry(),
+    };
   } catch (error) {
     await store.close();
     throw error;

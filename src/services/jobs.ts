@@ -4,6 +4,7 @@ import { uuidv7 } from '../core/ids.js';
 import { DEFAULT_MAX_ATTEMPTS, type Job } from '../core/job.js';
 import { TRANSITIONS, allowedActions, isTerminal, type JobStatus } from '../core/lifecycle.js';
 import * as jobs from '../store/jobs.js';
+import { failDependents, listAttempts, requeueJob } from '../store/queue.js';
 import type { Executor } from '../store/store.js';
 import type { Services } from './context.js';
 
@@ -16,12 +17,18 @@ export interface CreateJobInput {
   runAt?: number | undefined;
   maxAttempts?: number | undefined;
   timeoutMs?: number | undefined;
+  /** Ids of jobs that must succeed before this one runs. */
+  dependsOn?: string[] | undefined;
 }
 
 /** Creates jobs in the caller's transaction (or a new one): all of them or none. */
 export async function createJobs(services: Services, principal: Principal, inputs: CreateJobInput[], trx?: Executor): Promise<Job[]> {
+  const pointer = (index: number, field: string) => (inputs.length === 1 ? `#/${field}` : `#/jobs/${index}/${field}`);
+  const problems = inputs.flatMap((i, index) => services.registry.validateInput(i.type, i.input ?? {}, pointer(index, 'input')));
+  if (problems.length > 0) throw validationFailed(problems);
   const run = async (db: Executor): Promise<Job[]> => {
     const now = services.clock.now();
+    const dependencies = await resolveDependencies(db, principal.workspaceId, inputs, pointer);
     // Numbers are reserved per project (or per workspace for jobs without one) in one statement each.
     const byProject = new Map<string | null, number>();
     for (const i of inputs) byProject.set(i.projectId ?? null, (byProject.get(i.projectId ?? null) ?? 0) + 1);
@@ -30,16 +37,16 @@ export async function createJobs(services: Services, principal: Principal, input
       const first = await jobs.reserveJobNumbers(db, principal.workspaceId, projectId, count);
       if (first === undefined) {
         const index = inputs.findIndex((i) => (i.projectId ?? null) === projectId);
-        const pointer = inputs.length === 1 ? '#/project_id' : `#/jobs/${index}/project_id`;
-        throw validationFailed([{ pointer, detail: `no project with id ${JSON.stringify(projectId)} exists in this workspace` }]);
+        throw validationFailed([{ pointer: pointer(index, 'project_id'), detail: `no project with id ${JSON.stringify(projectId)} exists in this workspace` }]);
       }
       next.set(projectId, first);
     }
-    const rows: jobs.NewJobRow[] = inputs.map((i) => {
+    const rows: jobs.NewJobRow[] = inputs.map((i, index) => {
       const projectId = i.projectId ?? null;
       const number = next.get(projectId)!;
       next.set(projectId, number + 1);
       const runAt = i.runAt ?? now;
+      const deps = dependencies[index]!;
       return {
         id: uuidv7(now),
         workspaceId: principal.workspaceId,
@@ -47,8 +54,9 @@ export async function createJobs(services: Services, principal: Principal, input
         number,
         type: i.type,
         name: i.name ?? null,
-        status: 'pending',
-        statusReason: runAt > now ? 'scheduled' : 'queued',
+        ...(deps.failed !== undefined
+          ? { status: 'failed' as const, statusReason: 'dependency_failed' as const, error: { message: `Job ${deps.failed}, which this job depends on, did not succeed.`, code: 'dependency_failed' } }
+          : { status: 'pending' as const, statusReason: deps.waiting ? ('waiting' as const) : runAt > now ? ('scheduled' as const) : ('queued' as const) }),
         priority: i.priority ?? 0,
         input: i.input ?? {},
         maxAttempts: i.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
@@ -58,6 +66,7 @@ export async function createJobs(services: Services, principal: Principal, input
       };
     });
     await jobs.insertJobs(db, rows);
+    await jobs.insertDependencies(db, rows.flatMap((r, index) => dependencies[index]!.ids.map((dependsOnId) => ({ jobId: r.id, dependsOnId }))));
     return rows.map((r) => ({
       id: r.id,
       workspaceId: r.workspaceId,
@@ -71,20 +80,47 @@ export async function createJobs(services: Services, principal: Principal, input
       priority: r.priority,
       input: r.input,
       output: null,
-      error: null,
+      error: r.error ?? null,
       progress: 0,
       progressMessage: null,
       attempts: 0,
       maxAttempts: r.maxAttempts,
+      timeoutMs: r.timeoutMs,
       runAt: r.runAt,
       createdAt: now,
       startedAt: null,
-      completedAt: null,
+      completedAt: r.status === 'failed' ? now : null,
       updatedAt: now,
       version: 1,
     }));
   };
-  return trx !== undefined ? run(trx) : services.store.transaction(run);
+  if (trx !== undefined) return run(trx); // the caller commits, then wakes the workers
+  const created = await services.store.transaction(run);
+  services.wakeups.jobsAdded();
+  return created;
+}
+
+interface Dependencies {
+  ids: string[];
+  /** Some dependency is still unfinished: the job waits. */
+  waiting: boolean;
+  /** A dependency that failed or was cancelled: the job fails at once, naming it. */
+  failed: string | undefined;
+}
+
+async function resolveDependencies(db: Executor, workspaceId: string, inputs: CreateJobInput[], pointer: (index: number, field: string) => string): Promise<Dependencies[]> {
+  const all = [...new Set(inputs.flatMap((i) => i.dependsOn ?? []))];
+  const found = new Map((await jobs.findStatuses(db, workspaceId, all)).map((j) => [j.id, j.status]));
+  return inputs.map((i, index) => {
+    const ids = [...new Set(i.dependsOn ?? [])];
+    const unknown = ids.filter((id) => !found.has(id));
+    if (unknown.length > 0) {
+      throw validationFailed(unknown.map((id) => ({ pointer: pointer(index, 'depends_on'), detail: `no job with id ${JSON.stringify(id)} exists in this workspace` })));
+    }
+    const statuses = ids.map((id) => [id, found.get(id)!] as const);
+    const failed = statuses.find(([, status]) => status === 'failed' || status === 'cancelled' || status === 'cancelling')?.[0];
+    return { ids, waiting: statuses.some(([, status]) => status !== 'succeeded'), failed };
+  });
 }
 
 export async function createJob(services: Services, principal: Principal, input: CreateJobInput, trx?: Executor): Promise<Job> {
@@ -146,12 +182,54 @@ export async function cancelJob(services: Services, principal: Principal, id: st
     const action = job.status === 'pending' ? 'cancel' : 'request_cancel';
     const { from, to } = TRANSITIONS[action];
     const now = services.clock.now();
-    const changed = await jobs.transitionJob(services.store.db, principal.workspaceId, id, from, to, {
-      statusReason: action === 'cancel' ? 'cancelled_by_client' : 'cancel_requested',
-      now,
-      ...(action === 'cancel' ? { completedAt: now } : {}),
+    const changed = await services.store.transaction(async (trx) => {
+      const updated = await jobs.transitionJob(trx, principal.workspaceId, id, from, to, {
+        statusReason: action === 'cancel' ? 'cancelled_by_client' : 'cancel_requested',
+        now,
+        ...(action === 'cancel' ? { completedAt: now } : {}),
+      });
+      if (updated !== undefined && action === 'cancel') await failDependents(trx, [id], now);
+      return updated;
     });
-    if (changed !== undefined) return changed;
+    if (changed !== undefined) {
+      if (action === 'request_cancel') services.wakeups.cancelRequested(id);
+      return changed;
+    }
   }
   throw new AppError('version_conflict', 'The job kept changing while it was being cancelled; try again.');
+}
+
+/**
+ * Requeues a failed or cancelled job with a fresh set of attempts (its earlier attempts stay in its
+ * history). It runs even if a job it depends on did not succeed: a retry is an explicit decision.
+ */
+export async function retryJob(services: Services, principal: Principal, id: string): Promise<Job> {
+  const job = await getJob(services, principal, id);
+  if (!TRANSITIONS.retry.from.includes(job.status)) throw stateConflict(job, 'be retried');
+  const updated = await requeueJob(services.store.db, principal.workspaceId, id, services.clock.now());
+  if (updated === undefined) throw stateConflict(await getJob(services, principal, id), 'be retried');
+  services.wakeups.jobsAdded();
+  return updated;
+}
+
+export interface AttemptRecord {
+  number: number;
+  worker: string | null;
+  startedAt: number;
+  finishedAt: number | null;
+  outcome: string;
+  error: { message: string; code: string | null; stack: string | null } | null;
+}
+
+export async function jobAttempts(services: Services, job: Job): Promise<AttemptRecord[]> {
+  if (job.attempts === 0 && job.startedAt === null) return [];
+  const rows = await listAttempts(services.store.db, job.id);
+  return rows.map((r) => ({
+    number: r.number,
+    worker: r.worker,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    outcome: r.outcome,
+    error: r.error_message === null ? null : { message: r.error_message, code: r.error_code, stack: r.error_stack },
+  }));
 }

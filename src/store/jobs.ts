@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import type { CompiledQuery, Selectable } from 'kysely';
 import type { Job, JobError } from '../core/job.js';
 import type { JobStatus, StatusReason } from '../core/lifecycle.js';
 import { parseJson, type JobsTable } from './schema.js';
@@ -25,6 +25,7 @@ export function toJob(row: JobRow): Job {
     progressMessage: row.progress_message,
     attempts: row.attempts,
     maxAttempts: row.max_attempts,
+    timeoutMs: row.timeout_ms,
     runAt: row.run_at,
     createdAt: row.created_at,
     startedAt: row.started_at,
@@ -48,6 +49,7 @@ export interface NewJobRow {
   maxAttempts: number;
   runAt: number;
   timeoutMs: number | null;
+  error?: JobError | undefined;
   now: number;
 }
 
@@ -71,11 +73,24 @@ export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void>
         max_attempts: j.maxAttempts,
         run_at: j.runAt,
         timeout_ms: j.timeoutMs,
+        error: j.error === undefined ? null : JSON.stringify(j.error),
+        completed_at: j.status === 'failed' ? j.now : null,
         created_at: j.now,
         updated_at: j.now,
       })),
     )
     .execute();
+}
+
+export async function insertDependencies(db: Executor, edges: { jobId: string; dependsOnId: string }[]): Promise<void> {
+  if (edges.length === 0) return;
+  await db.insertInto('job_dependencies').values(edges.map((e) => ({ job_id: e.jobId, depends_on_id: e.dependsOnId }))).execute();
+}
+
+export async function findStatuses(db: Executor, workspaceId: string, ids: string[]): Promise<{ id: string; status: JobStatus }[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('jobs').select(['id', 'status']).where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute();
+  return rows.map((r) => ({ id: r.id, status: r.status as JobStatus }));
 }
 
 /**
@@ -102,8 +117,18 @@ export async function reserveJobNumbers(db: Executor, workspaceId: string, proje
   return row === undefined ? undefined : Number(row.job_counter) - count + 1;
 }
 
+// findJob serves every GET /v1/jobs/{id}: its SQL is built and compiled once per database handle rather
+// than on every call (Kysely's builder and compiler cost more than the index lookup itself).
+const findJobQueries = new WeakMap<Executor, CompiledQuery<JobRow>>();
+
 export async function findJob(db: Executor, workspaceId: string, id: string): Promise<Job | undefined> {
-  const row = await db.selectFrom('jobs').selectAll().where('id', '=', id).where('workspace_id', '=', workspaceId).executeTakeFirst();
+  let compiled = findJobQueries.get(db);
+  if (compiled === undefined) {
+    compiled = db.selectFrom('jobs').selectAll().where('id', '=', id).where('workspace_id', '=', workspaceId).compile();
+    findJobQueries.set(db, compiled);
+  }
+  const { rows } = await db.executeQuery<JobRow>({ ...compiled, parameters: [id, workspaceId] });
+  const row = rows[0];
   return row === undefined ? undefined : toJob(row);
 }
 

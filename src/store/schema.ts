@@ -1,7 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
 
 // Row types as Kysely sees them. JSON columns are TEXT on SQLite and JSONB on PostgreSQL: they are
-// always written as JSON text and read through `parseJson`, which accepts both forms.
+// always written as JSON text and read back as JSON text (see the type parsers in store.ts).
 type Json = ColumnType<unknown, string, string>;
 type JsonOrNull = ColumnType<unknown, string | null, string | null>;
 
@@ -70,6 +70,24 @@ export interface JobsTable {
   completed_at: number | null;
   updated_at: number;
   version: Generated<number>;
+  attempt_started_at: number | null;
+}
+
+export interface JobAttemptsTable {
+  job_id: string;
+  number: number;
+  worker: string | null;
+  started_at: number;
+  finished_at: number | null;
+  outcome: 'succeeded' | 'failed' | 'timed_out' | 'cancelled' | 'lease_expired';
+  error_message: string | null;
+  error_code: string | null;
+  error_stack: string | null;
+}
+
+export interface JobDependenciesTable {
+  job_id: string;
+  depends_on_id: string;
 }
 
 export interface IdempotencyKeysTable {
@@ -90,9 +108,11 @@ export interface Database {
   api_tokens: ApiTokensTable;
   projects: ProjectsTable;
   jobs: JobsTable;
+  job_attempts: JobAttemptsTable;
+  job_dependencies: JobDependenciesTable;
   idempotency_keys: IdempotencyKeysTable;
 }
 
 export function parseJson(value: unknown): unknown {
-  return typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+  return value === null || value === undefined ? null : (JSON.parse(value as string) as unknown);
 }

@@ -26,6 +26,8 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 export type RawHandle = { kind: 'sqlite'; db: SQLite.Database } | { kind: 'postgres'; pool: pg.Pool; schema: string | undefined };
 
 export class Store {
+  private readonly closers: (() => Promise<void>)[] = [];
+
   constructor(
     readonly db: Kysely<Database>,
     readonly capabilities: Capabilities,
@@ -38,7 +40,13 @@ export class Store {
     return this.db.transaction().execute(fn);
   }
 
+  /** Runs `fn` before the connections close (e.g. to end a LISTEN connection). */
+  onClose(fn: () => Promise<void>): void {
+    this.closers.push(fn);
+  }
+
   async close(): Promise<void> {
+    for (const fn of this.closers.splice(0)) await fn();
     await this.db.destroy();
   }
 }
@@ -55,6 +63,10 @@ export interface StoreOptions {
 // PostgreSQL sends BIGINT as text because it may exceed 2^53; ours are epoch-ms timestamps and
 // counters, far below that, so they are read as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+// JSON arrives as text, as it does from SQLite, so one reader parses both: a parsed JSONB string
+// value ("ok") could not be told apart from JSON text otherwise.
+pg.types.setTypeParser(pg.types.builtins.JSONB, (value) => value);
+pg.types.setTypeParser(pg.types.builtins.JSON, (value) => value);
 
 export function isPostgresUrl(url: string | undefined): url is string {
   return url !== undefined && /^postgres(ql)?:\/\//.test(url);

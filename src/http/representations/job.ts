@@ -1,5 +1,6 @@
 import { toIso } from '../../core/clock.js';
 import type { Job } from '../../core/job.js';
+import type { AttemptRecord } from '../../services/jobs.js';
 
 /** The native JSON shape of a job: snake_case, ISO 8601 UTC timestamps, every field always present. */
 export function jobRepresentation(job: Job) {
@@ -20,6 +21,7 @@ export function jobRepresentation(job: Job) {
     progress_message: job.progressMessage,
     attempts: job.attempts,
     max_attempts: job.maxAttempts,
+    timeout_ms: job.timeoutMs,
     run_at: toIso(job.runAt)!,
     created_at: toIso(job.createdAt)!,
     started_at: toIso(job.startedAt),
@@ -30,3 +32,14 @@ export function jobRepresentation(job: Job) {
 }
 
 export type JobRepresentation = ReturnType<typeof jobRepresentation>;
+
+export function attemptRepresentation(a: AttemptRecord) {
+  return {
+    number: a.number,
+    worker: a.worker,
+    started_at: toIso(a.startedAt)!,
+    finished_at: toIso(a.finishedAt),
+    outcome: a.outcome,
+    error: a.error,
+  };
+}

@@ -9,7 +9,7 @@ import { getProject } from '../../services/projects.js';
 import { withIdempotencyKey } from '../../services/idempotency.js';
 import type { Services } from '../../services/context.js';
 import { notModified, versionTag } from '../conditional.js';
-import { jobRepresentation, type JobRepresentation } from '../representations/job.js';
+import { attemptRepresentation, jobRepresentation, type JobRepresentation } from '../representations/job.js';
 import { IdParams, RepresentationQuery, errorResponses } from '../schemas/common.js';
 import { CreateJobBody, JobList, ListJobsQuery } from '../schemas/job.js';
 import type { App } from '../app.js';
@@ -78,6 +78,7 @@ export function jobRoutes(app: App, services: Services): void {
         runAt: parseTime(b.run_at),
         maxAttempts: b.max_attempts,
         timeoutMs: b.timeout_ms,
+        dependsOn: b.depends_on,
       };
       const key = idempotencyKey(request.headers['idempotency-key']);
       const create = async (trx?: Parameters<typeof jobService.createJob>[3]) => {
@@ -85,6 +86,7 @@ export function jobRoutes(app: App, services: Services): void {
         return { statusCode: 201, body: jobRepresentation(job), location: `/v1/jobs/${job.id}` };
       };
       const result = key === undefined ? { ...(await create()), replayed: false } : await withIdempotencyKey(services, principal, key, b, create);
+      if (key !== undefined && !result.replayed) services.wakeups.jobsAdded(); // created inside the key's transaction
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       reply.header('location', result.location!);
       reply.header('etag', versionTag(result.body.version));
@@ -98,7 +100,12 @@ export function jobRoutes(app: App, services: Services): void {
       config: { scope: 'jobs:read', xmlRoot: 'job' },
       schema: { tags: ['jobs'], summary: 'Get a job', params: IdParams, querystring: Type.Object(RepresentationQuery, { additionalProperties: false }), response: { 200: Type.Ref('Job'), ...errorResponses } },
     },
-    async (request, reply) => sendJob(request, reply, await jobService.getJob(services, request.principal!, request.params.id)),
+    async (request, reply) => {
+      const job = await jobService.getJob(services, request.principal!, request.params.id);
+      const body = sendJob(request, reply, job);
+      if (body === reply) return body;
+      return { ...(body as JobRepresentation), attempt_history: (await jobService.jobAttempts(services, job)).map(attemptRepresentation) };
+    },
   );
 
   const list = async (request: FastifyRequest, reply: FastifyReply, q: typeof ListJobsQuery.static, projectId?: string) => {
@@ -156,5 +163,20 @@ export function jobRoutes(app: App, services: Services): void {
       },
     },
     async (request) => jobRepresentation(await jobService.cancelJob(services, request.principal!, request.params.id)),
+  );
+
+  app.post(
+    '/v1/jobs/:id/retry',
+    {
+      config: { scope: 'jobs:write', xmlRoot: 'job' },
+      schema: {
+        tags: ['jobs'],
+        summary: 'Retry a failed or cancelled job',
+        description: 'Puts the job back in the queue with a fresh set of attempts; its earlier attempts stay in `attempt_history`. Other statuses answer 409.',
+        params: IdParams,
+        response: { 200: Type.Ref('Job'), ...errorResponses },
+      },
+    },
+    async (request) => jobRepresentation(await jobService.retryJob(services, request.principal!, request.params.id)),
   );
 }

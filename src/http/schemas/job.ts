@@ -28,12 +28,26 @@ export const Job = Type.Object(
     progress_message: Nullable(Type.String()),
     attempts: Type.Integer(),
     max_attempts: Type.Integer(),
+    timeout_ms: Nullable(Type.Integer()),
     run_at: Timestamp,
     created_at: Timestamp,
     started_at: Nullable(Timestamp),
     completed_at: Nullable(Timestamp),
     updated_at: Timestamp,
     version: Type.Integer({ description: 'Increases on every change; the ETag is derived from it.' }),
+    attempt_history: Type.Optional(
+      Type.Array(
+        Type.Object({
+          number: Type.Integer(),
+          worker: Nullable(Type.String()),
+          started_at: Timestamp,
+          finished_at: Nullable(Timestamp),
+          outcome: Type.String({ description: 'succeeded, failed, timed_out, cancelled or lease_expired' }),
+          error: Nullable(Type.Object({ message: Type.String(), code: Nullable(Type.String()), stack: Nullable(Type.String()) })),
+        }),
+        { description: 'Every attempt so far (GET of one job only).' },
+      ),
+    ),
   },
   { $id: 'Job' },
 );
@@ -47,7 +61,10 @@ export const CreateJobBody = Type.Object(
     input: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Arbitrary JSON object handed to the handler.' })),
     run_at: Type.Optional(Type.String({ format: 'date-time', description: 'Do not start before this time.' })),
     max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-    timeout_ms: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600 * 1000 })),
+    timeout_ms: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600 * 1000, description: 'Per attempt; the handler is signalled and the attempt fails when it runs out.' })),
+    depends_on: Type.Optional(
+      Type.Array(Uuid, { maxItems: 100, uniqueItems: true, description: 'Jobs that must succeed first; the job waits (status_reason "waiting") and fails if one of them fails.' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { loadJobModules, Registry } from '../engine/registry.js';
+import { Worker } from '../engine/worker.js';
+import { createServices } from '../services/create.js';
+
+interface WorkerFlags {
+  jobs?: string[];
+  databaseUrl?: string;
+  data?: string;
+  concurrency?: string;
+  shutdownTimeout?: string;
+}
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, not ${JSON.stringify(value)}.`);
+  return n;
+}
+
+export function workerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('run job handlers without the API; start as many as you like against one PostgreSQL')
+    .option('--jobs <modules...>', 'handler modules exporting defineJob(...) results (env JOBLINE_JOBS, comma-separated)')
+    .option('--database-url <url>', 'postgres://… (env JOBLINE_DATABASE_URL)')
+    .option('--data <dir>', 'data directory when running on SQLite (env JOBLINE_DATA_DIR)')
+    .option('--concurrency <n>', 'jobs run at once (env JOBLINE_WORKER_CONCURRENCY)')
+    .option('--shutdown-timeout <ms>', 'on SIGTERM, how long running handlers may take to finish', '10000')
+    .action(async (flags: WorkerFlags) => {
+      const env = process.env;
+      const modules = flags.jobs ?? (env.JOBLINE_JOBS ?? '').split(',').filter((p) => p !== '');
+      if (modules.length === 0) throw new Error('Give the handler modules to run with --jobs ./my-jobs.js (or JOBLINE_JOBS).');
+      const logger = pino({ level: env.JOBLINE_LOG_LEVEL ?? 'info' });
+      const registry = new Registry(await loadJobModules(modules));
+      const services = await createServices({
+        databaseUrl: flags.databaseUrl ?? (env.JOBLINE_DATABASE_URL || undefined),
+        dataDir: flags.data ?? env.JOBLINE_DATA_DIR ?? './data',
+        registry,
+      });
+      const worker = new Worker(services, {
+        concurrency: positive('--concurrency', flags.concurrency ?? env.JOBLINE_WORKER_CONCURRENCY, 10),
+        leaseMs: positive('JOBLINE_LEASE_MS', env.JOBLINE_LEASE_MS, 30_000),
+        logger,
+      });
+      worker.start();
+      console.log(`Worker ${worker.id} runs ${registry.types().join(', ')} on ${services.store.description}.`);
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        console.log(`${signal} received: no new jobs; waiting for running ones to finish.`);
+        worker
+          .stop(positive('--shutdown-timeout', flags.shutdownTimeout, 10_000))
+          .then(() => services.store.close())
+          .then(
+            () => process.exit(0),
+            (error: unknown) => {
+              console.error(error);
+              process.exit(1);
+            },
+          );
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+    });
+}

@@ -1,0 +1,67 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import Ajv, { type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { FieldError } from '../core/errors.js';
+import { isJobDefinition, type JobDefinition } from './define-job.js';
+
+/** The job types this process knows: their handlers, and validators for their input and output. */
+export class Registry {
+  private readonly definitions = new Map<string, JobDefinition>();
+  private readonly inputValidators = new Map<string, ValidateFunction>();
+  private readonly outputValidators = new Map<string, ValidateFunction>();
+  private readonly ajv = new Ajv.default({ allErrors: true, strict: false });
+
+  constructor(definitions: JobDefinition[] = []) {
+    addFormats.default(this.ajv);
+    for (const d of definitions) this.register(d);
+  }
+
+  register(definition: JobDefinition): void {
+    if (this.definitions.has(definition.type)) throw new Error(`Job type ${definition.type} is defined twice.`);
+    this.definitions.set(definition.type, definition);
+    if (definition.input !== undefined) this.inputValidators.set(definition.type, this.ajv.compile(definition.input));
+    if (definition.output !== undefined) this.outputValidators.set(definition.type, this.ajv.compile(definition.output));
+  }
+
+  get(type: string): JobDefinition | undefined {
+    return this.definitions.get(type);
+  }
+
+  types(): string[] {
+    return [...this.definitions.keys()];
+  }
+
+  /** Problems with a job's input, as JSON pointers under `prefix`; empty for unknown types (they wait for a worker). */
+  validateInput(type: string, input: unknown, prefix = '#/input'): FieldError[] {
+    const validate = this.inputValidators.get(type);
+    if (validate === undefined || validate(input)) return [];
+    return (validate.errors ?? []).map((e) => ({
+      pointer: `${prefix}${e.instancePath}${e.keyword === 'required' ? `/${String(e.params.missingProperty)}` : e.keyword === 'additionalProperties' ? `/${String(e.params.additionalProperty)}` : ''}`,
+      detail: e.keyword === 'additionalProperties' ? 'is not a known field' : (e.message ?? 'is invalid'),
+    }));
+  }
+
+  validateOutput(type: string, output: unknown): string | undefined {
+    const validate = this.outputValidators.get(type);
+    if (validate === undefined || validate(output)) return undefined;
+    return this.ajv.errorsText(validate.errors, { dataVar: 'output' });
+  }
+}
+
+/**
+ * Loads handler modules given with `--jobs`: every export that is a `defineJob(...)` result, or an
+ * array of them (the default export may be either).
+ */
+export async function loadJobModules(paths: string[]): Promise<JobDefinition[]> {
+  const found: JobDefinition[] = [];
+  for (const path of paths) {
+    const mod = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
+    const before = found.length;
+    for (const value of Object.values(mod)) {
+      for (const item of Array.isArray(value) ? value : [value]) if (isJobDefinition(item) && !found.includes(item)) found.push(item);
+    }
+    if (found.length === before) throw new Error(`${path} exports no job definitions; export the results of defineJob(...).`);
+  }
+  return found;
+}

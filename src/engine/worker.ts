@@ -1,0 +1,337 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { pino, type Logger } from 'pino';
+import type { Job } from '../core/job.js';
+import type { Services } from '../services/context.js';
+import * as queue from '../store/queue.js';
+import { retryDelay } from './backoff.js';
+import { NonRetryableError, type JobDefinition } from './define-job.js';
+
+export interface WorkerOptions {
+  /** Jobs this worker runs at once, across all types. */
+  concurrency?: number;
+  /** How long a claimed job stays ours without a heartbeat; a crashed worker's jobs return after this. */
+  leaseMs?: number;
+  heartbeatMs?: number;
+  /** Fallback poll when no wake-up arrives (LISTEN/NOTIFY or in-process signal). */
+  pollMs?: number;
+  /** How often this worker looks for other workers' expired leases. */
+  reapMs?: number;
+  /** How often to look for cancel requests, in case a notification was missed (or another process on SQLite). */
+  cancelCheckMs?: number;
+  /** After a cancel or timeout signal, how long a handler may take to stop before the job is ended anyway. */
+  abortGraceMs?: number;
+  /** Jobs claimed per query. */
+  batchSize?: number;
+  logger?: Logger;
+  workerId?: string;
+}
+
+type StopReason = 'cancel' | 'timeout' | 'shutdown' | 'lease_lost';
+
+interface Running {
+  job: Job;
+  definition: JobDefinition;
+  controller: AbortController;
+  reason: StopReason | undefined;
+  /** Resolves when the attempt is settled and written (or given up). */
+  done: Promise<void>;
+}
+
+class TimeoutError extends Error {
+  readonly code = 'timeout';
+  constructor(ms: number) {
+    super(`The attempt timed out after ${ms} ms.`);
+    this.name = 'TimeoutError';
+  }
+}
+
+/**
+ * Runs the handlers of registered job types: claims runnable jobs in batches, keeps their leases
+ * alive, finishes them in batches, retries failures with backoff, enforces timeouts, stops handlers
+ * whose job was cancelled (from any process), and returns the jobs of dead workers to the queue.
+ */
+export class Worker {
+  readonly id: string;
+  private readonly o: Required<Omit<WorkerOptions, 'logger' | 'workerId'>>;
+  private readonly log: Logger;
+  private readonly running = new Map<string, Running>();
+  private readonly perType = new Map<string, number>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly unsubscribe: (() => void)[] = [];
+  private stopping = false;
+  private fetching = false;
+  private fetchAgain = false;
+  private successes: queue.Success[] = [];
+  private successWaiters: (() => void)[] = [];
+  private flushing: Promise<void> | undefined;
+  private flushScheduled = false;
+
+  constructor(
+    private readonly services: Services,
+    options: WorkerOptions = {},
+  ) {
+    const leaseMs = options.leaseMs ?? 30_000;
+    this.o = {
+      concurrency: options.concurrency ?? 10,
+      leaseMs,
+      heartbeatMs: options.heartbeatMs ?? Math.max(100, Math.floor(leaseMs / 3)),
+      pollMs: options.pollMs ?? 2000,
+      reapMs: options.reapMs ?? Math.max(500, Math.floor(leaseMs / 2)),
+      cancelCheckMs: options.cancelCheckMs ?? 500,
+      abortGraceMs: options.abortGraceMs ?? 500,
+      batchSize: options.batchSize ?? 100,
+    };
+    this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.log = (options.logger ?? pino({ level: 'silent' })).child({ worker: this.id });
+  }
+
+  /** Job types this worker handles. */
+  get types(): string[] {
+    return this.services.registry.types();
+  }
+
+  start(): void {
+    const { wakeups } = this.services;
+    this.unsubscribe.push(wakeups.onJobsAdded(() => this.wake()));
+    this.unsubscribe.push(wakeups.onCancelRequested((id) => this.stopJob(id, 'cancel')));
+    const every = (ms: number, fn: () => Promise<void>) => {
+      const t = setInterval(() => {
+        fn().catch((error: unknown) => this.log.warn({ err: error }, 'background task failed'));
+      }, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.o.pollMs, async () => this.wake());
+    every(this.o.heartbeatMs, () => this.heartbeat());
+    every(this.o.reapMs, () => this.reap());
+    every(this.o.cancelCheckMs, () => this.checkCancels());
+    this.reap()
+      .catch((error: unknown) => this.log.warn({ err: error }, 'reaping expired leases failed'))
+      .finally(() => this.wake());
+    this.log.info({ types: this.types, concurrency: this.o.concurrency }, 'worker started');
+  }
+
+  /**
+   * Stops claiming, lets running handlers finish within `deadlineMs`, then signals the rest and
+   * gives their jobs back to the queue (their interrupted attempt is not counted).
+   */
+  async stop(deadlineMs = 10_000): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const t of this.timers.splice(0)) clearInterval(t);
+    for (const u of this.unsubscribe.splice(0)) u();
+    const all = () => Promise.all([...this.running.values()].map((r) => r.done));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all(), new Promise((resolve) => (timer = setTimeout(resolve, deadlineMs)))]);
+    clearTimeout(timer);
+    const left = [...this.running.values()];
+    for (const r of left) this.abort(r, 'shutdown');
+    await this.flush();
+    if (left.length > 0) {
+      await queue.releaseJobs(this.services.store, this.id, left.map((r) => r.job.id), this.services.clock.now());
+      this.log.info({ released: left.length }, 'released unfinished jobs');
+    }
+    this.running.clear();
+  }
+
+  /** Number of jobs being run right now. */
+  get busy(): number {
+    return this.running.size;
+  }
+
+  private wake(): void {
+    if (this.stopping) return;
+    if (this.fetching) {
+      this.fetchAgain = true;
+      return;
+    }
+    this.fetching = true;
+    this.fetch()
+      .catch((error: unknown) => this.log.warn({ err: error }, 'claiming jobs failed'))
+      .finally(() => {
+        this.fetching = false;
+        if (this.fetchAgain) {
+          this.fetchAgain = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Claims as many jobs as there are free slots, type by type where a type has its own limit. */
+  private async fetch(): Promise<void> {
+    for (;;) {
+      if (this.stopping) return;
+      const free = this.o.concurrency - this.running.size;
+      if (free <= 0) return;
+      const limit = Math.min(free, this.o.batchSize);
+      const open: string[] = [];
+      let limited: { type: string; slots: number } | undefined;
+      for (const type of this.types) {
+        const max = this.services.registry.get(type)!.concurrency;
+        if (max === undefined) open.push(type);
+        else if ((this.perType.get(type) ?? 0) < max && limited === undefined) limited = { type, slots: max - (this.perType.get(type) ?? 0) };
+      }
+      const now = this.services.clock.now();
+      const claims = [];
+      if (open.length > 0) claims.push(await queue.claimJobs(this.services.store, { workerId: this.id, types: open, limit, leaseMs: this.o.leaseMs, now }));
+      if (limited !== undefined) {
+        const remaining = limit - (claims[0]?.length ?? 0);
+        claims.push(await queue.claimJobs(this.services.store, { workerId: this.id, types: [limited.type], limit: Math.min(remaining, limited.slots), leaseMs: this.o.leaseMs, now }));
+      }
+      const jobs = claims.flat();
+      for (const job of jobs) this.run(job);
+      if (jobs.length < limit) return;
+    }
+  }
+
+  private run(job: Job): void {
+    const definition = this.services.registry.get(job.type)!;
+    const controller = new AbortController();
+    const entry: Running = { job, definition, controller, reason: undefined, done: Promise.resolve() };
+    this.running.set(job.id, entry);
+    this.perType.set(job.type, (this.perType.get(job.type) ?? 0) + 1);
+    entry.done = this.attempt(entry)
+      .catch((error: unknown) => this.log.error({ err: error, job: job.id }, 'finishing a job failed; its lease will expire and it will be retried'))
+      .finally(() => {
+        this.running.delete(job.id);
+        this.perType.set(job.type, (this.perType.get(job.type) ?? 1) - 1);
+        this.wake();
+      });
+  }
+
+  private async attempt(entry: Running): Promise<void> {
+    const { job, definition, controller } = entry;
+    const startedAt = this.services.clock.now();
+    const timeoutMs = job.timeoutMs ?? definition.timeoutMs;
+    const timer = timeoutMs !== undefined && timeoutMs !== null ? setTimeout(() => this.abort(entry, 'timeout'), timeoutMs) : undefined;
+    const log = this.log.child({ job: job.id, type: job.type, attempt: job.attempts });
+    let outcome: { ok: true; output: unknown } | { ok: false; error: unknown };
+    try {
+      const handler = Promise.resolve().then(() =>
+        definition.run({
+          input: job.input,
+          jobId: job.id,
+          attempt: job.attempts,
+          signal: controller.signal,
+          log,
+          progress: async (percent, message) => {
+            if (!Number.isFinite(percent)) throw new TypeError('progress percent must be a number from 0 to 100');
+            await queue.reportProgress(this.services.store, this.id, job.id, Math.min(100, Math.max(0, percent)), message ?? null, this.services.clock.now());
+          },
+        }),
+      );
+      // A handler that ignores its signal is not waited for forever: after the grace period the job
+      // is ended as cancelled or timed out, and whatever the handler does later is ignored.
+      const abandoned = new Promise<never>((_resolve, reject) => {
+        controller.signal.addEventListener('abort', () => setTimeout(() => reject(controller.signal.reason as Error), this.o.abortGraceMs).unref(), { once: true });
+      });
+      handler.catch(() => undefined);
+      outcome = { ok: true, output: await Promise.race([handler, abandoned]) };
+    } catch (error) {
+      outcome = { ok: false, error };
+    } finally {
+      clearTimeout(timer);
+    }
+
+    const now = this.services.clock.now();
+    const attempt: queue.Attempt = { jobId: job.id, number: job.attempts, startedAt, outcome: 'succeeded' };
+    if (entry.reason === 'shutdown' || entry.reason === 'lease_lost') return; // released by stop(), or someone else's now
+    if (entry.reason === 'cancel') {
+      await queue.confirmCancelled(this.services.store, this.id, { ...attempt, outcome: 'cancelled' }, now);
+      return;
+    }
+    if (outcome.ok && entry.reason === undefined) {
+      const invalid = this.services.registry.validateOutput(job.type, outcome.output);
+      if (invalid === undefined) {
+        await this.succeed({ attempt, output: outcome.output ?? null });
+        return;
+      }
+      outcome = { ok: false, error: new NonRetryableError(`The handler returned an invalid output: ${invalid}`, 'invalid_output') };
+    }
+    const error = entry.reason === 'timeout' ? new TimeoutError(timeoutMs!) : outcome.ok ? new Error('aborted') : outcome.error;
+    const e = error instanceof Error ? error : new Error(String(error));
+    const retryable = !(e instanceof NonRetryableError) && job.attempts < job.maxAttempts;
+    const code = (e as { code?: unknown }).code;
+    const failure: queue.Failure = {
+      attempt: { ...attempt, outcome: entry.reason === 'timeout' ? 'timed_out' : 'failed', error: { message: e.message, code: typeof code === 'string' ? code : undefined, stack: e.stack } },
+      retryAt: retryable ? now + retryDelay(job.attempts, definition.backoff) : undefined,
+      exhausted: !retryable && !(e instanceof NonRetryableError),
+    };
+    log.warn({ err: e, retry: retryable }, 'attempt failed');
+    const written = await queue.failJob(this.services.store, this.id, failure, now);
+    // Cancel requested while the handler was failing: the job ends cancelled rather than failed.
+    if (!written) await queue.confirmCancelled(this.services.store, this.id, { ...attempt, outcome: 'cancelled' }, now);
+  }
+
+  /** Successes are written in batches: all that finish within one tick share a transaction. */
+  private succeed(success: queue.Success): Promise<void> {
+    this.successes.push(success);
+    const written = new Promise<void>((resolve) => this.successWaiters.push(resolve));
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush().catch((error: unknown) => this.log.error({ err: error }, 'writing finished jobs failed'));
+      });
+    }
+    return written;
+  }
+
+  private async flush(): Promise<void> {
+    while (this.flushing !== undefined) await this.flushing;
+    if (this.successes.length === 0) return;
+    const batch = this.successes.splice(0);
+    const waiters = this.successWaiters.splice(0);
+    this.flushing = (async () => {
+      try {
+        const done = new Set(await queue.completeJobs(this.services.store, this.id, batch, this.services.clock.now()));
+        // Those not written were cancelled while their handler was finishing.
+        for (const b of batch) {
+          if (!done.has(b.attempt.jobId)) await queue.confirmCancelled(this.services.store, this.id, { ...b.attempt, outcome: 'cancelled' }, this.services.clock.now());
+        }
+        if (done.size > 0) this.services.wakeups.jobsAdded(); // dependents may have become runnable
+      } finally {
+        for (const w of waiters) w();
+        this.flushing = undefined;
+      }
+    })();
+    await this.flushing;
+  }
+
+  private stopJob(id: string, reason: StopReason): void {
+    const entry = this.running.get(id);
+    if (entry !== undefined) this.abort(entry, reason);
+  }
+
+  private abort(entry: Running, reason: StopReason): void {
+    if (entry.reason !== undefined) return;
+    entry.reason = reason;
+    const message = { cancel: 'The job was cancelled.', timeout: 'The attempt timed out.', shutdown: 'The worker is shutting down.', lease_lost: 'The lease on this job was lost.' }[reason];
+    entry.controller.abort(Object.assign(new Error(message), { name: 'AbortError', code: reason }));
+  }
+
+  private async heartbeat(): Promise<void> {
+    const ids = [...this.running.keys()];
+    if (ids.length === 0) return;
+    const held = await queue.renewLeases(this.services.store, this.id, ids, this.o.leaseMs, this.services.clock.now());
+    for (const id of ids) {
+      const status = held.get(id);
+      if (status === undefined) this.stopJob(id, 'lease_lost');
+      else if (status === 'cancelling') this.stopJob(id, 'cancel');
+    }
+  }
+
+  private async checkCancels(): Promise<void> {
+    if (this.running.size === 0) return;
+    for (const id of await queue.cancellingHeldBy(this.services.store, this.id)) this.stopJob(id, 'cancel');
+  }
+
+  private async reap(): Promise<void> {
+    const counts = await queue.reapExpiredLeases(this.services.store, this.services.clock.now());
+    if (counts.requeued + counts.failed + counts.cancelled > 0) {
+      this.log.warn(counts, 'returned jobs of unresponsive workers');
+      if (counts.requeued > 0) this.services.wakeups.jobsAdded();
+    }
+  }
+}

@@ -1,0 +1,402 @@
+import { sql } from 'kysely';
+import type { Job, JobError } from '../core/job.js';
+import { toJob, type JobRow } from './jobs.js';
+import type { JobAttemptsTable } from './schema.js';
+import type { Executor, Store } from './store.js';
+
+// The engine's queries. Every write is guarded by `lease_owner`: a worker whose lease was reaped
+// (it stalled, the job went back to the queue) can no longer change the job, so a job is finished
+// by exactly one attempt.
+
+export interface ClaimOptions {
+  workerId: string;
+  types: string[];
+  limit: number;
+  leaseMs: number;
+  now: number;
+}
+
+/**
+ * Takes up to `limit` runnable jobs: best priority first, then oldest. PostgreSQL skips rows other
+ * workers are locking (FOR UPDATE SKIP LOCKED), so many workers never queue behind each other; on
+ * SQLite the single UPDATE statement holds the database's one write lock.
+ */
+export async function claimJobs(store: Store, o: ClaimOptions): Promise<Job[]> {
+  if (o.types.length === 0 || o.limit <= 0) return [];
+  const rows = await store.db
+    .updateTable('jobs')
+    .set((eb) => ({
+      status: 'running',
+      status_reason: 'claimed',
+      attempts: eb('attempts', '+', 1),
+      lease_owner: o.workerId,
+      lease_expires_at: o.now + o.leaseMs,
+      started_at: eb.fn.coalesce('started_at', eb.val(o.now)),
+      attempt_started_at: o.now,
+      updated_at: o.now,
+      version: eb('version', '+', 1),
+    }))
+    .where('id', 'in', (eb) => {
+      const q = eb
+        .selectFrom('jobs')
+        .select('id')
+        .where('status', '=', 'pending')
+        .where('run_at', '<=', o.now)
+        .where('type', 'in', o.types)
+        .where((w) => w.or([w('status_reason', 'is', null), w('status_reason', '!=', 'waiting')]))
+        .orderBy('priority', 'desc')
+        .orderBy('run_at')
+        .orderBy('id')
+        .limit(o.limit);
+      return store.capabilities.skipLocked ? q.forUpdate().skipLocked() : q;
+    })
+    .where('status', '=', 'pending')
+    .returningAll()
+    .execute();
+  return rows.map(toJob);
+}
+
+/** Extends the leases of the jobs this worker holds; returns each still-held job's status. */
+export async function renewLeases(store: Store, workerId: string, ids: string[], leaseMs: number, now: number): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await store.db
+    .updateTable('jobs')
+    .set({ lease_expires_at: now + leaseMs })
+    .where('lease_owner', '=', workerId)
+    .where('id', 'in', ids)
+    .returning(['id', 'status'])
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.status]));
+}
+
+/** The ids among this worker's jobs whose cancellation was requested. */
+export async function cancellingHeldBy(store: Store, workerId: string): Promise<string[]> {
+  const rows = await store.db.selectFrom('jobs').select('id').where('lease_owner', '=', workerId).where('status', '=', 'cancelling').execute();
+  return rows.map((r) => r.id);
+}
+
+export async function reportProgress(store: Store, workerId: string, id: string, percent: number, message: string | null, now: number): Promise<boolean> {
+  const result = await store.db
+    .updateTable('jobs')
+    .set((eb) => ({ progress: percent, progress_message: message, updated_at: now, version: eb('version', '+', 1) }))
+    .where('id', '=', id)
+    .where('lease_owner', '=', workerId)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export interface Attempt {
+  jobId: string;
+  number: number;
+  startedAt: number;
+  outcome: JobAttemptsTable['outcome'];
+  error?: { message: string; code?: string | undefined; stack?: string | undefined } | undefined;
+}
+
+const STACK_LIMIT = 4000;
+
+function attemptRow(a: Attempt, workerId: string | null, now: number): JobAttemptsTable {
+  return {
+    job_id: a.jobId,
+    number: a.number,
+    worker: workerId,
+    started_at: a.startedAt,
+    finished_at: now,
+    outcome: a.outcome,
+    error_message: a.error?.message.slice(0, 2000) ?? null,
+    error_code: a.error?.code ?? null,
+    error_stack: a.error?.stack?.slice(0, STACK_LIMIT) ?? null,
+  };
+}
+
+async function recordAttempts(db: Executor, rows: JobAttemptsTable[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('job_attempts')
+    .values(rows)
+    .onConflict((oc) => oc.columns(['job_id', 'started_at', 'number']).doNothing())
+    .execute();
+}
+
+export interface Success {
+  attempt: Attempt;
+  output: unknown;
+}
+
+/**
+ * Marks a batch of jobs succeeded in one transaction (batching finishes is what lets a database queue
+ * go fast: one commit for many jobs). Returns the ids that were still running under this worker's
+ * lease; the others were cancelled or reaped meanwhile and are left alone.
+ */
+export async function completeJobs(store: Store, workerId: string, batch: Success[], now: number): Promise<string[]> {
+  if (batch.length === 0) return [];
+  return store.transaction(async (trx) => {
+    let done: string[];
+    if (store.capabilities.arrayParams) {
+      const ids = batch.map((b) => b.attempt.jobId);
+      const outputs = batch.map((b) => JSON.stringify(b.output ?? null));
+      const result = await sql<{ id: string }>`
+        UPDATE jobs AS j SET status = 'succeeded', status_reason = 'completed', output = v.output::jsonb, error = NULL,
+          progress = 100, completed_at = ${now}, updated_at = ${now}, version = j.version + 1,
+          lease_owner = NULL, lease_expires_at = NULL
+        FROM unnest(${ids}::uuid[], ${outputs}::text[]) AS v(id, output)
+        WHERE j.id = v.id AND j.lease_owner = ${workerId} AND j.status = 'running'
+        RETURNING j.id`.execute(trx);
+      done = result.rows.map((r) => r.id);
+    } else {
+      done = [];
+      for (const b of batch) {
+        const r = await trx
+          .updateTable('jobs')
+          .set((eb) => ({
+            status: 'succeeded',
+            status_reason: 'completed',
+            output: JSON.stringify(b.output ?? null),
+            error: null,
+            progress: 100,
+            completed_at: now,
+            updated_at: now,
+            version: eb('version', '+', 1),
+            lease_owner: null,
+            lease_expires_at: null,
+          }))
+          .where('id', '=', b.attempt.jobId)
+          .where('lease_owner', '=', workerId)
+          .where('status', '=', 'running')
+          .executeTakeFirst();
+        if (r.numUpdatedRows > 0n) done.push(b.attempt.jobId);
+      }
+    }
+    const finished = new Set(done);
+    await recordAttempts(
+      trx,
+      batch.filter((b) => finished.has(b.attempt.jobId)).map((b) => attemptRow(b.attempt, workerId, now)),
+    );
+    await releaseDependents(trx, done, now);
+    return done;
+  });
+}
+
+export interface Failure {
+  attempt: Attempt;
+  /** When to try again; undefined when the job has failed for good. */
+  retryAt: number | undefined;
+  exhausted: boolean;
+}
+
+/** Records a failed attempt: back to pending for a retry, or failed for good. False if the lease was lost. */
+export async function failJob(store: Store, workerId: string, f: Failure, now: number): Promise<boolean> {
+  const error: JobError = { message: f.attempt.error?.message ?? 'failed', ...(f.attempt.error?.code !== undefined ? { code: f.attempt.error.code } : {}) };
+  return store.transaction(async (trx) => {
+    const retry = f.retryAt !== undefined;
+    const r = await trx
+      .updateTable('jobs')
+      .set((eb) => ({
+        status: retry ? 'pending' : 'failed',
+        status_reason: retry ? 'retrying' : f.exhausted ? 'attempts_exhausted' : 'failed',
+        error: JSON.stringify(error),
+        run_at: retry ? f.retryAt! : eb.ref('run_at'),
+        completed_at: retry ? null : now,
+        updated_at: now,
+        version: eb('version', '+', 1),
+        lease_owner: null,
+        lease_expires_at: null,
+      }))
+      .where('id', '=', f.attempt.jobId)
+      .where('lease_owner', '=', workerId)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    if (r.numUpdatedRows === 0n) return false;
+    await recordAttempts(trx, [attemptRow(f.attempt, workerId, now)]);
+    if (!retry) await failDependents(trx, [f.attempt.jobId], now);
+    return true;
+  });
+}
+
+/** Ends a job whose cancellation was requested once its handler has stopped. */
+export async function confirmCancelled(store: Store, workerId: string, attempt: Attempt, now: number): Promise<boolean> {
+  return store.transaction(async (trx) => {
+    const r = await trx
+      .updateTable('jobs')
+      .set((eb) => ({ status: 'cancelled', status_reason: 'cancelled_by_client', completed_at: now, updated_at: now, version: eb('version', '+', 1), lease_owner: null, lease_expires_at: null }))
+      .where('id', '=', attempt.jobId)
+      .where('lease_owner', '=', workerId)
+      .where('status', '=', 'cancelling')
+      .executeTakeFirst();
+    if (r.numUpdatedRows === 0n) return false;
+    await recordAttempts(trx, [attemptRow(attempt, workerId, now)]);
+    await failDependents(trx, [attempt.jobId], now);
+    return true;
+  });
+}
+
+/**
+ * Gives jobs back when a worker shuts down before their handlers finished: the interrupted attempt
+ * is not counted against the job, and a job whose cancel was requested ends cancelled.
+ */
+export async function releaseJobs(store: Store, workerId: string, ids: string[], now: number): Promise<void> {
+  if (ids.length === 0) return;
+  await store.transaction(async (trx) => {
+    await trx
+      .updateTable('jobs')
+      .set((eb) => ({ status: 'pending', status_reason: 'queued', attempts: eb('attempts', '-', 1), run_at: now, updated_at: now, version: eb('version', '+', 1), lease_owner: null, lease_expires_at: null }))
+      .where('lease_owner', '=', workerId)
+      .where('id', 'in', ids)
+      .where('status', '=', 'running')
+      .execute();
+    const cancelled = await trx
+      .updateTable('jobs')
+      .set((eb) => ({ status: 'cancelled', status_reason: 'cancelled_by_client', completed_at: now, updated_at: now, version: eb('version', '+', 1), lease_owner: null, lease_expires_at: null }))
+      .where('lease_owner', '=', workerId)
+      .where('id', 'in', ids)
+      .where('status', '=', 'cancelling')
+      .returning('id')
+      .execute();
+    await failDependents(trx, cancelled.map((r) => r.id), now);
+  });
+}
+
+/**
+ * Returns the jobs of workers that stopped renewing their leases (crashed, killed, frozen) to the
+ * queue. The lost attempt counts: it is recorded, and a job out of attempts fails; a job whose cancel
+ * was requested ends cancelled. Safe to run from every worker at once.
+ */
+export async function reapExpiredLeases(store: Store, now: number, limit = 500): Promise<{ requeued: number; failed: number; cancelled: number }> {
+  return store.transaction(async (trx) => {
+    let q = trx
+      .selectFrom('jobs')
+      .select(['id', 'status', 'attempts', 'max_attempts', 'lease_owner', 'attempt_started_at'])
+      .where('lease_owner', 'is not', null)
+      .where('lease_expires_at', '<', now)
+      .limit(limit);
+    if (store.capabilities.skipLocked) q = q.forUpdate().skipLocked();
+    const expired = await q.execute();
+    const counts = { requeued: 0, failed: 0, cancelled: 0 };
+    const ended: string[] = [];
+    const attempts: JobAttemptsTable[] = [];
+    const message = 'The worker stopped renewing its lease (it crashed, was killed or froze).';
+    for (const job of expired) {
+      const cancelled = job.status === 'cancelling';
+      const exhausted = job.attempts >= job.max_attempts;
+      const to = cancelled ? 'cancelled' : exhausted ? 'failed' : 'pending';
+      const r = await trx
+        .updateTable('jobs')
+        .set((eb) => ({
+          status: to,
+          status_reason: cancelled ? 'cancelled_by_client' : exhausted ? 'attempts_exhausted' : 'lease_expired',
+          ...(cancelled ? {} : { error: JSON.stringify({ message, code: 'lease_expired' }) }),
+          run_at: to === 'pending' ? now : eb.ref('run_at'),
+          completed_at: to === 'pending' ? null : now,
+          updated_at: now,
+          version: eb('version', '+', 1),
+          lease_owner: null,
+          lease_expires_at: null,
+        }))
+        .where('id', '=', job.id)
+        .where('lease_owner', '=', job.lease_owner)
+        .where('lease_expires_at', '<', now)
+        .executeTakeFirst();
+      if (r.numUpdatedRows === 0n) continue;
+      attempts.push({
+        job_id: job.id,
+        number: job.attempts,
+        worker: job.lease_owner,
+        started_at: job.attempt_started_at ?? now,
+        finished_at: now,
+        outcome: 'lease_expired',
+        error_message: message,
+        error_code: 'lease_expired',
+        error_stack: null,
+      });
+      if (to === 'pending') counts.requeued++;
+      else {
+        counts[to === 'failed' ? 'failed' : 'cancelled']++;
+        ended.push(job.id);
+      }
+    }
+    await recordAttempts(trx, attempts);
+    await failDependents(trx, ended, now);
+    return counts;
+  });
+}
+
+/** Jobs waiting on these (now succeeded) jobs become runnable once nothing else holds them back. */
+export async function releaseDependents(db: Executor, succeeded: string[], now: number): Promise<void> {
+  if (succeeded.length === 0) return;
+  await db
+    .updateTable('jobs')
+    .set((eb) => ({ status_reason: 'queued', updated_at: now, version: eb('version', '+', 1) }))
+    .where('status', '=', 'pending')
+    .where('status_reason', '=', 'waiting')
+    .where('id', 'in', (eb) => eb.selectFrom('job_dependencies').select('job_id').where('depends_on_id', 'in', succeeded))
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('job_dependencies as d')
+            .innerJoin('jobs as p', 'p.id', 'd.depends_on_id')
+            .select('d.job_id')
+            .whereRef('d.job_id', '=', 'jobs.id')
+            .where('p.status', '!=', 'succeeded'),
+        ),
+      ),
+    )
+    .execute();
+}
+
+/** Jobs waiting on a job that failed or was cancelled fail too, naming it; and so on down the chain. */
+export async function failDependents(db: Executor, ended: string[], now: number): Promise<void> {
+  let frontier = ended;
+  while (frontier.length > 0) {
+    const next: string[] = [];
+    for (const id of frontier) {
+      const rows = await db
+        .updateTable('jobs')
+        .set((eb) => ({
+          status: 'failed',
+          status_reason: 'dependency_failed',
+          error: JSON.stringify({ message: `Job ${id}, which this job depends on, did not succeed.`, code: 'dependency_failed', dependency_id: id }),
+          completed_at: now,
+          updated_at: now,
+          version: eb('version', '+', 1),
+        }))
+        .where('status', '=', 'pending')
+        .where('id', 'in', (eb) => eb.selectFrom('job_dependencies').select('job_id').where('depends_on_id', '=', id))
+        .returning('id')
+        .execute();
+      next.push(...rows.map((r) => r.id));
+    }
+    frontier = next;
+  }
+}
+
+export async function listAttempts(db: Executor, jobId: string): Promise<JobAttemptsTable[]> {
+  return db.selectFrom('job_attempts').selectAll().where('job_id', '=', jobId).orderBy('started_at').orderBy('number').execute();
+}
+
+export type { JobRow };
+
+/** Puts a failed or cancelled job back in the queue with a fresh set of attempts. */
+export async function requeueJob(db: Executor, workspaceId: string, id: string, now: number): Promise<Job | undefined> {
+  const row = await db
+    .updateTable('jobs')
+    .set((eb) => ({
+      status: 'pending',
+      status_reason: 'queued',
+      attempts: 0,
+      error: null,
+      output: null,
+      progress: 0,
+      progress_message: null,
+      run_at: now,
+      completed_at: null,
+      updated_at: now,
+      version: eb('version', '+', 1),
+    }))
+    .where('id', '=', id)
+    .where('workspace_id', '=', workspaceId)
+    .where('status', 'in', ['failed', 'cancelled'])
+    .returningAll()
+    .executeTakeFirst();
+  return row === undefined ? undefined : toJob(row);
+}

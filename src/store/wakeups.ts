@@ -1,0 +1,100 @@
+import { EventEmitter } from 'node:events';
+import pg from 'pg';
+import type { Store } from './store.js';
+
+// Wake-ups tell workers that there is work (a job was added or became runnable) and tell the worker
+// holding a job that its cancellation was requested. In one process an EventEmitter carries them;
+// on PostgreSQL, NOTIFY carries them to every other process too (LISTEN on one dedicated connection).
+// Workers still poll slowly as a fallback, so a lost notification only delays, never loses, work.
+
+const JOBS_CHANNEL = 'jobline_jobs';
+const CANCEL_CHANNEL = 'jobline_cancel';
+
+export class Wakeups {
+  private readonly local = new EventEmitter();
+  private listener: pg.Client | undefined;
+  private listening: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly store: Store) {
+    this.local.setMaxListeners(0);
+    store.onClose(() => this.close());
+  }
+
+  /** Call after the transaction that added runnable jobs committed. */
+  jobsAdded(): void {
+    this.local.emit('jobs');
+    if (this.store.capabilities.listenNotify) this.notify(JOBS_CHANNEL, '');
+  }
+
+  cancelRequested(jobId: string): void {
+    this.local.emit('cancel', jobId);
+    if (this.store.capabilities.listenNotify) this.notify(CANCEL_CHANNEL, jobId);
+  }
+
+  onJobsAdded(listener: () => void): () => void {
+    this.local.on('jobs', listener);
+    this.listen();
+    return () => this.local.off('jobs', listener);
+  }
+
+  onCancelRequested(listener: (jobId: string) => void): () => void {
+    this.local.on('cancel', listener);
+    this.listen();
+    return () => this.local.off('cancel', listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.listener;
+    this.listener = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  private notify(channel: string, payload: string): void {
+    if (this.store.raw.kind !== 'postgres') return;
+    // Fire and forget: the poll fallback covers a notification that could not be sent.
+    this.store.raw.pool.query('SELECT pg_notify($1, $2)', [channel, payload]).catch(() => undefined);
+  }
+
+  private listen(): void {
+    if (this.listening !== undefined || this.store.raw.kind !== 'postgres' || this.closed) return;
+    const raw = this.store.raw;
+    const connect = async (): Promise<void> => {
+      const client = new pg.Client({ connectionString: poolConnectionString(raw.pool), ...(raw.schema !== undefined ? { options: `-c search_path=${raw.schema}` } : {}) });
+      client.on('notification', (n) => {
+        // Our own NOTIFYs come back too; local listeners already heard them, so only others' matter,
+        // but hearing one twice is harmless (a worker just looks for work once more).
+        if (n.channel === JOBS_CHANNEL) this.local.emit('jobs');
+        else if (n.channel === CANCEL_CHANNEL && n.payload !== undefined) this.local.emit('cancel', n.payload);
+      });
+      client.on('error', () => undefined);
+      client.on('end', () => {
+        if (this.closed) return;
+        this.listener = undefined;
+        // Reconnect after a pause; meanwhile workers poll. Tell them to look now, in case something was missed.
+        setTimeout(() => {
+          if (!this.closed) connect().catch(() => undefined);
+        }, 1000).unref();
+        this.local.emit('jobs');
+      });
+      await client.connect();
+      await client.query(`LISTEN ${JOBS_CHANNEL}`);
+      await client.query(`LISTEN ${CANCEL_CHANNEL}`);
+      if (this.closed) await client.end();
+      else this.listener = client;
+    };
+    this.listening = connect().catch(() => {
+      this.listening = undefined;
+    });
+  }
+
+  /** Resolves when LISTEN is in place (tests wait for it before sending NOTIFYs from elsewhere). */
+  async ready(): Promise<void> {
+    await this.listening;
+  }
+}
+
+function poolConnectionString(pool: pg.Pool): string {
+  return (pool.options as { connectionString?: string }).connectionString ?? '';
+}

@@ -1,0 +1,258 @@
+import { Type } from '@sinclair/typebox';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Principal } from '../../src/core/auth.js';
+import { defineJob, NonRetryableError, type JobDefinition } from '../../src/engine/define-job.js';
+import { Registry } from '../../src/engine/registry.js';
+import { Worker, type WorkerOptions } from '../../src/engine/worker.js';
+import type { Services } from '../../src/services/context.js';
+import { cancelJob, createJob, getJob, jobAttempts, retryJob } from '../../src/services/jobs.js';
+import { ensureWorkspace } from '../../src/services/tokens.js';
+import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';
+import { createServices } from '../../src/services/create.js';
+
+const FAST: WorkerOptions = { pollMs: 50, heartbeatMs: 100, leaseMs: 1000, reapMs: 200, cancelCheckMs: 100, abortGraceMs: 200 };
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe.each(DIALECTS)('worker on %s', (dialect) => {
+  const skip = skipUnlessAvailable(dialect);
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  /** Services with these job types, a principal, and a started worker. */
+  async function setup(definitions: JobDefinition[], options: WorkerOptions = {}) {
+    const db = freshDatabase(dialect);
+    const services = await createServices({ ...db.options, registry: new Registry(definitions) });
+    const workspaceId = await ensureWorkspace(services.store.db, 'acme', Date.now());
+    const principal: Principal = { tokenId: 'test', workspaceId, scopes: ['admin'] };
+    const worker = new Worker(services, { ...FAST, ...options });
+    worker.start();
+    cleanups.push(async () => {
+      await worker.stop(1000);
+      await services.store.close();
+      await db.cleanup();
+    });
+    return { services, principal, worker, db };
+  }
+
+  const finished = (services: Services, principal: Principal, id: string) =>
+    until(`job ${id} to finish`, async () => {
+      const job = await getJob(services, principal, id);
+      return ['succeeded', 'failed', 'cancelled'].includes(job.status) ? job : undefined;
+    });
+
+  it.skipIf(skip)('runs a job and stores its output, progress and attempt', async () => {
+    const echo = defineJob({
+      type: 'echo',
+      input: Type.Object({ text: Type.String() }),
+      output: Type.Object({ shouted: Type.String() }),
+      async run(ctx) {
+        await ctx.progress(50, 'halfway');
+        return { shouted: ctx.input.text.toUpperCase() };
+      },
+    });
+    const { services, principal } = await setup([echo]);
+    const job = await createJob(services, principal, { type: 'echo', input: { text: 'hello' } });
+    const done = await finished(services, principal, job.id);
+    expect(done).toMatchObject({ status: 'succeeded', statusReason: 'completed', output: { shouted: 'HELLO' }, progress: 100, attempts: 1 });
+    const attempts = await jobAttempts(services, done);
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toMatchObject({ number: 1, outcome: 'succeeded', error: null });
+  });
+
+  it.skipIf(skip)('rejects input that does not match the type schema, with pointers', async () => {
+    const typed = defineJob({ type: 'typed', input: Type.Object({ count: Type.Integer({ minimum: 1 }) }), run: () => null });
+    const { services, principal } = await setup([typed]);
+    await expect(createJob(services, principal, { type: 'typed', input: { count: 0 } })).rejects.toMatchObject({
+      code: 'validation_failed',
+      errors: [{ pointer: '#/input/count', detail: 'must be >= 1' }],
+    });
+  });
+
+  it.skipIf(skip)('retries a failing job with backoff, recording each attempt, until it succeeds', async () => {
+    let calls = 0;
+    const flaky = defineJob({
+      type: 'flaky',
+      maxAttempts: 5,
+      backoff: { baseMs: 10, maxMs: 50 },
+      run: () => {
+        calls++;
+        if (calls < 3) throw Object.assign(new Error(`boom ${calls}`), { code: 'remote_down' });
+        return { calls };
+      },
+    });
+    const { services, principal } = await setup([flaky]);
+    const job = await createJob(services, principal, { type: 'flaky', maxAttempts: 5 });
+    const done = await finished(services, principal, job.id);
+    expect(done).toMatchObject({ status: 'succeeded', attempts: 3, output: { calls: 3 } });
+    const attempts = await jobAttempts(services, done);
+    expect(attempts.map((a) => [a.number, a.outcome, a.error?.message, a.error?.code])).toEqual([
+      [1, 'failed', 'boom 1', 'remote_down'],
+      [2, 'failed', 'boom 2', 'remote_down'],
+      [3, 'succeeded', undefined, undefined],
+    ]);
+    expect(attempts[0]!.error!.stack).toContain('boom 1');
+  });
+
+  it.skipIf(skip)('fails for good when attempts run out, and at once on a non-retryable error', async () => {
+    const always = defineJob({ type: 'always-fails', backoff: { baseMs: 5, maxMs: 5 }, run: () => Promise.reject(new Error('nope')) });
+    const fatal = defineJob({ type: 'fatal', run: () => Promise.reject(new NonRetryableError('bad input', 'bad_input')) });
+    const { services, principal } = await setup([always, fatal]);
+    const a = await createJob(services, principal, { type: 'always-fails', maxAttempts: 2 });
+    const b = await createJob(services, principal, { type: 'fatal', maxAttempts: 5 });
+    expect(await finished(services, principal, a.id)).toMatchObject({ status: 'failed', statusReason: 'attempts_exhausted', attempts: 2, error: { message: 'nope' } });
+    expect(await finished(services, principal, b.id)).toMatchObject({ status: 'failed', statusReason: 'failed', attempts: 1, error: { message: 'bad input', code: 'bad_input' } });
+  });
+
+  it.skipIf(skip)('times out an attempt through the signal and counts it as failed', async () => {
+    let aborted = false;
+    const slow = defineJob({
+      type: 'slow',
+      timeoutMs: 100,
+      run: (ctx) =>
+        new Promise((_resolve, reject) => {
+          ctx.signal.addEventListener('abort', () => {
+            aborted = true;
+            reject(ctx.signal.reason as Error);
+          });
+        }),
+    });
+    const { services, principal } = await setup([slow]);
+    const job = await createJob(services, principal, { type: 'slow', maxAttempts: 1 });
+    const done = await finished(services, principal, job.id);
+    expect(aborted).toBe(true);
+    expect(done).toMatchObject({ status: 'failed', error: { code: 'timeout' } });
+    expect((await jobAttempts(services, done))[0]).toMatchObject({ outcome: 'timed_out' });
+  });
+
+  it.skipIf(skip)('cancels a running job: the handler is signalled and the job ends cancelled', async () => {
+    let started = false;
+    const long = defineJob({
+      type: 'long',
+      run: (ctx) =>
+        new Promise((_resolve, reject) => {
+          started = true;
+          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error));
+        }),
+    });
+    const { services, principal } = await setup([long]);
+    const job = await createJob(services, principal, { type: 'long' });
+    await until('the handler to start', async () => (started ? true : undefined));
+    const cancelling = await cancelJob(services, principal, job.id);
+    expect(cancelling.status).toBe('cancelling');
+    const done = await finished(services, principal, job.id);
+    expect(done).toMatchObject({ status: 'cancelled', statusReason: 'cancelled_by_client' });
+  });
+
+  it.skipIf(skip)('ends a cancelled job even when its handler ignores the signal', async () => {
+    let started = false;
+    const stubborn = defineJob({
+      type: 'stubborn',
+      run: () => {
+        started = true;
+        return new Promise(() => undefined);
+      },
+    });
+    const { services, principal } = await setup([stubborn]);
+    const job = await createJob(services, principal, { type: 'stubborn' });
+    await until('the handler to start', async () => (started ? true : undefined));
+    await cancelJob(services, principal, job.id);
+    expect(await finished(services, principal, job.id)).toMatchObject({ status: 'cancelled' });
+  });
+
+  it.skipIf(skip)('runs higher priority first and holds delayed jobs until run_at', async () => {
+    const order: string[] = [];
+    const record = defineJob({ type: 'record', input: Type.Object({ name: Type.String() }), run: (ctx) => void order.push(ctx.input.name) });
+    const { services, principal, worker } = await setup([record], { concurrency: 1 });
+    await worker.stop(100); // queue everything first, then let one worker take them in order
+    await createJob(services, principal, { type: 'record', input: { name: 'low' }, priority: -5 });
+    await createJob(services, principal, { type: 'record', input: { name: 'high' }, priority: 10 });
+    await createJob(services, principal, { type: 'record', input: { name: 'later' }, priority: 100, runAt: Date.now() + 600 });
+    const again = new Worker(services, { ...FAST, concurrency: 1 });
+    again.start();
+    cleanups.push(() => again.stop(1000));
+    await until('three jobs', async () => (order.length === 3 ? true : undefined));
+    expect(order).toEqual(['high', 'low', 'later']);
+  });
+
+  it.skipIf(skip)('runs a job after what it depends on succeeded, and fails it when one fails', async () => {
+    const order: string[] = [];
+    const step = defineJob({
+      type: 'step',
+      input: Type.Object({ name: Type.String(), fail: Type.Optional(Type.Boolean()) }),
+      run: async (ctx) => {
+        await new Promise((r) => setTimeout(r, 30));
+        if (ctx.input.fail === true) throw new NonRetryableError('step failed');
+        order.push(ctx.input.name);
+      },
+    });
+    const { services, principal } = await setup([step]);
+    const a = await createJob(services, principal, { type: 'step', input: { name: 'a' } });
+    const b = await createJob(services, principal, { type: 'step', input: { name: 'b' }, dependsOn: [a.id] });
+    expect(b).toMatchObject({ status: 'pending', statusReason: 'waiting' });
+    expect(await finished(services, principal, b.id)).toMatchObject({ status: 'succeeded' });
+    expect(order).toEqual(['a', 'b']);
+
+    const bad = await createJob(services, principal, { type: 'step', input: { name: 'bad', fail: true } });
+    const child = await createJob(services, principal, { type: 'step', input: { name: 'child' }, dependsOn: [bad.id] });
+    const grandchild = await createJob(services, principal, { type: 'step', input: { name: 'grandchild' }, dependsOn: [child.id] });
+    expect(await finished(services, principal, grandchild.id)).toMatchObject({ status: 'failed', statusReason: 'dependency_failed' });
+    const failedChild = await getJob(services, principal, child.id);
+    expect(failedChild.error?.message).toContain(bad.id);
+    await expect(createJob(services, principal, { type: 'step', input: { name: 'x' }, dependsOn: ['0190f5c8-5f9e-7a41-b1c2-3d4e5f607182'] })).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
+  });
+
+  it.skipIf(skip)('gives the jobs of a worker that stopped heartbeating to another worker', async () => {
+    let runs = 0;
+    const once = defineJob({
+      type: 'hangs-first',
+      run: () => {
+        runs++;
+        return runs === 1 ? new Promise(() => undefined) : { run: runs };
+      },
+    });
+    // The first worker never renews its lease: as if its process froze or was killed.
+    const { services, principal } = await setup([once], { heartbeatMs: 60_000, leaseMs: 300, cancelCheckMs: 60_000 });
+    const job = await createJob(services, principal, { type: 'hangs-first' });
+    const done = await finished(services, principal, job.id);
+    expect(done).toMatchObject({ status: 'succeeded', attempts: 2, output: { run: 2 } });
+    const attempts = await jobAttempts(services, done);
+    expect(attempts.map((a) => a.outcome)).toEqual(['lease_expired', 'succeeded']);
+  });
+
+  it.skipIf(skip)('retries a failed job on request with fresh attempts', async () => {
+    let calls = 0;
+    const once = defineJob({ type: 'fails-once', run: () => (++calls === 1 ? Promise.reject(new NonRetryableError('first')) : 'ok') });
+    const { services, principal } = await setup([once]);
+    const job = await createJob(services, principal, { type: 'fails-once' });
+    expect(await finished(services, principal, job.id)).toMatchObject({ status: 'failed' });
+    const requeued = await retryJob(services, principal, job.id);
+    expect(requeued).toMatchObject({ status: 'pending', attempts: 0, error: null });
+    const done = await finished(services, principal, job.id);
+    expect(done).toMatchObject({ status: 'succeeded', output: 'ok' });
+    expect((await jobAttempts(services, done)).map((a) => a.outcome)).toEqual(['failed', 'succeeded']);
+    await expect(retryJob(services, principal, job.id)).rejects.toMatchObject({ code: 'job_state_conflict' });
+  });
+
+  it.skipIf(skip)('on stop, waits for running handlers, then releases those that do not finish', async () => {
+    let started = 0;
+    const forever = defineJob({ type: 'forever', run: () => ((started++, new Promise(() => undefined))) });
+    const { services, principal, worker } = await setup([forever]);
+    const job = await createJob(services, principal, { type: 'forever' });
+    await until('the handler to start', async () => (started > 0 ? true : undefined));
+    await worker.stop(100);
+    expect(await getJob(services, principal, job.id)).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+});
