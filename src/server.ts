@@ -6,8 +6,6 @@ import { createServices } from './services/create.js';
 import { KEY_RETENTION_MS } from './services/idempotency.js';
 import { ensureAdminToken } from './services/bootstrap.js';
 import { purgeKeys } from './store/idempotency.js';
-import { loadJobModules, Registry } from './engine/registry.js';
-import { Worker } from './engine/worker.js';
 
 export interface RunningServer {
   app: App;
@@ -19,8 +17,7 @@ export interface RunningServer {
 /** Starts the API: opens and migrates the database, makes sure an admin token exists, listens. */
 export async function startServer(config: ServeConfig, print: (line: string) => void = console.log): Promise<RunningServer> {
   const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization'] });
-  const registry = new Registry(await loadJobModules(config.jobModules));
-  const services = await createServices({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, registry });
+  const services = await createServices({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   let app: App | undefined;
   try {
     const admin = await ensureAdminToken(services, config.adminToken);
@@ -36,9 +33,6 @@ export async function startServer(config: ServeConfig, print: (line: string) => 
     await services.store.close().catch(() => undefined);
     throw error;
   }
-  // Workers run in this process unless told otherwise; more can run as `jobline worker` processes.
-  const worker = config.workerConcurrency > 0 ? new Worker(services, { concurrency: config.workerConcurrency, leaseMs: config.leaseMs, logger }) : undefined;
-  worker?.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -56,7 +50,6 @@ export async function startServer(config: ServeConfig, print: (line: string) => 
     url,
     async close() {
       clearInterval(sweep);
-      await worker?.stop();
       await app.close();
       await services.store.close();
     },

@@ -46,7 +46,8 @@ function printJob(job: JobRepresentation): void {
     ['started', job.started_at],
     ['completed', job.completed_at],
     ['input', JSON.stringify(job.input) ?? null],
-    ['output', JSON.stringify(job.output) ?? null],
+    // No output yet shows as "-" like every other empty field, not as the word null.
+    ['output', job.output === null ? null : (JSON.stringify(job.output) ?? null)],
     ['error', job.error === null ? null : job.error.message],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
