@@ -47,30 +47,37 @@ export interface CreatedToken {
   secret: string;
 }
 
-export async function createToken(
-  services: Pick<Services, 'store' | 'clock'>,
-  options: { workspace: string; name: string; scopes: Scope[]; secret?: string; expiresAt?: number | null },
-): Promise<CreatedToken> {
-  const now = services.clock.now();
+export interface NewToken {
+  workspace: string;
+  name: string;
+  scopes: Scope[];
+  secret?: string;
+  expiresAt?: number | null;
+}
+
+export async function createToken(services: Pick<Services, 'store' | 'clock'>, options: NewToken): Promise<CreatedToken> {
+  return services.store.transaction((trx) => insertNewToken(trx, services.clock.now(), options));
+}
+
+/** createToken inside the caller's transaction (start-up bootstrap decides and creates in one). */
+export async function insertNewToken(trx: Executor, now: number, options: NewToken): Promise<CreatedToken> {
   const chosen = options.secret === undefined ? newSecret() : { ...parseTokenOrThrow(options.secret), token: options.secret };
-  return services.store.transaction(async (trx) => {
-    const workspaceId = await ensureWorkspace(trx, options.workspace, now);
-    const id = uuidv7(now);
-    await tokens.insertToken(trx, {
-      id,
-      workspaceId,
-      name: options.name,
-      prefix: chosen.prefix,
-      secretHash: sha256(chosen.secret).toString('hex'),
-      scopes: options.scopes,
-      now,
-      expiresAt: options.expiresAt ?? null,
-    });
-    return {
-      token: { id, workspaceId, name: options.name, prefix: chosen.prefix, scopes: options.scopes, createdAt: now, lastUsedAt: null, revokedAt: null },
-      secret: chosen.token,
-    };
+  const workspaceId = await ensureWorkspace(trx, options.workspace, now);
+  const id = uuidv7(now);
+  await tokens.insertToken(trx, {
+    id,
+    workspaceId,
+    name: options.name,
+    prefix: chosen.prefix,
+    secretHash: sha256(chosen.secret).toString('hex'),
+    scopes: options.scopes,
+    now,
+    expiresAt: options.expiresAt ?? null,
   });
+  return {
+    token: { id, workspaceId, name: options.name, prefix: chosen.prefix, scopes: options.scopes, createdAt: now, lastUsedAt: null, revokedAt: null },
+    secret: chosen.token,
+  };
 }
 
 function parseTokenOrThrow(secret: string): { prefix: string; secret: string } {
