@@ -14,6 +14,18 @@ function ajv(options: Options): Ajv.default {
   addFormats.default(instance, ['date-time', 'uuid', 'uri', 'email']);
   const rfc3339 = instance.formats['date-time'] as { validate: (s: string) => boolean };
   instance.addFormat('date-time', { type: 'string', validate: (s: string) => rfc3339.validate(s) && Number.isFinite(Date.parse(s)) });
+  // UUIDs are case-insensitive on input (RFC 9562 §4) but stored lowercase: PostgreSQL's uuid type
+  // would match an uppercase id and SQLite's text would not. `x-lowercase` rewrites the value in place.
+  instance.addKeyword({
+    keyword: 'x-lowercase',
+    type: 'string',
+    schemaType: 'boolean',
+    modifying: true,
+    compile: (enabled: boolean) => (data: string, context?: { parentData: Record<string | number, unknown>; parentDataProperty: string | number }) => {
+      if (enabled && context?.parentData !== undefined) context.parentData[context.parentDataProperty] = data.toLowerCase();
+      return true;
+    },
+  });
   return instance;
 }
 

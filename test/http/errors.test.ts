@@ -120,6 +120,18 @@ describe.each(DIALECTS)('error responses on %s', (dialect) => {
     expectProblem(await t.call({ method: 'DELETE', url: `/v1/tokens/${UNKNOWN_ID}` }), 404, 'not_found');
   });
 
+  it_('reads an id in any letter case as the same id, on both databases', async () => {
+    const project = (await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Case' } })).json();
+    const upper = String(project.id).toUpperCase();
+    const job = await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'case-test', project_id: upper } });
+    expect(job.statusCode).toBe(201);
+    expect(job.json().project_id).toBe(project.id);
+    expect((await t.call({ method: 'GET', url: `/v1/jobs/${String(job.json().id).toUpperCase()}` })).json().id).toBe(job.json().id);
+    expect((await t.call({ method: 'GET', url: `/v1/projects/${upper}` })).json().id).toBe(project.id);
+    expect((await t.call({ method: 'GET', url: `/v1/projects/${upper}/jobs` })).json().data).toHaveLength(1);
+    expect((await t.call({ method: 'GET', url: `/v1/jobs?project_id=${upper}` })).json().data).toHaveLength(1);
+  });
+
   it_('answers ids the router cannot decode or that are far too long as invalid_id', async () => {
     expectProblem(await t.call({ method: 'GET', url: '/v1/jobs/%E0%A4%A' }), 400, 'invalid_id');
     expectProblem(await t.call({ method: 'GET', url: `/v1/jobs/${'a'.repeat(5000)}` }), 400, 'invalid_id');

@@ -2,7 +2,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
-export const Uuid = Type.String({ format: 'uuid', description: 'A UUID (Jobline ids are UUIDv7).', examples: ['0190f5c8-5f9e-7a41-b1c2-3d4e5f607182'] });
+export const Uuid = Type.String({ format: 'uuid', 'x-lowercase': true, description: 'A UUID (Jobline ids are UUIDv7); any letter case is accepted.', examples: ['0190f5c8-5f9e-7a41-b1c2-3d4e5f607182'] });
 export const IdParams = Type.Object({ id: Uuid });
 
 // Names are labels shown in lists, logs and XML: no control characters. Descriptions may break lines.
