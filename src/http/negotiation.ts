@@ -51,13 +51,14 @@ export function selectFields(value: unknown, fields: string[]): unknown {
 
 function copyPath(from: Record<string, unknown>, to: Record<string, unknown>, path: string[]): void {
   const [head, ...rest] = path;
-  if (head === undefined || !(head in from)) return;
+  // Own members only: `fields=constructor` or `toString` must not reach Object.prototype.
+  if (head === undefined || head === '__proto__' || !Object.hasOwn(from, head)) return;
   const v = from[head];
   if (rest.length === 0 || v === null || typeof v !== 'object' || Array.isArray(v)) {
     to[head] = v;
     return;
   }
-  const child = (to[head] ??= {}) as Record<string, unknown>;
+  const child = (Object.hasOwn(to, head) ? to[head] : (to[head] = {})) as Record<string, unknown>;
   copyPath(v as Record<string, unknown>, child, rest);
 }
 
@@ -81,7 +82,7 @@ const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/
  * XML names become <entry key="..."> elements, null becomes an empty element.
  */
 function toXmlTree(value: unknown): unknown {
-  if (value === null || value === undefined) return '';
+  if (value === null || value === undefined || typeof value === 'function') return '';
   if (Array.isArray(value)) return { item: value.map(toXmlTree) };
   if (typeof value === 'object') {
     const out: Record<string, unknown> = {};

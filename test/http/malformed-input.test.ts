@@ -247,6 +247,15 @@ describe.each(DIALECTS)('malformed requests on %s', (dialect) => {
     expect(await failures(cases)).toEqual([]);
   });
 
+  it_('never fails on field names every object inherits, in JSON or XML', async () => {
+    const names = ['constructor', 'toString', '__proto__', '__proto__.polluted', 'constructor.prototype', 'hasOwnProperty', 'data.constructor', 'input.valueOf'];
+    const cases = [...READ_ROUTES, ...ROUTES.filter((r) => r.path === '/healthz')].flatMap((r) =>
+      names.flatMap((f) => ['application/json', 'application/xml'].map((accept): [string, InjectOptions] => [`GET ${url(r)}?fields=${f} as ${accept}`, { method: 'GET', url: `${url(r)}?fields=${f}`, headers: { accept } }])),
+    );
+    expect(await failures(cases)).toEqual([]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it_('answers broken JSON with 400 malformed_json on every route that takes a body', async () => {
     const cases = BODY_ROUTES.flatMap((r) =>
       BROKEN_JSON.map((payload): [string, InjectOptions, { status: number; code: string }] => [

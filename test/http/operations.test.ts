@@ -174,6 +174,21 @@ describe.each(DIALECTS)('operations endpoints on %s', (dialect) => {
     expect((await t.call({ method: 'GET', url: '/readyz', token: null })).statusCode).toBe(200);
   });
 
+  it_('still serves the HTTP metrics while the database fails, without job counts', async () => {
+    const store = t.services.store;
+    const db = store.db;
+    Object.defineProperty(store, 'db', { value: { selectFrom: () => { throw new Error('connection refused'); } }, configurable: true });
+    try {
+      const res = await t.call({ method: 'GET', url: '/metrics', token: null });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('jobline_http_requests_total{');
+      expect(res.body).not.toMatch(/^jobline_jobs\{/m);
+    } finally {
+      Object.defineProperty(store, 'db', { value: db, configurable: true });
+    }
+    expect((await t.call({ method: 'GET', url: '/metrics', token: null })).body).toMatch(/^jobline_jobs\{status="pending"\} \d+$/m);
+  });
+
   it_('exposes Prometheus metrics by route pattern, latency, and jobs by status', async () => {
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push((await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'metered' } })).json().id);

@@ -93,6 +93,15 @@ describe.each(DIALECTS)('representations on %s', (dialect) => {
     expect(typeof body.next_page_token).toBe('string');
   });
 
+  it_('selects only members the resource has, never inherited ones like constructor', async () => {
+    for (const headers of [{}, XML]) {
+      const res = await t.call({ method: 'GET', url: `/v1/jobs/${String(job.id)}?fields=constructor,toString,__proto__.x,status.length,valueOf`, headers });
+      expect(res.statusCode).toBe(200);
+      const body = 'accept' in headers ? parseXml(res.body).job : res.json();
+      expect(body).toEqual({ id: job.id, status: 'pending' });
+    }
+  });
+
   it_('combines fields with XML', async () => {
     const res = await t.call({ method: 'GET', url: `/v1/jobs/${String(job.id)}?fields=status`, headers: XML });
     expect(parseXml(res.body).job).toEqual({ id: job.id, status: 'pending' });

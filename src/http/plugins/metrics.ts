@@ -27,7 +27,16 @@ export function installMetrics(app: FastifyInstance, store: Store, options: { pr
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      const counts = await countJobsByStatus(store.db);
+      // During a database outage a scrape still reports the HTTP series; the job counts go missing
+      // rather than stale (alert on absent(jobline_jobs)), instead of the whole scrape failing with a 500.
+      let counts: Record<string, number>;
+      try {
+        counts = await countJobsByStatus(store.db);
+      } catch (error) {
+        app.log.warn({ err: error }, 'metrics: counting jobs failed');
+        this.reset();
+        return;
+      }
       for (const status of JOB_STATUSES) this.set({ status }, counts[status] ?? 0);
     },
   });
