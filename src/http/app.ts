@@ -6,6 +6,7 @@ import { AppError } from '../core/errors.js';
 import type { Services } from '../services/context.js';
 import './types.js';
 import { installAuth } from './plugins/auth.js';
+import { clientErrorHandler } from './plugins/client-errors.js';
 import { installMetrics } from './plugins/metrics.js';
 import { collectRoutes } from './plugins/method-not-allowed.js';
 import { installOpenApi } from './plugins/openapi.js';
@@ -61,6 +62,7 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
     // The router rejects a path parameter it cannot decode (`%E0%A4%A`) or that is longer than
     // maxParamLength before any hook runs; every path parameter here is an id, so both are a
     // malformed id, answered as problem details like every other error.
+    clientErrorHandler,
     frameworkErrors: (error, request, reply) => {
       reply.header('request-id', request.id);
       try {

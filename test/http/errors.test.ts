@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, skipUnlessAvailable } from '../support/databases.js';
@@ -13,6 +14,18 @@ function expectProblem(res: LightMyRequestResponse, status: number, code: string
   expect(typeof body.detail).toBe('string');
   expect(body.instance).toBe(`urn:request:${String(res.headers['request-id'])}`);
   return body;
+}
+
+/** Sends raw bytes to a listening server and returns everything it answers before closing. */
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(text));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.on('error', reject);
+    socket.setTimeout(5000, () => socket.destroy(new Error('no answer')));
+  });
 }
 
 const UNKNOWN_ID = '0190f5c8-5f9e-7a41-b1c2-3d4e5f607182';
@@ -135,6 +148,25 @@ describe.each(DIALECTS)('error responses on %s', (dialect) => {
   it_('answers ids the router cannot decode or that are far too long as invalid_id', async () => {
     expectProblem(await t.call({ method: 'GET', url: '/v1/jobs/%E0%A4%A' }), 400, 'invalid_id');
     expectProblem(await t.call({ method: 'GET', url: `/v1/jobs/${'a'.repeat(5000)}` }), 400, 'invalid_id');
+  });
+
+  it_('answers requests Node cannot parse with problem details too, over a real socket', async () => {
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.app.server.address() as { port: number };
+    for (const text of [
+      'NOT HTTP AT ALL\r\n\r\n',
+      'GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n',
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    ]) {
+      const answer = await rawRequest(port, text);
+      const [head, body] = answer.split('\r\n\r\n');
+      expect(head, text.slice(0, 30)).toMatch(/^HTTP\/1\.1 400 /);
+      expect(head).toMatch(/content-type: application\/problem\+json/i);
+      expect(JSON.parse(body!)).toMatchObject({ status: 400, code: 'bad_request' });
+    }
+    const routed = await rawRequest(port, 'GET /v1/jobs/%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(routed).toMatch(/^HTTP\/1\.1 400 /);
+    expect(routed).toContain('"code":"invalid_id"');
   });
 
   it_('answers 400 invalid_query naming the parameter', async () => {
