@@ -10,33 +10,62 @@ export interface Representation {
   fields: string[] | undefined;
 }
 
-const JSON_TYPES = ['application/json', 'application/problem+json', 'application/*', '*/*'];
-const XML_TYPES = ['application/xml', 'text/xml', 'application/problem+xml'];
+// The media types that name each format. The problem types count only when named exactly: `*/*`
+// must not make JSON acceptable through application/problem+json after application/json;q=0.
+const FORMAT_TYPES: Record<Format, string[]> = { json: ['application/json'], xml: ['application/xml', 'text/xml'] };
+const PROBLEM_TYPES: Record<Format, string> = { json: 'application/problem+json', xml: 'application/problem+xml' };
 
-/**
- * Picks JSON or XML from an Accept header (RFC 9110 §12.5.1): the highest q wins, JSON on a tie,
- * JSON when the header is absent. Throws 406 when the client accepts neither.
- */
-export function negotiateFormat(accept: string | undefined): Format {
-  if (accept === undefined || accept.trim() === '') return 'json';
-  let best: { format: Format; q: number } | undefined;
+interface Range {
+  type: string;
+  subtype: string;
+  q: number;
+}
+
+function parseAccept(accept: string): Range[] {
+  const ranges: Range[] = [];
   for (const part of accept.split(',')) {
     const [rawType, ...params] = part.split(';');
-    const type = rawType!.trim().toLowerCase();
+    const [type, subtype, ...extra] = rawType!.trim().toLowerCase().split('/');
+    if (type === undefined || subtype === undefined || type === '' || subtype === '' || extra.length > 0) continue;
     let q = 1;
     for (const p of params) {
       const [k, v] = p.split('=');
-      if (k?.trim() === 'q') q = Number(v);
+      if (k?.trim().toLowerCase() === 'q') q = Number(v?.trim());
     }
-    if (!Number.isFinite(q) || q <= 0) continue;
-    const format: Format | undefined = XML_TYPES.includes(type) ? 'xml' : JSON_TYPES.includes(type) ? 'json' : undefined;
-    if (format === undefined) continue;
-    if (best === undefined || q > best.q || (q === best.q && format === 'json')) best = { format, q };
+    if (!Number.isFinite(q)) continue;
+    ranges.push({ type, subtype, q: Math.min(Math.max(q, 0), 1) });
   }
-  if (best === undefined) {
-    throw new AppError('not_acceptable', `This resource is available as application/json or application/xml, not ${accept}.`);
+  return ranges;
+}
+
+/** The q the client gives a media type: from the most specific range that matches it (RFC 9110 §12.5.1). */
+function qualityOf(ranges: Range[], mediaType: string): number {
+  const [type, subtype] = mediaType.split('/');
+  let best: { specificity: number; q: number } | undefined;
+  for (const r of ranges) {
+    const specificity = r.type === type && r.subtype === subtype ? 2 : r.type === type && r.subtype === '*' ? 1 : r.type === '*' && r.subtype === '*' ? 0 : -1;
+    if (specificity < 0) continue;
+    if (best === undefined || specificity > best.specificity || (specificity === best.specificity && r.q > best.q)) best = { specificity, q: r.q };
   }
-  return best.format;
+  return best?.q ?? 0;
+}
+
+/**
+ * Picks JSON or XML from an Accept header (RFC 9110 §12.5.1): each format gets the q of the most
+ * specific range matching one of its media types, the higher q wins, JSON on a tie and when the
+ * header is absent. Throws 406 when the client accepts neither.
+ */
+export function negotiateFormat(accept: string | undefined): Format {
+  if (accept === undefined || accept.trim() === '') return 'json';
+  const ranges = parseAccept(accept);
+  const exact = (mediaType: string) => Math.max(0, ...ranges.filter((r) => `${r.type}/${r.subtype}` === mediaType).map((r) => r.q));
+  const q = (format: Format) => Math.max(exact(PROBLEM_TYPES[format]), ...FORMAT_TYPES[format].map((t) => qualityOf(ranges, t)));
+  const json = q('json');
+  const xml = q('xml');
+  if (json <= 0 && xml <= 0) {
+    throw new AppError('not_acceptable', `This resource is available as application/json or application/xml, not ${accept.slice(0, 200)}.`);
+  }
+  return xml > json ? 'xml' : 'json';
 }
 
 /** Keeps only the listed dotted paths of an object; `id` always stays so results stay addressable. */

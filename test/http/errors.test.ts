@@ -67,6 +67,7 @@ describe.each(DIALECTS)('error responses on %s', (dialect) => {
   it_('answers 406 when the client accepts neither JSON nor XML', async () => {
     expectProblem(await t.call({ method: 'GET', url: '/v1/jobs', headers: { accept: 'text/csv' } }), 406, 'not_acceptable');
     expectProblem(await t.call({ method: 'GET', url: '/v1/jobs', headers: { accept: 'application/json;q=0' } }), 406, 'not_acceptable');
+    expectProblem(await t.call({ method: 'GET', url: '/v1/jobs', headers: { accept: 'application/json;q=0, application/xml;q=0, text/xml;q=0, */*' } }), 406, 'not_acceptable');
     // Wildcards and weights: the best acceptable type wins.
     const wild = await t.call({ method: 'GET', url: '/v1/jobs', headers: { accept: 'text/csv, */*;q=0.1' } });
     expect(wild.statusCode).toBe(200);

@@ -78,6 +78,11 @@ describe.each(DIALECTS)('representations on %s', (dialect) => {
     expect(await type('application/json, application/xml')).toMatch(/^application\/json/);
     expect(await type('application/json;q=0.5, application/xml')).toMatch(/^application\/xml/);
     expect(await type('application/xml;q=0.9, */*;q=0.8')).toMatch(/^application\/xml/);
+    // The most specific range decides: JSON refused outright still leaves XML through */*.
+    expect(await type('application/json;q=0, */*')).toMatch(/^application\/xml/);
+    expect(await type('text/*')).toMatch(/^application\/xml/);
+    expect(await type('application/*;q=0.5, application/xml')).toMatch(/^application\/xml/);
+    expect(await type('APPLICATION/XML')).toMatch(/^application\/xml/);
   });
 
   it_('keeps only the requested fields, and always the id', async () => {
