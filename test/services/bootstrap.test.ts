@@ -20,15 +20,10 @@ describe.each(DIALECTS)('admin token at start on %s', (dialect) => {
   }
 
   /**
-   * Processes starting together on one empty database. PostgreSQL: two pools, as two replicas. SQLite:
-   * starts interleaved on one connection; two SQLite connections in one thread cannot wait for each
-   * other, and across processes SQLite's write lock queues them the same way.
+   * Processes starting together on one empty database: two pools on PostgreSQL, as two replicas; on
+   * SQLite, starts interleaved on one connection (see sharedDatabase for why).
    */
   async function twoStarts(): Promise<[Services, Services]> {
-    if (dialect === 'sqlite') {
-      const services = await empty();
-      return [services, services];
-    }
     const shared: SharedDatabase = await sharedDatabase(dialect);
     cleanups.push(() => shared.cleanup());
     // sharedDatabase adds a token for its own use; start from no tokens at all.

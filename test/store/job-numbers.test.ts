@@ -16,19 +16,15 @@ function sorted(numbers: number[]): number[] {
 describe.each(DIALECTS)('job and project numbers on %s', (dialect) => {
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
   let s: SharedDatabase;
-  // On PostgreSQL the creates alternate between two pools, as between two API processes. SQLite is
-  // one writer by design (one connection per process, transactions queued behind each other), so
-  // there the concurrency is many creates in flight on one store, as in one busy server.
-  let sides: Services[];
 
   beforeAll(async () => {
-    if (skipUnlessAvailable(dialect)) return;
-    s = await sharedDatabase(dialect, { clock: new TestClock() });
-    sides = dialect === 'postgres' ? [s.a, s.b] : [s.a];
+    if (!skipUnlessAvailable(dialect)) s = await sharedDatabase(dialect, { clock: new TestClock() });
   });
   afterAll(async () => s?.cleanup());
 
-  const side = (i: number): Services => sides[i % sides.length]!;
+  // Creates alternate between the two sides: two pools on PostgreSQL, as between two API processes;
+  // on SQLite, many creates in flight on one connection, as in one busy server (see sharedDatabase).
+  const side = (i: number): Services => (i % 2 === 0 ? s.a : s.b);
 
   it_('numbers a project’s jobs 1..n without gaps or repeats under concurrent creates', async () => {
     const project = await createProject(s.a, s.principal, { name: 'Race' });
