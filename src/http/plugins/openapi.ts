@@ -19,6 +19,7 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'jobs', description: 'Create, read, list and cancel jobs.' },
         { name: 'projects', description: 'Group jobs and number them.' },
         { name: 'tokens', description: 'API tokens of your workspace (admin).' },
+        { name: 'files', description: 'Files jobs read and write, and signed download links.' },
         { name: 'operations', description: 'Health and readiness.' },
       ],
     },
