@@ -10,9 +10,10 @@ import { clientErrorHandler } from './plugins/client-errors.js';
 import { installMetrics } from './plugins/metrics.js';
 import { collectRoutes } from './plugins/method-not-allowed.js';
 import { installOpenApi } from './plugins/openapi.js';
-import { installProblems, sendProblem } from './plugins/problems.js';
+import { installProblems } from './plugins/problems.js';
 import { installRateLimit, type RateLimitOptions } from './plugins/rate-limit.js';
-import { chooseRepresentation, installRepresentation } from './plugins/representation.js';
+import { installRepresentation } from './plugins/representation.js';
+import { routerErrorHandler } from './plugins/router-errors.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { projectRoutes } from './routes/projects.js';
@@ -34,6 +35,9 @@ export interface AppOptions {
   /** A log line per request; off by default, metrics count requests. */
   requestLogging: boolean;
 }
+
+// Path parameters are ids (36 characters) and file names; anything far longer is refused by the router.
+const MAX_PARAM_LENGTH = 200;
 
 export const DEFAULT_APP_OPTIONS: AppOptions = {
   bodyLimit: 10 * 1024 * 1024,
@@ -58,21 +62,9 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     // Query strings are parsed once, with a bound on their size, into plain objects.
-    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
-    // The router rejects a path parameter it cannot decode (`%E0%A4%A`) or that is longer than
-    // maxParamLength before any hook runs; every path parameter here is an id, so both are a
-    // malformed id, answered as problem details like every other error.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH, ignoreTrailingSlash: true },
     clientErrorHandler,
-    frameworkErrors: (error, request, reply) => {
-      reply.header('request-id', request.id);
-      try {
-        chooseRepresentation(request, reply);
-      } catch {
-        // An unacceptable Accept: the problem goes out as JSON, as the representation hook does.
-      }
-      const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'The id in the path is too long; ids are UUIDs.' : 'The id in the path is not valid percent-encoded UTF-8; ids are UUIDs.';
-      void sendProblem(request, reply, new AppError('invalid_id', detail, { errors: [{ pointer: '#/params', detail }] }));
-    },
+    frameworkErrors: routerErrorHandler(MAX_PARAM_LENGTH),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   for (const schema of schemas) app.addSchema(schema);
