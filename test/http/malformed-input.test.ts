@@ -328,6 +328,23 @@ describe.each(DIALECTS)('malformed requests on %s', (dialect) => {
     expect(await failures(cases)).toEqual([]);
   });
 
+  it_('never fails at any documented operation, including ones added after this table', async () => {
+    // The OpenAPI document lists every operation; each gets bad path parameters, junk queries and odd headers.
+    const doc = (await t.call({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
+    const cases: [string, InjectOptions][] = [];
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const method of Object.keys(item).map((m) => m.toUpperCase() as Method)) {
+        const params = [...path.matchAll(/\{[^}]+\}/g)].length;
+        const urls = params === 0 ? [path] : BAD_IDS.map((bad) => path.replaceAll(/\{[^}]+\}/g, bad));
+        for (const u of urls) cases.push([`${method} ${u.slice(0, 80)}`, { method, url: u }]);
+        for (const [query] of BAD_QUERIES) cases.push([`${method} ${path}?${query.slice(0, 40)}`, { method, url: `${path.replaceAll(/\{[^}]+\}/g, ids.job!)}?${query}` }]);
+        for (const headers of ODD_HEADERS) cases.push([`${method} ${path} ${JSON.stringify(headers).slice(0, 40)}`, { method, url: path.replaceAll(/\{[^}]+\}/g, ids.job!), headers }]);
+      }
+    }
+    expect(cases.length).toBeGreaterThan(500);
+    expect(await failures(cases)).toEqual([]);
+  });
+
   it_('counted no 5xx response in the whole run', async () => {
     const metrics = (await t.call({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toContain('jobline_http_requests_total{');
