@@ -14,6 +14,10 @@ export interface ServeConfig {
   workerConcurrency: number;
   /** How long a claimed job stays a worker's without a heartbeat. */
   leaseMs: number;
+  /** Finished jobs and uploads are kept this long, then a job answers 410 Gone. */
+  retentionDays: number;
+  /** Largest file, uploaded or written by a handler. */
+  fileLimit: number;
 }
 
 function int(name: string, value: string | undefined, fallback: number): number {
@@ -38,5 +42,7 @@ export function serveConfig(flags: { port?: string; host?: string; data?: string
     jobModules: flags.jobs ?? (env.JOBLINE_JOBS ?? '').split(',').filter((p) => p !== ''),
     workerConcurrency: int('--concurrency / JOBLINE_WORKER_CONCURRENCY', flags.concurrency ?? env.JOBLINE_WORKER_CONCURRENCY, 10),
     leaseMs: int('JOBLINE_LEASE_MS', env.JOBLINE_LEASE_MS, 30_000),
+    retentionDays: int('JOBLINE_RETENTION_DAYS', env.JOBLINE_RETENTION_DAYS, 30),
+    fileLimit: int('JOBLINE_FILE_LIMIT', env.JOBLINE_FILE_LIMIT, 100 * 1024 * 1024),
   };
 }

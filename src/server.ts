@@ -6,6 +6,9 @@ import { createServices } from './services/create.js';
 import { KEY_RETENTION_MS } from './services/idempotency.js';
 import { ensureAdminToken } from './services/bootstrap.js';
 import { purgeKeys } from './store/idempotency.js';
+import { sweepExpired } from './services/retention.js';
+import { loadJobModules, Registry } from './engine/registry.js';
+import { Worker } from './engine/worker.js';
 
 export interface RunningServer {
   app: App;
@@ -17,7 +20,13 @@ export interface RunningServer {
 /** Starts the API: opens and migrates the database, makes sure an admin token exists, listens. */
 export async function startServer(config: ServeConfig, print: (line: string) => void = console.log): Promise<RunningServer> {
   const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization'] });
-  const services = await createServices({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const registry = new Registry(await loadJobModules(config.jobModules));
+  const services = await createServices({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    registry,
+    policy: { retentionMs: config.retentionDays * 24 * 3600 * 1000, maxFileBytes: config.fileLimit },
+  });
   let app: App | undefined;
   try {
     const admin = await ensureAdminToken(services, config.adminToken);
@@ -33,6 +42,9 @@ export async function startServer(config: ServeConfig, print: (line: string) => 
     await services.store.close().catch(() => undefined);
     throw error;
   }
+  // Workers run in this process unless told otherwise; more can run as `jobline worker` processes.
+  const worker = config.workerConcurrency > 0 ? new Worker(services, { concurrency: config.workerConcurrency, leaseMs: config.leaseMs, logger }) : undefined;
+  worker?.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -43,6 +55,13 @@ export async function startServer(config: ServeConfig, print: (line: string) => 
     purgeKeys(services.store.db, services.clock.now() - KEY_RETENTION_MS).catch((error: unknown) => logger.warn({ err: error }, 'idempotency key sweep failed'));
   }, 3600_000);
   sweep.unref();
+  // Retention: finished jobs and uploads past their period are emptied every ten minutes (and at start).
+  const expire = () => {
+    sweepExpired(services).catch((error: unknown) => logger.warn({ err: error }, 'retention sweep failed'));
+  };
+  expire();
+  const retention = setInterval(expire, 600_000);
+  retention.unref();
 
   return {
     app,
@@ -50,6 +69,8 @@ export async function startServer(config: ServeConfig, print: (line: string) => 
     url,
     async close() {
       clearInterval(sweep);
+      clearInterval(retention);
+      await worker?.stop();
       await app.close();
       await services.store.close();
     },

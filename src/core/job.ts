@@ -27,6 +27,8 @@ export interface Job {
   completedAt: number | null;
   updatedAt: number;
   version: number;
+  /** Set when retention emptied the finished job; it then answers 410 Gone. */
+  expiredAt: number | null;
 }
 
 export interface JobError {

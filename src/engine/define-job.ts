@@ -1,5 +1,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
+import type { Readable } from 'node:stream';
+import type { Services } from '../services/context.js';
 import type { Backoff } from './backoff.js';
 
 export interface JobContext<Input> {
@@ -13,6 +15,14 @@ export interface JobContext<Input> {
   log: Logger;
   /** Reports progress (0-100) and an optional message, shown by GET /v1/jobs/{id}. */
   progress(percent: number, message?: string): Promise<void>;
+  /** Stores an output file of this job (a retried attempt replaces it), downloadable from the API. */
+  writeFile(name: string, data: Readable | Buffer | string, contentType?: string): Promise<{ name: string; size: number; sha256: string }>;
+  /** Reads a file of the job's workspace, such as an upload named in the input. */
+  readFile(fileId: string): Promise<{ name: string; contentType: string; bytes: Buffer }>;
+  projectId: string | null;
+  workspaceId: string;
+  /** The services, for built-in job types that work on Jobline's own data. */
+  services: Services;
 }
 
 export interface JobDefinition<I extends TSchema = TSchema, O extends TSchema = TSchema> {

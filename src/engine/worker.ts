@@ -5,6 +5,7 @@ import type { Job } from '../core/job.js';
 import type { Services } from '../services/context.js';
 import * as queue from '../store/queue.js';
 import { retryDelay } from './backoff.js';
+import { jobContext } from './context.js';
 import { NonRetryableError, type JobDefinition } from './define-job.js';
 
 export interface WorkerOptions {
@@ -34,6 +35,8 @@ interface Running {
   definition: JobDefinition;
   controller: AbortController;
   reason: StopReason | undefined;
+  /** The handler has settled: the job no longer takes a concurrency slot while its outcome is written. */
+  handled: boolean;
   /** Resolves when the attempt is settled and written (or given up). */
   done: Promise<void>;
 }
@@ -55,13 +58,17 @@ export class Worker {
   readonly id: string;
   private readonly o: Required<Omit<WorkerOptions, 'logger' | 'workerId'>>;
   private readonly log: Logger;
+  /** Jobs this worker holds: handler running, or outcome being written. Their leases are kept alive. */
   private readonly running = new Map<string, Running>();
+  /** Handlers running now: what `concurrency` (and a type's own limit) counts. */
+  private handling = 0;
   private readonly perType = new Map<string, number>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly unsubscribe: (() => void)[] = [];
   private stopping = false;
   private fetching = false;
   private fetchAgain = false;
+  private wakeScheduled = false;
   private successes: queue.Success[] = [];
   private successWaiters: (() => void)[] = [];
   private flushing: Promise<void> | undefined;
@@ -137,10 +144,23 @@ export class Worker {
 
   /** Number of jobs being run right now. */
   get busy(): number {
-    return this.running.size;
+    return this.handling;
   }
 
+  /**
+   * Looks for work once the current turn of the event loop is over: handlers that finish together
+   * free their slots together, and one claim fills them all.
+   */
   private wake(): void {
+    if (this.stopping || this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.fetchNow();
+    });
+  }
+
+  private fetchNow(): void {
     if (this.stopping) return;
     if (this.fetching) {
       this.fetchAgain = true;
@@ -153,7 +173,7 @@ export class Worker {
         this.fetching = false;
         if (this.fetchAgain) {
           this.fetchAgain = false;
-          this.wake();
+          this.fetchNow();
         }
       });
   }
@@ -162,7 +182,7 @@ export class Worker {
   private async fetch(): Promise<void> {
     for (;;) {
       if (this.stopping) return;
-      const free = this.o.concurrency - this.running.size;
+      const free = this.o.concurrency - this.handling;
       if (free <= 0) return;
       const limit = Math.min(free, this.o.batchSize);
       const open: string[] = [];
@@ -188,16 +208,25 @@ export class Worker {
   private run(job: Job): void {
     const definition = this.services.registry.get(job.type)!;
     const controller = new AbortController();
-    const entry: Running = { job, definition, controller, reason: undefined, done: Promise.resolve() };
+    const entry: Running = { job, definition, controller, reason: undefined, handled: false, done: Promise.resolve() };
     this.running.set(job.id, entry);
+    this.handling++;
     this.perType.set(job.type, (this.perType.get(job.type) ?? 0) + 1);
     entry.done = this.attempt(entry)
       .catch((error: unknown) => this.log.error({ err: error, job: job.id }, 'finishing a job failed; its lease will expire and it will be retried'))
       .finally(() => {
+        this.handled(entry);
         this.running.delete(job.id);
-        this.perType.set(job.type, (this.perType.get(job.type) ?? 1) - 1);
-        this.wake();
       });
+  }
+
+  /** Frees the job's concurrency slot (once), so the next job can start while this one's outcome is written. */
+  private handled(entry: Running): void {
+    if (entry.handled) return;
+    entry.handled = true;
+    this.handling--;
+    this.perType.set(entry.job.type, (this.perType.get(entry.job.type) ?? 1) - 1);
+    this.wake();
   }
 
   private async attempt(entry: Running): Promise<void> {
@@ -209,17 +238,7 @@ export class Worker {
     let outcome: { ok: true; output: unknown } | { ok: false; error: unknown };
     try {
       const handler = Promise.resolve().then(() =>
-        definition.run({
-          input: job.input,
-          jobId: job.id,
-          attempt: job.attempts,
-          signal: controller.signal,
-          log,
-          progress: async (percent, message) => {
-            if (!Number.isFinite(percent)) throw new TypeError('progress percent must be a number from 0 to 100');
-            await queue.reportProgress(this.services.store, this.id, job.id, Math.min(100, Math.max(0, percent)), message ?? null, this.services.clock.now());
-          },
-        }),
+        definition.run(jobContext(this.services, this.id, job, controller.signal, log)),
       );
       // A handler that ignores its signal is not waited for forever: after the grace period the job
       // is ended as cancelled or timed out, and whatever the handler does later is ignored.
@@ -233,6 +252,7 @@ export class Worker {
     } finally {
       clearTimeout(timer);
     }
+    this.handled(entry);
 
     const now = this.services.clock.now();
     const attempt: queue.Attempt = { jobId: job.id, number: job.attempts, startedAt, outcome: 'succeeded' };
@@ -285,12 +305,13 @@ export class Worker {
     const waiters = this.successWaiters.splice(0);
     this.flushing = (async () => {
       try {
-        const done = new Set(await queue.completeJobs(this.services.store, this.id, batch, this.services.clock.now()));
+        const written = await queue.completeJobs(this.services.store, this.id, batch, this.services.clock.now());
+        const done = new Set(written.done);
         // Those not written were cancelled while their handler was finishing.
         for (const b of batch) {
           if (!done.has(b.attempt.jobId)) await queue.confirmCancelled(this.services.store, this.id, { ...b.attempt, outcome: 'cancelled' }, this.services.clock.now());
         }
-        if (done.size > 0) this.services.wakeups.jobsAdded(); // dependents may have become runnable
+        if (written.released > 0) this.services.wakeups.jobsAdded(); // dependents became runnable
       } finally {
         for (const w of waiters) w();
         this.flushing = undefined;
@@ -324,7 +345,7 @@ export class Worker {
 
   private async checkCancels(): Promise<void> {
     if (this.running.size === 0) return;
-    for (const id of await queue.cancellingHeldBy(this.services.store, this.id)) this.stopJob(id, 'cancel');
+    for (const id of await queue.cancellingHeldBy(this.services.store, this.id, [...this.running.keys()])) this.stopJob(id, 'cancel');
   }
 
   private async reap(): Promise<void> {

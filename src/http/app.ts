@@ -18,6 +18,7 @@ import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { projectRoutes } from './routes/projects.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { fileRoutes } from './routes/files.js';
 import { Problem } from './schemas/common.js';
 import { Job } from './schemas/job.js';
 import { Project } from './schemas/project.js';
@@ -111,6 +112,8 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
   jobRoutes(app, services);
   projectRoutes(app, services);
   tokenRoutes(app, services);
+  fileRoutes(app, services);
+  await app.after(); // routes declared inside plugins (uploads) exist only once these load
   routes.finish();
   return app;
 }

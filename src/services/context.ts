@@ -2,6 +2,8 @@ import type { Clock } from '../core/clock.js';
 import type { Registry } from '../engine/registry.js';
 import type { Store } from '../store/store.js';
 import type { Wakeups } from '../store/wakeups.js';
+import type { FileStorage } from '../store/file-storage.js';
+import type { DownloadSigner } from './files.js';
 import type { PageTokens } from './page-tokens.js';
 import type { TokenCache } from './tokens.js';
 
@@ -14,4 +16,16 @@ export interface Services {
   wakeups: Wakeups;
   /** The job types this process knows; input of a known type is validated when a job is created. */
   registry: Registry;
+  files: FileStorage;
+  downloads: DownloadSigner;
+  policy: Policy;
 }
+
+export interface Policy {
+  /** How long finished jobs and uploaded files are kept (then a job answers 410 Gone). */
+  retentionMs: number;
+  /** Largest file accepted, uploaded or written by a handler. */
+  maxFileBytes: number;
+}
+
+export const DEFAULT_POLICY: Policy = { retentionMs: 30 * 24 * 3600 * 1000, maxFileBytes: 100 * 1024 * 1024 };

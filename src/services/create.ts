@@ -3,7 +3,9 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { migrate } from '../store/migrations.js';
 import { getOrCreateSetting } from '../store/settings.js';
 import { openStore, type StoreOptions } from '../store/store.js';
-import type { Services } from './context.js';
+import { DEFAULT_POLICY, type Policy, type Services } from './context.js';
+import { DownloadSigner } from './files.js';
+import { FileStorage } from '../store/file-storage.js';
 import { PageTokens } from './page-tokens.js';
 import { TokenCache } from './tokens.js';
 import { Registry } from '../engine/registry.js';
@@ -14,6 +16,7 @@ export interface ServicesOptions extends StoreOptions {
   /** How long a verified token is trusted without a database read; 0 disables the cache. */
   tokenCacheMs?: number;
   registry?: Registry;
+  policy?: Partial<Policy>;
 }
 
 /** Opens the store, applies pending migrations and wires the services every entry point shares. */
@@ -31,6 +34,9 @@ export async function createServices(options: ServicesOptions): Promise<Services
       tokenCache: new TokenCache(options.tokenCacheMs ?? 5000),
       wakeups: new Wakeups(store),
       registry: options.registry ?? new Registry(),
+      files: new FileStorage(options.dataDir ?? './data'),
+      downloads: new DownloadSigner(await getOrCreateSetting(store.db, 'download_url_secret', () => randomBytes(32).toString('base64url')), 24 * 3600 * 1000),
+      policy: { ...DEFAULT_POLICY, ...options.policy },
     };
   } catch (error) {
     await store.close();

@@ -1,6 +1,6 @@
 import type { Principal } from '../core/auth.js';
 import { AppError, notFound, validationFailed } from '../core/errors.js';
-import { uuidv7 } from '../core/ids.js';
+import { isUuid, uuidv7 } from '../core/ids.js';
 import { DEFAULT_MAX_ATTEMPTS, type Job } from '../core/job.js';
 import { TRANSITIONS, allowedActions, isTerminal, type JobStatus } from '../core/lifecycle.js';
 import * as jobs from '../store/jobs.js';
@@ -17,8 +17,10 @@ export interface CreateJobInput {
   runAt?: number | undefined;
   maxAttempts?: number | undefined;
   timeoutMs?: number | undefined;
-  /** Ids of jobs that must succeed before this one runs. */
+  /** Ids of jobs that must succeed before this one runs, or `ref`s of other jobs in the same batch. */
   dependsOn?: string[] | undefined;
+  /** A label other jobs of the same batch can name in `dependsOn`. */
+  ref?: string | undefined;
 }
 
 /** Creates jobs in the caller's transaction (or a new one): all of them or none. */
@@ -28,7 +30,8 @@ export async function createJobs(services: Services, principal: Principal, input
   if (problems.length > 0) throw validationFailed(problems);
   const run = async (db: Executor): Promise<Job[]> => {
     const now = services.clock.now();
-    const dependencies = await resolveDependencies(db, principal.workspaceId, inputs, pointer);
+    const ids = inputs.map(() => uuidv7(now));
+    const dependencies = await resolveDependencies(db, principal.workspaceId, inputs, ids, pointer);
     // Numbers are reserved per project (or per workspace for jobs without one) in one statement each.
     const byProject = new Map<string | null, number>();
     for (const i of inputs) byProject.set(i.projectId ?? null, (byProject.get(i.projectId ?? null) ?? 0) + 1);
@@ -48,7 +51,7 @@ export async function createJobs(services: Services, principal: Principal, input
       const runAt = i.runAt ?? now;
       const deps = dependencies[index]!;
       return {
-        id: uuidv7(now),
+        id: ids[index]!,
         workspaceId: principal.workspaceId,
         projectId,
         number,
@@ -92,6 +95,7 @@ export async function createJobs(services: Services, principal: Principal, input
       completedAt: r.status === 'failed' ? now : null,
       updatedAt: now,
       version: 1,
+      expiredAt: null,
     }));
   };
   if (trx !== undefined) return run(trx); // the caller commits, then wakes the workers
@@ -108,19 +112,62 @@ interface Dependencies {
   failed: string | undefined;
 }
 
-async function resolveDependencies(db: Executor, workspaceId: string, inputs: CreateJobInput[], pointer: (index: number, field: string) => string): Promise<Dependencies[]> {
-  const all = [...new Set(inputs.flatMap((i) => i.dependsOn ?? []))];
-  const found = new Map((await jobs.findStatuses(db, workspaceId, all)).map((j) => [j.id, j.status]));
-  return inputs.map((i, index) => {
-    const ids = [...new Set(i.dependsOn ?? [])];
-    const unknown = ids.filter((id) => !found.has(id));
+async function resolveDependencies(
+  db: Executor,
+  workspaceId: string,
+  inputs: CreateJobInput[],
+  newIds: string[],
+  pointer: (index: number, field: string) => string,
+): Promise<Dependencies[]> {
+  // References to jobs of the same batch, by `ref`, become their new ids.
+  const byRef = new Map<string, number>();
+  inputs.forEach((i, index) => {
+    if (i.ref === undefined) return;
+    if (byRef.has(i.ref)) throw validationFailed([{ pointer: pointer(index, 'ref'), detail: `ref ${JSON.stringify(i.ref)} is used by more than one job of the batch` }]);
+    byRef.set(i.ref, index);
+  });
+  const edges = inputs.map((i) => [...new Set(i.dependsOn ?? [])].map((d) => (byRef.has(d) ? newIds[byRef.get(d)!]! : d)));
+  const inBatch = new Map(newIds.map((id, index) => [id, index]));
+  const cycle = findCycle(edges.map((ds) => ds.filter((d) => inBatch.has(d)).map((d) => inBatch.get(d)!)));
+  if (cycle !== undefined) {
+    throw validationFailed([{ pointer: pointer(cycle[0]!, 'depends_on'), detail: `jobs ${cycle.join(' → ')} of the batch depend on each other in a cycle` }]);
+  }
+  // Only well-formed ids can name existing jobs (PostgreSQL would reject the rest as uuids).
+  const existing = [...new Set(edges.flat().filter((d) => !inBatch.has(d) && isUuid(d)))];
+  const found = new Map((await jobs.findStatuses(db, workspaceId, existing)).map((j) => [j.id, j.status]));
+  return edges.map((ids, index) => {
+    const unknown = ids.filter((id) => !inBatch.has(id) && !found.has(id));
     if (unknown.length > 0) {
-      throw validationFailed(unknown.map((id) => ({ pointer: pointer(index, 'depends_on'), detail: `no job with id ${JSON.stringify(id)} exists in this workspace` })));
+      throw validationFailed(unknown.map((id) => ({ pointer: pointer(index, 'depends_on'), detail: `no job with id ${JSON.stringify(id)} exists in this workspace, and no job of the batch has this ref` })));
     }
-    const statuses = ids.map((id) => [id, found.get(id)!] as const);
+    const statuses = ids.map((id) => [id, inBatch.has(id) ? 'pending' : found.get(id)!] as const);
     const failed = statuses.find(([, status]) => status === 'failed' || status === 'cancelled' || status === 'cancelling')?.[0];
     return { ids, waiting: statuses.some(([, status]) => status !== 'succeeded'), failed };
   });
+}
+
+/** A cycle among batch items (by index), or undefined; `edges[i]` are the items i depends on. */
+export function findCycle(edges: number[][]): number[] | undefined {
+  const state = new Array<0 | 1 | 2>(edges.length).fill(0); // unvisited, on the path, done
+  const path: number[] = [];
+  const visit = (node: number): number[] | undefined => {
+    if (state[node] === 2) return undefined;
+    if (state[node] === 1) return [...path.slice(path.indexOf(node)), node];
+    state[node] = 1;
+    path.push(node);
+    for (const next of edges[node]!) {
+      const found = visit(next);
+      if (found !== undefined) return found;
+    }
+    path.pop();
+    state[node] = 2;
+    return undefined;
+  };
+  for (let i = 0; i < edges.length; i++) {
+    const found = visit(i);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 export async function createJob(services: Services, principal: Principal, input: CreateJobInput, trx?: Executor): Promise<Job> {
@@ -131,6 +178,9 @@ export async function createJob(services: Services, principal: Principal, input:
 export async function getJob(services: Services, principal: Principal, id: string): Promise<Job> {
   const job = await jobs.findJob(services.store.db, principal.workspaceId, id);
   if (job === undefined) throw notFound('job', id);
+  if (job.expiredAt !== null) {
+    throw new AppError('gone', `The job finished more than the retention period ago and its data was removed.`, { extra: { expired_at: new Date(job.expiredAt).toISOString() } });
+  }
   return job;
 }
 

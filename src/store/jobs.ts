@@ -32,6 +32,7 @@ export function toJob(row: JobRow): Job {
     completedAt: row.completed_at,
     updatedAt: row.updated_at,
     version: row.version,
+    expiredAt: row.expired_at,
   };
 }
 
@@ -142,7 +143,7 @@ export interface JobFilter {
 }
 
 function filtered(db: Executor, f: JobFilter) {
-  let q = db.selectFrom('jobs').where('workspace_id', '=', f.workspaceId);
+  let q = db.selectFrom('jobs').where('workspace_id', '=', f.workspaceId).where('expired_at', 'is', null);
   if (f.projectId !== undefined) q = q.where('project_id', '=', f.projectId);
   if (f.statuses !== undefined && f.statuses.length > 0) q = q.where('status', 'in', f.statuses);
   if (f.type !== undefined) q = q.where('type', '=', f.type);

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import pg from 'pg';
 import type { Job, JobError } from '../core/job.js';
 import { toJob, type JobRow } from './jobs.js';
 import type { JobAttemptsTable } from './schema.js';
@@ -23,6 +24,7 @@ export interface ClaimOptions {
  */
 export async function claimJobs(store: Store, o: ClaimOptions): Promise<Job[]> {
   if (o.types.length === 0 || o.limit <= 0) return [];
+  if (store.raw.kind === 'postgres') return claimJobsPostgres(store.raw.pool, o);
   const rows = await store.db
     .updateTable('jobs')
     .set((eb) => ({
@@ -56,6 +58,39 @@ export async function claimJobs(store: Store, o: ClaimOptions): Promise<Job[]> {
   return rows.map(toJob);
 }
 
+const literal = (value: string): string => pg.escapeLiteral(value);
+function integer(value: number): string {
+  if (!Number.isSafeInteger(value)) throw new TypeError(`expected an integer, got ${value}`);
+  return String(value);
+}
+
+/**
+ * The PostgreSQL claim, in one round trip. The planner must walk the claim index in its order and stop
+ * after `limit` rows; but while the table has no statistics yet (a new database, or a burst of jobs
+ * since the last ANALYZE) it estimates a handful of pending rows and prefers to fetch and sort every
+ * pending row instead, which makes each claim cost as much as the whole backlog. `SET LOCAL
+ * enable_sort = off` rules that plan out for this statement only; SET LOCAL needs a transaction, so
+ * both go as one simple-protocol query (its implicit transaction), with the values as literals.
+ */
+async function claimJobsPostgres(pool: pg.Pool, o: ClaimOptions): Promise<Job[]> {
+  const now = integer(o.now);
+  const text = `SET LOCAL enable_sort = off;
+UPDATE jobs SET status = 'running', status_reason = 'claimed', attempts = attempts + 1, lease_owner = ${literal(o.workerId)},
+  lease_expires_at = ${integer(o.now + o.leaseMs)}, started_at = COALESCE(started_at, ${now}), attempt_started_at = ${now},
+  updated_at = ${now}, version = version + 1
+WHERE id IN (
+  SELECT id FROM jobs
+  WHERE status = 'pending' AND run_at <= ${now} AND type IN (${o.types.map(literal).join(', ')})
+    AND (status_reason IS NULL OR status_reason <> 'waiting')
+  ORDER BY priority DESC, run_at, id
+  LIMIT ${integer(o.limit)}
+  FOR UPDATE SKIP LOCKED)
+AND status = 'pending'
+RETURNING *`;
+  const results = (await pool.query(text)) as unknown as pg.QueryResult<JobRow>[];
+  return results[1]!.rows.map(toJob);
+}
+
 /** Extends the leases of the jobs this worker holds; returns each still-held job's status. */
 export async function renewLeases(store: Store, workerId: string, ids: string[], leaseMs: number, now: number): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
@@ -69,9 +104,13 @@ export async function renewLeases(store: Store, workerId: string, ids: string[],
   return new Map(rows.map((r) => [r.id, r.status]));
 }
 
-/** The ids among this worker's jobs whose cancellation was requested. */
-export async function cancellingHeldBy(store: Store, workerId: string): Promise<string[]> {
-  const rows = await store.db.selectFrom('jobs').select('id').where('lease_owner', '=', workerId).where('status', '=', 'cancelling').execute();
+/**
+ * The ids among these jobs held by this worker whose cancellation was requested. Looked up by id (the
+ * worker knows what it holds), so the check costs the same however many jobs the table keeps.
+ */
+export async function cancellingHeldBy(store: Store, workerId: string, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await store.db.selectFrom('jobs').select('id').where('id', 'in', ids).where('lease_owner', '=', workerId).where('status', '=', 'cancelling').execute();
   return rows.map((r) => r.id);
 }
 
@@ -94,6 +133,8 @@ export interface Attempt {
 }
 
 const STACK_LIMIT = 4000;
+/** Jobs per statement on SQLite, well under its limit of bound parameters. */
+const SQLITE_CHUNK = 500;
 
 function attemptRow(a: Attempt, workerId: string | null, now: number): JobAttemptsTable {
   return {
@@ -124,56 +165,75 @@ export interface Success {
 }
 
 /**
- * Marks a batch of jobs succeeded in one transaction (batching finishes is what lets a database queue
- * go fast: one commit for many jobs). Returns the ids that were still running under this worker's
- * lease; the others were cancelled or reaped meanwhile and are left alone.
+ * Marks a batch of jobs succeeded at once (batching finishes is what lets a database queue go fast:
+ * one commit for many jobs), records their attempts and lets the jobs waiting on them run. `done` are
+ * the ids that were still running under this worker's lease; the others were cancelled or reaped
+ * meanwhile and are left alone. `released` counts the dependent jobs that became runnable.
  */
-export async function completeJobs(store: Store, workerId: string, batch: Success[], now: number): Promise<string[]> {
-  if (batch.length === 0) return [];
-  return store.transaction(async (trx) => {
-    let done: string[];
-    if (store.capabilities.arrayParams) {
-      const ids = batch.map((b) => b.attempt.jobId);
-      const outputs = batch.map((b) => JSON.stringify(b.output ?? null));
-      const result = await sql<{ id: string }>`
+export async function completeJobs(store: Store, workerId: string, batch: Success[], now: number): Promise<{ done: string[]; released: number }> {
+  if (batch.length === 0) return { done: [], released: 0 };
+  if (store.capabilities.arrayParams) {
+    // One statement, so one round trip and one commit: the update, the attempts and the release of
+    // dependents are data-modifying CTEs. They all see the snapshot from before the statement, so the
+    // dependency check counts the jobs finished here as succeeded explicitly.
+    const rows = batch.map((b) => attemptRow(b.attempt, workerId, now));
+    const result = await sql<{ id: string; released: boolean }>`
+      WITH v AS (
+        SELECT * FROM unnest(${rows.map((r) => r.job_id)}::uuid[], ${batch.map((b) => JSON.stringify(b.output ?? null))}::text[],
+          ${rows.map((r) => r.number)}::int[], ${rows.map((r) => r.started_at)}::bigint[], ${rows.map((r) => r.outcome)}::text[],
+          ${rows.map((r) => r.error_message)}::text[], ${rows.map((r) => r.error_code)}::text[], ${rows.map((r) => r.error_stack)}::text[])
+          AS v(id, output, number, started_at, outcome, error_message, error_code, error_stack)
+      ), done AS (
         UPDATE jobs AS j SET status = 'succeeded', status_reason = 'completed', output = v.output::jsonb, error = NULL,
           progress = 100, completed_at = ${now}, updated_at = ${now}, version = j.version + 1,
           lease_owner = NULL, lease_expires_at = NULL
-        FROM unnest(${ids}::uuid[], ${outputs}::text[]) AS v(id, output)
+        FROM v
         WHERE j.id = v.id AND j.lease_owner = ${workerId} AND j.status = 'running'
-        RETURNING j.id`.execute(trx);
-      done = result.rows.map((r) => r.id);
-    } else {
-      done = [];
-      for (const b of batch) {
-        const r = await trx
-          .updateTable('jobs')
-          .set((eb) => ({
-            status: 'succeeded',
-            status_reason: 'completed',
-            output: JSON.stringify(b.output ?? null),
-            error: null,
-            progress: 100,
-            completed_at: now,
-            updated_at: now,
-            version: eb('version', '+', 1),
-            lease_owner: null,
-            lease_expires_at: null,
-          }))
-          .where('id', '=', b.attempt.jobId)
-          .where('lease_owner', '=', workerId)
-          .where('status', '=', 'running')
-          .executeTakeFirst();
-        if (r.numUpdatedRows > 0n) done.push(b.attempt.jobId);
-      }
+        RETURNING j.id
+      ), attempts AS (
+        INSERT INTO job_attempts (job_id, number, worker, started_at, finished_at, outcome, error_message, error_code, error_stack)
+        SELECT v.id, v.number, ${workerId}, v.started_at, ${now}, v.outcome, v.error_message, v.error_code, v.error_stack
+        FROM v JOIN done ON done.id = v.id
+        ON CONFLICT (job_id, started_at, number) DO NOTHING
+      ), released AS (
+        -- The first condition does not depend on the row: PostgreSQL checks it once, so a batch without
+        -- dependents (the usual case) skips this update altogether.
+        UPDATE jobs AS c SET status_reason = 'queued', updated_at = ${now}, version = c.version + 1
+        WHERE EXISTS (SELECT 1 FROM job_dependencies d WHERE d.depends_on_id = ANY (ARRAY(SELECT id FROM done)))
+          AND c.id = ANY (ARRAY(SELECT d.job_id FROM job_dependencies d WHERE d.depends_on_id = ANY (ARRAY(SELECT id FROM done))))
+          AND c.status = 'pending' AND c.status_reason = 'waiting'
+          AND NOT EXISTS (
+            SELECT 1 FROM job_dependencies d JOIN jobs p ON p.id = d.depends_on_id
+            WHERE d.job_id = c.id AND p.status <> 'succeeded' AND p.id <> ALL (ARRAY(SELECT id FROM done)))
+        RETURNING c.id
+      )
+      SELECT id, false AS released FROM done
+      UNION ALL
+      SELECT id, true AS released FROM released`.execute(store.db);
+    return { done: result.rows.filter((r) => !r.released).map((r) => r.id), released: result.rows.filter((r) => r.released).length };
+  }
+  // SQLite: one UPDATE … FROM (VALUES …) per chunk rather than one statement per job (each statement
+  // is prepared anew, which costs more than running it).
+  return store.transaction(async (trx) => {
+    const done: string[] = [];
+    for (let i = 0; i < batch.length; i += SQLITE_CHUNK) {
+      const values = sql.join(batch.slice(i, i + SQLITE_CHUNK).map((b) => sql`(${b.attempt.jobId}, ${JSON.stringify(b.output ?? null)})`));
+      const result = await sql<{ id: string }>`
+        WITH v(id, output) AS (VALUES ${values})
+        UPDATE jobs SET status = 'succeeded', status_reason = 'completed', output = v.output, error = NULL, progress = 100,
+          completed_at = ${now}, updated_at = ${now}, version = jobs.version + 1, lease_owner = NULL, lease_expires_at = NULL
+        FROM v
+        WHERE jobs.id = v.id AND jobs.lease_owner = ${workerId} AND jobs.status = 'running'
+        RETURNING jobs.id`.execute(trx);
+      for (const r of result.rows) done.push(r.id);
     }
     const finished = new Set(done);
     await recordAttempts(
       trx,
       batch.filter((b) => finished.has(b.attempt.jobId)).map((b) => attemptRow(b.attempt, workerId, now)),
     );
-    await releaseDependents(trx, done, now);
-    return done;
+    const released = await releaseDependents(trx, done, now);
+    return { done, released };
   });
 }
 
@@ -320,10 +380,13 @@ export async function reapExpiredLeases(store: Store, now: number, limit = 500):
   });
 }
 
-/** Jobs waiting on these (now succeeded) jobs become runnable once nothing else holds them back. */
-export async function releaseDependents(db: Executor, succeeded: string[], now: number): Promise<void> {
-  if (succeeded.length === 0) return;
-  await db
+/**
+ * Jobs waiting on these (now succeeded) jobs become runnable once nothing else holds them back.
+ * Returns how many did.
+ */
+export async function releaseDependents(db: Executor, succeeded: string[], now: number): Promise<number> {
+  if (succeeded.length === 0) return 0;
+  const result = await db
     .updateTable('jobs')
     .set((eb) => ({ status_reason: 'queued', updated_at: now, version: eb('version', '+', 1) }))
     .where('status', '=', 'pending')
@@ -341,7 +404,8 @@ export async function releaseDependents(db: Executor, succeeded: string[], now: 
         ),
       ),
     )
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 /** Jobs waiting on a job that failed or was cancelled fail too, naming it; and so on down the chain. */

@@ -71,6 +71,20 @@ export interface JobsTable {
   updated_at: number;
   version: Generated<number>;
   attempt_started_at: number | null;
+  expired_at: number | null;
+}
+
+export interface FilesTable {
+  id: string;
+  workspace_id: string;
+  job_id: string | null;
+  role: 'input' | 'output';
+  name: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  created_at: number;
+  expires_at: number | null;
 }
 
 export interface JobAttemptsTable {
@@ -110,6 +124,7 @@ export interface Database {
   jobs: JobsTable;
   job_attempts: JobAttemptsTable;
   job_dependencies: JobDependenciesTable;
+  files: FilesTable;
   idempotency_keys: IdempotencyKeysTable;
 }
 

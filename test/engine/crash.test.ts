@@ -50,7 +50,8 @@ function kill(child: ChildProcess): Promise<void> {
 async function target(dialect: 'sqlite' | 'postgres'): Promise<Target> {
   if (dialect === 'postgres') {
     const db = await postgresSchema();
-    const services = await createServices({ databaseUrl: db.url });
+    const dataDir = mkdtempSync(join(tmpdir(), 'jobline-crash-'));
+    const services = await createServices({ databaseUrl: db.url, dataDir });
     return {
       dialect,
       processes: 3,
@@ -59,6 +60,7 @@ async function target(dialect: 'sqlite' | 'postgres'): Promise<Target> {
       cleanup: async () => {
         await services.store.close();
         await db.drop();
+        rmSync(dataDir, { recursive: true, force: true });
       },
     };
   }

@@ -18,7 +18,7 @@ describe.each(DIALECTS)('jobs API on %s', (dialect) => {
     expect(job).toMatchObject({ type: 'export', name: 'Nightly export', status: 'pending', status_reason: 'queued', input: { format: 'jsonl' }, attempts: 0, version: 1 });
     const read = await t.call({ method: 'GET', url: res.headers.location });
     expect(read.statusCode).toBe(200);
-    expect(read.json()).toEqual({ ...job, attempt_history: [] });
+    expect(read.json()).toEqual({ ...job, attempt_history: [], files: [] });
     expect(read.headers['retry-after']).toBe('2');
   });
 

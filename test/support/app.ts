@@ -5,6 +5,8 @@ import type { Services } from '../../src/services/context.js';
 import { createToken } from '../../src/services/tokens.js';
 import { testServices, type Dialect } from './databases.js';
 import type { Clock } from '../../src/core/clock.js';
+import type { JobDefinition } from '../../src/engine/define-job.js';
+import type { Policy } from '../../src/services/context.js';
 
 export interface TestApp {
   app: App;
@@ -17,9 +19,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function testApp(dialect: Dialect, options: Partial<AppOptions> & { clock?: Clock } = {}): Promise<TestApp> {
-  const { services, cleanup } = await testServices(dialect, options.clock !== undefined ? { clock: options.clock } : {});
-  const app = await buildApp(services, { rateLimit: { limit: 0, windowSeconds: 60 }, ...options });
+export async function testApp(
+  dialect: Dialect,
+  options: Partial<AppOptions> & { clock?: Clock; definitions?: JobDefinition[]; policy?: Partial<Policy> } = {},
+): Promise<TestApp> {
+  const { clock, definitions, policy, ...appOptions } = options;
+  const { services, cleanup } = await testServices(dialect, { clock, definitions, policy });
+  const app = await buildApp(services, { rateLimit: { limit: 0, windowSeconds: 60 }, ...appOptions });
   const token = async (scopes: Scope[], workspace = 'acme') => (await createToken(services, { workspace, name: 'test', scopes })).secret;
   const admin = await token(['admin']);
   return {

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../src/core/clock.js';
-import type { Services } from '../../src/services/context.js';
+import type { Policy, Services } from '../../src/services/context.js';
+import type { JobDefinition } from '../../src/engine/define-job.js';
+import { Registry } from '../../src/engine/registry.js';
 import { createServices } from '../../src/services/create.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -29,9 +31,12 @@ export function freshDatabase(dialect: Dialect): { options: { dataDir?: string; 
     return { options: { dataDir }, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
   }
   const schema = `t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
+  // Files live in a data directory whatever the database.
+  const dataDir = mkdtempSync(join(tmpdir(), 'jobline-test-'));
   return {
-    options: { databaseUrl: POSTGRES_URL!, schema },
+    options: { databaseUrl: POSTGRES_URL!, schema, dataDir },
     cleanup: async () => {
+      rmSync(dataDir, { recursive: true, force: true });
       const pg = (await import('pg')).default;
       const client = new pg.Client({ connectionString: POSTGRES_URL });
       await client.connect();
@@ -52,9 +57,17 @@ export class TestClock implements Clock {
   }
 }
 
-export async function testServices(dialect: Dialect, options: { clock?: Clock } = {}): Promise<{ services: Services; cleanup: () => Promise<void> }> {
+export async function testServices(
+  dialect: Dialect,
+  options: { clock?: Clock | undefined; definitions?: JobDefinition[] | undefined; policy?: Partial<Policy> | undefined } = {},
+): Promise<{ services: Services; cleanup: () => Promise<void> }> {
   const db = freshDatabase(dialect);
-  const services = await createServices({ ...db.options, ...(options.clock !== undefined ? { clock: options.clock } : {}) });
+  const services = await createServices({
+    ...db.options,
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    ...(options.definitions !== undefined ? { registry: new Registry(options.definitions) } : {}),
+    ...(options.policy !== undefined ? { policy: options.policy } : {}),
+  });
   return {
     services,
     cleanup: async () => {

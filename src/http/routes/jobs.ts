@@ -6,12 +6,14 @@ import { isTerminal } from '../../core/lifecycle.js';
 import type { Job } from '../../core/job.js';
 import * as jobService from '../../services/jobs.js';
 import { getProject } from '../../services/projects.js';
+import { jobFiles } from '../../services/files.js';
+import { fileRepresentation } from './files.js';
 import { withIdempotencyKey } from '../../services/idempotency.js';
 import type { Services } from '../../services/context.js';
 import { notModified, versionTag } from '../conditional.js';
 import { attemptRepresentation, jobRepresentation, type JobRepresentation } from '../representations/job.js';
 import { IdParams, RepresentationQuery, errorResponses } from '../schemas/common.js';
-import { CreateJobBody, JobList, ListJobsQuery } from '../schemas/job.js';
+import { BatchJobBody, CreateJobBody, CreateJobsBatchBody, JobList, ListJobsQuery } from '../schemas/job.js';
 import type { App } from '../app.js';
 
 const IdempotencyHeaders = Type.Object({
@@ -32,6 +34,20 @@ function idempotencyKey(raw: string | undefined): string | undefined {
     throw new AppError('bad_request', 'Idempotency-Key must be 1 to 255 visible ASCII characters.', { errors: [{ pointer: '#/headers/idempotency-key', detail: 'invalid' }] });
   }
   return key;
+}
+
+function toCreateInput(b: typeof CreateJobBody.static | typeof BatchJobBody.static): jobService.CreateJobInput {
+  return {
+    type: b.type,
+    name: b.name,
+    projectId: b.project_id,
+    priority: b.priority,
+    input: b.input,
+    runAt: parseTime(b.run_at),
+    maxAttempts: b.max_attempts,
+    timeoutMs: b.timeout_ms,
+    dependsOn: b.depends_on,
+  };
 }
 
 function parseTime(value: string | undefined): number | undefined {
@@ -69,17 +85,7 @@ export function jobRoutes(app: App, services: Services): void {
     async (request, reply) => {
       const principal = request.principal!;
       const b = request.body;
-      const input: jobService.CreateJobInput = {
-        type: b.type,
-        name: b.name,
-        projectId: b.project_id,
-        priority: b.priority,
-        input: b.input,
-        runAt: parseTime(b.run_at),
-        maxAttempts: b.max_attempts,
-        timeoutMs: b.timeout_ms,
-        dependsOn: b.depends_on,
-      };
+      const input = toCreateInput(b);
       const key = idempotencyKey(request.headers['idempotency-key']);
       const create = async (trx?: Parameters<typeof jobService.createJob>[3]) => {
         const job = await jobService.createJob(services, principal, input, trx);
@@ -94,6 +100,34 @@ export function jobRoutes(app: App, services: Services): void {
     },
   );
 
+  app.post(
+    '/v1/jobs::batch',
+    {
+      config: { scope: 'jobs:write', xmlRoot: 'jobs' },
+      schema: {
+        tags: ['jobs'],
+        summary: 'Create up to 1,000 jobs at once, all or none',
+        description: 'Jobs of the batch may depend on each other through `ref`; a cycle or an unknown reference is a 422 and nothing is created.',
+        body: CreateJobsBatchBody,
+        headers: IdempotencyHeaders,
+        response: { 201: Type.Object({ data: Type.Array(Type.Ref('Job')) }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const principal = request.principal!;
+      const inputs: jobService.CreateJobInput[] = request.body.jobs.map((b) => ({ ...toCreateInput(b), ref: b.ref }));
+      const key = idempotencyKey(request.headers['idempotency-key']);
+      const create = async (trx?: Parameters<typeof jobService.createJobs>[3]) => {
+        const jobs = await jobService.createJobs(services, principal, inputs, trx);
+        return { statusCode: 201, body: { data: jobs.map(jobRepresentation) }, location: null };
+      };
+      const result = key === undefined ? { ...(await create()), replayed: false } : await withIdempotencyKey(services, principal, key, request.body, create);
+      if (key !== undefined && !result.replayed) services.wakeups.jobsAdded();
+      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(result.statusCode).send(result.body);
+    },
+  );
+
   app.get(
     '/v1/jobs/:id',
     {
@@ -104,7 +138,9 @@ export function jobRoutes(app: App, services: Services): void {
       const job = await jobService.getJob(services, request.principal!, request.params.id);
       const body = sendJob(request, reply, job);
       if (body === reply) return body;
-      return { ...(body as JobRepresentation), attempt_history: (await jobService.jobAttempts(services, job)).map(attemptRepresentation) };
+      const started = job.attempts > 0 || job.startedAt !== null;
+      const [attempts, files] = started ? await Promise.all([jobService.jobAttempts(services, job), jobFiles(services, job.id)]) : [[], []];
+      return { ...(body as JobRepresentation), attempt_history: attempts.map(attemptRepresentation), files: files.map((f) => fileRepresentation(services, f)) };
     },
   );
 

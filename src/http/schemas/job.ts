@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { JOB_TYPE_PATTERN, PRIORITY_MAX, PRIORITY_MIN } from '../../core/job.js';
 import { JOB_STATUSES } from '../../core/lifecycle.js';
+import { FileSchema } from './file.js';
 import { CursorQuery, Name, Nullable, RepresentationQuery, Timestamp, Uuid } from './common.js';
 
 export const JobStatus = Type.Union(
@@ -48,6 +49,7 @@ export const Job = Type.Object(
         { description: 'Every attempt so far (GET of one job only).' },
       ),
     ),
+    files: Type.Optional(Type.Array(FileSchema, { description: "The job's input and output files (GET of one job only)." })),
   },
   { $id: 'Job' },
 );
@@ -89,3 +91,21 @@ export const JobList = Type.Object({
   page: Type.Optional(Type.Integer()),
   per_page: Type.Optional(Type.Integer()),
 });
+
+const Ref = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'A label for this job that other jobs of the batch can name in depends_on.' });
+
+export const BatchJobBody = Type.Object(
+  {
+    ...CreateJobBody.properties,
+    ref: Type.Optional(Ref),
+    depends_on: Type.Optional(
+      Type.Array(Type.Union([Uuid, Ref]), { maxItems: 100, uniqueItems: true, description: 'Ids of existing jobs, or refs of jobs in this batch.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const CreateJobsBatchBody = Type.Object(
+  { jobs: Type.Array(BatchJobBody, { minItems: 1, maxItems: 1000 }) },
+  { additionalProperties: false },
+);

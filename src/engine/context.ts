@@ -1,0 +1,33 @@
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { Job } from '../core/job.js';
+import type { Services } from '../services/context.js';
+import { readFileBytes, writeJobFile } from '../services/files.js';
+import * as queue from '../store/queue.js';
+import type { JobContext } from './define-job.js';
+
+/** What a handler gets: its input, its signal, and ways to report progress and read and write files. */
+export function jobContext(services: Services, workerId: string, job: Job, signal: AbortSignal, log: Logger): JobContext<never> {
+  return {
+    input: job.input as never,
+    jobId: job.id,
+    projectId: job.projectId,
+    attempt: job.attempts,
+    signal,
+    log,
+    progress: async (percent, message) => {
+      if (!Number.isFinite(percent)) throw new TypeError('progress percent must be a number from 0 to 100');
+      await queue.reportProgress(services.store, workerId, job.id, Math.min(100, Math.max(0, percent)), message ?? null, services.clock.now());
+    },
+    writeFile: async (name: string, data: Readable | Buffer | string, contentType = 'application/octet-stream') => {
+      const info = await writeJobFile(services, job, name, contentType, data);
+      return { name: info.name, size: info.size, sha256: info.sha256 };
+    },
+    readFile: async (fileId: string) => {
+      const { info, bytes } = await readFileBytes(services, job.workspaceId, fileId);
+      return { name: info.name, contentType: info.contentType, bytes };
+    },
+    services,
+    workspaceId: job.workspaceId,
+  };
+}
