@@ -36,7 +36,10 @@ export async function createJobs(services: Services, principal: Principal, input
     const byProject = new Map<string | null, number>();
     for (const i of inputs) byProject.set(i.projectId ?? null, (byProject.get(i.projectId ?? null) ?? 0) + 1);
     const next = new Map<string | null, number>();
-    for (const [projectId, count] of byProject) {
+    // Counters are locked in one order (workspace first, then projects by id) so two batches naming the
+    // same projects in different orders cannot deadlock on PostgreSQL.
+    const order = [...byProject.entries()].sort(([a], [b]) => (a === null ? -1 : b === null ? 1 : a < b ? -1 : a > b ? 1 : 0));
+    for (const [projectId, count] of order) {
       const first = await jobs.reserveJobNumbers(db, principal.workspaceId, projectId, count);
       if (first === undefined) {
         const index = inputs.findIndex((i) => (i.projectId ?? null) === projectId);
