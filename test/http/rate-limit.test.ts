@@ -62,6 +62,16 @@ describe.each(DIALECTS)('rate limits on %s', (dialect) => {
     expect(again.json().data).toEqual([]);
   });
 
+  it_('says how many seconds remain until the window resets', async () => {
+    const token = await t.token(['jobs:read']);
+    const start = clock.ms - (clock.ms % (WINDOW * 1000));
+    clock.ms = start + 45_000;
+    expect(parseItem((await t.call({ method: 'GET', url: '/v1/jobs', token })).headers.ratelimit).t).toBe(WINDOW - 45);
+    clock.ms = start + 59_500;
+    expect(parseItem((await t.call({ method: 'GET', url: '/v1/jobs', token })).headers.ratelimit).t).toBe(1);
+    clock.ms = start + WINDOW * 1000;
+  });
+
   it_('keeps one quota per token', async () => {
     const spent = await t.token(['jobs:read']);
     const fresh = await t.token(['jobs:read']);

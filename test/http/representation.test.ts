@@ -68,8 +68,12 @@ describe.each(DIALECTS)('representations on %s', (dialect) => {
       expect(r.headers['content-type']).toMatch(/^application\/problem\+xml/);
       expect(parseXml(r.body).problem.status).toBe(String(status));
     }
-    const notFound = await t.call({ method: 'GET', url: '/v1/jobs/%E0%A4%A', headers: XML });
-    expect(notFound.headers['content-type']).toMatch(/^application\/problem\+xml/);
+    for (const [method, url, status] of [['GET', '/v1/jobs/%E0%A4%A', 400], ['DELETE', '/v1/jobs', 405], ['GET', '/no/such/route', 404]] as const) {
+      const r = await t.call({ method, url, headers: XML });
+      expect(r.statusCode, url).toBe(status);
+      expect(r.headers['content-type'], url).toMatch(/^application\/problem\+xml/);
+      expect(parseXml(r.body).problem.status, url).toBe(String(status));
+    }
   });
 
   it_('prefers the type with the higher q, and JSON on a tie or without Accept', async () => {
