@@ -30,7 +30,14 @@ export const GAP = '\u0000';
 
 /** Removes the marks; "it becomes `running`;" reads "it becomes;" rather than "it becomes ;". */
 export function closeGaps(text: string): string {
-  return text.replace(/[ \t]*\u0000+(?=[.,;:!?)\]])/g, '').replace(/\u0000/g, '');
+  if (!text.includes(GAP)) return text;
+  const [first, ...rest] = text.split(GAP);
+  let out = first!;
+  for (const part of rest) {
+    if (/^[.,;:!?)\]]/.test(part)) out = out.replace(/[ \t]+$/, '');
+    out += part;
+  }
+  return out;
 }
 
 /** Collapses runs of whitespace the way a browser renders text, then trims. */
