@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { loadJobModules, Registry } from '../engine/registry.js';
 import { Worker } from '../engine/worker.js';
+import { BUILTIN_JOBS } from '../jobs/builtin.js';
 import { createServices } from '../services/create.js';
 
 interface WorkerFlags {
@@ -22,7 +23,7 @@ function positive(name: string, value: string | undefined, fallback: number): nu
 export function workerCommand(program: Command): void {
   program
     .command('worker')
-    .description('run job handlers without the API; start as many as you like against one PostgreSQL')
+    .description('run job handlers (the built-in types and those of --jobs) without the API; start as many as you like against one PostgreSQL')
     .option('--jobs <modules...>', 'handler modules exporting defineJob(...) results (env JOBLINE_JOBS, comma-separated)')
     .option('--database-url <url>', 'postgres://… (env JOBLINE_DATABASE_URL)')
     .option('--data <dir>', 'data directory when running on SQLite (env JOBLINE_DATA_DIR)')
@@ -31,9 +32,8 @@ export function workerCommand(program: Command): void {
     .action(async (flags: WorkerFlags) => {
       const env = process.env;
       const modules = flags.jobs ?? (env.JOBLINE_JOBS ?? '').split(',').filter((p) => p !== '');
-      if (modules.length === 0) throw new Error('Give the handler modules to run with --jobs ./my-jobs.js (or JOBLINE_JOBS).');
       const logger = pino({ level: env.JOBLINE_LOG_LEVEL ?? 'info' });
-      const registry = new Registry(await loadJobModules(modules));
+      const registry = new Registry([...BUILTIN_JOBS, ...(await loadJobModules(modules))]);
       const services = await createServices({
         databaseUrl: flags.databaseUrl ?? (env.JOBLINE_DATABASE_URL || undefined),
         dataDir: flags.data ?? env.JOBLINE_DATA_DIR ?? './data',

@@ -19,6 +19,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { projectRoutes } from './routes/projects.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { fileRoutes } from './routes/files.js';
+import { jobResultRoutes } from './routes/job-results.js';
 import { Problem } from './schemas/common.js';
 import { Job } from './schemas/job.js';
 import { Project } from './schemas/project.js';
@@ -113,6 +114,7 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
   projectRoutes(app, services);
   tokenRoutes(app, services);
   fileRoutes(app, services);
+  jobResultRoutes(app, services);
   await app.after(); // routes declared inside plugins (uploads) exist only once these load
   routes.finish();
   return app;

@@ -9,6 +9,7 @@ import { FileStorage } from '../store/file-storage.js';
 import { PageTokens } from './page-tokens.js';
 import { TokenCache } from './tokens.js';
 import { Registry } from '../engine/registry.js';
+import { BUILTIN_JOBS } from '../jobs/builtin.js';
 import { Wakeups } from '../store/wakeups.js';
 
 export interface ServicesOptions extends StoreOptions {
@@ -33,7 +34,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       pageTokens: new PageTokens(secret, clock),
       tokenCache: new TokenCache(options.tokenCacheMs ?? 5000),
       wakeups: new Wakeups(store),
-      registry: options.registry ?? new Registry(),
+      registry: options.registry ?? new Registry(BUILTIN_JOBS),
       files: new FileStorage(options.dataDir ?? './data'),
       downloads: new DownloadSigner(await getOrCreateSetting(store.db, 'download_url_secret', () => randomBytes(32).toString('base64url')), 24 * 3600 * 1000),
       policy: { ...DEFAULT_POLICY, ...options.policy },

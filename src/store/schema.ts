@@ -104,6 +104,25 @@ export interface JobDependenciesTable {
   depends_on_id: string;
 }
 
+export interface JobErrorsTable {
+  job_id: string;
+  seq: number;
+  row: number | null;
+  field: string | null;
+  code: string;
+  message: string;
+}
+
+export interface DocumentSegmentsTable {
+  job_id: string;
+  idx: number;
+  key: string | null;
+  context: string | null;
+  source: string;
+  target: string | null;
+  words: number;
+}
+
 export interface IdempotencyKeysTable {
   workspace_id: string;
   key: string;
@@ -125,6 +144,8 @@ export interface Database {
   job_attempts: JobAttemptsTable;
   job_dependencies: JobDependenciesTable;
   files: FilesTable;
+  job_errors: JobErrorsTable;
+  document_segments: DocumentSegmentsTable;
   idempotency_keys: IdempotencyKeysTable;
 }
 

@@ -1,0 +1,56 @@
+import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import { Type } from '@sinclair/typebox';
+import { JOB_TYPE_PATTERN } from '../core/job.js';
+import { JOB_STATUSES, type JobStatus } from '../core/lifecycle.js';
+import { defineJob, NonRetryableError } from '../engine/define-job.js';
+// The export writes the jobs exactly as the API shows them, so a client reads both with one parser.
+import { jobRepresentation } from '../http/representations/job.js';
+import { getProject } from '../services/projects.js';
+import { listJobsAfter, listJobsPage, type JobFilter } from '../store/jobs.js';
+import { jobPrincipal } from './principal.js';
+
+export const EXPORT_FILE = 'jobs.jsonl.gz';
+const PAGE = 500;
+
+/** A project's jobs (or the whole workspace's) as gzip-compressed JSON Lines, one job per line. */
+export const exportJobs = defineJob({
+  type: 'export',
+  input: Type.Object(
+    {
+      project_id: Type.Optional(Type.String({ format: 'uuid' })),
+      status: Type.Optional(Type.Array(Type.Union(JOB_STATUSES.map((s) => Type.Literal(s))), { maxItems: 7 })),
+      type: Type.Optional(Type.String({ pattern: JOB_TYPE_PATTERN })),
+    },
+    { additionalProperties: false },
+  ),
+  output: Type.Object({ file: Type.String(), count: Type.Integer(), project_id: Type.Union([Type.String(), Type.Null()]) }),
+  maxAttempts: 3,
+  timeoutMs: 3600_000,
+  async run(ctx) {
+    const { services } = ctx;
+    const projectId = ctx.input.project_id;
+    if (projectId !== undefined) {
+      await getProject(services, jobPrincipal(ctx), projectId).catch(() => {
+        throw new NonRetryableError(`No project with id ${projectId} exists in this workspace.`, 'project_not_found');
+      });
+    }
+    const filter: JobFilter = { workspaceId: ctx.workspaceId, projectId, statuses: ctx.input.status, type: ctx.input.type };
+    const { total } = await listJobsPage(services.store.db, filter, 0, 1);
+    let count = 0;
+    async function* lines(): AsyncGenerator<string> {
+      let after: string | undefined;
+      for (;;) {
+        ctx.signal.throwIfAborted();
+        const page = await listJobsAfter(services.store.db, filter, after, PAGE);
+        for (const job of page.jobs) yield `${JSON.stringify(jobRepresentation(job))}\n`;
+        count += page.jobs.length;
+        await ctx.progress(total === 0 ? 100 : Math.min(99, Math.floor((count / total) * 100)), `${count} of ${total} jobs`);
+        if (!page.more) return;
+        after = page.jobs.at(-1)!.id;
+      }
+    }
+    await ctx.writeFile(EXPORT_FILE, Readable.from(lines()).pipe(createGzip()), 'application/gzip');
+    return { file: EXPORT_FILE, count, project_id: projectId ?? null };
+  },
+});
