@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { Type } from '@sinclair/typebox';
 import { JOB_TYPE_PATTERN } from '../core/job.js';
-import { JOB_STATUSES, type JobStatus } from '../core/lifecycle.js';
+import { JOB_STATUSES } from '../core/lifecycle.js';
 import { defineJob, NonRetryableError } from '../engine/define-job.js';
 // The export writes the jobs exactly as the API shows them, so a client reads both with one parser.
 import { jobRepresentation } from '../http/representations/job.js';
