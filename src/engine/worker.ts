@@ -6,6 +6,12 @@ import type { Services } from '../services/context.js';
 import * as queue from '../store/queue.js';
 import { retryDelay } from './backoff.js';
 import { jobContext } from './context.js';
+import { unstorableJson } from '../core/json.js';
+
+function storableProblem(output: unknown): string | undefined {
+  const problem = unstorableJson(output, '#/output');
+  return problem === undefined ? undefined : `${problem.pointer} ${problem.detail}`;
+}
 import { NonRetryableError, type JobDefinition } from './define-job.js';
 
 export interface WorkerOptions {
@@ -262,7 +268,7 @@ export class Worker {
       return;
     }
     if (outcome.ok && entry.reason === undefined) {
-      const invalid = this.services.registry.validateOutput(job.type, outcome.output);
+      const invalid = this.services.registry.validateOutput(job.type, outcome.output) ?? storableProblem(outcome.output);
       if (invalid === undefined) {
         await this.succeed({ attempt, output: outcome.output ?? null });
         return;

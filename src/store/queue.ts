@@ -133,6 +133,11 @@ export interface Attempt {
 }
 
 const STACK_LIMIT = 4000;
+
+/** Error text comes from handlers; NUL and lone surrogates (which PostgreSQL refuses) become U+FFFD. */
+export function storableText(text: string): string {
+  return text.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
 /** Jobs per statement on SQLite, well under its limit of bound parameters. */
 const SQLITE_CHUNK = 500;
 
@@ -144,9 +149,9 @@ function attemptRow(a: Attempt, workerId: string | null, now: number): JobAttemp
     started_at: a.startedAt,
     finished_at: now,
     outcome: a.outcome,
-    error_message: a.error?.message.slice(0, 2000) ?? null,
+    error_message: a.error === undefined ? null : storableText(a.error.message.slice(0, 2000)),
     error_code: a.error?.code ?? null,
-    error_stack: a.error?.stack?.slice(0, STACK_LIMIT) ?? null,
+    error_stack: a.error?.stack === undefined ? null : storableText(a.error.stack.slice(0, STACK_LIMIT)),
   };
 }
 
@@ -246,7 +251,7 @@ export interface Failure {
 
 /** Records a failed attempt: back to pending for a retry, or failed for good. False if the lease was lost. */
 export async function failJob(store: Store, workerId: string, f: Failure, now: number): Promise<boolean> {
-  const error: JobError = { message: f.attempt.error?.message ?? 'failed', ...(f.attempt.error?.code !== undefined ? { code: f.attempt.error.code } : {}) };
+  const error: JobError = { message: storableText(f.attempt.error?.message ?? 'failed'), ...(f.attempt.error?.code !== undefined ? { code: f.attempt.error.code } : {}) };
   return store.transaction(async (trx) => {
     const retry = f.retryAt !== undefined;
     const r = await trx

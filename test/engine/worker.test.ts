@@ -114,6 +114,16 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
     expect(await finished(services, principal, b.id)).toMatchObject({ status: 'failed', statusReason: 'failed', attempts: 1, error: { message: 'bad input', code: 'bad_input' } });
   });
 
+  it.skipIf(skip)('fails a job whose output no database can store, and keeps error text storable', async () => {
+    const nul = defineJob({ type: 'nul-output', run: () => ({ text: 'a\u0000b' }) });
+    const loud = defineJob({ type: 'nul-error', run: () => Promise.reject(new NonRetryableError('bad \u0000 byte')) });
+    const { services, principal } = await setup([nul, loud]);
+    const a = await createJob(services, principal, { type: 'nul-output' });
+    const b = await createJob(services, principal, { type: 'nul-error' });
+    expect(await finished(services, principal, a.id)).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'invalid_output' } });
+    expect(await finished(services, principal, b.id)).toMatchObject({ status: 'failed', error: { message: 'bad \uFFFD byte' } });
+  });
+
   it.skipIf(skip)('times out an attempt through the signal and counts it as failed', async () => {
     let aborted = false;
     const slow = defineJob({
