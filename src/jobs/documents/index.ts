@@ -11,7 +11,7 @@ import { parseMarkdown } from './markdown.js';
 import { parsePlainText } from './plain-text.js';
 import { parsePo } from './po.js';
 import type { DocumentFormat, ParsedContent, ParsedDocument } from './types.js';
-import { countWords } from './words.js';
+import { countWordsInAll } from './words.js';
 import { parseXliff } from './xliff.js';
 
 export { detectFormat } from './formats.js';
@@ -38,14 +38,19 @@ export async function parseDocument(bytes: Buffer, format: DocumentFormat): Prom
     throw new DocumentError('document_unsupported', `unsupported document format ${JSON.stringify(format)}`);
   }
   if (bytes.length > MAX_DOCUMENT_BYTES) {
-    throw new DocumentError('document_too_large', `the document is ${megabytes(bytes.length)}; the limit is ${megabytes(MAX_DOCUMENT_BYTES)}`);
+    throw new DocumentError(
+      'document_too_large',
+      `the document is ${bytes.length} bytes; documents of up to ${MAX_DOCUMENT_BYTES / (1024 * 1024)} MB (${MAX_DOCUMENT_BYTES} bytes) are accepted`,
+    );
   }
   if (bytes.length === 0) throw invalid('the document is empty');
   const content = format === 'docx' ? parseDocx(bytes) : TEXT_PARSERS[format](decodeText(bytes));
   // Words are counted in the source language when the document names it (segmentation of Thai or
   // Japanese depends on it); targets are not counted: they are what the translation will replace.
-  let words = 0;
-  for (const segment of content.segments) words += countWords(segment.text, content.sourceLanguage);
+  const words = countWordsInAll(
+    content.segments.map((segment) => segment.text),
+    content.sourceLanguage,
+  );
   return {
     format,
     segments: content.segments,
@@ -53,8 +58,4 @@ export async function parseDocument(bytes: Buffer, format: DocumentFormat): Prom
     ...(content.sourceLanguage !== undefined && { sourceLanguage: content.sourceLanguage }),
     ...(content.targetLanguage !== undefined && { targetLanguage: content.targetLanguage }),
   };
-}
-
-function megabytes(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB`;
 }
