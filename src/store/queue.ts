@@ -136,6 +136,7 @@ const STACK_LIMIT = 4000;
 
 /** Error text comes from handlers; NUL and lone surrogates (which PostgreSQL refuses) become U+FFFD. */
 export function storableText(text: string): string {
+  // eslint-disable-next-line no-control-regex
   return text.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 /** Jobs per statement on SQLite, well under its limit of bound parameters. */
