@@ -48,6 +48,12 @@ export function parseXml(input: string): XmlElement {
 
   const result = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (result !== true) {
+    // For several unclosed elements the validator prints its stack as JSON, located at line 1.
+    const unclosed = /^Invalid '(\[[\s\S]*\])' found\.$/.exec(result.err.msg);
+    if (unclosed) {
+      const names = (JSON.parse(unclosed[1]!) as string[]).map((name) => `<${name}>`).join(', ');
+      throw invalid(`malformed XML at line ${text.split('\n').length}: the document ends before ${names} are closed`);
+    }
     throw invalid(`malformed XML at line ${result.err.line}, column ${result.err.col}: ${result.err.msg}`);
   }
 
