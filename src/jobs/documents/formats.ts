@@ -140,19 +140,19 @@ function looksLikeMarkdown(text: string): boolean {
 const HEADER_NAMES = new Set(['key', 'id', 'source', 'text', 'value', 'string', 'target', 'translation']);
 
 /**
- * A header and at least one more line with the same number of fields (two or more), under one of
+ * A header and at least one more record with the same number of fields (two or more), under one of
  * the delimiters a CSV uses. `strict` also wants a header naming a column this parser knows, which
  * outranks Markdown; otherwise header cells must not read like prose (ending in .!?:;).
  */
 function looksLikeCsv(text: string, strict: boolean): boolean {
-  const lines = text.split(/\r\n|\r|\n/).filter((line) => line.trim() !== '').slice(0, 6);
-  // The last line of the window may be cut short.
-  if (lines.length > 2) lines.pop();
-  if (lines.length < 2) return false;
   for (const delimiter of [',', ';', '\t']) {
-    const counts = lines.map((line) => fieldsOf(line, delimiter).length);
-    if (counts[0]! < 2 || counts.some((count) => count !== counts[0])) continue;
-    const header = fieldsOf(lines[0]!, delimiter).map((cell) => cell.trim().replace(/^"|"$/g, ''));
+    const records = splitRecords(text, delimiter, 6);
+    // The last record of the window may be cut short.
+    if (records.length > 2) records.pop();
+    if (records.length < 2) continue;
+    const width = records[0]!.length;
+    if (width < 2 || records.some((record) => record.length !== width)) continue;
+    const header = records[0]!.map((cell) => cell.trim());
     if (strict) {
       if (header.some((cell) => HEADER_NAMES.has(cell.toLowerCase()))) return true;
     } else if (header.every((cell) => cell.length <= 64 && !/[.!?:;]$/.test(cell))) {
@@ -162,17 +162,35 @@ function looksLikeCsv(text: string, strict: boolean): boolean {
   return false;
 }
 
-function fieldsOf(line: string, delimiter: string): string[] {
-  const fields: string[] = [];
+/** Up to `limit` non-empty records, quote-aware like readCsv but never failing on a cut-off window. */
+function splitRecords(text: string, delimiter: string, limit: number): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
   let field = '';
   let quoted = false;
-  for (const c of line) {
-    if (c === '"') quoted = !quoted;
-    if (c === delimiter && !quoted) {
-      fields.push(field);
+  const end = (): void => {
+    record.push(field);
+    if (record.length > 1 || record[0]!.trim() !== '') records.push(record);
+    record = [];
+    field = '';
+  };
+  for (let i = 0; i < text.length && records.length < limit; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === delimiter) {
+      record.push(field);
       field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      end();
     } else field += c;
   }
-  fields.push(field);
-  return fields;
+  if (records.length < limit && (field !== '' || record.length > 0)) end();
+  return records;
 }
