@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineJob } from '../../src/engine/define-job.js';
-import { Worker } from '../../src/engine/worker.js';
 import { DIALECTS, skipUnlessAvailable } from '../support/databases.js';
 import { testApp, type TestApp } from '../support/app.js';
 
@@ -15,27 +14,11 @@ const report = defineJob({
 
 describe.each(DIALECTS)('files on %s', (dialect) => {
   let t: TestApp;
-  let worker: Worker;
   beforeAll(async () => {
-    if (skipUnlessAvailable(dialect)) return;
-    t = await testApp(dialect, { definitions: [report], policy: { maxFileBytes: 1024 * 1024 } });
-    worker = new Worker(t.services, { pollMs: 50 });
-    worker.start();
+    if (!skipUnlessAvailable(dialect)) t = await testApp(dialect, { definitions: [report], policy: { maxFileBytes: 1024 * 1024 }, worker: true });
   });
-  afterAll(async () => {
-    await worker?.stop(1000);
-    await t?.close();
-  });
+  afterAll(async () => t?.close());
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
-
-  async function finished(id: string) {
-    for (let i = 0; i < 200; i++) {
-      const job = (await t.call({ method: 'GET', url: `/v1/jobs/${id}` })).json();
-      if (job.status === 'succeeded' || job.status === 'failed') return job;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error('job did not finish');
-  }
 
   it_('uploads a file and serves it back with its hash, whole or by range', async () => {
     const bytes = Buffer.from('Hello, Jobline! '.repeat(100));
@@ -73,7 +56,7 @@ describe.each(DIALECTS)('files on %s', (dialect) => {
 
   it_("serves a job's output file by name and through a signed link without a token", async () => {
     const job = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report' } })).json();
-    const done = await finished(job.id);
+    const done = await t.finished(job.id);
     expect(done.status).toBe('succeeded');
     expect(done.files).toHaveLength(1);
     expect(done.files[0]).toMatchObject({ name: 'report.txt', role: 'output', size: 18, content_type: 'text/plain' });

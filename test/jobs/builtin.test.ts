@@ -2,7 +2,6 @@ import { gunzipSync } from 'node:zlib';
 import { Type } from '@sinclair/typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineJob, type JobDefinition } from '../../src/engine/define-job.js';
-import { Worker } from '../../src/engine/worker.js';
 import { BUILTIN_JOBS } from '../../src/jobs/builtin.js';
 import { DIALECTS, skipUnlessAvailable } from '../support/databases.js';
 import { testApp, type TestApp } from '../support/app.js';
@@ -17,28 +16,16 @@ const translate = defineJob({
 
 describe.each(DIALECTS)('built-in job types on %s', (dialect) => {
   let t: TestApp;
-  let worker: Worker;
   beforeAll(async () => {
-    if (skipUnlessAvailable(dialect)) return;
-    t = await testApp(dialect, { definitions: [...BUILTIN_JOBS, translate] as JobDefinition[] });
-    worker = new Worker(t.services, { pollMs: 50 });
-    worker.start();
+    if (!skipUnlessAvailable(dialect)) t = await testApp(dialect, { definitions: [...BUILTIN_JOBS, translate] as JobDefinition[], worker: true });
   });
-  afterAll(async () => {
-    await worker?.stop(1000);
-    await t?.close();
-  });
+  afterAll(async () => t?.close());
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
 
   async function run(type: string, input: object) {
     const job = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type, input } })).json();
     expect(job.id, JSON.stringify(job)).toBeDefined();
-    for (let i = 0; i < 400; i++) {
-      const current = (await t.call({ method: 'GET', url: `/v1/jobs/${job.id}` })).json();
-      if (['succeeded', 'failed', 'cancelled'].includes(current.status)) return current;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`${type} did not finish`);
+    return t.finished(job.id);
   }
 
   async function project(name: string, jobs: object[]) {
