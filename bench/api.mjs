@@ -6,7 +6,7 @@
 //                        [--jobs 1000000] [--reseed] [--no-write]
 //   JOBLINE_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench -- api
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +37,7 @@ const OPTIONS = {
 };
 
 // Bump when the seeded data changes shape, so a cached database is rebuilt.
-const SEED_VERSION = 2;
+const SEED_VERSION = 3;
 const RATIO_GOAL = 0.6;
 const P99_GOAL_MS = 10;
 const LIST_GOAL = 2;
@@ -230,6 +230,17 @@ const SEED_ATTEMPTS = `INSERT INTO job_attempts (job_id, number, worker, started
     FROM jobs j JOIN (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3) n ON n.n <= j.attempts
    WHERE j.status IN ('succeeded', 'failed') AND j.started_at IS NOT NULL`;
 
+/** The output file of every succeeded export, when the schema has files (ids and hashes are random). */
+const SEED_FILES = {
+  sqlite: `INSERT INTO files (id, workspace_id, job_id, role, name, content_type, size, sha256, created_at)
+    SELECT lower(substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-7' || substr(h, 14, 3) || '-8' || substr(h, 18, 3) || '-' || substr(h, 21, 12)),
+           workspace_id, id, 'output', 'export.jsonl.gz', 'application/gzip', 1000 + number % 100000, lower(hex(randomblob(32))), completed_at
+      FROM (SELECT hex(randomblob(16)) AS h, * FROM jobs WHERE status = 'succeeded' AND type = 'export')`,
+  postgres: `INSERT INTO files (id, workspace_id, job_id, role, name, content_type, size, sha256, created_at)
+    SELECT gen_random_uuid(), workspace_id, id, 'output', 'export.jsonl.gz', 'application/gzip', 1000 + number % 100000, md5(random()::text) || md5(random()::text), completed_at
+      FROM jobs WHERE status = 'succeeded' AND type = 'export'`,
+};
+
 /** Workspaces and projects through the service code, so their rows are exactly what the app writes. */
 async function seedOwners(services, now) {
   const workspaces = [];
@@ -271,11 +282,14 @@ async function prepareSqlite(jobs, reseed, log) {
     log(`reusing the seeded database in ${dataDir}`);
     return { dataDir, seedSeconds: meta.seedSeconds, reused: true };
   }
-  rmSync(dataDir, { recursive: true, force: true });
-  mkdirSync(dataDir, { recursive: true });
+  // Seed beside the cache and swap it in when complete, so that a run interrupted half-way, or another
+  // run reading the old copy at the same time, never sees a partial database.
+  const building = `${dataDir}.seeding-${process.pid}`;
+  rmSync(building, { recursive: true, force: true });
+  mkdirSync(building, { recursive: true });
   log(`seeding ${jobs.toLocaleString('en')} jobs into ${dataDir} …`);
   const started = performance.now();
-  const services = await createServices({ dataDir });
+  const services = await createServices({ dataDir: building });
   try {
     const now = Date.now();
     const workspaces = await seedOwners(services, now);
@@ -321,12 +335,18 @@ async function prepareSqlite(jobs, reseed, log) {
       log('  attempt history …');
       db.exec(SEED_ATTEMPTS);
     }
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'files'").get() !== undefined) {
+      log('  output files …');
+      db.exec(SEED_FILES.sqlite);
+    }
     db.pragma('wal_checkpoint(TRUNCATE)');
   } finally {
     await services.store.close();
   }
   const seedSeconds = (performance.now() - started) / 1000;
-  writeFileSync(metaFile, JSON.stringify({ ...want, seedSeconds, seededAt: new Date().toISOString() }, null, 2));
+  writeFileSync(join(building, 'bench-meta.json'), JSON.stringify({ ...want, seedSeconds, seededAt: new Date().toISOString() }, null, 2));
+  rmSync(dataDir, { recursive: true, force: true });
+  renameSync(building, dataDir);
   log(`seeded in ${seedSeconds.toFixed(1)} s`);
   return { dataDir, seedSeconds, reused: false };
 }
@@ -375,6 +395,10 @@ async function preparePostgres(url, jobs, log) {
     if ((await client.query("SELECT to_regclass('job_attempts') IS NOT NULL AS present")).rows[0].present) {
       await client.query(SEED_ATTEMPTS);
       await client.query('ANALYZE job_attempts');
+    }
+    if ((await client.query("SELECT to_regclass('files') IS NOT NULL AS present")).rows[0].present) {
+      await client.query(SEED_FILES.postgres);
+      await client.query('ANALYZE files');
     }
     await client.query('ANALYZE jobs');
   } finally {
@@ -464,7 +488,7 @@ async function measureGet(load, targets, job, rounds, log) {
         throw new Error(`${t.key}: ${res.non2xx} non-2xx responses, ${res.errors} errors, ${res.timeouts} timeouts`);
       }
       results[t.key].push(res);
-      log(`  round ${r} ${t.key.padEnd(8)} ${res.rps.toFixed(0).padStart(7)} req/s  p50 ${res.latency.p50.toFixed(2)} ms  p99 ${res.latency.p99.toFixed(2)} ms  server CPU ${(res.serverCpuWholeJob * 100).toFixed(0)} %  client CPU ${(res.clientCpu * 100).toFixed(0)} %`);
+      log(`  round ${r} ${t.key.padEnd(8)} ${res.rps.toFixed(0).padStart(7)} req/s  p50 ${res.latency.p50.toFixed(2)} ms  p99 ${res.latency.p99.toFixed(2)} ms  server CPU ${(res.serverCpu * 100).toFixed(0)} % (${res.serverCpuPerRequest.toFixed(0)} µs/request)  client CPU ${(res.clientCpu * 100).toFixed(0)} %`);
     }
   }
   return results;
@@ -528,6 +552,9 @@ export async function run(argv) {
     const ids = sampleIds(raw, acmeId, 10_000);
     const sqliteVersion = raw.prepare('SELECT sqlite_version()').pluck().get();
     const dbBytes = raw.prepare('SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()').pluck().get();
+    const tableRows = (table) =>
+      raw.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) === undefined ? undefined : raw.prepare(`SELECT count(*) FROM ${table}`).pluck().get();
+    const extras = { attempts: tableRows('job_attempts'), files: tableRows('files') };
     const matching = raw.prepare("SELECT count(*) FROM jobs WHERE workspace_id = ? AND status = 'succeeded' AND type = 'export'").pluck().get(acmeId);
 
     const jobline = await startJobline(services);
@@ -581,7 +608,7 @@ export async function run(argv) {
       }
     }
 
-    const result = { host, o, seed, sqliteVersion, dbBytes, matching, get, list, pg: pgResult };
+    const result = { host, o, seed, sqliteVersion, dbBytes, matching, extras, get, list, pg: pgResult };
     const summary = report(result);
     log('');
     log(summary);
@@ -620,8 +647,11 @@ function report(r) {
     '',
     `**Ratio to the bare route: ${fmt(ratio, 2)}** (goal ≥ ${RATIO_GOAL}). Rounds, req/s: bare ${rounds(r.get.bare)}; SQLite ${rounds(r.get.sqlite)}` +
       (r.pg !== undefined ? `; PostgreSQL ${rounds(r.pg.get)}.` : '.'),
-    `CPU during the SQLite run: server process ${fmt(sqlite.serverCpuWholeJob * 100)} % of a core, load generator ${fmt(sqlite.clientCpu * 100)} %` +
-      ` (bare run: ${fmt(bare.serverCpuWholeJob * 100)} % / ${fmt(bare.clientCpu * 100)} %).`,
+    `Server CPU per request (less sensitive to other load than req/s): bare ${fmt(median(r.get.bare.map((x) => x.serverCpuPerRequest)))} µs,` +
+      ` SQLite ${fmt(median(r.get.sqlite.map((x) => x.serverCpuPerRequest)))} µs` +
+      (r.pg !== undefined ? `, PostgreSQL ${fmt(median(r.pg.get.map((x) => x.serverCpuPerRequest)))} µs (the database's own CPU not included)` : '') +
+      ` (medians of the rounds). CPU during the median SQLite run: server process ${fmt(sqlite.serverCpu * 100)} % of a core, load generator ${fmt(sqlite.clientCpu * 100)} %` +
+      ` (bare: ${fmt(bare.serverCpu * 100)} % / ${fmt(bare.clientCpu * 100)} %).`,
     '',
     `| list \`?${LIST_QUERY}\` | median | p90 | min | goal |`,
     '|---|---:|---:|---:|---|',
@@ -643,12 +673,15 @@ function report(r) {
       ` load average at start ${host.loadavg.map((x) => fmt(x, 2)).join(' ')}.`,
     `- SQLite ${r.sqliteVersion} (better-sqlite3), WAL, \`synchronous = FULL\` as the server opens it; database ${fmt(r.dbBytes / 2 ** 20)} MiB,` +
       ` ${fmt(o.jobs)} jobs over 180 days in 4 workspaces (60/25/10/5 %), 4 projects each plus 20 % without a project,` +
-      ` 4 types (export 35 %, import 30 %, translate 20 %, duplicate 15 %), 85 % succeeded / 9 % failed / 6 % cancelled and the newest 0.5 % pending or running.` +
+      ` 4 types (export 35 %, import 30 %, translate 20 %, duplicate 15 %), 85 % succeeded / 9 % failed / 6 % cancelled and the newest 0.5 % pending or running` +
+      (r.extras.attempts !== undefined ? `; ${fmt(r.extras.attempts)} attempt-history rows (one per success, three per failure)` : '') +
+      (r.extras.files !== undefined ? `; ${fmt(r.extras.files)} output files (one per succeeded export)` : '') +
+      '.' +
       ` ${r.seed.reused ? 'Reused from the cache' : 'Seeded in this run'} (seeding took ${fmt(r.seed.seedSeconds, 0)} s: batched multi-row INSERTs in 50,000-row transactions);` +
       ` cached under \`os.tmpdir()/jobline-bench-1m\` and rebuilt when the migrations or the seed change. No \`ANALYZE\`, as a server has it.` +
       (r.pg !== undefined ? ` PostgreSQL ${r.pg.version}: the same mix in a schema of its own filled by one \`INSERT … SELECT generate_series\` (${fmt(r.pg.seedSeconds, 0)} s), \`ANALYZE\`d, dropped afterwards; pool of 10.` : ''),
     `- Server: \`buildApp\` from \`dist/\` with the rate limit off (\`rateLimit: {limit: 0}\`), logging off, listening on 127.0.0.1; token cache as in production (5 s).` +
-      ` The bare route is \`fastify.get('/v1/jobs/:id', async () => constant)\` in the same process on another port, answering a constant copy of a real job's JSON (${fmt(bare.bytesPerResponse)} vs ${fmt(sqlite.bytesPerResponse)} bytes per response), so both move the same bytes for the same requests.`,
+      ` The bare route is \`fastify.get('/v1/jobs/:id', async () => constant)\` in the same process on another port, answering a constant copy of a real job's JSON, so both move about the same bytes for the same requests (${fmt(bare.bytesPerResponse)} vs ${fmt(sqlite.bytesPerResponse)} bytes per response with headers; Jobline sends more headers and some jobs carry files and attempts).`,
     `- Load: autocannon 8 in a **child process** (not in the server's event loop: on 2 cores server and load generator each get about one core),` +
       ` ${o.connections} connections, no pipelining, ${o.warmup} s warm-up then ${o.duration} s measured, per target; the targets alternate within each round.` +
       ` Each request asks for a random one of 10,000 ids sampled from the 600,000 jobs of workspace \`acme\` and carries a valid bearer token (scope \`jobs:read\`).` +

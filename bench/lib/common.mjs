@@ -11,6 +11,10 @@ export function startLoadGenerator() {
   child.on('message', (msg) => {
     const w = waiting.get(msg.id);
     if (w === undefined) return;
+    if (msg.measuring) {
+      w.cpu = process.cpuUsage();
+      return;
+    }
     waiting.delete(msg.id);
     if (msg.error !== undefined) w.reject(new Error(msg.error));
     else w.resolve(msg.result);
@@ -20,17 +24,22 @@ export function startLoadGenerator() {
     waiting.clear();
   });
   return {
-    /** Runs warm-up then measurement; serverCpu is this process's CPU time over the whole job / its wall time. */
+    /**
+     * Runs warm-up then measurement. Adds this (the server's) process's CPU use over the measured part:
+     * `serverCpu` as a share of one core, `serverCpuPerRequest` in microseconds, which contention on a
+     * shared machine disturbs far less than requests per second.
+     */
     async run(job) {
       const id = next++;
-      const cpu = process.cpuUsage();
-      const start = performance.now();
+      const entry = {};
       const result = await new Promise((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
+        Object.assign(entry, { resolve, reject });
+        waiting.set(id, entry);
         child.send({ ...job, id });
       });
-      const used = process.cpuUsage(cpu);
-      return { ...result, serverCpuWholeJob: (used.user + used.system) / 1000 / (performance.now() - start) };
+      const used = process.cpuUsage(entry.cpu);
+      const cpuMs = (used.user + used.system) / 1000;
+      return { ...result, serverCpu: cpuMs / result.wallMs, serverCpuPerRequest: (cpuMs * 1000) / result.requests };
     },
     close() {
       child.disconnect();

@@ -18,11 +18,15 @@ function options(job, duration) {
   };
 }
 
+// Without a parent there is nobody to report to.
+process.on('disconnect', () => process.exit(0));
+
 process.on('message', async (job) => {
   try {
     if (job.warmup > 0) await autocannon(options(job, job.warmup));
     // autocannon's own latency histogram keeps whole milliseconds; this one keeps microseconds.
     const micros = createHistogram();
+    process.send({ id: job.id, measuring: true }); // the parent starts its CPU clock
     const cpu = process.cpuUsage();
     const start = performance.now();
     const r = await new Promise((resolve, reject) => {
