@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ApiToken, Principal, Scope } from '../core/auth.js';
 import { uuidv7 } from '../core/ids.js';
 import { AppError } from '../core/errors.js';
@@ -132,15 +132,17 @@ export async function authenticate(services: Services, presented: string): Promi
   const parsed = parseToken(presented);
   if (parsed === undefined) return undefined;
   const now = services.clock.now();
-  const hash = sha256(parsed.secret);
-  const cacheKey = `${parsed.prefix}:${hash.toString('base64')}`;
+  // One-shot hashing straight to the cache key's text: no Hash object and no Buffer on a cache hit.
+  const digest = hash('sha256', parsed.secret, 'base64');
+  const cacheKey = `${parsed.prefix}:${digest}`;
   const cached = services.tokenCache.get(cacheKey, now);
   if (cached !== undefined) return cached;
 
   const row = await tokens.findTokenByPrefix(services.store.db, parsed.prefix);
   if (row === undefined) return undefined;
+  const given = Buffer.from(digest, 'base64');
   const stored = Buffer.from(row.secret_hash, 'hex');
-  if (stored.length !== hash.length || !timingSafeEqual(stored, hash)) return undefined;
+  if (stored.length !== given.length || !timingSafeEqual(stored, given)) return undefined;
   if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) return undefined;
 
   const principal: Principal = { tokenId: row.id, workspaceId: row.workspace_id, scopes: JSON.parse(row.scopes) as Scope[] };
