@@ -1,4 +1,6 @@
 import { Parser } from 'htmlparser2';
+import { invalid } from './errors.js';
+import { MAX_HTML_DEPTH } from './limits.js';
 import { closeGaps, collapseWhitespace, GAP, SegmentList } from './segments.js';
 import type { ParsedContent } from './types.js';
 
@@ -62,6 +64,8 @@ export function collectHtml(html: string, segments: SegmentList): { language?: s
         const skip = (parent?.skip ?? false) || SKIPPED_ELEMENTS.has(name) || attributes.translate?.trim().toLowerCase() === 'no';
         if (skip && !(parent?.skip ?? false)) buffer += GAP;
         stack.push({ name, skip, pre: (parent?.pre ?? false) || name === 'pre' || name === 'textarea' });
+        // Thrown from the callback, this stops the parser before its stack grows any deeper.
+        if (stack.length > MAX_HTML_DEPTH) throw invalid(`HTML elements are nested deeper than ${MAX_HTML_DEPTH} levels`);
         if (BLOCK_ELEMENTS.has(name)) flush();
         if (name === 'html' && language === undefined) {
           const lang = (attributes.lang ?? attributes['xml:lang'])?.trim();

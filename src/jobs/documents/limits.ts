@@ -14,5 +14,8 @@ export const MAX_JSON_DEPTH = 100;
 /** Nesting of XML elements (XLIFF, DOCX); Word's nested tables stay far below it. */
 export const MAX_XML_DEPTH = 256;
 
-/** Nesting of HTML elements and Markdown blocks kept on the walk's stack. */
-export const MAX_MARKUP_DEPTH = 1000;
+/**
+ * Nesting of HTML elements. Pages nest a few dozen levels; the bound matters because htmlparser2
+ * keeps its open elements with Array.unshift, so each open costs time proportional to the depth.
+ */
+export const MAX_HTML_DEPTH = 512;

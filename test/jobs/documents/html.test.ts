@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from '../../../src/jobs/documents/index.js';
-import { fixture, parseText } from './helpers.js';
+import { expectFailure, fixture, parseText } from './helpers.js';
 
 describe('HTML', () => {
   it('segments a page: block text, translatable attributes, no script or style, entities decoded', async () => {
@@ -71,5 +71,12 @@ describe('HTML', () => {
     const doc = await parseText('<html><head><script>x()</script></head><body><img src="a.png"></body></html>', 'html');
     expect(doc.segments).toEqual([]);
     expect(doc.words).toBe(0);
+  });
+
+  it('accepts 512 levels of nesting and refuses more, before the parser slows down', async () => {
+    const nested = (depth: number) => '<div>'.repeat(depth) + 'Deep' + '</div>'.repeat(depth);
+    expect((await parseText(nested(512), 'html')).segments).toStrictEqual([{ index: 0, text: 'Deep' }]);
+    await expectFailure(parseText(nested(513), 'html'), 'document_invalid', 'HTML elements are nested deeper than 512 levels');
+    await expectFailure(parseText('<b>'.repeat(500_000), 'html'), 'document_invalid', 'HTML elements are nested deeper than 512 levels');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_DOCUMENT_BYTES, parseDocument, type DocumentFormat } from '../../../src/jobs/documents/index.js';
+import { MAX_DOCUMENT_BYTES, MAX_SEGMENTS, parseDocument, type DocumentFormat } from '../../../src/jobs/documents/index.js';
 import { expectFailure, fixture, parseText } from './helpers.js';
 
 describe('plain text', () => {
@@ -25,6 +25,13 @@ describe('plain text', () => {
     const doc = await parseDocument(bytes, 'text');
     expect(doc.segments.map((segment) => segment.text)).toEqual(['First line\nsame paragraph', 'Second', 'Third']);
     expect(doc.words).toBe(6);
+  });
+
+  it(`stops at ${MAX_SEGMENTS} paragraphs`, async () => {
+    const doc = await parseText('word\n\n'.repeat(MAX_SEGMENTS), 'text');
+    expect(doc.segments).toHaveLength(MAX_SEGMENTS);
+    expect(doc.words).toBe(MAX_SEGMENTS);
+    await expectFailure(parseText('word\n\n'.repeat(MAX_SEGMENTS + 1), 'text'), 'document_too_large', 'the document has more than 200000 segments');
   });
 
   it('reads UTF-16 with a byte order mark', async () => {
