@@ -32,18 +32,18 @@ describe('jobline jobs against a running server', { timeout: 120_000 }, () => {
   }
 
   it('creates, reads, lists and cancels a job with --json', async () => {
-    const created = JSON.parse(await ok(['jobs', 'create', '--type', 'export', '--name', 'Nightly', '--input', '{"format":"jsonl"}', '--priority', '5', ...remote, '--json']));
-    expect(created).toMatchObject({ type: 'export', name: 'Nightly', priority: 5, input: { format: 'jsonl' }, status: 'pending', status_reason: 'queued' });
+    const created = JSON.parse(await ok(['jobs', 'create', '--type', 'thumbnail', '--name', 'Nightly', '--input', '{"format":"jsonl"}', '--priority', '5', ...remote, '--json']));
+    expect(created).toMatchObject({ type: 'thumbnail', name: 'Nightly', priority: 5, input: { format: 'jsonl' }, status: 'pending', status_reason: 'queued' });
     expect(created.id).toMatch(UUID);
 
     expect(JSON.parse(await ok(['jobs', 'get', created.id, ...remote, '--json']))).toMatchObject(created);
 
-    const listed = JSON.parse(await ok(['jobs', 'list', '--type', 'export', ...remote, '--json']));
+    const listed = JSON.parse(await ok(['jobs', 'list', '--type', 'thumbnail', ...remote, '--json']));
     expect(listed.data.map((j: { id: string }) => j.id)).toContain(created.id);
 
     const cancelled = JSON.parse(await ok(['jobs', 'cancel', created.id, ...remote, '--json']));
     expect(cancelled).toMatchObject({ id: created.id, status: 'cancelled', status_reason: 'cancelled_by_client' });
-    const pending = JSON.parse(await ok(['jobs', 'list', '--status', 'pending', '--type', 'export', ...remote, '--json']));
+    const pending = JSON.parse(await ok(['jobs', 'list', '--status', 'pending', '--type', 'thumbnail', ...remote, '--json']));
     expect(pending.data.map((j: { id: string }) => j.id)).not.toContain(created.id);
   });
 

@@ -48,9 +48,9 @@ describe('jobline serve', () => {
 
     const server = await startServe(['--data', tempDir()], { env: { JOBLINE_ADMIN_TOKEN: chosen } });
     expect(server.output()).not.toMatch(TOKEN);
-    const created = await runCli(['jobs', 'create', '--type', 'export', '--url', server.url, '--token', chosen, '--json']);
+    const created = await runCli(['jobs', 'create', '--type', 'thumbnail', '--url', server.url, '--token', chosen, '--json']);
     expect(created.code).toBe(0);
-    expect(JSON.parse(created.stdout)).toMatchObject({ type: 'export', status: 'pending', number: 1 });
+    expect(JSON.parse(created.stdout)).toMatchObject({ type: 'thumbnail', status: 'pending', number: 1 });
   });
 
   it('refuses a malformed JOBLINE_ADMIN_TOKEN with one line and exits promptly', { timeout: 60_000 }, async () => {

@@ -19,7 +19,7 @@ describe.each(DIALECTS)('authentication and scopes on %s', (dialect) => {
     if (skipUnlessAvailable(dialect)) return;
     t = await testApp(dialect, { bodyLimit: 4096 });
     projectId = (await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Acme site' } })).json().id;
-    jobId = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'export', project_id: projectId } })).json().id;
+    jobId = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report', project_id: projectId } })).json().id;
   });
   afterAll(async () => t?.close());
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
@@ -48,7 +48,7 @@ describe.each(DIALECTS)('authentication and scopes on %s', (dialect) => {
 
   it_('checks the token before reading the body', async () => {
     expect401(await t.call({ method: 'POST', url: '/v1/jobs', token: null, payload: { type: 'BAD TYPE' } }));
-    expect401(await t.call({ method: 'POST', url: '/v1/jobs', token: null, payload: { type: 'export', input: { big: 'x'.repeat(10_000) } } }));
+    expect401(await t.call({ method: 'POST', url: '/v1/jobs', token: null, payload: { type: 'report', input: { big: 'x'.repeat(10_000) } } }));
     expect401(await t.call({ method: 'POST', url: '/v1/jobs', token: null, payload: '{broken', headers: { 'content-type': 'application/json' } }));
   });
 
@@ -106,7 +106,7 @@ describe.each(DIALECTS)('authentication and scopes on %s', (dialect) => {
     const patch = await t.call({ method: 'PATCH', url: `/v1/projects/${projectId}`, token: other, payload: { name: 'Hijacked' } });
     expect(patch.statusCode).toBe(404);
     // Creating a job in another workspace's project fails like an unknown project would.
-    const create = await t.call({ method: 'POST', url: '/v1/jobs', token: other, payload: { type: 'export', project_id: projectId } });
+    const create = await t.call({ method: 'POST', url: '/v1/jobs', token: other, payload: { type: 'report', project_id: projectId } });
     expect(create.statusCode).toBe(422);
     expect(create.json().errors).toEqual([{ pointer: '#/project_id', detail: expect.any(String) }]);
     expect((await t.call({ method: 'GET', url: '/v1/projects', token: other })).json().data).toEqual([]);

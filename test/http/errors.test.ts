@@ -76,9 +76,9 @@ describe.each(DIALECTS)('error responses on %s', (dialect) => {
 
   it_('answers 413 for a body over the configured limit, before creating anything', async () => {
     const name = 'big-body';
-    const res = await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'export', name, input: { blob: 'x'.repeat(BODY_LIMIT) } } });
+    const res = await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report', name, input: { blob: 'x'.repeat(BODY_LIMIT) } } });
     expectProblem(res, 413, 'payload_too_large');
-    const small = await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'export', input: { blob: 'x'.repeat(BODY_LIMIT / 2) } } });
+    const small = await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report', input: { blob: 'x'.repeat(BODY_LIMIT / 2) } } });
     expect(small.statusCode).toBe(201);
     const list = await t.call({ method: 'GET', url: '/v1/jobs?type=export&page_size=100' });
     expect(list.json().data.filter((j: { name: string }) => j.name === name)).toEqual([]);
@@ -90,12 +90,12 @@ describe.each(DIALECTS)('error responses on %s', (dialect) => {
       expectProblem(res, 415, 'unsupported_media_type');
     }
     // JSON with parameters or a +json suffix is still JSON.
-    const ok = await t.call({ method: 'POST', url: '/v1/jobs', payload: '{"type":"export"}', headers: { 'content-type': 'Application/JSON; charset=utf-8' } });
+    const ok = await t.call({ method: 'POST', url: '/v1/jobs', payload: '{"type":"report"}', headers: { 'content-type': 'Application/JSON; charset=utf-8' } });
     expect(ok.statusCode).toBe(201);
   });
 
   it_('answers 400 malformed_json for broken JSON', async () => {
-    for (const payload of ['{"type":', '{type: "export"}', "{'type':'export'}", '{"type":"export",}', '[1, 2', 'NaN']) {
+    for (const payload of ['{"type":', '{type: "report"}', "{'type':'report'}", '{"type":"report",}', '[1, 2', 'NaN']) {
       const res = await t.call({ method: 'POST', url: '/v1/projects', payload, headers: { 'content-type': 'application/json' } });
       expectProblem(res, 400, 'malformed_json');
     }

@@ -11,11 +11,11 @@ describe.each(DIALECTS)('jobs API on %s', (dialect) => {
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
 
   it_('creates a job: 201, Location, and the job as it will be read', async () => {
-    const res = await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'export', name: 'Nightly export', input: { format: 'jsonl' } } });
+    const res = await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report', name: 'Nightly report', input: { format: 'jsonl' } } });
     expect(res.statusCode).toBe(201);
     const job = res.json();
     expect(res.headers.location).toBe(`/v1/jobs/${job.id}`);
-    expect(job).toMatchObject({ type: 'export', name: 'Nightly export', status: 'pending', status_reason: 'queued', input: { format: 'jsonl' }, attempts: 0, version: 1 });
+    expect(job).toMatchObject({ type: 'report', name: 'Nightly report', status: 'pending', status_reason: 'queued', input: { format: 'jsonl' }, attempts: 0, version: 1 });
     const read = await t.call({ method: 'GET', url: res.headers.location });
     expect(read.statusCode).toBe(200);
     expect(read.json()).toEqual({ ...job, attempt_history: [], files: [] });
@@ -23,7 +23,7 @@ describe.each(DIALECTS)('jobs API on %s', (dialect) => {
   });
 
   it_('answers 304 to If-None-Match with the current ETag', async () => {
-    const job = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'export' } })).json();
+    const job = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report' } })).json();
     const first = await t.call({ method: 'GET', url: `/v1/jobs/${job.id}` });
     const again = await t.call({ method: 'GET', url: `/v1/jobs/${job.id}`, headers: { 'if-none-match': first.headers.etag as string } });
     expect(again.statusCode).toBe(304);
@@ -35,7 +35,7 @@ describe.each(DIALECTS)('jobs API on %s', (dialect) => {
   });
 
   it_('cancels a pending job at once and refuses to cancel a finished one', async () => {
-    const job = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'export' } })).json();
+    const job = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report' } })).json();
     const cancelled = await t.call({ method: 'POST', url: `/v1/jobs/${job.id}/cancel` });
     expect(cancelled.statusCode).toBe(200);
     expect(cancelled.json()).toMatchObject({ status: 'cancelled', status_reason: 'cancelled_by_client' });
@@ -98,8 +98,8 @@ describe.each(DIALECTS)('jobs API on %s', (dialect) => {
 
   it_('replays an Idempotency-Key, and refuses it for another body', async () => {
     const headers = { 'idempotency-key': 'order-42' };
-    const first = await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'export' }, headers });
-    const replay = await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'export' }, headers });
+    const first = await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report' }, headers });
+    const replay = await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report' }, headers });
     expect(replay.statusCode).toBe(201);
     expect(replay.headers['idempotent-replayed']).toBe('true');
     expect(replay.json().id).toBe(first.json().id);

@@ -19,7 +19,7 @@ const BODY_LIMIT = 64 * 1024;
 
 const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/jobs', list: true },
-  { method: 'POST', path: '/v1/jobs', body: { type: 'export', name: 'n', input: { a: 1 } } },
+  { method: 'POST', path: '/v1/jobs', body: { type: 'report', name: 'n', input: { a: 1 } } },
   { method: 'GET', path: '/v1/jobs/{job}' },
   { method: 'POST', path: '/v1/jobs/{job}/cancel' },
   { method: 'GET', path: '/v1/projects', list: true },
@@ -138,20 +138,20 @@ const ODD_STRINGS = [
 const RAW_BODIES = [
   '{"name":"\\ud800"}',
   '{"name":"x\\udfffy"}',
-  '{"type":"export","input":{"\\ud83d":1}}',
-  '{"type":"export","input":{"k":"\\u0000"}}',
-  `{"type":"export","input":${'['.repeat(10_000)}${']'.repeat(10_000)}}`,
-  `{"type":"export","input":${'{"a":'.repeat(100)}1${'}'.repeat(100)}}`,
-  '{"type":"export","input":{"n":1e400}}',
-  '{"type":"export","priority":1e400}',
-  '{"type":"export","priority":-0}',
-  '{"type":"export","max_attempts":1.0000000000000001}',
-  '{"type":"export","__proto__":{"admin":true}}',
-  '{"type":"export","constructor":{"prototype":{"admin":true}}}',
-  '{"type":"export","type":"import"}',
+  '{"type":"report","input":{"\\ud83d":1}}',
+  '{"type":"report","input":{"k":"\\u0000"}}',
+  `{"type":"report","input":${'['.repeat(10_000)}${']'.repeat(10_000)}}`,
+  `{"type":"report","input":${'{"a":'.repeat(100)}1${'}'.repeat(100)}}`,
+  '{"type":"report","input":{"n":1e400}}',
+  '{"type":"report","priority":1e400}',
+  '{"type":"report","priority":-0}',
+  '{"type":"report","max_attempts":1.0000000000000001}',
+  '{"type":"report","__proto__":{"admin":true}}',
+  '{"type":"report","constructor":{"prototype":{"admin":true}}}',
+  '{"type":"report","type":"import"}',
 ];
 
-const BROKEN_JSON = ['{', '{"type":', '{"type":"export"', "{'type':'export'}", '{"type":"export",}', '{type:"export"}', '[1,', 'nul', '"unterminated', '{"a":01}', '{"a":"\\x41"}', '\u0000'];
+const BROKEN_JSON = ['{', '{"type":', '{"type":"report"', "{'type':'report'}", '{"type":"report",}', '{type:"export"}', '[1,', 'nul', '"unterminated', '{"a":01}', '{"a":"\\x41"}', '\u0000'];
 
 const WRONG_TYPES = ['text/plain', 'text/html', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=----x', 'application/octet-stream', 'image/png', 'application/jsonx', 'json'];
 
@@ -181,7 +181,7 @@ describe.each(DIALECTS)('malformed requests on %s', (dialect) => {
     if (skipUnlessAvailable(dialect)) return;
     t = await testApp(dialect, { bodyLimit: BODY_LIMIT });
     ids.project = (await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Target' } })).json().id;
-    ids.job = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'export', project_id: ids.project } })).json().id;
+    ids.job = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report', project_id: ids.project } })).json().id;
     ids.token = (await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'target', scopes: ['jobs:read'] } })).json().id;
   });
   afterAll(async () => t?.close());
@@ -307,9 +307,9 @@ describe.each(DIALECTS)('malformed requests on %s', (dialect) => {
     for (const [payload, pointer] of [
       ['{"name":"a\\u0000b"}', '#/name'],
       ['{"name":"\\ud800"}', '#/name'],
-      ['{"type":"export","input":{"list":["ok","\\udc00"]}}', '#/input/list/1'],
-      ['{"type":"export","input":{"a/b~c":"\\u0000"}}', '#/input/a~1b~0c'],
-      [`{"type":"export","input":${'{"a":'.repeat(100)}1${'}'.repeat(100)}}`, `#/input${'/a'.repeat(63)}`],
+      ['{"type":"report","input":{"list":["ok","\\udc00"]}}', '#/input/list/1'],
+      ['{"type":"report","input":{"a/b~c":"\\u0000"}}', '#/input/a~1b~0c'],
+      [`{"type":"report","input":${'{"a":'.repeat(100)}1${'}'.repeat(100)}}`, `#/input${'/a'.repeat(63)}`],
     ] as const) {
       const route = payload.includes('"type"') ? '/v1/jobs' : '/v1/projects';
       const res = await t.call({ method: 'POST', url: route, payload, headers: { 'content-type': 'application/json' } });

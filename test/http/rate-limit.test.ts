@@ -44,7 +44,7 @@ describe.each(DIALECTS)('rate limits on %s', (dialect) => {
   it_('answers 429 with Retry-After once the quota is spent, and again after the window', async () => {
     const token = await t.token(['jobs:read', 'jobs:write']);
     for (let i = 0; i < LIMIT; i++) expect((await t.call({ method: 'GET', url: '/v1/jobs', token })).statusCode).toBe(200);
-    const limited = await t.call({ method: 'POST', url: '/v1/jobs', token, payload: { type: 'export' } });
+    const limited = await t.call({ method: 'POST', url: '/v1/jobs', token, payload: { type: 'report' } });
     expect(limited.statusCode).toBe(429);
     expect(limited.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(limited.json()).toMatchObject({ status: 429, code: 'rate_limited', 'violated-policies': ['default'] });

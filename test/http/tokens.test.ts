@@ -20,7 +20,7 @@ describe.each(DIALECTS)('token admin API on %s', (dialect) => {
     expect(created).toMatchObject({ name: 'ci', scopes: ['jobs:read', 'jobs:write'], last_used_at: null, revoked_at: null });
     expect(created.secret).toMatch(/^jl_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}$/);
     expect(created.secret.startsWith(`${created.prefix}_`)).toBe(true);
-    const job = await t.call({ method: 'POST', url: '/v1/jobs', token: created.secret, payload: { type: 'export' } });
+    const job = await t.call({ method: 'POST', url: '/v1/jobs', token: created.secret, payload: { type: 'report' } });
     expect(job.statusCode).toBe(201);
     // The new token belongs to the creator's workspace.
     expect((await t.call({ method: 'GET', url: `/v1/jobs/${job.json().id}` })).statusCode).toBe(200);
