@@ -45,6 +45,11 @@ describe('countWords on long text', () => {
     expect(performance.now() - started).toBeLessThan(20_000);
   });
 
+  it('cuts inside long runs of spaces and line breaks without changing the count', () => {
+    expect(countWords(`alpha${' '.repeat(10_000)}beta${'\r\n'.repeat(5_000)}gamma`)).toBe(3);
+    expect(countWords(`${'ab '.repeat(100)}${'x'.repeat(300)} tail`)).toBe(102);
+  });
+
   it('cuts long CJK text after clause punctuation without changing the count', () => {
     const sentence = '我喜欢学习中文。';
     expect(countWords(sentence.repeat(2_000), 'zh')).toBe(4 * 2_000);
