@@ -80,7 +80,7 @@ describe.each(DIALECTS)('error responses on %s', (dialect) => {
     expectProblem(res, 413, 'payload_too_large');
     const small = await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report', input: { blob: 'x'.repeat(BODY_LIMIT / 2) } } });
     expect(small.statusCode).toBe(201);
-    const list = await t.call({ method: 'GET', url: '/v1/jobs?type=export&page_size=100' });
+    const list = await t.call({ method: 'GET', url: '/v1/jobs?type=report&page_size=100' });
     expect(list.json().data.filter((j: { name: string }) => j.name === name)).toEqual([]);
   });
 

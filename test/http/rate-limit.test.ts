@@ -56,7 +56,7 @@ describe.each(DIALECTS)('rate limits on %s', (dialect) => {
     expect(parseItem(limited.headers['ratelimit-policy'])).toEqual({ policy: 'default', q: LIMIT, w: WINDOW });
     // The refused create did not happen.
     clock.advance(WINDOW * 1000);
-    const again = await t.call({ method: 'GET', url: '/v1/jobs?type=export', token });
+    const again = await t.call({ method: 'GET', url: '/v1/jobs?type=report', token });
     expect(again.statusCode).toBe(200);
     expect(remaining(again)).toBe(LIMIT - 1);
     expect(again.json().data).toEqual([]);
