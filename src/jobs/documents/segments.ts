@@ -31,22 +31,22 @@ export const GAP = '\u0000';
 /** Removes the marks; "it becomes `running`;" reads "it becomes;" rather than "it becomes ;". */
 export function closeGaps(text: string): string {
   if (!text.includes(GAP)) return text;
-  const [first, ...rest] = text.split(GAP);
-  let out = first!;
-  for (const part of rest) {
-    if (/^[.,;:!?)\]]/.test(part)) out = out.replace(/[ \t]+$/, '');
-    out += part;
+  const parts = text.split(GAP);
+  const kept: string[] = [parts[0]!];
+  for (const part of parts.slice(1)) {
+    if (/^[.,;:!?)\]]/.test(part)) {
+      // Trim only the pieces before this gap, so many gaps in one paragraph stay linear.
+      while (kept.length > 0 && kept[kept.length - 1]!.trim() === '') kept.pop();
+      if (kept.length > 0) kept[kept.length - 1] = kept[kept.length - 1]!.trimEnd();
+    }
+    kept.push(part);
   }
-  return out;
+  return kept.join('');
 }
 
 /** Collapses runs of whitespace the way a browser renders text, then trims. */
 export function collapseWhitespace(text: string): string {
   return text.replace(/[ \t\n\r\f\v]+/g, ' ').trim();
-}
-
-export function isBlank(text: string): boolean {
-  return text.trim() === '';
 }
 
 /** 1-based line of an offset in a text. */
