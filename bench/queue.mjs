@@ -12,7 +12,7 @@
 import { execFileSync, fork } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { machine, median, percentile, writeSection } from './lib/common.mjs';
@@ -270,7 +270,7 @@ async function postgresFacts(url) {
 }
 
 async function redisFacts(url) {
-  const { Redis } = await import('ioredis');
+  const { Redis } = await import(pathToFileURL(peerRequire.resolve('ioredis')).href);
   const redis = new Redis(url);
   try {
     const info = await redis.info('server');

@@ -171,6 +171,45 @@ export interface Success {
 }
 
 /**
+ * The PostgreSQL completion: one statement, so one round trip and one commit. The update, the attempt
+ * rows and the release of dependents are data-modifying CTEs; they all see the snapshot from before
+ * the statement, so the dependency check counts the jobs finished here as succeeded explicitly. It is
+ * a named prepared statement (planned once per connection) and returns only ids, so a column added to
+ * `jobs` later cannot change its result type.
+ */
+const COMPLETE_JOBS_SQL = `
+WITH v AS (
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[])
+    AS v(id, output, number, started_at, outcome, error_message, error_code, error_stack)
+), done AS (
+  UPDATE jobs AS j SET status = 'succeeded', status_reason = 'completed', output = v.output::jsonb, error = NULL,
+    progress = 100, completed_at = $9::bigint, updated_at = $9::bigint, version = j.version + 1,
+    lease_owner = NULL, lease_expires_at = NULL
+  FROM v
+  WHERE j.id = v.id AND j.lease_owner = $10::text AND j.status = 'running'
+  RETURNING j.id
+), attempts AS (
+  INSERT INTO job_attempts (job_id, number, worker, started_at, finished_at, outcome, error_message, error_code, error_stack)
+  SELECT v.id, v.number, $10::text, v.started_at, $9::bigint, v.outcome, v.error_message, v.error_code, v.error_stack
+  FROM v JOIN done ON done.id = v.id
+  ON CONFLICT (job_id, started_at, number) DO NOTHING
+), released AS (
+  -- The first condition does not depend on the row: PostgreSQL checks it once, so a batch without
+  -- dependents (the usual case) skips this update altogether.
+  UPDATE jobs AS c SET status_reason = 'queued', updated_at = $9::bigint, version = c.version + 1
+  WHERE EXISTS (SELECT 1 FROM job_dependencies d WHERE d.depends_on_id = ANY (ARRAY(SELECT id FROM done)))
+    AND c.id = ANY (ARRAY(SELECT d.job_id FROM job_dependencies d WHERE d.depends_on_id = ANY (ARRAY(SELECT id FROM done))))
+    AND c.status = 'pending' AND c.status_reason = 'waiting'
+    AND NOT EXISTS (
+      SELECT 1 FROM job_dependencies d JOIN jobs p ON p.id = d.depends_on_id
+      WHERE d.job_id = c.id AND p.status <> 'succeeded' AND p.id <> ALL (ARRAY(SELECT id FROM done)))
+  RETURNING c.id
+)
+SELECT id, false AS released FROM done
+UNION ALL
+SELECT id, true AS released FROM released`;
+
+/**
  * Marks a batch of jobs succeeded at once (batching finishes is what lets a database queue go fast:
  * one commit for many jobs), records their attempts and lets the jobs waiting on them run. `done` are
  * the ids that were still running under this worker's lease; the others were cancelled or reaped
@@ -178,44 +217,24 @@ export interface Success {
  */
 export async function completeJobs(store: Store, workerId: string, batch: Success[], now: number): Promise<{ done: string[]; released: number }> {
   if (batch.length === 0) return { done: [], released: 0 };
-  if (store.capabilities.arrayParams) {
-    // One statement, so one round trip and one commit: the update, the attempts and the release of
-    // dependents are data-modifying CTEs. They all see the snapshot from before the statement, so the
-    // dependency check counts the jobs finished here as succeeded explicitly.
+  if (store.raw.kind === 'postgres') {
     const rows = batch.map((b) => attemptRow(b.attempt, workerId, now));
-    const result = await sql<{ id: string; released: boolean }>`
-      WITH v AS (
-        SELECT * FROM unnest(${rows.map((r) => r.job_id)}::uuid[], ${batch.map((b) => JSON.stringify(b.output ?? null))}::text[],
-          ${rows.map((r) => r.number)}::int[], ${rows.map((r) => r.started_at)}::bigint[], ${rows.map((r) => r.outcome)}::text[],
-          ${rows.map((r) => r.error_message)}::text[], ${rows.map((r) => r.error_code)}::text[], ${rows.map((r) => r.error_stack)}::text[])
-          AS v(id, output, number, started_at, outcome, error_message, error_code, error_stack)
-      ), done AS (
-        UPDATE jobs AS j SET status = 'succeeded', status_reason = 'completed', output = v.output::jsonb, error = NULL,
-          progress = 100, completed_at = ${now}, updated_at = ${now}, version = j.version + 1,
-          lease_owner = NULL, lease_expires_at = NULL
-        FROM v
-        WHERE j.id = v.id AND j.lease_owner = ${workerId} AND j.status = 'running'
-        RETURNING j.id
-      ), attempts AS (
-        INSERT INTO job_attempts (job_id, number, worker, started_at, finished_at, outcome, error_message, error_code, error_stack)
-        SELECT v.id, v.number, ${workerId}, v.started_at, ${now}, v.outcome, v.error_message, v.error_code, v.error_stack
-        FROM v JOIN done ON done.id = v.id
-        ON CONFLICT (job_id, started_at, number) DO NOTHING
-      ), released AS (
-        -- The first condition does not depend on the row: PostgreSQL checks it once, so a batch without
-        -- dependents (the usual case) skips this update altogether.
-        UPDATE jobs AS c SET status_reason = 'queued', updated_at = ${now}, version = c.version + 1
-        WHERE EXISTS (SELECT 1 FROM job_dependencies d WHERE d.depends_on_id = ANY (ARRAY(SELECT id FROM done)))
-          AND c.id = ANY (ARRAY(SELECT d.job_id FROM job_dependencies d WHERE d.depends_on_id = ANY (ARRAY(SELECT id FROM done))))
-          AND c.status = 'pending' AND c.status_reason = 'waiting'
-          AND NOT EXISTS (
-            SELECT 1 FROM job_dependencies d JOIN jobs p ON p.id = d.depends_on_id
-            WHERE d.job_id = c.id AND p.status <> 'succeeded' AND p.id <> ALL (ARRAY(SELECT id FROM done)))
-        RETURNING c.id
-      )
-      SELECT id, false AS released FROM done
-      UNION ALL
-      SELECT id, true AS released FROM released`.execute(store.db);
+    const result = await store.raw.pool.query<{ id: string; released: boolean }>({
+      name: 'jobline_complete_jobs',
+      text: COMPLETE_JOBS_SQL,
+      values: [
+        rows.map((r) => r.job_id),
+        batch.map((b) => JSON.stringify(b.output ?? null)),
+        rows.map((r) => r.number),
+        rows.map((r) => r.started_at),
+        rows.map((r) => r.outcome),
+        rows.map((r) => r.error_message),
+        rows.map((r) => r.error_code),
+        rows.map((r) => r.error_stack),
+        now,
+        workerId,
+      ],
+    });
     return { done: result.rows.filter((r) => !r.released).map((r) => r.id), released: result.rows.filter((r) => r.released).length };
   }
   // SQLite: one UPDATE … FROM (VALUES …) per chunk rather than one statement per job (each statement
