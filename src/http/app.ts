@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import Fastify, { type FastifyRequest, LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { AppError } from '../core/errors.js';
 import type { Services } from '../services/context.js';
@@ -24,6 +24,8 @@ import { Problem } from './schemas/common.js';
 import { Job } from './schemas/job.js';
 import { Project } from './schemas/project.js';
 import { unstorableJson, validatorCompiler } from './validation.js';
+import type { IncomingMessage } from 'node:http';
+import { parseMultipartJob } from './multipart-job.js';
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -95,6 +97,13 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
     done(null, value);
   };
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
+  // Jobs may be created with their input files in one multipart request; no other route takes forms.
+  app.addContentTypeParser('multipart/form-data', (request: FastifyRequest, payload: IncomingMessage) => {
+    if (request.method !== 'POST' || request.routeOptions.url !== '/v1/jobs') {
+      return Promise.reject(new AppError('unsupported_media_type', 'Only POST /v1/jobs accepts multipart/form-data; send JSON.'));
+    }
+    return parseMultipartJob(services, request, payload, o.bodyLimit);
+  });
   app.addContentTypeParser(/^application\/[a-z0-9.+-]+\+json$/, { parseAs: 'string' }, parseJson);
 
   app.addHook('onRequest', async (request, reply) => {

@@ -85,10 +85,14 @@ describe.each(DIALECTS)('error responses on %s', (dialect) => {
   });
 
   it_('answers 415 for a body that is not JSON', async () => {
-    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'multipart/form-data; boundary=x']) {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
       const res = await t.call({ method: 'POST', url: '/v1/jobs', payload: 'type=export', headers: { 'content-type': type } });
       expectProblem(res, 415, 'unsupported_media_type');
     }
+    // Forms are for creating a job with its files only; a form that is not one is a 400.
+    expectProblem(await t.call({ method: 'POST', url: '/v1/projects', payload: 'x', headers: { 'content-type': 'multipart/form-data; boundary=x' } }), 415, 'unsupported_media_type');
+    const broken = await t.call({ method: 'POST', url: '/v1/jobs', payload: 'type=export', headers: { 'content-type': 'multipart/form-data; boundary=x' } });
+    expect([400, 422]).toContain(broken.statusCode);
     // JSON with parameters or a +json suffix is still JSON.
     const ok = await t.call({ method: 'POST', url: '/v1/jobs', payload: '{"type":"report"}', headers: { 'content-type': 'Application/JSON; charset=utf-8' } });
     expect(ok.statusCode).toBe(201);

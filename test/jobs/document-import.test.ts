@@ -32,6 +32,26 @@ describe.each(DIALECTS)('document-import on %s', (dialect) => {
     expect(next.data.map((s: { index: number }) => s.index)).toEqual([3, 4, 5, 6, 7, 8, 9]);
   });
 
+  it_('creates the job and uploads its document in one multipart request', async () => {
+    const form = new FormData();
+    form.set('job', JSON.stringify({ type: 'document-import', name: 'Quarterly report', input: { source_language: 'en' } }));
+    form.set('file', new Blob([fixture('report.docx')], { type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' }), 'report.docx');
+    const encoded = new Request('http://localhost/', { method: 'POST', body: form });
+    const res = await t.call({ method: 'POST', url: '/v1/jobs', payload: Buffer.from(await encoded.arrayBuffer()), headers: { 'content-type': encoded.headers.get('content-type')! } });
+    expect(res.statusCode).toBe(201);
+    const job = res.json();
+    expect(job).toMatchObject({ type: 'document-import', name: 'Quarterly report', input: { source_language: 'en', file_id: expect.any(String) } });
+    expect(await t.finished(job.id)).toMatchObject({ status: 'succeeded', output: { file_name: 'report.docx', segments: 10, words: 26 } });
+    const noJob = new FormData();
+    noJob.set('file', new Blob(['x']), 'x.txt');
+    const bad = new Request('http://localhost/', { method: 'POST', body: noJob });
+    const missing = await t.call({ method: 'POST', url: '/v1/jobs', payload: Buffer.from(await bad.arrayBuffer()), headers: { 'content-type': bad.headers.get('content-type')! } });
+    expect(missing.statusCode).toBe(422);
+    expect(missing.json().errors[0].pointer).toBe('#/job');
+    const elsewhere = await t.call({ method: 'POST', url: '/v1/projects', payload: Buffer.from(await new Request('http://localhost/', { method: 'POST', body: form }).arrayBuffer()), headers: { 'content-type': encoded.headers.get('content-type')! } });
+    expect(elsewhere.statusCode).toBe(415);
+  });
+
   it_('imports XLIFF 2.0 with its languages and existing targets', async () => {
     const done = await importFile('app.de.xlf', fixture('app.de.xlf'), 'application/xliff+xml');
     expect(done).toMatchObject({ status: 'succeeded', output: { format: 'xliff', source_language: 'en', target_language: 'de' } });
