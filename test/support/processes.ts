@@ -23,6 +23,9 @@ export interface CliResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** When the first error output arrived and when the process ended (epoch ms). */
+  firstStderrAt: number | undefined;
+  exitedAt: number;
 }
 
 /** Runs `jobline <args>` to completion; kills it and rejects when it outlives `timeoutMs`. */
@@ -31,7 +34,11 @@ export function runCli(args: string[], options: { env?: Record<string, string | 
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  let firstStderrAt: number | undefined;
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    firstStderrAt ??= Date.now();
+    stderr += d;
+  });
   const timeoutMs = options.timeoutMs ?? 40_000;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -44,7 +51,7 @@ export function runCli(args: string[], options: { env?: Record<string, string | 
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      resolve({ code, signal, stdout, stderr, firstStderrAt, exitedAt: Date.now() });
     });
   });
 }
@@ -115,7 +122,7 @@ export async function startServe(args: string[], options: { env?: Record<string,
   };
   running.add(server);
   // Generous: tsx compiles the sources at start, and CI machines run several test files at once.
-  const timeoutMs = options.timeoutMs ?? 40_000;
+  const timeoutMs = options.timeoutMs ?? 90_000;
   const ready = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), timeoutMs);
     const check = () => {
