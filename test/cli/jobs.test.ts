@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, killAllServers, runCli, startServe, type Server } from '../support/processes.js';
+import { type Server, cliOk, freePort, killAllServers, runCli, startServe } from '../support/processes.js';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
@@ -18,18 +18,13 @@ describe('jobline jobs against a running server', { timeout: 120_000 }, () => {
     server = await startServe(['--data', data]);
     admin = /jl_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}/.exec(server.output())![0];
     remote = ['--url', server.url, '--token', admin];
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await killAllServers();
     rmSync(data, { recursive: true, force: true });
   });
 
-  async function ok(args: string[]): Promise<string> {
-    const result = await runCli(args);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    return result.stdout;
-  }
+  const ok = (args: string[]) => cliOk(args);
 
   it('creates, reads, lists and cancels a job with --json', async () => {
     const created = JSON.parse(await ok(['jobs', 'create', '--type', 'thumbnail', '--name', 'Nightly', '--input', '{"format":"jsonl"}', '--priority', '5', ...remote, '--json']));

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { POSTGRES_URL } from '../support/databases.js';
-import { freePort, killAllServers, runCli, startServe, type Server } from '../support/processes.js';
+import { type Server, cliOk, freePort, killAllServers, runCli, startServe } from '../support/processes.js';
 import { postgresSchema } from '../support/schemas.js';
 
 const TOKEN = /jl_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}/g;
@@ -19,12 +19,7 @@ describe.skipIf(POSTGRES_URL === undefined)('jobline serve processes sharing Pos
     return url;
   }
 
-  async function ok(args: string[]): Promise<string> {
-    const result = await runCli(args);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    return result.stdout;
-  }
+  const ok = (args: string[]) => cliOk(args);
 
   it('two servers started together print one admin token between them', async () => {
     const url = await database();

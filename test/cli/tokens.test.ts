@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, killAllServers, runCli, startServe, type Server } from '../support/processes.js';
+import { type Server, cliOk, eventually, killAllServers, runCli, startServe } from '../support/processes.js';
 
 const TOKEN = /jl_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}/;
 
@@ -23,18 +23,13 @@ describe('jobline token', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     data = mkdtempSync(join(tmpdir(), 'jobline-cli-'));
     server = await startServe(['--data', data]);
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await killAllServers();
     rmSync(data, { recursive: true, force: true });
   });
 
-  async function ok(args: string[]): Promise<string> {
-    const result = await runCli(args);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    return result.stdout;
-  }
+  const ok = (args: string[]) => cliOk(args);
 
   async function list(): Promise<ListedToken[]> {
     return JSON.parse(await ok(['token', 'list', '--data', data, '--json'])) as ListedToken[];

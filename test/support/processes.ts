@@ -158,3 +158,12 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs: numbe
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** Runs `jobline <args>` expecting success: exit code 0 and nothing on stderr; returns stdout. */
+export async function cliOk(args: string[], options: { env?: Record<string, string | undefined> } = {}): Promise<string> {
+  const result = await runCli(args, options);
+  if (result.code !== 0 || result.stderr !== '') {
+    throw new Error(`jobline ${args.join(' ')} exited ${result.code}\nstderr: ${result.stderr}\nstdout: ${result.stdout}`);
+  }
+  return result.stdout;
+}
