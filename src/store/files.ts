@@ -29,8 +29,3 @@ export async function deleteFiles(db: Executor, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   await db.deleteFrom('files').where('id', 'in', ids).execute();
 }
-
-export async function expiredFiles(db: Executor, now: number, limit: number): Promise<string[]> {
-  const rows = await db.selectFrom('files').select('id').where('expires_at', '<=', now).limit(limit).execute();
-  return rows.map((r) => r.id);
-}

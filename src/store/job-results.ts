@@ -20,11 +20,6 @@ export async function listJobErrors(db: Executor, jobId: string, afterSeq: numbe
   return db.selectFrom('job_errors').selectAll().where('job_id', '=', jobId).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
 }
 
-export async function countJobErrors(db: Executor, jobId: string): Promise<number> {
-  const row = await db.selectFrom('job_errors').select((eb) => eb.fn.countAll<number>().as('n')).where('job_id', '=', jobId).executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
 export async function replaceSegments(db: Executor, jobId: string, segments: Omit<SegmentRow, 'job_id'>[]): Promise<void> {
   await db.deleteFrom('document_segments').where('job_id', '=', jobId).execute();
   for (let i = 0; i < segments.length; i += 500) {

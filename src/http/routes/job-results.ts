@@ -26,6 +26,25 @@ const JobErrorSchema = Type.Object({
   message: Type.String({ examples: ['row 17: target_language: must match pattern "^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?$"'] }),
 });
 
+/**
+ * One page of rows numbered within a job (errors by seq, segments by index): the page token carries
+ * the last number seen, sealed and bound to `scope` like every other page token.
+ */
+async function pageBySequence<Row>(
+  services: Services,
+  scope: object,
+  query: { page_size?: number | undefined; page_token?: string | undefined },
+  start: number,
+  fetch: (after: number, limit: number) => Promise<Row[]>,
+  numberOf: (row: Row) => number,
+): Promise<{ data: Row[]; next_page_token?: string }> {
+  const after = query.page_token === undefined ? start : Number(services.pageTokens.decode(query.page_token, scope));
+  const size = query.page_size ?? 50;
+  const rows = await fetch(after, size + 1);
+  const data = rows.slice(0, size);
+  return rows.length > size ? { data, next_page_token: services.pageTokens.encode(String(numberOf(data.at(-1)!)), scope) } : { data };
+}
+
 export function jobResultRoutes(app: App, services: Services): void {
   app.get(
     '/v1/jobs/:id/errors',
@@ -41,15 +60,8 @@ export function jobResultRoutes(app: App, services: Services): void {
     },
     async (request) => {
       const job = await getJob(services, request.principal!, request.params.id);
-      const scope = { errors: job.id };
-      const after = request.query.page_token === undefined ? 0 : Number(services.pageTokens.decode(request.query.page_token, scope));
-      const size = request.query.page_size ?? 50;
-      const rows = await listJobErrors(services.store.db, job.id, after, size + 1);
-      const page = rows.slice(0, size);
-      return {
-        data: page.map((r) => ({ row: r.row, field: r.field, code: r.code, message: r.message })),
-        ...(rows.length > size ? { next_page_token: services.pageTokens.encode(String(page.at(-1)!.seq), scope) } : {}),
-      };
+      const page = await pageBySequence(services, { errors: job.id }, request.query, 0, (after, limit) => listJobErrors(services.store.db, job.id, after, limit), (r) => r.seq);
+      return { ...page, data: page.data.map((r) => ({ row: r.row, field: r.field, code: r.code, message: r.message })) };
     },
   );
 
@@ -67,15 +79,8 @@ export function jobResultRoutes(app: App, services: Services): void {
     },
     async (request) => {
       const job = await getJob(services, request.principal!, request.params.id);
-      const scope = { segments: job.id };
-      const after = request.query.page_token === undefined ? -1 : Number(services.pageTokens.decode(request.query.page_token, scope));
-      const size = request.query.page_size ?? 50;
-      const rows = await listSegments(services.store.db, job.id, after, size + 1);
-      const page = rows.slice(0, size);
-      return {
-        data: page.map((r) => ({ index: r.idx, key: r.key, context: r.context, source: r.source, target: r.target, words: r.words })),
-        ...(rows.length > size ? { next_page_token: services.pageTokens.encode(String(page.at(-1)!.idx), scope) } : {}),
-      };
+      const page = await pageBySequence(services, { segments: job.id }, request.query, -1, (after, limit) => listSegments(services.store.db, job.id, after, limit), (r) => r.idx);
+      return { ...page, data: page.data.map((r) => ({ index: r.idx, key: r.key, context: r.context, source: r.source, target: r.target, words: r.words })) };
     },
   );
 }
