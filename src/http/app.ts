@@ -19,6 +19,8 @@ import { jobRoutes } from './routes/jobs.js';
 import { projectRoutes } from './routes/projects.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { fileRoutes } from './routes/files.js';
+import { eventRoutes } from './routes/events.js';
+import { EventSchema } from './schemas/event.js';
 import { jobResultRoutes } from './routes/job-results.js';
 import { Problem } from './schemas/common.js';
 import { Job } from './schemas/job.js';
@@ -58,7 +60,7 @@ export const DEFAULT_APP_OPTIONS: AppOptions = {
  */
 export async function buildApp(services: Services, options: Partial<AppOptions> = {}): Promise<App> {
   const o = { ...DEFAULT_APP_OPTIONS, ...options };
-  const schemas = [Problem, Job, Project];
+  const schemas = [Problem, Job, Project, EventSchema];
   const app = Fastify({
     ...(typeof o.logger === 'boolean' ? { logger: o.logger } : { loggerInstance: o.logger }),
     bodyLimit: o.bodyLimit,
@@ -124,6 +126,7 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
   tokenRoutes(app, services);
   fileRoutes(app, services);
   jobResultRoutes(app, services);
+  eventRoutes(app, services);
   await app.after(); // routes declared inside plugins (uploads) exist only once these load
   routes.finish();
   return app;

@@ -68,6 +68,19 @@ export function negotiateFormat(accept: string | undefined): Format {
   return xml > json ? 'xml' : 'json';
 }
 
+/**
+ * True when the client names `text/event-stream` and prefers it to JSON and XML (a browser's
+ * EventSource sends exactly that); an Accept of any type alone never selects a stream.
+ */
+export function wantsEventStream(accept: string | undefined): boolean {
+  if (accept === undefined) return false;
+  const ranges = parseAccept(accept);
+  const stream = Math.max(0, ...ranges.filter((r) => r.type === 'text' && r.subtype === 'event-stream').map((r) => r.q));
+  if (stream <= 0) return false;
+  const exact = (mediaType: string) => Math.max(0, ...ranges.filter((r) => `${r.type}/${r.subtype}` === mediaType).map((r) => r.q));
+  return stream >= Math.max(exact('application/json'), exact('application/xml'), exact('text/xml'));
+}
+
 /** Keeps only the listed dotted paths of an object; `id` always stays so results stay addressable. */
 export function selectFields(value: unknown, fields: string[]): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;

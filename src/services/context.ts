@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { Registry } from '../engine/registry.js';
 import type { Store } from '../store/store.js';
 import type { Wakeups } from '../store/wakeups.js';
+import type { EventHub } from '../events/hub.js';
 import type { FileStorage } from '../store/file-storage.js';
 import type { DownloadSigner } from './files.js';
 import type { PageTokens } from './page-tokens.js';
@@ -14,6 +15,8 @@ export interface Services {
   pageTokens: PageTokens;
   tokenCache: TokenCache;
   wakeups: Wakeups;
+  /** Live job events for this process's subscribers (SSE streams, long polls). */
+  hub: EventHub;
   /** The job types this process knows; input of a known type is validated when a job is created. */
   registry: Registry;
   files: FileStorage;

@@ -11,6 +11,7 @@ import { TokenCache } from './tokens.js';
 import { Registry } from '../engine/registry.js';
 import { BUILTIN_JOBS } from '../jobs/builtin.js';
 import { Wakeups } from '../store/wakeups.js';
+import { EventHub } from '../events/hub.js';
 
 export interface ServicesOptions extends StoreOptions {
   clock?: Clock;
@@ -28,12 +29,14 @@ export async function createServices(options: ServicesOptions): Promise<Services
     await migrate(store);
     // One secret for every process on this database, so a page token from one API process works on another.
     const secret = await getOrCreateSetting(store.db, 'page_token_secret', () => randomBytes(32).toString('base64url'));
+    const wakeups = new Wakeups(store);
     return {
       store,
       clock,
       pageTokens: new PageTokens(secret, clock),
       tokenCache: new TokenCache(options.tokenCacheMs ?? 5000),
-      wakeups: new Wakeups(store),
+      wakeups,
+      hub: new EventHub(store, wakeups),
       registry: options.registry ?? new Registry(BUILTIN_JOBS),
       files: new FileStorage(options.dataDir ?? './data'),
       downloads: new DownloadSigner(await getOrCreateSetting(store.db, 'download_url_secret', () => randomBytes(32).toString('base64url')), 24 * 3600 * 1000),

@@ -65,7 +65,8 @@ export async function createJobs(services: Services, principal: Principal, input
           : { status: 'pending' as const, statusReason: deps.waiting ? ('waiting' as const) : runAt > now ? ('scheduled' as const) : ('queued' as const) }),
         priority: i.priority ?? 0,
         input: i.input ?? {},
-        maxAttempts: i.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+        // The job type's own default when this process knows the type (a later worker cannot change it).
+        maxAttempts: i.maxAttempts ?? services.registry.get(i.type)?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
         runAt,
         timeoutMs: i.timeoutMs ?? null,
         now,

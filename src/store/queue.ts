@@ -272,8 +272,13 @@ export interface Failure {
 /** Records a failed attempt: back to pending for a retry, or failed for good. False if the lease was lost. */
 export async function failJob(store: Store, workerId: string, f: Failure, now: number): Promise<boolean> {
   const error: JobError = { message: storableText(f.attempt.error?.message ?? 'failed'), ...(f.attempt.error?.code !== undefined ? { code: f.attempt.error.code } : {}) };
-  return store.transaction(async (trx) => {
+  const lost = new Error('lease lost');
+  return store
+    .transaction(async (trx) => {
     const retry = f.retryAt !== undefined;
+    // The attempt first, so the timeline reads "attempt failed" before the status it led to; a lost
+    // lease rolls both back.
+    await recordAttempts(trx, [attemptRow(f.attempt, workerId, now)]);
     const r = await trx
       .updateTable('jobs')
       .set((eb) => ({
@@ -291,11 +296,14 @@ export async function failJob(store: Store, workerId: string, f: Failure, now: n
       .where('lease_owner', '=', workerId)
       .where('status', '=', 'running')
       .executeTakeFirst();
-    if (r.numUpdatedRows === 0n) return false;
-    await recordAttempts(trx, [attemptRow(f.attempt, workerId, now)]);
+    if (r.numUpdatedRows === 0n) throw lost;
     if (!retry) await failDependents(trx, [f.attempt.jobId], now);
     return true;
-  });
+  })
+    .catch((error: unknown) => {
+      if (error === lost) return false;
+      throw error;
+    });
 }
 
 /** Ends a job whose cancellation was requested once its handler has stopped. */
@@ -358,12 +366,26 @@ export async function reapExpiredLeases(store: Store, now: number, limit = 500):
     const expired = await q.execute();
     const counts = { requeued: 0, failed: 0, cancelled: 0 };
     const ended: string[] = [];
-    const attempts: JobAttemptsTable[] = [];
     const message = 'The worker stopped renewing its lease (it crashed, was killed or froze).';
     for (const job of expired) {
       const cancelled = job.status === 'cancelling';
       const exhausted = job.attempts >= job.max_attempts;
       const to = cancelled ? 'cancelled' : exhausted ? 'failed' : 'pending';
+      // The row is locked (PostgreSQL) or the database is (SQLite), so the update below will match:
+      // record the attempt first, so the timeline reads "attempt failed" before the status it led to.
+      await recordAttempts(trx, [
+        {
+          job_id: job.id,
+          number: job.attempts,
+          worker: job.lease_owner,
+          started_at: job.attempt_started_at ?? now,
+          finished_at: now,
+          outcome: 'lease_expired',
+          error_message: message,
+          error_code: 'lease_expired',
+          error_stack: null,
+        },
+      ]);
       const r = await trx
         .updateTable('jobs')
         .set((eb) => ({
@@ -382,24 +404,12 @@ export async function reapExpiredLeases(store: Store, now: number, limit = 500):
         .where('lease_expires_at', '<', now)
         .executeTakeFirst();
       if (r.numUpdatedRows === 0n) continue;
-      attempts.push({
-        job_id: job.id,
-        number: job.attempts,
-        worker: job.lease_owner,
-        started_at: job.attempt_started_at ?? now,
-        finished_at: now,
-        outcome: 'lease_expired',
-        error_message: message,
-        error_code: 'lease_expired',
-        error_stack: null,
-      });
       if (to === 'pending') counts.requeued++;
       else {
         counts[to === 'failed' ? 'failed' : 'cancelled']++;
         ended.push(job.id);
       }
     }
-    await recordAttempts(trx, attempts);
     await failDependents(trx, ended, now);
     return counts;
   });

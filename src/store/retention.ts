@@ -19,6 +19,8 @@ export async function expireFinishedJobs(db: Executor, finishedBefore: number, n
   const files = await db.selectFrom('files').select('id').where('job_id', 'in', ids).execute();
   const fileIds = files.map((f) => f.id);
   if (fileIds.length > 0) await db.deleteFrom('files').where('id', 'in', fileIds).execute();
+  // The timeline goes with the job's content; the tombstone keeps none.
+  await db.deleteFrom('job_events').where('job_id', 'in', ids).execute();
   await db
     .updateTable('jobs')
     .set((eb) => ({ expired_at: now, input: '{}', output: null, error: null, updated_at: now, version: eb('version', '+', 1) }))

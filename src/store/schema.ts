@@ -72,6 +72,7 @@ export interface JobsTable {
   version: Generated<number>;
   attempt_started_at: number | null;
   expired_at: number | null;
+  callback_url: Generated<string | null>;
 }
 
 export interface FilesTable {
@@ -123,6 +124,75 @@ export interface DocumentSegmentsTable {
   words: number;
 }
 
+export interface JobEventsTable {
+  id: Generated<number>;
+  tx: Generated<number>;
+  workspace_id: string;
+  job_id: string;
+  project_id: string | null;
+  job_type: string;
+  seq: number;
+  name: string;
+  data: Json;
+  actor: string | null;
+  created_at: number;
+}
+
+export interface WebhooksTable {
+  id: string;
+  workspace_id: string;
+  kind: 'endpoint' | 'callback';
+  url: string | null;
+  events: Json;
+  project_id: string | null;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: number | null;
+  disabled_at: number | null;
+  disabled_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  workspace_id: string;
+  job_id: string;
+  event_cursor: string;
+  event_name: string;
+  event_seq: number;
+  msg_id: string;
+  payload: string;
+  url: string;
+  status: 'pending' | 'sending' | 'succeeded' | 'failed';
+  attempts: Generated<number>;
+  round_attempts: Generated<number>;
+  next_attempt_at: number | null;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookAttemptsTable {
+  delivery_id: string;
+  number: number;
+  started_at: number;
+  duration_ms: number;
+  status_code: number | null;
+  response_body: string | null;
+  error: string | null;
+}
+
+export interface WebhookDispatchTable {
+  id: number;
+  tx: number;
+  event_id: number;
+}
+
 export interface IdempotencyKeysTable {
   workspace_id: string;
   key: string;
@@ -147,6 +217,11 @@ export interface Database {
   job_errors: JobErrorsTable;
   document_segments: DocumentSegmentsTable;
   idempotency_keys: IdempotencyKeysTable;
+  job_events: JobEventsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  webhook_dispatch: WebhookDispatchTable;
 }
 
 export function parseJson(value: unknown): unknown {

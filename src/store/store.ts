@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -27,6 +28,11 @@ export type RawHandle = { kind: 'sqlite'; db: SQLite.Database } | { kind: 'postg
 
 export class Store {
   private readonly closers: (() => Promise<void>)[] = [];
+  /**
+   * SQLite only: the event triggers call jobline_event_added(job id, workspace id) for every event they
+   * append; it emits 'event' here (see Wakeups). PostgreSQL NOTIFYs instead.
+   */
+  readonly sqliteEvents = new EventEmitter();
 
   constructor(
     readonly db: Kysely<Database>,
@@ -90,7 +96,15 @@ function openSqlite(dataDir: string): Store {
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(db) }) });
-  return new Store(kysely, { dialect: 'sqlite', skipLocked: false, listenNotify: false, singleWriter: true, arrayParams: false }, { kind: 'sqlite', db }, `sqlite:${file}`);
+  const store = new Store(kysely, { dialect: 'sqlite', skipLocked: false, listenNotify: false, singleWriter: true, arrayParams: false }, { kind: 'sqlite', db }, `sqlite:${file}`);
+  store.sqliteEvents.setMaxListeners(0);
+  // Called inside the writing statement, before its transaction commits: listeners only learn that
+  // there is news, and read it through Kysely, whose connection lock makes the read wait for the commit.
+  db.function('jobline_event_added', { deterministic: false, varargs: false }, (jobId: unknown, workspaceId: unknown) => {
+    store.sqliteEvents.emit('event', String(jobId), String(workspaceId));
+    return null;
+  });
+  return store;
 }
 
 const STATEMENT_CACHE_SIZE = 500;

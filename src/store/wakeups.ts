@@ -2,13 +2,15 @@ import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import type { Store } from './store.js';
 
-// Wake-ups tell workers that there is work (a job was added or became runnable) and tell the worker
-// holding a job that its cancellation was requested. In one process an EventEmitter carries them;
+// Wake-ups tell workers that there is work (a job was added or became runnable), tell the worker
+// holding a job that its cancellation was requested, and tell event subscribers that a job has news. In one process an EventEmitter carries them;
 // on PostgreSQL, NOTIFY carries them to every other process too (LISTEN on one dedicated connection).
 // Workers still poll slowly as a fallback, so a lost notification only delays, never loses, work.
 
 const JOBS_CHANNEL = 'jobline_jobs';
 const CANCEL_CHANNEL = 'jobline_cancel';
+/** NOTIFYed by the event triggers (migration 0005) with "<job id> <workspace id>". */
+const EVENTS_CHANNEL = 'jobline_events';
 
 export class Wakeups {
   private readonly local = new EventEmitter();
@@ -19,6 +21,7 @@ export class Wakeups {
   constructor(private readonly store: Store) {
     this.local.setMaxListeners(0);
     store.onClose(() => this.close());
+    store.sqliteEvents.on('event', (jobId: string, workspaceId: string) => this.local.emit('event', jobId, workspaceId));
   }
 
   /** Call after the transaction that added runnable jobs committed. */
@@ -44,6 +47,16 @@ export class Wakeups {
     return () => this.local.off('cancel', listener);
   }
 
+  /**
+   * A job has new events (appended by a transaction that has committed, or is about to). After a lost
+   * PostgreSQL connection is back, listeners are called once with '*' for both: news may have been missed.
+   */
+  onJobEvent(listener: (jobId: string, workspaceId: string) => void): () => void {
+    this.local.on('event', listener);
+    this.listen();
+    return () => this.local.off('event', listener);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const client = this.listener;
@@ -67,6 +80,10 @@ export class Wakeups {
         // but hearing one twice is harmless (a worker just looks for work once more).
         if (n.channel === JOBS_CHANNEL) this.local.emit('jobs');
         else if (n.channel === CANCEL_CHANNEL && n.payload !== undefined) this.local.emit('cancel', n.payload);
+        else if (n.channel === EVENTS_CHANNEL && n.payload !== undefined) {
+          const space = n.payload.indexOf(' ');
+          this.local.emit('event', n.payload.slice(0, space), n.payload.slice(space + 1));
+        }
       });
       client.on('error', () => undefined);
       client.on('end', () => {
@@ -77,10 +94,12 @@ export class Wakeups {
           if (!this.closed) connect().catch(() => undefined);
         }, 1000).unref();
         this.local.emit('jobs');
+        this.local.emit('event', '*', '*');
       });
       await client.connect();
       await client.query(`LISTEN ${JOBS_CHANNEL}`);
       await client.query(`LISTEN ${CANCEL_CHANNEL}`);
+      await client.query(`LISTEN ${EVENTS_CHANNEL}`);
       if (this.closed) await client.end();
       else this.listener = client;
     };

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { applyFields, negotiateFormat, toXml } from '../negotiation.js';
+import { applyFields, negotiateFormat, toXml, wantsEventStream } from '../negotiation.js';
 
 const PROBLEM_NS = { xmlns: 'urn:ietf:rfc:7807' };
 
@@ -11,6 +11,7 @@ const PROBLEM_NS = { xmlns: 'urn:ietf:rfc:7807' };
  */
 export function installRepresentation(app: FastifyInstance): void {
   app.decorateRequest('representation', undefined as never);
+  app.decorateRequest('eventStream', false);
   app.addHook('onRequest', async (request, reply) => chooseRepresentation(request, reply));
 }
 
@@ -28,6 +29,11 @@ export function chooseRepresentation(request: FastifyRequest, reply: FastifyRepl
   const pretty = query.pretty === 'true' || query.pretty === '1';
   // Decide the default first so that a 406 below is itself rendered.
   request.representation = { format: 'json', pretty, fields };
+  if (request.routeOptions.config.eventStream === true && wantsEventStream(request.headers.accept)) {
+    // Errors before the stream starts (401, 404…) are still answered as problem+json.
+    request.eventStream = true;
+    return;
+  }
   request.representation = { format: negotiateFormat(request.headers.accept), pretty, fields };
   if (request.representation.format === 'xml' || pretty || fields !== undefined) {
     reply.serializer((payload: unknown) => serialize(request, reply, payload));
@@ -41,6 +47,12 @@ declare module 'fastify' {
      * ignore Accept, `fields` and `pretty` instead of answering 406 to `Accept: text/html`.
      */
     negotiate?: boolean;
+    /** The route can also answer as Server-Sent Events, chosen by `Accept: text/event-stream`. */
+    eventStream?: boolean;
+  }
+  interface FastifyRequest {
+    /** The client asked this route for Server-Sent Events. */
+    eventStream: boolean;
   }
 }
 

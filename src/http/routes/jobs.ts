@@ -10,7 +10,8 @@ import { jobFiles } from '../../services/files.js';
 import { fileRepresentation } from './files.js';
 import { withIdempotencyKey } from '../../services/idempotency.js';
 import type { Services } from '../../services/context.js';
-import { notModified, versionTag } from '../conditional.js';
+import { noneMatch, notModified, versionTag } from '../conditional.js';
+import { waitForChange } from '../long-poll.js';
 import { attemptRepresentation, jobRepresentation, type JobRepresentation } from '../representations/job.js';
 import { IdParams, RepresentationQuery, errorResponses } from '../schemas/common.js';
 import { BatchJobBody, CreateJobBody, CreateJobsBatchBody, JobList, ListJobsQuery } from '../schemas/job.js';
@@ -132,10 +133,25 @@ export function jobRoutes(app: App, services: Services): void {
     '/v1/jobs/:id',
     {
       config: { scope: 'jobs:read', xmlRoot: 'job' },
-      schema: { tags: ['jobs'], summary: 'Get a job', params: IdParams, querystring: Type.Object(RepresentationQuery, { additionalProperties: false }), response: { 200: Type.Ref('Job'), ...errorResponses } },
+      schema: {
+        tags: ['jobs'],
+        summary: 'Get a job',
+        description: 'With `wait=<seconds>` and `If-None-Match`, a long poll: the answer comes as soon as the job differs from that version, or when the wait ends (then 304).',
+        params: IdParams,
+        querystring: Type.Object(
+          {
+            ...RepresentationQuery,
+            wait: Type.Optional(Type.Integer({ minimum: 0, maximum: 60, description: 'Seconds to wait for a change of the version named in If-None-Match (long polling).' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Ref('Job'), ...errorResponses },
+      },
     },
     async (request, reply) => {
-      const job = await jobService.getJob(services, request.principal!, request.params.id);
+      const wait = request.query.wait ?? 0;
+      let job = await jobService.getJob(services, request.principal!, request.params.id);
+      if (wait > 0 && noneMatch(request, versionTag(job.version))) job = await waitForChange(services, request, reply, job, wait * 1000);
       const body = sendJob(request, reply, job);
       if (body === reply) return body;
       const started = job.attempts > 0 || job.startedAt !== null;

@@ -1,0 +1,155 @@
+import { Type } from '@sinclair/typebox';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Principal } from '../../src/core/auth.js';
+import { defineJob, type JobDefinition } from '../../src/engine/define-job.js';
+import { Registry } from '../../src/engine/registry.js';
+import { Worker } from '../../src/engine/worker.js';
+import { createServices } from '../../src/services/create.js';
+import type { Services } from '../../src/services/context.js';
+import { cancelJob, createJob, createJobs, getJob } from '../../src/services/jobs.js';
+import { ensureWorkspace } from '../../src/services/tokens.js';
+import { FEED_START, appendEvent, decodeCursor, listJobEvents, readFeed, type FeedCursor } from '../../src/store/events.js';
+import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe.each(DIALECTS)('job events on %s', (dialect) => {
+  const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function setup(definitions: JobDefinition[] = []) {
+    const db = freshDatabase(dialect);
+    const services = await createServices({ ...db.options, registry: new Registry(definitions) });
+    const workspaceId = await ensureWorkspace(services.store.db, 'acme', Date.now());
+    const principal: Principal = { tokenId: 'test', workspaceId, scopes: ['admin'] };
+    cleanups.push(async () => {
+      await services.store.close();
+      await db.cleanup();
+    });
+    return { services, principal };
+  }
+
+  function runWorker(services: Services) {
+    const worker = new Worker(services, { pollMs: 50, heartbeatMs: 100, leaseMs: 1000, reapMs: 200 });
+    worker.start();
+    cleanups.push(() => worker.stop(1000));
+  }
+
+  it_('records a job run as created, running, progress, file added, succeeded, numbered from 1', async () => {
+    const steps = defineJob({
+      type: 'steps',
+      input: Type.Object({}),
+      run: async (ctx) => {
+        await ctx.progress(40, 'halfway there');
+        await ctx.writeFile('out.txt', 'hello', 'text/plain');
+        return { ok: true };
+      },
+    });
+    const { services, principal } = await setup([steps]);
+    runWorker(services);
+    const job = await createJob(services, principal, { type: 'steps' });
+    await until('success', async () => ((await getJob(services, principal, job.id)).status === 'succeeded' ? true : undefined));
+    const events = await listJobEvents(services.store.db, job.id, 0, 100);
+    expect(events.map((e) => e.name)).toEqual(['job.created', 'job.running', 'job.progress', 'job.file.added', 'job.succeeded']);
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(events[0]!.data).toEqual({ status: 'pending', status_reason: 'queued' });
+    expect(events[1]!.data).toMatchObject({ status: 'running', previous_status: 'pending', attempt: 1 });
+    expect(events[1]!.actor).toMatch(/.+/);
+    expect(events[2]!.data).toEqual({ progress: 40, message: 'halfway there' });
+    expect(events[3]!.data).toMatchObject({ file: { name: 'out.txt', content_type: 'text/plain', size: 5 } });
+    expect(events[4]!.data).toMatchObject({ status: 'succeeded', status_reason: 'completed', previous_status: 'running' });
+    for (const e of events) expect(e).toMatchObject({ jobId: job.id, workspaceId: principal.workspaceId, jobType: 'steps' });
+  });
+
+  it_('records a failed attempt with its error before the retry and the final failure', async () => {
+    const flaky = defineJob({
+      type: 'flaky',
+      input: Type.Object({}),
+      maxAttempts: 2,
+      backoff: { baseMs: 10, maxMs: 10 },
+      run: async () => {
+        throw Object.assign(new Error('disk full'), { code: 'no_space' });
+      },
+    });
+    const { services, principal } = await setup([flaky]);
+    runWorker(services);
+    const job = await createJob(services, principal, { type: 'flaky' });
+    await until('failure', async () => ((await getJob(services, principal, job.id)).status === 'failed' ? true : undefined));
+    const events = await listJobEvents(services.store.db, job.id, 0, 100);
+    expect(events.map((e) => e.name)).toEqual(['job.created', 'job.running', 'job.attempt.failed', 'job.pending', 'job.running', 'job.attempt.failed', 'job.failed']);
+    expect(events[2]!.data).toMatchObject({ attempt: 1, outcome: 'failed', error: { message: 'disk full' } });
+    expect(events[3]!.data).toMatchObject({ status: 'pending', status_reason: 'retrying', error: { message: 'disk full' } });
+    expect(events[6]!.data).toMatchObject({ status: 'failed', status_reason: 'attempts_exhausted' });
+  });
+
+  it_('a feed returns each event once, in order, with filters; an explicit event joins the timeline', async () => {
+    const { services, principal } = await setup();
+    const a = await createJob(services, principal, { type: 'alpha' });
+    const b = await createJob(services, principal, { type: 'beta' });
+    await cancelJob(services, principal, a.id);
+    await appendEvent(services.store.db, services.store, { jobId: b.id, name: 'job.note', data: { text: 'hi' }, actor: 'tester', at: 1 });
+    const all = await readFeed(services.store, principal.workspaceId, FEED_START, {}, 100);
+    expect(all.events.map((e) => [e.jobId, e.name])).toEqual([
+      [a.id, 'job.created'],
+      [b.id, 'job.created'],
+      [a.id, 'job.cancelled'],
+      [b.id, 'job.note'],
+    ]);
+    expect(all.events[3]).toMatchObject({ seq: 2, actor: 'tester', data: { text: 'hi' } });
+    // Paging by cursor: two at a time gives the same sequence, nothing twice.
+    const first = await readFeed(services.store, principal.workspaceId, FEED_START, {}, 2);
+    const second = await readFeed(services.store, principal.workspaceId, first.next, {}, 2);
+    expect([...first.events, ...second.events].map((e) => e.cursor)).toEqual(all.events.map((e) => e.cursor));
+    expect(decodeCursor(all.events[1]!.cursor)).toBeDefined();
+    const betaOnly = await readFeed(services.store, principal.workspaceId, FEED_START, { jobType: 'beta' }, 100);
+    expect(betaOnly.events.map((e) => e.name)).toEqual(['job.created', 'job.note']);
+    const cancels = await readFeed(services.store, principal.workspaceId, FEED_START, { names: ['job.cancelled'] }, 100);
+    expect(cancels.events.map((e) => e.jobId)).toEqual([a.id]);
+    const other = await ensureWorkspace(services.store.db, 'other', Date.now());
+    expect((await readFeed(services.store, other, FEED_START, {}, 100)).events).toEqual([]);
+  });
+
+  it_('a reader following the feed while many connections write misses nothing and sees nothing twice', async () => {
+    const { services, principal } = await setup();
+    // A second set of connections writes concurrently, as another API process would.
+    const writers = await Promise.all([0, 1, 2, 3].map(() => Promise.resolve(services)));
+    const seen: string[] = [];
+    let cursor: FeedCursor = FEED_START;
+    let writing = true;
+    const reader = (async () => {
+      for (;;) {
+        const done = !writing;
+        const page = await readFeed(services.store, principal.workspaceId, cursor, {}, 50);
+        for (const e of page.events) seen.push(`${e.jobId}:${e.seq}`);
+        cursor = page.next;
+        if (done && page.events.length === 0 && !page.unsettled) return;
+      }
+    })();
+    const created = await Promise.all(
+      writers.map(async (s) => {
+        const ids: string[] = [];
+        for (let i = 0; i < 15; i++) {
+          const jobs = await createJobs(s, principal, [{ type: 'x' }, { type: 'y' }]);
+          ids.push(...jobs.map((j) => j.id));
+        }
+        return ids;
+      }),
+    );
+    writing = false;
+    await reader;
+    const expected = created.flat().map((id) => `${id}:1`);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect([...seen].sort()).toEqual([...expected].sort());
+  });
+});
