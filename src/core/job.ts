@@ -29,6 +29,8 @@ export interface Job {
   version: number;
   /** Set when retention emptied the finished job; it then answers 410 Gone. */
   expiredAt: number | null;
+  /** Where this job's events are POSTed, signed with the workspace's callback secret. */
+  callbackUrl?: string | null;
 }
 
 export interface JobError {

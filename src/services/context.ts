@@ -29,6 +29,8 @@ export interface Policy {
   retentionMs: number;
   /** Largest file accepted, uploaded or written by a handler. */
   maxFileBytes: number;
+  /** Webhook and callback URLs may resolve to loopback, private and link-local addresses (JOBLINE_WEBHOOK_ALLOW_PRIVATE). */
+  webhookAllowPrivate: boolean;
 }
 
-export const DEFAULT_POLICY: Policy = { retentionMs: 30 * 24 * 3600 * 1000, maxFileBytes: 100 * 1024 * 1024 };
+export const DEFAULT_POLICY: Policy = { retentionMs: 30 * 24 * 3600 * 1000, maxFileBytes: 100 * 1024 * 1024, webhookAllowPrivate: false };

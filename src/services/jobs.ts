@@ -7,6 +7,7 @@ import * as jobs from '../store/jobs.js';
 import { failDependents, listAttempts, requeueJob } from '../store/queue.js';
 import type { Executor } from '../store/store.js';
 import type { Services } from './context.js';
+import { callbackUrlProblems } from './webhooks.js';
 
 export interface CreateJobInput {
   type: string;
@@ -21,12 +22,15 @@ export interface CreateJobInput {
   dependsOn?: string[] | undefined;
   /** A label other jobs of the same batch can name in `dependsOn`. */
   ref?: string | undefined;
+  /** Where the job's events are delivered (validated like a webhook URL). */
+  callbackUrl?: string | undefined;
 }
 
 /** Creates jobs in the caller's transaction (or a new one): all of them or none. */
 export async function createJobs(services: Services, principal: Principal, inputs: CreateJobInput[], trx?: Executor): Promise<Job[]> {
   const pointer = (index: number, field: string) => (inputs.length === 1 ? `#/${field}` : `#/jobs/${index}/${field}`);
   const problems = inputs.flatMap((i, index) => services.registry.validateInput(i.type, i.input ?? {}, pointer(index, 'input')));
+  problems.push(...(await callbackUrlProblems(services, inputs.map((i) => i.callbackUrl), (index) => pointer(index, 'callback_url'))));
   if (problems.length > 0) throw validationFailed(problems);
   const run = async (db: Executor): Promise<Job[]> => {
     const now = services.clock.now();
@@ -69,6 +73,7 @@ export async function createJobs(services: Services, principal: Principal, input
         maxAttempts: i.maxAttempts ?? services.registry.get(i.type)?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
         runAt,
         timeoutMs: i.timeoutMs ?? null,
+        callbackUrl: i.callbackUrl ?? null,
         now,
       };
     });
@@ -100,6 +105,7 @@ export async function createJobs(services: Services, principal: Principal, input
       updatedAt: now,
       version: 1,
       expiredAt: null,
+      callbackUrl: r.callbackUrl ?? null,
     }));
   };
   if (trx !== undefined) return run(trx); // the caller commits, then wakes the workers

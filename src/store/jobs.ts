@@ -33,6 +33,7 @@ export function toJob(row: JobRow): Job {
     updatedAt: row.updated_at,
     version: row.version,
     expiredAt: row.expired_at,
+    callbackUrl: row.callback_url ?? null,
   };
 }
 
@@ -51,6 +52,7 @@ export interface NewJobRow {
   runAt: number;
   timeoutMs: number | null;
   error?: JobError | undefined;
+  callbackUrl?: string | null | undefined;
   now: number;
 }
 
@@ -78,6 +80,7 @@ export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void>
         completed_at: j.status === 'failed' ? j.now : null,
         created_at: j.now,
         updated_at: j.now,
+        ...(j.callbackUrl != null ? { callback_url: j.callbackUrl } : {}),
       })),
     )
     .execute();

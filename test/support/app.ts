@@ -8,6 +8,7 @@ import type { Clock } from '../../src/core/clock.js';
 import type { JobDefinition } from '../../src/engine/define-job.js';
 import { Worker } from '../../src/engine/worker.js';
 import type { Policy } from '../../src/services/context.js';
+import { WebhookRuntime, type WebhookRuntimeOptions } from '../../src/events/webhook-runtime.js';
 
 export interface TestApp {
   app: App;
@@ -24,9 +25,9 @@ export interface TestApp {
 
 export async function testApp(
   dialect: Dialect,
-  options: Partial<AppOptions> & { clock?: Clock; definitions?: JobDefinition[]; policy?: Partial<Policy>; worker?: boolean } = {},
+  options: Partial<AppOptions> & { clock?: Clock; definitions?: JobDefinition[]; policy?: Partial<Policy>; worker?: boolean; webhooks?: boolean | WebhookRuntimeOptions } = {},
 ): Promise<TestApp> {
-  const { clock, definitions, policy, worker: withWorker, ...appOptions } = options;
+  const { clock, definitions, policy, worker: withWorker, webhooks: withWebhooks, ...appOptions } = options;
   const { services, cleanup } = await testServices(dialect, { clock, definitions, policy });
   const app = await buildApp(services, { rateLimit: { limit: 0, windowSeconds: 60 }, ...appOptions });
   const token = async (scopes: Scope[], workspace = 'acme') => (await createToken(services, { workspace, name: 'test', scopes })).secret;
@@ -34,6 +35,9 @@ export async function testApp(
   // A worker in the same process runs the registered job types, as `jobline serve` does.
   const worker = withWorker === true ? new Worker(services, { pollMs: 50 }) : undefined;
   worker?.start();
+  // Webhook dispatch and delivery, as `jobline serve` runs them beside its worker.
+  const webhooks = withWebhooks === undefined || withWebhooks === false ? undefined : new WebhookRuntime(services, { pollMs: 100, dispatcher: { pollMs: 100 }, ...(withWebhooks === true ? {} : withWebhooks) });
+  webhooks?.start();
   return {
     app,
     services,
@@ -51,6 +55,7 @@ export async function testApp(
     },
     close: async () => {
       await worker?.stop(1000);
+      await webhooks?.stop();
       await app.close();
       await cleanup();
     },

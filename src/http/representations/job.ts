@@ -28,6 +28,7 @@ export function jobRepresentation(job: Job) {
     completed_at: toIso(job.completedAt),
     updated_at: toIso(job.updatedAt)!,
     version: job.version,
+    callback_url: job.callbackUrl ?? null,
   };
 }
 

@@ -48,6 +48,7 @@ function toCreateInput(b: typeof CreateJobBody.static | typeof BatchJobBody.stat
     maxAttempts: b.max_attempts,
     timeoutMs: b.timeout_ms,
     dependsOn: b.depends_on,
+    callbackUrl: b.callback_url,
   };
 }
 

@@ -36,6 +36,7 @@ export const Job = Type.Object(
     completed_at: Nullable(Timestamp),
     updated_at: Timestamp,
     version: Type.Integer({ description: 'Increases on every change; the ETag is derived from it.' }),
+    callback_url: Nullable(Type.String({ description: "Where this job's events are POSTed, signed as webhooks." })),
     attempt_history: Type.Optional(
       Type.Array(
         Type.Object({
@@ -66,6 +67,9 @@ export const CreateJobBody = Type.Object(
     timeout_ms: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600 * 1000, description: 'Per attempt; the handler is signalled and the attempt fails when it runs out.' })),
     depends_on: Type.Optional(
       Type.Array(Uuid, { maxItems: 100, uniqueItems: true, description: 'Jobs that must succeed first; the job waits (status_reason "waiting") and fails if one of them fails.' }),
+    ),
+    callback_url: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 2000, description: "An http(s) URL that receives this job's events, signed with the workspace's callback endpoint secret (see /v1/webhooks)." }),
     ),
   },
   { additionalProperties: false },
