@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { ApiError, JoblineClient } from '../client/client.js';
+import { ApiError, JoblineClient, followJob } from '../client/client.js';
+import { watchJob, type WatchOptions } from './watch.js';
 import type { JobRepresentation } from '../http/representations/job.js';
 import { table } from './table.js';
 
@@ -108,11 +109,27 @@ export function jobsCommands(program: Command): void {
       if (flags.json === true) return console.log(JSON.stringify(job, null, 2));
       printJob(job);
     });
+  remote(jobs.command('watch').description('show a live progress bar until the job ends; the exit code tells the outcome').argument('<id>'))
+    .option('--timeout <seconds>', 'give up after this long (exit code 124)')
+    .action(async (id: string, flags: RemoteFlags & { timeout?: string }) => {
+      process.exitCode = await watchJob(followJob, client(flags), id, watchOptions(flags, false));
+    });
+  remote(jobs.command('wait').description('wait quietly until the job ends; exit 0 succeeded, 2 failed, 3 cancelled, 124 timed out').argument('<id>'))
+    .option('--timeout <seconds>', 'give up after this long (exit code 124)')
+    .action(async (id: string, flags: RemoteFlags & { timeout?: string }) => {
+      process.exitCode = await watchJob(followJob, client(flags), id, watchOptions(flags, true));
+    });
   remote(jobs.command('cancel').description('cancel a job').argument('<id>')).action(async (id: string, flags: RemoteFlags) => {
     const job = await client(flags).cancelJob(id);
     if (flags.json === true) return console.log(JSON.stringify(job, null, 2));
     printJob(job);
   });
+}
+
+function watchOptions(flags: RemoteFlags & { timeout?: string }, quiet: boolean): WatchOptions {
+  const timeout = flags.timeout === undefined ? undefined : Number(flags.timeout);
+  if (timeout !== undefined && !(timeout > 0)) throw new Error('--timeout must be a number of seconds greater than 0.');
+  return { quiet, json: flags.json === true, timeoutMs: timeout === undefined ? undefined : timeout * 1000, out: process.stdout };
 }
 
 /** One line a person can act on, instead of a stack trace. */

@@ -69,7 +69,96 @@ export class JoblineClient {
     return this.request('POST', '/v1/jobs', job, idempotencyKey !== undefined ? { 'idempotency-key': idempotencyKey } : {});
   }
 
+  /** Opens a Server-Sent Events stream (the caller reads the body). */
+  stream(path: string, lastEventId: string | undefined, signal?: AbortSignal): Promise<Response> {
+    return fetch(`${this.base}${path}`, {
+      headers: { authorization: `Bearer ${this.token}`, accept: 'text/event-stream', ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}) },
+      ...(signal !== undefined ? { signal } : {}),
+    });
+  }
+
   cancelJob(id: string): Promise<JobRepresentation> {
     return this.request('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`);
+  }
+}
+
+/** One event of a job's stream, as the API sends it. */
+export interface EventRepresentation {
+  id: string;
+  type: string;
+  job_id: string;
+  job_type: string;
+  project_id: string | null;
+  seq: number;
+  data: Record<string, unknown>;
+  actor: string | null;
+  created_at: string;
+}
+
+const TERMINAL = new Set(['job.succeeded', 'job.failed', 'job.cancelled']);
+
+/**
+ * Follows a job's Server-Sent Events to its end, as an EventSource would: after a dropped connection
+ * it reconnects with Last-Event-ID (so nothing is missed or repeated), and it stops after the
+ * terminal event or when the server answers 204.
+ */
+export async function* followJob(client: JoblineClient, id: string, options: { signal?: AbortSignal; retryMs?: number } = {}): AsyncGenerator<EventRepresentation> {
+  let last: string | undefined;
+  for (;;) {
+    let response: Response;
+    try {
+      response = await client.stream(`/v1/jobs/${encodeURIComponent(id)}/events`, last, options.signal);
+    } catch (error) {
+      if (options.signal?.aborted === true) return;
+      await new Promise((r) => setTimeout(r, options.retryMs ?? 1000));
+      if (last === undefined) throw error;
+      continue;
+    }
+    if (response.status === 204) return;
+    if (!response.ok) {
+      const text = await response.text();
+      throw new ApiError(response.status, text === '' ? {} : (JSON.parse(text) as ApiError['problem']));
+    }
+    try {
+      for await (const event of parseEventStream(response.body!)) {
+        if (event.id !== undefined) last = event.id;
+        const data = JSON.parse(event.data) as EventRepresentation;
+        yield data;
+        if (TERMINAL.has(data.type)) return;
+      }
+    } catch (error) {
+      if (options.signal?.aborted === true) return;
+      void error; // the connection dropped: reconnect below
+    }
+    await new Promise((r) => setTimeout(r, options.retryMs ?? 1000));
+  }
+}
+
+async function* parseEventStream(body: ReadableStream<Uint8Array>): AsyncGenerator<{ id: string | undefined; event: string; data: string }> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let id: string | undefined;
+  let event = 'message';
+  let data: string[] = [];
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, newline).replace(/\r$/, '');
+      buffer = buffer.slice(newline + 1);
+      if (line === '') {
+        if (data.length > 0) yield { id, event, data: data.join('\n') };
+        event = 'message';
+        data = [];
+        continue;
+      }
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'id') id = value;
+      else if (field === 'event') event = value;
+      else if (field === 'data') data.push(value);
+    }
   }
 }
