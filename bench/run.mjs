@@ -4,6 +4,8 @@
 const BENCHMARKS = {
   api: './api.mjs',
   queue: './queue.mjs',
+  webhooks: './webhooks.mjs',
+  sse: './sse.mjs',
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -12,6 +12,8 @@ const RETRY_MS = 3_000;
 
 export interface EventStream {
   send(event: { id: string; event: string; data: unknown }): void;
+  /** Sends an event already rendered by eventFrame (one rendering for many subscribers). */
+  sendFrame(frame: string): void;
   end(): void;
   /** Resolves when the stream ended, whoever ended it. */
   readonly closed: Promise<void>;
@@ -19,6 +21,12 @@ export interface EventStream {
 
 /** A server's open streams, so that closing the server ends them (clients reconnect elsewhere). */
 export type OpenStreams = Set<EventStream>;
+
+/** One event as it goes on the wire. */
+export function eventFrame({ id, event, data }: { id: string; event: string; data: unknown }): string {
+  // JSON.stringify never emits a raw line break, so one `data:` line carries the whole payload.
+  return `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
 
 export function startEventStream(request: FastifyRequest, reply: FastifyReply, open: OpenStreams, keepAliveMs = KEEP_ALIVE_MS): EventStream {
   reply.hijack();
@@ -46,10 +54,11 @@ export function startEventStream(request: FastifyRequest, reply: FastifyReply, o
     resolveClosed();
   };
   const stream: EventStream = {
-    send: ({ id, event, data }) => {
-      if (ended) return;
-      // JSON.stringify never emits a raw line break, so one `data:` line carries the whole payload.
-      raw.write(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    send: (e) => {
+      if (!ended) raw.write(eventFrame(e));
+    },
+    sendFrame: (frame) => {
+      if (!ended) raw.write(frame);
     },
     end: () => {
       if (ended) return;

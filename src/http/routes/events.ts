@@ -9,7 +9,7 @@ import type { App } from '../app.js';
 import { eventRepresentation } from '../representations/event.js';
 import { IdParams, errorResponses } from '../schemas/common.js';
 import { FeedQuery, JobEventsQuery } from '../schemas/event.js';
-import { startEventStream, type OpenStreams } from '../sse.js';
+import { eventFrame, startEventStream, type OpenStreams } from '../sse.js';
 
 const STREAM_NOTE =
   'With `Accept: text/event-stream` the answer is a stream of Server-Sent Events (`id`, `event` = the event type, `data` = the event as JSON); `Last-Event-ID` resumes after the last event received, with no gap and no duplicate. A comment line every 15 s keeps proxies open.';
@@ -84,7 +84,7 @@ export function eventRoutes(app: App, services: Services): void {
     if (tail.length === 0 && afterSeq > 0 && (await isFinished(jobId, afterSeq))) return reply.code(204).send();
     const stream = startEventStream(request, reply, streams);
     const stop = services.hub.followJob(jobId, afterSeq, (events: JobEvent[]) => {
-      for (const e of events) stream.send({ id: String(e.seq), event: e.name, data: eventRepresentation(e) });
+      for (const e of events) stream.sendFrame(jobFrame(e));
       if (events.some((e) => isTerminalEvent(e.name))) stream.end();
     });
     void stream.closed.then(stop);
@@ -104,6 +104,18 @@ export function eventRoutes(app: App, services: Services): void {
     void stream.closed.then(stop);
     return reply;
   }
+}
+
+// The hub hands the same event objects to every subscriber of a job: render each once, not once per
+// subscriber (a thousand watchers of one job would otherwise serialize it a thousand times).
+const jobFrames = new WeakMap<JobEvent, string>();
+function jobFrame(e: JobEvent): string {
+  let frame = jobFrames.get(e);
+  if (frame === undefined) {
+    frame = eventFrame({ id: String(e.seq), event: e.name, data: eventRepresentation(e) });
+    jobFrames.set(e, frame);
+  }
+  return frame;
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {
