@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { isScope, type Scope } from '../core/auth.js';
+import { createClient } from '../services/clients.js';
 import { createServices } from '../services/create.js';
 import type { Services } from '../services/context.js';
 import { createToken, newSecret, revokeToken } from '../services/tokens.js';
@@ -85,6 +86,25 @@ export function adminCommands(program: Command): void {
       console.log(`Revoked token ${id}.`);
     });
   });
+  const client = program.command('client').description('manage OAuth2 clients, which exchange client credentials for short-lived tokens (runs against the database directly)');
+  withDb(
+    client
+      .command('create')
+      .description('create an OAuth2 client (and its workspace if needed); the client_secret is printed once')
+      .requiredOption('--workspace <name>', 'workspace (tenant) name')
+      .requiredOption('--scopes <list>', 'comma-separated: jobs:read, jobs:write, admin')
+      .option('--name <name>', 'what the client is for', 'client'),
+  ).action(async (flags: DbFlags & { workspace: string; scopes: string; name: string }) => {
+    const scopes = parseScopes(flags.scopes);
+    await withServices(flags, async (services) => {
+      const { client: c, clientSecret } = await createClient(services, { workspace: flags.workspace, name: flags.name, scopes });
+      console.log(`Created client ${c.id} (${c.name}) in workspace ${flags.workspace} with scopes ${scopes.join(', ')}.`);
+      console.log('The client_secret is shown once; store it now:\n');
+      console.log(`  client_id:     ${c.clientId}`);
+      console.log(`  client_secret: ${clientSecret}\n`);
+    });
+  });
+
   token
     .command('generate')
     .description('print a new random token secret, e.g. for JOBLINE_ADMIN_TOKEN (stores nothing)')

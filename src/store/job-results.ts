@@ -33,3 +33,8 @@ export async function replaceSegments(db: Executor, jobId: string, segments: Omi
 export async function listSegments(db: Executor, jobId: string, afterIdx: number, limit: number): Promise<SegmentRow[]> {
   return db.selectFrom('document_segments').selectAll().where('job_id', '=', jobId).where('idx', '>', afterIdx).orderBy('idx').limit(limit).execute();
 }
+
+export async function countJobErrors(db: Executor, jobId: string): Promise<number> {
+  const row = await db.selectFrom('job_errors').select((eb) => eb.fn.countAll<number>().as('n')).where('job_id', '=', jobId).executeTakeFirstOrThrow();
+  return Number(row.n);
+}

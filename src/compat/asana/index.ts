@@ -1,0 +1,11 @@
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../../services/context.js';
+import { vendorScope } from '../vendor-scope.js';
+import { asanaErrors } from './errors.js';
+import { asanaRoutes } from './routes.js';
+
+/** Asana's jobs and the operations that start them, under `mount` + '/api/1.0'. See docs/compat.md. */
+export async function mountAsana(app: FastifyInstance, services: Services, mount: string): Promise<void> {
+  const base = `${mount}/api/1.0`;
+  await vendorScope(app, base, asanaErrors, (scope) => asanaRoutes(scope, services, base));
+}
