@@ -1,3 +1,5 @@
+import { COMPAT_API_NAMES, isCompatApiName, type CompatApiName } from './compat/index.js';
+
 // Every setting, with its environment variable and default, in one place; README's table mirrors it.
 export interface ServeConfig {
   port: number;
@@ -18,6 +20,8 @@ export interface ServeConfig {
   retentionDays: number;
   /** Largest file, uploaded or written by a handler. */
   fileLimit: number;
+  /** Compatible APIs served at the root path too (JOBLINE_COMPAT_ROOT, comma-separated names). */
+  compatAtRoot: CompatApiName[];
 }
 
 function int(name: string, value: string | undefined, fallback: number): number {
@@ -25,6 +29,14 @@ function int(name: string, value: string | undefined, fallback: number): number 
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, not ${JSON.stringify(value)}.`);
   return n;
+}
+
+/** JOBLINE_COMPAT_ROOT: compatible API names, e.g. `asana,elasticpath`; an unknown name stops the start. */
+export function compatAtRoot(value: string | undefined): CompatApiName[] {
+  const names = (value ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const unknown = names.filter((n) => !isCompatApiName(n));
+  if (unknown.length > 0) throw new Error(`JOBLINE_COMPAT_ROOT names unknown compatible APIs (${unknown.join(', ')}); known: ${COMPAT_API_NAMES.join(', ')}.`);
+  return [...new Set(names)] as CompatApiName[];
 }
 
 export function serveConfig(flags: { port?: string; host?: string; data?: string; databaseUrl?: string; jobs?: string[]; concurrency?: string }, env: NodeJS.ProcessEnv = process.env): ServeConfig {
@@ -44,5 +56,6 @@ export function serveConfig(flags: { port?: string; host?: string; data?: string
     leaseMs: int('JOBLINE_LEASE_MS', env.JOBLINE_LEASE_MS, 30_000),
     retentionDays: int('JOBLINE_RETENTION_DAYS', env.JOBLINE_RETENTION_DAYS, 30),
     fileLimit: int('JOBLINE_FILE_LIMIT', env.JOBLINE_FILE_LIMIT, 100 * 1024 * 1024),
+    compatAtRoot: compatAtRoot(env.JOBLINE_COMPAT_ROOT),
   };
 }

@@ -22,6 +22,8 @@ import { fileRoutes } from './routes/files.js';
 import { eventRoutes } from './routes/events.js';
 import { EventSchema } from './schemas/event.js';
 import { jobResultRoutes } from './routes/job-results.js';
+import { clientRoutes } from './routes/clients.js';
+import { installCompatApis, type CompatApiName } from '../compat/index.js';
 import { Problem } from './schemas/common.js';
 import { Job } from './schemas/job.js';
 import { Project } from './schemas/project.js';
@@ -40,6 +42,8 @@ export interface AppOptions {
   processMetrics: boolean;
   /** A log line per request; off by default, metrics count requests. */
   requestLogging: boolean;
+  /** Compatible APIs served at the root path as well as under /compat/<name> (DESIGN.md §7). */
+  compatAtRoot: CompatApiName[];
 }
 
 // Path parameters are ids (36 characters) and file names; anything far longer is refused by the router.
@@ -51,6 +55,7 @@ export const DEFAULT_APP_OPTIONS: AppOptions = {
   logger: false,
   processMetrics: false,
   requestLogging: false,
+  compatAtRoot: [],
 };
 
 /**
@@ -126,6 +131,8 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
   tokenRoutes(app, services);
   fileRoutes(app, services);
   jobResultRoutes(app, services);
+  clientRoutes(app, services);
+  await installCompatApis(app, services, { atRoot: o.compatAtRoot });
   eventRoutes(app, services);
   await app.after(); // routes declared inside plugins (uploads) exist only once these load
   routes.finish();
