@@ -43,7 +43,9 @@ export function asanaRoutes(scope: FastifyInstance, services: Services, base: st
   /** `{data: job}` shaped by opt_fields and opt_pretty. */
   async function send(request: FastifyRequest, reply: FastifyReply, job: Job, status = 200): Promise<FastifyReply> {
     const options = outputOptions(request.query, request.body);
-    const data = selectFields(await render(request, job), options.fields ?? DEFAULT_JOB_FIELDS);
+    const full = await render(request, job);
+    // Without opt_fields the default members are sent whole; with it, only what was asked for.
+    const data = options.fields === undefined ? Object.fromEntries(['gid', ...DEFAULT_JOB_FIELDS].map((f) => [f, full[f as keyof typeof full]])) : selectFields(full, options.fields);
     return reply.code(status).type('application/json; charset=utf-8').serializer((body) => serialize(body, options)).send({ data });
   }
 

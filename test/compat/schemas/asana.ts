@@ -47,7 +47,7 @@ export const jobResponse = {
     data: {
       allOf: [
         { $ref: 'asana-job' },
-        { required: ['gid', 'resource_type', 'resource_subtype', 'status', 'new_project', 'new_task', 'new_project_template', 'new_graph_export', 'new_resource_export'] },
+        { type: 'object', required: ['gid', 'resource_type', 'resource_subtype', 'status', 'new_project', 'new_task', 'new_project_template', 'new_graph_export', 'new_resource_export'] },
       ],
     },
   },
