@@ -23,6 +23,8 @@ import { eventRoutes } from './routes/events.js';
 import { EventSchema } from './schemas/event.js';
 import { jobResultRoutes } from './routes/job-results.js';
 import { clientRoutes } from './routes/clients.js';
+import { statsRoutes } from './routes/stats.js';
+import { uiRoutes } from './routes/ui.js';
 import { installCompatApis, type CompatApiName } from '../compat/index.js';
 import { Problem } from './schemas/common.js';
 import { Job } from './schemas/job.js';
@@ -134,6 +136,8 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
   clientRoutes(app, services);
   await installCompatApis(app, services, { atRoot: o.compatAtRoot });
   eventRoutes(app, services);
+  statsRoutes(app, services);
+  uiRoutes(app); // the dashboard's static files at /ui
   await app.after(); // routes declared inside plugins (uploads) exist only once these load
   routes.finish();
   return app;

@@ -198,6 +198,7 @@ export interface ListFilter {
   projectId?: string | undefined;
   statuses?: JobStatus[] | undefined;
   type?: string | undefined;
+  nameContains?: string | undefined;
   createdAfter?: number | undefined;
   createdBefore?: number | undefined;
 }

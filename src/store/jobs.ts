@@ -1,4 +1,5 @@
 import type { CompiledQuery, Selectable } from 'kysely';
+import { sql } from 'kysely';
 import type { Job, JobError } from '../core/job.js';
 import type { JobStatus, StatusReason } from '../core/lifecycle.js';
 import { parseJson, type JobsTable } from './schema.js';
@@ -141,8 +142,15 @@ export interface JobFilter {
   projectId?: string | undefined;
   statuses?: JobStatus[] | undefined;
   type?: string | undefined;
+  /** Jobs whose name contains this text, in any letter case (a scan within the workspace's other filters). */
+  nameContains?: string | undefined;
   createdAfter?: number | undefined;
   createdBefore?: number | undefined;
+}
+
+/** A LIKE pattern matching text that contains `text` (lower case), its wildcards taken literally. */
+function containsPattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 function filtered(db: Executor, f: JobFilter) {
@@ -150,6 +158,7 @@ function filtered(db: Executor, f: JobFilter) {
   if (f.projectId !== undefined) q = q.where('project_id', '=', f.projectId);
   if (f.statuses !== undefined && f.statuses.length > 0) q = q.where('status', 'in', f.statuses);
   if (f.type !== undefined) q = q.where('type', '=', f.type);
+  if (f.nameContains !== undefined) q = q.where(sql<boolean>`lower(name) LIKE ${containsPattern(f.nameContains)} ESCAPE '\\'`);
   if (f.createdAfter !== undefined) q = q.where('created_at', '>', f.createdAfter);
   if (f.createdBefore !== undefined) q = q.where('created_at', '<', f.createdBefore);
   return q;

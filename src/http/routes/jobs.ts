@@ -166,6 +166,7 @@ export function jobRoutes(app: App, services: Services): void {
       projectId: projectId ?? q.project_id,
       statuses: q.status,
       type: q.type,
+      nameContains: q.q,
       createdAfter: parseTime(q.created_after),
       createdBefore: parseTime(q.created_before),
     };

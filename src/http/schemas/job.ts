@@ -80,6 +80,7 @@ export const ListJobsQuery = Type.Object(
     project_id: Type.Optional(Uuid),
     status: Type.Optional(Type.Array(JobStatus, { maxItems: 7, description: 'Repeat to match any of several statuses.' })),
     type: Type.Optional(JobType),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Jobs whose name contains this text (any letter case).' })),
     created_after: Type.Optional(Type.String({ format: 'date-time' })),
     created_before: Type.Optional(Type.String({ format: 'date-time' })),
     ...CursorQuery,
