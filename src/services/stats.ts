@@ -1,5 +1,6 @@
 import type { Principal } from '../core/auth.js';
 import { JOB_STATUSES, type JobStatus } from '../core/lifecycle.js';
+import { encodeCursor } from '../store/events.js';
 import * as stats from '../store/stats.js';
 import type { Services } from './context.js';
 
@@ -21,6 +22,8 @@ export interface Stats {
   until: number;
   counts: Record<JobStatus, number>;
   types: TypeSeries[];
+  /** The workspace feed's position before these numbers were read: following it from here keeps them current. */
+  eventsCursor: string;
 }
 
 /** Counts per status now, and per job type the last hour minute by minute. */
@@ -29,6 +32,8 @@ export async function workspaceStats(services: Services, principal: Principal, f
   const since = until - STATS_MINUTES * MINUTE;
   const f = { workspaceId: principal.workspaceId, ...filter };
   const db = services.store.db;
+  // Read first: an event between this and the counts is then replayed rather than lost.
+  const head = await stats.feedHead(services.store, principal.workspaceId);
   const [counted, finished, spans] = await Promise.all([stats.countByStatus(db, f), stats.finishedPerMinute(db, f, since, MINUTE), stats.waitSpans(db, f, since, MINUTE)]);
 
   const series = new Map<string, TypeSeries>();
@@ -50,5 +55,5 @@ export async function workspaceStats(services: Services, principal: Principal, f
     for (let m = Math.max(span.from, 0); m <= last; m++) s.queueDepth[m]! += span.n;
   }
   const counts = Object.fromEntries(JOB_STATUSES.map((status) => [status, counted[status] ?? 0])) as Record<JobStatus, number>;
-  return { since, until, counts, types: [...series.values()].sort((a, b) => a.type.localeCompare(b.type)) };
+  return { since, until, counts, eventsCursor: encodeCursor(head), types: [...series.values()].sort((a, b) => a.type.localeCompare(b.type)) };
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import type { Executor } from './store.js';
+import { FEED_START, type FeedCursor } from './events.js';
+import type { Executor, Store } from './store.js';
 
 // Everything here is bounded by indexes: counts by status walk jobs_list_status (workspace_id, status, id);
 // finished jobs come from jobs_finished (completed_at, partial on finished and unexpired rows); the queue's
@@ -91,4 +92,15 @@ export async function waitSpans(db: Executor, f: StatsFilter, since: number, buc
   if (f.type !== undefined) q = q.where('type', '=', f.type);
   const rows = await q.groupBy(['type', from, to]).execute();
   return rows.map((r) => ({ type: r.type, from: Number(r.from_minute), to: r.to_minute === null ? null : Number(r.to_minute), n: Number(r.n) }));
+}
+
+/**
+ * The workspace feed's newest settled position (see readFeed in events.ts): a client that follows
+ * GET /v1/events from here misses nothing that happens after this read and replays nothing before it.
+ */
+export async function feedHead(store: Store, workspaceId: string): Promise<FeedCursor> {
+  let q = store.db.selectFrom('job_events').select(['tx', 'id']).where('workspace_id', '=', workspaceId);
+  if (store.capabilities.dialect === 'postgres') q = q.where('tx', '<', sql<number>`pg_snapshot_xmin(pg_current_snapshot())::text::bigint`);
+  const last = await q.orderBy('tx', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return last === undefined ? FEED_START : { tx: Number(last.tx), id: Number(last.id) };
 }

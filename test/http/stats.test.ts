@@ -56,6 +56,15 @@ describe.each(DIALECTS)('GET /v1/stats on %s', (dialect) => {
     expect(onlyMail.counts.pending).toBe(1);
   });
 
+  it_('gives the feed position to follow from: later events only', async () => {
+    const { events_cursor: cursor } = (await t.call({ method: 'GET', url: '/v1/stats' })).json();
+    expect(cursor).toMatch(/^\d+-\d+$/);
+    expect((await t.call({ method: 'GET', url: `/v1/events?after=${cursor}` })).json().data).toEqual([]);
+    const job = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'mail' } })).json();
+    const later = (await t.call({ method: 'GET', url: `/v1/events?after=${cursor}` })).json().data;
+    expect(later.map((e: { type: string; job_id: string }) => [e.type, e.job_id])).toEqual([['job.created', job.id]]);
+  });
+
   it_('needs jobs:read and refuses unknown parameters', async () => {
     expect((await t.call({ method: 'GET', url: '/v1/stats', token: null })).statusCode).toBe(401);
     expect((await t.call({ method: 'GET', url: '/v1/stats?since=1' })).statusCode).toBe(400);

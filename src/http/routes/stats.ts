@@ -14,6 +14,7 @@ const StatsResponse = Type.Object({
   until: Timestamp,
   step_seconds: Type.Integer({ description: 'Each series has one number per step, oldest first; the last step is the current minute.' }),
   counts: Type.Object(Object.fromEntries(JOB_STATUSES.map((s) => [s, Type.Integer({ minimum: 0 })])), { description: 'Jobs per status now.' }),
+  events_cursor: Type.String({ description: 'The workspace feed (GET /v1/events) as of just before these numbers: follow it with `after` or `Last-Event-ID` to keep them current.' }),
   types: Type.Array(
     Type.Object({
       type: Type.String(),
@@ -44,6 +45,7 @@ export function statsRoutes(app: App, services: Services): void {
         until: toIso(s.until)!,
         step_seconds: 60,
         counts: s.counts,
+        events_cursor: s.eventsCursor,
         types: s.types.map((t) => ({ type: t.type, succeeded: t.succeeded, failed: t.failed, queue_depth: t.queueDepth })),
       };
     },
