@@ -16,6 +16,8 @@ export interface Principal {
   tokenId: string;
   workspaceId: string;
   scopes: Scope[];
+  /** Set for a provider's token: it sees and acts only on the jobs assigned to that provider. */
+  providerId?: string | undefined;
 }
 
 export interface ApiToken {
@@ -27,6 +29,7 @@ export interface ApiToken {
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  providerId?: string | null;
 }
 
 export interface Workspace {

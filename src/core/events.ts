@@ -1,4 +1,4 @@
-import { JOB_STATUSES, TERMINAL_STATUSES } from './lifecycle.js';
+import { JOB_STATUSES, PEOPLE_ACTIONS, TERMINAL_STATUSES } from './lifecycle.js';
 
 // The names of a job's events (DESIGN.md §3 job_events). Status changes are named after the status
 // they reach, so a webhook can subscribe to `job.succeeded` alone; the rest name what happened.
@@ -12,6 +12,10 @@ export const EVENT_NAMES = [
   'job.progress',
   'job.attempt.failed',
   'job.file.added',
+  // Actions on people jobs, with the actor who took them (status changes they cause are job.<status>).
+  ...PEOPLE_ACTIONS.map((a) => `job.action.${a}` as const),
+  'job.action.assign',
+  'job.action.update_source',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 

@@ -1,4 +1,5 @@
 import type { JobStatus, StatusReason } from './lifecycle.js';
+import type { PeopleWork } from './people.js';
 
 /** A job as the services see it; timestamps are epoch milliseconds, JSON columns already parsed. */
 export interface Job {
@@ -29,6 +30,8 @@ export interface Job {
   version: number;
   /** Set when retention emptied the finished job; it then answers 410 Gone. */
   expiredAt: number | null;
+  /** Providers, due date, workflow step and source of a job done by people; null for machine jobs. */
+  people?: PeopleWork | null;
   /** Where this job's events are POSTed, signed with the workspace's callback secret. */
   callbackUrl?: string | null;
 }

@@ -1,3 +1,5 @@
+import type { ProjectState } from './people.js';
+
 export interface Project {
   id: string;
   workspaceId: string;
@@ -5,6 +7,8 @@ export interface Project {
   name: string;
   description: string | null;
   workflowSteps: string[];
+  /** prepared → running → finished, or cancelled; defaults to prepared. */
+  state?: ProjectState;
   createdAt: number;
   updatedAt: number;
   version: number;

@@ -13,6 +13,8 @@ declare module 'fastify' {
     scope?: Scope;
     /** Root element name when the response is rendered as XML. */
     xmlRoot?: string;
+    /** A provider's token may call this route (it has no scopes; the service limits it to its own jobs). */
+    provider?: boolean;
   }
 }
 

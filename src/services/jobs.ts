@@ -2,12 +2,15 @@ import type { Principal } from '../core/auth.js';
 import { AppError, notFound, validationFailed } from '../core/errors.js';
 import { isUuid, uuidv7 } from '../core/ids.js';
 import { DEFAULT_MAX_ATTEMPTS, type Job } from '../core/job.js';
-import { TRANSITIONS, allowedActions, isTerminal, type JobStatus } from '../core/lifecycle.js';
+import { TRANSITIONS, allowedActions, isTerminal, type JobStatus, type StatusReason } from '../core/lifecycle.js';
+import type { PeopleWork } from '../core/people.js';
 import * as jobs from '../store/jobs.js';
 import { failDependents, listAttempts, requeueJob } from '../store/queue.js';
 import type { Executor } from '../store/store.js';
 import type { Services } from './context.js';
 import { callbackUrlProblems } from './webhooks.js';
+import { cancelPeopleJob } from './people.js';
+import { preparePeopleJobs } from './people-jobs.js';
 
 export interface CreateJobInput {
   type: string;
@@ -24,6 +27,8 @@ export interface CreateJobInput {
   ref?: string | undefined;
   /** Where the job's events are delivered (validated like a webhook URL). */
   callbackUrl?: string | undefined;
+  /** A job done by people (see services/people-jobs.ts): its fields and the reason it starts pending with. */
+  people?: (PeopleWork & { statusReason: StatusReason }) | undefined;
 }
 
 /** Creates jobs in the caller's transaction (or a new one): all of them or none. */
@@ -36,6 +41,7 @@ export async function createJobs(services: Services, principal: Principal, input
     const now = services.clock.now();
     const ids = inputs.map(() => uuidv7(now));
     const dependencies = await resolveDependencies(db, principal.workspaceId, inputs, ids, pointer);
+    if (inputs.some((i) => i.people !== undefined)) await preparePeopleJobs(db, principal, inputs, pointer);
     // Numbers are reserved per project (or per workspace for jobs without one) in one statement each.
     const byProject = new Map<string | null, number>();
     for (const i of inputs) byProject.set(i.projectId ?? null, (byProject.get(i.projectId ?? null) ?? 0) + 1);
@@ -64,7 +70,9 @@ export async function createJobs(services: Services, principal: Principal, input
         number,
         type: i.type,
         name: i.name ?? null,
-        ...(deps.failed !== undefined
+        ...(i.people !== undefined
+          ? { status: 'pending' as const, statusReason: i.people.statusReason }
+          : deps.failed !== undefined
           ? { status: 'failed' as const, statusReason: 'dependency_failed' as const, error: { message: `Job ${deps.failed}, which this job depends on, did not succeed.`, code: 'dependency_failed' } }
           : { status: 'pending' as const, statusReason: deps.waiting ? ('waiting' as const) : runAt > now ? ('scheduled' as const) : ('queued' as const) }),
         priority: i.priority ?? 0,
@@ -74,6 +82,7 @@ export async function createJobs(services: Services, principal: Principal, input
         runAt,
         timeoutMs: i.timeoutMs ?? null,
         callbackUrl: i.callbackUrl ?? null,
+        people: i.people,
         now,
       };
     });
@@ -86,7 +95,7 @@ export async function createJobs(services: Services, principal: Principal, input
       number: r.number,
       type: r.type,
       name: r.name,
-      executor: 'worker',
+      executor: r.people !== undefined ? ('people' as const) : ('worker' as const),
       status: r.status,
       statusReason: r.statusReason,
       priority: r.priority,
@@ -106,6 +115,7 @@ export async function createJobs(services: Services, principal: Principal, input
       version: 1,
       expiredAt: null,
       callbackUrl: r.callbackUrl ?? null,
+      people: r.people ?? null,
     }));
   };
   if (trx !== undefined) return run(trx); // the caller commits, then wakes the workers
@@ -188,6 +198,8 @@ export async function createJob(services: Services, principal: Principal, input:
 export async function getJob(services: Services, principal: Principal, id: string): Promise<Job> {
   const job = await jobs.findJob(services.store.db, principal.workspaceId, id);
   if (job === undefined) throw notFound('job', id);
+  // A provider's token sees only the jobs assigned to its provider; the others do not exist for it.
+  if (principal.providerId !== undefined && !(job.people?.providers ?? []).some((p) => p.id === principal.providerId)) throw notFound('job', id);
   if (job.expiredAt !== null) {
     throw new AppError('gone', `The job finished more than the retention period ago and its data was removed.`, { extra: { expired_at: new Date(job.expiredAt).toISOString() } });
   }
@@ -209,7 +221,7 @@ export async function listJobs(
   filter: ListFilter,
   page: { pageSize: number; pageToken?: string | undefined },
 ): Promise<{ jobs: Job[]; nextPageToken: string | undefined }> {
-  const full = { ...filter, workspaceId: principal.workspaceId };
+  const full = { ...filter, workspaceId: principal.workspaceId, ...(principal.providerId !== undefined ? { providerId: principal.providerId } : {}) };
   const after = page.pageToken === undefined ? undefined : services.pageTokens.decode(page.pageToken, full);
   const result = await jobs.listJobsAfter(services.store.db, full, after, page.pageSize);
   const last = result.jobs.at(-1);
@@ -222,12 +234,14 @@ export async function listJobsByPage(
   filter: ListFilter,
   page: { page: number; perPage: number },
 ): Promise<{ jobs: Job[]; total: number }> {
-  return jobs.listJobsPage(services.store.db, { ...filter, workspaceId: principal.workspaceId }, (page.page - 1) * page.perPage, page.perPage);
+  const full = { ...filter, workspaceId: principal.workspaceId, ...(principal.providerId !== undefined ? { providerId: principal.providerId } : {}) };
+  return jobs.listJobsPage(services.store.db, full, (page.page - 1) * page.perPage, page.perPage);
 }
 
 export function stateConflict(job: Job, action: string): AppError {
   return new AppError('job_state_conflict', `The job is ${job.status}; it cannot ${action}.`, {
-    extra: { status: job.status, status_reason: job.statusReason, allowed_actions: allowedActions(job.status) },
+    // `status` is the HTTP status in a problem body, so the job's own status is `job_status`.
+    extra: { status: job.status, job_status: job.status, status_reason: job.statusReason, allowed_actions: allowedActions(job.status, job.executor) },
   });
 }
 
@@ -238,6 +252,7 @@ export function stateConflict(job: Job, action: string): AppError {
 export async function cancelJob(services: Services, principal: Principal, id: string): Promise<Job> {
   for (let tries = 0; tries < 5; tries++) {
     const job = await getJob(services, principal, id);
+    if (job.executor === 'people') return cancelPeopleJob(services, principal, job);
     if (job.status === 'cancelling') return job;
     if (isTerminal(job.status)) throw stateConflict(job, 'be cancelled');
     const action = job.status === 'pending' ? 'cancel' : 'request_cancel';
@@ -266,7 +281,8 @@ export async function cancelJob(services: Services, principal: Principal, id: st
  */
 export async function retryJob(services: Services, principal: Principal, id: string): Promise<Job> {
   const job = await getJob(services, principal, id);
-  if (!TRANSITIONS.retry.from.includes(job.status)) throw stateConflict(job, 'be retried');
+  // A people job is reopened (POST /v1/jobs/{id}/reopen), not requeued for a worker.
+  if (job.executor === 'people' || !TRANSITIONS.retry.from.includes(job.status)) throw stateConflict(job, 'be retried');
   const updated = await requeueJob(services.store.db, principal.workspaceId, id, services.clock.now());
   if (updated === undefined) throw stateConflict(await getJob(services, principal, id), 'be retried');
   services.wakeups.jobsAdded();

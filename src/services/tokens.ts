@@ -53,6 +53,8 @@ export interface NewToken {
   scopes: Scope[];
   secret?: string;
   expiresAt?: number | null;
+  /** A provider's token: no scopes of its own, it sees and acts only on the jobs assigned to the provider. */
+  providerId?: string | null;
 }
 
 export async function createToken(services: Pick<Services, 'store' | 'clock'>, options: NewToken): Promise<CreatedToken> {
@@ -73,9 +75,10 @@ export async function insertNewToken(trx: Executor, now: number, options: NewTok
     scopes: options.scopes,
     now,
     expiresAt: options.expiresAt ?? null,
+    providerId: options.providerId ?? null,
   });
   return {
-    token: { id, workspaceId, name: options.name, prefix: chosen.prefix, scopes: options.scopes, createdAt: now, lastUsedAt: null, revokedAt: null },
+    token: { id, workspaceId, name: options.name, prefix: chosen.prefix, scopes: options.scopes, createdAt: now, lastUsedAt: null, revokedAt: null, providerId: options.providerId ?? null },
     secret: chosen.token,
   };
 }
@@ -145,7 +148,12 @@ export async function authenticate(services: Services, presented: string): Promi
   if (stored.length !== given.length || !timingSafeEqual(stored, given)) return undefined;
   if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) return undefined;
 
-  const principal: Principal = { tokenId: row.id, workspaceId: row.workspace_id, scopes: JSON.parse(row.scopes) as Scope[] };
+  const principal: Principal = {
+    tokenId: row.id,
+    workspaceId: row.workspace_id,
+    scopes: JSON.parse(row.scopes) as Scope[],
+    ...(row.provider_id !== null ? { providerId: row.provider_id } : {}),
+  };
   services.tokenCache.set(cacheKey, principal, now, row.expires_at);
   if (services.tokenCache.shouldTouch(row.id, now)) await tokens.touchToken(services.store.db, row.id, now);
   return principal;

@@ -2,6 +2,7 @@ import type { CompiledQuery, Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { Job, JobError } from '../core/job.js';
 import type { JobStatus, StatusReason } from '../core/lifecycle.js';
+import type { PeopleWork, ProviderRef } from '../core/people.js';
 import { parseJson, type JobsTable } from './schema.js';
 import type { Executor } from './store.js';
 
@@ -35,6 +36,21 @@ export function toJob(row: JobRow): Job {
     version: row.version,
     expiredAt: row.expired_at,
     callbackUrl: row.callback_url ?? null,
+    people: row.executor === 'people' ? toPeopleWork(row) : null,
+  };
+}
+
+function toPeopleWork(row: JobRow): PeopleWork {
+  return {
+    providers: (parseJson(row.providers) as ProviderRef[] | null) ?? [],
+    dueAt: row.due_at,
+    referenceId: row.reference_id,
+    workflowLevel: row.workflow_level,
+    continuous: Number(row.continuous) === 1,
+    importJobId: row.import_job_id,
+    sourceUpdatedAt: row.source_updated_at,
+    targetUpdatedAt: row.target_updated_at,
+    continuousUpdatedAt: row.continuous_updated_at,
   };
 }
 
@@ -54,6 +70,8 @@ export interface NewJobRow {
   timeoutMs: number | null;
   error?: JobError | undefined;
   callbackUrl?: string | null | undefined;
+  /** Jobs done by people carry these; machine jobs leave them out. */
+  people?: PeopleWork | undefined;
   now: number;
 }
 
@@ -82,9 +100,24 @@ export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void>
         created_at: j.now,
         updated_at: j.now,
         ...(j.callbackUrl != null ? { callback_url: j.callbackUrl } : {}),
+        ...(j.people !== undefined
+          ? {
+              executor: 'people',
+              providers: JSON.stringify(j.people.providers),
+              due_at: j.people.dueAt,
+              reference_id: j.people.referenceId,
+              workflow_level: j.people.workflowLevel,
+              continuous: j.people.continuous ? 1 : 0,
+              import_job_id: j.people.importJobId,
+              source_updated_at: j.people.sourceUpdatedAt,
+            }
+          : {}),
       })),
     )
     .execute();
+  // People jobs' assignments as rows too, so a provider's jobs are an index lookup (see store/people.ts).
+  const assignments = jobs.flatMap((j) => [...new Set((j.people?.providers ?? []).map((p) => p.id))].map((providerId) => ({ job_id: j.id, provider_id: providerId })));
+  if (assignments.length > 0) await db.insertInto('job_providers').values(assignments).execute();
 }
 
 export async function insertDependencies(db: Executor, edges: { jobId: string; dependsOnId: string }[]): Promise<void> {
@@ -146,6 +179,8 @@ export interface JobFilter {
   nameContains?: string | undefined;
   createdAfter?: number | undefined;
   createdBefore?: number | undefined;
+  /** Only the jobs assigned to this provider (a provider's token). */
+  providerId?: string | undefined;
 }
 
 /** A LIKE pattern matching text that contains `text` (lower case), its wildcards taken literally. */
@@ -161,6 +196,7 @@ function filtered(db: Executor, f: JobFilter) {
   if (f.nameContains !== undefined) q = q.where(sql<boolean>`lower(name) LIKE ${containsPattern(f.nameContains)} ESCAPE '\\'`);
   if (f.createdAfter !== undefined) q = q.where('created_at', '>', f.createdAfter);
   if (f.createdBefore !== undefined) q = q.where('created_at', '<', f.createdBefore);
+  if (f.providerId !== undefined) q = q.where('id', 'in', (eb) => eb.selectFrom('job_providers').select('job_id').where('provider_id', '=', f.providerId!));
   return q;
 }
 

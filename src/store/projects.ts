@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import type { ProjectState } from '../core/people.js';
 import type { Project } from '../core/project.js';
 import { parseJson, type ProjectsTable } from './schema.js';
 import type { Executor } from './store.js';
@@ -11,6 +12,7 @@ export function toProject(row: Selectable<ProjectsTable>): Project {
     name: row.name,
     description: row.description,
     workflowSteps: parseJson(row.workflow_steps) as string[],
+    state: row.state as ProjectState,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     version: row.version,

@@ -28,6 +28,7 @@ export interface ApiTokensTable {
   last_used_at: number | null;
   revoked_at: number | null;
   expires_at: number | null;
+  provider_id: string | null;
 }
 
 export interface ProjectsTable {
@@ -37,6 +38,7 @@ export interface ProjectsTable {
   name: string;
   description: string | null;
   workflow_steps: Json;
+  state: Generated<string>;
   job_counter: Generated<number>;
   created_at: number;
   updated_at: number;
@@ -73,6 +75,39 @@ export interface JobsTable {
   attempt_started_at: number | null;
   expired_at: number | null;
   callback_url: Generated<string | null>;
+  providers: JsonOrNull;
+  due_at: number | null;
+  reference_id: string | null;
+  workflow_level: number | null;
+  continuous: Generated<number>;
+  import_job_id: string | null;
+  source_updated_at: number | null;
+  target_updated_at: number | null;
+  continuous_updated_at: number | null;
+}
+
+export interface ProvidersTable {
+  id: string;
+  workspace_id: string;
+  type: string;
+  name: string;
+  email: string | null;
+  created_at: number;
+  updated_at: number;
+  version: Generated<number>;
+}
+
+export interface JobProvidersTable {
+  job_id: string;
+  provider_id: string;
+}
+
+export interface ProjectRatesTable {
+  project_id: string;
+  source_language: string;
+  target_language: string;
+  price_per_word: number;
+  currency: string;
 }
 
 export interface FilesTable {
@@ -222,6 +257,9 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   webhook_dispatch: WebhookDispatchTable;
+  providers: ProvidersTable;
+  job_providers: JobProvidersTable;
+  project_rates: ProjectRatesTable;
 }
 
 export function parseJson(value: unknown): unknown {

@@ -13,6 +13,7 @@ export function toToken(row: Selectable<ApiTokensTable>): ApiToken {
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
+    providerId: row.provider_id ?? null,
   };
 }
 
@@ -27,7 +28,7 @@ export async function insertWorkspace(db: Executor, w: { id: string; name: strin
 
 export async function insertToken(
   db: Executor,
-  t: { id: string; workspaceId: string; name: string; prefix: string; secretHash: string; scopes: Scope[]; now: number; expiresAt: number | null },
+  t: { id: string; workspaceId: string; name: string; prefix: string; secretHash: string; scopes: Scope[]; now: number; expiresAt: number | null; providerId?: string | null | undefined },
 ): Promise<void> {
   await db
     .insertInto('api_tokens')
@@ -42,6 +43,7 @@ export async function insertToken(
       last_used_at: null,
       revoked_at: null,
       expires_at: t.expiresAt,
+      ...(t.providerId != null ? { provider_id: t.providerId } : {}),
     })
     .execute();
 }

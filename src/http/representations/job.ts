@@ -1,6 +1,7 @@
 import { toIso } from '../../core/clock.js';
 import type { Job } from '../../core/job.js';
 import type { AttemptRecord } from '../../services/jobs.js';
+import { peopleRepresentation } from './people.js';
 
 /** The native JSON shape of a job: snake_case, ISO 8601 UTC timestamps, every field always present. */
 export function jobRepresentation(job: Job) {
@@ -29,6 +30,7 @@ export function jobRepresentation(job: Job) {
     updated_at: toIso(job.updatedAt)!,
     version: job.version,
     callback_url: job.callbackUrl ?? null,
+    people: peopleRepresentation(job.people),
   };
 }
 

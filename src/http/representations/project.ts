@@ -8,6 +8,7 @@ export function projectRepresentation(project: Project) {
     name: project.name,
     description: project.description,
     workflow_steps: project.workflowSteps,
+    state: project.state ?? 'prepared',
     created_at: toIso(project.createdAt)!,
     updated_at: toIso(project.updatedAt)!,
     version: project.version,

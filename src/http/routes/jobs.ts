@@ -49,6 +49,21 @@ function toCreateInput(b: typeof CreateJobBody.static | typeof BatchJobBody.stat
     timeoutMs: b.timeout_ms,
     dependsOn: b.depends_on,
     callbackUrl: b.callback_url,
+    people:
+      b.executor === 'people' || b.people !== undefined
+        ? {
+            providers: b.people?.providers ?? [],
+            dueAt: parseTime(b.people?.due_at) ?? null,
+            referenceId: b.people?.reference_id ?? null,
+            workflowLevel: b.people?.workflow_level ?? null,
+            continuous: b.people?.continuous ?? false,
+            importJobId: null,
+            sourceUpdatedAt: null,
+            targetUpdatedAt: null,
+            continuousUpdatedAt: null,
+            statusReason: 'new',
+          }
+        : undefined,
   };
 }
 
@@ -133,7 +148,7 @@ export function jobRoutes(app: App, services: Services): void {
   app.get(
     '/v1/jobs/:id',
     {
-      config: { scope: 'jobs:read', xmlRoot: 'job' },
+      config: { scope: 'jobs:read', xmlRoot: 'job', provider: true },
       schema: {
         tags: ['jobs'],
         summary: 'Get a job',
@@ -186,7 +201,7 @@ export function jobRoutes(app: App, services: Services): void {
   app.get(
     '/v1/jobs',
     {
-      config: { scope: 'jobs:read', xmlRoot: 'jobs' },
+      config: { scope: 'jobs:read', xmlRoot: 'jobs', provider: true },
       schema: { tags: ['jobs'], summary: 'List jobs', querystring: ListJobsQuery, response: { 200: JobList, ...errorResponses } },
     },
     (request, reply) => list(request, reply, request.query),

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { JOB_TYPE_PATTERN, PRIORITY_MAX, PRIORITY_MIN } from '../../core/job.js';
 import { JOB_STATUSES } from '../../core/lifecycle.js';
 import { FileSchema } from './file.js';
+import { CreatePeopleWork, PeopleWorkSchema } from './people.js';
 import { CursorQuery, Name, Nullable, RepresentationQuery, Timestamp, Uuid } from './common.js';
 
 export const JobStatus = Type.Union(
@@ -37,6 +38,7 @@ export const Job = Type.Object(
     updated_at: Timestamp,
     version: Type.Integer({ description: 'Increases on every change; the ETag is derived from it.' }),
     callback_url: Nullable(Type.String({ description: "Where this job's events are POSTed, signed as webhooks." })),
+    people: Nullable(PeopleWorkSchema),
     attempt_history: Type.Optional(
       Type.Array(
         Type.Object({
@@ -71,6 +73,8 @@ export const CreateJobBody = Type.Object(
     callback_url: Type.Optional(
       Type.String({ minLength: 1, maxLength: 2000, description: "An http(s) URL that receives this job's events, signed with the workspace's callback endpoint secret (see /v1/webhooks)." }),
     ),
+    executor: Type.Optional(Type.Union([Type.Literal('worker'), Type.Literal('people')], { description: '`people` for work done by providers (default `worker`).' })),
+    people: Type.Optional(CreatePeopleWork),
   },
   { additionalProperties: false },
 );

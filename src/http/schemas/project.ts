@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Name, Nullable, Text, Timestamp, Uuid } from './common.js';
+import { ProjectState } from './people.js';
 
 const Step = Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$', examples: ['translation'] });
 
@@ -10,6 +11,7 @@ export const Project = Type.Object(
     name: Type.String(),
     description: Nullable(Type.String()),
     workflow_steps: Type.Array(Type.String()),
+    state: ProjectState,
     created_at: Timestamp,
     updated_at: Timestamp,
     version: Type.Integer(),

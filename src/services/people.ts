@@ -1,0 +1,235 @@
+import type { Readable } from 'node:stream';
+import type { Principal } from '../core/auth.js';
+import { AppError, validationFailed } from '../core/errors.js';
+import type { Job } from '../core/job.js';
+import { NOT_READY_REASONS, PEOPLE_ACTORS, PEOPLE_TRANSITIONS, isTerminal, type PeopleAction } from '../core/lifecycle.js';
+import type { ProviderRef } from '../core/people.js';
+import { appendEvent } from '../store/events.js';
+import { findJob } from '../store/jobs.js';
+import * as people from '../store/people.js';
+import { findProject } from '../store/projects.js';
+import type { Executor } from '../store/store.js';
+import type { Services } from './context.js';
+import { uploadFile, writeJobFile } from './files.js';
+import { createJob, getJob, stateConflict } from './jobs.js';
+import { actorOf, checkProviders } from './people-jobs.js';
+
+// The actions on work done by people (DESIGN.md §4, core/lifecycle.ts PEOPLE_TRANSITIONS). Each is
+// one guarded UPDATE plus its event (`job.action.<action>`, with the actor) in one transaction, so two
+// racing requests cannot both win and every action that happened is in the job's timeline.
+
+/** Actions that work on the job's document: refused with 400 job_not_ready until it is imported and earlier steps are done. */
+const NEEDS_DOCUMENT: readonly PeopleAction[] = ['offer', 'accept', 'decline', 'deliver'];
+
+export interface ActionOptions {
+  /** offer: the providers to offer the job to (replacing those it has). */
+  providers?: ProviderRef[] | undefined;
+  /** offer: a new due date. */
+  dueAt?: number | null | undefined;
+  /** Free text kept with the event (a revision request's instructions, a reason to reject…). */
+  comment?: string | undefined;
+  /** deliver: the delivered file. */
+  file?: { name: string; contentType: string; source: Readable | Buffer } | undefined;
+}
+
+const VERBS: Record<PeopleAction, string> = {
+  offer: 'be offered',
+  accept: 'be accepted',
+  decline: 'be declined',
+  deliver: 'be delivered',
+  request_revision: 'get a revision request',
+  accept_delivery: 'have its delivery accepted',
+  reject: 'be rejected',
+  cancel: 'be cancelled',
+  reopen: 'be reopened',
+};
+
+export async function actOnJob(services: Services, principal: Principal, id: string, action: PeopleAction, options: ActionOptions = {}): Promise<Job> {
+  return act(services, principal, await getJob(services, principal, id), action, options);
+}
+
+/** POST /v1/jobs/{id}/cancel of a people job: pending, running or delivered → cancelled at once. */
+export async function cancelPeopleJob(services: Services, principal: Principal, job: Job): Promise<Job> {
+  return act(services, principal, job, 'cancel', {});
+}
+
+function notReady(job: Job): AppError {
+  const detail =
+    job.statusReason === 'input_not_ready'
+      ? job.error !== null
+        ? `The job's source document could not be imported (${job.error.message}); retry the import job ${job.people?.importJobId ?? ''} or upload a new source.`
+        : "The job's source document is still being imported; try again when its status_reason is no longer input_not_ready."
+      : 'An earlier workflow step of this job has not succeeded yet.';
+  return new AppError('job_not_ready', detail, { extra: { status: job.status, status_reason: job.statusReason, import_job_id: job.people?.importJobId ?? null } });
+}
+
+async function act(services: Services, principal: Principal, job: Job, action: PeopleAction, options: ActionOptions): Promise<Job> {
+  if (job.executor !== 'people') throw stateConflict(job, VERBS[action]);
+  if (PEOPLE_ACTORS[action] === 'customer' && principal.providerId !== undefined) {
+    throw new AppError('forbidden', `Only the customer (a token with jobs:write) may ${action.replace('_', ' ')}; a provider's token may accept, decline and deliver.`);
+  }
+  const t = PEOPLE_TRANSITIONS[action];
+  const check = (current: Job): void => {
+    if (!t.from.includes(current.status)) throw stateConflict(current, VERBS[action]);
+    if (NEEDS_DOCUMENT.includes(action) && current.statusReason !== null && NOT_READY_REASONS.includes(current.statusReason)) throw notReady(current);
+  };
+  check(job);
+  let providers: ProviderRef[] | undefined;
+  if (action === 'offer') {
+    providers = options.providers ?? job.people?.providers ?? [];
+    if (providers.length === 0) throw validationFailed([{ pointer: '#/providers', detail: 'the job has no providers to offer it to; name them in providers' }]);
+    await checkProviders(services.store.db, principal, providers, '#/providers');
+  }
+  // The first provider to accept takes the job; it is no longer offered to the others.
+  if (action === 'accept' && principal.providerId !== undefined) {
+    providers = (job.people?.providers ?? []).filter((p) => p.id === principal.providerId);
+  }
+  const now = services.clock.now();
+  const file = action === 'deliver' && options.file !== undefined ? await writeJobFile(services, job, options.file.name, options.file.contentType, options.file.source) : undefined;
+  const lost = new Error('lost');
+  try {
+    return await services.store.transaction(async (trx) => {
+      // The action first, then the status change it causes: the timeline reads in that order.
+      await appendEvent(trx, services.store, {
+        jobId: job.id,
+        name: `job.action.${action}`,
+        data: {
+          action,
+          from: job.status,
+          to: t.to,
+          ...(providers !== undefined ? { providers } : {}),
+          ...(options.comment !== undefined ? { comment: options.comment } : {}),
+          ...(file !== undefined ? { file: { id: file.id, name: file.name } } : {}),
+        },
+        actor: actorOf(principal),
+        at: now,
+      });
+      const changed = await people.transitionPeopleJob(trx, principal.workspaceId, job.id, {
+        from: t.from,
+        to: t.to,
+        reason: t.reason,
+        notReasons: NEEDS_DOCUMENT.includes(action) ? NOT_READY_REASONS : undefined,
+        now,
+        providers,
+        ...(action === 'offer' && options.dueAt !== undefined ? { dueAt: options.dueAt } : {}),
+        ...(action === 'accept' ? { startedAt: now } : {}),
+        ...(isTerminal(t.to) ? { completedAt: now } : action === 'reopen' ? { completedAt: null } : {}),
+        ...(action === 'deliver' ? { targetUpdatedAt: now } : {}),
+        ...(action === 'reject' ? { error: { message: options.comment ?? 'The delivery was rejected.', code: 'rejected' } } : {}),
+        ...(action === 'reopen' ? { error: null } : {}),
+      });
+      if (changed === undefined) throw lost;
+      if (action === 'accept_delivery' && changed.people?.referenceId != null) await people.releaseNextSteps(trx, principal.workspaceId, changed.people.referenceId, now);
+      if (isTerminal(t.to) && changed.projectId !== null) await finishProjectIfDone(trx, principal.workspaceId, changed.projectId, now);
+      return changed;
+    });
+  } catch (error) {
+    if (error !== lost) throw error;
+    // Someone else changed the job first: decide again on what it is now (409 or 400 job_not_ready).
+    // Read past the provider filter: a provider that lost an accept race is no longer on the job,
+    // but it was offered the job and should learn that someone else took it (409), not a 404.
+    const current = (await findJob(services.store.db, principal.workspaceId, job.id)) ?? (await getJob(services, principal, job.id));
+    check(current);
+    throw stateConflict(current, VERBS[action]);
+  }
+}
+
+/** A running project whose people jobs have all finished is finished. */
+export async function finishProjectIfDone(db: Executor, workspaceId: string, projectId: string, now: number): Promise<void> {
+  if ((await people.openPeopleJobs(db, workspaceId, projectId)).length > 0) return;
+  await people.setProjectState(db, workspaceId, projectId, ['running'], 'finished', now);
+}
+
+/** Jobs of a project can be edited or removed only while the project is prepared. */
+async function checkEditable(services: Services, principal: Principal, job: Job): Promise<void> {
+  if (principal.providerId !== undefined) throw new AppError('forbidden', "A provider's token cannot edit jobs.");
+  if (job.executor !== 'people') throw new AppError('bad_request', 'Only jobs done by people can be edited or removed.');
+  if (job.status !== 'pending') throw stateConflict(job, 'be edited');
+  if (job.projectId === null) return;
+  const project = await findProject(services.store.db, principal.workspaceId, job.projectId);
+  if (project !== undefined && project.state !== 'prepared') {
+    throw new AppError('project_state_conflict', `The job's project is ${project.state}; its jobs can be edited or removed only while it is prepared.`, { extra: { project_state: project.state } });
+  }
+}
+
+export interface PeopleJobChange {
+  name?: string | null | undefined;
+  dueAt?: number | null | undefined;
+  providers?: ProviderRef[] | undefined;
+  input?: Record<string, unknown> | undefined;
+}
+
+export async function editPeopleJob(services: Services, principal: Principal, id: string, change: PeopleJobChange): Promise<Job> {
+  const job = await getJob(services, principal, id);
+  await checkEditable(services, principal, job);
+  if (change.providers !== undefined) await checkProviders(services.store.db, principal, change.providers, '#/providers');
+  const now = services.clock.now();
+  const updated = await services.store.transaction(async (trx) => {
+    if (change.providers !== undefined) {
+      await appendEvent(trx, services.store, { jobId: id, name: 'job.action.assign', data: { action: 'assign', providers: change.providers }, actor: actorOf(principal), at: now });
+    }
+    return people.updatePeopleJob(trx, principal.workspaceId, id, {
+      now,
+      ...(change.name !== undefined ? { name: change.name } : {}),
+      ...(change.dueAt !== undefined ? { dueAt: change.dueAt } : {}),
+      ...(change.providers !== undefined ? { providers: change.providers } : {}),
+      ...(change.input !== undefined ? { input: { ...(job.input as object), ...change.input } } : {}),
+    });
+  });
+  if (updated === undefined) throw stateConflict(await getJob(services, principal, id), 'be edited');
+  return updated;
+}
+
+export async function deletePeopleJob(services: Services, principal: Principal, id: string): Promise<void> {
+  const job = await getJob(services, principal, id);
+  await checkEditable(services, principal, job);
+  if (!(await people.deletePeopleJob(services.store.db, principal.workspaceId, id))) throw stateConflict(await getJob(services, principal, id), 'be removed');
+}
+
+/**
+ * A new version of a people job's source document: stored, imported by a new document-import job,
+ * and the job waits for it (input_not_ready) when pending. An open job (running or delivered) accepts
+ * one only when it is continuous.
+ */
+export async function updateSource(
+  services: Services,
+  principal: Principal,
+  id: string,
+  upload: { name: string; contentType: string; source: Readable | Buffer },
+): Promise<{ job: Job; importJob: Job }> {
+  if (principal.providerId !== undefined) throw new AppError('forbidden', "A provider's token cannot change a job's source.");
+  const job = await getJob(services, principal, id);
+  if (job.executor !== 'people') throw new AppError('bad_request', 'Only jobs done by people take a source document.');
+  const open = job.people?.continuous === true;
+  if (!(job.status === 'pending' || (open && (job.status === 'running' || job.status === 'delivered')))) {
+    throw stateConflict(job, open ? 'take a new source' : 'take a new source (only continuous jobs do while open)');
+  }
+  const file = await uploadFile(services, principal, upload);
+  const now = services.clock.now();
+  const input = job.input as { source_language?: string };
+  const result = await services.store.transaction(async (trx) => {
+    const importJob = await createJob(
+      services,
+      principal,
+      {
+        type: 'document-import',
+        name: `Import ${upload.name}`,
+        projectId: job.projectId ?? undefined,
+        input: { file_id: file.id, ...(input.source_language !== undefined ? { source_language: input.source_language } : {}) },
+      },
+      trx,
+    );
+    await appendEvent(trx, services.store, {
+      jobId: id,
+      name: 'job.action.update_source',
+      data: { action: 'update_source', file: { id: file.id, name: file.name }, import_job_id: importJob.id },
+      actor: actorOf(principal),
+      at: now,
+    });
+    const updated = await people.setJobSource(trx, principal.workspaceId, id, importJob.id, open, now);
+    return updated === undefined ? undefined : { job: updated, importJob };
+  });
+  if (result === undefined) throw stateConflict(await getJob(services, principal, id), 'take a new source');
+  services.wakeups.jobsAdded();
+  return result;
+}
