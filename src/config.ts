@@ -20,6 +20,8 @@ export interface ServeConfig {
   retentionDays: number;
   /** Largest file, uploaded or written by a handler. */
   fileLimit: number;
+  /** Webhook and callback URLs may point at loopback, private and link-local addresses. */
+  webhookAllowPrivate: boolean;
   /** Compatible APIs served at the root path too (JOBLINE_COMPAT_ROOT, comma-separated names). */
   compatAtRoot: CompatApiName[];
 }
@@ -39,6 +41,14 @@ export function compatAtRoot(value: string | undefined): CompatApiName[] {
   return [...new Set(names)] as CompatApiName[];
 }
 
+/** JOBLINE_WEBHOOK_ALLOW_PRIVATE: `true` or unset/`false`; anything else is a mistake worth stopping for. */
+export function webhookAllowPrivate(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.JOBLINE_WEBHOOK_ALLOW_PRIVATE;
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new Error(`JOBLINE_WEBHOOK_ALLOW_PRIVATE must be true or false, not ${JSON.stringify(value)}.`);
+}
+
 export function serveConfig(flags: { port?: string; host?: string; data?: string; databaseUrl?: string; jobs?: string[]; concurrency?: string }, env: NodeJS.ProcessEnv = process.env): ServeConfig {
   const port = int('--port / PORT', flags.port ?? env.PORT, 8080);
   if (port > 65535) throw new Error(`--port must be at most 65535, not ${port}.`);
@@ -56,6 +66,7 @@ export function serveConfig(flags: { port?: string; host?: string; data?: string
     leaseMs: int('JOBLINE_LEASE_MS', env.JOBLINE_LEASE_MS, 30_000),
     retentionDays: int('JOBLINE_RETENTION_DAYS', env.JOBLINE_RETENTION_DAYS, 30),
     fileLimit: int('JOBLINE_FILE_LIMIT', env.JOBLINE_FILE_LIMIT, 100 * 1024 * 1024),
+    webhookAllowPrivate: webhookAllowPrivate(env),
     compatAtRoot: compatAtRoot(env.JOBLINE_COMPAT_ROOT),
   };
 }

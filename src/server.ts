@@ -10,6 +10,7 @@ import { sweepExpired } from './services/retention.js';
 import { loadJobModules, Registry } from './engine/registry.js';
 import { Worker } from './engine/worker.js';
 import { BUILTIN_JOBS } from './jobs/builtin.js';
+import { WebhookRuntime } from './events/webhook-runtime.js';
 
 export interface RunningServer {
   app: App;
@@ -26,7 +27,7 @@ export async function startServer(config: ServeConfig, print: (line: string) => 
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     registry,
-    policy: { retentionMs: config.retentionDays * 24 * 3600 * 1000, maxFileBytes: config.fileLimit },
+    policy: { retentionMs: config.retentionDays * 24 * 3600 * 1000, maxFileBytes: config.fileLimit, webhookAllowPrivate: config.webhookAllowPrivate },
   });
   let app: App | undefined;
   try {
@@ -46,6 +47,9 @@ export async function startServer(config: ServeConfig, print: (line: string) => 
   // Workers run in this process unless told otherwise; more can run as `jobline worker` processes.
   const worker = config.workerConcurrency > 0 ? new Worker(services, { concurrency: config.workerConcurrency, leaseMs: config.leaseMs, logger }) : undefined;
   worker?.start();
+  // Webhook deliveries are background work too: they run where the in-process worker does.
+  const webhooks = worker !== undefined ? new WebhookRuntime(services, { logger }) : undefined;
+  webhooks?.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -72,6 +76,7 @@ export async function startServer(config: ServeConfig, print: (line: string) => 
       clearInterval(sweep);
       clearInterval(retention);
       await worker?.stop();
+      await webhooks?.stop();
       await app.close();
       await services.store.close();
     },

@@ -4,6 +4,8 @@ import { loadJobModules, Registry } from '../engine/registry.js';
 import { Worker } from '../engine/worker.js';
 import { BUILTIN_JOBS } from '../jobs/builtin.js';
 import { createServices } from '../services/create.js';
+import { webhookAllowPrivate } from '../config.js';
+import { WebhookRuntime } from '../events/webhook-runtime.js';
 
 interface WorkerFlags {
   jobs?: string[];
@@ -38,6 +40,7 @@ export function workerCommand(program: Command): void {
         databaseUrl: flags.databaseUrl ?? (env.JOBLINE_DATABASE_URL || undefined),
         dataDir: flags.data ?? env.JOBLINE_DATA_DIR ?? './data',
         registry,
+        policy: { webhookAllowPrivate: webhookAllowPrivate(env) },
       });
       const worker = new Worker(services, {
         concurrency: positive('--concurrency', flags.concurrency ?? env.JOBLINE_WORKER_CONCURRENCY, 10),
@@ -45,6 +48,8 @@ export function workerCommand(program: Command): void {
         logger,
       });
       worker.start();
+      const webhooks = new WebhookRuntime(services, { logger });
+      webhooks.start();
       console.log(`Worker ${worker.id} runs ${registry.types().join(', ')} on ${services.store.description}.`);
       let stopping = false;
       const stop = (signal: string) => {
@@ -53,6 +58,7 @@ export function workerCommand(program: Command): void {
         console.log(`${signal} received: no new jobs; waiting for running ones to finish.`);
         worker
           .stop(positive('--shutdown-timeout', flags.shutdownTimeout, 10_000))
+          .then(() => webhooks.stop())
           .then(() => services.store.close())
           .then(
             () => process.exit(0),

@@ -5,7 +5,7 @@ import { messageId, newWebhookSecret, webhookPayload, type Webhook } from '../co
 import type { Services } from '../services/context.js';
 import type { NewDelivery } from '../store/webhook-deliveries.js';
 import { insertDeliveries } from '../store/webhook-deliveries.js';
-import { hasUnsettledEvents, lockDispatchCursor, moveDispatchCursor, readEventsAfter, type DispatchEvent } from '../store/webhook-dispatch.js';
+import { hasEventsAfter, hasUnsettledEvents, lockDispatchCursor, moveDispatchCursor, readDispatchCursor, readEventsAfter, type DispatchEvent } from '../store/webhook-dispatch.js';
 import { enabledWebhooks, findCallbackWebhook, insertWebhook } from '../store/webhooks.js';
 import type { Executor } from '../store/store.js';
 
@@ -96,6 +96,9 @@ export class WebhookDispatcher {
   /** One batch: returns how many events were read and deliveries created. */
   async dispatchOnce(): Promise<{ events: number; created: number; cursor: { tx: number; id: number } | undefined }> {
     const { store, clock } = this.services;
+    // Look before locking: the lock is a write on SQLite, and most polls find nothing new.
+    const seen = await readDispatchCursor(store.db);
+    if (!(await hasEventsAfter(store.db, store, seen))) return { events: 0, created: 0, cursor: seen };
     return store.transaction(async (trx) => {
       const cursor = await lockDispatchCursor(trx, store);
       if (cursor === undefined) return { events: 0, created: 0, cursor };

@@ -138,7 +138,8 @@ export class WebhookSender {
   private scheduleFlush(): void {
     if (this.flushing !== undefined) return;
     this.flushing = (async () => {
-      // Outcomes that arrive while one batch is written go into the next.
+      // Outcomes that arrive in the same turn of the event loop, or while a batch is written, share a transaction.
+      await new Promise((resolve) => setImmediate(resolve));
       while (this.results.length > 0) await this.writeResults(this.results.splice(0));
     })()
       .catch((error: unknown) => this.o.logger?.warn({ err: error }, 'writing webhook outcomes failed'))

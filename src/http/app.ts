@@ -22,6 +22,7 @@ import { fileRoutes } from './routes/files.js';
 import { eventRoutes } from './routes/events.js';
 import { EventSchema } from './schemas/event.js';
 import { jobResultRoutes } from './routes/job-results.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { providerRoutes } from './routes/providers.js';
 import { peopleActionRoutes } from './routes/people-actions.js';
 import { documentRoutes } from './routes/documents.js';
@@ -136,6 +137,7 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
   tokenRoutes(app, services);
   fileRoutes(app, services);
   jobResultRoutes(app, services);
+  webhookRoutes(app, services);
   providerRoutes(app, services);
   peopleActionRoutes(app, services);
   documentRoutes(app, services);

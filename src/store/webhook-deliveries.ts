@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { DeliveryAttempt, DeliveryStatus, WebhookDelivery } from '../core/webhooks.js';
 import type { WebhookDeliveriesTable } from './schema.js';
 import type { Executor, Store } from './store.js';
@@ -8,6 +8,11 @@ import type { Executor, Store } from './store.js';
 // `next_attempt_at` is its lease's expiry, so "due" is one index range for fresh and abandoned ones.
 
 type DeliveryRow = Selectable<WebhookDeliveriesTable>;
+
+// The status lists are literals, not parameters: a partial index (`WHERE status IN (...)`) is only
+// used when the planner can see that the query's condition implies the index's, which SQLite (and a
+// generic PostgreSQL plan) cannot with a bound parameter; the claim would then scan every delivery.
+const dueOrSending = (alias: 'd' | 'e') => sql<boolean>`${sql.ref(`${alias}.status`)} IN ('pending', 'sending')`;
 
 function toDelivery(r: DeliveryRow): WebhookDelivery {
   return {
@@ -90,7 +95,7 @@ export async function claimDeliveries(store: Store, o: { owner: string; limit: n
         .selectFrom('webhook_deliveries as d')
         .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
         .select('d.id')
-        .where('d.status', 'in', ['pending', 'sending'])
+        .where(dueOrSending('d'))
         .where('d.next_attempt_at', '<=', o.now)
         .where('w.disabled_at', 'is', null)
         .where((w) =>
@@ -102,7 +107,7 @@ export async function claimDeliveries(store: Store, o: { owner: string; limit: n
                 .whereRef('e.webhook_id', '=', 'd.webhook_id')
                 .whereRef('e.job_id', '=', 'd.job_id')
                 .whereRef('e.event_seq', '<', 'd.event_seq')
-                .where('e.status', 'in', ['pending', 'sending']),
+                .where(dueOrSending('e')),
             ),
           ),
         )

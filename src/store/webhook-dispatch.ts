@@ -22,6 +22,22 @@ export async function lockDispatchCursor(trx: Transaction<Database>, store: Stor
   return row === undefined ? undefined : { tx: Number(row.tx), id: Number(row.event_id) };
 }
 
+/** The cursor as it stands, without locking it. */
+export async function readDispatchCursor(db: Executor): Promise<FeedCursor> {
+  const row = await db.selectFrom('webhook_dispatch').select(['tx', 'event_id']).where('id', '=', 1).executeTakeFirstOrThrow();
+  return { tx: Number(row.tx), id: Number(row.event_id) };
+}
+
+/** Is there an event to dispatch after `after`? A read, so an idle poll writes nothing. */
+export async function hasEventsAfter(db: Executor, store: Store, after: FeedCursor): Promise<boolean> {
+  let q = db
+    .selectFrom('job_events')
+    .select('id')
+    .where((eb) => eb.or([eb('tx', '>', after.tx), eb.and([eb('tx', '=', after.tx), eb('id', '>', after.id)])]));
+  if (store.capabilities.dialect === 'postgres') q = q.where('tx', '<', settledBelow);
+  return (await q.limit(1).executeTakeFirst()) !== undefined;
+}
+
 export async function moveDispatchCursor(trx: Executor, cursor: FeedCursor): Promise<void> {
   await trx.updateTable('webhook_dispatch').set({ tx: cursor.tx, event_id: cursor.id }).where('id', '=', 1).execute();
 }

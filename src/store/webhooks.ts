@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Webhook, WebhookKind } from '../core/webhooks.js';
 import { parseJson, type WebhooksTable } from './schema.js';
 import type { Executor } from './store.js';
@@ -49,7 +49,8 @@ export async function insertWebhook(db: Executor, w: NewWebhook): Promise<Webhoo
       created_at: w.now,
       updated_at: w.now,
     })
-    .onConflict((oc) => oc.column('workspace_id').where('kind', '=', 'callback').doNothing())
+    // The conflict target names the partial index's predicate as a literal: SQLite matches it by its text.
+    .onConflict((oc) => oc.column('workspace_id').where(sql<boolean>`kind = 'callback'`).doNothing())
     .returningAll()
     .executeTakeFirst();
   return row === undefined ? undefined : toWebhook(row);
