@@ -45,6 +45,8 @@ export async function claimJobs(store: Store, o: ClaimOptions): Promise<Job[]> {
         .where('status', '=', 'pending')
         .where('run_at', '<=', o.now)
         .where('type', 'in', o.types)
+        // Work done by people is never a worker's, whatever its type is called.
+        .where('executor', '=', 'worker')
         .where((w) => w.or([w('status_reason', 'is', null), w('status_reason', '!=', 'waiting')]))
         .orderBy('priority', 'desc')
         .orderBy('run_at')
@@ -80,7 +82,7 @@ UPDATE jobs SET status = 'running', status_reason = 'claimed', attempts = attemp
   updated_at = ${now}, version = version + 1
 WHERE id IN (
   SELECT id FROM jobs
-  WHERE status = 'pending' AND run_at <= ${now} AND type IN (${o.types.map(literal).join(', ')})
+  WHERE status = 'pending' AND run_at <= ${now} AND type IN (${o.types.map(literal).join(', ')}) AND executor = 'worker'
     AND (status_reason IS NULL OR status_reason <> 'waiting')
   ORDER BY priority DESC, run_at, id
   LIMIT ${integer(o.limit)}

@@ -23,7 +23,8 @@ export function eventRoutes(app: App, services: Services): void {
   app.get(
     '/v1/jobs/:id/events',
     {
-      config: { scope: 'jobs:read', xmlRoot: 'events', eventStream: true },
+      // A provider's token may follow the jobs assigned to it (getJob hides the others).
+      config: { scope: 'jobs:read', xmlRoot: 'events', eventStream: true, provider: true },
       schema: {
         tags: ['events'],
         summary: "A job's events, oldest first (or live, as Server-Sent Events)",
