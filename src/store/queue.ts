@@ -76,19 +76,23 @@ function integer(value: number): string {
  */
 async function claimJobsPostgres(pool: pg.Pool, o: ClaimOptions): Promise<Job[]> {
   const now = integer(o.now);
+  // The candidates are picked once, in a MATERIALIZED CTE: as `WHERE id IN (SELECT … LIMIT n)` the
+  // planner may run the subquery more than once (e.g. per row of a nested loop), and each run locks and
+  // returns other rows, so a claim could take more jobs than `limit`.
   const text = `SET LOCAL enable_sort = off;
-UPDATE jobs SET status = 'running', status_reason = 'claimed', attempts = attempts + 1, lease_owner = ${literal(o.workerId)},
-  lease_expires_at = ${integer(o.now + o.leaseMs)}, started_at = COALESCE(started_at, ${now}), attempt_started_at = ${now},
-  updated_at = ${now}, version = version + 1
-WHERE id IN (
+WITH next AS MATERIALIZED (
   SELECT id FROM jobs
   WHERE status = 'pending' AND run_at <= ${now} AND type IN (${o.types.map(literal).join(', ')}) AND executor = 'worker'
     AND (status_reason IS NULL OR status_reason <> 'waiting')
   ORDER BY priority DESC, run_at, id
   LIMIT ${integer(o.limit)}
   FOR UPDATE SKIP LOCKED)
-AND status = 'pending'
-RETURNING *`;
+UPDATE jobs SET status = 'running', status_reason = 'claimed', attempts = attempts + 1, lease_owner = ${literal(o.workerId)},
+  lease_expires_at = ${integer(o.now + o.leaseMs)}, started_at = COALESCE(started_at, ${now}), attempt_started_at = ${now},
+  updated_at = ${now}, version = version + 1
+FROM next
+WHERE jobs.id = next.id AND jobs.status = 'pending'
+RETURNING jobs.*`;
   const results = (await pool.query(text)) as unknown as pg.QueryResult<JobRow>[];
   return results[1]!.rows.map(toJob);
 }

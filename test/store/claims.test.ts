@@ -1,0 +1,40 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Principal } from '../../src/core/auth.js';
+import { createServices } from '../../src/services/create.js';
+import { createJobs } from '../../src/services/jobs.js';
+import { ensureWorkspace } from '../../src/services/tokens.js';
+import { claimJobs } from '../../src/store/queue.js';
+import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';
+
+describe.each(DIALECTS)('claiming on %s', (dialect) => {
+  const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it_('never takes more jobs than asked, and racing claimers never take the same job', async () => {
+    const db = freshDatabase(dialect);
+    const services = await createServices(db.options);
+    cleanups.push(async () => {
+      await services.store.close();
+      await db.cleanup();
+    });
+    const workspaceId = await ensureWorkspace(services.store.db, 'acme', Date.now());
+    const principal: Principal = { tokenId: 't', workspaceId, scopes: ['admin'] };
+    for (let i = 0; i < 4; i++) await createJobs(services, principal, Array.from({ length: 75 }, (_, j) => ({ type: 'claimed', priority: j % 3 })));
+    const taken: string[] = [];
+    const claimer = async (worker: number) => {
+      for (;;) {
+        const limit = 1 + (taken.length % 4);
+        const jobs = await claimJobs(services.store, { workerId: `w${worker}`, types: ['claimed'], limit, leaseMs: 60_000, now: Date.now() + 1000 });
+        expect(jobs.length).toBeLessThanOrEqual(limit);
+        if (jobs.length === 0) return;
+        taken.push(...jobs.map((j) => j.id));
+      }
+    };
+    await Promise.all([0, 1, 2, 3].map(claimer));
+    expect(taken).toHaveLength(300);
+    expect(new Set(taken).size).toBe(300);
+  });
+});
