@@ -15,6 +15,8 @@ declare module 'fastify' {
     xmlRoot?: string;
     /** A provider's token may call this route (it has no scopes; the service limits it to its own jobs). */
     provider?: boolean;
+    /** Authorization schemes this route accepts besides Bearer, for the same token (a compatible API's own). */
+    authSchemes?: readonly string[];
   }
 }
 

@@ -30,6 +30,8 @@ export interface DocumentWork {
   input?: Record<string, unknown> | undefined;
   /** Providers per target language, optionally per workflow level (all levels when absent). */
   assignments?: { targetLanguage: string; workflowLevel?: number | undefined; providers: ProviderRef[] }[] | undefined;
+  /** Where each people job's events are delivered (as callback_url on POST /v1/jobs; Phrase's callbackUrl). */
+  callbackUrl?: string | undefined;
 }
 
 export async function createDocumentWork(services: Services, principal: Principal, projectId: string, work: DocumentWork): Promise<{ importJob: Job; jobs: Job[] }> {
@@ -59,6 +61,7 @@ export async function createDocumentWork(services: Services, principal: Principa
           type: step,
           name: `${file.name} → ${language} (${step})`,
           projectId,
+          callbackUrl: work.callbackUrl,
           input: { ...work.input, file_id: file.id, ...(work.sourceLanguage !== undefined ? { source_language: work.sourceLanguage } : {}), target_language: language },
           people: {
             providers: assigned.flatMap((a) => a.providers),

@@ -4,12 +4,18 @@ import { AppError } from '../../core/errors.js';
 import type { Services } from '../../services/context.js';
 import { authenticate } from '../../services/tokens.js';
 
-/** The bearer credential of a request, or undefined when there is none (RFC 6750 §2.1). */
+/**
+ * The bearer credential of a request, or undefined when there is none (RFC 6750 §2.1). A route may
+ * accept further schemes for the same token (`config.authSchemes`, e.g. Phrase's `ApiToken <token>`).
+ */
 export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header === undefined) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match?.[1];
+  const match = /^(\S+)\s+(\S+)\s*$/.exec(header);
+  if (match === null) return undefined;
+  const scheme = match[1]!.toLowerCase();
+  const accepted = scheme === 'bearer' || (request.routeOptions.config.authSchemes ?? []).some((s) => s.toLowerCase() === scheme);
+  return accepted ? match[2] : undefined;
 }
 
 /**
