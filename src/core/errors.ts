@@ -17,6 +17,7 @@ export const ERRORS = {
   job_state_conflict: { status: 409, title: 'The job is not in a state that allows this action' },
   project_state_conflict: { status: 409, title: 'The project is not in a state that allows this action' },
   version_conflict: { status: 409, title: 'The resource was changed by another request' },
+  already_exists: { status: 409, title: 'The resource exists already' },
   idempotency_request_in_progress: { status: 409, title: 'A request is outstanding for this Idempotency-Key' },
   gone: { status: 410, title: 'Gone' },
   precondition_failed: { status: 412, title: 'Precondition Failed' },

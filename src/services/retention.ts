@@ -1,8 +1,11 @@
 import type { Services } from './context.js';
-import { expireFinishedJobs, expireUploads } from '../store/retention.js';
+import { expireDeliveries, expireFinishedJobs, expireUploads } from '../store/retention.js';
 
-/** One sweep: expires finished jobs and uploads past the retention period, in bounded batches. */
-export async function sweepExpired(services: Services): Promise<{ jobs: number; files: number }> {
+/**
+ * One sweep: expires finished jobs, uploads and finished webhook deliveries past the retention
+ * period, in bounded batches.
+ */
+export async function sweepExpired(services: Services): Promise<{ jobs: number; files: number; deliveries: number }> {
   const now = services.clock.now();
   let jobs = 0;
   let files = 0;
@@ -20,5 +23,11 @@ export async function sweepExpired(services: Services): Promise<{ jobs: number; 
     files += ids.length;
     if (ids.length < 500) break;
   }
-  return { jobs, files };
+  let deliveries = 0;
+  for (;;) {
+    const n = await services.store.transaction((trx) => expireDeliveries(trx, now - services.policy.retentionMs, 500));
+    deliveries += n;
+    if (n < 500) break;
+  }
+  return { jobs, files, deliveries };
 }

@@ -55,7 +55,7 @@ export async function createWebhook(services: Services, principal: Principal, in
   });
   if (webhook === undefined) {
     const existing = await webhooks.findCallbackWebhook(services.store.db, principal.workspaceId);
-    throw new AppError('version_conflict', `The workspace has its callback endpoint already (${existing?.id}); rotate its secret to be shown a new one.`, {
+    throw new AppError('already_exists', `The workspace has its callback endpoint already (${existing?.id}); rotate its secret to be shown a new one.`, {
       extra: { webhook_id: existing?.id },
     });
   }

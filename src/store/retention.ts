@@ -36,3 +36,18 @@ export async function expireUploads(db: Executor, now: number, limit: number): P
   if (ids.length > 0) await db.deleteFrom('files').where('id', 'in', ids).execute();
   return ids;
 }
+
+/** Finished webhook deliveries (and their attempts) created before `before`. */
+export async function expireDeliveries(db: Executor, before: number, limit: number): Promise<number> {
+  const rows = await db
+    .selectFrom('webhook_deliveries')
+    .select('id')
+    .where('created_at', '<', before)
+    .where('status', 'in', ['succeeded', 'failed'])
+    .limit(limit)
+    .execute();
+  if (rows.length === 0) return 0;
+  await db.deleteFrom('webhook_attempts').where('delivery_id', 'in', rows.map((r) => r.id)).execute();
+  await db.deleteFrom('webhook_deliveries').where('id', 'in', rows.map((r) => r.id)).execute();
+  return rows.length;
+}
