@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services/context.js';
 import { mountAsana } from './asana/index.js';
 import { mountElasticPath } from './elasticpath/index.js';
+import { mountPhrase } from './phrase/index.js';
 
 // Compatible APIs (DESIGN.md §7): each is mounted under /compat/<name> followed by the vendor's own
 // paths, so a client's base URL is the only change; `atRoot` mounts some at the root path as well,
@@ -9,6 +10,7 @@ import { mountElasticPath } from './elasticpath/index.js';
 const COMPAT_APIS = {
   elasticpath: mountElasticPath,
   asana: mountAsana,
+  phrase: mountPhrase,
 } as const satisfies Record<string, (app: FastifyInstance, services: Services, mount: string) => Promise<void>>;
 
 export type CompatApiName = keyof typeof COMPAT_APIS;
