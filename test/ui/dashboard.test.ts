@@ -1,0 +1,233 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineJob } from '../../src/engine/define-job.js';
+import { testApp, type TestApp } from '../support/app.js';
+
+// The dashboard in a real browser: Debian's chromium driven by playwright-core, against a server with
+// a worker. Without chromium (JOBLINE_CHROMIUM or /usr/bin/chromium) the suite is reported skipped.
+const CHROMIUM = [process.env.JOBLINE_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p !== undefined && p !== '' && existsSync(p));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const IMAGES = `${ROOT}docs/images/`;
+
+// The handler moves one progress step each time the test hands out a ticket, so the test decides
+// when the page should see progress change, without sleeping; a cancel stops it at once.
+let tickets = 0;
+const waiting: (() => void)[] = [];
+function release(n: number): void {
+  tickets += n;
+  for (const w of waiting.splice(0)) w();
+}
+async function ticket(signal: AbortSignal): Promise<void> {
+  while (tickets <= 0) {
+    if (signal.aborted) throw signal.reason;
+    await new Promise<void>((resolve) => {
+      waiting.push(resolve);
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+  tickets--;
+}
+const report = defineJob({
+  type: 'report',
+  async run(ctx) {
+    for (let step = 1; step <= 10; step++) {
+      await ticket(ctx.signal);
+      await ctx.progress(step * 10, `section ${step} of 10`);
+    }
+    return { pages: 10 };
+  },
+});
+const quick = defineJob({
+  type: 'thumbnail',
+  async run(ctx) {
+    if ((ctx.input as { fail?: boolean }).fail === true) throw new Error('the image is not a PNG');
+    return { width: 320 };
+  },
+});
+
+describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  const watch = (p: Page) => {
+    p.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(`${p.url()}: ${message.text()}`);
+    });
+    p.on('pageerror', (error) => consoleErrors.push(`${p.url()}: ${error.message}`));
+  };
+  const job = (payload: Record<string, unknown>) => t.call({ method: 'POST', url: '/v1/jobs', payload }).then((r) => r.json());
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, ['scripts/build-ui.mjs'], { cwd: ROOT }); // the same files `npm run build` ships
+    t = await testApp('sqlite', { worker: true, definitions: [report, quick] });
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    const project = (await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Website', workflow_steps: ['translation', 'review'] } })).json();
+    for (const language of ['de', 'fr', 'ja']) {
+      await job({ type: 'translate', name: `Home page (${language})`, project_id: project.id, input: { target_language: language, workflow_step: 'translation' } });
+    }
+    await job({ type: 'translate', name: 'Home page review (de)', project_id: project.id, input: { target_language: 'de', workflow_step: 'review' } });
+    for (let i = 0; i < 4; i++) await t.finished((await job({ type: 'thumbnail', name: `Cover image ${i + 1}`, input: {} })).id);
+    await t.finished((await job({ type: 'thumbnail', name: 'Broken image', input: { fail: true }, max_attempts: 1 })).id);
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    context.setDefaultTimeout(10_000); // a missing element fails with its locator named, not a test timeout
+    page = await context.newPage();
+    watch(page);
+  });
+  afterAll(async () => {
+    release(100);
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('serves the page with a strict Content-Security-Policy, and answers Accept: text/html', async () => {
+    const res = await fetch(`${base}/ui`, { headers: { accept: 'text/html' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect((await fetch(`${base}/ui/nothing.js`)).status).toBe(404);
+  });
+
+  it('signs in with a token, which stays out of the URL', async () => {
+    await page.goto(`${base}/ui`);
+    await page.getByLabel('API token').fill(t.admin);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
+    expect(page.url()).not.toContain(t.admin);
+    expect(await page.evaluate('sessionStorage.getItem("jobline.token")')).toBe(t.admin);
+    await page.locator('.live[data-state="live"]').waitFor();
+    await page.screenshot({ path: `${IMAGES}dashboard-jobs.png` });
+  });
+
+  it('filters the jobs by name, status and type', async () => {
+    const rows = page.locator('table.jobs tbody tr');
+    await page.getByLabel('Name').fill('cover');
+    await expect.poll(() => rows.count()).toBe(4);
+    await page.getByLabel('Name').fill('');
+    await page.getByLabel('Status', { exact: true }).selectOption('failed');
+    await expect.poll(() => rows.allInnerTexts()).toEqual([expect.stringContaining('Broken image')]);
+    await page.getByLabel('Status', { exact: true }).selectOption('');
+    await page.getByLabel('Type').fill('translate');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => rows.count()).toBe(4);
+    expect(page.url()).toContain('type=translate');
+    // The counts per status follow the type filter: the four translations wait.
+    await expect.poll(() => page.getByRole('button', { name: /pending/ }).innerText()).toMatch(/^4\s+pending$/);
+    await page.getByLabel('Type').fill('');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => rows.count()).toBe(9);
+  });
+
+  it('shows a new job as it is created, opens it, and watches its progress move live', async () => {
+    const created = await job({ type: 'report', name: 'Quarterly report', input: {} });
+    await page.getByRole('link', { name: 'Quarterly report' }).click();
+    await page.getByRole('heading', { name: 'Quarterly report' }).waitFor();
+    const bar = page.getByRole('progressbar', { name: 'Progress' });
+    await page.locator('.title-row .badge', { hasText: 'running' }).waitFor();
+    release(1);
+    await expect.poll(() => bar.evaluate((el) => (el as unknown as { value: number }).value)).toBe(10);
+    release(2);
+    await expect.poll(() => bar.evaluate((el) => (el as unknown as { value: number }).value)).toBe(30);
+    await expect.poll(() => page.locator('.progress-text').innerText()).toContain('section 3 of 10');
+    await page.locator('.timeline li[data-type="job.progress"]').nth(2).waitFor();
+    expect(page.url()).toContain(`#/jobs/${created.id}`);
+    await page.screenshot({ path: `${IMAGES}dashboard-job.png`, fullPage: true });
+  });
+
+  it('cancels the running job after a confirmation and shows it cancelled', async () => {
+    await page.getByRole('button', { name: 'Cancel job' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Go back' }).click(); // asked first; saying no changes nothing
+    expect(await page.locator('.title-row .badge').innerText()).toBe('running');
+    await page.getByRole('button', { name: 'Cancel job' }).click();
+    await dialog.getByRole('button', { name: 'Cancel job' }).click();
+    await page.locator('.title-row .badge', { hasText: /^cancelled$/ }).waitFor();
+    await page.locator('.timeline li[data-type="job.cancelled"]').waitFor();
+    await page.getByRole('button', { name: 'Retry job' }).waitFor(); // what a cancelled job allows
+  });
+
+  it('shows a project with its jobs as languages × workflow steps', async () => {
+    await page.getByRole('link', { name: 'Projects', exact: true }).click();
+    await page.getByRole('link', { name: 'Website' }).click();
+    const grid = page.locator('table.grid');
+    await grid.waitFor();
+    expect(await grid.locator('tbody th').allInnerTexts()).toEqual(['de', 'fr', 'ja']);
+    expect(await grid.locator('thead th').allInnerTexts()).toEqual(['Language', 'translation', 'review']);
+    expect(await grid.getByRole('link', { name: 'de, review: pending' }).count()).toBe(1);
+    await page.screenshot({ path: `${IMAGES}dashboard-project.png`, fullPage: true });
+  });
+
+  it('creates a project', async () => {
+    await page.getByRole('link', { name: 'Projects', exact: true }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Mobile app');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.getByRole('link', { name: 'Mobile app' }).waitFor();
+  });
+
+  it('draws the last hour per job type', async () => {
+    await page.getByRole('link', { name: 'Charts', exact: true }).click();
+    await page.getByRole('img', { name: /thumbnail: finished per minute: 4 succeeded and 1 failed/ }).waitFor();
+    await page.getByRole('img', { name: /translate: queue depth: 4 waiting now/ }).waitFor();
+    await page.screenshot({ path: `${IMAGES}dashboard-charts.png`, fullPage: true });
+  });
+
+  it('creates a token and shows its secret once', async () => {
+    await page.getByRole('link', { name: 'Workspace', exact: true }).click();
+    await page.getByRole('heading', { name: 'API tokens' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('ci');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = await page.getByLabel('New token secret').inputValue();
+    expect(secret).toMatch(/^jl_/);
+    await page.locator('tr', { hasText: 'ci' }).getByRole('button', { name: 'Revoke token ci' }).waitFor();
+    const works = await t.call({ method: 'GET', url: '/v1/jobs?page_size=1', token: secret });
+    expect(works.statusCode).toBe(200);
+    await page.screenshot({ path: `${IMAGES}dashboard-workspace.png`, fullPage: true, mask: [page.getByLabel('New token secret')] });
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.getByLabel('New token secret').count()).toBe(0);
+  });
+
+  it('fits a phone screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+    await page.locator('table.jobs tbody tr').first().waitFor();
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: `${IMAGES}dashboard-phone.png` });
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
+  it('logged no console errors on any page', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('returns to sign-in when the token is revoked', async () => {
+    const token = await t.token(['admin']);
+    const other = await context.browser()!.newContext();
+    const p = await other.newPage();
+    const own: string[] = [];
+    p.on('console', (m) => m.type() === 'error' && own.push(m.text()));
+    await p.goto(`${base}/ui`);
+    await p.getByLabel('API token').fill(token);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
+    const id = (await t.call({ method: 'GET', url: '/v1/tokens' })).json().data.at(-1).id;
+    await t.call({ method: 'DELETE', url: `/v1/tokens/${id}` });
+    await p.getByRole('link', { name: 'Projects', exact: true }).click();
+    await p.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await p.getByRole('alert').innerText()).toContain('no longer accepted');
+    expect(await p.evaluate('sessionStorage.getItem("jobline.token")')).toBeNull();
+    // The browser reports the refused requests themselves (401); nothing else may be an error.
+    expect(own.filter((text) => !text.includes('401'))).toEqual([]);
+    await other.close();
+  });
+});
