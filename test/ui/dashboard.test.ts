@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -55,6 +56,7 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', ()
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  let receiver: Server;
   const consoleErrors: string[] = [];
 
   const watch = (p: Page) => {
@@ -67,9 +69,14 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', ()
 
   beforeAll(async () => {
     execFileSync(process.execPath, ['scripts/build-ui.mjs'], { cwd: ROOT }); // the same files `npm run build` ships
-    t = await testApp('sqlite', { worker: true, definitions: [report, quick] });
+    t = await testApp('sqlite', { worker: true, definitions: [report, quick], policy: { webhookAllowPrivate: true }, webhooks: { pollMs: 50, dispatcher: { pollMs: 50 } } });
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    // A webhook receiver that takes every delivery, so the workspace page has a delivery log to show.
+    receiver = createServer((request, response) => request.resume().on('end', () => response.writeHead(204).end()));
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/jobline`;
+    expect((await t.call({ method: 'POST', url: '/v1/webhooks', payload: { url: hookUrl, events: ['job.succeeded'] } })).statusCode).toBe(201);
     const project = (await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Website', workflow_steps: ['translation', 'review'] } })).json();
     for (const language of ['de', 'fr', 'ja']) {
       await job({ type: 'translate', name: `Home page (${language})`, project_id: project.id, input: { target_language: language, workflow_step: 'translation' } });
@@ -88,6 +95,7 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', ()
     release(100);
     await browser?.close();
     await t?.close();
+    await new Promise((resolve) => (receiver === undefined ? resolve(undefined) : receiver.close(resolve)));
   });
 
   it('serves the page with a strict Content-Security-Policy, and answers Accept: text/html', async () => {
@@ -96,6 +104,7 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', ()
     expect(res.headers.get('content-type')).toContain('text/html');
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect((await fetch(`${base}/ui/`)).status).toBe(200);
     expect((await fetch(`${base}/ui/nothing.js`)).status).toBe(404);
   });
 
@@ -192,9 +201,33 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', ()
     await page.locator('tr', { hasText: 'ci' }).getByRole('button', { name: 'Revoke token ci' }).waitFor();
     const works = await t.call({ method: 'GET', url: '/v1/jobs?page_size=1', token: secret });
     expect(works.statusCode).toBe(200);
-    await page.screenshot({ path: `${IMAGES}dashboard-workspace.png`, fullPage: true, mask: [page.getByLabel('New token secret')] });
     await page.getByRole('button', { name: 'Done' }).click();
     expect(await page.getByLabel('New token secret').count()).toBe(0);
+  });
+
+  it("shows a webhook's delivery log and replays a delivery after a confirmation", async () => {
+    // The four thumbnails succeeded: four deliveries, once the sender got to them.
+    const hook = (await t.call({ method: 'GET', url: '/v1/webhooks' })).json().data[0];
+    const delivered = async () => (await t.call({ method: 'GET', url: `/v1/webhooks/${hook.id}/deliveries?page_size=100` })).json().data.filter((d: { status: string }) => d.status === 'succeeded').length;
+    await expect.poll(delivered, { timeout: 10_000 }).toBe(4);
+    await page.getByRole('button', { name: 'Delivery log' }).click();
+    const rows = page.locator('tr', { hasText: 'job.succeeded' });
+    await expect.poll(() => rows.count()).toBe(4);
+    const first = rows.first();
+    expect(await first.locator('td').nth(3).innerText()).toBe('1');
+    const job = await first.getByRole('link').getAttribute('href');
+    await first.getByRole('button', { name: /^Replay/ }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Replay' }).click();
+    // The same delivery goes out again: a second attempt, seen when the log is read again.
+    const replayed = page.locator('tr', { has: page.locator(`a[href="${job}"]`) });
+    await replayed.waitFor();
+    await expect
+      .poll(async () => {
+        await page.getByRole('button', { name: 'Delivery log' }).click();
+        return replayed.locator('td').nth(3).innerText();
+      })
+      .toBe('2');
+    await page.screenshot({ path: `${IMAGES}dashboard-workspace.png`, fullPage: true });
   });
 
   it('fits a phone screen', async () => {

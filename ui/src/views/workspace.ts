@@ -179,7 +179,7 @@ async function webhookPanel(panel: HTMLElement, ctx: ViewContext): Promise<void>
                       'tr',
                       {},
                       h('td', {}, d.event),
-                      h('td', {}, h('a', { href: `#/jobs/${d.job_id}` }, d.job_id.slice(0, 8))),
+                      h('td', {}, h('a', { href: `#/jobs/${d.job_id}`, title: d.job_id }, `…${d.job_id.slice(-8)}`)),
                       h('td', {}, statusBadge(d.status)),
                       h('td', {}, String(d.attempts)),
                       h('td', {}, d.last_status_code !== null ? String(d.last_status_code) : (d.last_error ?? '—')),
@@ -193,7 +193,7 @@ async function webhookPanel(panel: HTMLElement, ctx: ViewContext): Promise<void>
                             type: 'button',
                             'aria-label': `Replay ${d.event} of job ${d.job_id}`,
                             onclick: () =>
-                              void confirmAction('Replay this delivery?', 'The event is sent again, as a new delivery.', 'Replay').then(async (ok) => {
+                              void confirmAction('Replay this delivery?', 'The same event goes to the receiver again, with the same webhook-id and a fresh retry schedule.', 'Replay').then(async (ok) => {
                                 if (!ok) return;
                                 await post(`/v1/webhooks/${w.id}/deliveries/${d.id}/replay`).catch((error: unknown) => deliveries.prepend(errorBox(error)));
                                 announce('Delivery queued again.');
