@@ -111,7 +111,7 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', ()
   it('signs in with a token, which stays out of the URL', async () => {
     await page.goto(`${base}/ui`);
     await page.getByLabel('API token').fill(t.admin);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('API token').press('Enter'); // the keyboard is enough
     await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
     expect(page.url()).not.toContain(t.admin);
     expect(await page.evaluate('sessionStorage.getItem("jobline.token")')).toBe(t.admin);
@@ -157,7 +157,9 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', ()
   it('cancels the running job after a confirmation and shows it cancelled', async () => {
     await page.getByRole('button', { name: 'Cancel job' }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.getByRole('button', { name: 'Go back' }).click(); // asked first; saying no changes nothing
+    await dialog.waitFor();
+    await page.keyboard.press('Escape'); // asked first; saying no changes nothing
+    await dialog.waitFor({ state: 'detached' });
     expect(await page.locator('.title-row .badge').innerText()).toBe('running');
     await page.getByRole('button', { name: 'Cancel job' }).click();
     await dialog.getByRole('button', { name: 'Cancel job' }).click();
@@ -243,13 +245,16 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', ()
     expect(consoleErrors).toEqual([]);
   });
 
-  it('returns to sign-in when the token is revoked', async () => {
+  it('refuses an unknown token, and returns to sign-in once the token is revoked', async () => {
     const token = await t.token(['admin']);
     const other = await context.browser()!.newContext();
     const p = await other.newPage();
     const own: string[] = [];
     p.on('console', (m) => m.type() === 'error' && own.push(m.text()));
     await p.goto(`${base}/ui`);
+    await p.getByLabel('API token').fill('jl_nobody_knows_this');
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByText('That token is unknown, revoked or expired.').waitFor();
     await p.getByLabel('API token').fill(token);
     await p.getByRole('button', { name: 'Sign in' }).click();
     await p.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
