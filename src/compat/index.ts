@@ -3,6 +3,7 @@ import type { Services } from '../services/context.js';
 import { mountAsana } from './asana/index.js';
 import { mountElasticPath } from './elasticpath/index.js';
 import { mountPhrase } from './phrase/index.js';
+import { mountTextKing } from './textking/index.js';
 
 // Compatible APIs (DESIGN.md §7): each is mounted under /compat/<name> followed by the vendor's own
 // paths, so a client's base URL is the only change; `atRoot` mounts some at the root path as well,
@@ -11,6 +12,7 @@ const COMPAT_APIS = {
   elasticpath: mountElasticPath,
   asana: mountAsana,
   phrase: mountPhrase,
+  textking: mountTextKing,
 } as const satisfies Record<string, (app: FastifyInstance, services: Services, mount: string) => Promise<void>>;
 
 export type CompatApiName = keyof typeof COMPAT_APIS;

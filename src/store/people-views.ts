@@ -1,6 +1,9 @@
 import type { Job } from '../core/job.js';
 import type { JobStatus, StatusReason } from '../core/lifecycle.js';
+import type { ProjectState } from '../core/people.js';
+import type { Project } from '../core/project.js';
 import { toJob } from './jobs.js';
+import { toProject } from './projects.js';
 import type { Executor } from './store.js';
 
 // Read queries behind the vendor views of people work (the Phrase and TextKing compatible APIs):
@@ -112,4 +115,21 @@ export async function translatedSegments(
     found.push(...rows.map((r) => ({ jobId: r.job_id, jobInput: r.input, jobOutput: r.output, source: r.source, target: r.target! })));
   }
   return found;
+}
+
+/** A workspace's projects, oldest first, optionally in some states, with the total. */
+export async function listProjectsInStates(
+  db: Executor,
+  workspaceId: string,
+  states: readonly ProjectState[] | undefined,
+  offset: number,
+  limit: number,
+): Promise<{ projects: Project[]; total: number }> {
+  let base = db.selectFrom('projects').where('workspace_id', '=', workspaceId);
+  if (states !== undefined && states.length > 0) base = base.where('state', 'in', [...states]);
+  const [rows, count] = await Promise.all([
+    base.selectAll().orderBy('id', 'asc').limit(limit).offset(offset).execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { projects: rows.map(toProject), total: Number(count.n) };
 }

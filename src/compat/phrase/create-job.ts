@@ -9,6 +9,7 @@ import type { Services } from '../../services/context.js';
 import { createDocumentWork } from '../../services/documents.js';
 import { uploadFile } from '../../services/files.js';
 import { createJob } from '../../services/jobs.js';
+import { storageFileName } from '../file-names.js';
 
 // Create job (POST /api2/v1/projects/{projectUid}/jobs): the file is the body, its name in
 // Content-Disposition (`filename*=UTF-8''<name>` or `filename="<name>"`) and the job's settings in
@@ -34,13 +35,6 @@ export function dispositionFilename(header: string | undefined): string | undefi
   const plain = /filename\s*=\s*(?:"([^"]*)"|([^;]+))/i.exec(header);
   const name = plain?.[1] ?? plain?.[2]?.trim();
   return name === undefined || name === '' ? undefined : name;
-}
-
-/** Jobline stores files under safe names; the name the client gave stays the job's `filename`. */
-function storageName(filename: string): string {
-  const base = filename.split(/[\\/]/).pop() ?? '';
-  const safe = base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 200);
-  return safe === '' ? 'document' : safe;
 }
 
 interface Metadata {
@@ -126,7 +120,7 @@ export async function createPhraseJobs(services: Services, principal: Principal,
   if (filename === undefined) throw createError('Name the file in Content-Disposition, e.g. Content-Disposition: filename*=UTF-8\'\'document.docx.');
   if (request.body === undefined || request.body === null) throw createError('Send the file as the request body.');
   const contentType = (request.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() || 'application/octet-stream';
-  const file = await uploadFile(services, principal, { name: storageName(filename), contentType, source: request.body as Readable });
+  const file = await uploadFile(services, principal, { name: storageFileName(filename), contentType, source: request.body as Readable });
   const result = await createDocumentWork(services, principal, project.id, {
     fileId: file.id,
     sourceLanguage: metadata.sourceLang,
