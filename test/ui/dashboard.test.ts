@@ -168,6 +168,25 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', ()
     await page.getByRole('button', { name: 'Retry job' }).waitFor(); // what a cancelled job allows
   });
 
+  it('takes a people job through the actions its status allows, each confirmed', async () => {
+    const provider = (await t.call({ method: 'POST', url: '/v1/providers', payload: { type: 'user', name: 'Ana Translator', email: 'ana@example.com' } })).json();
+    const work = await job({ type: 'review', name: 'Legal review', executor: 'people', people: { providers: [{ type: 'user', id: provider.id }] } });
+    await page.goto(`${base}/ui#/jobs/${work.id}`);
+    const badge = page.locator('.title-row .badge');
+    for (const [action, status] of [
+      ['Offer', 'pending'],
+      ['Accept', 'running'],
+      ['Deliver', 'delivered'],
+      ['Accept delivery', 'succeeded'],
+    ] as const) {
+      await page.getByRole('group', { name: 'Actions' }).getByRole('button', { name: action, exact: true }).click();
+      await page.getByRole('dialog').getByRole('button', { name: action, exact: true }).click();
+      await expect.poll(() => badge.innerText()).toBe(status);
+    }
+    await page.locator('.timeline li[data-type="job.succeeded"]').waitFor();
+    expect(await page.getByRole('group', { name: 'Actions' }).getByRole('button').allInnerTexts()).toEqual(['Reopen']);
+  });
+
   it('shows a project with its jobs as languages × workflow steps', async () => {
     await page.getByRole('link', { name: 'Projects', exact: true }).click();
     await page.getByRole('link', { name: 'Website' }).click();
@@ -208,13 +227,13 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', ()
   });
 
   it("shows a webhook's delivery log and replays a delivery after a confirmation", async () => {
-    // The four thumbnails succeeded: four deliveries, once the sender got to them.
+    // Four thumbnails and the people job succeeded: five deliveries, once the sender got to them.
     const hook = (await t.call({ method: 'GET', url: '/v1/webhooks' })).json().data[0];
     const delivered = async () => (await t.call({ method: 'GET', url: `/v1/webhooks/${hook.id}/deliveries?page_size=100` })).json().data.filter((d: { status: string }) => d.status === 'succeeded').length;
-    await expect.poll(delivered, { timeout: 10_000 }).toBe(4);
+    await expect.poll(delivered, { timeout: 10_000 }).toBe(5);
     await page.getByRole('button', { name: 'Delivery log' }).click();
     const rows = page.locator('tr', { hasText: 'job.succeeded' });
-    await expect.poll(() => rows.count()).toBe(4);
+    await expect.poll(() => rows.count()).toBe(5);
     const first = rows.first();
     expect(await first.locator('td').nth(3).innerText()).toBe('1');
     const job = await first.getByRole('link').getAttribute('href');
