@@ -12,7 +12,9 @@ import { testApp, type TestApp } from '../support/app.js';
 // a worker. Without chromium (JOBLINE_CHROMIUM or /usr/bin/chromium) the suite is reported skipped.
 const CHROMIUM = [process.env.JOBLINE_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p !== undefined && p !== '' && existsSync(p));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const IMAGES = `${ROOT}docs/images/`;
+// Every run takes the screenshots; JOBLINE_UPDATE_SCREENSHOTS=1 writes them over the ones docs/dashboard.md
+// shows, other runs into test-results/ (ignored by git), so running the suite leaves the tree clean.
+const IMAGES = process.env.JOBLINE_UPDATE_SCREENSHOTS === '1' ? `${ROOT}docs/images/` : `${ROOT}test-results/dashboard/`;
 
 // The handler moves one progress step each time the test hands out a ticket, so the test decides
 // when the page should see progress change, without sleeping; a cancel stops it at once.
