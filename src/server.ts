@@ -9,7 +9,7 @@ import { purgeKeys } from './store/idempotency.js';
 import { sweepExpired } from './services/retention.js';
 import { loadJobModules, Registry } from './engine/registry.js';
 import { Worker } from './engine/worker.js';
-import { BUILTIN_JOBS } from './jobs/builtin.js';
+import { withBuiltinJobs } from './jobs/builtin.js';
 import { WebhookRuntime } from './events/webhook-runtime.js';
 
 export interface RunningServer {
@@ -22,7 +22,7 @@ export interface RunningServer {
 /** Starts the API: opens and migrates the database, makes sure an admin token exists, listens. */
 export async function startServer(config: ServeConfig, print: (line: string) => void = console.log): Promise<RunningServer> {
   const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization'] });
-  const registry = new Registry([...BUILTIN_JOBS, ...(await loadJobModules(config.jobModules))]);
+  const registry = new Registry(withBuiltinJobs(await loadJobModules(config.jobModules)));
   const services = await createServices({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { loadJobModules, Registry } from '../engine/registry.js';
 import { Worker } from '../engine/worker.js';
-import { BUILTIN_JOBS } from '../jobs/builtin.js';
+import { withBuiltinJobs } from '../jobs/builtin.js';
 import { createServices } from '../services/create.js';
 import { webhookAllowPrivate } from '../config.js';
 import { WebhookRuntime } from '../events/webhook-runtime.js';
@@ -35,7 +35,7 @@ export function workerCommand(program: Command): void {
       const env = process.env;
       const modules = flags.jobs ?? (env.JOBLINE_JOBS ?? '').split(',').filter((p) => p !== '');
       const logger = pino({ level: env.JOBLINE_LOG_LEVEL ?? 'info' });
-      const registry = new Registry([...BUILTIN_JOBS, ...(await loadJobModules(modules))]);
+      const registry = new Registry(withBuiltinJobs(await loadJobModules(modules)));
       const services = await createServices({
         databaseUrl: flags.databaseUrl ?? (env.JOBLINE_DATABASE_URL || undefined),
         dataDir: flags.data ?? env.JOBLINE_DATA_DIR ?? './data',
