@@ -53,7 +53,7 @@ export async function startServer(config: ServeConfig, print: (line: string) => 
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  print(`Jobline is serving ${url} on ${services.store.description} (API reference: ${url}/docs)`);
+  print(`Jobline is serving ${url} on ${services.store.description} (dashboard: ${url}/ui, API reference: ${url}/docs)`);
 
   // Idempotency keys are kept 24 h; an hourly sweep keeps the table small.
   const sweep = setInterval(() => {
