@@ -26,6 +26,12 @@ export interface Webhook {
 
 export type DeliveryStatus = 'pending' | 'sending' | 'succeeded' | 'failed';
 
+/**
+ * How a delivery goes on the wire: `standard-webhooks` is the event as JSON, signed; `form` is a
+ * payload already form-encoded, sent unsigned as application/x-www-form-urlencoded (TextKing's callbacks).
+ */
+export type DeliveryFormat = 'standard-webhooks' | 'form';
+
 export interface WebhookDelivery {
   id: string;
   webhookId: string;
@@ -37,6 +43,7 @@ export interface WebhookDelivery {
   msgId: string;
   payload: string;
   url: string;
+  format: DeliveryFormat;
   status: DeliveryStatus;
   attempts: number;
   roundAttempts: number;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { matchesAny } from '../core/events.js';
+import { textkingCallbackTriggers } from '../compat/textking/callbacks.js';
+import { matchesAny, type JobEvent } from '../core/events.js';
 import { uuidv7 } from '../core/ids.js';
 import { messageId, newWebhookSecret, webhookPayload, type Webhook } from '../core/webhooks.js';
 import type { Services } from '../services/context.js';
@@ -10,9 +11,10 @@ import { enabledWebhooks, findCallbackWebhook, insertWebhook } from '../store/we
 import type { Executor } from '../store/store.js';
 
 // Turns job events into deliveries. It reads the global event log after its cursor, creates one
-// delivery per event and matching endpoint (and one to the job's callback_url), and moves the cursor
-// in the same transaction: a crash repeats a batch or none, and the unique (endpoint, event) key
-// makes a repeat harmless. The cursor row is locked, so one process at a time does this.
+// delivery per event and matching endpoint (and one to the job's callback_url, and one per TextKing
+// callback the event triggers), and moves the cursor in the same transaction: a crash repeats a batch
+// or none, and the unique (endpoint, event) key makes a repeat harmless. The cursor row is locked, so
+// one process at a time does this.
 
 export interface DispatcherOptions {
   /** Events read per transaction. */
@@ -123,9 +125,11 @@ export class WebhookDispatcher {
       else endpoints.set(h.workspaceId, [...(endpoints.get(h.workspaceId) ?? []), h]);
     }
     const deliveries: NewDelivery[] = [];
-    const add = (hook: Webhook, e: DispatchEvent, url: string, payload: string) => {
+    const add = (hook: Webhook, e: JobEvent, url: string, payload: string, form?: { key: string }) => {
       const id = uuidv7(now);
-      deliveries.push({ id, webhookId: hook.id, workspaceId: e.workspaceId, jobId: e.jobId, eventCursor: e.cursor, eventName: e.name, eventSeq: e.seq, msgId: messageId(id), payload, url });
+      // One event may trigger several form deliveries to the same endpoint: each keys its own row.
+      const eventCursor = form === undefined ? e.cursor : `${e.cursor}:${form.key}`;
+      deliveries.push({ id, webhookId: hook.id, workspaceId: e.workspaceId, jobId: e.jobId, eventCursor, eventName: e.name, eventSeq: e.seq, msgId: messageId(id), payload, url, ...(form !== undefined ? { format: 'form' as const } : {}) });
     };
     for (const e of events) {
       const matching = (endpoints.get(e.workspaceId) ?? []).filter((h) => matchesAny(e.name, h.events) && (h.projectId === null || h.projectId === e.projectId));
@@ -136,6 +140,12 @@ export class WebhookDispatcher {
         const callback = await this.callbackEndpoint(trx, callbacks, e.workspaceId, now);
         if (callback !== null && matchesAny(e.name, callback.events)) add(callback, e, e.callbackUrl, payload);
       }
+    }
+    // TextKing callbacks ride on the workspace's callback endpoint: its retries, ordering per job,
+    // attempt log and 410 rule, with an unsigned form body. Each is its own delivery of the event.
+    for (const t of await textkingCallbackTriggers(trx, events)) {
+      const callback = await this.callbackEndpoint(trx, callbacks, t.event.workspaceId, now);
+      if (callback !== null) add(callback, t.event, t.callback.url, t.payload, { key: `textking:${t.callback.id}` });
     }
     return deliveries;
   }

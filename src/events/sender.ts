@@ -122,7 +122,9 @@ export class WebhookSender {
   private async send(d: WebhookDelivery, hook: Webhook): Promise<Result> {
     const { clock } = this.services;
     const startedAt = clock.now();
-    const r = await postWebhook(d.url, webhookHeaders(hook, d.msgId, d.payload, startedAt), d.payload, this.post);
+    // A form delivery (a TextKing callback) is sent unsigned: TextKing's receivers expect plain fields.
+    const headers = d.format === 'form' ? { 'content-type': 'application/x-www-form-urlencoded' } : webhookHeaders(hook, d.msgId, d.payload, startedAt);
+    const r = await postWebhook(d.url, headers, d.payload, this.post);
     const now = clock.now();
     const attempt = { startedAt, durationMs: r.durationMs, statusCode: r.statusCode, responseBody: r.body, error: r.error ?? (r.statusCode !== null && (r.statusCode < 200 || r.statusCode >= 300) ? `HTTP ${r.statusCode}` : null) };
     const ok = r.statusCode !== null && r.statusCode >= 200 && r.statusCode < 300;
@@ -167,8 +169,8 @@ export class WebhookSender {
           await disableWebhook(trx, r.webhook.id, reason, now);
           await failPendingDeliveries(trx, r.webhook.id, 'The endpoint was disabled after answering 410 Gone.', now);
         } else {
-          // A job's callback URL is gone: that job's other callbacks are not sent; other jobs' are.
-          await failPendingDeliveries(trx, r.webhook.id, 'The callback URL answered 410 Gone.', now, r.delivery.jobId);
+          // A job's callback URL is gone: that job's other callbacks to it are not sent; other jobs' are.
+          await failPendingDeliveries(trx, r.webhook.id, 'The callback URL answered 410 Gone.', now, { jobId: r.delivery.jobId, url: r.delivery.url });
         }
       }
     });

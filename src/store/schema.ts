@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { DeliveryFormat } from '../core/webhooks.js';
 
 // Row types as Kysely sees them. JSON columns are TEXT on SQLite and JSONB on PostgreSQL: they are
 // always written as JSON text and read back as JSON text (see the type parsers in store.ts).
@@ -210,6 +211,19 @@ export interface WebhookDeliveriesTable {
   last_error: string | null;
   created_at: number;
   updated_at: number;
+  /** `form` for TextKing's callbacks (migration 0011). */
+  format: Generated<DeliveryFormat>;
+}
+
+export interface TextKingCallbacksTable {
+  id: string;
+  workspace_id: string;
+  job_id: string;
+  url: string;
+  trigger_state: string;
+  extra_data: string | null;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface WebhookAttemptsTable {
@@ -257,6 +271,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   webhook_dispatch: WebhookDispatchTable;
+  textking_callbacks: TextKingCallbacksTable;
   providers: ProvidersTable;
   job_providers: JobProvidersTable;
   project_rates: ProjectRatesTable;

@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { DeliveryAttempt, DeliveryStatus, WebhookDelivery } from '../core/webhooks.js';
+import type { DeliveryAttempt, DeliveryFormat, DeliveryStatus, WebhookDelivery } from '../core/webhooks.js';
 import type { WebhookDeliveriesTable } from './schema.js';
 import type { Executor, Store } from './store.js';
 
@@ -26,6 +26,7 @@ function toDelivery(r: DeliveryRow): WebhookDelivery {
     msgId: r.msg_id,
     payload: r.payload,
     url: r.url,
+    format: r.format,
     status: r.status,
     attempts: Number(r.attempts),
     roundAttempts: Number(r.round_attempts),
@@ -48,11 +49,13 @@ export interface NewDelivery {
   msgId: string;
   payload: string;
   url: string;
+  /** `standard-webhooks` unless said otherwise. */
+  format?: DeliveryFormat;
 }
 
 /** Inserts deliveries due now; one already made for the same event and endpoint is left alone. */
 export async function insertDeliveries(db: Executor, deliveries: NewDelivery[], now: number): Promise<void> {
-  // 14 parameters a row; SQLite allows 32,766 per statement and PostgreSQL 65,535.
+  // 15 parameters a row; SQLite allows 32,766 per statement and PostgreSQL 65,535.
   for (let i = 0; i < deliveries.length; i += 500) {
     await db
       .insertInto('webhook_deliveries')
@@ -68,6 +71,7 @@ export async function insertDeliveries(db: Executor, deliveries: NewDelivery[], 
           msg_id: d.msgId,
           payload: d.payload,
           url: d.url,
+          format: d.format ?? 'standard-webhooks',
           status: 'pending' as const,
           next_attempt_at: now,
           created_at: now,
@@ -171,14 +175,14 @@ export async function recordOutcomes(db: Executor, owner: string, outcomes: Outc
   return held;
 }
 
-/** The pending deliveries of an endpoint that went away (410) fail with it. */
-export async function failPendingDeliveries(db: Executor, webhookId: string, reason: string, now: number, jobId?: string): Promise<void> {
+/** The pending deliveries of an endpoint that went away (410) fail with it; a callback URL's, those of its job to it. */
+export async function failPendingDeliveries(db: Executor, webhookId: string, reason: string, now: number, only?: { jobId: string; url: string }): Promise<void> {
   let q = db
     .updateTable('webhook_deliveries')
     .set({ status: 'failed', next_attempt_at: null, last_error: reason, updated_at: now })
     .where('webhook_id', '=', webhookId)
     .where('status', '=', 'pending');
-  if (jobId !== undefined) q = q.where('job_id', '=', jobId);
+  if (only !== undefined) q = q.where('job_id', '=', only.jobId).where('url', '=', only.url);
   await q.execute();
 }
 

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Job } from '../../core/job.js';
 import type { Project } from '../../core/project.js';
 import { negotiateFormat, type Format } from '../../http/negotiation.js';
+import type { TextKingCallback } from '../../store/textking-callbacks.js';
 import { TEXTKING_PROJECT_STATES, textkingJobState } from './states.js';
 
 // TextKing's representations (TextKing/textking-api wiki: GET Job, GET Jobs, GET Project) in JSON or
@@ -134,4 +135,19 @@ export function formatOf(request: FastifyRequest, fallback?: Format): Format {
 export function sendTextKing(request: FastifyRequest, reply: FastifyReply, value: unknown, xml: { root: string; itemName?: string }, format: Format = formatOf(request)): FastifyReply {
   if (format === 'xml') return reply.type('application/xml; charset=utf-8').serializer((v) => v as string).send(toTextKingXml(xml.root, value, xml.itemName));
   return reply.type('application/json; charset=utf-8').serializer(JSON.stringify).send(value);
+}
+
+/** A callback (wiki, Get job callbacks): `{id, url, trigger_state, extra_data, links}`. */
+export function textkingCallback(base: string, projectId: string, callback: TextKingCallback) {
+  const job = `${base}/project/${projectId}/job/${callback.jobId}`;
+  return {
+    id: callback.id,
+    url: callback.url,
+    trigger_state: callback.triggerState,
+    extra_data: callback.extraData,
+    links: [
+      { rel: 'self', href: `${job}/callback/${callback.id}` },
+      { rel: 'urn:textking:job', href: job },
+    ],
+  };
 }

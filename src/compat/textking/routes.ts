@@ -18,6 +18,7 @@ import { detectFormat } from '../../jobs/documents/index.js';
 import { findJobsById, listProjectJobsPage, listProjectsInStates } from '../../store/people-views.js';
 import { storageFileName } from '../file-names.js';
 import { VENDOR_ROUTE } from '../vendor-scope.js';
+import { textkingCallbackRoutes } from './callback-routes.js';
 import { parseProjectState, TEXTKING_PROJECT_STATES } from './states.js';
 import { sendTextKing, textkingJob, textkingPage, textkingProject } from './representation.js';
 
@@ -293,4 +294,6 @@ export function textkingRoutes(scope: FastifyInstance, services: Services, mount
     reply.header('last-modified', new Date(file.createdAt).toUTCString());
     return sendFileContent(request, reply, services, file);
   });
+
+  textkingCallbackRoutes(scope, services, { base, projectOf, jobOf, bodyOf, pageOf });
 }

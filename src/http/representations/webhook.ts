@@ -34,6 +34,7 @@ export function deliveryRepresentation(d: DeliveryWithAttempts) {
     last_status_code: d.lastStatusCode,
     last_error: d.lastError,
     payload: d.payload,
+    content_type: d.format === 'form' ? ('application/x-www-form-urlencoded' as const) : ('application/json' as const),
     created_at: toIso(d.createdAt)!,
     updated_at: toIso(d.updatedAt)!,
     attempt_history: d.attemptHistory.map((a) => ({

@@ -83,6 +83,9 @@ export const Delivery = Type.Object(
     last_status_code: Nullable(Type.Integer()),
     last_error: Nullable(Type.String()),
     payload: Type.String({ description: 'The exact body sent.' }),
+    content_type: Type.Union([Type.Literal('application/json'), Type.Literal('application/x-www-form-urlencoded')], {
+      description: 'application/json for events (signed); application/x-www-form-urlencoded for TextKing callbacks (unsigned).',
+    }),
     created_at: Timestamp,
     updated_at: Timestamp,
     attempt_history: Type.Array(Attempt),
