@@ -64,6 +64,8 @@ async function measure(dialect, subscribers, events, intervalMs) {
       child.send({ cmd: 'connect', url: `${base}/v1/jobs/${job.id}/events`, token, subscribers: share, events });
     });
     await ready;
+    // One unmeasured event first: the first fan-out in a process pays for compiling its code path.
+    await services.store.db.updateTable('jobs').set((eb) => ({ progress: 0.5, progress_message: 'warm-up', updated_at: Date.now(), version: eb('version', '+', 1) })).where('id', '=', job.id).execute();
     for (let i = 1; i <= events; i++) {
       await new Promise((r) => setTimeout(r, intervalMs));
       const at = now();
@@ -112,7 +114,7 @@ export async function run(args) {
   const summary = [
     '## Live events: SSE fan-out to 1,000 subscribers',
     '',
-    `\`npm run bench -- sse\`: ${subscribers.toLocaleString('en')} Server-Sent Events connections (split over one client process per core) follow one job; the job's progress is recorded ${events} times, ${interval} ms apart, by an UPDATE in the server process; each subscriber notes how long after the UPDATE was issued the \`job.progress\` event arrived. The baseline is the same path with a single subscriber. Goal: p99 under ${P99_GOAL_MS} ms with ${subscribers.toLocaleString('en')} subscribers.`,
+    `\`npm run bench -- sse\`: ${subscribers.toLocaleString('en')} Server-Sent Events connections (split over one client process per core) follow one job; the job's progress is recorded ${events} times (after one unmeasured warm-up event), ${interval} ms apart, by an UPDATE in the server process; each subscriber notes how long after the UPDATE was issued the \`job.progress\` event arrived. The baseline is the same path with a single subscriber. Goal: p99 under ${P99_GOAL_MS} ms with ${subscribers.toLocaleString('en')} subscribers.`,
     '',
     '| database | subscribers | p50 | p95 | p99 | max | p99 vs 1 subscriber | goal |',
     '|---|---:|---:|---:|---:|---:|---:|---|',

@@ -33,6 +33,7 @@ process.on('message', async (msg) => {
             }
           } else if (block.includes('event: job.progress')) {
             const m = /"message":"([0-9.]+)"/.exec(block);
+            if (m === null) continue; // the warm-up event
             latencies.push(at - Number(m[1]));
             if (latencies.length === msg.subscribers * msg.events) process.send({ cmd: 'done', latencies });
           }

@@ -13,7 +13,7 @@ const RETRY_MS = 3_000;
 export interface EventStream {
   send(event: { id: string; event: string; data: unknown }): void;
   /** Sends an event already rendered by eventFrame (one rendering for many subscribers). */
-  sendFrame(frame: string): void;
+  sendFrame(frame: string | Buffer): void;
   end(): void;
   /** Resolves when the stream ended, whoever ended it. */
   readonly closed: Promise<void>;
@@ -31,6 +31,10 @@ export function eventFrame({ id, event, data }: { id: string; event: string; dat
 export function startEventStream(request: FastifyRequest, reply: FastifyReply, open: OpenStreams, keepAliveMs = KEEP_ALIVE_MS): EventStream {
   reply.hijack();
   const raw = reply.raw;
+  // The stream lasts as long as the connection, so its body needs no chunk framing: the bytes of an
+  // event go out as they are, and one rendering (a Buffer) serves every subscriber of a job.
+  raw.useChunkedEncodingByDefault = false;
+  raw.shouldKeepAlive = false;
   const headers: Record<string, string | number | string[]> = {};
   for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = value;
   raw.writeHead(200, {
@@ -39,6 +43,7 @@ export function startEventStream(request: FastifyRequest, reply: FastifyReply, o
     'cache-control': 'no-cache',
     // nginx buffers responses unless told not to; a buffered event stream is no stream.
     'x-accel-buffering': 'no',
+    connection: 'close',
   });
   raw.write(`retry: ${RETRY_MS}\n\n`);
   let ended = false;

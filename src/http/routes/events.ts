@@ -109,11 +109,11 @@ export function eventRoutes(app: App, services: Services): void {
 
 // The hub hands the same event objects to every subscriber of a job: render each once, not once per
 // subscriber (a thousand watchers of one job would otherwise serialize it a thousand times).
-const jobFrames = new WeakMap<JobEvent, string>();
-function jobFrame(e: JobEvent): string {
+const jobFrames = new WeakMap<JobEvent, Buffer>();
+function jobFrame(e: JobEvent): Buffer {
   let frame = jobFrames.get(e);
   if (frame === undefined) {
-    frame = eventFrame({ id: String(e.seq), event: e.name, data: eventRepresentation(e) });
+    frame = Buffer.from(eventFrame({ id: String(e.seq), event: e.name, data: eventRepresentation(e) }));
     jobFrames.set(e, frame);
   }
   return frame;
