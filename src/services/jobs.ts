@@ -219,23 +219,32 @@ export async function listJobs(
   services: Services,
   principal: Principal,
   filter: ListFilter,
-  page: { pageSize: number; pageToken?: string | undefined },
+  page: { pageSize: number; pageToken?: string | undefined; order?: jobs.JobOrder | undefined },
 ): Promise<{ jobs: Job[]; nextPageToken: string | undefined }> {
   const full = { ...filter, workspaceId: principal.workspaceId, ...(principal.providerId !== undefined ? { providerId: principal.providerId } : {}) };
-  const after = page.pageToken === undefined ? undefined : services.pageTokens.decode(page.pageToken, full);
+  const order = page.order ?? 'created_at';
+  // A token is bound to its order too: a position in one order means nothing in the other.
+  const scope = order === 'created_at' ? full : { ...full, order };
+  const after = page.pageToken === undefined ? undefined : services.pageTokens.decode(page.pageToken, scope);
+  if (order === 'updated_at') {
+    const [updatedAt, id] = after === undefined ? [] : after.split('/');
+    const result = await jobs.listJobsByUpdate(services.store.db, full, after === undefined ? undefined : { updatedAt: Number(updatedAt), id: id! }, page.pageSize);
+    const last = result.jobs.at(-1);
+    return { jobs: result.jobs, nextPageToken: result.more && last !== undefined ? services.pageTokens.encode(`${last.updatedAt}/${last.id}`, scope) : undefined };
+  }
   const result = await jobs.listJobsAfter(services.store.db, full, after, page.pageSize);
   const last = result.jobs.at(-1);
-  return { jobs: result.jobs, nextPageToken: result.more && last !== undefined ? services.pageTokens.encode(last.id, full) : undefined };
+  return { jobs: result.jobs, nextPageToken: result.more && last !== undefined ? services.pageTokens.encode(last.id, scope) : undefined };
 }
 
 export async function listJobsByPage(
   services: Services,
   principal: Principal,
   filter: ListFilter,
-  page: { page: number; perPage: number },
+  page: { page: number; perPage: number; order?: jobs.JobOrder | undefined },
 ): Promise<{ jobs: Job[]; total: number }> {
   const full = { ...filter, workspaceId: principal.workspaceId, ...(principal.providerId !== undefined ? { providerId: principal.providerId } : {}) };
-  return jobs.listJobsPage(services.store.db, full, (page.page - 1) * page.perPage, page.perPage);
+  return jobs.listJobsPage(services.store.db, full, (page.page - 1) * page.perPage, page.perPage, page.order);
 }
 
 export function stateConflict(job: Job, action: string): AppError {

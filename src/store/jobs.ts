@@ -170,6 +170,9 @@ export async function findJob(db: Executor, workspaceId: string, id: string): Pr
   return row === undefined ? undefined : toJob(row);
 }
 
+/** The orders a list can have, newest first: by creation (the id) or by the latest change. */
+export type JobOrder = 'created_at' | 'updated_at';
+
 export interface JobFilter {
   workspaceId: string;
   projectId?: string | undefined;
@@ -212,10 +215,30 @@ export async function listJobsAfter(db: Executor, f: JobFilter, beforeId: string
   return { jobs: rows.slice(0, limit).map(toJob), more: rows.length > limit };
 }
 
+/**
+ * Most recently changed first, keyset-paged by (updated_at, id). There is deliberately no index for
+ * this order: every job change moves updated_at, and an index on it would cost every engine write;
+ * the workspace's jobs are sorted instead, which suits a dashboard rather than a batch reader.
+ */
+export async function listJobsByUpdate(
+  db: Executor,
+  f: JobFilter,
+  before: { updatedAt: number; id: string } | undefined,
+  limit: number,
+): Promise<{ jobs: Job[]; more: boolean }> {
+  let q = filtered(db, f).selectAll();
+  if (before !== undefined) {
+    q = q.where((eb) => eb.or([eb('updated_at', '<', before.updatedAt), eb.and([eb('updated_at', '=', before.updatedAt), eb('id', '<', before.id)])]));
+  }
+  const rows = await q.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  return { jobs: rows.slice(0, limit).map(toJob), more: rows.length > limit };
+}
+
 /** Offset paging, for callers that need totals and page numbers (and the compatible APIs). */
-export async function listJobsPage(db: Executor, f: JobFilter, offset: number, limit: number): Promise<{ jobs: Job[]; total: number }> {
+export async function listJobsPage(db: Executor, f: JobFilter, offset: number, limit: number, order: JobOrder = 'created_at'): Promise<{ jobs: Job[]; total: number }> {
+  const sorted = order === 'updated_at' ? filtered(db, f).selectAll().orderBy('updated_at', 'desc').orderBy('id', 'desc') : filtered(db, f).selectAll().orderBy('id', 'desc');
   const [rows, count] = await Promise.all([
-    filtered(db, f).selectAll().orderBy('id', 'desc').limit(limit).offset(offset).execute(),
+    sorted.limit(limit).offset(offset).execute(),
     filtered(db, f).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return { jobs: rows.map(toJob), total: Number(count.n) };

@@ -189,12 +189,12 @@ export function jobRoutes(app: App, services: Services): void {
       if (q.page_token !== undefined) throw new AppError('invalid_query', 'Use either page_token (cursor paging) or page/per_page (offset paging), not both.');
       const page = q.page ?? 1;
       const perPage = q.per_page ?? 50;
-      const result = await jobService.listJobsByPage(services, request.principal!, filter, { page, perPage });
-      if (notModified(request, reply, listTag(result.jobs, `${page}/${perPage}/${result.total}`))) return reply.send();
+      const result = await jobService.listJobsByPage(services, request.principal!, filter, { page, perPage, order: q.order_by });
+      if (notModified(request, reply, listTag(result.jobs, `${page}/${perPage}/${result.total}/${q.order_by ?? ''}`))) return reply.send();
       return { data: result.jobs.map(jobRepresentation), total: result.total, page, per_page: perPage };
     }
-    const result = await jobService.listJobs(services, request.principal!, filter, { pageSize: q.page_size ?? 50, pageToken: q.page_token });
-    if (notModified(request, reply, listTag(result.jobs, `${q.page_token ?? ''}/${result.nextPageToken !== undefined}`))) return reply.send();
+    const result = await jobService.listJobs(services, request.principal!, filter, { pageSize: q.page_size ?? 50, pageToken: q.page_token, order: q.order_by });
+    if (notModified(request, reply, listTag(result.jobs, `${q.page_token ?? ''}/${result.nextPageToken !== undefined}/${q.order_by ?? ''}`))) return reply.send();
     return { data: result.jobs.map(jobRepresentation), ...(result.nextPageToken !== undefined ? { next_page_token: result.nextPageToken } : {}) };
   };
 

@@ -87,6 +87,9 @@ export const ListJobsQuery = Type.Object(
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Jobs whose name contains this text (any letter case).' })),
     created_after: Type.Optional(Type.String({ format: 'date-time' })),
     created_before: Type.Optional(Type.String({ format: 'date-time' })),
+    order_by: Type.Optional(
+      Type.Union([Type.Literal('created_at'), Type.Literal('updated_at')], { description: 'Newest first by creation (default) or by the latest change.' }),
+    ),
     ...CursorQuery,
     ...RepresentationQuery,
   },

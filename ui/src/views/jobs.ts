@@ -30,7 +30,7 @@ export async function jobsView(root: HTMLElement, ctx: ViewContext): Promise<voi
   const typeList = h('datalist', { id: 'job-types' });
   const projectSelect = h('select', { name: 'project' }, h('option', { value: '' }, 'Any'));
   const search = h('input', { name: 'q', type: 'search', autocomplete: 'off', placeholder: 'Name contains…' });
-  const sortSelect = h('select', { name: 'sort' }, h('option', { value: 'created' }, 'Created, newest first'), h('option', { value: 'updated' }, 'Updated, latest first (this page)'));
+  const sortSelect = h('select', { name: 'sort' }, h('option', { value: 'created' }, 'Created, newest first'), h('option', { value: 'updated' }, 'Updated, latest first'));
   const form = h(
     'form',
     { class: 'filters', role: 'search', 'aria-label': 'Filter jobs' },
@@ -104,10 +104,10 @@ export async function jobsView(root: HTMLElement, ctx: ViewContext): Promise<voi
   const loadPage = async () => {
     const token = tokens.at(-1);
     const page = await get<Page<Job>>(
-      `/v1/jobs${query({ status: f.status, type: f.type, project_id: f.project, q: f.q, page_size: PAGE_SIZE, page_token: token })}`,
+      `/v1/jobs${query({ status: f.status, type: f.type, project_id: f.project, q: f.q, order_by: f.sort === 'updated' ? 'updated_at' : undefined, page_size: PAGE_SIZE, page_token: token })}`,
       ctx.signal,
     );
-    const jobs = f.sort === 'updated' ? [...page.data].sort((a, b) => b.updated_at.localeCompare(a.updated_at)) : page.data;
+    const jobs = page.data;
     rows = new Map(jobs.map((job) => [job.id, { job, row: renderRow(job) }]));
     fill(
       table,
