@@ -5,7 +5,8 @@ import type { Executor, Store } from './store.js';
 // Reading the event log. Events are written by the triggers of migration 0005 (and appendEvent for
 // changes the triggers cannot see, such as a provider's action), in the transaction of the change.
 
-interface EventRow {
+/** A job_events row as either database returns it. */
+export interface EventRow {
   id: number;
   tx: number;
   workspace_id: string;
@@ -39,7 +40,7 @@ export function decodeCursor(text: string): FeedCursor | undefined {
   return Number.isSafeInteger(cursor.tx) && Number.isSafeInteger(cursor.id) ? cursor : undefined;
 }
 
-function toEvent(r: EventRow): JobEvent {
+export function toEvent(r: EventRow): JobEvent {
   return {
     cursor: encodeCursor({ tx: Number(r.tx), id: Number(r.id) }),
     jobId: r.job_id,

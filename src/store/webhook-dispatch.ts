@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { JobEvent } from '../core/events.js';
-import { encodeCursor, type FeedCursor } from './events.js';
+import { toEvent, type EventRow, type FeedCursor } from './events.js';
 import type { Database } from './schema.js';
 import type { Executor, Store } from './store.js';
 
@@ -61,23 +61,7 @@ export async function readEventsAfter(db: Executor, store: Store, after: FeedCur
     .where((eb) => eb.or([eb('e.tx', '>', after.tx), eb.and([eb('e.tx', '=', after.tx), eb('e.id', '>', after.id)])]));
   if (store.capabilities.dialect === 'postgres') q = q.where('e.tx', '<', settledBelow);
   const rows = await q.orderBy('e.tx').orderBy('e.id').limit(limit).execute();
-  return rows.map((r) => {
-    const position = { tx: Number(r.tx), id: Number(r.id) };
-    return {
-      cursor: encodeCursor(position),
-      position,
-      jobId: r.job_id,
-      workspaceId: r.workspace_id,
-      projectId: r.project_id,
-      jobType: r.job_type,
-      seq: Number(r.seq),
-      name: r.name,
-      data: (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as Record<string, unknown>,
-      actor: r.actor,
-      createdAt: Number(r.created_at),
-      callbackUrl: r.callback_url ?? null,
-    };
-  });
+  return rows.map((r) => ({ ...toEvent(r as EventRow), position: { tx: Number(r.tx), id: Number(r.id) }, callbackUrl: r.callback_url ?? null }));
 }
 
 /** PostgreSQL: are there events past the cursor whose transactions' order is not settled yet? */

@@ -9,18 +9,9 @@ import { cancelJob, createJob, getJob, jobAttempts, retryJob } from '../../src/s
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';
 import { createServices } from '../../src/services/create.js';
+import { until } from '../support/until.js';
 
 const FAST: WorkerOptions = { pollMs: 50, heartbeatMs: 100, leaseMs: 1000, reapMs: 200, cancelCheckMs: 100, abortGraceMs: 200 };
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe.each(DIALECTS)('worker on %s', (dialect) => {
   const skip = skipUnlessAvailable(dialect);

@@ -10,16 +10,7 @@ import { cancelJob, createJob, createJobs, getJob } from '../../src/services/job
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import { FEED_START, appendEvent, decodeCursor, listJobEvents, readFeed, type FeedCursor } from '../../src/store/events.js';
 import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { until } from '../support/until.js';
 
 describe.each(DIALECTS)('job events on %s', (dialect) => {
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
