@@ -13,6 +13,8 @@ import { listJobEvents, readFeed, type FeedCursor, type FeedFilter } from '../st
 const PAGE = 500;
 /** How soon to look again when PostgreSQL held back events of transactions not yet settled. */
 const UNSETTLED_RETRY_MS = 25;
+/** …doubling while they stay unsettled (a long transaction holds them back), up to this. */
+const UNSETTLED_RETRY_MAX_MS = 1000;
 /** A slow safety net in case a wake-up was lost (a dropped LISTEN connection is caught faster). */
 const SAFETY_POLL_MS = 10_000;
 
@@ -37,6 +39,8 @@ interface FeedSubscriber {
   reading: boolean;
   again: boolean;
   retry: NodeJS.Timeout | undefined;
+  /** Looks in a row that found unsettled events: a long transaction should not make us poll hot. */
+  unsettledStreak: number;
 }
 
 export class EventHub {
@@ -76,7 +80,7 @@ export class EventHub {
   /** The same for a workspace's feed: events after `cursor` that pass `filter`. */
   followFeed(workspaceId: string, cursor: FeedCursor, filter: FeedFilter, deliver: (events: JobEvent[], cursor: FeedCursor) => void): Unsubscribe {
     this.start();
-    const subscriber: FeedSubscriber = { workspaceId, cursor, filter, deliver, reading: false, again: false, retry: undefined };
+    const subscriber: FeedSubscriber = { workspaceId, cursor, filter, deliver, reading: false, again: false, retry: undefined, unsettledStreak: 0 };
     let set = this.feeds.get(workspaceId);
     if (set === undefined) {
       set = new Set();
@@ -174,11 +178,15 @@ export class EventHub {
           const page = await readFeed(this.store, s.workspaceId, s.cursor, s.filter, PAGE);
           s.cursor = page.next;
           if (page.events.length > 0) s.deliver(page.events, page.next);
+          s.unsettledStreak = page.unsettled ? s.unsettledStreak + 1 : 0;
           if (page.unsettled && s.retry === undefined) {
-            s.retry = setTimeout(() => {
-              s.retry = undefined;
-              this.readFeed(s);
-            }, UNSETTLED_RETRY_MS);
+            s.retry = setTimeout(
+              () => {
+                s.retry = undefined;
+                this.readFeed(s);
+              },
+              Math.min(UNSETTLED_RETRY_MAX_MS, UNSETTLED_RETRY_MS * 2 ** Math.min(6, s.unsettledStreak - 1)),
+            );
           }
           if (page.events.length < PAGE) break;
         }
