@@ -22,7 +22,8 @@ export interface FileInfo {
   expiresAt: number | null;
 }
 
-function toInfo(row: files.FileRow): FileInfo {
+/** A file row as the services see it. */
+export function fileInfo(row: files.FileRow): FileInfo {
   return {
     id: row.id,
     jobId: row.job_id,
@@ -81,7 +82,7 @@ export async function uploadFile(
     services.files.remove(id);
     throw error;
   }
-  return toInfo(row);
+  return fileInfo(row);
 }
 
 /**
@@ -107,13 +108,13 @@ export async function writeJobFile(
     return old;
   });
   if (replaced !== undefined) services.files.remove(replaced.id);
-  return toInfo(row);
+  return fileInfo(row);
 }
 
 export async function getFile(services: Services, principal: Principal, id: string): Promise<FileInfo> {
   const row = await files.findFile(services.store.db, principal.workspaceId, id);
   if (row === undefined) throw notFound('file', id);
-  return toInfo(row);
+  return fileInfo(row);
 }
 
 /** The bytes of a file of the workspace, for handlers that read their input. */
@@ -122,17 +123,17 @@ export async function readFileBytes(services: Services, workspaceId: string, id:
   if (row === undefined) throw notFound('file', id);
   const chunks: Buffer[] = [];
   for await (const chunk of services.files.read(id)) chunks.push(chunk as Buffer);
-  return { info: toInfo(row), bytes: Buffer.concat(chunks) };
+  return { info: fileInfo(row), bytes: Buffer.concat(chunks) };
 }
 
 export async function jobFiles(services: Services, jobId: string): Promise<FileInfo[]> {
-  return (await files.listJobFiles(services.store.db, jobId)).map(toInfo);
+  return (await files.listJobFiles(services.store.db, jobId)).map(fileInfo);
 }
 
 export async function jobFile(services: Services, jobId: string, name: string): Promise<FileInfo> {
   const row = (await files.findJobFile(services.store.db, jobId, 'output', name)) ?? (await files.findJobFile(services.store.db, jobId, 'input', name));
   if (row === undefined) throw new AppError('not_found', `The job has no file named ${JSON.stringify(name)}.`);
-  return toInfo(row);
+  return fileInfo(row);
 }
 
 /**
@@ -168,5 +169,5 @@ export async function signedFile(services: Services, id: string, expires: number
   }
   const row = await files.findFileById(services.store.db, id);
   if (row === undefined) throw new AppError('gone', 'The file no longer exists.');
-  return toInfo(row);
+  return fileInfo(row);
 }

@@ -8,6 +8,9 @@ import * as jobs from '../store/jobs.js';
 import { failDependents, listAttempts, requeueJob } from '../store/queue.js';
 import type { Executor } from '../store/store.js';
 import type { Services } from './context.js';
+import { findJobDetails } from '../store/job-details.js';
+import type { JobAttemptsTable } from '../store/schema.js';
+import { fileInfo, type FileInfo } from './files.js';
 import { callbackUrlProblems } from './webhooks.js';
 import { cancelPeopleJob } from './people.js';
 import { preparePeopleJobs } from './people-jobs.js';
@@ -196,7 +199,18 @@ export async function createJob(services: Services, principal: Principal, input:
 }
 
 export async function getJob(services: Services, principal: Principal, id: string): Promise<Job> {
-  const job = await jobs.findJob(services.store.db, principal.workspaceId, id);
+  return visible(principal, id, await jobs.findJob(services.store.db, principal.workspaceId, id));
+}
+
+/** A job with its attempts and files, read in one statement (GET /v1/jobs/{id}). */
+export async function getJobDetails(services: Services, principal: Principal, id: string): Promise<{ job: Job; attempts: AttemptRecord[]; files: FileInfo[] }> {
+  const details = await findJobDetails(services.store, principal.workspaceId, id);
+  const job = visible(principal, id, details?.job);
+  return { job, attempts: details!.attempts.map(toAttemptRecord), files: details!.files.map(fileInfo) };
+}
+
+/** The job as this principal may see it: 404 when it does not exist for them, 410 when expired. */
+function visible(principal: Principal, id: string, job: Job | undefined): Job {
   if (job === undefined) throw notFound('job', id);
   // A provider's token sees only the jobs assigned to its provider; the others do not exist for it.
   if (principal.providerId !== undefined && !(job.people?.providers ?? []).some((p) => p.id === principal.providerId)) throw notFound('job', id);
@@ -310,12 +324,16 @@ export interface AttemptRecord {
 export async function jobAttempts(services: Services, job: Job): Promise<AttemptRecord[]> {
   if (job.attempts === 0 && job.startedAt === null) return [];
   const rows = await listAttempts(services.store.db, job.id);
-  return rows.map((r) => ({
+  return rows.map(toAttemptRecord);
+}
+
+function toAttemptRecord(r: JobAttemptsTable): AttemptRecord {
+  return {
     number: r.number,
     worker: r.worker,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     outcome: r.outcome,
     error: r.error_message === null ? null : { message: r.error_message, code: r.error_code, stack: r.error_stack },
-  }));
+  };
 }

@@ -6,7 +6,6 @@ import { isTerminal } from '../../core/lifecycle.js';
 import type { Job } from '../../core/job.js';
 import * as jobService from '../../services/jobs.js';
 import { getProject } from '../../services/projects.js';
-import { jobFiles } from '../../services/files.js';
 import { fileRepresentation } from './files.js';
 import { withIdempotencyKey } from '../../services/idempotency.js';
 import type { Services } from '../../services/context.js';
@@ -166,13 +165,14 @@ export function jobRoutes(app: App, services: Services): void {
     },
     async (request, reply) => {
       const wait = request.query.wait ?? 0;
-      let job = await jobService.getJob(services, request.principal!, request.params.id);
-      if (wait > 0 && noneMatch(request, versionTag(job.version))) job = await waitForChange(services, request, reply, job, wait * 1000);
-      const body = sendJob(request, reply, job);
+      let details = await jobService.getJobDetails(services, request.principal!, request.params.id);
+      if (wait > 0 && noneMatch(request, versionTag(details.job.version))) {
+        const changed = await waitForChange(services, request, reply, details.job, wait * 1000);
+        if (changed.version !== details.job.version) details = await jobService.getJobDetails(services, request.principal!, request.params.id);
+      }
+      const body = sendJob(request, reply, details.job);
       if (body === reply) return body;
-      const started = job.attempts > 0 || job.startedAt !== null;
-      const [attempts, files] = started ? await Promise.all([jobService.jobAttempts(services, job), jobFiles(services, job.id)]) : [[], []];
-      return { ...(body as JobRepresentation), attempt_history: attempts.map(attemptRepresentation), files: files.map((f) => fileRepresentation(services, f)) };
+      return { ...(body as JobRepresentation), attempt_history: details.attempts.map(attemptRepresentation), files: details.files.map((f) => fileRepresentation(services, f)) };
     },
   );
 
