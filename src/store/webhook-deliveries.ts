@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { DeliveryAttempt, DeliveryFormat, DeliveryStatus, WebhookDelivery } from '../core/webhooks.js';
+import type { DeliveryAttempt, DeliveryStatus, WebhookDelivery } from '../core/webhooks.js';
 import type { WebhookDeliveriesTable } from './schema.js';
 import type { Executor, Store } from './store.js';
 
@@ -38,20 +38,9 @@ function toDelivery(r: DeliveryRow): WebhookDelivery {
   };
 }
 
-export interface NewDelivery {
-  id: string;
-  webhookId: string;
-  workspaceId: string;
-  jobId: string;
-  eventCursor: string;
-  eventName: string;
-  eventSeq: number;
-  msgId: string;
-  payload: string;
-  url: string;
-  /** `standard-webhooks` unless said otherwise. */
-  format?: DeliveryFormat;
-}
+/** What a new delivery is made of; the rest of a WebhookDelivery is its progress. `format` defaults to `standard-webhooks`. */
+export type NewDelivery = Pick<WebhookDelivery, 'id' | 'webhookId' | 'workspaceId' | 'jobId' | 'eventCursor' | 'eventName' | 'eventSeq' | 'msgId' | 'payload' | 'url'> &
+  Partial<Pick<WebhookDelivery, 'format'>>;
 
 /** Inserts deliveries due now; one already made for the same event and endpoint is left alone. */
 export async function insertDeliveries(db: Executor, deliveries: NewDelivery[], now: number): Promise<void> {

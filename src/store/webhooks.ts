@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { Webhook, WebhookKind } from '../core/webhooks.js';
+import type { Webhook } from '../core/webhooks.js';
 import { parseJson, type WebhooksTable } from './schema.js';
 import type { Executor } from './store.js';
 
@@ -23,16 +23,7 @@ export function toWebhook(r: WebhookRow): Webhook {
   };
 }
 
-export interface NewWebhook {
-  id: string;
-  workspaceId: string;
-  kind: WebhookKind;
-  url: string | null;
-  events: string[];
-  projectId: string | null;
-  secret: string;
-  now: number;
-}
+export type NewWebhook = Pick<Webhook, 'id' | 'workspaceId' | 'kind' | 'url' | 'events' | 'projectId' | 'secret'> & { now: number };
 
 /** Inserts a webhook; for a callback endpoint, does nothing when the workspace has one already (returns undefined). */
 export async function insertWebhook(db: Executor, w: NewWebhook): Promise<Webhook | undefined> {
