@@ -15,6 +15,7 @@ import { attemptRepresentation, jobRepresentation, type JobRepresentation } from
 import { IdParams, RepresentationQuery, errorResponses } from '../schemas/common.js';
 import { BatchJobBody, CreateJobBody, CreateJobsBatchBody, JobList, ListJobsQuery } from '../schemas/job.js';
 import type { App } from '../app.js';
+import { offsetPage } from '../paging.js';
 
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Replays the first response for the same key and body for 24 h.' })),
@@ -185,10 +186,9 @@ export function jobRoutes(app: App, services: Services): void {
       createdAfter: parseTime(q.created_after),
       createdBefore: parseTime(q.created_before),
     };
-    if (q.page !== undefined || q.per_page !== undefined) {
-      if (q.page_token !== undefined) throw new AppError('invalid_query', 'Use either page_token (cursor paging) or page/per_page (offset paging), not both.');
-      const page = q.page ?? 1;
-      const perPage = q.per_page ?? 50;
+    const offset = offsetPage(q);
+    if (offset !== undefined) {
+      const { page, perPage } = offset;
       const result = await jobService.listJobsByPage(services, request.principal!, filter, { page, perPage, order: q.order_by });
       if (notModified(request, reply, listTag(result.jobs, `${page}/${perPage}/${result.total}/${q.order_by ?? ''}`))) return reply.send();
       return { data: result.jobs.map(jobRepresentation), total: result.total, page, per_page: perPage };

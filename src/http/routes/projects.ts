@@ -3,6 +3,7 @@ import { AppError } from '../../core/errors.js';
 import type { Services } from '../../services/context.js';
 import * as projectService from '../../services/projects.js';
 import type { App } from '../app.js';
+import { pagedList } from '../paging.js';
 import { notModified, versionTag } from '../conditional.js';
 import { projectRepresentation } from '../representations/project.js';
 import { CursorQuery, IdParams, RepresentationQuery, errorResponses } from '../schemas/common.js';
@@ -49,18 +50,19 @@ export function projectRoutes(app: App, services: Services): void {
         response: { 200: ProjectList, ...errorResponses },
       },
     },
-    async (request) => {
-      const q = request.query;
-      if (q.page !== undefined || q.per_page !== undefined) {
-        if (q.page_token !== undefined) throw new AppError('invalid_query', 'Use either page_token or page/per_page, not both.');
-        const page = q.page ?? 1;
-        const perPage = q.per_page ?? 50;
-        const result = await projectService.listProjectsByPage(services, request.principal!, { page, perPage });
-        return { data: result.projects.map(projectRepresentation), total: result.total, page, per_page: perPage };
-      }
-      const result = await projectService.listProjects(services, request.principal!, { pageSize: q.page_size ?? 50, pageToken: q.page_token });
-      return { data: result.projects.map(projectRepresentation), ...(result.nextPageToken !== undefined ? { next_page_token: result.nextPageToken } : {}) };
-    },
+    async (request) =>
+      pagedList(
+        request.query,
+        async (page) => {
+          const r = await projectService.listProjectsByPage(services, request.principal!, page);
+          return { items: r.projects, total: r.total };
+        },
+        async (page) => {
+          const r = await projectService.listProjects(services, request.principal!, page);
+          return { items: r.projects, nextPageToken: r.nextPageToken };
+        },
+        projectRepresentation,
+      ),
   );
 
   app.get(

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import { AppError } from '../../core/errors.js';
 import type { Services } from '../../services/context.js';
 import * as webhookService from '../../services/webhooks.js';
 import type { App } from '../app.js';
+import { pagedList } from '../paging.js';
 import { deliveryRepresentation, webhookRepresentation } from '../representations/webhook.js';
 import { CursorQuery, IdParams, RepresentationQuery, Uuid, errorResponses } from '../schemas/common.js';
 import { CreateWebhookBody, Delivery, DeliveryList, DeliveryStatus, UpdateWebhookBody, Webhook, WebhookList, WebhookWithSecret } from '../schemas/webhook.js';
@@ -47,18 +47,19 @@ export function webhookRoutes(app: App, services: Services): void {
         response: { 200: WebhookList, ...errorResponses },
       },
     },
-    async (request) => {
-      const q = request.query;
-      if (q.page !== undefined || q.per_page !== undefined) {
-        if (q.page_token !== undefined) throw new AppError('invalid_query', 'Use either page_token or page/per_page, not both.');
-        const page = q.page ?? 1;
-        const perPage = q.per_page ?? 50;
-        const result = await webhookService.listWebhooksByPage(services, request.principal!, { page, perPage });
-        return { data: result.webhooks.map(show), total: result.total, page, per_page: perPage };
-      }
-      const result = await webhookService.listWebhooks(services, request.principal!, { pageSize: q.page_size ?? 50, pageToken: q.page_token });
-      return { data: result.webhooks.map(show), ...(result.nextPageToken !== undefined ? { next_page_token: result.nextPageToken } : {}) };
-    },
+    async (request) =>
+      pagedList(
+        request.query,
+        async (page) => {
+          const r = await webhookService.listWebhooksByPage(services, request.principal!, page);
+          return { items: r.webhooks, total: r.total };
+        },
+        async (page) => {
+          const r = await webhookService.listWebhooks(services, request.principal!, page);
+          return { items: r.webhooks, nextPageToken: r.nextPageToken };
+        },
+        show,
+      ),
   );
 
   app.get(
