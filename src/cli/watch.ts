@@ -1,3 +1,4 @@
+import { isTerminalEvent } from '../core/events.js';
 import type { EventRepresentation, JoblineClient, followJob as FollowJob } from '../client/client.js';
 
 // `jobline jobs watch` and `jobs wait`: follow a job's event stream to its end. The exit code tells
@@ -41,7 +42,7 @@ export async function watchJob(follow: typeof FollowJob, client: JoblineClient, 
     for await (const e of follow(client, id, { signal: abort.signal })) {
       if (e.type === 'job.progress') show(progressLine(Number(e.data.progress), (e.data.message as string | null) ?? null));
       else if (typeof e.data.status === 'string' && !live) show(typeof e.data.status_reason === 'string' ? `${e.data.status} (${e.data.status_reason})` : e.data.status);
-      if (e.type === 'job.succeeded' || e.type === 'job.failed' || e.type === 'job.cancelled') final = e;
+      if (isTerminalEvent(e.type)) final = e;
     }
   } finally {
     clearTimeout(timer);

@@ -1,3 +1,5 @@
+import { isTerminalEvent } from '../core/events.js';
+import type { eventRepresentation } from '../http/representations/event.js';
 import type { JobRepresentation } from '../http/representations/job.js';
 
 /** A problem+json answer from the API, thrown by the client with its fields intact. */
@@ -83,19 +85,7 @@ export class JoblineClient {
 }
 
 /** One event of a job's stream, as the API sends it. */
-export interface EventRepresentation {
-  id: string;
-  type: string;
-  job_id: string;
-  job_type: string;
-  project_id: string | null;
-  seq: number;
-  data: Record<string, unknown>;
-  actor: string | null;
-  created_at: string;
-}
-
-const TERMINAL = new Set(['job.succeeded', 'job.failed', 'job.cancelled']);
+export type EventRepresentation = ReturnType<typeof eventRepresentation>;
 
 /**
  * Follows a job's Server-Sent Events to its end, as an EventSource would: after a dropped connection
@@ -124,7 +114,7 @@ export async function* followJob(client: JoblineClient, id: string, options: { s
         if (event.id !== undefined) last = event.id;
         const data = JSON.parse(event.data) as EventRepresentation;
         yield data;
-        if (TERMINAL.has(data.type)) return;
+        if (isTerminalEvent(data.type)) return;
       }
     } catch (error) {
       if (options.signal?.aborted === true) return;
