@@ -11,7 +11,8 @@ import { installMetrics } from './plugins/metrics.js';
 import { collectRoutes } from './plugins/method-not-allowed.js';
 import { installOpenApi } from './plugins/openapi.js';
 import { installProblems } from './plugins/problems.js';
-import { installRateLimit, type RateLimitOptions } from './plugins/rate-limit.js';
+import { rateLimit, type RateLimitOptions } from './plugins/rate-limit.js';
+import { installRequestHooks } from './plugins/request-hooks.js';
 import { installRepresentation } from './plugins/representation.js';
 import { routerErrorHandler } from './plugins/router-errors.js';
 import { healthRoutes } from './routes/health.js';
@@ -119,16 +120,14 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
   });
   app.addContentTypeParser(/^application\/[a-z0-9.+-]+\+json$/, { parseAs: 'string' }, parseJson);
 
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('request-id', request.id);
-  });
   installProblems(app);
   installRepresentation(app);
-  installAuth(app, services);
-  installRateLimit(app, o.rateLimit, services.clock);
+  installAuth(app);
   // Collected before any route is added, so /metrics, /openapi.json and /docs answer 405 too.
   const routes = collectRoutes(app);
-  installMetrics(app, services.store, { processMetrics: o.processMetrics });
+  const observe = installMetrics(app, services.store, { processMetrics: o.processMetrics });
+  // Hooks apply to every route of this instance however late it is added (Fastify binds them at ready).
+  installRequestHooks(app, services, { rateLimit: rateLimit(o.rateLimit, services.clock), observe });
   await installOpenApi(app);
 
   healthRoutes(app, services);

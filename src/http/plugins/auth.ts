@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { hasScope } from '../../core/auth.js';
+import { hasScope, type Principal, type Scope } from '../../core/auth.js';
 import { AppError } from '../../core/errors.js';
 import type { Services } from '../../services/context.js';
-import { authenticate } from '../../services/tokens.js';
+import { authenticate, cachedPrincipal } from '../../services/tokens.js';
 
 /**
  * The bearer credential of a request, or undefined when there is none (RFC 6750 §2.1). A route may
@@ -19,33 +19,44 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 }
 
 /**
- * Routes declare the scope they need in `config.scope`; the hook resolves the token before the body
- * is even read, so an anonymous client cannot make the server parse a large body.
+ * Routes declare the scope they need in `config.scope`; the request hook (see request-hooks.ts) resolves
+ * the token before the body is even read, so an anonymous client cannot make the server parse a large
+ * body.
  */
-export function installAuth(app: FastifyInstance, services: Services): void {
+export function installAuth(app: FastifyInstance): void {
   app.decorateRequest('principal', undefined);
-  app.addHook('onRequest', async (request) => {
-    const scope = request.routeOptions.config.scope;
-    if (scope === undefined) return;
-    const token = bearerToken(request);
-    if (token === undefined) {
-      throw new AppError('unauthorized', 'Send an API token as `Authorization: Bearer <token>`; create one with `jobline token create`.', {
-        headers: { 'www-authenticate': 'Bearer realm="jobline"' },
-      });
-    }
-    const principal = await authenticate(services, token);
-    if (principal === undefined) {
-      throw new AppError('unauthorized', 'The token is unknown, revoked or expired.', {
-        headers: { 'www-authenticate': 'Bearer realm="jobline", error="invalid_token", error_description="The token is unknown, revoked or expired"' },
-      });
-    }
-    const providerRoute = principal.providerId !== undefined && request.routeOptions.config.provider === true;
-    if (!providerRoute && !hasScope(principal.scopes, scope)) {
-      throw new AppError('forbidden', `This token lacks the ${scope} scope.`, {
-        headers: { 'www-authenticate': `Bearer realm="jobline", error="insufficient_scope", scope="${scope}"` },
-        extra: { required_scope: scope },
-      });
-    }
-    request.principal = principal;
-  });
+}
+
+/**
+ * Sets request.principal for a route that needs a scope, or throws 401/403. Synchronous when the token is
+ * in the cache, the common case; a promise only when the database must be asked.
+ */
+export function authorize(services: Services, request: FastifyRequest): void | Promise<void> {
+  const scope = request.routeOptions.config.scope;
+  if (scope === undefined) return;
+  const token = bearerToken(request);
+  if (token === undefined) {
+    throw new AppError('unauthorized', 'Send an API token as `Authorization: Bearer <token>`; create one with `jobline token create`.', {
+      headers: { 'www-authenticate': 'Bearer realm="jobline"' },
+    });
+  }
+  const cached = cachedPrincipal(services, token);
+  if (cached !== undefined) return admit(request, scope, cached);
+  return authenticate(services, token).then((principal) => admit(request, scope, principal));
+}
+
+function admit(request: FastifyRequest, scope: Scope, principal: Principal | undefined): void {
+  if (principal === undefined) {
+    throw new AppError('unauthorized', 'The token is unknown, revoked or expired.', {
+      headers: { 'www-authenticate': 'Bearer realm="jobline", error="invalid_token", error_description="The token is unknown, revoked or expired"' },
+    });
+  }
+  const providerRoute = principal.providerId !== undefined && request.routeOptions.config.provider === true;
+  if (!providerRoute && !hasScope(principal.scopes, scope)) {
+    throw new AppError('forbidden', `This token lacks the ${scope} scope.`, {
+      headers: { 'www-authenticate': `Bearer realm="jobline", error="insufficient_scope", scope="${scope}"` },
+      extra: { required_scope: scope },
+    });
+  }
+  request.principal = principal;
 }

@@ -1,11 +1,14 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { JOB_STATUSES } from '../../core/lifecycle.js';
 import { countJobsByStatus } from '../../store/jobs.js';
 import type { Store } from '../../store/store.js';
 
+/** Records one answered request; the request hooks (see request-hooks.ts) call it as the response ends. */
+export type ObserveResponse = (request: FastifyRequest, reply: FastifyReply) => void;
+
 /** Prometheus metrics at GET /metrics: requests by route and status, latency, jobs by status. */
-export function installMetrics(app: FastifyInstance, store: Store, options: { processMetrics: boolean }): void {
+export function installMetrics(app: FastifyInstance, store: Store, options: { processMetrics: boolean }): ObserveResponse {
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'jobline_' });
   const requests = new Counter({
@@ -41,16 +44,16 @@ export function installMetrics(app: FastifyInstance, store: Store, options: { pr
     },
   });
 
-  app.addHook('onResponse', async (request, reply) => {
-    // The route pattern, never the raw URL: ids in label values would grow the series without bound.
-    const route = request.routeOptions.url ?? 'unmatched';
-    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
-  });
-
   // Prometheus text whatever the Accept header says (scrapers send openmetrics-text or text/plain).
   app.get('/metrics', { config: { negotiate: false }, schema: { hide: true } }, async (_request, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();
   });
+
+  return (request, reply) => {
+    // The route pattern, never the raw URL: ids in label values would grow the series without bound.
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  };
 }

@@ -4,7 +4,8 @@ import { applyFields, negotiateFormat, toXml, wantsEventStream } from '../negoti
 const PROBLEM_NS = { xmlns: 'urn:ietf:rfc:7807' };
 
 /**
- * Chooses each response's representation before the handler runs. The common case (JSON, all fields,
+ * Chooses each response's representation before the handler runs (the request hook in
+ * request-hooks.ts calls chooseRepresentation). The common case (JSON, all fields,
  * compact) keeps Fastify's schema-compiled serializer; XML, `fields` and `pretty` switch the reply to
  * a serializer that shapes the payload first. Errors go through the same path, so a client that asked
  * for XML gets its problem details in XML too.
@@ -12,7 +13,6 @@ const PROBLEM_NS = { xmlns: 'urn:ietf:rfc:7807' };
 export function installRepresentation(app: FastifyInstance): void {
   app.decorateRequest('representation', undefined as never);
   app.decorateRequest('eventStream', false);
-  app.addHook('onRequest', async (request, reply) => chooseRepresentation(request, reply));
 }
 
 /** Sets request.representation and, when needed, the shaping serializer; throws 406 (itself rendered as JSON). */
