@@ -5,6 +5,34 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+const DAY_MS = 86_400_000;
+// Years 0000 to 9999 have the plain `YYYY-MM-DDTHH:mm:ss.sssZ` form; toISOString writes others with a
+// sign and six digits, and throws for an invalid time, so those (never a stored timestamp) go to it.
+const FIRST_PLAIN_MS = -62_167_219_200_000; // 0000-01-01T00:00:00.000Z
+const END_PLAIN_MS = 253_402_300_800_000; // 10000-01-01T00:00:00.000Z
+
+const DIGITS_2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const DIGITS_3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
+// A response shows several timestamps, mostly of the same day (created, started, completed): the date
+// part is taken from toISOString once per day and the time of day is computed, which costs a fraction
+// of a Date and its formatting per timestamp.
+let cachedDay = Number.NaN;
+let cachedDate = '';
+
 export function toIso(ms: number | null | undefined): string | null {
-  return ms === null || ms === undefined ? null : new Date(ms).toISOString();
+  if (ms === null || ms === undefined) return null;
+  if (!Number.isInteger(ms) || ms < FIRST_PLAIN_MS || ms >= END_PLAIN_MS) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== cachedDay) {
+    cachedDate = new Date(day * DAY_MS).toISOString().slice(0, 11); // `YYYY-MM-DDT`
+    cachedDay = day;
+  }
+  let rest = ms - day * DAY_MS;
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  return `${cachedDate}${DIGITS_2[hours]}:${DIGITS_2[minutes]}:${DIGITS_2[seconds]}.${DIGITS_3[rest - seconds * 1000]}Z`;
 }
