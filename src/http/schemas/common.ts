@@ -1,6 +1,16 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/**
+ * The schema or null. A schema with one `type` becomes `type: [T, "null"]` (JSON Schema's own form, as
+ * OpenAPI 3.1 has it): the response serializer resolves an `anyOf` by running Ajv on each branch,
+ * date-time format checks included, for every nullable field of every response, while a type list is a
+ * `typeof` test. A union, or a schema with an `$id` (which a copy would repeat), stays an `anyOf`.
+ */
+export function Nullable<T extends TSchema>(schema: T): TUnsafe<Static<T> | null> {
+  const type: unknown = schema.type;
+  if (typeof type === 'string' && type !== 'null' && schema.$id === undefined) return Type.Unsafe<Static<T> | null>({ ...schema, type: [type, 'null'] });
+  return Type.Unsafe<Static<T> | null>(Type.Union([schema, Type.Null()]));
+}
 
 export const Uuid = Type.String({ format: 'uuid', 'x-lowercase': true, description: 'A UUID (Jobline ids are UUIDv7); any letter case is accepted.', examples: ['0190f5c8-5f9e-7a41-b1c2-3d4e5f607182'] });
 export const IdParams = Type.Object({ id: Uuid });
