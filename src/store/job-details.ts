@@ -1,4 +1,4 @@
-import { CompiledQuery } from 'kysely';
+import type SQLite from 'better-sqlite3';
 import type { Job } from '../core/job.js';
 import type { FileRow } from './files.js';
 import { toJob, type JobRow } from './jobs.js';
@@ -17,13 +17,39 @@ export interface JobDetails {
 
 type DetailsRow = JobRow & { jl_attempts: unknown; jl_files: unknown };
 
+/** The columns as given, when they name every column of the jobs table (a compile error otherwise). */
+function everyJobColumn<T extends readonly (keyof JobRow)[]>(columns: T & ([Exclude<keyof JobRow, T[number]>] extends [never] ? unknown : never)): T {
+  return columns;
+}
+
+// The job's columns in the order the SQLite statement returns them: it reads rows as arrays, which
+// better-sqlite3 builds far faster than objects of this many properties (see sqliteDetailsRow).
+const JOB_COLUMNS = everyJobColumn([
+  'id', 'workspace_id', 'project_id', 'number', 'type', 'name', 'executor', 'status', 'status_reason', 'priority', 'input', 'output', 'error',
+  'progress', 'progress_message', 'attempts', 'max_attempts', 'run_at', 'timeout_ms', 'lease_owner', 'lease_expires_at', 'created_at', 'started_at',
+  'completed_at', 'updated_at', 'version', 'attempt_started_at', 'expired_at', 'callback_url', 'providers', 'due_at', 'reference_id', 'workflow_level',
+  'continuous', 'import_job_id', 'source_updated_at', 'target_updated_at', 'continuous_updated_at',
+] as const);
+
 const SQLITE_DETAILS = `
-SELECT j.*,
+SELECT ${JOB_COLUMNS.map((c) => `j.${c}`).join(', ')},
   (SELECT json_group_array(json_array(a.number, a.worker, a.started_at, a.finished_at, a.outcome, a.error_message, a.error_code, a.error_stack))
      FROM (SELECT * FROM job_attempts WHERE job_id = j.id ORDER BY started_at, number) a) AS jl_attempts,
   (SELECT json_group_array(json_array(f.id, f.workspace_id, f.role, f.name, f.content_type, f.size, f.sha256, f.created_at, f.expires_at))
      FROM (SELECT * FROM files WHERE job_id = j.id ORDER BY role, name) f) AS jl_files
 FROM jobs j WHERE j.id = ? AND j.workspace_id = ?`;
+
+/** A row of SQLITE_DETAILS as one object literal, so every row has the same shape; indexes follow JOB_COLUMNS. */
+function sqliteDetailsRow(v: readonly unknown[]): DetailsRow {
+  return {
+    id: v[0], workspace_id: v[1], project_id: v[2], number: v[3], type: v[4], name: v[5], executor: v[6], status: v[7], status_reason: v[8],
+    priority: v[9], input: v[10], output: v[11], error: v[12], progress: v[13], progress_message: v[14], attempts: v[15], max_attempts: v[16],
+    run_at: v[17], timeout_ms: v[18], lease_owner: v[19], lease_expires_at: v[20], created_at: v[21], started_at: v[22], completed_at: v[23],
+    updated_at: v[24], version: v[25], attempt_started_at: v[26], expired_at: v[27], callback_url: v[28], providers: v[29], due_at: v[30],
+    reference_id: v[31], workflow_level: v[32], continuous: v[33], import_job_id: v[34], source_updated_at: v[35], target_updated_at: v[36],
+    continuous_updated_at: v[37], jl_attempts: v[38], jl_files: v[39],
+  } satisfies Record<keyof DetailsRow, unknown> as DetailsRow;
+}
 
 const POSTGRES_DETAILS = `
 SELECT j.*,
@@ -33,13 +59,25 @@ SELECT j.*,
      ORDER BY f.role, f.name) FROM files f WHERE f.job_id = j.id), '[]') AS jl_files
 FROM jobs j WHERE j.id = $1 AND j.workspace_id = $2`;
 
+// Prepared once per reader connection: preparing costs about as much as running this statement.
+const sqliteStatements = new WeakMap<SQLite.Database, SQLite.Statement<[string, string], unknown[]>>();
+
+function sqliteDetails(reader: SQLite.Database): SQLite.Statement<[string, string], unknown[]> {
+  let statement = sqliteStatements.get(reader);
+  if (statement === undefined) {
+    statement = reader.prepare<[string, string], unknown[]>(SQLITE_DETAILS).raw();
+    sqliteStatements.set(reader, statement);
+  }
+  return statement;
+}
+
 export async function findJobDetails(store: Store, workspaceId: string, id: string): Promise<JobDetails | undefined> {
   let row: DetailsRow | undefined;
   if (store.raw.kind === 'sqlite') {
-    // Through Kysely's connection (not a side handle), so a read never sees another request's
-    // uncommitted transaction; the store's statement cache prepares the SQL once.
-    const { rows } = await store.db.executeQuery<DetailsRow>(CompiledQuery.raw(SQLITE_DETAILS, [id, workspaceId]));
-    row = rows[0];
+    // On the reader connection, not Kysely's: a read there between the awaits of another request's
+    // open transaction would see its uncommitted writes.
+    const values = sqliteDetails(store.raw.reader).get(id, workspaceId);
+    row = values === undefined ? undefined : sqliteDetailsRow(values);
   } else {
     const { rows } = await store.raw.pool.query<DetailsRow>({ name: 'jobline_job_details', text: POSTGRES_DETAILS, values: [id, workspaceId] });
     row = rows[0];

@@ -24,7 +24,18 @@ export interface Capabilities {
 
 export type Executor = Kysely<Database> | Transaction<Database>;
 
-export type RawHandle = { kind: 'sqlite'; db: SQLite.Database } | { kind: 'postgres'; pool: pg.Pool; schema: string | undefined };
+export type RawHandle =
+  | {
+      kind: 'sqlite';
+      db: SQLite.Database;
+      /**
+       * A second, query-only connection to the same file for hot single-statement reads. It sees only
+       * committed data (WAL gives it a snapshot per statement), never another request's transaction that
+       * is open on `db` between its awaits, and it needs no turn on Kysely's connection lock.
+       */
+      reader: SQLite.Database;
+    }
+  | { kind: 'postgres'; pool: pg.Pool; schema: string | undefined };
 
 export class Store {
   private readonly closers: (() => Promise<void>)[] = [];
@@ -88,7 +99,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 
 // Memory-mapped I/O reads pages in place instead of copying each through a read() syscall into the
 // connection's page cache, which a random lookup on a large database otherwise pays on almost every page.
-// Mapped pages live in the OS page cache; this is an upper bound of the mapping, not an allocation.
+// Mapped pages live in the OS page cache, shared by both connections; this is an upper bound, not an allocation.
 const SQLITE_MMAP_BYTES = 1024 * 1024 * 1024;
 
 function openSqlite(dataDir: string): Store {
@@ -101,8 +112,15 @@ function openSqlite(dataDir: string): Store {
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   db.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
+  const reader = new SQLite(file);
+  reader.pragma('busy_timeout = 5000');
+  reader.pragma('query_only = ON');
+  reader.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(db) }) });
-  const store = new Store(kysely, { dialect: 'sqlite', skipLocked: false, listenNotify: false, singleWriter: true, arrayParams: false }, { kind: 'sqlite', db }, `sqlite:${file}`);
+  const store = new Store(kysely, { dialect: 'sqlite', skipLocked: false, listenNotify: false, singleWriter: true, arrayParams: false }, { kind: 'sqlite', db, reader }, `sqlite:${file}`);
+  store.onClose(async () => {
+    reader.close();
+  });
   store.sqliteEvents.setMaxListeners(0);
   // Called inside the writing statement, before its transaction commits: listeners only learn that
   // there is news, and read it through Kysely, whose connection lock makes the read wait for the commit.
