@@ -256,4 +256,49 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
     await worker.stop(100);
     expect(await getJob(services, principal, job.id)).toMatchObject({ status: 'pending', attempts: 0 });
   });
+  it.skipIf(skip)('claims ahead with prefetch but runs no more than its concurrency; queued jobs cancel and release', async () => {
+    let running = 0;
+    let most = 0;
+    const gates: (() => void)[] = [];
+    const gated = defineJob({
+      type: 'gated',
+      run: () =>
+        new Promise<null>((resolve) => {
+          running++;
+          most = Math.max(most, running);
+          gates.push(() => {
+            running--;
+            resolve(null);
+          });
+        }),
+    });
+    const { services, principal, worker } = await setup([gated], { concurrency: 2, prefetch: 3, batchSize: 10 });
+    const jobs: { id: string }[] = [];
+    for (let i = 0; i < 6; i++) jobs.push(await createJob(services, principal, { type: 'gated' }));
+    await until('two handlers to start', async () => (running === 2 ? true : undefined));
+    // Two run and three wait in the worker's queue, leased; the sixth stays in the database.
+    const statuses = async () => Promise.all(jobs.map(async (j) => (await getJob(services, principal, j.id)).status));
+    await until('five jobs to be claimed', async () => ((await statuses()).filter((s) => s === 'running').length === 5 ? true : undefined));
+    expect((await statuses()).filter((s) => s === 'pending')).toHaveLength(1);
+    // A queued job that is cancelled ends cancelled without its handler running.
+    const held: string[] = [];
+    for (const j of jobs) if ((await getJob(services, principal, j.id)).status === 'running') held.push(j.id);
+    const queuedId = held[held.length - 1]!;
+    await cancelJob(services, principal, queuedId);
+    expect(await finished(services, principal, queuedId)).toMatchObject({ status: 'cancelled', statusReason: 'cancelled_by_client' });
+    // Finishing one handler starts a queued job: never more than two at once.
+    gates.shift()!();
+    await until('a queued job to start', async () => (gates.length === 2 ? true : undefined));
+    expect(most).toBe(2);
+    // Stopping gives the queued jobs back at once, their attempt not counted.
+    const stopped = worker.stop(100);
+    for (const release of gates.splice(0)) release();
+    await stopped;
+    const after = await Promise.all(jobs.map((j) => getJob(services, principal, j.id)));
+    expect(after.filter((j) => j.status === 'succeeded')).toHaveLength(3);
+    expect(after.filter((j) => j.status === 'cancelled')).toHaveLength(1);
+    expect(after.filter((j) => j.status === 'pending').every((j) => j.attempts === 0)).toBe(true);
+    expect(after.filter((j) => j.status === 'pending')).toHaveLength(2);
+    expect(most).toBe(2);
+  });
 });
