@@ -30,6 +30,8 @@ const OPTIONS = {
   samples: { type: 'string', default: '200' },
   warmup: { type: 'string', default: '10' },
   'pause-ms': { type: 'string', default: '20' },
+  /** Jobs a Jobline worker claims ahead of free slots (its local queue, as graphile-worker's localQueue). */
+  prefetch: { type: 'string', default: '200' },
   /** Jobs per pg-boss fetch (pg-boss 10 has no other way to go fast; see bench/peers/pgboss.mjs). */
   'pgboss-batch': { type: 'string', default: '100' },
   systems: { type: 'string' },
@@ -98,7 +100,7 @@ async function makeAdapter(system, o) {
     case 'jobline-pg-notify':
     case 'jobline-sqlite': {
       const { jobline } = await import('./peers/jobline.mjs');
-      return jobline({ ...o, dialect: system === 'jobline-sqlite' ? 'sqlite' : 'postgres', separateProducer: system === 'jobline-pg-notify' });
+      return jobline({ ...o, dialect: system === 'jobline-sqlite' ? 'sqlite' : 'postgres', separateProducer: system === 'jobline-pg-notify', workerOptions: { prefetch: o.prefetch } });
     }
     case 'graphile-worker': {
       const { graphile } = await import('./peers/graphile.mjs');
@@ -322,6 +324,7 @@ export async function run(argv) {
     warmup: Number(values.warmup),
     pauseMs: Number(values['pause-ms']),
     pgbossBatch: Number(values['pgboss-batch']),
+    prefetch: Number(values.prefetch),
   };
   const pick = (list, order) => (list === undefined ? order : list.split(',').map((s) => s.trim()).filter(Boolean));
   const throughputSystems = values['no-throughput'] ? [] : pick(values.systems, THROUGHPUT_ORDER);
@@ -466,7 +469,7 @@ function render({ o, host, started, facts, describe, throughput, latency, summar
   lines.push('');
   lines.push('### Settings');
   lines.push('');
-  lines.push(`- **Jobline**: one \`Worker\` with \`concurrency: ${o.concurrency}\` and otherwise default options (claims of up to 100 jobs, completions batched per tick); jobs created with \`createJobs\`, one transaction per batch; default durability (PostgreSQL as configured above; SQLite in WAL mode with \`synchronous=FULL\`). Jobline keeps every finished job and an attempt row per run.`);
+  lines.push(`- **Jobline**: one \`Worker\` with \`concurrency: ${o.concurrency}\` and \`prefetch: ${o.prefetch}\` (\`JOBLINE_WORKER_PREFETCH\`: up to ${o.prefetch} jobs claimed ahead and held in the worker's local queue, its counterpart of graphile-worker's \`localQueue\`), otherwise default options (claims of up to 100 jobs, completions batched while the previous batch is written); jobs created with \`createJobs\`, one transaction per batch; default durability (PostgreSQL as configured above; SQLite in WAL mode with \`synchronous=FULL\`). Jobline keeps every finished job and an attempt row per run.`);
   if (describe['graphile-worker'] !== undefined) {
     const g = describe['graphile-worker'].settings;
     lines.push(`- **graphile-worker ${describe['graphile-worker'].version}**: the batching settings of its performance docs — \`localQueue: { size: ${g.localQueue.size} }\`, \`completeJobBatchDelay: ${g.completeJobBatchDelay}\`, \`failJobBatchDelay: ${g.failJobBatchDelay}\` — with \`concurrentJobs: ${g.concurrentJobs}\` and \`maxPoolSize: ${g.maxPoolSize}\` (their perf test uses concurrency 24 with a pool of 25); jobs added with \`WorkerUtils.addJobs\`. Completed jobs are deleted.`);
