@@ -210,7 +210,10 @@ export class Worker {
     for (;;) {
       if (this.stopping) return;
       const free = this.o.concurrency - this.handling;
-      const room = free + this.o.prefetch - this.queued.length;
+      // Jobs whose handler finished but whose outcome is not written yet are still held: beyond one
+      // batch of them, wait for the writes, so a database slower than the handlers cannot make the
+      // worker claim without bound.
+      const room = Math.min(free + this.o.prefetch - this.queued.length, this.o.concurrency + this.o.prefetch + this.o.batchSize - this.running.size);
       if (room <= 0) return;
       const limit = Math.min(room, this.o.batchSize);
       // Jobs still wait here: hold off until a worthwhile batch fits (a full one, or half the queue).
@@ -233,6 +236,10 @@ export class Worker {
       const jobs = claims.flat();
       for (const job of jobs) this.hold(job);
       if (jobs.length < limit) return;
+      // On SQLite every query completes synchronously, so without this the loop, the handlers and
+      // their promises could run in one microtask chain and starve timers (heartbeats), I/O and the
+      // writes of finished jobs (scheduled with setImmediate).
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

@@ -103,6 +103,16 @@ export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void>
     await insertJobsPostgres(db, jobs);
     return;
   }
+  // A statement binds a limited number of values (SQLite 32,766): about 25 per job, so 1,000 jobs per INSERT.
+  for (let i = 0; i < jobs.length; i += SQLITE_INSERT_CHUNK) await insertJobRows(db, jobs.slice(i, i + SQLITE_INSERT_CHUNK));
+  // People jobs' assignments as rows too, so a provider's jobs are an index lookup (see store/people.ts).
+  const assignments = jobs.flatMap((j) => [...new Set((j.people?.providers ?? []).map((p) => p.id))].map((providerId) => ({ job_id: j.id, provider_id: providerId })));
+  if (assignments.length > 0) await db.insertInto('job_providers').values(assignments).execute();
+}
+
+const SQLITE_INSERT_CHUNK = 1000;
+
+async function insertJobRows(db: Executor, jobs: NewJobRow[]): Promise<void> {
   await db
     .insertInto('jobs')
     .values(
@@ -141,9 +151,6 @@ export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void>
       })),
     )
     .execute();
-  // People jobs' assignments as rows too, so a provider's jobs are an index lookup (see store/people.ts).
-  const assignments = jobs.flatMap((j) => [...new Set((j.people?.providers ?? []).map((p) => p.id))].map((providerId) => ({ job_id: j.id, provider_id: providerId })));
-  if (assignments.length > 0) await db.insertInto('job_providers').values(assignments).execute();
 }
 
 export async function insertDependencies(db: Executor, edges: { jobId: string; dependsOnId: string }[]): Promise<void> {

@@ -5,7 +5,7 @@ import { defineJob, NonRetryableError, type JobDefinition } from '../../src/engi
 import { Registry } from '../../src/engine/registry.js';
 import { Worker, type WorkerOptions } from '../../src/engine/worker.js';
 import type { Services } from '../../src/services/context.js';
-import { cancelJob, createJob, getJob, jobAttempts, retryJob } from '../../src/services/jobs.js';
+import { cancelJob, createJob, createJobs, getJob, jobAttempts, retryJob } from '../../src/services/jobs.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';
 import { createServices } from '../../src/services/create.js';
@@ -300,5 +300,33 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
     expect(after.filter((j) => j.status === 'pending').every((j) => j.attempts === 0)).toBe(true);
     expect(after.filter((j) => j.status === 'pending')).toHaveLength(2);
     expect(most).toBe(2);
+  });
+  it.skipIf(skip)('holds no more than concurrency + prefetch + one batch, however fast handlers finish', async () => {
+    let handled = 0;
+    const instant = defineJob({ type: 'instant', run: () => ((handled++, null)) });
+    const { services, principal } = await setup([instant], { concurrency: 4, prefetch: 10, batchSize: 10 });
+    await createJobs(services, principal, Array.from({ length: 2000 }, () => ({ type: 'instant' })));
+    // Sampled from a timer: on SQLite, whose queries complete synchronously, a worker that never yielded
+    // would both starve this timer and claim everything before writing anything back.
+    let most = 0;
+    const sampler = setInterval(() => {
+      void services.store.db
+        .selectFrom('jobs')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('status', '=', 'running')
+        .executeTakeFirstOrThrow()
+        .then((r) => (most = Math.max(most, Number(r.n))));
+    }, 2);
+    try {
+      await until('all jobs to succeed', async () => {
+        const r = await services.store.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'succeeded').executeTakeFirstOrThrow();
+        return Number(r.n) === 2000 ? true : undefined;
+      });
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(handled).toBe(2000);
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(4 + 10 + 10);
   });
 });
