@@ -266,6 +266,7 @@ export class Worker {
       .finally(() => {
         this.handled(entry);
         this.running.delete(job.id);
+        this.wake(); // its write landed: room for another claim if holding was the limit
       });
   }
 
