@@ -30,6 +30,10 @@ const OPTIONS = {
   samples: { type: 'string', default: '200' },
   warmup: { type: 'string', default: '10' },
   'pause-ms': { type: 'string', default: '20' },
+  /** Jobs a Jobline worker claims ahead of free slots (its local queue, as graphile-worker's localQueue). */
+  prefetch: { type: 'string', default: '500' },
+  /** Jobs per Jobline claim (the Worker's batchSize). */
+  'claim-batch': { type: 'string', default: '250' },
   /** Jobs per pg-boss fetch (pg-boss 10 has no other way to go fast; see bench/peers/pgboss.mjs). */
   'pgboss-batch': { type: 'string', default: '100' },
   systems: { type: 'string' },
@@ -66,10 +70,15 @@ const GOALS = { sqliteJobsPerSecond: 20_000, pickupP50Postgres: 2, pickupP50Sqli
 const REFERENCE = { bullmq: 11_000, 'graphile-worker': 15_000, 'pg-boss': 8_500 };
 
 /**
- * Before/after figures of the engine changes, measured with this benchmark at `--jobs 20000`, two runs
- * of each build alternating, on the same machine while other users loaded it (load average 9–15).
+ * Before/after figures of the engine changes: the earlier ones measured with this benchmark at `--jobs
+ * 20000`, the newer ones with bench/lib/queue-phases.mjs; builds alternating, on a shared machine.
  */
 const ENGINE_CHANGES = [
+  '**A worker can claim ahead (`prefetch`, `JOBLINE_WORKER_PREFETCH`)**: up to that many jobs are claimed beyond the free slots and held, leased, in a local queue (graphile-worker\'s `localQueue`), and a busy worker claims again only when a full batch fits. Claims and completions then carry hundreds of jobs instead of about 32 (the concurrency), so every per-statement cost — planning, the commit, the statement triggers — is shared by more jobs. `node bench/lib/queue-phases.mjs` (both phases in one process), 20,000 jobs, alternating runs: PostgreSQL processing 4,016 and 4,947 → 6,478 and 6,603 jobs/s (PostgreSQL CPU 167–179 → 114–140 µs per job); SQLite 5,030 and 5,609 → 8,056 and 8,239 jobs/s. This run uses `prefetch: 500` with claims of 250; a worker\'s default stays 0, since held jobs wait for their worker even when another one is idle.',
+  '**PostgreSQL job events are appended once per statement**: the created, status and progress events come from statement-level triggers that read the changed rows from transition tables and append all their events with one INSERT … SELECT, instead of a PL/pgSQL call per row (migration 0013). Same events, order, `seq` and NOTIFY payloads (the event tests pass unchanged). PostgreSQL CPU per job (`bench/lib/queue-phases.mjs`, 20,000 jobs): processing 167–192 → 132–149 µs, inserting 45–59 → 38–43 µs.',
+  '**The PostgreSQL completion finds its jobs by id from the unnested array.** Joined to a CTE of the batch, the planner, without statistics on a young or fast-growing table, chose a sequential scan of `jobs` for every batch (EXPLAIN: 700 rows scanned and 69,900 join comparisons to complete 100 jobs in a 20,000-job table, 24 ms of a 36 ms statement); now each job is an index probe (2.4 ms). The scan grew with the table, so the gain grows with the history kept.',
+  '**Machine jobs are inserted on PostgreSQL with one `INSERT … SELECT FROM unnest(arrays)`**, a parameter per column instead of per value (about 18,000 for a batch of 1,000): 10,149–11,790 → 13,800–14,284 jobs/s in alternating runs, Node.js CPU 31–35 → 22–23 µs per job.',
+  '**A worker no longer starves its own event loop on SQLite.** better-sqlite3 completes every query synchronously, so the claim loop, the handlers and their promises could run as one microtask chain: timers (heartbeats) and the writes of finished jobs (scheduled with `setImmediate`) waited while the worker claimed the whole backlog — a run of this benchmark was seen holding 95,400 jobs as running. The loop now yields between claims and never holds more than concurrency + prefetch + one batch (a test samples this from a timer). Earlier SQLite figures in this file were measured with that behaviour.',
   '**PostgreSQL claims walk the claim index whatever the statistics say.** On a new table, or after a burst of jobs since the last ANALYZE, the planner estimated a handful of pending rows and chose to fetch and sort every pending row on each claim (EXPLAIN: a bitmap scan returning 16,800 rows and a sort, 33 ms, to take 32 jobs), so draining a backlog cost its square. The claim now runs with `SET LOCAL enable_sort = off`, sent with the UPDATE as one simple-protocol query (one round trip, its own implicit transaction): an ordered index scan that stops after the limit (0.1 ms for the scan).',
   '**A PostgreSQL completion is one statement**: the update, the attempt rows and the release of dependents are data-modifying CTEs (one round trip and one commit instead of BEGIN, three statements and COMMIT). The release is guarded by a condition PostgreSQL evaluates once, so a batch nobody depends on skips it; before, it scanned every pending job on each completion (the planner again started from the pending rows).',
   '**A SQLite completion is one `UPDATE … FROM (VALUES …)` per batch** instead of one UPDATE per job; each statement is prepared anew, which cost more than running it.',
@@ -81,10 +90,10 @@ const ENGINE_CHANGES = [
 
 /** Why the figures are what they are; written into the section. */
 const FINDINGS = [
-  'Per job, Jobline writes four row versions (the insert, the claim, the completion and an attempt row) and maintains up to eight indexes on `jobs` (the list indexes behind `GET /v1/jobs` filters, the claim index and the lease index): every status change touches an indexed column, so no update is HOT, and the attempt row checks its foreign key. That is the price of keeping every job and its attempts queryable through the API; graphile-worker deletes a job when it completes and BullMQ keeps only the last 1,000. On this 2-core machine PostgreSQL (or SQLite) CPU is the limit, so this write volume, not round trips, now decides Jobline\'s throughput.',
-  'The insert phase is `createJobs` (one transaction per 1,000 jobs, numbers reserved per project, a Kysely multi-row INSERT): it is outside the engine and was not changed here. On SQLite it ran at about 17,000–18,500 jobs/s in the run above, so the 100,000 inserts alone take 5.4–5.9 s, more than the 5 s the end-to-end goal of 20,000 jobs/s allows for everything: that goal cannot be met by the engine alone.',
-  'Not done yet: on SQLite the completion of one batch and the claim of the next could share a transaction (one fsync instead of two per cycle, about a quarter of the processing time at these figures); the PostgreSQL claim could be prepared too (it is planned at every call because its `SET LOCAL` travels with it in one simple-protocol query); and the insert path (`createJobs`, outside the engine) could insert through `unnest` arrays rather than a 1,000-row VALUES list built by Kysely.',
-  'Pickup latency includes the insert call itself (a transaction with a FOR UPDATE on the counter row, and on SQLite an fsync of about 2.3 ms), so the SQLite goal of 1 ms is below the cost of one durable commit on this disk.',
+  'Per job, Jobline writes four row versions (the insert, the claim, the completion and an attempt row), three event rows (created, running, succeeded: the history behind `GET /v1/jobs/{id}/events`, the feed, SSE and webhooks) and maintains up to eight indexes on `jobs` (the list indexes behind `GET /v1/jobs` filters, the claim index and the lease index): every status change touches an indexed column, so no update is HOT. That is the price of keeping every job, its attempts and its events queryable through the API; graphile-worker deletes a job when it completes and BullMQ keeps only the last 1,000. On this 2-core machine the database\'s CPU is the limit: compare "server CPU s" above (PostgreSQL CPU per job processed is about 2.5× graphile-worker\'s).',
+  'Not done yet, in the order expected to pay: fewer index entries per status change (the four list indexes of `jobs` take a new entry on every update); the PostgreSQL claim as a prepared statement (it is planned at every call because its `SET LOCAL` travels with it in one simple-protocol query; planning is 0.2–0.9 ms of a claim); dropping the foreign keys of `job_events` and `job_attempts`, whose rows are only ever written for a job at hand (their per-row checks measured 5–10 % of PostgreSQL CPU, inside the noise of this machine).',
+  'Committing a claim without waiting for the disk (`synchronous_commit = off` for the claim only; `synchronous = NORMAL` on SQLite) was tried: a claim of one job went from 1.47–1.55 to 1.41–1.43 ms on PostgreSQL and from 1.31–1.35 to 1.15–1.17 ms on SQLite, within the noise of pickup latency, so it was not kept: fsync is not what pickup latency is made of here (an SQLite commit fsync measured 0.46 ms).',
+  'Pickup latency includes the insert call itself (a transaction reserving the job\'s number and inserting it, with its durable commit), then the claim (its own transaction): on PostgreSQL the insert call alone takes 2.8–4 ms, the claim of one job about 1.4 ms; on SQLite 1.2–1.4 ms and 1.2 ms. The 1 ms goal on SQLite is below the cost of one insert call.',
 ];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -98,7 +107,7 @@ async function makeAdapter(system, o) {
     case 'jobline-pg-notify':
     case 'jobline-sqlite': {
       const { jobline } = await import('./peers/jobline.mjs');
-      return jobline({ ...o, dialect: system === 'jobline-sqlite' ? 'sqlite' : 'postgres', separateProducer: system === 'jobline-pg-notify' });
+      return jobline({ ...o, dialect: system === 'jobline-sqlite' ? 'sqlite' : 'postgres', separateProducer: system === 'jobline-pg-notify', workerOptions: { prefetch: o.prefetch, batchSize: o.claimBatch } });
     }
     case 'graphile-worker': {
       const { graphile } = await import('./peers/graphile.mjs');
@@ -322,6 +331,8 @@ export async function run(argv) {
     warmup: Number(values.warmup),
     pauseMs: Number(values['pause-ms']),
     pgbossBatch: Number(values['pgboss-batch']),
+    prefetch: Number(values.prefetch),
+    claimBatch: Number(values['claim-batch']),
   };
   const pick = (list, order) => (list === undefined ? order : list.split(',').map((s) => s.trim()).filter(Boolean));
   const throughputSystems = values['no-throughput'] ? [] : pick(values.systems, THROUGHPUT_ORDER);
@@ -466,7 +477,7 @@ function render({ o, host, started, facts, describe, throughput, latency, summar
   lines.push('');
   lines.push('### Settings');
   lines.push('');
-  lines.push(`- **Jobline**: one \`Worker\` with \`concurrency: ${o.concurrency}\` and otherwise default options (claims of up to 100 jobs, completions batched per tick); jobs created with \`createJobs\`, one transaction per batch; default durability (PostgreSQL as configured above; SQLite in WAL mode with \`synchronous=FULL\`). Jobline keeps every finished job and an attempt row per run.`);
+  lines.push(`- **Jobline**: one \`Worker\` with \`concurrency: ${o.concurrency}\` and \`prefetch: ${o.prefetch}\` (\`JOBLINE_WORKER_PREFETCH\`: up to ${o.prefetch} jobs claimed ahead and held in the worker's local queue, its counterpart of graphile-worker's \`localQueue\`) and \`batchSize: ${o.claimBatch}\` (jobs per claim), otherwise default options (completions batched while the previous batch is written); jobs created with \`createJobs\`, one transaction per batch; default durability (PostgreSQL as configured above; SQLite in WAL mode with \`synchronous=FULL\`). Jobline keeps every finished job and an attempt row per run.`);
   if (describe['graphile-worker'] !== undefined) {
     const g = describe['graphile-worker'].settings;
     lines.push(`- **graphile-worker ${describe['graphile-worker'].version}**: the batching settings of its performance docs — \`localQueue: { size: ${g.localQueue.size} }\`, \`completeJobBatchDelay: ${g.completeJobBatchDelay}\`, \`failJobBatchDelay: ${g.failJobBatchDelay}\` — with \`concurrentJobs: ${g.concurrentJobs}\` and \`maxPoolSize: ${g.maxPoolSize}\` (their perf test uses concurrency 24 with a pool of 25); jobs added with \`WorkerUtils.addJobs\`. Completed jobs are deleted.`);

@@ -14,6 +14,8 @@ export interface ServeConfig {
   jobModules: string[];
   /** Jobs the in-process worker runs at once; 0 runs no worker in this process. */
   workerConcurrency: number;
+  /** Jobs the worker claims ahead of free slots (a local queue for many short jobs); 0 claims none ahead. */
+  workerPrefetch: number;
   /** How long a claimed job stays a worker's without a heartbeat. */
   leaseMs: number;
   /** Finished jobs and uploads are kept this long, then a job answers 410 Gone. */
@@ -63,6 +65,7 @@ export function serveConfig(flags: { port?: string; host?: string; data?: string
     logLevel: env.JOBLINE_LOG_LEVEL ?? 'info',
     jobModules: flags.jobs ?? (env.JOBLINE_JOBS ?? '').split(',').filter((p) => p !== ''),
     workerConcurrency: int('--concurrency / JOBLINE_WORKER_CONCURRENCY', flags.concurrency ?? env.JOBLINE_WORKER_CONCURRENCY, 10),
+    workerPrefetch: int('JOBLINE_WORKER_PREFETCH', env.JOBLINE_WORKER_PREFETCH, 0),
     leaseMs: int('JOBLINE_LEASE_MS', env.JOBLINE_LEASE_MS, 30_000),
     retentionDays: int('JOBLINE_RETENTION_DAYS', env.JOBLINE_RETENTION_DAYS, 30),
     fileLimit: int('JOBLINE_FILE_LIMIT', env.JOBLINE_FILE_LIMIT, 100 * 1024 * 1024),

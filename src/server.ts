@@ -45,7 +45,7 @@ export async function startServer(config: ServeConfig, print: (line: string) => 
     throw error;
   }
   // Workers run in this process unless told otherwise; more can run as `jobline worker` processes.
-  const worker = config.workerConcurrency > 0 ? new Worker(services, { concurrency: config.workerConcurrency, leaseMs: config.leaseMs, logger }) : undefined;
+  const worker = config.workerConcurrency > 0 ? new Worker(services, { concurrency: config.workerConcurrency, prefetch: config.workerPrefetch, leaseMs: config.leaseMs, logger }) : undefined;
   worker?.start();
   // Webhook deliveries are background work too: they run where the in-process worker does.
   const webhooks = worker !== undefined ? new WebhookRuntime(services, { logger }) : undefined;

@@ -22,6 +22,13 @@ function positive(name: string, value: string | undefined, fallback: number): nu
   return n;
 }
 
+function nonNegative(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, not ${JSON.stringify(value)}.`);
+  return n;
+}
+
 export function workerCommand(program: Command): void {
   program
     .command('worker')
@@ -44,6 +51,7 @@ export function workerCommand(program: Command): void {
       });
       const worker = new Worker(services, {
         concurrency: positive('--concurrency', flags.concurrency ?? env.JOBLINE_WORKER_CONCURRENCY, 10),
+        prefetch: nonNegative('JOBLINE_WORKER_PREFETCH', env.JOBLINE_WORKER_PREFETCH, 0),
         leaseMs: positive('JOBLINE_LEASE_MS', env.JOBLINE_LEASE_MS, 30_000),
         logger,
       });

@@ -30,6 +30,14 @@ export interface WorkerOptions {
   abortGraceMs?: number;
   /** Jobs claimed per query. */
   batchSize?: number;
+  /**
+   * Jobs claimed ahead of free slots and held (leased, heartbeated) until a slot frees, as
+   * graphile-worker's local queue: a worker running many short jobs then claims full batches instead
+   * of one job per finished job (it claims again once a full batch, or half the queue, fits). The
+   * cost: jobs held here wait for this worker even when another one is idle, so keep it 0 (the
+   * default) for long jobs. Jobs of a type with its own concurrency limit are never claimed ahead.
+   */
+  prefetch?: number;
   logger?: Logger;
   workerId?: string;
 }
@@ -43,6 +51,8 @@ interface Running {
   reason: StopReason | undefined;
   /** The handler has settled: the job no longer takes a concurrency slot while its outcome is written. */
   handled: boolean;
+  /** The handler was started; until then the job waits in the worker's local queue. */
+  started: boolean;
   /** Resolves when the attempt is settled and written (or given up). */
   done: Promise<void>;
 }
@@ -66,6 +76,8 @@ export class Worker {
   private readonly log: Logger;
   /** Jobs this worker holds: handler running, or outcome being written. Their leases are kept alive. */
   private readonly running = new Map<string, Running>();
+  /** Claimed ahead (see `prefetch`), in claim order; also in `running`, so their leases are kept alive. */
+  private readonly queued: Running[] = [];
   /** Handlers running now: what `concurrency` (and a type's own limit) counts. */
   private handling = 0;
   private readonly perType = new Map<string, number>();
@@ -94,6 +106,7 @@ export class Worker {
       cancelCheckMs: options.cancelCheckMs ?? 500,
       abortGraceMs: options.abortGraceMs ?? 500,
       batchSize: options.batchSize ?? 100,
+      prefetch: options.prefetch ?? 0,
     };
     this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.log = (options.logger ?? pino({ level: 'silent' })).child({ worker: this.id });
@@ -134,6 +147,10 @@ export class Worker {
     this.stopping = true;
     for (const t of this.timers.splice(0)) clearInterval(t);
     for (const u of this.unsubscribe.splice(0)) u();
+    // Jobs claimed ahead never started: they go back to the queue at once, for other workers.
+    const queued = this.queued.splice(0);
+    for (const q of queued) this.running.delete(q.job.id);
+    if (queued.length > 0) await queue.releaseJobs(this.services.store, this.id, queued.map((q) => q.job.id), this.services.clock.now());
     const all = () => Promise.all([...this.running.values()].map((r) => r.done));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all(), new Promise((resolve) => (timer = setTimeout(resolve, deadlineMs)))]);
@@ -184,13 +201,23 @@ export class Worker {
       });
   }
 
-  /** Claims as many jobs as there are free slots, type by type where a type has its own limit. */
+  /**
+   * Claims as many jobs as there are free slots (plus `prefetch` ahead), type by type where a type has
+   * its own limit. While jobs wait in the local queue, it claims only when a worthwhile batch fits, so a busy
+   * worker claims in batches rather than one job per finished job.
+   */
   private async fetch(): Promise<void> {
     for (;;) {
       if (this.stopping) return;
       const free = this.o.concurrency - this.handling;
-      if (free <= 0) return;
-      const limit = Math.min(free, this.o.batchSize);
+      // Jobs whose handler finished but whose outcome is not written yet are still held: beyond one
+      // batch of them, wait for the writes, so a database slower than the handlers cannot make the
+      // worker claim without bound.
+      const room = Math.min(free + this.o.prefetch - this.queued.length, this.o.concurrency + this.o.prefetch + this.o.batchSize - this.running.size);
+      if (room <= 0) return;
+      const limit = Math.min(room, this.o.batchSize);
+      // Jobs still wait here: hold off until a worthwhile batch fits (a full one, or half the queue).
+      if (this.queued.length > 0 && limit < Math.min(this.o.batchSize, Math.max(1, Math.floor(this.o.prefetch / 2)))) return;
       const open: string[] = [];
       let limited: { type: string; slots: number } | undefined;
       for (const type of this.types) {
@@ -201,21 +228,37 @@ export class Worker {
       const now = this.services.clock.now();
       const claims = [];
       if (open.length > 0) claims.push(await queue.claimJobs(this.services.store, { workerId: this.id, types: open, limit, leaseMs: this.o.leaseMs, now }));
-      if (limited !== undefined) {
-        const remaining = limit - (claims[0]?.length ?? 0);
-        claims.push(await queue.claimJobs(this.services.store, { workerId: this.id, types: [limited.type], limit: Math.min(remaining, limited.slots), leaseMs: this.o.leaseMs, now }));
+      // A type with its own limit only ever fills free handler slots.
+      const slots = Math.min(limit, this.o.concurrency - this.handling - this.queued.length) - (claims[0]?.length ?? 0);
+      if (limited !== undefined && slots > 0) {
+        claims.push(await queue.claimJobs(this.services.store, { workerId: this.id, types: [limited.type], limit: Math.min(slots, limited.slots), leaseMs: this.o.leaseMs, now }));
       }
       const jobs = claims.flat();
-      for (const job of jobs) this.run(job);
+      for (const job of jobs) this.hold(job);
       if (jobs.length < limit) return;
+      // On SQLite every query completes synchronously, so without this the loop, the handlers and
+      // their promises could run in one microtask chain and starve timers (heartbeats), I/O and the
+      // writes of finished jobs (scheduled with setImmediate).
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
-  private run(job: Job): void {
+  /** Starts a claimed job if a slot is free, else queues it locally. */
+  private hold(job: Job): void {
     const definition = this.services.registry.get(job.type)!;
-    const controller = new AbortController();
-    const entry: Running = { job, definition, controller, reason: undefined, handled: false, done: Promise.resolve() };
+    const entry: Running = { job, definition, controller: new AbortController(), reason: undefined, handled: false, started: false, done: Promise.resolve() };
     this.running.set(job.id, entry);
+    if (this.handling < this.o.concurrency) this.run(entry);
+    else this.queued.push(entry);
+  }
+
+  private startQueued(): void {
+    while (!this.stopping && this.handling < this.o.concurrency && this.queued.length > 0) this.run(this.queued.shift()!);
+  }
+
+  private run(entry: Running): void {
+    const { job } = entry;
+    entry.started = true;
     this.handling++;
     this.perType.set(job.type, (this.perType.get(job.type) ?? 0) + 1);
     entry.done = this.attempt(entry)
@@ -223,6 +266,7 @@ export class Worker {
       .finally(() => {
         this.handled(entry);
         this.running.delete(job.id);
+        this.wake(); // its write landed: room for another claim if holding was the limit
       });
   }
 
@@ -232,6 +276,7 @@ export class Worker {
     entry.handled = true;
     this.handling--;
     this.perType.set(entry.job.type, (this.perType.get(entry.job.type) ?? 1) - 1);
+    this.startQueued();
     this.wake();
   }
 
@@ -328,7 +373,20 @@ export class Worker {
 
   private stopJob(id: string, reason: StopReason): void {
     const entry = this.running.get(id);
-    if (entry !== undefined) this.abort(entry, reason);
+    if (entry === undefined) return;
+    if (entry.started) {
+      this.abort(entry, reason);
+      return;
+    }
+    // Claimed ahead and not started: nothing to abort. A cancelled one ends cancelled; a lost lease
+    // means the job is someone else's now.
+    this.queued.splice(this.queued.indexOf(entry), 1);
+    this.running.delete(id);
+    if (reason !== 'cancel') return;
+    const now = this.services.clock.now();
+    queue
+      .confirmCancelled(this.services.store, this.id, { jobId: id, number: entry.job.attempts, startedAt: now, outcome: 'cancelled' }, now)
+      .catch((error: unknown) => this.log.error({ err: error, job: id }, 'ending a cancelled job failed; its lease will expire'));
   }
 
   private abort(entry: Running, reason: StopReason): void {

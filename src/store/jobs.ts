@@ -1,5 +1,5 @@
 import type { CompiledQuery, Selectable } from 'kysely';
-import { sql } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import type { Job, JobError } from '../core/job.js';
 import type { JobStatus, StatusReason } from '../core/lifecycle.js';
 import type { PeopleWork, ProviderRef } from '../core/people.js';
@@ -75,8 +75,44 @@ export interface NewJobRow {
   now: number;
 }
 
+/**
+ * Machine jobs on PostgreSQL: one INSERT … SELECT FROM unnest(arrays), a parameter per column rather
+ * than per value, so a batch of 1,000 jobs is parsed and planned like a batch of one.
+ */
+async function insertJobsPostgres(db: Executor, jobs: NewJobRow[]): Promise<void> {
+  const column = <T>(f: (j: NewJobRow) => T): T[] => jobs.map(f);
+  await sql`
+    INSERT INTO jobs (id, workspace_id, project_id, number, type, name, status, status_reason, priority, input,
+      max_attempts, run_at, timeout_ms, error, completed_at, created_at, updated_at, callback_url)
+    SELECT id, workspace_id, project_id, number, type, name, status, status_reason, priority, input::jsonb,
+      max_attempts, run_at, timeout_ms, error::jsonb, completed_at, created_at, updated_at, callback_url
+    FROM unnest(${column((j) => j.id)}::uuid[], ${column((j) => j.workspaceId)}::text[], ${column((j) => j.projectId)}::uuid[],
+      ${column((j) => j.number)}::bigint[], ${column((j) => j.type)}::text[], ${column((j) => j.name)}::text[],
+      ${column((j) => j.status)}::text[], ${column((j) => j.statusReason)}::text[], ${column((j) => j.priority)}::int[],
+      ${column((j) => JSON.stringify(j.input ?? {}))}::text[], ${column((j) => j.maxAttempts)}::int[], ${column((j) => j.runAt)}::bigint[],
+      ${column((j) => j.timeoutMs)}::bigint[], ${column((j) => (j.error === undefined ? null : JSON.stringify(j.error)))}::text[],
+      ${column((j) => (j.status === 'failed' ? j.now : null))}::bigint[], ${column((j) => j.now)}::bigint[], ${column((j) => j.now)}::bigint[],
+      ${column((j) => j.callbackUrl ?? null)}::text[])
+      AS v(id, workspace_id, project_id, number, type, name, status, status_reason, priority, input,
+        max_attempts, run_at, timeout_ms, error, completed_at, created_at, updated_at, callback_url)`.execute(db);
+}
+
 export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void> {
   if (jobs.length === 0) return;
+  if (db.getExecutor().adapter instanceof PostgresAdapter && jobs.every((j) => j.people === undefined)) {
+    await insertJobsPostgres(db, jobs);
+    return;
+  }
+  // A statement binds a limited number of values (SQLite 32,766): about 25 per job, so 1,000 jobs per INSERT.
+  for (let i = 0; i < jobs.length; i += SQLITE_INSERT_CHUNK) await insertJobRows(db, jobs.slice(i, i + SQLITE_INSERT_CHUNK));
+  // People jobs' assignments as rows too, so a provider's jobs are an index lookup (see store/people.ts).
+  const assignments = jobs.flatMap((j) => [...new Set((j.people?.providers ?? []).map((p) => p.id))].map((providerId) => ({ job_id: j.id, provider_id: providerId })));
+  if (assignments.length > 0) await db.insertInto('job_providers').values(assignments).execute();
+}
+
+const SQLITE_INSERT_CHUNK = 1000;
+
+async function insertJobRows(db: Executor, jobs: NewJobRow[]): Promise<void> {
   await db
     .insertInto('jobs')
     .values(
@@ -115,9 +151,6 @@ export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void>
       })),
     )
     .execute();
-  // People jobs' assignments as rows too, so a provider's jobs are an index lookup (see store/people.ts).
-  const assignments = jobs.flatMap((j) => [...new Set((j.people?.providers ?? []).map((p) => p.id))].map((providerId) => ({ job_id: j.id, provider_id: providerId })));
-  if (assignments.length > 0) await db.insertInto('job_providers').values(assignments).execute();
 }
 
 export async function insertDependencies(db: Executor, edges: { jobId: string; dependsOnId: string }[]): Promise<void> {

@@ -177,7 +177,9 @@ export interface Success {
 }
 
 /**
- * The PostgreSQL completion: one statement, so one round trip and one commit. The update, the attempt
+ * The PostgreSQL completion: one statement, so one round trip and one commit. The jobs are found by
+ * id from the unnested array itself (an index probe per job): joined to a CTE instead, the planner,
+ * without statistics on a young or fast-growing table, scanned the whole jobs table on every batch. The update, the attempt
  * rows and the release of dependents are data-modifying CTEs; they all see the snapshot from before
  * the statement, so the dependency check counts the jobs finished here as succeeded explicitly. It is
  * a named prepared statement (planned once per connection) and returns only ids, so a column added to
@@ -191,7 +193,7 @@ WITH v AS (
   UPDATE jobs AS j SET status = 'succeeded', status_reason = 'completed', output = v.output::jsonb, error = NULL,
     progress = 100, completed_at = $9::bigint, updated_at = $9::bigint, version = j.version + 1,
     lease_owner = NULL, lease_expires_at = NULL
-  FROM v
+  FROM unnest($1::uuid[], $2::text[]) AS v(id, output)
   WHERE j.id = v.id AND j.lease_owner = $10::text AND j.status = 'running'
   RETURNING j.id
 ), attempts AS (

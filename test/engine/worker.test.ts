@@ -5,7 +5,7 @@ import { defineJob, NonRetryableError, type JobDefinition } from '../../src/engi
 import { Registry } from '../../src/engine/registry.js';
 import { Worker, type WorkerOptions } from '../../src/engine/worker.js';
 import type { Services } from '../../src/services/context.js';
-import { cancelJob, createJob, getJob, jobAttempts, retryJob } from '../../src/services/jobs.js';
+import { cancelJob, createJob, createJobs, getJob, jobAttempts, retryJob } from '../../src/services/jobs.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';
 import { createServices } from '../../src/services/create.js';
@@ -255,5 +255,78 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
     await until('the handler to start', async () => (started > 0 ? true : undefined));
     await worker.stop(100);
     expect(await getJob(services, principal, job.id)).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+  it.skipIf(skip)('claims ahead with prefetch but runs no more than its concurrency; queued jobs cancel and release', async () => {
+    let running = 0;
+    let most = 0;
+    const gates: (() => void)[] = [];
+    const gated = defineJob({
+      type: 'gated',
+      run: () =>
+        new Promise<null>((resolve) => {
+          running++;
+          most = Math.max(most, running);
+          gates.push(() => {
+            running--;
+            resolve(null);
+          });
+        }),
+    });
+    const { services, principal, worker } = await setup([gated], { concurrency: 2, prefetch: 3, batchSize: 10 });
+    const jobs: { id: string }[] = [];
+    for (let i = 0; i < 6; i++) jobs.push(await createJob(services, principal, { type: 'gated' }));
+    await until('two handlers to start', async () => (running === 2 ? true : undefined));
+    // Two run and three wait in the worker's queue, leased; the sixth stays in the database.
+    const statuses = async () => Promise.all(jobs.map(async (j) => (await getJob(services, principal, j.id)).status));
+    await until('five jobs to be claimed', async () => ((await statuses()).filter((s) => s === 'running').length === 5 ? true : undefined));
+    expect((await statuses()).filter((s) => s === 'pending')).toHaveLength(1);
+    // A queued job that is cancelled ends cancelled without its handler running.
+    const held: string[] = [];
+    for (const j of jobs) if ((await getJob(services, principal, j.id)).status === 'running') held.push(j.id);
+    const queuedId = held[held.length - 1]!;
+    await cancelJob(services, principal, queuedId);
+    expect(await finished(services, principal, queuedId)).toMatchObject({ status: 'cancelled', statusReason: 'cancelled_by_client' });
+    // Finishing one handler starts a queued job: never more than two at once.
+    gates.shift()!();
+    await until('a queued job to start', async () => (gates.length === 2 ? true : undefined));
+    expect(most).toBe(2);
+    // Stopping gives the queued jobs back at once, their attempt not counted.
+    const stopped = worker.stop(100);
+    for (const release of gates.splice(0)) release();
+    await stopped;
+    const after = await Promise.all(jobs.map((j) => getJob(services, principal, j.id)));
+    expect(after.filter((j) => j.status === 'succeeded')).toHaveLength(3);
+    expect(after.filter((j) => j.status === 'cancelled')).toHaveLength(1);
+    expect(after.filter((j) => j.status === 'pending').every((j) => j.attempts === 0)).toBe(true);
+    expect(after.filter((j) => j.status === 'pending')).toHaveLength(2);
+    expect(most).toBe(2);
+  });
+  it.skipIf(skip)('holds no more than concurrency + prefetch + one batch, however fast handlers finish', async () => {
+    let handled = 0;
+    const instant = defineJob({ type: 'instant', run: () => ((handled++, null)) });
+    const { services, principal } = await setup([instant], { concurrency: 4, prefetch: 10, batchSize: 10 });
+    await createJobs(services, principal, Array.from({ length: 2000 }, () => ({ type: 'instant' })));
+    // Sampled from a timer: on SQLite, whose queries complete synchronously, a worker that never yielded
+    // would both starve this timer and claim everything before writing anything back.
+    let most = 0;
+    const sampler = setInterval(() => {
+      void services.store.db
+        .selectFrom('jobs')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('status', '=', 'running')
+        .executeTakeFirstOrThrow()
+        .then((r) => (most = Math.max(most, Number(r.n))));
+    }, 2);
+    try {
+      await until('all jobs to succeed', async () => {
+        const r = await services.store.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'succeeded').executeTakeFirstOrThrow();
+        return Number(r.n) === 2000 ? true : undefined;
+      });
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(handled).toBe(2000);
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(4 + 10 + 10);
   });
 });
