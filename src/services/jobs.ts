@@ -54,7 +54,7 @@ export async function createJobs(services: Services, principal: Principal, input
     const now = services.clock.now();
     const projectId = inputs[0]!.projectId ?? null;
     const rows = newJobRows(services, principal, inputs, inputs.map(() => uuidv7(now)), inputs.map(() => noDependencies), now, () => 0);
-    const first = await jobs.insertNumberedJobsPostgres(services.store.db, principal.workspaceId, projectId, rows);
+    const first = await jobs.insertNumberedJobsPostgres(services.store.db, services.store.raw.pool, principal.workspaceId, projectId, rows);
     if (first === undefined) throw validationFailed([{ pointer: pointer(0, 'project_id'), detail: `no project with id ${JSON.stringify(projectId)} exists in this workspace` }]);
     rows.forEach((r, index) => (r.number = first + index));
     services.wakeups.jobsAdded();

@@ -1,5 +1,6 @@
 import type { CompiledQuery, Selectable } from 'kysely';
 import { PostgresAdapter, sql } from 'kysely';
+import type pg from 'pg';
 import type { Job, JobError } from '../core/job.js';
 import type { JobStatus, StatusReason } from '../core/lifecycle.js';
 import type { PeopleWork, ProviderRef } from '../core/people.js';
@@ -111,19 +112,25 @@ async function insertJobsPostgres(db: Executor, jobs: NewJobRow[]): Promise<void
  * first number given, or undefined (and inserts nothing) when the project does not exist in the
  * workspace.
  */
-export async function insertNumberedJobsPostgres(db: Executor, workspaceId: string, projectId: string | null, jobs: NewJobRow[]): Promise<number | undefined> {
+export async function insertNumberedJobsPostgres(db: Executor, pool: pg.Pool, workspaceId: string, projectId: string | null, jobs: NewJobRow[]): Promise<number | undefined> {
   const counter =
     projectId === null
       ? sql`UPDATE workspaces SET job_counter = job_counter + ${jobs.length} WHERE id = ${workspaceId} RETURNING job_counter - ${jobs.length} AS before`
       : sql`UPDATE projects SET job_counter = job_counter + ${jobs.length} WHERE id = ${projectId} AND workspace_id = ${workspaceId} RETURNING job_counter - ${jobs.length} AS before`;
-  const { rows } = await sql<{ before: string | number }>`
+  const query = sql<{ before: string | number }>`
     WITH counter AS (${counter}), inserted AS (
       INSERT INTO jobs (${JOB_COLUMNS})
       SELECT v.id, v.workspace_id, v.project_id, counter.before + v.position, v.type, v.name, v.status, v.status_reason, v.priority,
         v.input::jsonb, v.max_attempts, v.run_at, v.timeout_ms, v.error::jsonb, v.completed_at, v.created_at, v.updated_at, v.callback_url
       FROM counter, ${unnestJobs(jobs)}
     )
-    SELECT before FROM counter`.execute(db);
+    SELECT before FROM counter`.compile(db);
+  // A named prepared statement (one per counter kind; the text never varies), planned once per connection.
+  const { rows } = await pool.query<{ before: string | number }>({
+    name: projectId === null ? 'jobline_insert_jobs' : 'jobline_insert_project_jobs',
+    text: query.sql,
+    values: query.parameters as unknown[],
+  });
   return rows[0] === undefined ? undefined : Number(rows[0].before) + 1;
 }
 
