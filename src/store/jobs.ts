@@ -1,5 +1,6 @@
 import type { CompiledQuery, Selectable } from 'kysely';
 import { PostgresAdapter, sql } from 'kysely';
+import type pg from 'pg';
 import type { Job, JobError } from '../core/job.js';
 import type { JobStatus, StatusReason } from '../core/lifecycle.js';
 import type { PeopleWork, ProviderRef } from '../core/people.js';
@@ -75,26 +76,62 @@ export interface NewJobRow {
   now: number;
 }
 
-/**
- * Machine jobs on PostgreSQL: one INSERT … SELECT FROM unnest(arrays), a parameter per column rather
- * than per value, so a batch of 1,000 jobs is parsed and planned like a batch of one.
- */
-async function insertJobsPostgres(db: Executor, jobs: NewJobRow[]): Promise<void> {
+/** The columns of a machine job as unnest(…) arrays, one parameter per column rather than per value. */
+function unnestJobs(jobs: NewJobRow[]) {
   const column = <T>(f: (j: NewJobRow) => T): T[] => jobs.map(f);
-  await sql`
-    INSERT INTO jobs (id, workspace_id, project_id, number, type, name, status, status_reason, priority, input,
-      max_attempts, run_at, timeout_ms, error, completed_at, created_at, updated_at, callback_url)
-    SELECT id, workspace_id, project_id, number, type, name, status, status_reason, priority, input::jsonb,
-      max_attempts, run_at, timeout_ms, error::jsonb, completed_at, created_at, updated_at, callback_url
-    FROM unnest(${column((j) => j.id)}::uuid[], ${column((j) => j.workspaceId)}::text[], ${column((j) => j.projectId)}::uuid[],
+  return sql`unnest(${column((j) => j.id)}::uuid[], ${column((j) => j.workspaceId)}::text[], ${column((j) => j.projectId)}::uuid[],
       ${column((j) => j.number)}::bigint[], ${column((j) => j.type)}::text[], ${column((j) => j.name)}::text[],
       ${column((j) => j.status)}::text[], ${column((j) => j.statusReason)}::text[], ${column((j) => j.priority)}::int[],
       ${column((j) => JSON.stringify(j.input ?? {}))}::text[], ${column((j) => j.maxAttempts)}::int[], ${column((j) => j.runAt)}::bigint[],
       ${column((j) => j.timeoutMs)}::bigint[], ${column((j) => (j.error === undefined ? null : JSON.stringify(j.error)))}::text[],
       ${column((j) => (j.status === 'failed' ? j.now : null))}::bigint[], ${column((j) => j.now)}::bigint[], ${column((j) => j.now)}::bigint[],
       ${column((j) => j.callbackUrl ?? null)}::text[])
-      AS v(id, workspace_id, project_id, number, type, name, status, status_reason, priority, input,
-        max_attempts, run_at, timeout_ms, error, completed_at, created_at, updated_at, callback_url)`.execute(db);
+    WITH ORDINALITY AS v(id, workspace_id, project_id, number, type, name, status, status_reason, priority, input,
+      max_attempts, run_at, timeout_ms, error, completed_at, created_at, updated_at, callback_url, position)`;
+}
+
+const JOB_COLUMNS = sql`id, workspace_id, project_id, number, type, name, status, status_reason, priority, input,
+      max_attempts, run_at, timeout_ms, error, completed_at, created_at, updated_at, callback_url`;
+
+/**
+ * Machine jobs on PostgreSQL: one INSERT … SELECT FROM unnest(arrays), so a batch of 1,000 jobs is
+ * parsed and planned like a batch of one.
+ */
+async function insertJobsPostgres(db: Executor, jobs: NewJobRow[]): Promise<void> {
+  await sql`
+    INSERT INTO jobs (${JOB_COLUMNS})
+    SELECT v.id, v.workspace_id, v.project_id, v.number, v.type, v.name, v.status, v.status_reason, v.priority, v.input::jsonb,
+      v.max_attempts, v.run_at, v.timeout_ms, v.error::jsonb, v.completed_at, v.created_at, v.updated_at, v.callback_url
+    FROM ${unnestJobs(jobs)}`.execute(db);
+}
+
+/**
+ * Machine jobs of one project (or of none) on PostgreSQL, numbered and inserted by one statement,
+ * which is its own transaction: the counter's increment and the rows commit together, in one round
+ * trip instead of four (BEGIN, counter, INSERT, COMMIT). The rows' `number` is ignored; returns the
+ * first number given, or undefined (and inserts nothing) when the project does not exist in the
+ * workspace.
+ */
+export async function insertNumberedJobsPostgres(db: Executor, pool: pg.Pool, workspaceId: string, projectId: string | null, jobs: NewJobRow[]): Promise<number | undefined> {
+  const counter =
+    projectId === null
+      ? sql`UPDATE workspaces SET job_counter = job_counter + ${jobs.length} WHERE id = ${workspaceId} RETURNING job_counter - ${jobs.length} AS before`
+      : sql`UPDATE projects SET job_counter = job_counter + ${jobs.length} WHERE id = ${projectId} AND workspace_id = ${workspaceId} RETURNING job_counter - ${jobs.length} AS before`;
+  const query = sql<{ before: string | number }>`
+    WITH counter AS (${counter}), inserted AS (
+      INSERT INTO jobs (${JOB_COLUMNS})
+      SELECT v.id, v.workspace_id, v.project_id, counter.before + v.position, v.type, v.name, v.status, v.status_reason, v.priority,
+        v.input::jsonb, v.max_attempts, v.run_at, v.timeout_ms, v.error::jsonb, v.completed_at, v.created_at, v.updated_at, v.callback_url
+      FROM counter, ${unnestJobs(jobs)}
+    )
+    SELECT before FROM counter`.compile(db);
+  // A named prepared statement (one per counter kind; the text never varies), planned once per connection.
+  const { rows } = await pool.query<{ before: string | number }>({
+    name: projectId === null ? 'jobline_insert_jobs' : 'jobline_insert_project_jobs',
+    text: query.sql,
+    values: query.parameters as unknown[],
+  });
+  return rows[0] === undefined ? undefined : Number(rows[0].before) + 1;
 }
 
 export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void> {

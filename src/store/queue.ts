@@ -60,41 +60,18 @@ export async function claimJobs(store: Store, o: ClaimOptions): Promise<Job[]> {
   return rows.map(toJob);
 }
 
-const literal = (value: string): string => pg.escapeLiteral(value);
-function integer(value: number): string {
-  if (!Number.isSafeInteger(value)) throw new TypeError(`expected an integer, got ${value}`);
-  return String(value);
-}
-
 /**
- * The PostgreSQL claim, in one round trip. The planner must walk the claim index in its order and stop
- * after `limit` rows; but while the table has no statistics yet (a new database, or a burst of jobs
- * since the last ANALYZE) it estimates a handful of pending rows and prefers to fetch and sort every
- * pending row instead, which makes each claim cost as much as the whole backlog. `SET LOCAL
- * enable_sort = off` rules that plan out for this statement only; SET LOCAL needs a transaction, so
- * both go as one simple-protocol query (its implicit transaction), with the values as literals.
+ * The PostgreSQL claim: one call of jobline_claim (migration 0014), a named prepared statement, so the
+ * query inside is planned once per connection; the function holds the planner setting and the plan
+ * shape the claim needs (see there).
  */
 async function claimJobsPostgres(pool: pg.Pool, o: ClaimOptions): Promise<Job[]> {
-  const now = integer(o.now);
-  // The candidates are picked once, in a MATERIALIZED CTE: as `WHERE id IN (SELECT … LIMIT n)` the
-  // planner may run the subquery more than once (e.g. per row of a nested loop), and each run locks and
-  // returns other rows, so a claim could take more jobs than `limit`.
-  const text = `SET LOCAL enable_sort = off;
-WITH next AS MATERIALIZED (
-  SELECT id FROM jobs
-  WHERE status = 'pending' AND run_at <= ${now} AND type IN (${o.types.map(literal).join(', ')}) AND executor = 'worker'
-    AND (status_reason IS NULL OR status_reason <> 'waiting')
-  ORDER BY priority DESC, run_at, id
-  LIMIT ${integer(o.limit)}
-  FOR UPDATE SKIP LOCKED)
-UPDATE jobs SET status = 'running', status_reason = 'claimed', attempts = attempts + 1, lease_owner = ${literal(o.workerId)},
-  lease_expires_at = ${integer(o.now + o.leaseMs)}, started_at = COALESCE(started_at, ${now}), attempt_started_at = ${now},
-  updated_at = ${now}, version = version + 1
-FROM next
-WHERE jobs.id = next.id AND jobs.status = 'pending'
-RETURNING jobs.*`;
-  const results = (await pool.query(text)) as unknown as pg.QueryResult<JobRow>[];
-  return results[1]!.rows.map(toJob);
+  const result = await pool.query<JobRow>({
+    name: 'jobline_claim',
+    text: 'SELECT * FROM jobline_claim($1::text[], $2::int, $3::text, $4::bigint, $5::bigint)',
+    values: [o.types, o.limit, o.workerId, o.now, o.now + o.leaseMs],
+  });
+  return result.rows.map(toJob);
 }
 
 /** Extends the leases of the jobs this worker holds; returns each still-held job's status. */
