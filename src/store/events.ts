@@ -82,7 +82,14 @@ export interface FeedPage {
  * cursor a client already holds.
  */
 export async function readFeed(store: Store, workspaceId: string, after: FeedCursor, filter: FeedFilter, limit: number): Promise<FeedPage> {
-  const settledBelow = store.capabilities.dialect === 'postgres' ? sql<number>`pg_snapshot_xmin(pg_current_snapshot())::text::bigint` : undefined;
+  // Taken once, before both queries below: had each query taken its own, transactions committing in
+  // between could move the bound past events the first query held back, and the second would then
+  // call the feed settled although those events were never returned.
+  let settledBelow: number | undefined;
+  if (store.capabilities.dialect === 'postgres') {
+    const { rows: bound } = await sql<{ xmin: string }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`.execute(store.db);
+    settledBelow = Number(bound[0]!.xmin);
+  }
   let q = store.db
     .selectFrom('job_events')
     .selectAll()
