@@ -51,7 +51,7 @@ export function webhookAllowPrivate(env: NodeJS.ProcessEnv = process.env): boole
   throw new Error(`JOBLINE_WEBHOOK_ALLOW_PRIVATE must be true or false, not ${JSON.stringify(value)}.`);
 }
 
-export function serveConfig(flags: { port?: string; host?: string; data?: string; databaseUrl?: string; jobs?: string[]; concurrency?: string }, env: NodeJS.ProcessEnv = process.env): ServeConfig {
+export function serveConfig(flags: { port?: string; host?: string; data?: string; databaseUrl?: string; jobs?: string[]; concurrency?: string; prefetch?: string }, env: NodeJS.ProcessEnv = process.env): ServeConfig {
   const port = int('--port / PORT', flags.port ?? env.PORT, 8080);
   if (port > 65535) throw new Error(`--port must be at most 65535, not ${port}.`);
   return {
@@ -65,7 +65,7 @@ export function serveConfig(flags: { port?: string; host?: string; data?: string
     logLevel: env.JOBLINE_LOG_LEVEL ?? 'info',
     jobModules: flags.jobs ?? (env.JOBLINE_JOBS ?? '').split(',').filter((p) => p !== ''),
     workerConcurrency: int('--concurrency / JOBLINE_WORKER_CONCURRENCY', flags.concurrency ?? env.JOBLINE_WORKER_CONCURRENCY, 10),
-    workerPrefetch: int('JOBLINE_WORKER_PREFETCH', env.JOBLINE_WORKER_PREFETCH, 0),
+    workerPrefetch: int('--prefetch / JOBLINE_WORKER_PREFETCH', flags.prefetch ?? env.JOBLINE_WORKER_PREFETCH, 0),
     leaseMs: int('JOBLINE_LEASE_MS', env.JOBLINE_LEASE_MS, 30_000),
     retentionDays: int('JOBLINE_RETENTION_DAYS', env.JOBLINE_RETENTION_DAYS, 30),
     fileLimit: int('JOBLINE_FILE_LIMIT', env.JOBLINE_FILE_LIMIT, 100 * 1024 * 1024),

@@ -12,7 +12,8 @@ export function serveCommand(program: Command): void {
     .option('--database-url <url>', 'postgres://… to use PostgreSQL (env JOBLINE_DATABASE_URL)', undefined)
     .option('--jobs <modules...>', 'handler modules exporting defineJob(...) results (env JOBLINE_JOBS, comma-separated)')
     .option('--concurrency <n>', 'jobs the in-process worker runs at once; 0 for none (env JOBLINE_WORKER_CONCURRENCY)')
-    .action(async (flags: { port?: string; host?: string; data?: string; databaseUrl?: string; jobs?: string[]; concurrency?: string }) => {
+    .option('--prefetch <n>', 'jobs the in-process worker claims ahead of free slots; 0 for none (env JOBLINE_WORKER_PREFETCH)')
+    .action(async (flags: { port?: string; host?: string; data?: string; databaseUrl?: string; jobs?: string[]; concurrency?: string; prefetch?: string }) => {
       const config = serveConfig(flags);
       // Filled in once started; the signal handlers below may run before that.
       const state: { server?: RunningServer; stopping: boolean } = { stopping: false };

@@ -12,6 +12,7 @@ interface WorkerFlags {
   databaseUrl?: string;
   data?: string;
   concurrency?: string;
+  prefetch?: string;
   shutdownTimeout?: string;
 }
 
@@ -37,6 +38,7 @@ export function workerCommand(program: Command): void {
     .option('--database-url <url>', 'postgres://… (env JOBLINE_DATABASE_URL)')
     .option('--data <dir>', 'data directory when running on SQLite (env JOBLINE_DATA_DIR)')
     .option('--concurrency <n>', 'jobs run at once (env JOBLINE_WORKER_CONCURRENCY)')
+    .option('--prefetch <n>', 'jobs claimed ahead of free slots and held until one frees; 0 for none (env JOBLINE_WORKER_PREFETCH)')
     .option('--shutdown-timeout <ms>', 'on SIGTERM, how long running handlers may take to finish', '10000')
     .action(async (flags: WorkerFlags) => {
       const env = process.env;
@@ -51,7 +53,7 @@ export function workerCommand(program: Command): void {
       });
       const worker = new Worker(services, {
         concurrency: positive('--concurrency', flags.concurrency ?? env.JOBLINE_WORKER_CONCURRENCY, 10),
-        prefetch: nonNegative('JOBLINE_WORKER_PREFETCH', env.JOBLINE_WORKER_PREFETCH, 0),
+        prefetch: nonNegative('--prefetch / JOBLINE_WORKER_PREFETCH', flags.prefetch ?? env.JOBLINE_WORKER_PREFETCH, 0),
         leaseMs: positive('JOBLINE_LEASE_MS', env.JOBLINE_LEASE_MS, 30_000),
         logger,
       });
