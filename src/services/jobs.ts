@@ -40,23 +40,21 @@ export async function createJobs(services: Services, principal: Principal, input
   const problems = inputs.flatMap((i, index) => services.registry.validateInput(i.type, i.input ?? {}, pointer(index, 'input')));
   problems.push(...(await callbackUrlProblems(services, inputs.map((i) => i.callbackUrl), (index) => pointer(index, 'callback_url'))));
   if (problems.length > 0) throw validationFailed(problems);
-  const noDependencies: Dependencies = { ids: [], waiting: false, failed: undefined };
-  // On PostgreSQL, machine jobs of one project (or of none) that depend on nothing are numbered and
-  // inserted by a single statement, its own transaction: one round trip, the common case for an API
-  // client creating a job.
+  // Machine jobs of one project (or of none) that depend on nothing, the common case for an API
+  // client, are numbered and inserted by the store at once (on PostgreSQL in a single statement).
   const projectIds = new Set(inputs.map((i) => i.projectId ?? null));
   if (
     trx === undefined &&
-    services.store.raw.kind === 'postgres' &&
     projectIds.size === 1 &&
     inputs.every((i) => i.people === undefined && i.ref === undefined && (i.dependsOn === undefined || i.dependsOn.length === 0))
   ) {
     const now = services.clock.now();
     const projectId = inputs[0]!.projectId ?? null;
+    const noDependencies: Dependencies = { ids: [], waiting: false, failed: undefined };
     const rows = newJobRows(services, principal, inputs, inputs.map(() => uuidv7(now)), inputs.map(() => noDependencies), now, () => 0);
-    const first = await jobs.insertNumberedJobsPostgres(services.store.db, services.store.raw.pool, principal.workspaceId, projectId, rows);
-    if (first === undefined) throw validationFailed([{ pointer: pointer(0, 'project_id'), detail: `no project with id ${JSON.stringify(projectId)} exists in this workspace` }]);
-    rows.forEach((r, index) => (r.number = first + index));
+    if (!(await jobs.insertNumberedJobs(services.store, principal.workspaceId, projectId, rows))) {
+      throw validationFailed([{ pointer: pointer(0, 'project_id'), detail: `no project with id ${JSON.stringify(projectId)} exists in this workspace` }]);
+    }
     services.wakeups.jobsAdded();
     return rows.map((r) => createdJob(r, now));
   }

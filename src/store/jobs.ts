@@ -1,11 +1,11 @@
 import type { CompiledQuery, Selectable } from 'kysely';
-import { PostgresAdapter, sql } from 'kysely';
+import { PostgresAdapter, sql, type RawBuilder } from 'kysely';
 import type pg from 'pg';
 import type { Job, JobError } from '../core/job.js';
 import type { JobStatus, StatusReason } from '../core/lifecycle.js';
 import type { PeopleWork, ProviderRef } from '../core/people.js';
 import { parseJson, type JobsTable } from './schema.js';
-import type { Executor } from './store.js';
+import type { Executor, Store } from './store.js';
 
 export type JobRow = Selectable<JobsTable>;
 
@@ -93,36 +93,52 @@ function unnestJobs(jobs: NewJobRow[]) {
 const JOB_COLUMNS = sql`id, workspace_id, project_id, number, type, name, status, status_reason, priority, input,
       max_attempts, run_at, timeout_ms, error, completed_at, created_at, updated_at, callback_url`;
 
+/** The values of JOB_COLUMNS from unnestJobs' `v`, with the job's number given by `number`. */
+function jobValues(number: RawBuilder<unknown>) {
+  return sql`v.id, v.workspace_id, v.project_id, ${number}, v.type, v.name, v.status, v.status_reason, v.priority, v.input::jsonb,
+      v.max_attempts, v.run_at, v.timeout_ms, v.error::jsonb, v.completed_at, v.created_at, v.updated_at, v.callback_url`;
+}
+
 /**
  * Machine jobs on PostgreSQL: one INSERT … SELECT FROM unnest(arrays), so a batch of 1,000 jobs is
  * parsed and planned like a batch of one.
  */
 async function insertJobsPostgres(db: Executor, jobs: NewJobRow[]): Promise<void> {
-  await sql`
-    INSERT INTO jobs (${JOB_COLUMNS})
-    SELECT v.id, v.workspace_id, v.project_id, v.number, v.type, v.name, v.status, v.status_reason, v.priority, v.input::jsonb,
-      v.max_attempts, v.run_at, v.timeout_ms, v.error::jsonb, v.completed_at, v.created_at, v.updated_at, v.callback_url
-    FROM ${unnestJobs(jobs)}`.execute(db);
+  await sql`INSERT INTO jobs (${JOB_COLUMNS}) SELECT ${jobValues(sql`v.number`)} FROM ${unnestJobs(jobs)}`.execute(db);
 }
 
 /**
- * Machine jobs of one project (or of none) on PostgreSQL, numbered and inserted by one statement,
- * which is its own transaction: the counter's increment and the rows commit together, in one round
- * trip instead of four (BEGIN, counter, INSERT, COMMIT). The rows' `number` is ignored; returns the
- * first number given, or undefined (and inserts nothing) when the project does not exist in the
- * workspace.
+ * Numbers machine jobs of one project (or of none) and inserts them, in one transaction; sets each
+ * row's `number` and returns true, or returns false (and inserts nothing) when the project does not
+ * exist in the workspace. On PostgreSQL it is one prepared statement, its own transaction: the
+ * counter's increment and the rows commit together in one round trip instead of four (BEGIN, counter,
+ * INSERT, COMMIT).
  */
-export async function insertNumberedJobsPostgres(db: Executor, pool: pg.Pool, workspaceId: string, projectId: string | null, jobs: NewJobRow[]): Promise<number | undefined> {
+export async function insertNumberedJobs(store: Store, workspaceId: string, projectId: string | null, jobs: NewJobRow[]): Promise<boolean> {
+  const number = (first: number) => jobs.forEach((j, index) => (j.number = first + index));
+  if (store.raw.kind === 'postgres') {
+    const first = await insertNumberedJobsPostgres(store.db, store.raw.pool, workspaceId, projectId, jobs);
+    if (first === undefined) return false;
+    number(first);
+    return true;
+  }
+  return store.transaction(async (trx) => {
+    const first = await reserveJobNumbers(trx, workspaceId, projectId, jobs.length);
+    if (first === undefined) return false;
+    number(first);
+    await insertJobs(trx, jobs);
+    return true;
+  });
+}
+
+async function insertNumberedJobsPostgres(db: Executor, pool: pg.Pool, workspaceId: string, projectId: string | null, jobs: NewJobRow[]): Promise<number | undefined> {
   const counter =
     projectId === null
       ? sql`UPDATE workspaces SET job_counter = job_counter + ${jobs.length} WHERE id = ${workspaceId} RETURNING job_counter - ${jobs.length} AS before`
       : sql`UPDATE projects SET job_counter = job_counter + ${jobs.length} WHERE id = ${projectId} AND workspace_id = ${workspaceId} RETURNING job_counter - ${jobs.length} AS before`;
   const query = sql<{ before: string | number }>`
     WITH counter AS (${counter}), inserted AS (
-      INSERT INTO jobs (${JOB_COLUMNS})
-      SELECT v.id, v.workspace_id, v.project_id, counter.before + v.position, v.type, v.name, v.status, v.status_reason, v.priority,
-        v.input::jsonb, v.max_attempts, v.run_at, v.timeout_ms, v.error::jsonb, v.completed_at, v.created_at, v.updated_at, v.callback_url
-      FROM counter, ${unnestJobs(jobs)}
+      INSERT INTO jobs (${JOB_COLUMNS}) SELECT ${jobValues(sql`counter.before + v.position`)} FROM counter, ${unnestJobs(jobs)}
     )
     SELECT before FROM counter`.compile(db);
   // A named prepared statement (one per counter kind; the text never varies), planned once per connection.
