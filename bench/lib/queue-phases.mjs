@@ -5,8 +5,9 @@
 // machine; alternate the builds you compare.
 //
 //   node bench/lib/queue-phases.mjs [--dist DIR] [--db pg|sqlite] [--jobs 20000] [--concurrency 32]
-//                                   [--prefetch 0] [--claim-batch 100] [--time]
-// --time also prints, per statement, how often it ran and its mean wall time.
+//                                   [--prefetch 0] [--claim-batch 100] [--time] [--keep]
+// --time also prints, per statement, how often it ran and its mean wall time; --keep leaves the
+// PostgreSQL schema in place (its name is printed) for EXPLAIN and statistics.
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,6 +23,7 @@ const { values: a } = parseArgs({
     prefetch: { type: 'string', default: '0' },
     'claim-batch': { type: 'string', default: '100' },
     time: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
   },
 });
 const dist = resolve(a.dist);
@@ -116,7 +118,8 @@ await phase('process', async () => {
 });
 for (const [sql, s] of [...statements].sort((x, y) => y[1].ms - x[1].ms)) console.log(`${s.n}× ${(s.ms / s.n).toFixed(2)} ms  ${sql}`);
 await services.store.close();
-if (a.db === 'pg') {
+if (a.db === 'pg' && a.keep) console.log(`kept schema ${schema}`);
+else if (a.db === 'pg') {
   const client = new pg.Client(URL);
   await client.connect();
   await client.query(`DROP SCHEMA ${schema} CASCADE`);

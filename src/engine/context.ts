@@ -1,13 +1,13 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { Job } from '../core/job.js';
+import type { ClaimedJob } from '../core/job.js';
 import type { Services } from '../services/context.js';
 import { readFileBytes, writeJobFile } from '../services/files.js';
 import * as queue from '../store/queue.js';
 import type { JobContext } from './define-job.js';
 
 /** What a handler gets: its input, its signal, and ways to report progress and read and write files. */
-export function jobContext(services: Services, workerId: string, job: Job, signal: AbortSignal, log: Logger): JobContext<never> {
+export function jobContext(services: Services, workerId: string, job: ClaimedJob, signal: AbortSignal, log: Logger): JobContext<never> {
   return {
     input: job.input as never,
     jobId: job.id,

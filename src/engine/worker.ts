@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
-import type { Job } from '../core/job.js';
+import type { ClaimedJob } from '../core/job.js';
 import type { Services } from '../services/context.js';
 import * as queue from '../store/queue.js';
 import { retryDelay } from './backoff.js';
@@ -45,7 +45,7 @@ export interface WorkerOptions {
 type StopReason = 'cancel' | 'timeout' | 'shutdown' | 'lease_lost';
 
 interface Running {
-  job: Job;
+  job: ClaimedJob;
   definition: JobDefinition;
   controller: AbortController;
   reason: StopReason | undefined;
@@ -244,7 +244,7 @@ export class Worker {
   }
 
   /** Starts a claimed job if a slot is free, else queues it locally. */
-  private hold(job: Job): void {
+  private hold(job: ClaimedJob): void {
     const definition = this.services.registry.get(job.type)!;
     const entry: Running = { job, definition, controller: new AbortController(), reason: undefined, handled: false, started: false, done: Promise.resolve() };
     this.running.set(job.id, entry);

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import pg from 'pg';
-import type { Job, JobError } from '../core/job.js';
+import type { ClaimedJob, Job, JobError } from '../core/job.js';
 import { toJob, type JobRow } from './jobs.js';
-import type { JobAttemptsTable } from './schema.js';
+import { parseJson, type JobAttemptsTable } from './schema.js';
 import type { Executor, Store } from './store.js';
 
 // The engine's queries. Every write is guarded by `lease_owner`: a worker whose lease was reaped
@@ -22,7 +22,7 @@ export interface ClaimOptions {
  * workers are locking (FOR UPDATE SKIP LOCKED), so many workers never queue behind each other; on
  * SQLite the single UPDATE statement holds the database's one write lock.
  */
-export async function claimJobs(store: Store, o: ClaimOptions): Promise<Job[]> {
+export async function claimJobs(store: Store, o: ClaimOptions): Promise<ClaimedJob[]> {
   if (o.types.length === 0 || o.limit <= 0) return [];
   if (store.raw.kind === 'postgres') return claimJobsPostgres(store.raw.pool, o);
   const rows = await store.db
@@ -55,23 +55,40 @@ export async function claimJobs(store: Store, o: ClaimOptions): Promise<Job[]> {
       return store.capabilities.skipLocked ? q.forUpdate().skipLocked() : q;
     })
     .where('status', '=', 'pending')
-    .returningAll()
+    .returning(CLAIMED_COLUMNS)
     .execute();
-  return rows.map(toJob);
+  return rows.map(toClaimedJob);
+}
+
+/** The columns a claim reads back (ClaimedJob); the PostgreSQL function returns the same (migration 0015). */
+const CLAIMED_COLUMNS = ['id', 'workspace_id', 'project_id', 'type', 'input', 'attempts', 'max_attempts', 'timeout_ms'] as const;
+type ClaimedRow = Pick<JobRow, (typeof CLAIMED_COLUMNS)[number]>;
+
+function toClaimedJob(row: ClaimedRow): ClaimedJob {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    projectId: row.project_id,
+    type: row.type,
+    input: parseJson(row.input),
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    timeoutMs: row.timeout_ms,
+  };
 }
 
 /**
- * The PostgreSQL claim: one call of jobline_claim (migration 0014), a named prepared statement, so the
- * query inside is planned once per connection; the function holds the planner setting and the plan
- * shape the claim needs (see there).
+ * The PostgreSQL claim: one call of jobline_claim (migrations 0014, 0015), a named prepared statement,
+ * so the query inside is planned once per connection; the function holds the planner setting and the
+ * plan shape the claim needs (see there).
  */
-async function claimJobsPostgres(pool: pg.Pool, o: ClaimOptions): Promise<Job[]> {
-  const result = await pool.query<JobRow>({
+async function claimJobsPostgres(pool: pg.Pool, o: ClaimOptions): Promise<ClaimedJob[]> {
+  const result = await pool.query<ClaimedRow>({
     name: 'jobline_claim',
     text: 'SELECT * FROM jobline_claim($1::text[], $2::int, $3::text, $4::bigint, $5::bigint)',
     values: [o.types, o.limit, o.workerId, o.now, o.now + o.leaseMs],
   });
-  return result.rows.map(toJob);
+  return result.rows.map(toClaimedJob);
 }
 
 /** Extends the leases of the jobs this worker holds; returns each still-held job's status. */
