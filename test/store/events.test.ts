@@ -84,6 +84,33 @@ describe.each(DIALECTS)('job events on %s', (dialect) => {
     expect(events[6]!.data).toMatchObject({ status: 'failed', status_reason: 'attempts_exhausted' });
   });
 
+  it_('a deleted job takes its events and attempts with it, and leaves the other jobs’ alone', async () => {
+    const flaky = defineJob({
+      type: 'flaky',
+      input: Type.Object({}),
+      maxAttempts: 1,
+      run: async () => {
+        throw new Error('no');
+      },
+    });
+    const { services, principal } = await setup([flaky]);
+    runWorker(services);
+    const [gone, kept] = await createJobs(services, principal, [{ type: 'flaky' }, { type: 'flaky' }]);
+    for (const job of [gone!, kept!]) await until('failure', async () => ((await getJob(services, principal, job.id)).status === 'failed' ? true : undefined));
+    const count = async (table: 'job_events' | 'job_attempts', jobId: string) =>
+      Number((await services.store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where('job_id', '=', jobId).executeTakeFirstOrThrow()).n);
+    expect(await count('job_attempts', gone!.id)).toBe(1);
+    expect(await count('job_events', gone!.id)).toBeGreaterThan(2);
+    const keptEvents = await count('job_events', kept!.id);
+
+    await services.store.db.deleteFrom('jobs').where('id', '=', gone!.id).execute();
+
+    expect(await count('job_events', gone!.id)).toBe(0);
+    expect(await count('job_attempts', gone!.id)).toBe(0);
+    expect(await count('job_events', kept!.id)).toBe(keptEvents);
+    expect(await count('job_attempts', kept!.id)).toBe(1);
+  });
+
   it_('a feed returns each event once, in order, with filters; an explicit event joins the timeline', async () => {
     const { services, principal } = await setup();
     const a = await createJob(services, principal, { type: 'alpha' });
