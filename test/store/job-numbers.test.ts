@@ -78,6 +78,19 @@ describe.each(DIALECTS)('job and project numbers on %s', (dialect) => {
     expect((await createJob(s.a, s.principal, { type: 'ok', projectId: project.id })).number).toBe(2);
   });
 
+  it_('creates no job in a workspace that does not exist or in a project of another workspace', async () => {
+    // PostgreSQL has no foreign keys from jobs to workspaces and projects (migration 0017): the
+    // reservation of job numbers is what refuses an unknown owner, so it must refuse both cases.
+    const project = await createProject(s.a, s.principal, { name: 'Owned' });
+    const stranger = { ...s.principal, workspaceId: '01890000-0000-7000-8000-0000000000ff' };
+    await expect(createJob(s.a, stranger, { type: 'ok' })).rejects.toMatchObject({ code: 'validation_failed' });
+    // Two owners take the general path (one reservation per owner, in a transaction).
+    await expect(createJobs(s.a, stranger, [{ type: 'ok' }, { type: 'ok', projectId: project.id }])).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(createJob(s.a, stranger, { type: 'ok', projectId: project.id })).rejects.toMatchObject({ code: 'validation_failed' });
+    const orphans = await s.a.store.db.selectFrom('jobs').select('id').where('workspace_id', '=', stranger.workspaceId).execute();
+    expect(orphans).toEqual([]);
+  });
+
   it_('numbers projects of a workspace 1..n under concurrent creates', async () => {
     const before = await createProject(s.a, s.principal, { name: 'first' });
     const projects = await Promise.all(range(8).map((i) => createProject(side(i), s.principal, { name: `p${i}` })));
