@@ -37,4 +37,25 @@ describe.each(DIALECTS)('claiming on %s', (dialect) => {
     expect(taken).toHaveLength(300);
     expect(new Set(taken).size).toBe(300);
   });
+
+  it.runIf(dialect === 'sqlite')('relaxes durability for the claim only: every other commit still waits for the disk', async () => {
+    const db = freshDatabase(dialect);
+    const services = await createServices(db.options);
+    cleanups.push(async () => {
+      await services.store.close();
+      await db.cleanup();
+    });
+    const raw = services.store.raw;
+    if (raw.kind !== 'sqlite') throw new Error('SQLite expected');
+    const synchronous = () => raw.db.pragma('synchronous', { simple: true });
+    const workspaceId = await ensureWorkspace(services.store.db, 'acme', Date.now());
+    await createJobs(services, { tokenId: 't', workspaceId, scopes: ['admin'] }, [{ type: 'claimed' }]);
+    expect(synchronous()).toBe(2); // FULL
+    const claim = () => claimJobs(services.store, { workerId: 'w', types: ['claimed'], limit: 1, leaseMs: 60_000, now: Date.now() + 1000 });
+    expect(await claim()).toHaveLength(1);
+    expect(synchronous()).toBe(2);
+    // Also after a claim that fails (a type list SQLite cannot bind).
+    await expect(claimJobs(services.store, { workerId: 'w', types: [{} as string], limit: 1, leaseMs: 60_000, now: Date.now() })).rejects.toThrow();
+    expect(synchronous()).toBe(2);
+  });
 });
