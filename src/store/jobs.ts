@@ -1,4 +1,4 @@
-import type { CompiledQuery, Selectable } from 'kysely';
+import { CompiledQuery, type Selectable } from 'kysely';
 import { PostgresAdapter, sql, type RawBuilder } from 'kysely';
 import type pg from 'pg';
 import type { Job, JobError } from '../core/job.js';
@@ -157,13 +157,46 @@ export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void>
     return;
   }
   // A statement binds a limited number of values (SQLite 32,766): about 25 per job, so 1,000 jobs per INSERT.
-  for (let i = 0; i < jobs.length; i += SQLITE_INSERT_CHUNK) await insertJobRows(db, jobs.slice(i, i + SQLITE_INSERT_CHUNK));
+  const machine = jobs.every((j) => j.people === undefined);
+  for (let i = 0; i < jobs.length; i += SQLITE_INSERT_CHUNK) {
+    const chunk = jobs.slice(i, i + SQLITE_INSERT_CHUNK);
+    await (machine ? insertMachineJobRows(db, chunk) : insertJobRows(db, chunk));
+  }
   // People jobs' assignments as rows too, so a provider's jobs are an index lookup (see store/people.ts).
   const assignments = jobs.flatMap((j) => [...new Set((j.people?.providers ?? []).map((p) => p.id))].map((providerId) => ({ job_id: j.id, provider_id: providerId })));
   if (assignments.length > 0) await db.insertInto('job_providers').values(assignments).execute();
 }
 
 const SQLITE_INSERT_CHUNK = 1000;
+
+const MACHINE_JOB_COLUMNS = [
+  'id', 'workspace_id', 'project_id', 'number', 'type', 'name', 'status', 'status_reason', 'priority', 'input', 'max_attempts', 'run_at',
+  'timeout_ms', 'error', 'completed_at', 'created_at', 'updated_at', 'callback_url',
+] as const;
+const machineInsertSql = new Map<number, string>();
+
+/**
+ * Machine jobs on SQLite: the INSERT's text is built once per batch size and its values are bound as
+ * one flat list; building and compiling it through the query builder cost about a third of inserting
+ * 1,000 jobs.
+ */
+async function insertMachineJobRows(db: Executor, jobs: NewJobRow[]): Promise<void> {
+  let text = machineInsertSql.get(jobs.length);
+  if (text === undefined) {
+    const row = `(${MACHINE_JOB_COLUMNS.map(() => '?').join(', ')})`;
+    text = `INSERT INTO jobs (${MACHINE_JOB_COLUMNS.join(', ')}) VALUES ${Array.from({ length: jobs.length }, () => row).join(', ')}`;
+    if (machineInsertSql.size < 64) machineInsertSql.set(jobs.length, text);
+  }
+  const values: unknown[] = [];
+  for (const j of jobs) {
+    values.push(
+      j.id, j.workspaceId, j.projectId, j.number, j.type, j.name, j.status, j.statusReason, j.priority, JSON.stringify(j.input ?? {}),
+      j.maxAttempts, j.runAt, j.timeoutMs, j.error === undefined ? null : JSON.stringify(j.error), j.status === 'failed' ? j.now : null,
+      j.now, j.now, j.callbackUrl ?? null,
+    );
+  }
+  await db.executeQuery(CompiledQuery.raw(text, values));
+}
 
 async function insertJobRows(db: Executor, jobs: NewJobRow[]): Promise<void> {
   await db
