@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { CompiledQuery, PostgresAdapter, sql } from 'kysely';
 import pg from 'pg';
 import type { ClaimedJob, Job, JobError } from '../core/job.js';
 import { toJob, type JobRow } from './jobs.js';
@@ -173,8 +173,38 @@ function attemptRow(a: Attempt, workerId: string | null, now: number): JobAttemp
   };
 }
 
+/**
+ * The text of a statement with `rows` repetitions of a tuple of `width` placeholders (SQLite), built
+ * once per size: building and compiling a batch of hundreds of rows through the query builder cost
+ * about as much as SQLite running it.
+ */
+function repeatedTuples(cache: Map<number, string>, rows: number, width: number, make: (tuples: string) => string): string {
+  let text = cache.get(rows);
+  if (text === undefined) {
+    const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+    text = make(Array.from({ length: rows }, () => tuple).join(', '));
+    if (cache.size < 64) cache.set(rows, text);
+  }
+  return text;
+}
+
+const attemptsSql = new Map<number, string>();
+
 async function recordAttempts(db: Executor, rows: JobAttemptsTable[]): Promise<void> {
   if (rows.length === 0) return;
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
+    for (let i = 0; i < rows.length; i += SQLITE_CHUNK) {
+      const chunk = rows.slice(i, i + SQLITE_CHUNK);
+      const text = repeatedTuples(attemptsSql, chunk.length, 9, (tuples) =>
+        `INSERT INTO job_attempts (job_id, number, worker, started_at, finished_at, outcome, error_message, error_code, error_stack) VALUES ${tuples}
+         ON CONFLICT (job_id, started_at, number) DO NOTHING`,
+      );
+      const values: unknown[] = [];
+      for (const r of chunk) values.push(r.job_id, r.number, r.worker, r.started_at, r.finished_at, r.outcome, r.error_message, r.error_code, r.error_stack);
+      await db.executeQuery(CompiledQuery.raw(text, values));
+    }
+    return;
+  }
   await db
     .insertInto('job_attempts')
     .values(rows)
@@ -258,19 +288,24 @@ export async function completeJobs(store: Store, workerId: string, batch: Succes
     });
     return { done: result.rows.filter((r) => !r.released).map((r) => r.id), released: result.rows.filter((r) => r.released).length };
   }
-  // SQLite: one UPDATE … FROM (VALUES …) per chunk rather than one statement per job (each statement
-  // is prepared anew, which costs more than running it).
+  // SQLite: one UPDATE … FROM (VALUES …) per chunk rather than one statement per job, its text built
+  // once per chunk size (see repeatedTuples).
   return store.transaction(async (trx) => {
     const done: string[] = [];
     for (let i = 0; i < batch.length; i += SQLITE_CHUNK) {
-      const values = sql.join(batch.slice(i, i + SQLITE_CHUNK).map((b) => sql`(${b.attempt.jobId}, ${JSON.stringify(b.output ?? null)})`));
-      const result = await sql<{ id: string }>`
-        WITH v(id, output) AS (VALUES ${values})
+      const chunk = batch.slice(i, i + SQLITE_CHUNK);
+      const text = repeatedTuples(completeSql, chunk.length, 2, (tuples) =>
+        `WITH v(id, output) AS (VALUES ${tuples})
         UPDATE jobs SET status = 'succeeded', status_reason = 'completed', output = v.output, error = NULL, progress = 100,
-          completed_at = ${now}, updated_at = ${now}, version = jobs.version + 1, lease_owner = NULL, lease_expires_at = NULL
+          completed_at = ?, updated_at = ?, version = jobs.version + 1, lease_owner = NULL, lease_expires_at = NULL
         FROM v
-        WHERE jobs.id = v.id AND jobs.lease_owner = ${workerId} AND jobs.status = 'running'
-        RETURNING jobs.id`.execute(trx);
+        WHERE jobs.id = v.id AND jobs.lease_owner = ? AND jobs.status = 'running'
+        RETURNING jobs.id`,
+      );
+      const values: unknown[] = [];
+      for (const b of chunk) values.push(b.attempt.jobId, JSON.stringify(b.output ?? null));
+      values.push(now, now, workerId);
+      const result = await trx.executeQuery<{ id: string }>(CompiledQuery.raw(text, values));
       for (const r of result.rows) done.push(r.id);
     }
     const finished = new Set(done);
@@ -282,6 +317,8 @@ export async function completeJobs(store: Store, workerId: string, batch: Succes
     return { done, released };
   });
 }
+
+const completeSql = new Map<number, string>();
 
 export interface Failure {
   attempt: Attempt;
