@@ -1,9 +1,9 @@
-import { CompiledQuery, type Selectable } from 'kysely';
-import { PostgresAdapter, sql, type RawBuilder } from 'kysely';
+import { CompiledQuery, PostgresAdapter, sql, type RawBuilder, type Selectable } from 'kysely';
 import type pg from 'pg';
 import type { Job, JobError } from '../core/job.js';
 import type { JobStatus, StatusReason } from '../core/lifecycle.js';
 import type { PeopleWork, ProviderRef } from '../core/people.js';
+import { repeatedTuples } from './batch-sql.js';
 import { parseJson, type JobsTable } from './schema.js';
 import type { Executor, Store } from './store.js';
 
@@ -76,6 +76,13 @@ export interface NewJobRow {
   now: number;
 }
 
+/** The columns a machine job is inserted with, in the order of unnestJobs' arrays and insertMachineJobRows' values. */
+const MACHINE_JOB_COLUMNS = [
+  'id', 'workspace_id', 'project_id', 'number', 'type', 'name', 'status', 'status_reason', 'priority', 'input', 'max_attempts', 'run_at',
+  'timeout_ms', 'error', 'completed_at', 'created_at', 'updated_at', 'callback_url',
+] as const;
+const JOB_COLUMNS = sql.raw(MACHINE_JOB_COLUMNS.join(', '));
+
 /** The columns of a machine job as unnest(…) arrays, one parameter per column rather than per value. */
 function unnestJobs(jobs: NewJobRow[]) {
   const column = <T>(f: (j: NewJobRow) => T): T[] => jobs.map(f);
@@ -86,12 +93,8 @@ function unnestJobs(jobs: NewJobRow[]) {
       ${column((j) => j.timeoutMs)}::bigint[], ${column((j) => (j.error === undefined ? null : JSON.stringify(j.error)))}::text[],
       ${column((j) => (j.status === 'failed' ? j.now : null))}::bigint[], ${column((j) => j.now)}::bigint[], ${column((j) => j.now)}::bigint[],
       ${column((j) => j.callbackUrl ?? null)}::text[])
-    WITH ORDINALITY AS v(id, workspace_id, project_id, number, type, name, status, status_reason, priority, input,
-      max_attempts, run_at, timeout_ms, error, completed_at, created_at, updated_at, callback_url, position)`;
+    WITH ORDINALITY AS v(${JOB_COLUMNS}, position)`;
 }
-
-const JOB_COLUMNS = sql`id, workspace_id, project_id, number, type, name, status, status_reason, priority, input,
-      max_attempts, run_at, timeout_ms, error, completed_at, created_at, updated_at, callback_url`;
 
 /** The values of JOB_COLUMNS from unnestJobs' `v`, with the job's number given by `number`. */
 function jobValues(number: RawBuilder<unknown>) {
@@ -152,12 +155,12 @@ async function insertNumberedJobsPostgres(db: Executor, pool: pg.Pool, workspace
 
 export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void> {
   if (jobs.length === 0) return;
-  if (db.getExecutor().adapter instanceof PostgresAdapter && jobs.every((j) => j.people === undefined)) {
+  const machine = jobs.every((j) => j.people === undefined);
+  if (machine && db.getExecutor().adapter instanceof PostgresAdapter) {
     await insertJobsPostgres(db, jobs);
     return;
   }
   // A statement binds a limited number of values (SQLite 32,766): about 25 per job, so 1,000 jobs per INSERT.
-  const machine = jobs.every((j) => j.people === undefined);
   for (let i = 0; i < jobs.length; i += SQLITE_INSERT_CHUNK) {
     const chunk = jobs.slice(i, i + SQLITE_INSERT_CHUNK);
     await (machine ? insertMachineJobRows(db, chunk) : insertJobRows(db, chunk));
@@ -169,24 +172,15 @@ export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void>
 
 const SQLITE_INSERT_CHUNK = 1000;
 
-const MACHINE_JOB_COLUMNS = [
-  'id', 'workspace_id', 'project_id', 'number', 'type', 'name', 'status', 'status_reason', 'priority', 'input', 'max_attempts', 'run_at',
-  'timeout_ms', 'error', 'completed_at', 'created_at', 'updated_at', 'callback_url',
-] as const;
+/** Statement texts by batch size (see repeatedTuples). */
 const machineInsertSql = new Map<number, string>();
 
 /**
  * Machine jobs on SQLite: the INSERT's text is built once per batch size and its values are bound as
- * one flat list; building and compiling it through the query builder cost about a third of inserting
- * 1,000 jobs.
+ * one flat list (building it through the query builder cost about a third of inserting 1,000 jobs).
  */
 async function insertMachineJobRows(db: Executor, jobs: NewJobRow[]): Promise<void> {
-  let text = machineInsertSql.get(jobs.length);
-  if (text === undefined) {
-    const row = `(${MACHINE_JOB_COLUMNS.map(() => '?').join(', ')})`;
-    text = `INSERT INTO jobs (${MACHINE_JOB_COLUMNS.join(', ')}) VALUES ${Array.from({ length: jobs.length }, () => row).join(', ')}`;
-    if (machineInsertSql.size < 64) machineInsertSql.set(jobs.length, text);
-  }
+  const text = repeatedTuples(machineInsertSql, jobs.length, MACHINE_JOB_COLUMNS.length, (tuples) => `INSERT INTO jobs (${MACHINE_JOB_COLUMNS.join(', ')}) VALUES ${tuples}`);
   const values: unknown[] = [];
   for (const j of jobs) {
     values.push(

@@ -2,6 +2,7 @@ import { CompiledQuery, PostgresAdapter, sql } from 'kysely';
 import pg from 'pg';
 import type { ClaimedJob, Job, JobError } from '../core/job.js';
 import { toJob, type JobRow } from './jobs.js';
+import { repeatedTuples } from './batch-sql.js';
 import { parseJson, type JobAttemptsTable } from './schema.js';
 import type { Executor, Store } from './store.js';
 
@@ -55,8 +56,8 @@ async function claimJobsSqlite(db: Executor, o: ClaimOptions): Promise<ClaimedJo
       updated_at: o.now,
       version: eb('version', '+', 1),
     }))
-    .where('id', 'in', (eb) => {
-      const q = eb
+    .where('id', 'in', (eb) =>
+      eb
         .selectFrom('jobs')
         .select('id')
         .where('status', '=', 'pending')
@@ -68,9 +69,8 @@ async function claimJobsSqlite(db: Executor, o: ClaimOptions): Promise<ClaimedJo
         .orderBy('priority', 'desc')
         .orderBy('run_at')
         .orderBy('id')
-        .limit(o.limit);
-      return q;
-    })
+        .limit(o.limit),
+    )
     .where('status', '=', 'pending')
     .returning(CLAIMED_COLUMNS)
     .execute();
@@ -173,22 +173,9 @@ function attemptRow(a: Attempt, workerId: string | null, now: number): JobAttemp
   };
 }
 
-/**
- * The text of a statement with `rows` repetitions of a tuple of `width` placeholders (SQLite), built
- * once per size: building and compiling a batch of hundreds of rows through the query builder cost
- * about as much as SQLite running it.
- */
-function repeatedTuples(cache: Map<number, string>, rows: number, width: number, make: (tuples: string) => string): string {
-  let text = cache.get(rows);
-  if (text === undefined) {
-    const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
-    text = make(Array.from({ length: rows }, () => tuple).join(', '));
-    if (cache.size < 64) cache.set(rows, text);
-  }
-  return text;
-}
-
+/** Statement texts by batch size (see repeatedTuples). */
 const attemptsSql = new Map<number, string>();
+const completeSql = new Map<number, string>();
 
 async function recordAttempts(db: Executor, rows: JobAttemptsTable[]): Promise<void> {
   if (rows.length === 0) return;
@@ -317,8 +304,6 @@ export async function completeJobs(store: Store, workerId: string, batch: Succes
     return { done, released };
   });
 }
-
-const completeSql = new Map<number, string>();
 
 export interface Failure {
   attempt: Attempt;
