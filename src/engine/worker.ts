@@ -91,6 +91,13 @@ export class Worker {
   private successWaiters: (() => void)[] = [];
   private flushing: Promise<void> | undefined;
   private flushScheduled = false;
+  /** Slots reserved for new jobs being inserted claimed by this worker (services/handoff.ts), by type. */
+  private reserved = 0;
+  private readonly reservedPerType = new Map<string, number>();
+  /** The last claim found no job of this worker's types left, and none was added since: new jobs may be handed over. */
+  private drained = false;
+  /** Wake-ups for added jobs so far, to tell whether one came while a claim was under way. */
+  private added = 0;
 
   constructor(
     private readonly services: Services,
@@ -119,7 +126,16 @@ export class Worker {
 
   start(): void {
     const { wakeups } = this.services;
-    this.unsubscribe.push(wakeups.onJobsAdded(() => this.wake()));
+    this.unsubscribe.push(
+      wakeups.onJobsAdded(() => {
+        this.added++;
+        this.drained = false;
+        this.wake();
+      }),
+    );
+    this.unsubscribe.push(
+      this.services.handoff.attach({ id: this.id, leaseMs: this.o.leaseMs, reserve: (type) => this.reserve(type), settle: (types, jobs) => this.settle(types, jobs) }),
+    );
     this.unsubscribe.push(wakeups.onCancelRequested((id) => this.stopJob(id, 'cancel')));
     const every = (ms: number, fn: () => Promise<void>) => {
       const t = setInterval(() => {
@@ -209,7 +225,7 @@ export class Worker {
   private async fetch(): Promise<void> {
     for (;;) {
       if (this.stopping) return;
-      const free = this.o.concurrency - this.handling;
+      const free = this.o.concurrency - this.handling - this.reserved;
       // Jobs whose handler finished but whose outcome is not written yet are still held: beyond one
       // batch of them, wait for the writes, so a database slower than the handlers cannot make the
       // worker claim without bound.
@@ -220,27 +236,71 @@ export class Worker {
       if (this.queued.length > 0 && limit < Math.min(this.o.batchSize, Math.max(1, Math.floor(this.o.prefetch / 2)))) return;
       const open: string[] = [];
       let limited: { type: string; slots: number } | undefined;
+      let limitedTypes = 0;
       for (const type of this.types) {
         const max = this.services.registry.get(type)!.concurrency;
         if (max === undefined) open.push(type);
-        else if ((this.perType.get(type) ?? 0) < max && limited === undefined) limited = { type, slots: max - (this.perType.get(type) ?? 0) };
+        else {
+          limitedTypes++;
+          const used = (this.perType.get(type) ?? 0) + (this.reservedPerType.get(type) ?? 0);
+          if (used < max && limited === undefined) limited = { type, slots: max - used };
+        }
       }
       const now = this.services.clock.now();
+      const added = this.added;
       const claims = [];
+      // Whether every type was asked for jobs and fewer came back than asked: then none is left.
+      let drained = limitedTypes === 0;
       if (open.length > 0) claims.push(await queue.claimJobs(this.services.store, { workerId: this.id, types: open, limit, leaseMs: this.o.leaseMs, now }));
       // A type with its own limit only ever fills free handler slots.
-      const slots = Math.min(limit, this.o.concurrency - this.handling - this.queued.length) - (claims[0]?.length ?? 0);
+      const slots = Math.min(limit, this.o.concurrency - this.handling - this.reserved - this.queued.length) - (claims[0]?.length ?? 0);
       if (limited !== undefined && slots > 0) {
-        claims.push(await queue.claimJobs(this.services.store, { workerId: this.id, types: [limited.type], limit: Math.min(slots, limited.slots), leaseMs: this.o.leaseMs, now }));
+        const asked = Math.min(slots, limited.slots);
+        claims.push(await queue.claimJobs(this.services.store, { workerId: this.id, types: [limited.type], limit: asked, leaseMs: this.o.leaseMs, now }));
+        drained = limitedTypes === 1 && claims.at(-1)!.length < asked;
       }
       const jobs = claims.flat();
       for (const job of jobs) this.hold(job);
-      if (jobs.length < limit) return;
+      if (jobs.length < limit) {
+        // A wake-up during the claim may be for a job it did not see yet.
+        this.drained = drained && (claims[0]?.length ?? 0) < limit && this.added === added;
+        return;
+      }
+      this.drained = false;
       // On SQLite every query completes synchronously, so without this the loop, the handlers and
       // their promises could run in one microtask chain and starve timers (heartbeats), I/O and the
       // writes of finished jobs (scheduled with setImmediate).
       await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /** A slot for a new job of this type, inserted claimed by this worker (services/handoff.ts): only when idle. */
+  private reserve(type: string): boolean {
+    if (this.stopping || !this.drained) return false;
+    if (this.handling + this.reserved + this.queued.length >= this.o.concurrency) return false;
+    const max = this.services.registry.get(type)?.concurrency;
+    const reservedOfType = this.reservedPerType.get(type) ?? 0;
+    if (max !== undefined && (this.perType.get(type) ?? 0) + reservedOfType >= max) return false;
+    this.reserved++;
+    this.reservedPerType.set(type, reservedOfType + 1);
+    return true;
+  }
+
+  /** Frees the slots reserved for these types and runs the jobs handed over (committed, leased to this worker). */
+  private settle(reservedTypes: string[], jobs: ClaimedJob[]): void {
+    for (const type of reservedTypes) {
+      this.reserved--;
+      this.reservedPerType.set(type, this.reservedPerType.get(type)! - 1);
+    }
+    if (!this.stopping) {
+      for (const job of jobs) this.hold(job);
+      return;
+    }
+    // Stopped while they were inserted: they go back to the queue, for other workers.
+    if (jobs.length === 0) return;
+    queue
+      .releaseJobs(this.services.store, this.id, jobs.map((j) => j.id), this.services.clock.now())
+      .catch((error: unknown) => this.log.warn({ err: error }, 'releasing jobs handed over during shutdown failed; their leases will expire'));
   }
 
   /** Starts a claimed job if a slot is free, else queues it locally. */

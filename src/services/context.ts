@@ -7,6 +7,7 @@ import type { FileStorage } from '../store/file-storage.js';
 import type { DownloadSigner } from './files.js';
 import type { PageTokens } from './page-tokens.js';
 import type { TokenCache } from './tokens.js';
+import type { Handoff } from './handoff.js';
 
 /** What every use case needs, passed in rather than imported, so tests can drive time and storage. */
 export interface Services {
@@ -15,6 +16,8 @@ export interface Services {
   pageTokens: PageTokens;
   tokenCache: TokenCache;
   wakeups: Wakeups;
+  /** This process's workers, which take new jobs straight from their insert while idle. */
+  handoff: Handoff;
   /** Live job events for this process's subscribers (SSE streams, long polls). */
   hub: EventHub;
   /** The job types this process knows; input of a known type is validated when a job is created. */

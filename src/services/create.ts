@@ -12,6 +12,7 @@ import { Registry } from '../engine/registry.js';
 import { BUILTIN_JOBS } from '../jobs/builtin.js';
 import { Wakeups } from '../store/wakeups.js';
 import { EventHub } from '../events/hub.js';
+import { Handoff } from './handoff.js';
 
 export interface ServicesOptions extends StoreOptions {
   clock?: Clock;
@@ -36,6 +37,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       pageTokens: new PageTokens(secret, clock),
       tokenCache: new TokenCache(options.tokenCacheMs ?? 5000),
       wakeups,
+      handoff: new Handoff(),
       hub: new EventHub(store, wakeups),
       registry: options.registry ?? new Registry(BUILTIN_JOBS),
       files: new FileStorage(options.dataDir ?? './data'),

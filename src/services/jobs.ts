@@ -52,11 +52,23 @@ export async function createJobs(services: Services, principal: Principal, input
     const projectId = inputs[0]!.projectId ?? null;
     const noDependencies: Dependencies = { ids: [], waiting: false, failed: undefined };
     const rows = newJobRows(services, principal, inputs, inputs.map(() => uuidv7(now)), inputs.map(() => noDependencies), now, () => 0);
-    if (!(await jobs.insertNumberedJobs(services.store, principal.workspaceId, projectId, rows))) {
+    // Runnable jobs of types this process runs go straight to an idle worker of it, if there is one.
+    const runnable = rows.filter((r) => r.statusReason === 'queued' && services.registry.get(r.type) !== undefined);
+    const handover = runnable.length > 0 ? services.handoff.offer(runnable, now) : undefined;
+    let inserted = false;
+    try {
+      inserted = await jobs.insertNumberedJobs(services.store, principal.workspaceId, projectId, rows, handover);
+    } finally {
+      if (!inserted) handover?.settle([]);
+    }
+    if (!inserted) {
       throw validationFailed([{ pointer: pointer(0, 'project_id'), detail: `no project with id ${JSON.stringify(projectId)} exists in this workspace` }]);
     }
-    services.wakeups.jobsAdded();
-    return rows.map((r) => createdJob(r, now));
+    if (handover === undefined || handover.ids.size < rows.length) services.wakeups.jobsAdded();
+    if (handover === undefined) return rows.map((r) => createdJob(r, now));
+    const created = rows.map((r) => (handover.ids.has(r.id) ? claimedJob(createdJob(r, now)) : createdJob(r, now)));
+    handover.settle(created.filter((j) => handover.ids.has(j.id)));
+    return created;
   }
   const run = async (db: Executor): Promise<Job[]> => {
     const now = services.clock.now();
@@ -163,6 +175,11 @@ function createdJob(r: jobs.NewJobRow, now: number): Job {
     callbackUrl: r.callbackUrl ?? null,
     people: r.people ?? null,
   };
+}
+
+/** A new job as inserted already claimed by a worker of this process (see services/handoff.ts). */
+function claimedJob(job: Job): Job {
+  return { ...job, status: 'running', statusReason: 'claimed', attempts: 1, startedAt: job.createdAt, version: 2 };
 }
 
 interface Dependencies {

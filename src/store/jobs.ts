@@ -1,10 +1,10 @@
-import { CompiledQuery, PostgresAdapter, sql, type RawBuilder, type Selectable } from 'kysely';
+import { CompiledQuery, PostgresAdapter, sql, type ExpressionBuilder, type RawBuilder, type Selectable } from 'kysely';
 import type pg from 'pg';
 import type { Job, JobError } from '../core/job.js';
 import type { JobStatus, StatusReason } from '../core/lifecycle.js';
 import type { PeopleWork, ProviderRef } from '../core/people.js';
 import { repeatedTuples } from './batch-sql.js';
-import { parseJson, type JobsTable } from './schema.js';
+import { parseJson, type Database, type JobsTable } from './schema.js';
 import type { Executor, Store } from './store.js';
 
 export type JobRow = Selectable<JobsTable>;
@@ -110,17 +110,24 @@ async function insertJobsPostgres(db: Executor, jobs: NewJobRow[]): Promise<void
   await sql`INSERT INTO jobs (${JOB_COLUMNS}) SELECT ${jobValues(sql`v.number`)} FROM ${unnestJobs(jobs)}`.execute(db);
 }
 
+/** New jobs to insert already claimed by a worker of this process (services/handoff.ts). */
+export interface InsertClaim {
+  workerId: string;
+  leaseExpiresAt: number;
+  ids: ReadonlySet<string>;
+}
+
 /**
  * Numbers machine jobs of one project (or of none) and inserts them, in one transaction; sets each
  * row's `number` and returns true, or returns false (and inserts nothing) when the project does not
  * exist in the workspace. On PostgreSQL it is one prepared statement, its own transaction: the
  * counter's increment and the rows commit together in one round trip instead of four (BEGIN, counter,
- * INSERT, COMMIT).
+ * INSERT, COMMIT). The jobs `claim` names are claimed by its worker in the same transaction.
  */
-export async function insertNumberedJobs(store: Store, workspaceId: string, projectId: string | null, jobs: NewJobRow[]): Promise<boolean> {
+export async function insertNumberedJobs(store: Store, workspaceId: string, projectId: string | null, jobs: NewJobRow[], claim?: InsertClaim): Promise<boolean> {
   const number = (first: number) => jobs.forEach((j, index) => (j.number = first + index));
   if (store.raw.kind === 'postgres') {
-    const first = await insertNumberedJobsPostgres(store.db, store.raw.pool, workspaceId, projectId, jobs);
+    const first = await insertNumberedJobsPostgres(store.db, store.raw.pool, workspaceId, projectId, jobs, claim);
     if (first === undefined) return false;
     number(first);
     return true;
@@ -130,27 +137,79 @@ export async function insertNumberedJobs(store: Store, workspaceId: string, proj
     if (first === undefined) return false;
     number(first);
     await insertJobs(trx, jobs);
+    if (claim !== undefined) await claimInsertedSqlite(trx, [...claim.ids], claim.workerId, claim.leaseExpiresAt, jobs[0]!.now);
     return true;
   });
 }
 
-async function insertNumberedJobsPostgres(db: Executor, pool: pg.Pool, workspaceId: string, projectId: string | null, jobs: NewJobRow[]): Promise<number | undefined> {
+async function insertNumberedJobsPostgres(
+  db: Executor,
+  pool: pg.Pool,
+  workspaceId: string,
+  projectId: string | null,
+  jobs: NewJobRow[],
+  claim: InsertClaim | undefined,
+): Promise<number | undefined> {
   const counter =
     projectId === null
       ? sql`UPDATE workspaces SET job_counter = job_counter + ${jobs.length} WHERE id = ${workspaceId} RETURNING job_counter - ${jobs.length} AS before`
       : sql`UPDATE projects SET job_counter = job_counter + ${jobs.length} WHERE id = ${projectId} AND workspace_id = ${workspaceId} RETURNING job_counter - ${jobs.length} AS before`;
+  const number = sql`counter.before + v.position`;
+  const columns = claim === undefined ? JOB_COLUMNS : sql`${JOB_COLUMNS}, ${CLAIM_COLUMNS}`;
+  const values = claim === undefined ? jobValues(number) : claimedJobValues(number, claim);
   const query = sql<{ before: string | number }>`
     WITH counter AS (${counter}), inserted AS (
-      INSERT INTO jobs (${JOB_COLUMNS}) SELECT ${jobValues(sql`counter.before + v.position`)} FROM counter, ${unnestJobs(jobs)}
+      INSERT INTO jobs (${columns}) SELECT ${values} FROM counter, ${unnestJobs(jobs)}
     )
     SELECT before FROM counter`.compile(db);
-  // A named prepared statement (one per counter kind; the text never varies), planned once per connection.
+  // A named prepared statement (one per counter kind and claim; the text never varies), planned once per connection.
   const { rows } = await pool.query<{ before: string | number }>({
-    name: projectId === null ? 'jobline_insert_jobs' : 'jobline_insert_project_jobs',
+    name: `jobline_insert_${projectId === null ? '' : 'project_'}${claim === undefined ? '' : 'claimed_'}jobs`,
     text: query.sql,
     values: query.parameters as unknown[],
   });
   return rows[0] === undefined ? undefined : Number(rows[0].before) + 1;
+}
+
+const CLAIM_COLUMNS = sql.raw('attempts, lease_owner, lease_expires_at, started_at, attempt_started_at, version');
+
+/**
+ * jobValues, with the jobs `claim` names written as a claim leaves them: running, first attempt, leased
+ * (what jobline_claim sets; migration 0018 gives them the events of a claim too).
+ */
+function claimedJobValues(number: RawBuilder<unknown>, claim: InsertClaim) {
+  const claimed = sql`v.id = ANY(${[...claim.ids]}::uuid[])`;
+  return sql`v.id, v.workspace_id, v.project_id, ${number}, v.type, v.name,
+      CASE WHEN ${claimed} THEN 'running' ELSE v.status END, CASE WHEN ${claimed} THEN 'claimed' ELSE v.status_reason END,
+      v.priority, v.input::jsonb, v.max_attempts, v.run_at, v.timeout_ms, v.error::jsonb, v.completed_at, v.created_at, v.updated_at, v.callback_url,
+      CASE WHEN ${claimed} THEN 1 ELSE 0 END, CASE WHEN ${claimed} THEN ${claim.workerId}::text END,
+      CASE WHEN ${claimed} THEN ${claim.leaseExpiresAt}::bigint END, CASE WHEN ${claimed} THEN v.created_at END,
+      CASE WHEN ${claimed} THEN v.created_at END, CASE WHEN ${claimed} THEN 2 ELSE 1 END`;
+}
+
+/** What a claim changes in a job's row on SQLite (jobline_claim does the same on PostgreSQL). */
+export function claimedColumns(workerId: string, leaseExpiresAt: number, now: number) {
+  return (eb: ExpressionBuilder<Database, 'jobs'>) => ({
+    status: 'running' as const,
+    status_reason: 'claimed' as const,
+    attempts: eb('attempts', '+', 1),
+    lease_owner: workerId,
+    lease_expires_at: leaseExpiresAt,
+    started_at: eb.fn.coalesce('started_at', eb.val(now)),
+    attempt_started_at: now,
+    updated_at: now,
+    version: eb('version', '+', 1),
+  });
+}
+
+/**
+ * Claims jobs this transaction has just inserted for a worker of this process (services/handoff.ts), on
+ * SQLite: the same change as a claim, so the same job.running event. (On PostgreSQL the insert itself
+ * writes them claimed, see insertNumberedJobs.)
+ */
+async function claimInsertedSqlite(db: Executor, ids: string[], workerId: string, leaseExpiresAt: number, now: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db.updateTable('jobs').set(claimedColumns(workerId, leaseExpiresAt, now)).where('id', 'in', ids).where('status', '=', 'pending').execute();
 }
 
 export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void> {

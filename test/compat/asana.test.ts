@@ -12,6 +12,8 @@ import { validator } from './schemas/validate.js';
 
 const expectValid = validator([schemas.job, schemas.jobResponse, schemas.jobData, schemas.error]);
 const ASANA = '/compat/asana/api/1.0';
+/** A new job's status: an idle worker of the same process may already have taken it (src/services/handoff.ts). */
+const FRESH = /^(not_started|in_progress)$/;
 const UNKNOWN = '0190f5c8-5f9e-7a41-b1c2-3d4e5f607182';
 const translate = defineJob({ type: 'translate', input: Type.Object({ language: Type.String() }), run: () => null });
 
@@ -55,7 +57,7 @@ describe.each(DIALECTS)('Asana compatible API on %s', (dialect) => {
       expect(created.statusCode, created.body).toBe(201);
       const job = created.json().data;
       expect(created.headers.location).toBe(`${ASANA}/jobs/${job.gid}`);
-      expect(job).toMatchObject({ resource_type: 'job', resource_subtype: 'duplicate_project', status: 'not_started', new_project: null });
+      expect(job).toMatchObject({ resource_type: 'job', resource_subtype: 'duplicate_project', status: expect.stringMatching(FRESH), new_project: null });
       await t.finished(job.gid);
       const res = await get(`/jobs/${job.gid}`);
       expect(res.statusCode).toBe(200);
@@ -147,7 +149,8 @@ describe.each(DIALECTS)('Asana compatible API on %s', (dialect) => {
       const p = await project('Options');
       const res = await post(`/projects/${p.id}/duplicate`, { data: { name: 'Copy' }, options: { fields: ['status'], pretty: true } });
       expect(res.statusCode).toBe(201);
-      expect(res.body).toBe(JSON.stringify({ data: { gid: res.json().data.gid, status: 'not_started' } }, null, 2));
+      expect(res.json().data.status).toMatch(FRESH);
+      expect(res.body).toBe(JSON.stringify({ data: { gid: res.json().data.gid, status: res.json().data.status } }, null, 2));
     });
   });
 
@@ -157,7 +160,7 @@ describe.each(DIALECTS)('Asana compatible API on %s', (dialect) => {
       const res = await post('/exports/resource', { data: { workspace: '1', export_request_parameters: [{ resource_type: 'task', filters: { project: p.id } }] } });
       expect(res.statusCode, res.body).toBe(201);
       const job = res.json().data;
-      expect(job).toMatchObject({ resource_subtype: 'export_request', status: 'not_started', new_resource_export: { gid: job.gid, resource_type: 'export_request', download_url: null, completed_at: null } });
+      expect(job).toMatchObject({ resource_subtype: 'export_request', status: expect.stringMatching(FRESH), new_resource_export: { gid: job.gid, resource_type: 'export_request', download_url: null, completed_at: null } });
       await t.finished(job.gid);
       const body = (await get(`/jobs/${job.gid}`)).json();
       expectValid('asana-job-response', body);

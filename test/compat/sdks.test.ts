@@ -57,7 +57,8 @@ describe.each(DIALECTS)('official SDKs against Jobline on %s', (dialect) => {
     const jobs = new Asana.JobsApi(client);
 
     const started = await projects.duplicateProject(project.id, { body: { data: { name: 'Launch plan (copy)', include: ['members', 'task_notes'] } }, opt_fields: 'status,new_project,new_project.name' });
-    expect(started.data).toMatchObject({ gid: expect.any(String), status: 'not_started' });
+    // An idle worker of the server may already have taken the new job (src/services/handoff.ts).
+    expect(started.data).toMatchObject({ gid: expect.any(String), status: expect.stringMatching(/^(not_started|in_progress)$/) });
     await t.finished(started.data.gid);
     const done = await jobs.getJob(started.data.gid, {});
     expect(done.data).toMatchObject({ gid: started.data.gid, resource_type: 'job', resource_subtype: 'duplicate_project', status: 'succeeded', new_project: { resource_type: 'project', name: 'Launch plan (copy)' } });
