@@ -2,22 +2,24 @@
 // createJobs service (one transaction per batch), run by one Worker.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { defineJob } from '../../dist/engine/define-job.js';
-import { Registry } from '../../dist/engine/registry.js';
-import { Worker } from '../../dist/engine/worker.js';
-import { createServices } from '../../dist/services/create.js';
-import { createJobs } from '../../dist/services/jobs.js';
-import { ensureWorkspace } from '../../dist/services/tokens.js';
+
+const DIST = resolve(fileURLToPath(new URL('../../dist', import.meta.url)));
 
 /**
  * @param {{ dialect: 'postgres' | 'sqlite', databaseUrl?: string, concurrency: number, onJob: (data: unknown) => void,
- *           separateProducer?: boolean, workerOptions?: object }} o
+ *           separateProducer?: boolean, workerOptions?: object, dist?: string }} o
  * `separateProducer`: jobs are created through a second set of services (its own pool and wake-ups), so the
  * worker hears of them only through LISTEN/NOTIFY, as when the API and the worker are different processes.
+ * `dist`: another build's output directory (a copy of dist/), for comparing builds.
  */
 export async function jobline(o) {
+  const load = (path) => import(pathToFileURL(join(o.dist === undefined ? DIST : resolve(o.dist), path)).href);
+  const [{ defineJob }, { Registry }, { Worker }, { createServices }, { createJobs }, { ensureWorkspace }] = await Promise.all(
+    ['engine/define-job.js', 'engine/registry.js', 'engine/worker.js', 'services/create.js', 'services/jobs.js', 'services/tokens.js'].map(load),
+  );
   const schema = o.dialect === 'postgres' ? `bench_queue_jobline_${process.pid}` : undefined;
   const dataDir = o.dialect === 'sqlite' ? mkdtempSync(join(tmpdir(), 'jobline-bench-queue-')) : undefined;
   const storeOptions = o.dialect === 'postgres' ? { databaseUrl: o.databaseUrl, schema } : { dataDir };

@@ -1,10 +1,10 @@
-import { CompiledQuery, PostgresAdapter, sql, type ExpressionBuilder, type RawBuilder, type Selectable } from 'kysely';
+import { CompiledQuery, PostgresAdapter, sql, type RawBuilder, type Selectable } from 'kysely';
 import type pg from 'pg';
 import type { Job, JobError } from '../core/job.js';
 import type { JobStatus, StatusReason } from '../core/lifecycle.js';
 import type { PeopleWork, ProviderRef } from '../core/people.js';
 import { repeatedTuples } from './batch-sql.js';
-import { parseJson, type Database, type JobsTable } from './schema.js';
+import { parseJson, type JobsTable } from './schema.js';
 import type { Executor, Store } from './store.js';
 
 export type JobRow = Selectable<JobsTable>;
@@ -136,8 +136,7 @@ export async function insertNumberedJobs(store: Store, workspaceId: string, proj
     const first = await reserveJobNumbers(trx, workspaceId, projectId, jobs.length);
     if (first === undefined) return false;
     number(first);
-    await insertJobs(trx, jobs);
-    if (claim !== undefined) await claimInsertedSqlite(trx, [...claim.ids], claim.workerId, claim.leaseExpiresAt, jobs[0]!.now);
+    await insertJobs(trx, jobs, claim);
     return true;
   });
 }
@@ -187,32 +186,8 @@ function claimedJobValues(number: RawBuilder<unknown>, claim: InsertClaim) {
       CASE WHEN ${claimed} THEN v.created_at END, CASE WHEN ${claimed} THEN 2 ELSE 1 END`;
 }
 
-/** What a claim changes in a job's row on SQLite (jobline_claim does the same on PostgreSQL). */
-export function claimedColumns(workerId: string, leaseExpiresAt: number, now: number) {
-  return (eb: ExpressionBuilder<Database, 'jobs'>) => ({
-    status: 'running' as const,
-    status_reason: 'claimed' as const,
-    attempts: eb('attempts', '+', 1),
-    lease_owner: workerId,
-    lease_expires_at: leaseExpiresAt,
-    started_at: eb.fn.coalesce('started_at', eb.val(now)),
-    attempt_started_at: now,
-    updated_at: now,
-    version: eb('version', '+', 1),
-  });
-}
-
-/**
- * Claims jobs this transaction has just inserted for a worker of this process (services/handoff.ts), on
- * SQLite: the same change as a claim, so the same job.running event. (On PostgreSQL the insert itself
- * writes them claimed, see insertNumberedJobs.)
- */
-async function claimInsertedSqlite(db: Executor, ids: string[], workerId: string, leaseExpiresAt: number, now: number): Promise<void> {
-  if (ids.length === 0) return;
-  await db.updateTable('jobs').set(claimedColumns(workerId, leaseExpiresAt, now)).where('id', 'in', ids).where('status', '=', 'pending').execute();
-}
-
-export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void> {
+/** Inserts jobs in the caller's transaction; machine jobs `claim` names (SQLite only) are written claimed by its worker. */
+export async function insertJobs(db: Executor, jobs: NewJobRow[], claim?: InsertClaim): Promise<void> {
   if (jobs.length === 0) return;
   const machine = jobs.every((j) => j.people === undefined);
   if (machine && db.getExecutor().adapter instanceof PostgresAdapter) {
@@ -222,7 +197,7 @@ export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void>
   // A statement binds a limited number of values (SQLite 32,766): about 25 per job, so 1,000 jobs per INSERT.
   for (let i = 0; i < jobs.length; i += SQLITE_INSERT_CHUNK) {
     const chunk = jobs.slice(i, i + SQLITE_INSERT_CHUNK);
-    await (machine ? insertMachineJobRows(db, chunk) : insertJobRows(db, chunk));
+    await (machine ? insertMachineJobRows(db, chunk, claim) : insertJobRows(db, chunk));
   }
   // People jobs' assignments as rows too, so a provider's jobs are an index lookup (see store/people.ts).
   const assignments = jobs.flatMap((j) => [...new Set((j.people?.providers ?? []).map((p) => p.id))].map((providerId) => ({ job_id: j.id, provider_id: providerId })));
@@ -231,22 +206,31 @@ export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void>
 
 const SQLITE_INSERT_CHUNK = 1000;
 
-/** Statement texts by batch size (see repeatedTuples). */
+/** Statement texts by batch size (see repeatedTuples), without and with the claim's columns. */
 const machineInsertSql = new Map<number, string>();
+const claimedInsertSql = new Map<number, string>();
+/** The columns a claim sets, after MACHINE_JOB_COLUMNS, in the order of their values below. */
+const SQLITE_CLAIM_COLUMNS = ['attempts', 'lease_owner', 'lease_expires_at', 'started_at', 'attempt_started_at', 'version'] as const;
 
 /**
  * Machine jobs on SQLite: the INSERT's text is built once per batch size and its values are bound as
  * one flat list (building it through the query builder cost about a third of inserting 1,000 jobs).
+ * The jobs `claim` names are written as a claim leaves them (migration 0018 gives them its events).
  */
-async function insertMachineJobRows(db: Executor, jobs: NewJobRow[]): Promise<void> {
-  const text = repeatedTuples(machineInsertSql, jobs.length, MACHINE_JOB_COLUMNS.length, (tuples) => `INSERT INTO jobs (${MACHINE_JOB_COLUMNS.join(', ')}) VALUES ${tuples}`);
+async function insertMachineJobRows(db: Executor, jobs: NewJobRow[], claim: InsertClaim | undefined): Promise<void> {
+  const columns = claim === undefined ? MACHINE_JOB_COLUMNS : [...MACHINE_JOB_COLUMNS, ...SQLITE_CLAIM_COLUMNS];
+  const text = repeatedTuples(claim === undefined ? machineInsertSql : claimedInsertSql, jobs.length, columns.length, (tuples) => `INSERT INTO jobs (${columns.join(', ')}) VALUES ${tuples}`);
   const values: unknown[] = [];
   for (const j of jobs) {
+    const claimed = claim?.ids.has(j.id) === true;
     values.push(
-      j.id, j.workspaceId, j.projectId, j.number, j.type, j.name, j.status, j.statusReason, j.priority, JSON.stringify(j.input ?? {}),
-      j.maxAttempts, j.runAt, j.timeoutMs, j.error === undefined ? null : JSON.stringify(j.error), j.status === 'failed' ? j.now : null,
-      j.now, j.now, j.callbackUrl ?? null,
+      j.id, j.workspaceId, j.projectId, j.number, j.type, j.name, claimed ? 'running' : j.status, claimed ? 'claimed' : j.statusReason, j.priority,
+      JSON.stringify(j.input ?? {}), j.maxAttempts, j.runAt, j.timeoutMs, j.error === undefined ? null : JSON.stringify(j.error),
+      j.status === 'failed' ? j.now : null, j.now, j.now, j.callbackUrl ?? null,
     );
+    if (claim === undefined) continue;
+    if (claimed) values.push(1, claim.workerId, claim.leaseExpiresAt, j.now, j.now, 2);
+    else values.push(0, null, null, null, null, 1);
   }
   await db.executeQuery(CompiledQuery.raw(text, values));
 }

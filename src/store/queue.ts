@@ -1,7 +1,7 @@
 import { CompiledQuery, PostgresAdapter, sql } from 'kysely';
 import pg from 'pg';
 import type { ClaimedJob, Job, JobError } from '../core/job.js';
-import { claimedColumns, toJob, type JobRow } from './jobs.js';
+import { toJob, type JobRow } from './jobs.js';
 import { repeatedTuples } from './batch-sql.js';
 import { parseJson, type JobAttemptsTable } from './schema.js';
 import type { Executor, Store } from './store.js';
@@ -45,7 +45,17 @@ export async function claimJobs(store: Store, o: ClaimOptions): Promise<ClaimedJ
 async function claimJobsSqlite(db: Executor, o: ClaimOptions): Promise<ClaimedJob[]> {
   const rows = await db
     .updateTable('jobs')
-    .set(claimedColumns(o.workerId, o.now + o.leaseMs, o.now))
+    .set((eb) => ({
+      status: 'running',
+      status_reason: 'claimed',
+      attempts: eb('attempts', '+', 1),
+      lease_owner: o.workerId,
+      lease_expires_at: o.now + o.leaseMs,
+      started_at: eb.fn.coalesce('started_at', eb.val(o.now)),
+      attempt_started_at: o.now,
+      updated_at: o.now,
+      version: eb('version', '+', 1),
+    }))
     .where('id', 'in', (eb) =>
       eb
         .selectFrom('jobs')

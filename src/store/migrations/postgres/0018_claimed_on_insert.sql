@@ -1,7 +1,7 @@
 -- A job created while a worker of the same process is idle is inserted already claimed by it
 -- (src/services/handoff.ts): its row is 'running' from its first version. Its events stay those of a job
--- created pending and then claimed, as on SQLite (where the handoff claims the new row in the insert's
--- transaction): job.created (pending, queued), then job.running with the worker as actor.
+-- created pending and then claimed, as on SQLite (its migration 0018): job.created (pending, queued),
+-- then job.running with the worker as actor.
 CREATE OR REPLACE FUNCTION jobline_jobs_created() RETURNS TRIGGER
 LANGUAGE plpgsql AS $$
 BEGIN

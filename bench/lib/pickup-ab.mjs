@@ -1,0 +1,69 @@
+// Pickup latency of Jobline builds side by side: the queue benchmark's latency measurement (one job at
+// a time, insert call → handler start, a pause after each) run for each build in turn, several rounds,
+// so builds measured on a drifting machine can be compared. Prints p50/p95 of the whole pickup and of
+// the insert call alone.
+//
+//   node bench/lib/pickup-ab.mjs [--db pg|sqlite] [--rounds 3] [--samples 200] [--pause-ms 20] [--notify] DIR…
+// Each DIR is a build's output directory (a copy of dist/); none means dist/. --notify creates the jobs
+// through a second set of services, so the worker hears of them only by LISTEN/NOTIFY.
+import { parseArgs } from 'node:util';
+import { jobline } from '../peers/jobline.mjs';
+import { percentile } from './common.mjs';
+
+const { values: a, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    db: { type: 'string', default: 'pg' },
+    rounds: { type: 'string', default: '3' },
+    samples: { type: 'string', default: '200' },
+    'pause-ms': { type: 'string', default: '20' },
+    notify: { type: 'boolean', default: false },
+  },
+});
+const builds = positionals.length > 0 ? positionals : [undefined];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function measure(dist) {
+  let waiting;
+  const adapter = await jobline({
+    dialect: a.db === 'sqlite' ? 'sqlite' : 'postgres',
+    databaseUrl: process.env.JOBLINE_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
+    concurrency: 32,
+    workerOptions: { prefetch: 500, batchSize: 250 },
+    separateProducer: a.notify,
+    dist,
+    onJob: (data) => {
+      const t = performance.now();
+      if (waiting !== undefined && data?.i === waiting.i) waiting.resolve(t);
+    },
+  });
+  try {
+    await adapter.start();
+    await sleep(200);
+    const pickup = [];
+    const insert = [];
+    for (let k = -10; k < Number(a.samples); k++) {
+      const started = new Promise((resolve) => (waiting = { i: k, resolve }));
+      const t0 = performance.now();
+      await adapter.insertOne({ i: k });
+      const inserted = performance.now();
+      const t1 = await started;
+      if (k >= 0) {
+        pickup.push(t1 - t0);
+        insert.push(inserted - t0);
+      }
+      await sleep(Number(a['pause-ms']));
+    }
+    return { pickup, insert };
+  } finally {
+    await adapter.close();
+  }
+}
+
+for (let round = 1; round <= Number(a.rounds); round++) {
+  for (const dist of builds) {
+    const { pickup, insert } = await measure(dist);
+    const f = (xs, p) => percentile(xs, p).toFixed(2);
+    console.log(`round ${round} ${(dist ?? 'dist').padEnd(12)} pickup p50 ${f(pickup, 50)} ms, p95 ${f(pickup, 95)} ms; insert call p50 ${f(insert, 50)} ms, p95 ${f(insert, 95)} ms`);
+  }
+}
