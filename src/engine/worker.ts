@@ -92,7 +92,6 @@ export class Worker {
   private flushing: Promise<void> | undefined;
   private flushScheduled = false;
   /** Slots reserved for new jobs being inserted claimed by this worker (services/handoff.ts), by type. */
-  private reserved = 0;
   private readonly reservedPerType = new Map<string, number>();
   /** The last claim found no job of this worker's types left, and none was added since: new jobs may be handed over. */
   private drained = false;
@@ -236,12 +235,13 @@ export class Worker {
       if (this.queued.length > 0 && limit < Math.min(this.o.batchSize, Math.max(1, Math.floor(this.o.prefetch / 2)))) return;
       const open: string[] = [];
       let limited: { type: string; slots: number } | undefined;
-      let limitedTypes = 0;
+      // Limited types this round does not ask for jobs: if any, it cannot tell that none are left.
+      let unasked = 0;
       for (const type of this.types) {
         const max = this.services.registry.get(type)!.concurrency;
         if (max === undefined) open.push(type);
         else {
-          limitedTypes++;
+          unasked++;
           const used = (this.perType.get(type) ?? 0) + (this.reservedPerType.get(type) ?? 0);
           if (used < max && limited === undefined) limited = { type, slots: max - used };
         }
@@ -249,21 +249,25 @@ export class Worker {
       const now = this.services.clock.now();
       const added = this.added;
       const claims = [];
-      // Whether every type was asked for jobs and fewer came back than asked: then none is left.
-      let drained = limitedTypes === 0;
-      if (open.length > 0) claims.push(await queue.claimJobs(this.services.store, { workerId: this.id, types: open, limit, leaseMs: this.o.leaseMs, now }));
+      // Every claim of this round brought fewer jobs than it asked for.
+      let exhausted = true;
+      if (open.length > 0) {
+        claims.push(await queue.claimJobs(this.services.store, { workerId: this.id, types: open, limit, leaseMs: this.o.leaseMs, now }));
+        exhausted = claims[0]!.length < limit;
+      }
       // A type with its own limit only ever fills free handler slots.
       const slots = Math.min(limit, this.o.concurrency - this.handling - this.reserved - this.queued.length) - (claims[0]?.length ?? 0);
       if (limited !== undefined && slots > 0) {
         const asked = Math.min(slots, limited.slots);
         claims.push(await queue.claimJobs(this.services.store, { workerId: this.id, types: [limited.type], limit: asked, leaseMs: this.o.leaseMs, now }));
-        drained = limitedTypes === 1 && claims.at(-1)!.length < asked;
+        exhausted &&= claims.at(-1)!.length < asked;
+        unasked--;
       }
       const jobs = claims.flat();
       for (const job of jobs) this.hold(job);
       if (jobs.length < limit) {
         // A wake-up during the claim may be for a job it did not see yet.
-        this.drained = drained && (claims[0]?.length ?? 0) < limit && this.added === added;
+        this.drained = exhausted && unasked === 0 && this.added === added;
         return;
       }
       this.drained = false;
@@ -276,22 +280,18 @@ export class Worker {
 
   /** A slot for a new job of this type, inserted claimed by this worker (services/handoff.ts): only when idle. */
   private reserve(type: string): boolean {
-    if (this.stopping || !this.drained) return false;
+    const definition = this.services.registry.get(type);
+    if (this.stopping || !this.drained || definition === undefined) return false;
     if (this.handling + this.reserved + this.queued.length >= this.o.concurrency) return false;
-    const max = this.services.registry.get(type)?.concurrency;
     const reservedOfType = this.reservedPerType.get(type) ?? 0;
-    if (max !== undefined && (this.perType.get(type) ?? 0) + reservedOfType >= max) return false;
-    this.reserved++;
+    if (definition.concurrency !== undefined && (this.perType.get(type) ?? 0) + reservedOfType >= definition.concurrency) return false;
     this.reservedPerType.set(type, reservedOfType + 1);
     return true;
   }
 
   /** Frees the slots reserved for these types and runs the jobs handed over (committed, leased to this worker). */
   private settle(reservedTypes: string[], jobs: ClaimedJob[]): void {
-    for (const type of reservedTypes) {
-      this.reserved--;
-      this.reservedPerType.set(type, this.reservedPerType.get(type)! - 1);
-    }
+    for (const type of reservedTypes) this.reservedPerType.set(type, this.reservedPerType.get(type)! - 1);
     if (!this.stopping) {
       for (const job of jobs) this.hold(job);
       return;
@@ -301,6 +301,13 @@ export class Worker {
     queue
       .releaseJobs(this.services.store, this.id, jobs.map((j) => j.id), this.services.clock.now())
       .catch((error: unknown) => this.log.warn({ err: error }, 'releasing jobs handed over during shutdown failed; their leases will expire'));
+  }
+
+  /** Slots reserved for new jobs, of every type. */
+  private get reserved(): number {
+    let sum = 0;
+    for (const n of this.reservedPerType.values()) sum += n;
+    return sum;
   }
 
   /** Starts a claimed job if a slot is free, else queues it locally. */

@@ -52,8 +52,8 @@ export async function createJobs(services: Services, principal: Principal, input
     const projectId = inputs[0]!.projectId ?? null;
     const noDependencies: Dependencies = { ids: [], waiting: false, failed: undefined };
     const rows = newJobRows(services, principal, inputs, inputs.map(() => uuidv7(now)), inputs.map(() => noDependencies), now, () => 0);
-    // Runnable jobs of types this process runs go straight to an idle worker of it, if there is one.
-    const runnable = rows.filter((r) => r.statusReason === 'queued' && services.registry.get(r.type) !== undefined);
+    // Runnable jobs go straight to an idle worker of this process that runs their type, if there is one.
+    const runnable = rows.filter((r) => r.statusReason === 'queued');
     const handover = runnable.length > 0 ? services.handoff.offer(runnable, now) : undefined;
     let inserted = false;
     try {
@@ -64,10 +64,9 @@ export async function createJobs(services: Services, principal: Principal, input
     if (!inserted) {
       throw validationFailed([{ pointer: pointer(0, 'project_id'), detail: `no project with id ${JSON.stringify(projectId)} exists in this workspace` }]);
     }
+    const created = rows.map((r) => (handover?.ids.has(r.id) === true ? claimedJob(createdJob(r, now)) : createdJob(r, now)));
     if (handover === undefined || handover.ids.size < rows.length) services.wakeups.jobsAdded();
-    if (handover === undefined) return rows.map((r) => createdJob(r, now));
-    const created = rows.map((r) => (handover.ids.has(r.id) ? claimedJob(createdJob(r, now)) : createdJob(r, now)));
-    handover.settle(created.filter((j) => handover.ids.has(j.id)));
+    handover?.settle(created.filter((j) => handover.ids.has(j.id)));
     return created;
   }
   const run = async (db: Executor): Promise<Job[]> => {

@@ -154,12 +154,13 @@ async function insertNumberedJobsPostgres(
       ? sql`UPDATE workspaces SET job_counter = job_counter + ${jobs.length} WHERE id = ${workspaceId} RETURNING job_counter - ${jobs.length} AS before`
       : sql`UPDATE projects SET job_counter = job_counter + ${jobs.length} WHERE id = ${projectId} AND workspace_id = ${workspaceId} RETURNING job_counter - ${jobs.length} AS before`;
   const number = sql`counter.before + v.position`;
-  const columns = claim === undefined ? JOB_COLUMNS : sql`${JOB_COLUMNS}, ${CLAIM_COLUMNS}`;
-  const values = claim === undefined ? jobValues(number) : claimedJobValues(number, claim);
+  const insert =
+    claim === undefined
+      ? sql`INSERT INTO jobs (${JOB_COLUMNS}) SELECT ${jobValues(number)} FROM counter, ${unnestJobs(jobs)}`
+      : sql`INSERT INTO jobs (${JOB_COLUMNS}, ${sql.raw(CLAIM_COLUMNS.join(', '))}) SELECT ${claimedJobValues(number, claim)}
+          FROM counter, ${unnestJobs(jobs)} CROSS JOIN LATERAL (SELECT v.id = ANY(${[...claim.ids]}::uuid[]) AS claimed) c`;
   const query = sql<{ before: string | number }>`
-    WITH counter AS (${counter}), inserted AS (
-      INSERT INTO jobs (${columns}) SELECT ${values} FROM counter, ${unnestJobs(jobs)}
-    )
+    WITH counter AS (${counter}), inserted AS (${insert})
     SELECT before FROM counter`.compile(db);
   // A named prepared statement (one per counter kind and claim; the text never varies), planned once per connection.
   const { rows } = await pool.query<{ before: string | number }>({
@@ -170,20 +171,20 @@ async function insertNumberedJobsPostgres(
   return rows[0] === undefined ? undefined : Number(rows[0].before) + 1;
 }
 
-const CLAIM_COLUMNS = sql.raw('attempts, lease_owner, lease_expires_at, started_at, attempt_started_at, version');
+/** The columns a claim sets, written after MACHINE_JOB_COLUMNS when new jobs are inserted claimed. */
+const CLAIM_COLUMNS = ['attempts', 'lease_owner', 'lease_expires_at', 'started_at', 'attempt_started_at', 'version'] as const;
 
 /**
- * jobValues, with the jobs `claim` names written as a claim leaves them: running, first attempt, leased
- * (what jobline_claim sets; migration 0018 gives them the events of a claim too).
+ * jobValues then CLAIM_COLUMNS, with the jobs `claim` names (`c.claimed`) written as a claim leaves them:
+ * running, first attempt, leased (what jobline_claim sets; migration 0018 gives them the events of a claim too).
  */
 function claimedJobValues(number: RawBuilder<unknown>, claim: InsertClaim) {
-  const claimed = sql`v.id = ANY(${[...claim.ids]}::uuid[])`;
   return sql`v.id, v.workspace_id, v.project_id, ${number}, v.type, v.name,
-      CASE WHEN ${claimed} THEN 'running' ELSE v.status END, CASE WHEN ${claimed} THEN 'claimed' ELSE v.status_reason END,
+      CASE WHEN c.claimed THEN 'running' ELSE v.status END, CASE WHEN c.claimed THEN 'claimed' ELSE v.status_reason END,
       v.priority, v.input::jsonb, v.max_attempts, v.run_at, v.timeout_ms, v.error::jsonb, v.completed_at, v.created_at, v.updated_at, v.callback_url,
-      CASE WHEN ${claimed} THEN 1 ELSE 0 END, CASE WHEN ${claimed} THEN ${claim.workerId}::text END,
-      CASE WHEN ${claimed} THEN ${claim.leaseExpiresAt}::bigint END, CASE WHEN ${claimed} THEN v.created_at END,
-      CASE WHEN ${claimed} THEN v.created_at END, CASE WHEN ${claimed} THEN 2 ELSE 1 END`;
+      CASE WHEN c.claimed THEN 1 ELSE 0 END, CASE WHEN c.claimed THEN ${claim.workerId}::text END,
+      CASE WHEN c.claimed THEN ${claim.leaseExpiresAt}::bigint END, CASE WHEN c.claimed THEN v.created_at END,
+      CASE WHEN c.claimed THEN v.created_at END, CASE WHEN c.claimed THEN 2 ELSE 1 END`;
 }
 
 /** Inserts jobs in the caller's transaction; machine jobs `claim` names (SQLite only) are written claimed by its worker. */
@@ -209,8 +210,6 @@ const SQLITE_INSERT_CHUNK = 1000;
 /** Statement texts by batch size (see repeatedTuples), without and with the claim's columns. */
 const machineInsertSql = new Map<number, string>();
 const claimedInsertSql = new Map<number, string>();
-/** The columns a claim sets, after MACHINE_JOB_COLUMNS, in the order of their values below. */
-const SQLITE_CLAIM_COLUMNS = ['attempts', 'lease_owner', 'lease_expires_at', 'started_at', 'attempt_started_at', 'version'] as const;
 
 /**
  * Machine jobs on SQLite: the INSERT's text is built once per batch size and its values are bound as
@@ -218,7 +217,7 @@ const SQLITE_CLAIM_COLUMNS = ['attempts', 'lease_owner', 'lease_expires_at', 'st
  * The jobs `claim` names are written as a claim leaves them (migration 0018 gives them its events).
  */
 async function insertMachineJobRows(db: Executor, jobs: NewJobRow[], claim: InsertClaim | undefined): Promise<void> {
-  const columns = claim === undefined ? MACHINE_JOB_COLUMNS : [...MACHINE_JOB_COLUMNS, ...SQLITE_CLAIM_COLUMNS];
+  const columns = claim === undefined ? MACHINE_JOB_COLUMNS : [...MACHINE_JOB_COLUMNS, ...CLAIM_COLUMNS];
   const text = repeatedTuples(claim === undefined ? machineInsertSql : claimedInsertSql, jobs.length, columns.length, (tuples) => `INSERT INTO jobs (${columns.join(', ')}) VALUES ${tuples}`);
   const values: unknown[] = [];
   for (const j of jobs) {
