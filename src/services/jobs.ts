@@ -5,6 +5,7 @@ import { DEFAULT_MAX_ATTEMPTS, type Job } from '../core/job.js';
 import { TRANSITIONS, allowedActions, isTerminal, type JobStatus, type StatusReason } from '../core/lifecycle.js';
 import type { PeopleWork } from '../core/people.js';
 import * as jobs from '../store/jobs.js';
+import * as inserts from '../store/job-inserts.js';
 import { failDependents, listAttempts, requeueJob } from '../store/queue.js';
 import type { Executor } from '../store/store.js';
 import type { Services } from './context.js';
@@ -57,7 +58,7 @@ export async function createJobs(services: Services, principal: Principal, input
     const handover = runnable.length > 0 ? services.handoff.offer(runnable, now) : undefined;
     let inserted = false;
     try {
-      inserted = await jobs.insertNumberedJobs(services.store, principal.workspaceId, projectId, rows, handover);
+      inserted = await inserts.insertNumberedJobs(services.store, principal.workspaceId, projectId, rows, handover);
     } finally {
       if (!inserted) handover?.settle([]);
     }
@@ -82,7 +83,7 @@ export async function createJobs(services: Services, principal: Principal, input
     // same projects in different orders cannot deadlock on PostgreSQL.
     const order = [...byProject.entries()].sort(([a], [b]) => (a === null ? -1 : b === null ? 1 : a < b ? -1 : a > b ? 1 : 0));
     for (const [projectId, count] of order) {
-      const first = await jobs.reserveJobNumbers(db, principal.workspaceId, projectId, count);
+      const first = await inserts.reserveJobNumbers(db, principal.workspaceId, projectId, count);
       if (first === undefined) {
         const index = inputs.findIndex((i) => (i.projectId ?? null) === projectId);
         throw validationFailed([{ pointer: pointer(index, 'project_id'), detail: `no project with id ${JSON.stringify(projectId)} exists in this workspace` }]);
@@ -94,8 +95,8 @@ export async function createJobs(services: Services, principal: Principal, input
       next.set(projectId, number + 1);
       return number;
     });
-    await jobs.insertJobs(db, rows);
-    await jobs.insertDependencies(db, rows.flatMap((r, index) => dependencies[index]!.ids.map((dependsOnId) => ({ jobId: r.id, dependsOnId }))));
+    await inserts.insertJobs(db, rows);
+    await inserts.insertDependencies(db, rows.flatMap((r, index) => dependencies[index]!.ids.map((dependsOnId) => ({ jobId: r.id, dependsOnId }))));
     return rows.map((r) => createdJob(r, now));
   };
   if (trx !== undefined) return run(trx); // the caller commits, then wakes the workers
@@ -113,7 +114,7 @@ function newJobRows(
   dependencies: Dependencies[],
   now: number,
   numberOf: (projectId: string | null) => number,
-): jobs.NewJobRow[] {
+): inserts.NewJobRow[] {
   return inputs.map((i, index) => {
     const projectId = i.projectId ?? null;
     const runAt = i.runAt ?? now;
@@ -144,7 +145,7 @@ function newJobRows(
 }
 
 /** The job as it was just inserted. */
-function createdJob(r: jobs.NewJobRow, now: number): Job {
+function createdJob(r: inserts.NewJobRow, now: number): Job {
   return {
     id: r.id,
     workspaceId: r.workspaceId,
