@@ -6,15 +6,25 @@ import { readFileBytes, writeJobFile } from '../services/files.js';
 import * as queue from '../store/queue.js';
 import type { JobContext } from './define-job.js';
 
+/** The handler's signal and logger, made by the worker when the handler first reads them. */
+export interface LazyParts {
+  signal(): AbortSignal;
+  log(): Logger;
+}
+
 /** What a handler gets: its input, its signal, and ways to report progress and read and write files. */
-export function jobContext(services: Services, workerId: string, job: ClaimedJob, signal: AbortSignal, log: Logger): JobContext<never> {
+export function jobContext(services: Services, workerId: string, job: ClaimedJob, lazy: LazyParts): JobContext<never> {
   return {
     input: job.input as never,
     jobId: job.id,
     projectId: job.projectId,
     attempt: job.attempts,
-    signal,
-    log,
+    get signal() {
+      return lazy.signal();
+    },
+    get log() {
+      return lazy.log();
+    },
     progress: async (percent, message) => {
       if (!Number.isFinite(percent)) throw new TypeError('progress percent must be a number from 0 to 100');
       await queue.reportProgress(services.store, workerId, job.id, Math.min(100, Math.max(0, percent)), message ?? null, services.clock.now());

@@ -47,8 +47,17 @@ type StopReason = 'cancel' | 'timeout' | 'shutdown' | 'lease_lost';
 interface Running {
   job: ClaimedJob;
   definition: JobDefinition;
-  controller: AbortController;
+  /**
+   * The handler's signal and logger, made when the handler first reads them (most never do): creating
+   * an AbortController and a child logger for every job cost about a tenth of a no-op job's time.
+   */
+  controller: AbortController | undefined;
+  log: Logger | undefined;
+  /** Why the attempt is being stopped, and the error its signal carries. */
   reason: StopReason | undefined;
+  abortError: Error | undefined;
+  /** Ends the wait for a handler that ignores its signal (set while the handler runs). */
+  abandon: ((error: Error) => void) | undefined;
   /** The handler has settled: the job no longer takes a concurrency slot while its outcome is written. */
   handled: boolean;
   /** The handler was started; until then the job waits in the worker's local queue. */
@@ -313,7 +322,18 @@ export class Worker {
   /** Starts a claimed job if a slot is free, else queues it locally. */
   private hold(job: ClaimedJob): void {
     const definition = this.services.registry.get(job.type)!;
-    const entry: Running = { job, definition, controller: new AbortController(), reason: undefined, handled: false, started: false, done: Promise.resolve() };
+    const entry: Running = {
+      job,
+      definition,
+      controller: undefined,
+      log: undefined,
+      reason: undefined,
+      abortError: undefined,
+      abandon: undefined,
+      handled: false,
+      started: false,
+      done: Promise.resolve(),
+    };
     this.running.set(job.id, entry);
     if (this.handling < this.o.concurrency) this.run(entry);
     else this.queued.push(entry);
@@ -348,27 +368,25 @@ export class Worker {
   }
 
   private async attempt(entry: Running): Promise<void> {
-    const { job, definition, controller } = entry;
+    const { job, definition } = entry;
     const startedAt = this.services.clock.now();
     const timeoutMs = job.timeoutMs ?? definition.timeoutMs;
     const timer = timeoutMs !== undefined && timeoutMs !== null ? setTimeout(() => this.abort(entry, 'timeout'), timeoutMs) : undefined;
-    const log = this.log.child({ job: job.id, type: job.type, attempt: job.attempts });
     let outcome: { ok: true; output: unknown } | { ok: false; error: unknown };
     try {
       const handler = Promise.resolve().then(() =>
-        definition.run(jobContext(this.services, this.id, job, controller.signal, log)),
+        definition.run(jobContext(this.services, this.id, job, { signal: () => this.signalOf(entry), log: () => this.logOf(entry) })),
       );
-      // A handler that ignores its signal is not waited for forever: after the grace period the job
-      // is ended as cancelled or timed out, and whatever the handler does later is ignored.
-      const abandoned = new Promise<never>((_resolve, reject) => {
-        controller.signal.addEventListener('abort', () => setTimeout(() => reject(controller.signal.reason as Error), this.o.abortGraceMs).unref(), { once: true });
-      });
+      // A handler that ignores its signal is not waited for forever: after the grace period (see
+      // abort) the job is ended as cancelled or timed out, and whatever the handler does later is ignored.
+      const abandoned = new Promise<never>((_resolve, reject) => (entry.abandon = reject));
       handler.catch(() => undefined);
       outcome = { ok: true, output: await Promise.race([handler, abandoned]) };
     } catch (error) {
       outcome = { ok: false, error };
     } finally {
       clearTimeout(timer);
+      entry.abandon = undefined;
     }
     this.handled(entry);
 
@@ -396,7 +414,7 @@ export class Worker {
       retryAt: retryable ? now + retryDelay(job.attempts, definition.backoff) : undefined,
       exhausted: !retryable && !(e instanceof NonRetryableError),
     };
-    log.warn({ err: e, retry: retryable }, 'attempt failed');
+    this.logOf(entry).warn({ err: e, retry: retryable }, 'attempt failed');
     const written = await queue.failJob(this.services.store, this.id, failure, now);
     // Cancel requested while the handler was failing: the job ends cancelled rather than failed.
     if (!written) await queue.confirmCancelled(this.services.store, this.id, { ...attempt, outcome: 'cancelled' }, now);
@@ -460,7 +478,24 @@ export class Worker {
     if (entry.reason !== undefined) return;
     entry.reason = reason;
     const message = { cancel: 'The job was cancelled.', timeout: 'The attempt timed out.', shutdown: 'The worker is shutting down.', lease_lost: 'The lease on this job was lost.' }[reason];
-    entry.controller.abort(Object.assign(new Error(message), { name: 'AbortError', code: reason }));
+    const error = Object.assign(new Error(message), { name: 'AbortError', code: reason });
+    entry.abortError = error;
+    entry.controller?.abort(error);
+    const abandon = entry.abandon;
+    if (abandon !== undefined) setTimeout(() => abandon(error), this.o.abortGraceMs).unref();
+  }
+
+  /** The handler's signal, made on first use; already aborted if the attempt was stopped before. */
+  private signalOf(entry: Running): AbortSignal {
+    if (entry.controller === undefined) {
+      entry.controller = new AbortController();
+      if (entry.abortError !== undefined) entry.controller.abort(entry.abortError);
+    }
+    return entry.controller.signal;
+  }
+
+  private logOf(entry: Running): Logger {
+    return (entry.log ??= this.log.child({ job: entry.job.id, type: entry.job.type, attempt: entry.job.attempts }));
   }
 
   private async heartbeat(): Promise<void> {

@@ -136,6 +136,24 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
     expect((await jobAttempts(services, done))[0]).toMatchObject({ outcome: 'timed_out' });
   });
 
+  it.skipIf(skip)('gives a handler that reads its signal only after the timeout a signal already aborted', async () => {
+    let seen: { aborted: boolean; code: unknown } | undefined;
+    const late = defineJob({
+      type: 'late',
+      timeoutMs: 50,
+      run: async (ctx) => {
+        await new Promise((resolve) => setTimeout(resolve, 120));
+        seen = { aborted: ctx.signal.aborted, code: (ctx.signal.reason as { code?: unknown } | undefined)?.code };
+        return null;
+      },
+    });
+    const { services, principal } = await setup([late]);
+    const job = await createJob(services, principal, { type: 'late', maxAttempts: 1 });
+    const done = await finished(services, principal, job.id);
+    expect(seen).toEqual({ aborted: true, code: 'timeout' });
+    expect(done).toMatchObject({ status: 'failed', error: { code: 'timeout' } });
+  });
+
   it.skipIf(skip)('cancels a running job: the handler is signalled and the job ends cancelled', async () => {
     let started = false;
     const long = defineJob({

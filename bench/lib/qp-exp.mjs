@@ -1,0 +1,130 @@
+// The queue benchmark's two phases in one process, for comparing engine builds quickly: inserts jobs
+// with createJobs (batches of 1,000), then runs them with one Worker, and prints jobs/s with the CPU
+// each phase cost per job in this process and in every PostgreSQL process (read from /proc, so the
+// figure includes other users of the same server). CPU per job is steadier than jobs/s on a shared
+// machine; alternate the builds you compare.
+//
+//   node bench/lib/queue-phases.mjs [--dist DIR] [--db pg|sqlite] [--jobs 20000] [--concurrency 32]
+//                                   [--prefetch 0] [--claim-batch 100] [--time] [--keep]
+// --time also prints, per statement, how often it ran and its mean wall time; --keep leaves the
+// PostgreSQL schema in place (its name is printed) for EXPLAIN and statistics.
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+
+const { values: a } = parseArgs({
+  options: {
+    dist: { type: 'string', default: 'dist' },
+    db: { type: 'string', default: 'pg' },
+    jobs: { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '32' },
+    prefetch: { type: 'string', default: '0' },
+    'claim-batch': { type: 'string', default: '100' },
+    time: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    ddl: { type: 'string', default: '' },
+  },
+});
+const dist = resolve(a.dist);
+const N = Number(a.jobs);
+const URL = process.env.JOBLINE_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const { defineJob } = await import(`${dist}/engine/define-job.js`);
+const { Registry } = await import(`${dist}/engine/registry.js`);
+const { Worker } = await import(`${dist}/engine/worker.js`);
+const { createServices } = await import(`${dist}/services/create.js`);
+const { createJobs } = await import(`${dist}/services/jobs.js`);
+const { ensureWorkspace } = await import(`${dist}/services/tokens.js`);
+
+/** CPU milliseconds used so far by every process named postgres. */
+function postgresCpuMs() {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ticks * 10; // 100 ticks per second on Linux
+}
+
+const schema = `bench_phases_${process.pid}`;
+const dataDir = a.db === 'sqlite' ? mkdtempSync(join(tmpdir(), 'jobline-phases-')) : undefined;
+let done = 0;
+let allDone;
+const finished = new Promise((r) => (allDone = r));
+const noop = defineJob({ type: 'noop', run: () => ((++done === N && allDone(), null)) });
+const services = await createServices({ ...(a.db === 'pg' ? { databaseUrl: URL, schema } : { dataDir }), registry: new Registry([noop]) });
+
+const statements = new Map();
+const note = (sql, ms) => {
+  const key = sql.replace(/\s+/g, ' ').slice(0, 70);
+  const s = statements.get(key) ?? { n: 0, ms: 0 };
+  s.n++;
+  s.ms += ms;
+  statements.set(key, s);
+};
+if (a.time && a.db === 'pg') {
+  const pool = services.store.raw.pool;
+  const query = pool.query.bind(pool);
+  pool.query = (...args) => {
+    const t = performance.now();
+    const result = query(...args);
+    const q = args[0];
+    result?.then?.(() => note(typeof q === 'string' ? q : (q.name ?? q.text), performance.now() - t), () => undefined);
+    return result;
+  };
+}
+if (a.time && a.db === 'sqlite') {
+  const proto = Object.getPrototypeOf(services.store.raw.db.prepare('SELECT 1'));
+  for (const m of ['all', 'run', 'get']) {
+    const original = proto[m];
+    proto[m] = function (...args) {
+      const t = performance.now();
+      try {
+        return original.apply(this, args);
+      } finally {
+        note(this.source, performance.now() - t);
+      }
+    };
+  }
+}
+
+if (a.ddl) services.store.raw.db.exec(a.ddl);
+const workspaceId = await ensureWorkspace(services.store.db, 'bench', Date.now());
+const principal = { tokenId: 'bench', workspaceId, scopes: ['admin'] };
+async function phase(label, fn) {
+  const cpu0 = process.cpuUsage();
+  const pg0 = postgresCpuMs();
+  const t0 = performance.now();
+  await fn();
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const pgMs = postgresCpuMs() - pg0;
+  console.log(`${label}: ${Math.round((N / ms) * 1000)} jobs/s, Node.js ${Math.round((cpu.user + cpu.system) / N)} µs/job, PostgreSQL ${Math.round((pgMs * 1000) / N)} µs/job`);
+}
+await phase('insert ', async () => {
+  for (let i = 0; i < N; i += 1000) await createJobs(services, principal, Array.from({ length: Math.min(1000, N - i) }, () => ({ type: 'noop' })));
+});
+const worker = new Worker(services, { concurrency: Number(a.concurrency), prefetch: Number(a.prefetch), batchSize: Number(a['claim-batch']) });
+await phase('process', async () => {
+  worker.start();
+  await finished;
+  await worker.stop(5000);
+});
+for (const [sql, s] of [...statements].sort((x, y) => y[1].ms - x[1].ms)) console.log(`${s.n}× ${(s.ms / s.n).toFixed(2)} ms  ${sql}`);
+await services.store.close();
+if (a.db === 'pg' && a.keep) console.log(`kept schema ${schema}`);
+else if (a.db === 'pg') {
+  const client = new pg.Client(URL);
+  await client.connect();
+  await client.query(`DROP SCHEMA ${schema} CASCADE`);
+  await client.end();
+}
+if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
