@@ -42,44 +42,32 @@ export async function claimJobs(store: Store, o: ClaimOptions): Promise<ClaimedJ
   });
 }
 
+/**
+ * The SQLite claim: one statement text, its types bound as one JSON array. The candidates are chosen by
+ * rowid, which the claim index holds, so each is updated without a second lookup by its text id.
+ * Work done by people is never a worker's, whatever its type is called.
+ */
 async function claimJobsSqlite(db: Executor, o: ClaimOptions): Promise<ClaimedJob[]> {
-  const rows = await db
-    .updateTable('jobs')
-    .set((eb) => ({
-      status: 'running',
-      status_reason: 'claimed',
-      attempts: eb('attempts', '+', 1),
-      lease_owner: o.workerId,
-      lease_expires_at: o.now + o.leaseMs,
-      started_at: eb.fn.coalesce('started_at', eb.val(o.now)),
-      attempt_started_at: o.now,
-      updated_at: o.now,
-      version: eb('version', '+', 1),
-    }))
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('jobs')
-        .select('id')
-        .where('status', '=', 'pending')
-        .where('run_at', '<=', o.now)
-        .where('type', 'in', o.types)
-        // Work done by people is never a worker's, whatever its type is called.
-        .where('executor', '=', 'worker')
-        .where((w) => w.or([w('status_reason', 'is', null), w('status_reason', '!=', 'waiting')]))
-        .orderBy('priority', 'desc')
-        .orderBy('run_at')
-        .orderBy('id')
-        .limit(o.limit),
-    )
-    .where('status', '=', 'pending')
-    .returning(CLAIMED_COLUMNS)
-    .execute();
+  const { rows } = await db.executeQuery<ClaimedRow>(
+    CompiledQuery.raw(CLAIM_SQLITE, [o.workerId, o.now + o.leaseMs, o.now, o.now, o.now, o.now, JSON.stringify(o.types), o.limit]),
+  );
   return rows.map(toClaimedJob);
 }
 
 /** The columns a claim reads back (ClaimedJob); the PostgreSQL function returns the same (migration 0015). */
 const CLAIMED_COLUMNS = ['id', 'workspace_id', 'project_id', 'type', 'input', 'attempts', 'max_attempts', 'timeout_ms'] as const;
 type ClaimedRow = Pick<JobRow, (typeof CLAIMED_COLUMNS)[number]>;
+
+const CLAIM_SQLITE = `UPDATE jobs SET status = 'running', status_reason = 'claimed', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?,
+    started_at = COALESCE(started_at, ?), attempt_started_at = ?, updated_at = ?, version = version + 1
+  WHERE rowid IN (
+    SELECT rowid FROM jobs
+    WHERE status = 'pending' AND run_at <= ? AND type IN (SELECT value FROM json_each(?)) AND executor = 'worker'
+      AND (status_reason IS NULL OR status_reason <> 'waiting')
+    ORDER BY priority DESC, run_at, id
+    LIMIT ?)
+    AND status = 'pending'
+  RETURNING ${CLAIMED_COLUMNS.join(', ')}`;
 
 function toClaimedJob(row: ClaimedRow): ClaimedJob {
   return {
@@ -459,32 +447,21 @@ export async function reapExpiredLeases(store: Store, now: number, limit = 500):
 }
 
 /**
- * Jobs waiting on these (now succeeded) jobs become runnable once nothing else holds them back.
- * Returns how many did.
+ * SQLite: jobs waiting on these (now succeeded) jobs become runnable once nothing else holds them back
+ * (PostgreSQL's completion does the same in its one statement). Returns how many did. One statement
+ * text whatever the batch's size, its ids bound as one JSON array: built through the query builder, the
+ * list of up to 500 ids cost more than running the statement.
  */
-export async function releaseDependents(db: Executor, succeeded: string[], now: number): Promise<number> {
+async function releaseDependents(db: Executor, succeeded: string[], now: number): Promise<number> {
   if (succeeded.length === 0) return 0;
-  const result = await db
-    .updateTable('jobs')
-    .set((eb) => ({ status_reason: 'queued', updated_at: now, version: eb('version', '+', 1) }))
-    .where('status', '=', 'pending')
-    .where('status_reason', '=', 'waiting')
-    .where('id', 'in', (eb) => eb.selectFrom('job_dependencies').select('job_id').where('depends_on_id', 'in', succeeded))
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('job_dependencies as d')
-            .innerJoin('jobs as p', 'p.id', 'd.depends_on_id')
-            .select('d.job_id')
-            .whereRef('d.job_id', '=', 'jobs.id')
-            .where('p.status', '!=', 'succeeded'),
-        ),
-      ),
-    )
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  const result = await db.executeQuery(CompiledQuery.raw(RELEASE_DEPENDENTS_SQLITE, [now, JSON.stringify(succeeded)]));
+  return Number(result.numAffectedRows ?? 0);
 }
+
+const RELEASE_DEPENDENTS_SQLITE = `UPDATE jobs SET status_reason = 'queued', updated_at = ?, version = version + 1
+  WHERE status = 'pending' AND status_reason = 'waiting'
+    AND id IN (SELECT job_id FROM job_dependencies WHERE depends_on_id IN (SELECT value FROM json_each(?)))
+    AND NOT EXISTS (SELECT 1 FROM job_dependencies d JOIN jobs p ON p.id = d.depends_on_id WHERE d.job_id = jobs.id AND p.status <> 'succeeded')`;
 
 /** Jobs waiting on a job that failed or was cancelled fail too, naming it; and so on down the chain. */
 export async function failDependents(db: Executor, ended: string[], now: number): Promise<void> {

@@ -54,8 +54,8 @@ describe.each(DIALECTS)('claiming on %s', (dialect) => {
     const claim = () => claimJobs(services.store, { workerId: 'w', types: ['claimed'], limit: 1, leaseMs: 60_000, now: Date.now() + 1000 });
     expect(await claim()).toHaveLength(1);
     expect(synchronous()).toBe(2);
-    // Also after a claim that fails (a type list SQLite cannot bind).
-    await expect(claimJobs(services.store, { workerId: 'w', types: [{} as string], limit: 1, leaseMs: 60_000, now: Date.now() })).rejects.toThrow();
+    // Also after a claim that fails (a limit SQLite cannot bind).
+    await expect(claimJobs(services.store, { workerId: 'w', types: ['claimed'], limit: {} as number, leaseMs: 60_000, now: Date.now() })).rejects.toThrow();
     expect(synchronous()).toBe(2);
   });
 });
