@@ -7,7 +7,8 @@ import type { Executor, Store } from './store.js';
 // The dispatcher's position in the global event log, and its reads of that log. The order is
 // (tx, id) on both databases, with the same rule as the workspace feed (see migration 0005): on
 // PostgreSQL only events of transactions older than every transaction still running are read, so no
-// event can commit behind the cursor.
+// event can commit behind the cursor. On SQLite tx is always 0, so the order is the id's, the table's
+// own key: it needs no index of its own (SQLite migration 0019 dropped it), which every event paid for.
 
 /**
  * Locks the cursor row for this transaction and returns the cursor, or undefined when another
@@ -30,11 +31,12 @@ export async function readDispatchCursor(db: Executor): Promise<FeedCursor> {
 
 /** Is there an event to dispatch after `after`? A read, so an idle poll writes nothing. */
 export async function hasEventsAfter(db: Executor, store: Store, after: FeedCursor): Promise<boolean> {
-  let q = db
+  if (store.capabilities.dialect !== 'postgres') return (await db.selectFrom('job_events').select('id').where('id', '>', after.id).limit(1).executeTakeFirst()) !== undefined;
+  const q = db
     .selectFrom('job_events')
     .select('id')
-    .where((eb) => eb.or([eb('tx', '>', after.tx), eb.and([eb('tx', '=', after.tx), eb('id', '>', after.id)])]));
-  if (store.capabilities.dialect === 'postgres') q = q.where('tx', '<', settledBelow);
+    .where((eb) => eb.or([eb('tx', '>', after.tx), eb.and([eb('tx', '=', after.tx), eb('id', '>', after.id)])]))
+    .where('tx', '<', settledBelow);
   return (await q.limit(1).executeTakeFirst()) !== undefined;
 }
 
@@ -53,14 +55,17 @@ const settledBelow = sql<number>`pg_snapshot_xmin(pg_current_snapshot())::text::
 
 /** Events of every workspace after `after`, in feed order, each with its job's callback_url. */
 export async function readEventsAfter(db: Executor, store: Store, after: FeedCursor, limit: number): Promise<DispatchEvent[]> {
-  let q = db
-    .selectFrom('job_events as e')
-    .leftJoin('jobs as j', 'j.id', 'e.job_id')
-    .selectAll('e')
-    .select('j.callback_url')
-    .where((eb) => eb.or([eb('e.tx', '>', after.tx), eb.and([eb('e.tx', '=', after.tx), eb('e.id', '>', after.id)])]));
-  if (store.capabilities.dialect === 'postgres') q = q.where('e.tx', '<', settledBelow);
-  const rows = await q.orderBy('e.tx').orderBy('e.id').limit(limit).execute();
+  const q = db.selectFrom('job_events as e').leftJoin('jobs as j', 'j.id', 'e.job_id').selectAll('e').select('j.callback_url');
+  const rows =
+    store.capabilities.dialect === 'postgres'
+      ? await q
+          .where((eb) => eb.or([eb('e.tx', '>', after.tx), eb.and([eb('e.tx', '=', after.tx), eb('e.id', '>', after.id)])]))
+          .where('e.tx', '<', settledBelow)
+          .orderBy('e.tx')
+          .orderBy('e.id')
+          .limit(limit)
+          .execute()
+      : await q.where('e.id', '>', after.id).orderBy('e.id').limit(limit).execute();
   return rows.map((r) => ({ ...toEvent(r as EventRow), position: { tx: Number(r.tx), id: Number(r.id) }, callbackUrl: r.callback_url ?? null }));
 }
 
