@@ -34,6 +34,11 @@ export type RawHandle =
        * is open on `db` between its awaits, and it needs no turn on Kysely's connection lock.
        */
       reader: SQLite.Database;
+      /**
+       * Prepares on `db` through the statement cache Kysely uses, for code that runs its statements
+       * synchronously on `db` while it holds Kysely's connection (see store/job-inserts.ts).
+       */
+      prepare: (sql: string) => SQLite.Statement;
     }
   | { kind: 'postgres'; pool: pg.Pool; schema: string | undefined };
 
@@ -119,8 +124,10 @@ function openSqlite(dataDir: string): Store {
   reader.pragma('busy_timeout = 5000');
   reader.pragma('query_only = ON');
   reader.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(db) }) });
-  const store = new Store(kysely, { dialect: 'sqlite', skipLocked: false, listenNotify: false, singleWriter: true, arrayParams: false }, { kind: 'sqlite', db, reader }, `sqlite:${file}`);
+  const cached = withStatementCache(db);
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached satisfies SqliteDatabase }) });
+  const raw = { kind: 'sqlite' as const, db, reader, prepare: (sql: string) => cached.prepare(sql) };
+  const store = new Store(kysely, { dialect: 'sqlite', skipLocked: false, listenNotify: false, singleWriter: true, arrayParams: false }, raw, `sqlite:${file}`);
   store.onClose(async () => {
     reader.close();
   });
@@ -142,7 +149,7 @@ const STATEMENT_CACHE_SIZE = 500;
  * prepared for the same SQL text (most recently used first, at most 500), and prepares a fresh one
  * when the cached one is still busy iterating.
  */
-function withStatementCache(db: SQLite.Database): SqliteDatabase {
+function withStatementCache(db: SQLite.Database): { close(): void; prepare(sql: string): SQLite.Statement } {
   const cache = new Map<string, SQLite.Statement>();
   return {
     close: () => db.close(),
