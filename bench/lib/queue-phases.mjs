@@ -5,9 +5,11 @@
 // machine; alternate the builds you compare.
 //
 //   node bench/lib/queue-phases.mjs [--dist DIR] [--db pg|sqlite] [--jobs 20000] [--concurrency 32]
-//                                   [--prefetch 0] [--claim-batch 100] [--time] [--keep]
+//                                   [--prefetch 0] [--claim-batch 100] [--time] [--keep] [--sql TEXT]
 // --time also prints, per statement, how often it ran and its mean wall time; --keep leaves the
-// PostgreSQL schema in place (its name is printed) for EXPLAIN and statistics.
+// PostgreSQL schema in place (its name is printed) for EXPLAIN and statistics. --sql runs statements on
+// the SQLite writer after the migrations, to try a schema or setting variant (e.g. "DROP INDEX …",
+// "PRAGMA temp_store = MEMORY") against the same build.
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,6 +26,7 @@ const { values: a } = parseArgs({
     'claim-batch': { type: 'string', default: '100' },
     time: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    sql: { type: 'string', default: '' },
   },
 });
 const dist = resolve(a.dist);
@@ -95,6 +98,10 @@ if (a.time && a.db === 'sqlite') {
   }
 }
 
+if (a.sql !== '') {
+  if (a.db !== 'sqlite') throw new Error('--sql applies to --db sqlite');
+  services.store.raw.db.exec(a.sql);
+}
 const workspaceId = await ensureWorkspace(services.store.db, 'bench', Date.now());
 const principal = { tokenId: 'bench', workspaceId, scopes: ['admin'] };
 async function phase(label, fn) {
