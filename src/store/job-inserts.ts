@@ -25,7 +25,7 @@ type Field = readonly [column: string, postgresType: string, value: (j: NewJobRo
 
 /**
  * The columns a machine job is inserted with, with the PostgreSQL type of its unnest(…) array and its
- * value: the order of every machine-job INSERT's columns, and of insertMachineJobRows' values.
+ * value: the order of every machine-job INSERT's columns, and of machineJobRows' values.
  */
 const MACHINE_JOB_FIELDS: readonly Field[] = [
   ['id', 'uuid', (j) => j.id],
@@ -179,7 +179,7 @@ export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void>
     await db.executeQuery(CompiledQuery.raw(INSERT_JOBS, unnestValues(jobs)));
     return;
   }
-  // A statement binds a limited number of values (SQLite 32,766): about 25 per job, so 1,000 jobs per INSERT.
+  // A statement binds a limited number of values (SQLite 32,766): 18 to 24 per job, so 1,000 jobs per INSERT.
   for (let i = 0; i < jobs.length; i += SQLITE_INSERT_CHUNK) {
     const chunk = jobs.slice(i, i + SQLITE_INSERT_CHUNK);
     await (machine ? insertMachineJobRows(db, chunk) : insertJobRows(db, chunk));

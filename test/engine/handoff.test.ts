@@ -11,12 +11,11 @@ import { ensureWorkspace } from '../../src/services/tokens.js';
 import { listJobEvents } from '../../src/store/events.js';
 import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';
 import { until } from '../support/until.js';
+import { FAST_WORKER } from '../support/worker-options.js';
 
 // A job created while a worker of the same process is idle is inserted already claimed by it and
 // handed over in memory (src/services/handoff.ts). These tests check what a user sees of that: the
 // job, its events and its attempts are those of a claimed job, and no job overtakes waiting ones.
-
-const FAST: WorkerOptions = { pollMs: 50, heartbeatMs: 100, leaseMs: 1000, reapMs: 200, cancelCheckMs: 100, abortGraceMs: 200 };
 
 describe.each(DIALECTS)('handing new jobs to an idle worker on %s', (dialect) => {
   const skip = skipUnlessAvailable(dialect);
@@ -40,7 +39,7 @@ describe.each(DIALECTS)('handing new jobs to an idle worker on %s', (dialect) =>
     const services = await createServices({ ...db.options, registry: new Registry([gated]) });
     const workspaceId = await ensureWorkspace(services.store.db, 'acme', Date.now());
     const principal: Principal = { tokenId: 'test', workspaceId, scopes: ['admin'] };
-    const worker = new Worker(services, { ...FAST, ...options });
+    const worker = new Worker(services, { ...FAST_WORKER, ...options });
     worker.start();
     cleanups.push(async () => {
       for (const release of gates.values()) release();

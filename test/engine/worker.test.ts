@@ -10,8 +10,7 @@ import { ensureWorkspace } from '../../src/services/tokens.js';
 import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';
 import { createServices } from '../../src/services/create.js';
 import { until } from '../support/until.js';
-
-const FAST: WorkerOptions = { pollMs: 50, heartbeatMs: 100, leaseMs: 1000, reapMs: 200, cancelCheckMs: 100, abortGraceMs: 200 };
+import { FAST_WORKER } from '../support/worker-options.js';
 
 describe.each(DIALECTS)('worker on %s', (dialect) => {
   const skip = skipUnlessAvailable(dialect);
@@ -26,7 +25,7 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
     const services = await createServices({ ...db.options, registry: new Registry(definitions) });
     const workspaceId = await ensureWorkspace(services.store.db, 'acme', Date.now());
     const principal: Principal = { tokenId: 'test', workspaceId, scopes: ['admin'] };
-    const worker = new Worker(services, { ...FAST, ...options });
+    const worker = new Worker(services, { ...FAST_WORKER, ...options });
     worker.start();
     cleanups.push(async () => {
       await worker.stop(1000);
@@ -197,7 +196,7 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
     await createJob(services, principal, { type: 'record', input: { name: 'low' }, priority: -5 });
     await createJob(services, principal, { type: 'record', input: { name: 'high' }, priority: 10 });
     await createJob(services, principal, { type: 'record', input: { name: 'later' }, priority: 100, runAt: Date.now() + 600 });
-    const again = new Worker(services, { ...FAST, concurrency: 1 });
+    const again = new Worker(services, { ...FAST_WORKER, concurrency: 1 });
     again.start();
     cleanups.push(() => again.stop(1000));
     await until('three jobs', async () => (order.length === 3 ? true : undefined));
