@@ -8,8 +8,8 @@
 //                                   [--prefetch 0] [--claim-batch 100] [--time] [--keep] [--sql TEXT]
 // --time also prints, per statement, how often it ran and its mean wall time; --keep leaves the
 // PostgreSQL schema in place (its name is printed) for EXPLAIN and statistics. --sql runs statements on
-// the SQLite writer after the migrations, to try a schema or setting variant (e.g. "DROP INDEX …",
-// "PRAGMA temp_store = MEMORY") against the same build.
+// the SQLite writer (or in the run's PostgreSQL schema) after the migrations, to try a schema or
+// setting variant (e.g. "DROP INDEX …", "PRAGMA temp_store = MEMORY") against the same build.
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -98,21 +98,27 @@ if (a.time && a.db === 'sqlite') {
   }
 }
 
-if (a.sql !== '') {
-  if (a.db !== 'sqlite') throw new Error('--sql applies to --db sqlite');
-  services.store.raw.db.exec(a.sql);
-}
+if (a.sql !== '' && a.db === 'sqlite') services.store.raw.db.exec(a.sql);
+else if (a.sql !== '') await services.store.raw.pool.query(a.sql); // the pool's search_path is the run's schema
 const workspaceId = await ensureWorkspace(services.store.db, 'bench', Date.now());
 const principal = { tokenId: 'bench', workspaceId, scopes: ['admin'] };
+/** Bytes of WAL PostgreSQL has written so far: unlike CPU time, the same on a busy machine as on a quiet one. */
+async function walBytes() {
+  if (a.db !== 'pg') return 0;
+  const { rows } = await services.store.raw.pool.query(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint AS b`);
+  return Number(rows[0].b);
+}
 async function phase(label, fn) {
   const cpu0 = process.cpuUsage();
   const pg0 = postgresCpuMs();
+  const wal0 = await walBytes();
   const t0 = performance.now();
   await fn();
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const pgMs = postgresCpuMs() - pg0;
-  console.log(`${label}: ${Math.round((N / ms) * 1000)} jobs/s, Node.js ${Math.round((cpu.user + cpu.system) / N)} µs/job, PostgreSQL ${Math.round((pgMs * 1000) / N)} µs/job`);
+  const wal = a.db === 'pg' ? `, WAL ${Math.round(((await walBytes()) - wal0) / N)} bytes/job` : '';
+  console.log(`${label}: ${Math.round((N / ms) * 1000)} jobs/s, Node.js ${Math.round((cpu.user + cpu.system) / N)} µs/job, PostgreSQL ${Math.round((pgMs * 1000) / N)} µs/job${wal}`);
 }
 await phase('insert ', async () => {
   for (let i = 0; i < N; i += 1000) await createJobs(services, principal, Array.from({ length: Math.min(1000, N - i) }, () => ({ type: 'noop' })));
