@@ -39,7 +39,9 @@ export interface CreateJobInput {
 export async function createJobs(services: Services, principal: Principal, inputs: CreateJobInput[], trx?: Executor): Promise<Job[]> {
   const pointer = (index: number, field: string) => (inputs.length === 1 ? `#/${field}` : `#/jobs/${index}/${field}`);
   const problems = inputs.flatMap((i, index) => services.registry.validateInput(i.type, i.input ?? {}, pointer(index, 'input')));
-  problems.push(...(await callbackUrlProblems(services, inputs.map((i) => i.callbackUrl), (index) => pointer(index, 'callback_url'))));
+  if (inputs.some((i) => i.callbackUrl !== undefined)) {
+    problems.push(...(await callbackUrlProblems(services, inputs.map((i) => i.callbackUrl), (index) => pointer(index, 'callback_url'))));
+  }
   if (problems.length > 0) throw validationFailed(problems);
   // Machine jobs of one project (or of none) that depend on nothing, the common case for an API
   // client, are numbered and inserted by the store at once (on PostgreSQL in a single statement).
@@ -67,7 +69,10 @@ export async function createJobs(services: Services, principal: Principal, input
     }
     const created = rows.map((r) => (handover?.ids.has(r.id) === true ? claimedJob(createdJob(r, now)) : createdJob(r, now)));
     if (handover === undefined || handover.ids.size < rows.length) services.wakeups.jobsAdded();
-    handover?.settle(created.filter((j) => handover.ids.has(j.id)));
+    if (handover !== undefined) {
+      handover.settle(created.filter((j) => handover.ids.has(j.id)));
+      services.wakeups.claimedJobsCreated(principal.workspaceId);
+    }
     return created;
   }
   const run = async (db: Executor): Promise<Job[]> => {

@@ -1,4 +1,5 @@
 import { CompiledQuery, PostgresAdapter } from 'kysely';
+import type { Transaction as SQLiteTransaction } from 'better-sqlite3';
 import type pg from 'pg';
 import type { Job, JobError } from '../core/job.js';
 import type { StatusReason } from '../core/lifecycle.js';
@@ -122,34 +123,50 @@ export interface InsertClaim {
  * INSERT, COMMIT). The jobs `claim` names are claimed by its worker in the same transaction.
  */
 export async function insertNumberedJobs(store: Store, workspaceId: string, projectId: string | null, jobs: NewJobRow[], claim?: InsertClaim): Promise<boolean> {
-  const number = (first: number) => jobs.forEach((j, index) => (j.number = first + index));
   if (store.raw.kind === 'postgres') {
     const first = await insertNumberedJobsPostgres(store.raw.pool, workspaceId, projectId, jobs, claim);
     if (first === undefined) return false;
-    number(first);
+    jobs.forEach((j, index) => (j.number = first + index));
     return true;
   }
-  // SQLite: one synchronous better-sqlite3 transaction, on Kysely's connection while Kysely lends it (so
-  // no other query can run inside it). Through Kysely's transaction and query builder, the JavaScript
-  // between the statements took about as long as the statements and the commit's write together.
+  // SQLite: one synchronous better-sqlite3 transaction. Through Kysely's transaction and query builder,
+  // the JavaScript between the statements took about as long as the statements and the commit's write
+  // together. While no transaction is open on the connection, nothing can run between its statements,
+  // so it runs at once; otherwise (another caller's transaction is open between its awaits) it waits
+  // for Kysely to lend the connection, as every query does. Taking the lock each time cost about
+  // 0.07 ms of a new job's 1 ms pickup.
   const raw = store.raw;
-  return store.db.connection().execute(async () =>
-    raw.db
-      .transaction(() => {
-        const counter = raw.prepare(projectId === null ? RESERVE_WORKSPACE_NUMBERS_SQLITE : RESERVE_PROJECT_NUMBERS_SQLITE);
-        const row = (projectId === null ? counter.get(jobs.length, workspaceId) : counter.get(jobs.length, projectId, workspaceId)) as
-          | { job_counter: number }
-          | undefined;
-        if (row === undefined) return false;
-        number(row.job_counter - jobs.length + 1);
-        for (let i = 0; i < jobs.length; i += SQLITE_INSERT_CHUNK) {
-          const { text, values } = machineJobRows(jobs.slice(i, i + SQLITE_INSERT_CHUNK), claim);
-          raw.prepare(text).run(values);
-        }
-        return true;
-      })
-      .immediate(),
-  );
+  const insert = numberedInsertSqlite(raw);
+  if (!raw.db.inTransaction) return insert.immediate(workspaceId, projectId, jobs, claim);
+  return store.db.connection().execute(async () => insert.immediate(workspaceId, projectId, jobs, claim));
+}
+
+type SqliteRaw = Extract<Store['raw'], { kind: 'sqlite' }>;
+type NumberedInsert = (workspaceId: string, projectId: string | null, jobs: NewJobRow[], claim: InsertClaim | undefined) => boolean;
+
+/** better-sqlite3 transaction functions, made once per connection (making one costs more than running it). */
+const numberedInserts = new WeakMap<SqliteRaw, SQLiteTransaction<NumberedInsert>>();
+
+function numberedInsertSqlite(raw: SqliteRaw): SQLiteTransaction<NumberedInsert> {
+  let insert = numberedInserts.get(raw);
+  if (insert === undefined) {
+    insert = raw.db.transaction<NumberedInsert>((workspaceId, projectId, jobs, claim) => {
+      const counter = raw.prepare(projectId === null ? RESERVE_WORKSPACE_NUMBERS_SQLITE : RESERVE_PROJECT_NUMBERS_SQLITE);
+      const row = (projectId === null ? counter.get(jobs.length, workspaceId) : counter.get(jobs.length, projectId, workspaceId)) as
+        | { job_counter: number }
+        | undefined;
+      if (row === undefined) return false;
+      const first = row.job_counter - jobs.length + 1;
+      jobs.forEach((j, index) => (j.number = first + index));
+      for (let i = 0; i < jobs.length; i += SQLITE_INSERT_CHUNK) {
+        const { text, values } = machineJobRows(jobs.slice(i, i + SQLITE_INSERT_CHUNK), claim);
+        raw.prepare(text).run(values);
+      }
+      return true;
+    });
+    numberedInserts.set(raw, insert);
+  }
+  return insert;
 }
 
 const RESERVE_WORKSPACE_NUMBERS_SQLITE = 'UPDATE workspaces SET job_counter = job_counter + ? WHERE id = ? RETURNING job_counter';

@@ -30,6 +30,16 @@ export class Wakeups {
     if (this.store.capabilities.listenNotify) this.notify(JOBS_CHANNEL, '');
   }
 
+  /**
+   * Call after new jobs inserted already claimed (services/handoff.ts) were handed to their worker: the
+   * workspace feed's followers, in this process too, hear of them through the same NOTIFY as of other new
+   * jobs (PostgreSQL's trigger leaves these out, see its migration 0020; SQLite's trigger tells this
+   * process's followers of every job).
+   */
+  claimedJobsCreated(workspaceId: string): void {
+    if (this.store.capabilities.listenNotify) this.notify(EVENTS_CHANNEL, ` ${workspaceId}`);
+  }
+
   cancelRequested(jobId: string): void {
     this.local.emit('cancel', jobId);
     if (this.store.capabilities.listenNotify) this.notify(CANCEL_CHANNEL, jobId);

@@ -48,7 +48,7 @@ describe.each(DIALECTS)('handing new jobs to an idle worker on %s', (dialect) =>
       await db.cleanup();
     });
     const release = (name: string) => until(`job ${name} to start`, async () => gates.get(name)).then((open) => open());
-    return { services, principal, worker, started, release };
+    return { services, principal, worker, started, release, options: db.options };
   }
 
   const finished = (services: Services, principal: Principal, id: string) =>
@@ -93,6 +93,23 @@ describe.each(DIALECTS)('handing new jobs to an idle worker on %s', (dialect) =>
     expect(events[0]!.data).toEqual({ status: 'pending', status_reason: 'queued' });
     expect(events[1]!.data).toEqual({ status: 'running', status_reason: 'claimed', previous_status: 'pending', attempt: 1, error: null });
     expect(events[1]!.actor).toBe(worker.id);
+  });
+
+  it.skipIf(skip)('tells workspace feed followers of every new job, handed over or not', async () => {
+    const { services, principal, release, options } = await setup();
+    // On PostgreSQL the follower is another process's services (it hears by LISTEN); SQLite has one process.
+    const follower = dialect === 'postgres' ? await createServices({ ...options, registry: new Registry([]) }) : services;
+    if (follower !== services) cleanups.push(() => follower.store.close());
+    let newJobs = 0;
+    follower.wakeups.onJobEvent((jobId, workspaceId) => {
+      // A workspace-wide wake-up (no job id) is how a feed follower hears of a job created.
+      if (jobId === '' && workspaceId === principal.workspaceId) newJobs++;
+    });
+    await follower.wakeups.ready();
+    const job = await createHandedOver(services, principal, release, 'followed');
+    const created = Number((await services.store.db.selectFrom('jobs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    await until(`a wake-up for each of the ${created} jobs created`, async () => newJobs >= created || undefined);
+    expect(job.status).toBe('running');
   });
 
   it.skipIf(skip)('leaves new jobs pending while the worker is busy, and runs them in order', async () => {

@@ -91,6 +91,30 @@ describe.each(DIALECTS)('job and project numbers on %s', (dialect) => {
     expect(orphans).toEqual([]);
   });
 
+  it_('creates a job apart from another caller’s transaction that is open meanwhile', async () => {
+    let entered!: () => void;
+    let release!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const rolledBack = s.a.store
+      .transaction(async (trx) => {
+        await trx.selectFrom('workspaces').select('id').execute();
+        entered();
+        await gate;
+        throw new Error('rolled back');
+      })
+      .catch((error: unknown) => error);
+    await inside;
+    // On SQLite both share one connection: the create must wait for that transaction to end rather
+    // than run inside it, or it would be rolled back with it after the caller was told it exists.
+    const creating = createJob(s.a, s.principal, { type: 'apart' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    release();
+    expect(await rolledBack).toMatchObject({ message: 'rolled back' });
+    const job = await creating;
+    expect(await s.a.store.db.selectFrom('jobs').select('id').where('id', '=', job.id).executeTakeFirst()).toEqual({ id: job.id });
+  });
+
   it_('numbers projects of a workspace 1..n under concurrent creates', async () => {
     const before = await createProject(s.a, s.principal, { name: 'first' });
     const projects = await Promise.all(range(8).map((i) => createProject(side(i), s.principal, { name: `p${i}` })));
