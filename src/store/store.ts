@@ -36,7 +36,7 @@ export type RawHandle =
       reader: SQLite.Database;
       /**
        * Prepares on `db` through the statement cache Kysely uses, for code that runs its statements
-       * synchronously on `db` while it holds Kysely's connection (see store/job-inserts.ts).
+       * synchronously on `db` when no other caller's transaction is open there (see store/job-inserts.ts).
        */
       prepare: (sql: string) => SQLite.Statement;
     }
