@@ -126,7 +126,7 @@ export async function insertNumberedJobs(store: Store, workspaceId: string, proj
   if (store.raw.kind === 'postgres') {
     const first = await insertNumberedJobsPostgres(store.raw.pool, workspaceId, projectId, jobs, claim);
     if (first === undefined) return false;
-    jobs.forEach((j, index) => (j.number = first + index));
+    numberFrom(jobs, first);
     return true;
   }
   // SQLite: one synchronous better-sqlite3 transaction. Through Kysely's transaction and query builder,
@@ -139,6 +139,11 @@ export async function insertNumberedJobs(store: Store, workspaceId: string, proj
   const insert = numberedInsertSqlite(raw);
   if (!raw.db.inTransaction) return insert.immediate(workspaceId, projectId, jobs, claim);
   return store.db.connection().execute(async () => insert.immediate(workspaceId, projectId, jobs, claim));
+}
+
+/** Gives the jobs consecutive numbers from `first`, in their order. */
+function numberFrom(jobs: NewJobRow[], first: number): void {
+  jobs.forEach((j, index) => (j.number = first + index));
 }
 
 type SqliteRaw = Extract<Store['raw'], { kind: 'sqlite' }>;
@@ -156,8 +161,7 @@ function numberedInsertSqlite(raw: SqliteRaw): SQLiteTransaction<NumberedInsert>
         | { job_counter: number }
         | undefined;
       if (row === undefined) return false;
-      const first = row.job_counter - jobs.length + 1;
-      jobs.forEach((j, index) => (j.number = first + index));
+      numberFrom(jobs, row.job_counter - jobs.length + 1);
       for (let i = 0; i < jobs.length; i += SQLITE_INSERT_CHUNK) {
         const { text, values } = machineJobRows(jobs.slice(i, i + SQLITE_INSERT_CHUNK), claim);
         raw.prepare(text).run(values);
