@@ -101,6 +101,7 @@ export async function createJobs(services: Services, principal: Principal, input
       return number;
     });
     await inserts.insertJobs(db, rows);
+    services.store.sqliteJobsCreated(principal.workspaceId);
     await inserts.insertDependencies(db, rows.flatMap((r, index) => dependencies[index]!.ids.map((dependsOnId) => ({ jobId: r.id, dependsOnId }))));
     return rows.map((r) => createdJob(r, now));
   };

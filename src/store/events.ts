@@ -137,11 +137,14 @@ export async function appendEvent(db: Executor, store: Store, e: NewEvent): Prom
     await sql`SELECT jobline_append_event(${e.jobId}::uuid, ${e.name}, ${data}::jsonb, ${e.actor}, ${e.at}::bigint)`.execute(db);
     return;
   }
-  await sql`
+  const { rows } = await sql<{ workspace_id: string }>`
     INSERT INTO job_events (workspace_id, job_id, project_id, job_type, seq, name, data, actor, created_at)
     SELECT j.workspace_id, j.id, j.project_id, j.type,
       COALESCE((SELECT max(seq) FROM job_events WHERE job_id = j.id), 0) + 1, ${e.name}, ${data}, ${e.actor}, ${e.at}
-    FROM jobs j WHERE j.id = ${e.jobId}`.execute(db);
+    FROM jobs j WHERE j.id = ${e.jobId}
+    RETURNING workspace_id`.execute(db);
+  // SQLite's triggers announce the events they append (migration 0021); this one is appended here.
+  for (const row of rows) store.sqliteEvents.emit('event', e.jobId, row.workspace_id);
 }
 
 /** The latest event of a job (its seq tells a stream where the job stands). */

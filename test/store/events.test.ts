@@ -141,6 +141,26 @@ describe.each(DIALECTS)('job events on %s', (dialect) => {
     expect((await readFeed(services.store, other, FEED_START, {}, 100)).events).toEqual([]);
   });
 
+
+  it_('wakes listeners for new jobs by every insert path, for status changes and for events appended by hand', async () => {
+    const { services, principal } = await setup();
+    const heard: [string, string][] = [];
+    services.wakeups.onJobEvent((jobId, workspaceId) => heard.push([jobId, workspaceId]));
+    await services.wakeups.ready();
+    const workspaceWide = () => heard.filter(([jobId, workspaceId]) => jobId === '' && workspaceId === principal.workspaceId).length;
+    const about = (jobId: string) => heard.filter(([id, workspaceId]) => id === jobId && workspaceId === principal.workspaceId).length;
+
+    // One statement for jobs of one project that depend on nothing; the general path for the rest.
+    const plain = await createJob(services, principal, { type: 'alpha' });
+    await until('a wake-up for the plain job', async () => (workspaceWide() >= 1 ? true : undefined));
+    await createJob(services, principal, { type: 'alpha', dependsOn: [plain.id] });
+    await until('a wake-up for the dependent job', async () => (workspaceWide() >= 2 ? true : undefined));
+    await cancelJob(services, principal, plain.id);
+    await until('a wake-up naming the cancelled job', async () => (about(plain.id) >= 1 ? true : undefined));
+    const before = about(plain.id);
+    await appendEvent(services.store.db, services.store, { jobId: plain.id, name: 'job.note', data: { text: 'hi' }, actor: 'tester', at: 1 });
+    await until('a wake-up naming the job of the appended event', async () => (about(plain.id) > before ? true : undefined));
+  });
   it_('a reader following the feed while many connections write misses nothing and sees nothing twice', async () => {
     const { services, principal } = await setup();
     // A second set of connections writes concurrently, as another API process would.
