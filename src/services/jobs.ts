@@ -69,10 +69,8 @@ export async function createJobs(services: Services, principal: Principal, input
     }
     const created = rows.map((r) => (handover?.ids.has(r.id) === true ? claimedJob(createdJob(r, now)) : createdJob(r, now)));
     if (handover === undefined || handover.ids.size < rows.length) services.wakeups.jobsAdded();
-    if (handover !== undefined) {
-      handover.settle(created.filter((j) => handover.ids.has(j.id)));
-      services.wakeups.claimedJobsCreated(principal.workspaceId);
-    }
+    handover?.settle(created.filter((j) => handover.ids.has(j.id)));
+    services.wakeups.jobsCreated(principal.workspaceId, handover !== undefined);
     return created;
   }
   const run = async (db: Executor): Promise<Job[]> => {
@@ -101,7 +99,7 @@ export async function createJobs(services: Services, principal: Principal, input
       return number;
     });
     await inserts.insertJobs(db, rows);
-    services.store.sqliteJobsCreated(principal.workspaceId);
+    services.wakeups.jobsCreated(principal.workspaceId, false);
     await inserts.insertDependencies(db, rows.flatMap((r, index) => dependencies[index]!.ids.map((dependsOnId) => ({ jobId: r.id, dependsOnId }))));
     return rows.map((r) => createdJob(r, now));
   };

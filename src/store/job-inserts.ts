@@ -137,11 +137,8 @@ export async function insertNumberedJobs(store: Store, workspaceId: string, proj
   // 0.07 ms of a new job's 1 ms pickup.
   const raw = store.raw;
   const insert = numberedInsertSqlite(raw);
-  const inserted = !raw.db.inTransaction
-    ? insert.immediate(workspaceId, projectId, jobs, claim)
-    : await store.db.connection().execute(async () => insert.immediate(workspaceId, projectId, jobs, claim));
-  if (inserted) store.sqliteJobsCreated(workspaceId);
-  return inserted;
+  if (!raw.db.inTransaction) return insert.immediate(workspaceId, projectId, jobs, claim);
+  return store.db.connection().execute(async () => insert.immediate(workspaceId, projectId, jobs, claim));
 }
 
 /** Gives the jobs consecutive numbers from `first`, in their order. */

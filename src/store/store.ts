@@ -62,16 +62,6 @@ export class Store {
     return this.db.transaction().execute(fn);
   }
 
-  /**
-   * SQLite only: tells this process's event listeners that jobs were added to a workspace (their
-   * job.created events). The job inserts call it once per statement; the event triggers leave those
-   * events out (migration 0021), where a call into JavaScript per new job cost a part of every insert.
-   * PostgreSQL's trigger NOTIFYs once per statement by itself.
-   */
-  sqliteJobsCreated(workspaceId: string): void {
-    if (this.raw.kind === 'sqlite') this.sqliteEvents.emit('event', '', workspaceId);
-  }
-
   /** Runs `fn` before the connections close (e.g. to end a LISTEN connection). */
   onClose(fn: () => Promise<void>): void {
     this.closers.push(fn);

@@ -1,8 +1,8 @@
 -- The events' wake-up (jobline_event_added, a call into JavaScript that tells this process's followers
 -- and the webhook dispatcher) moves from a trigger on job_events into the triggers that append events,
 -- and leaves out job.created events: the job inserts announce those once per statement
--- (Store.sqliteJobsCreated, called by src/store/job-inserts.ts and src/services/jobs.ts; appendEvent
--- announces the events it appends itself). A trigger runs a program per row even when its WHEN clause
+-- (Wakeups.jobsCreated, called by createJobs in src/services/jobs.ts; appendEvent announces the
+-- events it appends itself). A trigger runs a program per row even when its WHEN clause
 -- skips it, so the trigger on job_events cost every event, and its call cost every new job.
 -- bench/lib/queue-phases.mjs --db sqlite (30,000 jobs, three alternating rounds): jobs inserted per
 -- second 75,000 / 75,200 / 76,100 before, 83,500 / 84,800 / 86,600 after; running them unchanged.
