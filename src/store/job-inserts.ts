@@ -5,6 +5,7 @@ import type { Job, JobError } from '../core/job.js';
 import type { StatusReason } from '../core/lifecycle.js';
 import type { PeopleWork } from '../core/people.js';
 import { repeatedTuples } from './batch-sql.js';
+import { pgArray } from './pg-arrays.js';
 import type { Executor, Store } from './store.js';
 
 // Inserting jobs is the one write every client makes, and on PostgreSQL a new job's pickup is this
@@ -22,7 +23,7 @@ export interface NewJobRow
   now: number;
 }
 
-type Field = readonly [column: string, postgresType: string, value: (j: NewJobRow) => unknown];
+type Field = readonly [column: string, postgresType: string, value: (j: NewJobRow) => string | number | null];
 
 /**
  * The columns a machine job is inserted with, with the PostgreSQL type of its unnest(…) array and its
@@ -59,7 +60,7 @@ const CLAIM_COLUMNS = ['attempts', 'lease_owner', 'lease_expires_at', 'started_a
  */
 const UNNEST_JOBS = `unnest(${MACHINE_JOB_FIELDS.map(([, type], index) => `$${index + 1}::${type}[]`).join(', ')})
     WITH ORDINALITY AS v(${MACHINE_JOB_COLUMNS.join(', ')}, position)`;
-const unnestValues = (jobs: NewJobRow[]): unknown[] => MACHINE_JOB_FIELDS.map(([, , value]) => jobs.map(value));
+const unnestValues = (jobs: NewJobRow[]): unknown[] => MACHINE_JOB_FIELDS.map(([, , value]) => pgArray(jobs.map(value)));
 
 /** MACHINE_JOB_COLUMNS' values from UNNEST_JOBS' `v`; `overrides` replaces some (the number, a claim's status). */
 function jobValues(overrides: Record<string, string>): string {

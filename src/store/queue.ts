@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { ClaimedJob, Job, JobError } from '../core/job.js';
 import { toJob, type JobRow } from './jobs.js';
 import { repeatedTuples } from './batch-sql.js';
+import { pgArray } from './pg-arrays.js';
 import { parseJson, type JobAttemptsTable } from './schema.js';
 import type { Executor, Store } from './store.js';
 
@@ -249,14 +250,14 @@ export async function completeJobs(store: Store, workerId: string, batch: Succes
       name: 'jobline_complete_jobs',
       text: COMPLETE_JOBS_SQL,
       values: [
-        rows.map((r) => r.job_id),
-        batch.map((b) => JSON.stringify(b.output ?? null)),
-        rows.map((r) => r.number),
-        rows.map((r) => r.started_at),
-        rows.map((r) => r.outcome),
-        rows.map((r) => r.error_message),
-        rows.map((r) => r.error_code),
-        rows.map((r) => r.error_stack),
+        pgArray(rows.map((r) => r.job_id)),
+        pgArray(batch.map((b) => JSON.stringify(b.output ?? null))),
+        pgArray(rows.map((r) => r.number)),
+        pgArray(rows.map((r) => r.started_at)),
+        pgArray(rows.map((r) => r.outcome)),
+        pgArray(rows.map((r) => r.error_message)),
+        pgArray(rows.map((r) => r.error_code)),
+        pgArray(rows.map((r) => r.error_stack)),
         now,
         workerId,
       ],
