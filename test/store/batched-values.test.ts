@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/core/auth.js';
-import { createServices } from '../../src/services/create.js';
 import { createJobs, getJob } from '../../src/services/jobs.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import { pgArray } from '../../src/store/pg-arrays.js';
 import { claimJobs, completeJobs } from '../../src/store/queue.js';
-import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';
+import { DIALECTS, skipUnlessAvailable, testServices } from '../support/databases.js';
 
 // Batched inserts and completions bind one array per column; on PostgreSQL Jobline writes those
 // arrays' text itself (src/store/pg-arrays.ts). Text that means something inside an array literal
@@ -20,12 +19,8 @@ describe.each(DIALECTS)('batched writes on %s', (dialect) => {
   });
 
   async function setup() {
-    const db = freshDatabase(dialect);
-    const services = await createServices(db.options);
-    cleanups.push(async () => {
-      await services.store.close();
-      await db.cleanup();
-    });
+    const { services, cleanup } = await testServices(dialect);
+    cleanups.push(cleanup);
     const workspaceId = await ensureWorkspace(services.store.db, 'acme', Date.now());
     const principal: Principal = { tokenId: 't', workspaceId, scopes: ['admin'] };
     return { services, principal };
