@@ -6,12 +6,10 @@
 //   node bench/lib/phases-ab.mjs [--db pg|sqlite] [--rounds 3] [--jobs 30000] [--prefetch 500] [--claim-batch 250]
 //                                --variant 'base' --variant 'no-global=DROP INDEX job_events_global' --variant 'new@.dist-new' …
 // `label[@dist][=sql]`: the build's output directory (default dist/) and statements run after the
-// migrations (queue-phases' --sql). On PostgreSQL a CHECKPOINT runs before each run, so every run
-// starts with the same full-page writes to make.
+// migrations (queue-phases' --sql). queue-phases starts each PostgreSQL run with a CHECKPOINT.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { median } from './common.mjs';
 
 const { values: a } = parseArgs({
@@ -24,7 +22,6 @@ const { values: a } = parseArgs({
     variant: { type: 'string', multiple: true, default: ['base'] },
   },
 });
-const DATABASE_URL = process.env.JOBLINE_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const PHASES = fileURLToPath(new URL('./queue-phases.mjs', import.meta.url));
 
 /** `label[@dist][=sql]` → its parts. */
@@ -46,12 +43,6 @@ const variants = a.variant.map(parseVariant);
 const results = new Map(variants.map((v) => [v.label, []]));
 for (let round = 1; round <= Number(a.rounds); round++) {
   for (const v of variants) {
-    if (a.db === 'pg') {
-      const client = new pg.Client(DATABASE_URL);
-      await client.connect();
-      await client.query('CHECKPOINT');
-      await client.end();
-    }
     const args = [PHASES, '--dist', v.dist, '--db', a.db, '--jobs', a.jobs, '--prefetch', a.prefetch, '--claim-batch', a['claim-batch']];
     if (v.sql !== '') args.push('--sql', v.sql);
     const output = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });

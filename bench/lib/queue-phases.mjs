@@ -9,7 +9,8 @@
 // --time also prints, per statement, how often it ran and its mean wall time; --keep leaves the
 // PostgreSQL schema in place (its name is printed) for EXPLAIN and statistics. --sql runs statements on
 // the SQLite writer (or in the run's PostgreSQL schema) after the migrations, to try a schema or
-// setting variant (e.g. "DROP INDEX …", "PRAGMA temp_store = MEMORY") against the same build.
+// setting variant (e.g. "DROP INDEX …", "PRAGMA temp_store = MEMORY") against the same build. On
+// PostgreSQL each run starts with a CHECKPOINT. To compare variants, see bench/lib/phases-ab.mjs.
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -100,6 +101,8 @@ if (a.time && a.db === 'sqlite') {
 
 if (a.sql !== '' && a.db === 'sqlite') services.store.raw.db.exec(a.sql);
 else if (a.sql !== '') await services.store.raw.pool.query(a.sql); // the pool's search_path is the run's schema
+// Every PostgreSQL run starts right after a checkpoint, so each has the same full-page writes to make.
+if (a.db === 'pg') await services.store.raw.pool.query('CHECKPOINT');
 const workspaceId = await ensureWorkspace(services.store.db, 'bench', Date.now());
 const principal = { tokenId: 'bench', workspaceId, scopes: ['admin'] };
 /** Bytes of WAL PostgreSQL has written so far: unlike CPU time, the same on a busy machine as on a quiet one. */
