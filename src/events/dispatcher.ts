@@ -7,6 +7,7 @@ import type { Services } from '../services/context.js';
 import type { NewDelivery } from '../store/webhook-deliveries.js';
 import { insertDeliveries } from '../store/webhook-deliveries.js';
 import { hasEventsAfter, hasUnsettledEvents, lockDispatchCursor, moveDispatchCursor, readDispatchCursor, readEventsAfter, type DispatchEvent } from '../store/webhook-dispatch.js';
+import type { FeedCursor } from '../store/events.js';
 import { enabledWebhooks, findCallbackWebhook, insertWebhook } from '../store/webhooks.js';
 import type { Executor } from '../store/store.js';
 
@@ -96,7 +97,7 @@ export class WebhookDispatcher {
   }
 
   /** One batch: returns how many events were read and deliveries created. */
-  async dispatchOnce(): Promise<{ events: number; created: number; cursor: { tx: number; id: number } | undefined }> {
+  async dispatchOnce(): Promise<{ events: number; created: number; cursor: FeedCursor | undefined }> {
     const { store, clock } = this.services;
     // Look before locking: the lock is a write on SQLite, and most polls find nothing new.
     const seen = await readDispatchCursor(store.db);
@@ -143,7 +144,7 @@ export class WebhookDispatcher {
     }
     // TextKing callbacks ride on the workspace's callback endpoint: its retries, ordering per job,
     // attempt log and 410 rule, with an unsigned form body. Each is its own delivery of the event.
-    for (const t of await textkingCallbackTriggers(trx, events)) {
+    for (const t of await textkingCallbackTriggers(trx, this.services.store, events)) {
       const callback = await this.callbackEndpoint(trx, callbacks, t.event.workspaceId, now);
       if (callback !== null) add(callback, t.event, t.callback.url, t.payload, { key: `textking:${t.callback.id}` });
     }

@@ -145,7 +145,7 @@ export class EventHub {
         for (;;) {
           if (channel.subscribers.size === 0) return;
           const from = Math.min(...[...channel.subscribers].map((s) => s.after));
-          const events = await listJobEvents(this.store.db, jobId, from, PAGE);
+          const events = await listJobEvents(this.store, jobId, from, PAGE);
           for (const s of channel.subscribers) {
             const fresh = events.filter((e) => e.seq > s.after);
             if (fresh.length === 0) continue;

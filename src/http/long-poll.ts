@@ -12,7 +12,7 @@ import { lastJobEvent } from '../store/events.js';
 export async function waitForChange(services: Services, request: FastifyRequest, reply: FastifyReply, job: Job, ms: number): Promise<Job> {
   const principal = request.principal!;
   // Events after this one are news; one that slipped in between the two reads shows as a new version below.
-  const seq = (await lastJobEvent(services.store.db, job.id))?.seq ?? 0;
+  const seq = (await lastJobEvent(services.store, job.id))?.seq ?? 0;
   const fresh = await getJob(services, principal, job.id);
   if (fresh.version !== job.version) return fresh;
   return new Promise<Job>((resolve) => {

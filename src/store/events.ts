@@ -1,16 +1,18 @@
 import { sql } from 'kysely';
 import type { JobEvent } from '../core/events.js';
+import { pgArray } from './pg-arrays.js';
 import type { Executor, Store } from './store.js';
 
 // Reading the event log. Events are written by the triggers of migration 0005 (and appendEvent for
 // changes the triggers cannot see, such as a provider's action), in the transaction of the change.
 
-/** A job_events row as either database returns it. */
+/** A job_events row as either database returns it, a batched created event expanded (k > 0 for its later jobs). */
 export interface EventRow {
   id: number;
   tx: number;
+  k?: number | string;
   workspace_id: string;
-  job_id: string;
+  job_id: string | null;
   project_id: string | null;
   job_type: string;
   seq: number;
@@ -20,30 +22,39 @@ export interface EventRow {
   created_at: number;
 }
 
-/** The feed's position: (transaction, id), see the PostgreSQL migration for why not the id alone. */
+/**
+ * The feed's position: (transaction, id), see the PostgreSQL migration 0005 for why not the id alone,
+ * and k, the job's index within a batched created event (migration 0024; 0 for every other row).
+ */
 export interface FeedCursor {
   tx: number;
   id: number;
+  k: number;
 }
 
-export const FEED_START: FeedCursor = { tx: 0, id: 0 };
+export const FEED_START: FeedCursor = { tx: 0, id: 0, k: 0 };
 
+/** "tx-id", or "tx-id-k" inside a batch: cursors handed out before batches existed stay valid. */
 export function encodeCursor(c: FeedCursor): string {
-  return `${c.tx}-${c.id}`;
+  return c.k === 0 ? `${c.tx}-${c.id}` : `${c.tx}-${c.id}-${c.k}`;
 }
 
 /** undefined when the text is not a cursor this service handed out. */
 export function decodeCursor(text: string): FeedCursor | undefined {
-  const m = /^(\d{1,19})-(\d{1,19})$/.exec(text);
+  const m = /^(\d{1,19})-(\d{1,19})(?:-(\d{1,9}))?$/.exec(text);
   if (m === null) return undefined;
-  const cursor = { tx: Number(m[1]), id: Number(m[2]) };
+  const cursor = { tx: Number(m[1]), id: Number(m[2]), k: m[3] === undefined ? 0 : Number(m[3]) };
   return Number.isSafeInteger(cursor.tx) && Number.isSafeInteger(cursor.id) ? cursor : undefined;
+}
+
+export function rowPosition(r: Pick<EventRow, 'tx' | 'id' | 'k'>): FeedCursor {
+  return { tx: Number(r.tx), id: Number(r.id), k: Number(r.k ?? 0) };
 }
 
 export function toEvent(r: EventRow): JobEvent {
   return {
-    cursor: encodeCursor({ tx: Number(r.tx), id: Number(r.id) }),
-    jobId: r.job_id,
+    cursor: encodeCursor(rowPosition(r)),
+    jobId: r.job_id!,
     workspaceId: r.workspace_id,
     projectId: r.project_id,
     jobType: r.job_type,
@@ -55,10 +66,46 @@ export function toEvent(r: EventRow): JobEvent {
   };
 }
 
+// PostgreSQL (migration 0024): the batched created event of the job `j`. Found through the partial
+// index on created_at: a batch row's created_at is its jobs' own.
+export const CREATED_BATCH_OF_JOB = sql`e.job_id IS NULL AND e.created_at = j.created_at AND e.workspace_id = j.workspace_id AND j.id = ANY(e.job_ids)`;
+
+// PostgreSQL: an event row's columns with a batch row expanded into one row per job; FROM job_events e
+// LEFT JOIN LATERAL unnest(e.job_ids) WITH ORDINALITY AS u(job_id, n).
+export const EXPANDED_COLUMNS = sql`e.id, e.tx, COALESCE(u.n - 1, 0) AS k, e.workspace_id, COALESCE(e.job_id, u.job_id) AS job_id,
+  e.project_id, e.job_type, e.seq, e.name, e.data, e.actor, e.created_at`;
+export const EXPANDED_FROM = sql`job_events e LEFT JOIN LATERAL unnest(e.job_ids) WITH ORDINALITY AS u(job_id, n) ON true`;
+
+/**
+ * PostgreSQL: after `c` in (tx, id, k) order. The row comparison on (tx, id) is an index condition of
+ * the (…, tx, id) indexes, so a page starts where the cursor is rather than at the log's beginning.
+ */
+export function expandedAfter(c: FeedCursor) {
+  return sql`(e.tx, e.id) >= (${c.tx}::bigint, ${c.id}::bigint) AND (e.tx, e.id, COALESCE(u.n - 1, 0)) > (${c.tx}::bigint, ${c.id}::bigint, ${c.k}::bigint)`;
+}
+
 /** A job's events after `afterSeq`, oldest first. */
-export async function listJobEvents(db: Executor, jobId: string, afterSeq: number, limit: number): Promise<JobEvent[]> {
-  const rows = await db.selectFrom('job_events').selectAll().where('job_id', '=', jobId).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+export async function listJobEvents(store: Store, jobId: string, afterSeq: number, limit: number): Promise<JobEvent[]> {
+  if (store.capabilities.dialect === 'postgres') return (await jobEventsPostgres(store.db, jobId, afterSeq, 'asc', limit)).map(toEvent);
+  const rows = await store.db.selectFrom('job_events').selectAll().where('job_id', '=', jobId).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
   return rows.map((r) => toEvent(r));
+}
+
+// A job's own rows, and its batched created event when the timeline starts before it.
+async function jobEventsPostgres(db: Executor, jobId: string, afterSeq: number, order: 'asc' | 'desc', limit: number): Promise<EventRow[]> {
+  const created =
+    afterSeq < 1
+      ? sql`UNION ALL
+        SELECT e.id, e.tx, array_position(e.job_ids, j.id) - 1 AS k, e.workspace_id, j.id AS job_id, e.project_id, e.job_type, e.seq, e.name, e.data, e.actor, e.created_at
+        FROM jobs j JOIN job_events e ON ${CREATED_BATCH_OF_JOB}
+        WHERE j.id = ${jobId} AND j.expired_at IS NULL`
+      : sql``;
+  const { rows } = await sql<EventRow>`
+    SELECT e.id, e.tx, 0 AS k, e.workspace_id, e.job_id, e.project_id, e.job_type, e.seq, e.name, e.data, e.actor, e.created_at
+    FROM job_events e WHERE e.job_id = ${jobId} AND e.seq > ${afterSeq}
+    ${created}
+    ORDER BY seq ${order === 'asc' ? sql`ASC` : sql`DESC`} LIMIT ${limit}`.execute(db);
+  return rows;
 }
 
 export interface FeedFilter {
@@ -90,20 +137,10 @@ export async function readFeed(store: Store, workspaceId: string, after: FeedCur
     const { rows: bound } = await sql<{ xmin: string }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`.execute(store.db);
     settledBelow = Number(bound[0]!.xmin);
   }
-  let q = store.db
-    .selectFrom('job_events')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where((eb) => eb.or([eb('tx', '>', after.tx), eb.and([eb('tx', '=', after.tx), eb('id', '>', after.id)])]));
-  if (settledBelow !== undefined) q = q.where('tx', '<', settledBelow);
-  if (filter.projectId !== undefined) q = q.where('project_id', '=', filter.projectId);
-  if (filter.jobType !== undefined) q = q.where('job_type', '=', filter.jobType);
-  if (filter.names !== undefined) q = q.where('name', 'in', filter.names.length > 0 ? filter.names : ['']);
-  const rows = (await q.orderBy('tx').orderBy('id').limit(limit).execute()) as EventRow[];
+  const rows = settledBelow === undefined ? await feedRowsSqlite(store, workspaceId, after, filter, limit) : await feedRowsPostgres(store, workspaceId, after, filter, limit, settledBelow);
   const events = rows.map(toEvent);
-  let next = after;
   const last = rows.at(-1);
-  if (last !== undefined) next = { tx: Number(last.tx), id: Number(last.id) };
+  const next = last === undefined ? after : rowPosition(last);
   let unsettled = false;
   if (settledBelow !== undefined && rows.length < limit) {
     // Did the snapshot hold back newer events? Then the reader should look again shortly.
@@ -117,6 +154,35 @@ export async function readFeed(store: Store, workspaceId: string, after: FeedCur
     unsettled = pending.length > 0;
   }
   return { events, next, unsettled };
+}
+
+async function feedRowsSqlite(store: Store, workspaceId: string, after: FeedCursor, filter: FeedFilter, limit: number): Promise<EventRow[]> {
+  let q = store.db
+    .selectFrom('job_events')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where((eb) => eb.or([eb('tx', '>', after.tx), eb.and([eb('tx', '=', after.tx), eb('id', '>', after.id)])]));
+  if (filter.projectId !== undefined) q = q.where('project_id', '=', filter.projectId);
+  if (filter.jobType !== undefined) q = q.where('job_type', '=', filter.jobType);
+  if (filter.names !== undefined) q = q.where('name', 'in', filter.names.length > 0 ? filter.names : ['']);
+  return q.orderBy('tx').orderBy('id').limit(limit).execute();
+}
+
+// Batched created events are expanded here, so a page can end inside a batch (the cursor's k). Their
+// jobs that retention expired or that were deleted are left out, as their own rows would have been.
+async function feedRowsPostgres(store: Store, workspaceId: string, after: FeedCursor, filter: FeedFilter, limit: number, settledBelow: number): Promise<EventRow[]> {
+  const { rows } = await sql<EventRow>`
+    SELECT ${EXPANDED_COLUMNS}
+    FROM ${EXPANDED_FROM}
+    WHERE e.workspace_id = ${workspaceId} AND ${expandedAfter(after)} AND e.tx < ${settledBelow}
+      ${filter.projectId !== undefined ? sql`AND e.project_id = ${filter.projectId}` : sql``}
+      ${filter.jobType !== undefined ? sql`AND e.job_type = ${filter.jobType}` : sql``}
+      ${filter.names !== undefined ? sql`AND e.name = ANY(${pgArray(filter.names)}::text[])` : sql``}
+      -- A scalar subquery, looked up by key per job: PostgreSQL may turn EXISTS into a hash of every job.
+      AND (e.job_ids IS NULL OR (SELECT j.expired_at IS NULL FROM jobs j WHERE j.id = u.job_id))
+    ORDER BY e.tx, e.id, k
+    LIMIT ${limit}`.execute(store.db);
+  return rows;
 }
 
 export interface NewEvent {
@@ -148,7 +214,8 @@ export async function appendEvent(db: Executor, store: Store, e: NewEvent): Prom
 }
 
 /** The latest event of a job (its seq tells a stream where the job stands). */
-export async function lastJobEvent(db: Executor, jobId: string): Promise<JobEvent | undefined> {
-  const row = await db.selectFrom('job_events').selectAll().where('job_id', '=', jobId).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+export async function lastJobEvent(store: Store, jobId: string): Promise<JobEvent | undefined> {
+  if (store.capabilities.dialect === 'postgres') return (await jobEventsPostgres(store.db, jobId, 0, 'desc', 1)).map(toEvent)[0];
+  const row = await store.db.selectFrom('job_events').selectAll().where('job_id', '=', jobId).orderBy('seq', 'desc').limit(1).executeTakeFirst();
   return row === undefined ? undefined : toEvent(row);
 }

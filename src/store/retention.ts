@@ -1,11 +1,12 @@
-import type { Executor } from './store.js';
+import { sql } from 'kysely';
+import type { Executor, Store } from './store.js';
 
 /**
  * Finished jobs older than the retention period are emptied (input, output and error cleared, files
  * removed) and marked expired; the row stays as a tombstone so the API can answer 410 Gone rather
  * than 404 for an id that did exist. Returns the ids of the files to delete from disk.
  */
-export async function expireFinishedJobs(db: Executor, finishedBefore: number, now: number, limit: number): Promise<{ jobs: number; fileIds: string[] }> {
+export async function expireFinishedJobs(db: Executor, store: Store, finishedBefore: number, now: number, limit: number): Promise<{ jobs: number; fileIds: string[] }> {
   const jobs = await db
     .selectFrom('jobs')
     .select('id')
@@ -26,7 +27,21 @@ export async function expireFinishedJobs(db: Executor, finishedBefore: number, n
     .set((eb) => ({ expired_at: now, input: '{}', output: null, error: null, updated_at: now, version: eb('version', '+', 1) }))
     .where('id', 'in', ids)
     .execute();
+  if (store.capabilities.dialect === 'postgres') await expireCreatedBatches(db, finishedBefore, limit);
   return { jobs: ids.length, fileIds };
+}
+
+/**
+ * PostgreSQL: batched created events (migration 0024) go once none of their jobs is left but
+ * tombstones. A batch is never younger than its jobs, so only those created before the cutoff qualify.
+ */
+async function expireCreatedBatches(db: Executor, createdBefore: number, limit: number): Promise<void> {
+  await sql`
+    DELETE FROM job_events WHERE ctid IN (
+      SELECT e.ctid FROM job_events e
+      WHERE e.job_id IS NULL AND e.created_at <= ${createdBefore}
+        AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = ANY(e.job_ids) AND j.expired_at IS NULL)
+      LIMIT ${limit})`.execute(db);
 }
 
 /** Uploaded files past their expiry; returns their ids for deletion from disk. */

@@ -164,6 +164,8 @@ export interface JobEventsTable {
   id: Generated<number>;
   tx: Generated<number>;
   workspace_id: string;
+  // NULL only in PostgreSQL's batched created events (migration 0024, column job_ids), which the
+  // queries of events.ts and webhook-dispatch.ts expand; rows selected by job_id always have one.
   job_id: string;
   project_id: string | null;
   job_type: string;
@@ -240,6 +242,7 @@ export interface WebhookDispatchTable {
   id: number;
   tx: number;
   event_id: number;
+  event_k: Generated<number>;
 }
 
 export interface IdempotencyKeysTable {

@@ -99,8 +99,15 @@ export async function waitSpans(db: Executor, f: StatsFilter, since: number, buc
  * GET /v1/events from here misses nothing that happens after this read and replays nothing before it.
  */
 export async function feedHead(store: Store, workspaceId: string): Promise<FeedCursor> {
-  let q = store.db.selectFrom('job_events').select(['tx', 'id']).where('workspace_id', '=', workspaceId);
-  if (store.capabilities.dialect === 'postgres') q = q.where('tx', '<', sql<number>`pg_snapshot_xmin(pg_current_snapshot())::text::bigint`);
-  const last = await q.orderBy('tx', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
-  return last === undefined ? FEED_START : { tx: Number(last.tx), id: Number(last.id) };
+  if (store.capabilities.dialect === 'postgres') {
+    // A batched created event (migration 0024) ends at its last job, k = cardinality - 1.
+    const { rows } = await sql<{ tx: string; id: string; k: number }>`
+      SELECT tx, id, COALESCE(cardinality(job_ids), 1) - 1 AS k FROM job_events
+      WHERE workspace_id = ${workspaceId} AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+      ORDER BY tx DESC, id DESC LIMIT 1`.execute(store.db);
+    const last = rows[0];
+    return last === undefined ? FEED_START : { tx: Number(last.tx), id: Number(last.id), k: Number(last.k) };
+  }
+  const last = await store.db.selectFrom('job_events').select(['tx', 'id']).where('workspace_id', '=', workspaceId).orderBy('tx', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return last === undefined ? FEED_START : { tx: Number(last.tx), id: Number(last.id), k: 0 };
 }

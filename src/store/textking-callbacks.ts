@@ -1,6 +1,8 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import { CREATED_BATCH_OF_JOB } from './events.js';
+import { pgArray } from './pg-arrays.js';
 import type { TextKingCallbacksTable } from './schema.js';
-import type { Executor } from './store.js';
+import type { Executor, Store } from './store.js';
 
 // TextKing callbacks (migration 0011): a job's registrations, each a URL to be sent the job's ids when
 // the job reaches `trigger_state`. They go with their job (ON DELETE CASCADE).
@@ -73,8 +75,18 @@ export async function textkingCallbacksOfJobs(db: Executor, jobIds: string[]): P
 }
 
 /** Every event of these jobs, by job and seq: the history the callbacks' states are computed from (compat/textking/callbacks.ts). */
-export async function statusHistoryOfJobs(db: Executor, jobIds: string[]): Promise<{ jobId: string; seq: number; name: string; data: Record<string, unknown> }[]> {
+export async function statusHistoryOfJobs(db: Executor, store: Store, jobIds: string[]): Promise<{ jobId: string; seq: number; name: string; data: Record<string, unknown> }[]> {
   if (jobIds.length === 0) return [];
-  const rows = await db.selectFrom('job_events').select(['job_id', 'seq', 'name', 'data']).where('job_id', 'in', jobIds).orderBy('job_id').orderBy('seq').execute();
+  const rows =
+    store.capabilities.dialect === 'postgres'
+      ? (
+          await sql<{ job_id: string; seq: number; name: string; data: unknown }>`
+            SELECT e.job_id, e.seq, e.name, e.data FROM job_events e WHERE e.job_id = ANY(${pgArray(jobIds)}::uuid[])
+            UNION ALL
+            SELECT j.id, e.seq, e.name, e.data FROM jobs j JOIN job_events e ON ${CREATED_BATCH_OF_JOB}
+            WHERE j.id = ANY(${pgArray(jobIds)}::uuid[])
+            ORDER BY job_id, seq`.execute(db)
+        ).rows
+      : await db.selectFrom('job_events').select(['job_id', 'seq', 'name', 'data']).where('job_id', 'in', jobIds).orderBy('job_id').orderBy('seq').execute();
   return rows.map((r) => ({ jobId: r.job_id, seq: Number(r.seq), name: r.name, data: (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as Record<string, unknown> }));
 }

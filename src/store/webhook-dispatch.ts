@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { JobEvent } from '../core/events.js';
-import { toEvent, type EventRow, type FeedCursor } from './events.js';
+import { EXPANDED_COLUMNS, EXPANDED_FROM, expandedAfter, rowPosition, toEvent, type EventRow, type FeedCursor } from './events.js';
 import type { Database } from './schema.js';
 import type { Executor, Store } from './store.js';
 
@@ -9,6 +9,8 @@ import type { Executor, Store } from './store.js';
 // PostgreSQL only events of transactions older than every transaction still running are read, so no
 // event can commit behind the cursor. On SQLite tx is always 0, so the order is the id's, the table's
 // own key: it needs no index of its own (SQLite migration 0019 dropped it), which every event paid for.
+// On PostgreSQL a batched created event (migration 0024) is one event per job, and the cursor's k
+// says how far into the batch the dispatcher got.
 
 /**
  * Locks the cursor row for this transaction and returns the cursor, or undefined when another
@@ -18,30 +20,31 @@ import type { Executor, Store } from './store.js';
  */
 export async function lockDispatchCursor(trx: Transaction<Database>, store: Store): Promise<FeedCursor | undefined> {
   const row = store.capabilities.skipLocked
-    ? await trx.selectFrom('webhook_dispatch').select(['tx', 'event_id']).where('id', '=', 1).forUpdate().skipLocked().executeTakeFirst()
-    : await trx.updateTable('webhook_dispatch').set((eb) => ({ id: eb.ref('id') })).where('id', '=', 1).returning(['tx', 'event_id']).executeTakeFirst();
-  return row === undefined ? undefined : { tx: Number(row.tx), id: Number(row.event_id) };
+    ? await trx.selectFrom('webhook_dispatch').select(['tx', 'event_id', 'event_k']).where('id', '=', 1).forUpdate().skipLocked().executeTakeFirst()
+    : await trx.updateTable('webhook_dispatch').set((eb) => ({ id: eb.ref('id') })).where('id', '=', 1).returning(['tx', 'event_id', 'event_k']).executeTakeFirst();
+  return row === undefined ? undefined : { tx: Number(row.tx), id: Number(row.event_id), k: Number(row.event_k) };
 }
 
 /** The cursor as it stands, without locking it. */
 export async function readDispatchCursor(db: Executor): Promise<FeedCursor> {
-  const row = await db.selectFrom('webhook_dispatch').select(['tx', 'event_id']).where('id', '=', 1).executeTakeFirstOrThrow();
-  return { tx: Number(row.tx), id: Number(row.event_id) };
+  const row = await db.selectFrom('webhook_dispatch').select(['tx', 'event_id', 'event_k']).where('id', '=', 1).executeTakeFirstOrThrow();
+  return { tx: Number(row.tx), id: Number(row.event_id), k: Number(row.event_k) };
 }
 
 /** Is there an event to dispatch after `after`? A read, so an idle poll writes nothing. */
 export async function hasEventsAfter(db: Executor, store: Store, after: FeedCursor): Promise<boolean> {
   if (store.capabilities.dialect !== 'postgres') return (await db.selectFrom('job_events').select('id').where('id', '>', after.id).limit(1).executeTakeFirst()) !== undefined;
-  const q = db
-    .selectFrom('job_events')
-    .select('id')
-    .where((eb) => eb.or([eb('tx', '>', after.tx), eb.and([eb('tx', '=', after.tx), eb('id', '>', after.id)])]))
-    .where('tx', '<', settledBelow);
-  return (await q.limit(1).executeTakeFirst()) !== undefined;
+  // A row counts when its last event is past the cursor: a batch's last job is at k = cardinality - 1.
+  const { rows } = await sql`
+    SELECT 1 FROM job_events e
+    WHERE (e.tx, e.id) >= (${after.tx}::bigint, ${after.id}::bigint) AND e.tx < ${settledBelow}
+      AND (e.tx, e.id, COALESCE(cardinality(e.job_ids), 1) - 1) > (${after.tx}::bigint, ${after.id}::bigint, ${after.k}::bigint)
+    LIMIT 1`.execute(db);
+  return rows.length > 0;
 }
 
 export async function moveDispatchCursor(trx: Executor, cursor: FeedCursor): Promise<void> {
-  await trx.updateTable('webhook_dispatch').set({ tx: cursor.tx, event_id: cursor.id }).where('id', '=', 1).execute();
+  await trx.updateTable('webhook_dispatch').set({ tx: cursor.tx, event_id: cursor.id, event_k: cursor.k }).where('id', '=', 1).execute();
 }
 
 export interface DispatchEvent extends JobEvent {
@@ -55,18 +58,23 @@ const settledBelow = sql<number>`pg_snapshot_xmin(pg_current_snapshot())::text::
 
 /** Events of every workspace after `after`, in feed order, each with its job's callback_url. */
 export async function readEventsAfter(db: Executor, store: Store, after: FeedCursor, limit: number): Promise<DispatchEvent[]> {
-  const q = db.selectFrom('job_events as e').leftJoin('jobs as j', 'j.id', 'e.job_id').selectAll('e').select('j.callback_url');
-  const rows =
-    store.capabilities.dialect === 'postgres'
-      ? await q
-          .where((eb) => eb.or([eb('e.tx', '>', after.tx), eb.and([eb('e.tx', '=', after.tx), eb('e.id', '>', after.id)])]))
-          .where('e.tx', '<', settledBelow)
-          .orderBy('e.tx')
-          .orderBy('e.id')
-          .limit(limit)
-          .execute()
-      : await q.where('e.id', '>', after.id).orderBy('e.id').limit(limit).execute();
-  return rows.map((r) => ({ ...toEvent(r as EventRow), position: { tx: Number(r.tx), id: Number(r.id) }, callbackUrl: r.callback_url ?? null }));
+  if (store.capabilities.dialect !== 'postgres') {
+    const rows = await db.selectFrom('job_events as e').leftJoin('jobs as j', 'j.id', 'e.job_id').selectAll('e').select('j.callback_url').where('e.id', '>', after.id).orderBy('e.id').limit(limit).execute();
+    return rows.map((r) => dispatchEvent(r as EventRow, r.callback_url));
+  }
+  // A batch's jobs that retention expired or that were deleted are left out, as their own rows would have been.
+  const { rows } = await sql<EventRow & { callback_url: string | null }>`
+    SELECT ${EXPANDED_COLUMNS}, j.callback_url
+    FROM ${EXPANDED_FROM} LEFT JOIN jobs j ON j.id = COALESCE(e.job_id, u.job_id)
+    WHERE ${expandedAfter(after)} AND e.tx < ${settledBelow}
+      AND (e.job_ids IS NULL OR (j.id IS NOT NULL AND j.expired_at IS NULL))
+    ORDER BY e.tx, e.id, k
+    LIMIT ${limit}`.execute(db);
+  return rows.map((r) => dispatchEvent(r, r.callback_url));
+}
+
+function dispatchEvent(r: EventRow, callbackUrl: string | null): DispatchEvent {
+  return { ...toEvent(r), position: rowPosition(r), callbackUrl: callbackUrl ?? null };
 }
 
 /** PostgreSQL: are there events past the cursor whose transactions' order is not settled yet? */

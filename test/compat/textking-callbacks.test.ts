@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { statesAfterEvents } from '../../src/compat/textking/callbacks.js';
-import { readDispatchCursor } from '../../src/store/webhook-dispatch.js';
+import { hasEventsAfter, hasUnsettledEvents, readDispatchCursor } from '../../src/store/webhook-dispatch.js';
 import { DIALECTS, skipUnlessAvailable } from '../support/databases.js';
 import { testApp, type TestApp } from '../support/app.js';
 import { startReceiver, until, type Receiver } from '../events/receiver.js';
@@ -91,11 +91,11 @@ describe.each(DIALECTS)('TextKing callbacks on %s', (dialect) => {
 
   /** Waits until the dispatcher has read every event and every delivery is finished: nothing more will be sent. */
   async function settled(): Promise<void> {
-    const db = t.services.store.db;
+    const { store } = t.services;
+    const db = store.db;
     await until('the dispatcher and sender to settle', async () => {
       const cursor = await readDispatchCursor(db);
-      const last = await db.selectFrom('job_events').select(['tx', 'id']).orderBy('tx', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
-      if (last !== undefined && (Number(last.tx) > cursor.tx || (Number(last.tx) === cursor.tx && Number(last.id) > cursor.id))) return undefined;
+      if ((await hasEventsAfter(db, store, cursor)) || (await hasUnsettledEvents(store, cursor))) return undefined;
       const open = await db.selectFrom('webhook_deliveries').select('id').where('status', 'in', ['pending', 'sending']).limit(1).executeTakeFirst();
       return open === undefined ? true : undefined;
     });

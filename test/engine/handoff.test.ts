@@ -84,7 +84,7 @@ describe.each(DIALECTS)('handing new jobs to an idle worker on %s', (dialect) =>
     const done = await finished(services, principal, job.id);
     expect(done).toMatchObject({ status: 'succeeded', output: { ok: true }, attempts: 1 });
     expect(await jobAttempts(services, done)).toMatchObject([{ number: 1, outcome: 'succeeded', worker: worker.id }]);
-    const events = await listJobEvents(services.store.db, job.id, 0, 100);
+    const events = await listJobEvents(services.store, job.id, 0, 100);
     expect(events.map((e) => [e.seq, e.name])).toEqual([
       [1, 'job.created'],
       [2, 'job.running'],

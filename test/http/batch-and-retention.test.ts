@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepExpired } from '../../src/services/retention.js';
 import { DIALECTS, TestClock, skipUnlessAvailable } from '../support/databases.js';
@@ -82,5 +83,29 @@ describe.each(DIALECTS)('batch creation and retention on %s', (dialect) => {
     const listed = (await t.call({ method: 'GET', url: '/v1/jobs?type=short-lived' })).json().data.map((j: { id: string }) => j.id);
     expect(listed).toEqual([kept.id]);
     expect((await t.call({ method: 'GET', url: `/v1/files/${upload.id}` })).statusCode).toBe(404);
+    // Its events went with it; the kept job's are all there.
+    const feed = (await t.call({ method: 'GET', url: '/v1/events?type=short-lived&page_size=100' })).json().data.map((e: { job_id: string; type: string }) => [e.job_id, e.type]);
+    expect(feed).toEqual([[kept.id, 'job.created']]);
+  });
+
+  it_('expires jobs created together one by one: the feed and timelines keep the others\' events until they expire too', async () => {
+    const [first, second] = (await t.call({ method: 'POST', url: '/v1/jobs:batch', payload: { jobs: [{ type: 'together' }, { type: 'together' }] } })).json().data;
+    const createdEvents = async () => (await t.call({ method: 'GET', url: '/v1/events?type=together&event=job.created&page_size=100' })).json().data.map((e: { job_id: string }) => e.job_id);
+    expect(await createdEvents()).toEqual([first.id, second.id]);
+    await t.call({ method: 'POST', url: `/v1/jobs/${first.id}/cancel` });
+    clock.advance(31 * 24 * 3600 * 1000);
+    await sweepExpired(t.services);
+    expect((await t.call({ method: 'GET', url: `/v1/jobs/${first.id}` })).statusCode).toBe(410);
+    expect(await createdEvents()).toEqual([second.id]);
+    const timeline = (await t.call({ method: 'GET', url: `/v1/jobs/${second.id}/events` })).json().data;
+    expect(timeline.map((e: { seq: number; type: string }) => [e.seq, e.type])).toEqual([[1, 'job.created']]);
+
+    await t.call({ method: 'POST', url: `/v1/jobs/${second.id}/cancel` });
+    clock.advance(31 * 24 * 3600 * 1000);
+    await sweepExpired(t.services);
+    expect(await createdEvents()).toEqual([]);
+    // Nothing is left of them in the event log, batched created events included.
+    const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM job_events WHERE job_type = 'together'`.execute(t.services.store.db);
+    expect(Number(rows[0]!.n)).toBe(0);
   });
 });

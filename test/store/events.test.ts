@@ -8,7 +8,9 @@ import { createServices } from '../../src/services/create.js';
 import type { Services } from '../../src/services/context.js';
 import { cancelJob, createJob, createJobs, getJob } from '../../src/services/jobs.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
-import { FEED_START, appendEvent, decodeCursor, listJobEvents, readFeed, type FeedCursor } from '../../src/store/events.js';
+import { FEED_START, appendEvent, decodeCursor, encodeCursor, lastJobEvent, listJobEvents, readFeed, type FeedCursor } from '../../src/store/events.js';
+import { feedHead } from '../../src/store/stats.js';
+import { hasEventsAfter, readDispatchCursor, readEventsAfter } from '../../src/store/webhook-dispatch.js';
 import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';
 import { until } from '../support/until.js';
 
@@ -51,7 +53,7 @@ describe.each(DIALECTS)('job events on %s', (dialect) => {
     runWorker(services);
     const job = await createJob(services, principal, { type: 'steps' });
     await until('success', async () => ((await getJob(services, principal, job.id)).status === 'succeeded' ? true : undefined));
-    const events = await listJobEvents(services.store.db, job.id, 0, 100);
+    const events = await listJobEvents(services.store, job.id, 0, 100);
     expect(events.map((e) => e.name)).toEqual(['job.created', 'job.running', 'job.progress', 'job.file.added', 'job.succeeded']);
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(events[0]!.data).toEqual({ status: 'pending', status_reason: 'queued' });
@@ -77,7 +79,7 @@ describe.each(DIALECTS)('job events on %s', (dialect) => {
     runWorker(services);
     const job = await createJob(services, principal, { type: 'flaky' });
     await until('failure', async () => ((await getJob(services, principal, job.id)).status === 'failed' ? true : undefined));
-    const events = await listJobEvents(services.store.db, job.id, 0, 100);
+    const events = await listJobEvents(services.store, job.id, 0, 100);
     expect(events.map((e) => e.name)).toEqual(['job.created', 'job.running', 'job.attempt.failed', 'job.pending', 'job.running', 'job.attempt.failed', 'job.failed']);
     expect(events[2]!.data).toMatchObject({ attempt: 1, outcome: 'failed', error: { message: 'disk full' } });
     expect(events[3]!.data).toMatchObject({ status: 'pending', status_reason: 'retrying', error: { message: 'disk full' } });
@@ -141,6 +143,66 @@ describe.each(DIALECTS)('job events on %s', (dialect) => {
     expect((await readFeed(services.store, other, FEED_START, {}, 100)).events).toEqual([]);
   });
 
+
+  it_('jobs created by one statement: each its own created event in the feed, the timeline and the dispatcher, paged inside the batch', async () => {
+    const { services, principal } = await setup();
+    const { store } = services;
+    const before = await readDispatchCursor(store.db);
+    const batch = await createJobs(services, principal, [{ type: 'alpha' }, { type: 'alpha' }, { type: 'alpha' }, { type: 'beta' }, { type: 'alpha' }]);
+    const ids = batch.map((j) => j.id);
+    await cancelJob(services, principal, ids[1]!);
+    await until('the feed to settle', async () => ((await readFeed(store, principal.workspaceId, FEED_START, {}, 100)).unsettled ? undefined : true));
+    const all = await readFeed(store, principal.workspaceId, FEED_START, {}, 100);
+    const created = all.events.filter((e) => e.name === 'job.created');
+    expect(created.map((e) => e.jobId).sort()).toEqual([...ids].sort());
+    expect(created.every((e) => e.seq === 1 && e.actor === null && e.data.status === 'pending')).toBe(true);
+    // PostgreSQL stores them as one row per (project, type) with positions inside it (migration 0024):
+    // the later jobs of a row carry k > 0 in their cursors, which the paging below must respect.
+    if (dialect === 'postgres') expect(created.filter((e) => decodeCursor(e.cursor)!.k > 0)).toHaveLength(3);
+    expect(all.events.at(-1)).toMatchObject({ jobId: ids[1], name: 'job.cancelled', seq: 2 });
+    expect(new Set(all.events.map((e) => e.cursor)).size).toBe(all.events.length);
+    expect(await feedHead(store, principal.workspaceId)).toEqual(decodeCursor(all.events.at(-1)!.cursor));
+
+    // Pages of one and of two end inside the batch and give the same events, nothing twice.
+    for (const size of [1, 2]) {
+      const paged = [];
+      let cursor: FeedCursor = FEED_START;
+      for (;;) {
+        const page = await readFeed(store, principal.workspaceId, cursor, {}, size);
+        if (page.events.length === 0) break;
+        paged.push(...page.events);
+        cursor = decodeCursor(encodeCursor(page.next))!;
+      }
+      expect(paged.map((e) => e.cursor)).toEqual(all.events.map((e) => e.cursor));
+    }
+    const alphas = await readFeed(store, principal.workspaceId, FEED_START, { jobType: 'alpha', names: ['job.created'] }, 100);
+    expect(alphas.events.map((e) => e.jobId).sort()).toEqual(ids.filter((_, i) => i !== 3).sort());
+
+    // Each job's timeline starts with the same event, cursor and all, and numbers on from it.
+    for (const e of created) {
+      const timeline = await listJobEvents(store, e.jobId, 0, 10);
+      expect(timeline[0]).toEqual(e);
+      expect(await listJobEvents(store, e.jobId, 1, 10)).toEqual(timeline.slice(1));
+      expect(await lastJobEvent(store, e.jobId)).toEqual(timeline.at(-1));
+    }
+    expect((await listJobEvents(store, ids[1]!, 0, 10)).map((e) => [e.seq, e.name])).toEqual([
+      [1, 'job.created'],
+      [2, 'job.cancelled'],
+    ]);
+
+    // The webhook dispatcher reads the same events in pages of two, across every workspace.
+    const dispatched = [];
+    let position = before;
+    while (await hasEventsAfter(store.db, store, position)) {
+      const page = await readEventsAfter(store.db, store, position, 2);
+      expect(page.length).toBeGreaterThan(0);
+      dispatched.push(...page);
+      position = page.at(-1)!.position;
+    }
+    const mine = dispatched.filter((e) => e.workspaceId === principal.workspaceId);
+    expect(mine.map((e) => e.cursor)).toEqual(all.events.map((e) => e.cursor));
+    expect(mine.map((e) => e.jobId)).toEqual(all.events.map((e) => e.jobId));
+  });
 
   it_('wakes listeners for new jobs by every insert path, for status changes and for events appended by hand', async () => {
     const { services, principal } = await setup();

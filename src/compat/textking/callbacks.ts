@@ -1,7 +1,7 @@
 import type { JobEvent } from '../../core/events.js';
 import type { Job } from '../../core/job.js';
 import type { JobStatus } from '../../core/lifecycle.js';
-import type { Executor } from '../../store/store.js';
+import type { Executor, Store } from '../../store/store.js';
 import { statusHistoryOfJobs, textkingCallbacksOfJobs, type TextKingCallback } from '../../store/textking-callbacks.js';
 import { TEXTKING_JOB_STATES, textkingJobState, type TextKingJobState } from './states.js';
 
@@ -62,12 +62,12 @@ export function callbackPayload(projectId: string | null, jobId: string, extraDa
  * moves the job into the callback's trigger state. Events from before a callback was registered do not
  * trigger it.
  */
-export async function textkingCallbackTriggers(db: Executor, events: readonly JobEvent[]): Promise<CallbackTrigger[]> {
+export async function textkingCallbackTriggers(db: Executor, store: Store, events: readonly JobEvent[]): Promise<CallbackTrigger[]> {
   const callbacks = await textkingCallbacksOfJobs(db, [...new Set(events.map((e) => e.jobId))]);
   if (callbacks.length === 0) return [];
   const byJob = new Map<string, TextKingCallback[]>();
   for (const c of callbacks) byJob.set(c.jobId, [...(byJob.get(c.jobId) ?? []), c]);
-  const history = await statusHistoryOfJobs(db, [...byJob.keys()]);
+  const history = await statusHistoryOfJobs(db, store, [...byJob.keys()]);
   const states = new Map<string, Map<number, TextKingJobState>>();
   for (const jobId of byJob.keys()) states.set(jobId, statesAfterEvents(history.filter((h) => h.jobId === jobId)));
   const triggers: CallbackTrigger[] = [];

@@ -40,7 +40,7 @@ export function eventRoutes(app: App, services: Services): void {
       const scope = { events: job.id };
       const after = request.query.page_token !== undefined ? Number(services.pageTokens.decode(request.query.page_token, scope)) : (request.query.after ?? 0);
       const size = request.query.page_size ?? 50;
-      const events = await listJobEvents(services.store.db, job.id, after, size + 1);
+      const events = await listJobEvents(services.store, job.id, after, size + 1);
       const data = events.slice(0, size);
       return {
         data: data.map(eventRepresentation),
@@ -81,7 +81,7 @@ export function eventRoutes(app: App, services: Services): void {
   /** Replays the job's events after `afterSeq`, then follows it live until its terminal event. */
   async function streamJob(request: FastifyRequest, reply: FastifyReply, jobId: string, afterSeq: number): Promise<FastifyReply> {
     // A client that already saw the end is told to stop (an EventSource reconnects after every close).
-    const tail = await listJobEvents(services.store.db, jobId, afterSeq, 1);
+    const tail = await listJobEvents(services.store, jobId, afterSeq, 1);
     if (tail.length === 0 && afterSeq > 0 && (await isFinished(jobId, afterSeq))) return reply.code(204).send();
     const stream = startEventStream(request, reply, streams);
     const stop = services.hub.followJob(jobId, afterSeq, (events: JobEvent[]) => {
@@ -93,7 +93,7 @@ export function eventRoutes(app: App, services: Services): void {
   }
 
   async function isFinished(jobId: string, seq: number): Promise<boolean> {
-    const last = await listJobEvents(services.store.db, jobId, seq - 1, 1);
+    const last = await listJobEvents(services.store, jobId, seq - 1, 1);
     return last.length === 1 && isTerminalEvent(last[0]!.name);
   }
 
