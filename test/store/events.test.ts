@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/core/auth.js';
 import { defineJob, type JobDefinition } from '../../src/engine/define-job.js';
@@ -202,6 +203,34 @@ describe.each(DIALECTS)('job events on %s', (dialect) => {
     const mine = dispatched.filter((e) => e.workspaceId === principal.workspaceId);
     expect(mine.map((e) => e.cursor)).toEqual(all.events.map((e) => e.cursor));
     expect(mine.map((e) => e.jobId)).toEqual(all.events.map((e) => e.jobId));
+  });
+
+  // Rows written before PostgreSQL's migration 0024 keep one created event per job, with its job_id.
+  (dialect === 'postgres' ? it_ : it.skip)('a job whose created event was written one per job before the batches reads and numbers on as before', async () => {
+    const { services, principal } = await setup();
+    const { store } = services;
+    const [old, fresh] = await createJobs(services, principal, [{ type: 'alpha' }, { type: 'alpha' }]);
+    // Rewrite the old job's created event in the shape of migration 0020: its own row, seq 1.
+    await sql`DELETE FROM job_events WHERE job_id IS NULL`.execute(store.db);
+    await sql`INSERT INTO job_events (workspace_id, job_id, project_id, job_type, seq, name, data, actor, created_at)
+      SELECT workspace_id, id, project_id, type, 1, 'job.created', jsonb_build_object('status', status, 'status_reason', status_reason), NULL, created_at
+      FROM jobs WHERE id = ${old!.id}`.execute(store.db);
+    await createJobs(services, principal, [{ type: 'beta' }]);
+    await cancelJob(services, principal, old!.id);
+    expect((await listJobEvents(store, old!.id, 0, 10)).map((e) => [e.seq, e.name])).toEqual([
+      [1, 'job.created'],
+      [2, 'job.cancelled'],
+    ]);
+    expect(await lastJobEvent(store, old!.id)).toMatchObject({ seq: 2, name: 'job.cancelled' });
+    // The job whose batch row went (as if expired) has no timeline; the rest of the feed is whole.
+    expect(await listJobEvents(store, fresh!.id, 0, 10)).toEqual([]);
+    await until('the feed to settle', async () => ((await readFeed(store, principal.workspaceId, FEED_START, {}, 100)).unsettled ? undefined : true));
+    const feed = await readFeed(store, principal.workspaceId, FEED_START, {}, 100);
+    expect(feed.events.map((e) => [e.jobType, e.name, e.seq])).toEqual([
+      ['alpha', 'job.created', 1],
+      ['beta', 'job.created', 1],
+      ['alpha', 'job.cancelled', 2],
+    ]);
   });
 
   it_('wakes listeners for new jobs by every insert path, for status changes and for events appended by hand', async () => {
