@@ -1,21 +1,26 @@
 import type { Services } from './context.js';
-import { expireDeliveries, expireFinishedJobs, expireUploads } from '../store/retention.js';
+import { expireCreatedBatches, expireDeliveries, expireFinishedJobs, expireUploads } from '../store/retention.js';
 
 /**
- * One sweep: expires finished jobs, uploads and finished webhook deliveries past the retention
- * period, in bounded batches.
+ * One sweep: expires finished jobs (and, on PostgreSQL, the batched created events left with none
+ * but tombstones), uploads and finished webhook deliveries past the retention period, in bounded batches.
  */
 export async function sweepExpired(services: Services): Promise<{ jobs: number; files: number; deliveries: number }> {
   const now = services.clock.now();
   let jobs = 0;
   let files = 0;
   for (;;) {
-    const batch = await services.store.transaction((trx) => expireFinishedJobs(trx, services.store, now - services.policy.retentionMs, now, 500));
+    const batch = await services.store.transaction((trx) => expireFinishedJobs(trx, now - services.policy.retentionMs, now, 500));
     // Bytes go after the rows: a crash in between leaves an orphan file, never a row without its file.
     for (const id of batch.fileIds) services.files.remove(id);
     jobs += batch.jobs;
     files += batch.fileIds.length;
     if (batch.jobs < 500) break;
+  }
+  // Once per sweep rather than per batch of jobs: a batch row whose jobs still live is looked at once.
+  for (;;) {
+    const n = await services.store.transaction((trx) => expireCreatedBatches(trx, services.store, now - services.policy.retentionMs, 500));
+    if (n < 500) break;
   }
   for (;;) {
     const ids = await services.store.transaction((trx) => expireUploads(trx, now, 500));

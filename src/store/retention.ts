@@ -6,7 +6,7 @@ import type { Executor, Store } from './store.js';
  * removed) and marked expired; the row stays as a tombstone so the API can answer 410 Gone rather
  * than 404 for an id that did exist. Returns the ids of the files to delete from disk.
  */
-export async function expireFinishedJobs(db: Executor, store: Store, finishedBefore: number, now: number, limit: number): Promise<{ jobs: number; fileIds: string[] }> {
+export async function expireFinishedJobs(db: Executor, finishedBefore: number, now: number, limit: number): Promise<{ jobs: number; fileIds: string[] }> {
   const jobs = await db
     .selectFrom('jobs')
     .select('id')
@@ -27,21 +27,23 @@ export async function expireFinishedJobs(db: Executor, store: Store, finishedBef
     .set((eb) => ({ expired_at: now, input: '{}', output: null, error: null, updated_at: now, version: eb('version', '+', 1) }))
     .where('id', 'in', ids)
     .execute();
-  if (store.capabilities.dialect === 'postgres') await expireCreatedBatches(db, finishedBefore, limit);
   return { jobs: ids.length, fileIds };
 }
 
 /**
- * PostgreSQL: batched created events (migration 0024) go once none of their jobs is left but
- * tombstones. A batch is never younger than its jobs, so only those created before the cutoff qualify.
+ * PostgreSQL: batched created events (migration 0024) whose jobs are all tombstones or gone, created
+ * before `createdBefore` (a batch is never younger than its jobs). Returns how many went; SQLite has
+ * no batches.
  */
-async function expireCreatedBatches(db: Executor, createdBefore: number, limit: number): Promise<void> {
-  await sql`
+export async function expireCreatedBatches(db: Executor, store: Store, createdBefore: number, limit: number): Promise<number> {
+  if (store.capabilities.dialect !== 'postgres') return 0;
+  const result = await sql`
     DELETE FROM job_events WHERE ctid IN (
       SELECT e.ctid FROM job_events e
       WHERE e.job_id IS NULL AND e.created_at <= ${createdBefore}
         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = ANY(e.job_ids) AND j.expired_at IS NULL)
       LIMIT ${limit})`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
 }
 
 /** Uploaded files past their expiry; returns their ids for deletion from disk. */
