@@ -27,9 +27,12 @@ const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
   applied_at TEXT NOT NULL
 )`;
 
-/** Applies every pending migration; returns the ones applied. Safe to run from several processes at once. */
-export async function migrate(store: Store): Promise<Migration[]> {
-  const migrations = loadMigrations(store.capabilities.dialect);
+/**
+ * Applies every pending migration, or those up to `through` (tests of upgrades build the older schema
+ * that way); returns the ones applied. Safe to run from several processes at once.
+ */
+export async function migrate(store: Store, options: { through?: number } = {}): Promise<Migration[]> {
+  const migrations = loadMigrations(store.capabilities.dialect).filter((m) => m.version <= (options.through ?? Infinity));
   const raw = store.raw;
   if (raw.kind === 'sqlite') {
     // BEGIN IMMEDIATE takes the write lock first, so a second process waits instead of racing.

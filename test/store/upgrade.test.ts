@@ -1,0 +1,140 @@
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Principal } from '../../src/core/auth.js';
+import { uuidv7 } from '../../src/core/ids.js';
+import { Registry } from '../../src/engine/registry.js';
+import { createServices } from '../../src/services/create.js';
+import { cancelJob, createJobs } from '../../src/services/jobs.js';
+import { ensureWorkspace } from '../../src/services/tokens.js';
+import { FEED_START, decodeCursor, lastJobEvent, listJobEvents, readFeed, type FeedCursor } from '../../src/store/events.js';
+import { insertNumberedJobs, type NewJobRow } from '../../src/store/job-inserts.js';
+import { migrate } from '../../src/store/migrations.js';
+import { claimJobs, completeJobs } from '../../src/store/queue.js';
+import { openStore, type Store } from '../../src/store/store.js';
+import { readDispatchCursor, readEventsAfter } from '../../src/store/webhook-dispatch.js';
+import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';
+import { until } from '../support/until.js';
+
+// An installation upgraded in place: jobs and events written under an older schema, then the service
+// started on the new code, which applies the remaining migrations. Migration 0024 changed how
+// PostgreSQL stores created events (one row per insert statement instead of one per job) and added a
+// position inside such a row to the dispatcher's cursor, so what was written before it must read,
+// number and page on unchanged, and the cursors clients and the dispatcher hold must stay valid.
+const BEFORE_BATCHES = 23;
+
+describe.each(DIALECTS)('upgrading a database in use on %s', (dialect) => {
+  const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  function jobRows(workspaceId: string, type: string, count: number, now: number): NewJobRow[] {
+    return Array.from({ length: count }, () => ({
+      id: uuidv7(now),
+      workspaceId,
+      projectId: null,
+      number: 0,
+      type,
+      name: null,
+      status: 'pending' as const,
+      statusReason: 'queued' as const,
+      priority: 0,
+      input: {},
+      maxAttempts: 3,
+      runAt: now,
+      timeoutMs: null,
+      now,
+    }));
+  }
+
+  /** Every settled event of the workspace after `after`, as [job id, name, seq]. */
+  async function feedAfter(store: Store, workspaceId: string, after: FeedCursor): Promise<[string, string, number][]> {
+    await until('the feed to settle', async () => ((await readFeed(store, workspaceId, after, {}, 100)).unsettled ? undefined : true));
+    const page = await readFeed(store, workspaceId, after, {}, 100);
+    return page.events.map((e) => [e.jobId, e.name, e.seq]);
+  }
+
+  it_('jobs and events written before migration 0024 read, number and page on after it, from the cursors handed out before', async () => {
+    const db = freshDatabase(dialect);
+    cleanups.push(db.cleanup);
+    const now = Date.now();
+
+    // Before: the schema as of migration 0023, written by the engine's own statements.
+    const before = await openStore(db.options);
+    let closed = false;
+    cleanups.push(async () => {
+      if (!closed) await before.close();
+    });
+    await migrate(before, { through: BEFORE_BATCHES });
+    const workspaceId = await ensureWorkspace(before.db, 'acme', now);
+    const old = jobRows(workspaceId, 'alpha', 3, now);
+    expect(await insertNumberedJobs(before, workspaceId, null, old)).toBe(true);
+    const [claimed] = await claimJobs(before, { workerId: 'w-old', types: ['alpha'], limit: 1, leaseMs: 60_000, now: now + 1 });
+    expect(claimed?.id).toBe(old[0]!.id);
+    const { done } = await completeJobs(before, 'w-old', [{ attempt: { jobId: old[0]!.id, number: 1, startedAt: now + 1, outcome: 'succeeded' }, output: { ok: true } }], now + 2);
+    expect(done).toEqual([old[0]!.id]);
+    // One row per event then, each with its job; a cursor was "tx-id" of a row.
+    const rows = await sql<{ tx: string | number; id: string | number; job_id: string; name: string }>`
+      SELECT tx, id, job_id, name FROM job_events ORDER BY tx, id`.execute(before.db);
+    expect(rows.rows.map((r) => [r.job_id, r.name])).toEqual([
+      [old[0]!.id, 'job.created'],
+      [old[1]!.id, 'job.created'],
+      [old[2]!.id, 'job.created'],
+      [old[0]!.id, 'job.running'],
+      [old[0]!.id, 'job.succeeded'],
+    ]);
+    const second = rows.rows[1]!;
+    const clientCursor = `${second.tx}-${second.id}`;
+    await sql`UPDATE webhook_dispatch SET tx = ${second.tx}, event_id = ${second.id} WHERE id = 1`.execute(before.db);
+    await before.close();
+    closed = true;
+
+    // After: the service starts on the new code and applies the rest.
+    const services = await createServices({ ...db.options, registry: new Registry([]) });
+    cleanups.push(() => services.store.close());
+    const { store } = services;
+    const principal: Principal = { tokenId: 'test', workspaceId, scopes: ['admin'] };
+    const fresh = await createJobs(services, principal, [{ type: 'beta' }, { type: 'beta' }]);
+    await cancelJob(services, principal, old[1]!.id);
+    await cancelJob(services, principal, fresh[0]!.id);
+
+    // Each job's timeline, old and new, numbered from 1 without a gap.
+    const timeline = async (id: string) => (await listJobEvents(store, id, 0, 10)).map((e) => [e.seq, e.name]);
+    expect(await timeline(old[0]!.id)).toEqual([[1, 'job.created'], [2, 'job.running'], [3, 'job.succeeded']]);
+    expect(await timeline(old[1]!.id)).toEqual([[1, 'job.created'], [2, 'job.cancelled']]);
+    expect(await timeline(old[2]!.id)).toEqual([[1, 'job.created']]);
+    expect(await timeline(fresh[0]!.id)).toEqual([[1, 'job.created'], [2, 'job.cancelled']]);
+    expect(await timeline(fresh[1]!.id)).toEqual([[1, 'job.created']]);
+    expect(await lastJobEvent(store, old[1]!.id)).toMatchObject({ seq: 2, name: 'job.cancelled' });
+    expect(await lastJobEvent(store, old[2]!.id)).toMatchObject({ seq: 1, name: 'job.created' });
+    if (dialect === 'postgres') {
+      // The new jobs' created events really are one row now, beside the old per-job rows.
+      const shape = await sql<{ batches: string | number }>`SELECT count(*) AS batches FROM job_events WHERE job_id IS NULL`.execute(store.db);
+      expect(Number(shape.rows[0]!.batches)).toBe(1);
+    }
+
+    // The workspace feed: every event once, in order, old before new.
+    const all: [string, string, number][] = [
+      [old[0]!.id, 'job.created', 1],
+      [old[1]!.id, 'job.created', 1],
+      [old[2]!.id, 'job.created', 1],
+      [old[0]!.id, 'job.running', 2],
+      [old[0]!.id, 'job.succeeded', 3],
+      [fresh[0]!.id, 'job.created', 1],
+      [fresh[1]!.id, 'job.created', 1],
+      [old[1]!.id, 'job.cancelled', 2],
+      [fresh[0]!.id, 'job.cancelled', 2],
+    ];
+    expect(await feedAfter(store, workspaceId, FEED_START)).toEqual(all);
+    // A client's cursor from before the upgrade goes on from where it was.
+    const held = decodeCursor(clientCursor);
+    expect(held).toBeDefined();
+    expect(await feedAfter(store, workspaceId, held!)).toEqual(all.slice(2));
+    // So does the webhook dispatcher's.
+    const dispatch = await readDispatchCursor(store.db);
+    expect(dispatch).toEqual(held);
+    const dispatched = await readEventsAfter(store.db, store, dispatch, 100);
+    expect(dispatched.map((e) => [e.jobId, e.name, e.seq])).toEqual(all.slice(2));
+  });
+});
