@@ -76,6 +76,9 @@ export const EXPANDED_COLUMNS = sql`e.id, e.tx, COALESCE(u.n - 1, 0) AS k, e.wor
   e.project_id, e.job_type, e.seq, e.name, e.data, e.actor, e.created_at`;
 export const EXPANDED_FROM = sql`job_events e LEFT JOIN LATERAL unnest(e.job_ids) WITH ORDINALITY AS u(job_id, n) ON true`;
 
+/** PostgreSQL: the k of the last event the row `e` holds: its batch's last job, or 0 for a row of one event. */
+export const LAST_K_OF_ROW = sql<number>`COALESCE(cardinality(e.job_ids), 1) - 1`;
+
 /**
  * PostgreSQL: after `c` in (tx, id, k) order. The row comparison on (tx, id) is an index condition of
  * the (…, tx, id) indexes, so a page starts where the cursor is rather than at the log's beginning.

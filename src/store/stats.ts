@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { FEED_START, type FeedCursor } from './events.js';
+import { FEED_START, LAST_K_OF_ROW, type FeedCursor } from './events.js';
 import type { Executor, Store } from './store.js';
 
 // Everything here is bounded by indexes: counts by status walk jobs_list_status (workspace_id, status, id);
@@ -100,11 +100,11 @@ export async function waitSpans(db: Executor, f: StatsFilter, since: number, buc
  */
 export async function feedHead(store: Store, workspaceId: string): Promise<FeedCursor> {
   if (store.capabilities.dialect === 'postgres') {
-    // A batched created event (migration 0024) ends at its last job, k = cardinality - 1.
+    // A batched created event (migration 0024) ends at its last job.
     const { rows } = await sql<{ tx: string; id: string; k: number }>`
-      SELECT tx, id, COALESCE(cardinality(job_ids), 1) - 1 AS k FROM job_events
-      WHERE workspace_id = ${workspaceId} AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
-      ORDER BY tx DESC, id DESC LIMIT 1`.execute(store.db);
+      SELECT e.tx, e.id, ${LAST_K_OF_ROW} AS k FROM job_events e
+      WHERE e.workspace_id = ${workspaceId} AND e.tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+      ORDER BY e.tx DESC, e.id DESC LIMIT 1`.execute(store.db);
     const last = rows[0];
     return last === undefined ? FEED_START : { tx: Number(last.tx), id: Number(last.id), k: Number(last.k) };
   }

@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { JobEvent } from '../core/events.js';
-import { EXPANDED_COLUMNS, EXPANDED_FROM, expandedAfter, rowPosition, toEvent, type EventRow, type FeedCursor } from './events.js';
+import { EXPANDED_COLUMNS, EXPANDED_FROM, LAST_K_OF_ROW, expandedAfter, rowPosition, toEvent, type EventRow, type FeedCursor } from './events.js';
 import type { Database } from './schema.js';
 import type { Executor, Store } from './store.js';
 
@@ -34,11 +34,11 @@ export async function readDispatchCursor(db: Executor): Promise<FeedCursor> {
 /** Is there an event to dispatch after `after`? A read, so an idle poll writes nothing. */
 export async function hasEventsAfter(db: Executor, store: Store, after: FeedCursor): Promise<boolean> {
   if (store.capabilities.dialect !== 'postgres') return (await db.selectFrom('job_events').select('id').where('id', '>', after.id).limit(1).executeTakeFirst()) !== undefined;
-  // A row counts when its last event is past the cursor: a batch's last job is at k = cardinality - 1.
+  // A row counts when its last event is past the cursor.
   const { rows } = await sql`
     SELECT 1 FROM job_events e
     WHERE (e.tx, e.id) >= (${after.tx}::bigint, ${after.id}::bigint) AND e.tx < ${settledBelow}
-      AND (e.tx, e.id, COALESCE(cardinality(e.job_ids), 1) - 1) > (${after.tx}::bigint, ${after.id}::bigint, ${after.k}::bigint)
+      AND (e.tx, e.id, ${LAST_K_OF_ROW}) > (${after.tx}::bigint, ${after.id}::bigint, ${after.k}::bigint)
     LIMIT 1`.execute(db);
   return rows.length > 0;
 }
