@@ -1,8 +1,8 @@
 import type { Services } from './context.js';
-import { expireCreatedBatches, expireDeliveries, expireFinishedJobs, expireUploads } from '../store/retention.js';
+import { expireEventBatches, expireDeliveries, expireFinishedJobs, expireUploads } from '../store/retention.js';
 
 /**
- * One sweep: expires finished jobs (and, on PostgreSQL, the batched created events left with none
+ * One sweep: expires finished jobs (and the batch rows of events left with none
  * but tombstones), uploads and finished webhook deliveries past the retention period, in bounded batches.
  */
 export async function sweepExpired(services: Services): Promise<{ jobs: number; files: number; deliveries: number }> {
@@ -19,7 +19,7 @@ export async function sweepExpired(services: Services): Promise<{ jobs: number; 
   }
   // Once per sweep rather than per batch of jobs: a batch row whose jobs still live is looked at once.
   for (;;) {
-    const n = await services.store.transaction((trx) => expireCreatedBatches(trx, services.store, now - services.policy.retentionMs, 500));
+    const n = await services.store.transaction((trx) => expireEventBatches(trx, services.store, now - services.policy.retentionMs, 500));
     if (n < 500) break;
   }
   for (;;) {

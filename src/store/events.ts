@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { JobEvent } from '../core/events.js';
 import { pgArray } from './pg-arrays.js';
 import type { Executor, Store } from './store.js';
@@ -70,28 +70,83 @@ export function toEvent(r: EventRow): JobEvent {
 // index on created_at: a batch row's created_at is its jobs' own.
 export const CREATED_BATCH_OF_JOB = sql`e.job_id IS NULL AND e.created_at = j.created_at AND e.workspace_id = j.workspace_id AND j.id = ANY(e.job_ids)`;
 
-// PostgreSQL: an event row's columns with a batch row expanded into one row per job; FROM job_events e
-// LEFT JOIN LATERAL unnest(e.job_ids) WITH ORDINALITY AS u(job_id, n).
-export const EXPANDED_COLUMNS = sql`e.id, e.tx, COALESCE(u.n - 1, 0) AS k, e.workspace_id, COALESCE(e.job_id, u.job_id) AS job_id,
-  e.project_id, e.job_type, e.seq, e.name, e.data, e.actor, e.created_at`;
-export const EXPANDED_FROM = sql`job_events e LEFT JOIN LATERAL unnest(e.job_ids) WITH ORDINALITY AS u(job_id, n) ON true`;
+/**
+ * An event row with a batch row expanded into one row per job (PostgreSQL's batched created events,
+ * its migration 0024; SQLite's batched status events, its migration 0025), as `e` joined to `u`, one
+ * row per element of e.job_ids (one row of NULLs for a row of one event).
+ */
+export interface Expansion {
+  from: RawBuilder<unknown>;
+  /** EventRow's columns, k being the job's index in the batch (0 for a row of one event). */
+  columns: RawBuilder<unknown>;
+  /** The expanded job's id (NULL for a row of one event). */
+  jobId: RawBuilder<unknown>;
+  /**
+   * The rows holding events at or after `c`, as an index condition of the (…, tx, id) indexes (and on
+   * SQLite of the table's own key), so a page starts where the cursor is rather than at the log's beginning.
+   */
+  rowsFrom(c: FeedCursor): RawBuilder<unknown>;
+  /** After `c` in (tx, id, k) order. */
+  after(c: FeedCursor): RawBuilder<unknown>;
+  /** The k of the last event the row `e` holds: its batch's last job, or 0 for a row of one event. */
+  lastK: RawBuilder<number>;
+}
 
-/** PostgreSQL: the k of the last event the row `e` holds: its batch's last job, or 0 for a row of one event. */
-export const LAST_K_OF_ROW = sql<number>`COALESCE(cardinality(e.job_ids), 1) - 1`;
+const POSTGRES_EXPANSION: Expansion = {
+  from: sql`job_events e LEFT JOIN LATERAL unnest(e.job_ids) WITH ORDINALITY AS u(job_id, n) ON true`,
+  columns: sql`e.id, e.tx, COALESCE(u.n - 1, 0) AS k, e.workspace_id, COALESCE(e.job_id, u.job_id) AS job_id,
+    e.project_id, e.job_type, e.seq, e.name, e.data, e.actor, e.created_at`,
+  jobId: sql`u.job_id`,
+  rowsFrom: (c) => sql`(e.tx, e.id) >= (${c.tx}::bigint, ${c.id}::bigint)`,
+  after: (c) =>
+    sql`(e.tx, e.id) >= (${c.tx}::bigint, ${c.id}::bigint) AND (e.tx, e.id, COALESCE(u.n - 1, 0)) > (${c.tx}::bigint, ${c.id}::bigint, ${c.k}::bigint)`,
+  lastK: sql<number>`COALESCE(cardinality(e.job_ids), 1) - 1`,
+};
+
+// json_each over NULL yields no row, so the LEFT JOIN keeps a row of one event as it is. Every tx is 0
+// on SQLite (migration 0019): an equality on it lets the id's range use the feed index and the rowid.
+const SQLITE_EXPANSION: Expansion = {
+  from: sql`job_events e LEFT JOIN json_each(e.job_ids) AS u`,
+  columns: sql`e.id, e.tx, COALESCE(u.key, 0) AS k, e.workspace_id, COALESCE(e.job_id, u.value) AS job_id,
+    e.project_id, e.job_type, e.seq, e.name, e.data, e.actor, e.created_at`,
+  jobId: sql`u.value`,
+  rowsFrom: (c) => sql`e.tx = ${c.tx} AND e.id >= ${c.id}`,
+  after: (c) => sql`e.tx = ${c.tx} AND e.id >= ${c.id} AND (e.id, COALESCE(u.key, 0)) > (${c.id}, ${c.k})`,
+  lastK: sql<number>`COALESCE(json_array_length(e.job_ids), 1) - 1`,
+};
+
+export function expansion(store: Store): Expansion {
+  return store.capabilities.dialect === 'postgres' ? POSTGRES_EXPANSION : SQLITE_EXPANSION;
+}
 
 /**
- * PostgreSQL: after `c` in (tx, id, k) order. The row comparison on (tx, id) is an index condition of
- * the (…, tx, id) indexes, so a page starts where the cursor is rather than at the log's beginning.
+ * SQLite (migration 0025): the batch rows holding events of the job `j`, as `e` joined to `u` (the
+ * job's place in the batch). Found through the partial index on created_at by the times such events
+ * have: a claim's (jobs.claim_times) and the completion's (completed_at). Named, because the planner
+ * otherwise took the (job_id, seq) key for "job_id IS NULL" and read every batch row.
  */
-export function expandedAfter(c: FeedCursor) {
-  return sql`(e.tx, e.id) >= (${c.tx}::bigint, ${c.id}::bigint) AND (e.tx, e.id, COALESCE(u.n - 1, 0)) > (${c.tx}::bigint, ${c.id}::bigint, ${c.k}::bigint)`;
-}
+export const SQLITE_BATCHES_OF_JOB = sql`job_events e INDEXED BY job_events_batches ON e.job_id IS NULL AND e.workspace_id = j.workspace_id
+    AND e.created_at IN (SELECT value FROM json_each('[' || COALESCE(j.claim_times, '') || ']') UNION ALL SELECT j.completed_at)
+  JOIN json_each(e.job_ids) AS u ON u.value = j.id`;
 
 /** A job's events after `afterSeq`, oldest first. */
 export async function listJobEvents(store: Store, jobId: string, afterSeq: number, limit: number): Promise<JobEvent[]> {
-  if (store.capabilities.dialect === 'postgres') return (await jobEventsPostgres(store.db, jobId, afterSeq, 'asc', limit)).map(toEvent);
-  const rows = await store.db.selectFrom('job_events').selectAll().where('job_id', '=', jobId).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
-  return rows.map((r) => toEvent(r));
+  const rows =
+    store.capabilities.dialect === 'postgres' ? await jobEventsPostgres(store.db, jobId, afterSeq, 'asc', limit) : await jobEventsSqlite(store.db, jobId, afterSeq, 'asc', limit);
+  return rows.map(toEvent);
+}
+
+// SQLite: a job's own rows, and the batch rows holding its status events (migration 0025).
+async function jobEventsSqlite(db: Executor, jobId: string, afterSeq: number, order: 'asc' | 'desc', limit: number): Promise<EventRow[]> {
+  const { rows } = await sql<EventRow>`
+    SELECT e.id, e.tx, 0 AS k, e.workspace_id, e.job_id, e.project_id, e.job_type, e.seq, e.name, e.data, e.actor, e.created_at
+    FROM job_events e WHERE e.job_id = ${jobId} AND e.seq > ${afterSeq}
+    UNION ALL
+    SELECT e.id, e.tx, u.key AS k, e.workspace_id, j.id AS job_id, e.project_id, e.job_type, e.seq, e.name, e.data, e.actor, e.created_at
+    FROM jobs j JOIN ${SQLITE_BATCHES_OF_JOB}
+    WHERE j.id = ${jobId} AND j.expired_at IS NULL AND e.seq > ${afterSeq}
+    ORDER BY seq ${order === 'asc' ? sql`ASC` : sql`DESC`} LIMIT ${limit}`.execute(db);
+  return rows;
 }
 
 // A job's own rows, and its batched created event when the timeline starts before it.
@@ -140,7 +195,7 @@ export async function readFeed(store: Store, workspaceId: string, after: FeedCur
     const { rows: bound } = await sql<{ xmin: string }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`.execute(store.db);
     settledBelow = Number(bound[0]!.xmin);
   }
-  const rows = settledBelow === undefined ? await feedRowsSqlite(store, workspaceId, after, filter, limit) : await feedRowsPostgres(store, workspaceId, after, filter, limit, settledBelow);
+  const rows = await feedRows(store, workspaceId, after, filter, limit, settledBelow);
   const events = rows.map(toEvent);
   const last = rows.at(-1);
   const next = last === undefined ? after : rowPosition(last);
@@ -159,30 +214,26 @@ export async function readFeed(store: Store, workspaceId: string, after: FeedCur
   return { events, next, unsettled };
 }
 
-async function feedRowsSqlite(store: Store, workspaceId: string, after: FeedCursor, filter: FeedFilter, limit: number): Promise<EventRow[]> {
-  let q = store.db
-    .selectFrom('job_events')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where((eb) => eb.or([eb('tx', '>', after.tx), eb.and([eb('tx', '=', after.tx), eb('id', '>', after.id)])]));
-  if (filter.projectId !== undefined) q = q.where('project_id', '=', filter.projectId);
-  if (filter.jobType !== undefined) q = q.where('job_type', '=', filter.jobType);
-  if (filter.names !== undefined) q = q.where('name', 'in', filter.names.length > 0 ? filter.names : ['']);
-  return q.orderBy('tx').orderBy('id').limit(limit).execute();
-}
-
-// Batched created events are expanded here, so a page can end inside a batch (the cursor's k). Their
-// jobs that retention expired or that were deleted are left out, as their own rows would have been.
-async function feedRowsPostgres(store: Store, workspaceId: string, after: FeedCursor, filter: FeedFilter, limit: number, settledBelow: number): Promise<EventRow[]> {
+// Batch rows are expanded here, so a page can end inside a batch (the cursor's k). Their jobs that
+// retention expired or that were deleted are left out, as their own rows would have been.
+async function feedRows(store: Store, workspaceId: string, after: FeedCursor, filter: FeedFilter, limit: number, settledBelow: number | undefined): Promise<EventRow[]> {
+  const x = expansion(store);
+  const names =
+    filter.names === undefined
+      ? sql``
+      : store.capabilities.dialect === 'postgres'
+        ? sql`AND e.name = ANY(${pgArray(filter.names)}::text[])`
+        : sql`AND e.name IN (SELECT value FROM json_each(${JSON.stringify(filter.names)}))`;
   const { rows } = await sql<EventRow>`
-    SELECT ${EXPANDED_COLUMNS}
-    FROM ${EXPANDED_FROM}
-    WHERE e.workspace_id = ${workspaceId} AND ${expandedAfter(after)} AND e.tx < ${settledBelow}
+    SELECT ${x.columns}
+    FROM ${x.from}
+    WHERE e.workspace_id = ${workspaceId} AND ${x.after(after)}
+      ${settledBelow !== undefined ? sql`AND e.tx < ${settledBelow}` : sql``}
       ${filter.projectId !== undefined ? sql`AND e.project_id = ${filter.projectId}` : sql``}
       ${filter.jobType !== undefined ? sql`AND e.job_type = ${filter.jobType}` : sql``}
-      ${filter.names !== undefined ? sql`AND e.name = ANY(${pgArray(filter.names)}::text[])` : sql``}
+      ${names}
       -- A scalar subquery, looked up by key per job: PostgreSQL may turn EXISTS into a hash of every job.
-      AND (e.job_ids IS NULL OR (SELECT j.expired_at IS NULL FROM jobs j WHERE j.id = u.job_id))
+      AND (e.job_ids IS NULL OR (SELECT j.expired_at IS NULL FROM jobs j WHERE j.id = ${x.jobId}))
     ORDER BY e.tx, e.id, k
     LIMIT ${limit}`.execute(store.db);
   return rows;
@@ -206,10 +257,11 @@ export async function appendEvent(db: Executor, store: Store, e: NewEvent): Prom
     await sql`SELECT jobline_append_event(${e.jobId}::uuid, ${e.name}, ${data}::jsonb, ${e.actor}, ${e.at}::bigint)`.execute(db);
     return;
   }
+  // The job's event counter gives the seq (migration 0025: max(seq) would not see batch rows).
+  await sql`UPDATE jobs SET event_seq = event_seq + 1 WHERE id = ${e.jobId}`.execute(db);
   const { rows } = await sql<{ workspace_id: string }>`
     INSERT INTO job_events (workspace_id, job_id, project_id, job_type, seq, name, data, actor, created_at)
-    SELECT j.workspace_id, j.id, j.project_id, j.type,
-      COALESCE((SELECT max(seq) FROM job_events WHERE job_id = j.id), 0) + 1, ${e.name}, ${data}, ${e.actor}, ${e.at}
+    SELECT j.workspace_id, j.id, j.project_id, j.type, j.event_seq, ${e.name}, ${data}, ${e.actor}, ${e.at}
     FROM jobs j WHERE j.id = ${e.jobId}
     RETURNING workspace_id`.execute(db);
   // SQLite's triggers announce the events they append (migration 0021); this one is appended here.
@@ -218,7 +270,6 @@ export async function appendEvent(db: Executor, store: Store, e: NewEvent): Prom
 
 /** The latest event of a job (its seq tells a stream where the job stands). */
 export async function lastJobEvent(store: Store, jobId: string): Promise<JobEvent | undefined> {
-  if (store.capabilities.dialect === 'postgres') return (await jobEventsPostgres(store.db, jobId, 0, 'desc', 1)).map(toEvent)[0];
-  const row = await store.db.selectFrom('job_events').selectAll().where('job_id', '=', jobId).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  return row === undefined ? undefined : toEvent(row);
+  const rows = store.capabilities.dialect === 'postgres' ? await jobEventsPostgres(store.db, jobId, 0, 'desc', 1) : await jobEventsSqlite(store.db, jobId, 0, 'desc', 1);
+  return rows.map(toEvent)[0];
 }

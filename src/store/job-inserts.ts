@@ -228,7 +228,8 @@ async function insertMachineJobRows(db: Executor, jobs: NewJobRow[]): Promise<vo
  * The jobs `claim` names are written as a claim leaves them (migration 0018 gives them its events).
  */
 function machineJobRows(jobs: NewJobRow[], claim: InsertClaim | undefined): { text: string; values: unknown[] } {
-  const columns = claim === undefined ? MACHINE_JOB_COLUMNS : [...MACHINE_JOB_COLUMNS, ...CLAIM_COLUMNS];
+  // event_seq (SQLite migration 0025): a job inserted claimed starts with two events, created and running.
+  const columns = claim === undefined ? MACHINE_JOB_COLUMNS : [...MACHINE_JOB_COLUMNS, ...CLAIM_COLUMNS, 'event_seq'];
   const text = repeatedTuples(claim === undefined ? machineInsertSql : claimedInsertSql, jobs.length, columns.length, (tuples) => `INSERT INTO jobs (${columns.join(', ')}) VALUES ${tuples}`);
   const values: unknown[] = [];
   for (const j of jobs) {
@@ -240,8 +241,8 @@ function machineJobRows(jobs: NewJobRow[], claim: InsertClaim | undefined): { te
       j.status === 'failed' ? j.now : null, j.now, j.now, j.callbackUrl ?? null,
     );
     if (claim === undefined) continue;
-    if (claimed) values.push(1, claim.workerId, claim.leaseExpiresAt, j.now, j.now, 2);
-    else values.push(0, null, null, null, null, 1);
+    if (claimed) values.push(1, claim.workerId, claim.leaseExpiresAt, j.now, j.now, 2, 2);
+    else values.push(0, null, null, null, null, 1, 1);
   }
   return { text, values };
 }

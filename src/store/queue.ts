@@ -1,10 +1,11 @@
-import { CompiledQuery, PostgresAdapter, sql } from 'kysely';
+import { CompiledQuery, PostgresAdapter } from 'kysely';
 import pg from 'pg';
 import type { ClaimedJob, Job, JobError } from '../core/job.js';
 import { toJob, type JobRow } from './jobs.js';
 import { repeatedTuples } from './batch-sql.js';
 import { pgArray } from './pg-arrays.js';
 import { parseJson, type JobAttemptsTable } from './schema.js';
+import { statusEventBatches, type StatusChangedRow } from './status-event-batches.js';
 import type { Executor, Store } from './store.js';
 
 // The engine's queries. Every write is guarded by `lease_owner`: a worker whose lease was reaped
@@ -31,36 +32,56 @@ export async function claimJobs(store: Store, o: ClaimOptions): Promise<ClaimedJ
   // written in order, so a power loss can only take the newest commits, and a lost claim is a job that
   // is pending again. The next durable commit (a completion, a new job) flushes the claims before it.
   // better-sqlite3 blocks the process while it waits for the disk, so the flush of every claim was
-  // work time lost. One connection, reserved for both pragmas and the claim, so nothing else commits
-  // while durability is relaxed.
-  return store.db.connection().execute(async (db) => {
-    await sql`PRAGMA synchronous = NORMAL`.execute(db);
-    try {
-      return await claimJobsSqlite(db, o);
-    } finally {
-      await sql`PRAGMA synchronous = FULL`.execute(db);
-    }
-  });
+  // work time lost. The claim runs synchronously on the connection (nothing else can commit while
+  // durability is relaxed); inside a Kysely transaction it waits for Kysely to lend the connection.
+  const raw = store.raw;
+  const claim = sqliteClaim(raw);
+  const rows = raw.db.inTransaction ? await store.db.connection().execute(async () => claim(o)) : claim(o);
+  // The trigger announced each event from inside the statement; the batch rows are announced here.
+  for (const r of rows) store.sqliteEvents.emit('event', r.id, r.workspace_id);
+  return rows.map(toClaimedJob);
 }
 
+type SqliteRaw = Extract<Store['raw'], { kind: 'sqlite' }>;
+const sqliteClaims = new WeakMap<SqliteRaw, (o: ClaimOptions) => ClaimedSqliteRow[]>();
+
 /**
- * The SQLite claim: one statement text, its types bound as one JSON array. The candidates are chosen by
- * rowid, which the claim index holds, so each is updated without a second lookup by its text id.
- * Work done by people is never a worker's, whatever its type is called.
+ * The SQLite claim: one statement text, its types bound as one JSON array, and the job.running events
+ * as batch rows (migration 0025), in one transaction. The candidates are chosen by rowid, which the
+ * claim index holds, so each is updated without a second lookup by its text id. Work done by people is
+ * never a worker's, whatever its type is called.
  */
-async function claimJobsSqlite(db: Executor, o: ClaimOptions): Promise<ClaimedJob[]> {
-  const { rows } = await db.executeQuery<ClaimedRow>(
-    CompiledQuery.raw(CLAIM_SQLITE, [o.workerId, o.now + o.leaseMs, o.now, o.now, o.now, o.now, JSON.stringify(o.types), o.limit]),
-  );
-  return rows.map(toClaimedJob);
+function sqliteClaim(raw: SqliteRaw): (o: ClaimOptions) => ClaimedSqliteRow[] {
+  let claim = sqliteClaims.get(raw);
+  if (claim === undefined) {
+    const inTransaction = raw.db.transaction((o: ClaimOptions) => {
+      const rows = raw.prepare(CLAIM_SQLITE).all(o.workerId, o.now + o.leaseMs, o.now, o.now, o.now, o.now, o.now, JSON.stringify(o.types), o.limit) as ClaimedSqliteRow[];
+      const events = statusEventBatches(rows, { status: 'running', statusReason: 'claimed', previousStatus: 'pending', actor: o.workerId, at: o.now });
+      for (const e of events) raw.prepare(e.text).run(e.values);
+      return rows;
+    });
+    claim = (o) => {
+      raw.prepare('PRAGMA synchronous = NORMAL').run();
+      try {
+        return inTransaction.immediate(o);
+      } finally {
+        raw.prepare('PRAGMA synchronous = FULL').run();
+      }
+    };
+    sqliteClaims.set(raw, claim);
+  }
+  return claim;
 }
 
 /** The columns a claim reads back (ClaimedJob); the PostgreSQL function returns the same (migration 0015). */
 const CLAIMED_COLUMNS = ['id', 'workspace_id', 'project_id', 'type', 'input', 'attempts', 'max_attempts', 'timeout_ms'] as const;
 type ClaimedRow = Pick<JobRow, (typeof CLAIMED_COLUMNS)[number]>;
+type ClaimedSqliteRow = ClaimedRow & StatusChangedRow;
 
+// event_seq and claim_times: the claim writes its own job.running events (status-event-batches.ts).
 const CLAIM_SQLITE = `UPDATE jobs SET status = 'running', status_reason = 'claimed', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?,
-    started_at = COALESCE(started_at, ?), attempt_started_at = ?, updated_at = ?, version = version + 1
+    started_at = COALESCE(started_at, ?), attempt_started_at = ?, updated_at = ?, version = version + 1,
+    event_seq = event_seq + 1, claim_times = COALESCE(claim_times || ',', '') || ?
   WHERE rowid IN (
     SELECT rowid FROM jobs
     WHERE status = 'pending' AND run_at <= ? AND type IN (SELECT value FROM json_each(?)) AND executor = 'worker'
@@ -68,7 +89,7 @@ const CLAIM_SQLITE = `UPDATE jobs SET status = 'running', status_reason = 'claim
     ORDER BY priority DESC, run_at, id
     LIMIT ?)
     AND status = 'pending'
-  RETURNING ${CLAIMED_COLUMNS.join(', ')}`;
+  RETURNING ${CLAIMED_COLUMNS.join(', ')}, event_seq, error`;
 
 function toClaimedJob(row: ClaimedRow): ClaimedJob {
   return {
@@ -266,23 +287,32 @@ export async function completeJobs(store: Store, workerId: string, batch: Succes
   }
   // SQLite: one UPDATE … FROM (VALUES …) per chunk rather than one statement per job, its text built
   // once per chunk size (see repeatedTuples).
-  return store.transaction(async (trx) => {
+  const succeeded: StatusChangedRow[] = [];
+  const result = await store.transaction(async (trx) => {
     const done: string[] = [];
     for (let i = 0; i < batch.length; i += SQLITE_CHUNK) {
       const chunk = batch.slice(i, i + SQLITE_CHUNK);
       const text = repeatedTuples(completeSql, chunk.length, 2, (tuples) =>
         `WITH v(id, output) AS (VALUES ${tuples})
         UPDATE jobs SET status = 'succeeded', status_reason = 'completed', output = v.output, error = NULL, progress = 100,
-          completed_at = ?, updated_at = ?, version = jobs.version + 1, lease_owner = NULL, lease_expires_at = NULL
+          completed_at = ?, updated_at = ?, version = jobs.version + 1, lease_owner = NULL, lease_expires_at = NULL,
+          event_seq = jobs.event_seq + 1
         FROM v
         WHERE jobs.id = v.id AND jobs.lease_owner = ? AND jobs.status = 'running'
-        RETURNING jobs.id`,
+        RETURNING jobs.id, jobs.workspace_id, jobs.project_id, jobs.type, jobs.attempts, jobs.event_seq, NULL AS error`,
       );
       const values: unknown[] = [];
       for (const b of chunk) values.push(b.attempt.jobId, JSON.stringify(b.output ?? null));
       values.push(now, now, workerId);
-      const result = await trx.executeQuery<{ id: string }>(CompiledQuery.raw(text, values));
-      for (const r of result.rows) done.push(r.id);
+      const result = await trx.executeQuery<StatusChangedRow>(CompiledQuery.raw(text, values));
+      // The job.succeeded events (migration 0025): a job's timeline finds them by its completed_at.
+      for (const e of statusEventBatches(result.rows, { status: 'succeeded', statusReason: 'completed', previousStatus: 'running', actor: null, at: now })) {
+        await trx.executeQuery(CompiledQuery.raw(e.text, e.values));
+      }
+      for (const r of result.rows) {
+        done.push(r.id);
+        succeeded.push(r);
+      }
     }
     const finished = new Set(done);
     await recordAttempts(
@@ -292,6 +322,8 @@ export async function completeJobs(store: Store, workerId: string, batch: Succes
     const released = await releaseDependents(trx, done, now);
     return { done, released };
   });
+  for (const r of succeeded) store.sqliteEvents.emit('event', r.id, r.workspace_id);
+  return result;
 }
 
 export interface Failure {

@@ -31,18 +31,25 @@ export async function expireFinishedJobs(db: Executor, finishedBefore: number, n
 }
 
 /**
- * PostgreSQL: batched created events (migration 0024) whose jobs are all tombstones or gone, created
- * before `createdBefore` (a batch is never younger than its jobs). Returns how many went; SQLite has
- * no batches.
+ * Batch rows of events (PostgreSQL's created events, its migration 0024; SQLite's status events, its
+ * migration 0025) whose jobs are all tombstones or gone, created before `createdBefore` (a batch is
+ * never younger than its jobs' completion). Returns how many went.
  */
-export async function expireCreatedBatches(db: Executor, store: Store, createdBefore: number, limit: number): Promise<number> {
-  if (store.capabilities.dialect !== 'postgres') return 0;
-  const result = await sql`
-    DELETE FROM job_events WHERE ctid IN (
-      SELECT e.ctid FROM job_events e
-      WHERE e.job_id IS NULL AND e.created_at <= ${createdBefore}
-        AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = ANY(e.job_ids) AND j.expired_at IS NULL)
-      LIMIT ${limit})`.execute(db);
+export async function expireEventBatches(db: Executor, store: Store, createdBefore: number, limit: number): Promise<number> {
+  const result =
+    store.capabilities.dialect === 'postgres'
+      ? await sql`
+          DELETE FROM job_events WHERE ctid IN (
+            SELECT e.ctid FROM job_events e
+            WHERE e.job_id IS NULL AND e.created_at <= ${createdBefore}
+              AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = ANY(e.job_ids) AND j.expired_at IS NULL)
+            LIMIT ${limit})`.execute(db)
+      : await sql`
+          DELETE FROM job_events WHERE id IN (
+            SELECT e.id FROM job_events e
+            WHERE e.job_id IS NULL AND e.created_at <= ${createdBefore}
+              AND NOT EXISTS (SELECT 1 FROM json_each(e.job_ids) u JOIN jobs j ON j.id = u.value WHERE j.expired_at IS NULL)
+            LIMIT ${limit})`.execute(db);
   return Number(result.numAffectedRows ?? 0);
 }
 

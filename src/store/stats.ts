@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { FEED_START, LAST_K_OF_ROW, type FeedCursor } from './events.js';
+import { FEED_START, expansion, type FeedCursor } from './events.js';
 import type { Executor, Store } from './store.js';
 
 // Everything here is bounded by indexes: counts by status walk jobs_list_status (workspace_id, status, id);
@@ -99,15 +99,12 @@ export async function waitSpans(db: Executor, f: StatsFilter, since: number, buc
  * GET /v1/events from here misses nothing that happens after this read and replays nothing before it.
  */
 export async function feedHead(store: Store, workspaceId: string): Promise<FeedCursor> {
-  if (store.capabilities.dialect === 'postgres') {
-    // A batched created event (migration 0024) ends at its last job.
-    const { rows } = await sql<{ tx: string; id: string; k: number }>`
-      SELECT e.tx, e.id, ${LAST_K_OF_ROW} AS k FROM job_events e
-      WHERE e.workspace_id = ${workspaceId} AND e.tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
-      ORDER BY e.tx DESC, e.id DESC LIMIT 1`.execute(store.db);
-    const last = rows[0];
-    return last === undefined ? FEED_START : { tx: Number(last.tx), id: Number(last.id), k: Number(last.k) };
-  }
-  const last = await store.db.selectFrom('job_events').select(['tx', 'id']).where('workspace_id', '=', workspaceId).orderBy('tx', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
-  return last === undefined ? FEED_START : { tx: Number(last.tx), id: Number(last.id), k: 0 };
+  // A batch row (PostgreSQL's created events, SQLite's status events) ends at its last job.
+  const settled = store.capabilities.dialect === 'postgres' ? sql`AND e.tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint` : sql``;
+  const { rows } = await sql<{ tx: string | number; id: string | number; k: number }>`
+    SELECT e.tx, e.id, ${expansion(store).lastK} AS k FROM job_events e
+    WHERE e.workspace_id = ${workspaceId} ${settled}
+    ORDER BY e.tx DESC, e.id DESC LIMIT 1`.execute(store.db);
+  const last = rows[0];
+  return last === undefined ? FEED_START : { tx: Number(last.tx), id: Number(last.id), k: Number(last.k) };
 }

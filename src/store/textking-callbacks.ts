@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import { CREATED_BATCH_OF_JOB } from './events.js';
+import { CREATED_BATCH_OF_JOB, SQLITE_BATCHES_OF_JOB } from './events.js';
 import { pgArray } from './pg-arrays.js';
 import type { TextKingCallbacksTable } from './schema.js';
 import type { Executor, Store } from './store.js';
@@ -87,6 +87,13 @@ export async function statusHistoryOfJobs(db: Executor, store: Store, jobIds: st
             WHERE j.id = ANY(${pgArray(jobIds)}::uuid[])
             ORDER BY job_id, seq`.execute(db)
         ).rows
-      : await db.selectFrom('job_events').select(['job_id', 'seq', 'name', 'data']).where('job_id', 'in', jobIds).orderBy('job_id').orderBy('seq').execute();
+      : (
+          await sql<{ job_id: string; seq: number; name: string; data: unknown }>`
+            SELECT e.job_id, e.seq, e.name, e.data FROM job_events e WHERE e.job_id IN (SELECT value FROM json_each(${JSON.stringify(jobIds)}))
+            UNION ALL
+            SELECT j.id, e.seq, e.name, e.data FROM jobs j JOIN ${SQLITE_BATCHES_OF_JOB}
+            WHERE j.id IN (SELECT value FROM json_each(${JSON.stringify(jobIds)}))
+            ORDER BY job_id, seq`.execute(db)
+        ).rows;
   return rows.map((r) => ({ jobId: r.job_id, seq: Number(r.seq), name: r.name, data: (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as Record<string, unknown> }));
 }

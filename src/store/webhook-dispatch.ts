@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { JobEvent } from '../core/events.js';
-import { EXPANDED_COLUMNS, EXPANDED_FROM, LAST_K_OF_ROW, expandedAfter, rowPosition, toEvent, type EventRow, type FeedCursor } from './events.js';
+import { expansion, rowPosition, toEvent, type EventRow, type FeedCursor } from './events.js';
 import type { Database } from './schema.js';
 import type { Executor, Store } from './store.js';
 
@@ -9,8 +9,8 @@ import type { Executor, Store } from './store.js';
 // PostgreSQL only events of transactions older than every transaction still running are read, so no
 // event can commit behind the cursor. On SQLite tx is always 0, so the order is the id's, the table's
 // own key: it needs no index of its own (SQLite migration 0019 dropped it), which every event paid for.
-// On PostgreSQL a batched created event (migration 0024) is one event per job, and the cursor's k
-// says how far into the batch the dispatcher got.
+// A batch row (PostgreSQL's created events, its migration 0024; SQLite's status events, its
+// migration 0025) is one event per job, and the cursor's k says how far into the batch the dispatcher got.
 
 /**
  * Locks the cursor row for this transaction and returns the cursor, or undefined when another
@@ -33,12 +33,12 @@ export async function readDispatchCursor(db: Executor): Promise<FeedCursor> {
 
 /** Is there an event to dispatch after `after`? A read, so an idle poll writes nothing. */
 export async function hasEventsAfter(db: Executor, store: Store, after: FeedCursor): Promise<boolean> {
-  if (store.capabilities.dialect !== 'postgres') return (await db.selectFrom('job_events').select('id').where('id', '>', after.id).limit(1).executeTakeFirst()) !== undefined;
   // A row counts when its last event is past the cursor.
+  const x = expansion(store);
   const { rows } = await sql`
     SELECT 1 FROM job_events e
-    WHERE (e.tx, e.id) >= (${after.tx}::bigint, ${after.id}::bigint) AND e.tx < ${settledBelow}
-      AND (e.tx, e.id, ${LAST_K_OF_ROW}) > (${after.tx}::bigint, ${after.id}::bigint, ${after.k}::bigint)
+    WHERE ${x.rowsFrom(after)} ${store.capabilities.dialect === 'postgres' ? sql`AND e.tx < ${settledBelow}` : sql``}
+      AND (e.tx, e.id, ${x.lastK}) > (${after.tx}, ${after.id}, ${after.k})
     LIMIT 1`.execute(db);
   return rows.length > 0;
 }
@@ -58,15 +58,12 @@ const settledBelow = sql<number>`pg_snapshot_xmin(pg_current_snapshot())::text::
 
 /** Events of every workspace after `after`, in feed order, each with its job's callback_url. */
 export async function readEventsAfter(db: Executor, store: Store, after: FeedCursor, limit: number): Promise<DispatchEvent[]> {
-  if (store.capabilities.dialect !== 'postgres') {
-    const rows = await db.selectFrom('job_events as e').leftJoin('jobs as j', 'j.id', 'e.job_id').selectAll('e').select('j.callback_url').where('e.id', '>', after.id).orderBy('e.id').limit(limit).execute();
-    return rows.map((r) => dispatchEvent(r as EventRow, r.callback_url));
-  }
+  const x = expansion(store);
   // A batch's jobs that retention expired or that were deleted are left out, as their own rows would have been.
   const { rows } = await sql<EventRow & { callback_url: string | null }>`
-    SELECT ${EXPANDED_COLUMNS}, j.callback_url
-    FROM ${EXPANDED_FROM} LEFT JOIN jobs j ON j.id = COALESCE(e.job_id, u.job_id)
-    WHERE ${expandedAfter(after)} AND e.tx < ${settledBelow}
+    SELECT ${x.columns}, j.callback_url
+    FROM ${x.from} LEFT JOIN jobs j ON j.id = COALESCE(e.job_id, ${x.jobId})
+    WHERE ${x.after(after)} ${store.capabilities.dialect === 'postgres' ? sql`AND e.tx < ${settledBelow}` : sql``}
       AND (e.job_ids IS NULL OR (j.id IS NOT NULL AND j.expired_at IS NULL))
     ORDER BY e.tx, e.id, k
     LIMIT ${limit}`.execute(db);

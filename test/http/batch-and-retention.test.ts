@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepExpired } from '../../src/services/retention.js';
+import { claimJobs, completeJobs } from '../../src/store/queue.js';
 import { DIALECTS, TestClock, skipUnlessAvailable } from '../support/databases.js';
 import { testApp, type TestApp } from '../support/app.js';
 
@@ -106,6 +107,36 @@ describe.each(DIALECTS)('batch creation and retention on %s', (dialect) => {
     expect(await createdEvents()).toEqual([]);
     // Nothing is left of them in the event log, batched created events included.
     const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM job_events WHERE job_type = 'together'`.execute(t.services.store.db);
+    expect(Number(rows[0]!.n)).toBe(0);
+  });
+
+  it_('expires jobs claimed and completed together one by one: the feed and timelines keep the others\' events until they expire too', async () => {
+    const { store } = t.services;
+    const [first, second] = (await t.call({ method: 'POST', url: '/v1/jobs:batch', payload: { jobs: [{ type: 'ran-together' }, { type: 'ran-together' }] } })).json().data;
+    // One claim for both (on SQLite their job.running events are one row, migration 0025), then a completion each.
+    const claimed = await claimJobs(store, { workerId: 'w1', types: ['ran-together'], limit: 10, leaseMs: 3_600_000, now: clock.now() });
+    expect(claimed.map((j) => j.id).sort()).toEqual([first.id, second.id].sort());
+    const success = (id: string) => [{ attempt: { jobId: id, number: 1, startedAt: clock.now(), outcome: 'succeeded' as const }, output: null }];
+    expect((await completeJobs(store, 'w1', success(first.id), clock.now())).done).toEqual([first.id]);
+    const events = async () => (await t.call({ method: 'GET', url: '/v1/events?type=ran-together&page_size=100' })).json().data.map((e: { job_id: string; type: string }) => [e.job_id, e.type]);
+    const timeline = async (id: string) => (await t.call({ method: 'GET', url: `/v1/jobs/${id}/events` })).json().data.map((e: { seq: number; type: string }) => [e.seq, e.type]);
+    clock.advance(31 * 24 * 3600 * 1000);
+    expect((await completeJobs(store, 'w1', success(second.id), clock.now())).done).toEqual([second.id]);
+    await sweepExpired(t.services);
+    expect((await t.call({ method: 'GET', url: `/v1/jobs/${first.id}` })).statusCode).toBe(410);
+    expect((await events()).filter(([id]: [string]) => id === first.id)).toEqual([]);
+    expect((await events()).filter(([id]: [string]) => id === second.id)).toEqual([
+      [second.id, 'job.created'],
+      [second.id, 'job.running'],
+      [second.id, 'job.succeeded'],
+    ]);
+    expect(await timeline(second.id)).toEqual([[1, 'job.created'], [2, 'job.running'], [3, 'job.succeeded']]);
+
+    clock.advance(31 * 24 * 3600 * 1000);
+    await sweepExpired(t.services);
+    expect(await events()).toEqual([]);
+    // Nothing is left of them in the event log, batch rows included.
+    const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM job_events WHERE job_type = 'ran-together'`.execute(store.db);
     expect(Number(rows[0]!.n)).toBe(0);
   });
 });

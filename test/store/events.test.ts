@@ -10,6 +10,7 @@ import type { Services } from '../../src/services/context.js';
 import { cancelJob, createJob, createJobs, getJob } from '../../src/services/jobs.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import { FEED_START, appendEvent, decodeCursor, encodeCursor, lastJobEvent, listJobEvents, readFeed, type FeedCursor } from '../../src/store/events.js';
+import { claimJobs, completeJobs } from '../../src/store/queue.js';
 import { feedHead } from '../../src/store/stats.js';
 import { hasEventsAfter, readDispatchCursor, readEventsAfter } from '../../src/store/webhook-dispatch.js';
 import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';
@@ -145,13 +146,20 @@ describe.each(DIALECTS)('job events on %s', (dialect) => {
   });
 
 
-  it_('jobs created by one statement: each its own created event in the feed, the timeline and the dispatcher, paged inside the batch', async () => {
+  it_('jobs created, claimed and completed by one statement each: every job its own events in the feed, the timeline and the dispatcher, paged inside the batches', async () => {
     const { services, principal } = await setup();
     const { store } = services;
     const before = await readDispatchCursor(store.db);
     const batch = await createJobs(services, principal, [{ type: 'alpha' }, { type: 'alpha' }, { type: 'alpha' }, { type: 'beta' }, { type: 'alpha' }]);
     const ids = batch.map((j) => j.id);
     await cancelJob(services, principal, ids[1]!);
+    // The other four run: one claim and one completion.
+    const runs = ids.filter((_, i) => i !== 1);
+    const claimedAt = Date.now() + 5;
+    const claimed = await claimJobs(store, { workerId: 'w1', types: ['alpha', 'beta'], limit: 10, leaseMs: 60_000, now: claimedAt });
+    expect(claimed.map((j) => j.id).sort()).toEqual([...runs].sort());
+    const successes = claimed.map((j) => ({ attempt: { jobId: j.id, number: 1, startedAt: claimedAt, outcome: 'succeeded' as const }, output: { ok: true } }));
+    expect((await completeJobs(store, 'w1', successes, claimedAt + 1)).done.sort()).toEqual([...runs].sort());
     await until('the feed to settle', async () => ((await readFeed(store, principal.workspaceId, FEED_START, {}, 100)).unsettled ? undefined : true));
     const all = await readFeed(store, principal.workspaceId, FEED_START, {}, 100);
     const created = all.events.filter((e) => e.name === 'job.created');
@@ -160,7 +168,20 @@ describe.each(DIALECTS)('job events on %s', (dialect) => {
     // PostgreSQL stores them as one row per (project, type) with positions inside it (migration 0024):
     // the later jobs of a row carry k > 0 in their cursors, which the paging below must respect.
     if (dialect === 'postgres') expect(created.filter((e) => decodeCursor(e.cursor)!.k > 0)).toHaveLength(3);
-    expect(all.events.at(-1)).toMatchObject({ jobId: ids[1], name: 'job.cancelled', seq: 2 });
+    expect(all.events.filter((e) => e.name === 'job.cancelled')).toMatchObject([{ jobId: ids[1], seq: 2 }]);
+    const running = all.events.filter((e) => e.name === 'job.running');
+    const succeeded = all.events.filter((e) => e.name === 'job.succeeded');
+    expect(running.map((e) => e.jobId).sort()).toEqual([...runs].sort());
+    expect(succeeded.map((e) => e.jobId).sort()).toEqual([...runs].sort());
+    for (const e of running) {
+      expect(e).toMatchObject({ seq: 2, actor: 'w1', createdAt: claimedAt, data: { status: 'running', status_reason: 'claimed', previous_status: 'pending', attempt: 1, error: null } });
+    }
+    for (const e of succeeded) {
+      expect(e).toMatchObject({ seq: 3, actor: null, createdAt: claimedAt + 1, data: { status: 'succeeded', status_reason: 'completed', previous_status: 'running', attempt: 1, error: null } });
+    }
+    // SQLite stores a claim's and a completion's events as one row per type (migration 0025): the
+    // three alpha jobs' rows hold two events at k > 0 each.
+    if (dialect === 'sqlite') expect([...running, ...succeeded].filter((e) => decodeCursor(e.cursor)!.k > 0)).toHaveLength(4);
     expect(new Set(all.events.map((e) => e.cursor)).size).toBe(all.events.length);
     expect(await feedHead(store, principal.workspaceId)).toEqual(decodeCursor(all.events.at(-1)!.cursor));
 
@@ -179,11 +200,13 @@ describe.each(DIALECTS)('job events on %s', (dialect) => {
     const alphas = await readFeed(store, principal.workspaceId, FEED_START, { jobType: 'alpha', names: ['job.created'] }, 100);
     expect(alphas.events.map((e) => e.jobId).sort()).toEqual(ids.filter((_, i) => i !== 3).sort());
 
-    // Each job's timeline starts with the same event, cursor and all, and numbers on from it.
+    // Each job's timeline holds the feed's events of the job, cursors and all, numbered from 1.
     for (const e of created) {
       const timeline = await listJobEvents(store, e.jobId, 0, 10);
-      expect(timeline[0]).toEqual(e);
+      expect(timeline).toEqual(all.events.filter((f) => f.jobId === e.jobId));
+      expect(timeline.map((t) => t.seq)).toEqual(timeline.map((_, i) => i + 1));
       expect(await listJobEvents(store, e.jobId, 1, 10)).toEqual(timeline.slice(1));
+      expect(await listJobEvents(store, e.jobId, 2, 10)).toEqual(timeline.slice(2));
       expect(await lastJobEvent(store, e.jobId)).toEqual(timeline.at(-1));
     }
     expect((await listJobEvents(store, ids[1]!, 0, 10)).map((e) => [e.seq, e.name])).toEqual([

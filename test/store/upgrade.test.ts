@@ -20,6 +20,8 @@ import { until } from '../support/until.js';
 // PostgreSQL stores created events (one row per insert statement instead of one per job) and added a
 // position inside such a row to the dispatcher's cursor, so what was written before it must read,
 // number and page on unchanged, and the cursors clients and the dispatcher hold must stay valid.
+// SQLite's migration 0025 did the same for status events (the claim's and the completion's batch
+// rows), rebuilt job_events and gave jobs an event counter the triggers now number events from.
 const BEFORE_BATCHES = 23;
 
 describe.each(DIALECTS)('upgrading a database in use on %s', (dialect) => {
@@ -70,10 +72,11 @@ describe.each(DIALECTS)('upgrading a database in use on %s', (dialect) => {
     const workspaceId = await ensureWorkspace(before.db, 'acme', now);
     const old = jobRows(workspaceId, 'alpha', 3, now);
     expect(await insertNumberedJobs(before, workspaceId, null, old)).toBe(true);
-    const [claimed] = await claimJobs(before, { workerId: 'w-old', types: ['alpha'], limit: 1, leaseMs: 60_000, now: now + 1 });
-    expect(claimed?.id).toBe(old[0]!.id);
-    const { done } = await completeJobs(before, 'w-old', [{ attempt: { jobId: old[0]!.id, number: 1, startedAt: now + 1, outcome: 'succeeded' }, output: { ok: true } }], now + 2);
-    expect(done).toEqual([old[0]!.id]);
+    // The claim and the completion as the engine of that schema wrote them (its triggers append the events).
+    await sql`UPDATE jobs SET status = 'running', status_reason = 'claimed', attempts = 1, lease_owner = 'w-old', lease_expires_at = ${now + 60_000},
+      started_at = ${now + 1}, attempt_started_at = ${now + 1}, updated_at = ${now + 1}, version = version + 1 WHERE id = ${old[0]!.id}`.execute(before.db);
+    await sql`UPDATE jobs SET status = 'succeeded', status_reason = 'completed', output = '{"ok":true}', progress = 100, completed_at = ${now + 2},
+      updated_at = ${now + 2}, version = version + 1, lease_owner = NULL, lease_expires_at = NULL WHERE id = ${old[0]!.id}`.execute(before.db);
     // One row per event then, each with its job; a cursor was "tx-id" of a row.
     const rows = await sql<{ tx: string | number; id: string | number; job_id: string; name: string }>`
       SELECT tx, id, job_id, name FROM job_events ORDER BY tx, id`.execute(before.db);
@@ -98,21 +101,26 @@ describe.each(DIALECTS)('upgrading a database in use on %s', (dialect) => {
     const fresh = await createJobs(services, principal, [{ type: 'beta' }, { type: 'beta' }]);
     await cancelJob(services, principal, old[1]!.id);
     await cancelJob(services, principal, fresh[0]!.id);
+    // The new engine claims and completes an old job and a new one: on SQLite their events are batch rows (migration 0025).
+    const later = Date.now() + 10;
+    const claimed = await claimJobs(store, { workerId: 'w-new', types: ['alpha', 'beta'], limit: 5, leaseMs: 60_000, now: later });
+    expect(claimed.map((j) => j.id).sort()).toEqual([old[2]!.id, fresh[1]!.id].sort());
+    const succeeded = claimed.map((j) => ({ attempt: { jobId: j.id, number: 1, startedAt: later, outcome: 'succeeded' as const }, output: null }));
+    expect((await completeJobs(store, 'w-new', succeeded, later + 1)).done.sort()).toEqual(claimed.map((j) => j.id).sort());
 
     // Each job's timeline, old and new, numbered from 1 without a gap.
     const timeline = async (id: string) => (await listJobEvents(store, id, 0, 10)).map((e) => [e.seq, e.name]);
     expect(await timeline(old[0]!.id)).toEqual([[1, 'job.created'], [2, 'job.running'], [3, 'job.succeeded']]);
     expect(await timeline(old[1]!.id)).toEqual([[1, 'job.created'], [2, 'job.cancelled']]);
-    expect(await timeline(old[2]!.id)).toEqual([[1, 'job.created']]);
+    expect(await timeline(old[2]!.id)).toEqual([[1, 'job.created'], [2, 'job.running'], [3, 'job.succeeded']]);
     expect(await timeline(fresh[0]!.id)).toEqual([[1, 'job.created'], [2, 'job.cancelled']]);
-    expect(await timeline(fresh[1]!.id)).toEqual([[1, 'job.created']]);
+    expect(await timeline(fresh[1]!.id)).toEqual([[1, 'job.created'], [2, 'job.running'], [3, 'job.succeeded']]);
     expect(await lastJobEvent(store, old[1]!.id)).toMatchObject({ seq: 2, name: 'job.cancelled' });
-    expect(await lastJobEvent(store, old[2]!.id)).toMatchObject({ seq: 1, name: 'job.created' });
-    if (dialect === 'postgres') {
-      // The new jobs' created events really are one row now, beside the old per-job rows.
-      const shape = await sql<{ batches: string | number }>`SELECT count(*) AS batches FROM job_events WHERE job_id IS NULL`.execute(store.db);
-      expect(Number(shape.rows[0]!.batches)).toBe(1);
-    }
+    expect(await lastJobEvent(store, old[2]!.id)).toMatchObject({ seq: 3, name: 'job.succeeded' });
+    // The new rows really are batches now, beside the old per-job rows: on PostgreSQL the new jobs'
+    // created events; on SQLite the running and the succeeded events of each type (alpha, beta).
+    const shape = await sql<{ batches: string | number }>`SELECT count(*) AS batches FROM job_events WHERE job_id IS NULL`.execute(store.db);
+    expect(Number(shape.rows[0]!.batches)).toBe(dialect === 'postgres' ? 1 : 4);
 
     // The workspace feed: every event once, in order, old before new.
     const all: [string, string, number][] = [
@@ -125,8 +133,15 @@ describe.each(DIALECTS)('upgrading a database in use on %s', (dialect) => {
       [fresh[1]!.id, 'job.created', 1],
       [old[1]!.id, 'job.cancelled', 2],
       [fresh[0]!.id, 'job.cancelled', 2],
+      ...[old[2]!.id, fresh[1]!.id].map((id): [string, string, number] => [id, 'job.running', 2]),
+      ...[old[2]!.id, fresh[1]!.id].map((id): [string, string, number] => [id, 'job.succeeded', 3]),
     ];
-    expect(await feedAfter(store, workspaceId, FEED_START)).toEqual(all);
+    const feed = await feedAfter(store, workspaceId, FEED_START);
+    // The claim's order between the two jobs is the database's; each claim's events precede each completion's.
+    expect(feed.slice(0, 9)).toEqual(all.slice(0, 9));
+    expect(new Set(feed.slice(9, 11).map(String))).toEqual(new Set(all.slice(9, 11).map(String)));
+    expect(new Set(feed.slice(11).map(String))).toEqual(new Set(all.slice(11).map(String)));
+    all.splice(0, all.length, ...feed);
     // A client's cursor from before the upgrade goes on from where it was.
     const held = decodeCursor(clientCursor);
     expect(held).toBeDefined();
