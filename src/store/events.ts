@@ -81,39 +81,50 @@ export interface Expansion {
   columns: RawBuilder<unknown>;
   /** The expanded job's id (NULL for a row of one event). */
   jobId: RawBuilder<unknown>;
+  /** The expanded event's k: the job's index in the batch, 0 for a row of one event. */
+  k: RawBuilder<number>;
+  /** The k of the last event the row `e` holds: its batch's last job, or 0 for a row of one event. */
+  lastK: RawBuilder<number>;
   /**
    * The rows holding events at or after `c`, as an index condition of the (…, tx, id) indexes (and on
    * SQLite of the table's own key), so a page starts where the cursor is rather than at the log's beginning.
    */
   rowsFrom(c: FeedCursor): RawBuilder<unknown>;
-  /** After `c` in (tx, id, k) order. */
-  after(c: FeedCursor): RawBuilder<unknown>;
-  /** The k of the last event the row `e` holds: its batch's last job, or 0 for a row of one event. */
-  lastK: RawBuilder<number>;
 }
 
+/** The columns of an expanded row, its k given by the dialect. */
+const expandedColumns = (k: RawBuilder<number>, jobId: RawBuilder<unknown>) =>
+  sql`e.id, e.tx, ${k} AS k, e.workspace_id, COALESCE(e.job_id, ${jobId}) AS job_id, e.project_id, e.job_type, e.seq, e.name, e.data, e.actor, e.created_at`;
+
+const POSTGRES_K = sql<number>`COALESCE(u.n - 1, 0)`;
 const POSTGRES_EXPANSION: Expansion = {
   from: sql`job_events e LEFT JOIN LATERAL unnest(e.job_ids) WITH ORDINALITY AS u(job_id, n) ON true`,
-  columns: sql`e.id, e.tx, COALESCE(u.n - 1, 0) AS k, e.workspace_id, COALESCE(e.job_id, u.job_id) AS job_id,
-    e.project_id, e.job_type, e.seq, e.name, e.data, e.actor, e.created_at`,
+  columns: expandedColumns(POSTGRES_K, sql`u.job_id`),
   jobId: sql`u.job_id`,
-  rowsFrom: (c) => sql`(e.tx, e.id) >= (${c.tx}::bigint, ${c.id}::bigint)`,
-  after: (c) =>
-    sql`(e.tx, e.id) >= (${c.tx}::bigint, ${c.id}::bigint) AND (e.tx, e.id, COALESCE(u.n - 1, 0)) > (${c.tx}::bigint, ${c.id}::bigint, ${c.k}::bigint)`,
+  k: POSTGRES_K,
   lastK: sql<number>`COALESCE(cardinality(e.job_ids), 1) - 1`,
+  rowsFrom: (c) => sql`(e.tx, e.id) >= (${c.tx}::bigint, ${c.id}::bigint)`,
 };
 
 // json_each over NULL yields no row, so the LEFT JOIN keeps a row of one event as it is. Every tx is 0
 // on SQLite (migration 0019): an equality on it lets the id's range use the feed index and the rowid.
+const SQLITE_K = sql<number>`COALESCE(u.key, 0)`;
 const SQLITE_EXPANSION: Expansion = {
   from: sql`job_events e LEFT JOIN json_each(e.job_ids) AS u`,
-  columns: sql`e.id, e.tx, COALESCE(u.key, 0) AS k, e.workspace_id, COALESCE(e.job_id, u.value) AS job_id,
-    e.project_id, e.job_type, e.seq, e.name, e.data, e.actor, e.created_at`,
+  columns: expandedColumns(SQLITE_K, sql`u.value`),
   jobId: sql`u.value`,
-  rowsFrom: (c) => sql`e.tx = ${c.tx} AND e.id >= ${c.id}`,
-  after: (c) => sql`e.tx = ${c.tx} AND e.id >= ${c.id} AND (e.id, COALESCE(u.key, 0)) > (${c.id}, ${c.k})`,
+  k: SQLITE_K,
   lastK: sql<number>`COALESCE(json_array_length(e.job_ids), 1) - 1`,
+  rowsFrom: (c) => sql`e.tx = ${c.tx} AND e.id >= ${c.id}`,
 };
+
+/**
+ * Past `c` in (tx, id, k) order, where `k` is an expanded event's (Expansion.k: events after the
+ * cursor) or a row's last (Expansion.lastK: rows holding any event after it).
+ */
+export function pastCursor(x: Expansion, k: RawBuilder<number>, c: FeedCursor): RawBuilder<unknown> {
+  return sql`${x.rowsFrom(c)} AND (e.tx, e.id, ${k}) > (${c.tx}, ${c.id}, ${c.k})`;
+}
 
 export function expansion(store: Store): Expansion {
   return store.capabilities.dialect === 'postgres' ? POSTGRES_EXPANSION : SQLITE_EXPANSION;
@@ -131,9 +142,11 @@ export const SQLITE_BATCHES_OF_JOB = sql`job_events e INDEXED BY job_events_batc
 
 /** A job's events after `afterSeq`, oldest first. */
 export async function listJobEvents(store: Store, jobId: string, afterSeq: number, limit: number): Promise<JobEvent[]> {
-  const rows =
-    store.capabilities.dialect === 'postgres' ? await jobEventsPostgres(store.db, jobId, afterSeq, 'asc', limit) : await jobEventsSqlite(store.db, jobId, afterSeq, 'asc', limit);
-  return rows.map(toEvent);
+  return (await jobEventRows(store, jobId, afterSeq, 'asc', limit)).map(toEvent);
+}
+
+function jobEventRows(store: Store, jobId: string, afterSeq: number, order: 'asc' | 'desc', limit: number): Promise<EventRow[]> {
+  return (store.capabilities.dialect === 'postgres' ? jobEventsPostgres : jobEventsSqlite)(store.db, jobId, afterSeq, order, limit);
 }
 
 // SQLite: a job's own rows, and the batch rows holding its status events (migration 0025).
@@ -227,7 +240,7 @@ async function feedRows(store: Store, workspaceId: string, after: FeedCursor, fi
   const { rows } = await sql<EventRow>`
     SELECT ${x.columns}
     FROM ${x.from}
-    WHERE e.workspace_id = ${workspaceId} AND ${x.after(after)}
+    WHERE e.workspace_id = ${workspaceId} AND ${pastCursor(x, x.k, after)}
       ${settledBelow !== undefined ? sql`AND e.tx < ${settledBelow}` : sql``}
       ${filter.projectId !== undefined ? sql`AND e.project_id = ${filter.projectId}` : sql``}
       ${filter.jobType !== undefined ? sql`AND e.job_type = ${filter.jobType}` : sql``}
@@ -270,6 +283,5 @@ export async function appendEvent(db: Executor, store: Store, e: NewEvent): Prom
 
 /** The latest event of a job (its seq tells a stream where the job stands). */
 export async function lastJobEvent(store: Store, jobId: string): Promise<JobEvent | undefined> {
-  const rows = store.capabilities.dialect === 'postgres' ? await jobEventsPostgres(store.db, jobId, 0, 'desc', 1) : await jobEventsSqlite(store.db, jobId, 0, 'desc', 1);
-  return rows.map(toEvent)[0];
+  return (await jobEventRows(store, jobId, 0, 'desc', 1)).map(toEvent)[0];
 }

@@ -23,7 +23,7 @@ export interface ClaimOptions {
 /**
  * Takes up to `limit` runnable jobs: best priority first, then oldest. PostgreSQL skips rows other
  * workers are locking (FOR UPDATE SKIP LOCKED), so many workers never queue behind each other; on
- * SQLite the single UPDATE statement holds the database's one write lock.
+ * SQLite the claim's transaction holds the database's one write lock.
  */
 export async function claimJobs(store: Store, o: ClaimOptions): Promise<ClaimedJob[]> {
   if (o.types.length === 0 || o.limit <= 0) return [];
@@ -289,7 +289,6 @@ export async function completeJobs(store: Store, workerId: string, batch: Succes
   // once per chunk size (see repeatedTuples).
   const succeeded: StatusChangedRow[] = [];
   const result = await store.transaction(async (trx) => {
-    const done: string[] = [];
     for (let i = 0; i < batch.length; i += SQLITE_CHUNK) {
       const chunk = batch.slice(i, i + SQLITE_CHUNK);
       const text = repeatedTuples(completeSql, chunk.length, 2, (tuples) =>
@@ -309,11 +308,9 @@ export async function completeJobs(store: Store, workerId: string, batch: Succes
       for (const e of statusEventBatches(result.rows, { status: 'succeeded', statusReason: 'completed', previousStatus: 'running', actor: null, at: now })) {
         await trx.executeQuery(CompiledQuery.raw(e.text, e.values));
       }
-      for (const r of result.rows) {
-        done.push(r.id);
-        succeeded.push(r);
-      }
+      succeeded.push(...result.rows);
     }
+    const done = succeeded.map((r) => r.id);
     const finished = new Set(done);
     await recordAttempts(
       trx,

@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { JobEvent } from '../core/events.js';
-import { expansion, rowPosition, toEvent, type EventRow, type FeedCursor } from './events.js';
+import { expansion, pastCursor, rowPosition, toEvent, type EventRow, type FeedCursor } from './events.js';
 import type { Database } from './schema.js';
 import type { Executor, Store } from './store.js';
 
@@ -37,8 +37,7 @@ export async function hasEventsAfter(db: Executor, store: Store, after: FeedCurs
   const x = expansion(store);
   const { rows } = await sql`
     SELECT 1 FROM job_events e
-    WHERE ${x.rowsFrom(after)} ${store.capabilities.dialect === 'postgres' ? sql`AND e.tx < ${settledBelow}` : sql``}
-      AND (e.tx, e.id, ${x.lastK}) > (${after.tx}, ${after.id}, ${after.k})
+    WHERE ${pastCursor(x, x.lastK, after)} ${store.capabilities.dialect === 'postgres' ? sql`AND e.tx < ${settledBelow}` : sql``}
     LIMIT 1`.execute(db);
   return rows.length > 0;
 }
@@ -63,7 +62,7 @@ export async function readEventsAfter(db: Executor, store: Store, after: FeedCur
   const { rows } = await sql<EventRow & { callback_url: string | null }>`
     SELECT ${x.columns}, j.callback_url
     FROM ${x.from} LEFT JOIN jobs j ON j.id = COALESCE(e.job_id, ${x.jobId})
-    WHERE ${x.after(after)} ${store.capabilities.dialect === 'postgres' ? sql`AND e.tx < ${settledBelow}` : sql``}
+    WHERE ${pastCursor(x, x.k, after)} ${store.capabilities.dialect === 'postgres' ? sql`AND e.tx < ${settledBelow}` : sql``}
       AND (e.job_ids IS NULL OR (j.id IS NOT NULL AND j.expired_at IS NULL))
     ORDER BY e.tx, e.id, k
     LIMIT ${limit}`.execute(db);
