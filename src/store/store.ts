@@ -114,10 +114,10 @@ function openSqlite(dataDir: string): Store {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, 'jobline.sqlite');
   const db = new SQLite(file);
-  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  enableWal(db);
   // FULL makes every commit durable across power loss, not only across a killed process.
   db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   db.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
   const reader = new SQLite(file);
@@ -140,6 +140,25 @@ function openSqlite(dataDir: string): Store {
     return null;
   });
   return store;
+}
+
+/**
+ * Switches the file to WAL (kept in the file, so this matters at its first open). The switch takes an
+ * exclusive lock and SQLite does not wait for it even with a busy timeout: processes starting together
+ * on a new data directory (say `serve` and `worker`, or two `migrate`s) failed with "database is
+ * locked". So it retries for as long as the busy timeout would have waited.
+ */
+function enableWal(db: SQLite.Database): void {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
 }
 
 const STATEMENT_CACHE_SIZE = 500;
