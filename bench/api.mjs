@@ -440,8 +440,8 @@ async function startBareServer(body) {
   return { app, url: `http://127.0.0.1:${app.server.address().port}` };
 }
 
-async function startJobline(services, build = buildApp) {
-  const app = await build(services, { rateLimit: { limit: 0, windowSeconds: 60 } });
+async function startJobline(services, build = buildApp, options = {}) {
+  const app = await build(services, { rateLimit: { limit: 0, windowSeconds: 60 }, ...options });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, url: `http://127.0.0.1:${app.server.address().port}` };
 }
@@ -459,6 +459,14 @@ async function startOtherBuild(dir, dataDir) {
       await services.store.close();
     },
   };
+}
+
+/** Of the GETs this server answered in compact JSON, the share served from a rendered copy (from /metrics). */
+async function copiesServed(url) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const count = (result) => Number(new RegExp(`^jobline_rendered_job_reads_total\\{result="${result}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  const [hits, misses] = [count('hit'), count('miss')];
+  return { hits, misses, share: hits / Math.max(1, hits + misses) };
 }
 
 async function getJson(url, token) {
@@ -599,7 +607,10 @@ export async function run(argv) {
       await profileGet(load, values['profile-target'] === 'bare' ? bare.url : jobline.url, job, values.profile, log);
       return;
     }
-    const targets = [{ key: 'bare', url: bare.url }, { key: 'sqlite', url: jobline.url }];
+    // The same code with rendered copies off: every request reads and renders the job.
+    const uncached = await startJobline(services, buildApp, { renderedJobBytes: 0 });
+    closers.unshift(() => uncached.app.close());
+    const targets = [{ key: 'bare', url: bare.url }, { key: 'sqlite', url: jobline.url }, { key: 'uncached', url: uncached.url }];
     if (values.compare !== undefined) {
       const other = await startOtherBuild(resolve(values.compare), seed.dataDir);
       closers.unshift(other.close);
@@ -607,9 +618,12 @@ export async function run(argv) {
     }
     log(`GET /v1/jobs/{id}: ${o.rounds} round(s) of ${o.warmup} s warm-up + ${o.duration} s at ${o.connections} connections, per target`);
     const get = await measureGet(load, targets, job, o.rounds, log);
+    const copies = await copiesServed(jobline.url);
+    log(`rendered copies served for ${(copies.share * 100).toFixed(1)} % of the SQLite server's GETs (${copies.hits} of ${copies.hits + copies.misses})`);
     if (values['skip-lists']) {
       const med = (runs) => median(runs.map((x) => x.serverCpuPerRequest)).toFixed(0);
       log(`ratio ${(medianRun(get.sqlite).rps / medianRun(get.bare).rps).toFixed(2)}; server CPU per request: bare ${med(get.bare)} µs, SQLite ${med(get.sqlite)} µs`);
+      log(`without rendered copies: ratio ${(medianRun(get.uncached).rps / medianRun(get.bare).rps).toFixed(2)}, ${med(get.uncached)} µs per request`);
       if (get.compare !== undefined) log(`compared build: ratio ${(medianRun(get.compare).rps / medianRun(get.bare).rps).toFixed(2)}, ${med(get.compare)} µs per request`);
       return;
     }
@@ -623,11 +637,12 @@ export async function run(argv) {
         const pgToken = (await createToken(p.services, { workspace: 'acme', name: 'bench', scopes: ['jobs:read'] })).secret;
         const { rows } = await p.services.store.raw.pool.query('SELECT id::text AS id FROM jobs WHERE workspace_id = $1 ORDER BY random() LIMIT 10000', [p.acme.id]);
         const pgApp = await startJobline(p.services);
+        const pgUncached = await startJobline(p.services, buildApp, { renderedJobBytes: 0 });
         try {
           log('GET /v1/jobs/{id} on PostgreSQL:');
           const pgGet = await measureGet(
             load,
-            [{ key: 'postgres', url: pgApp.url }],
+            [{ key: 'postgres', url: pgApp.url }, { key: 'uncached', url: pgUncached.url }],
             { ...job, headers: { authorization: `Bearer ${pgToken}` }, paths: rows.map((r) => `/v1/jobs/${r.id}`) },
             o.rounds,
             log,
@@ -635,8 +650,9 @@ export async function run(argv) {
           log('lists on PostgreSQL:');
           const pgList = await measureList(pgApp.url, pgToken, o.listSamples, log);
           const version = (await p.services.store.raw.pool.query('SHOW server_version')).rows[0].server_version.split(' ')[0];
-          pgResult = { get: pgGet.postgres, list: pgList, seedSeconds: p.seedSeconds, version };
+          pgResult = { get: pgGet.postgres, uncached: pgGet.uncached, copies: await copiesServed(pgApp.url), list: pgList, seedSeconds: p.seedSeconds, version };
         } finally {
+          await pgUncached.app.close();
           await pgApp.app.close();
         }
       } finally {
@@ -644,7 +660,7 @@ export async function run(argv) {
       }
     }
 
-    const result = { host, o, seed, sqliteVersion, dbBytes, matching, extras, get, list, pg: pgResult };
+    const result = { host, o, seed, sqliteVersion, dbBytes, matching, extras, get, copies, list, pg: pgResult };
     const summary = report(result);
     log('');
     log(summary);
@@ -662,7 +678,9 @@ function report(r) {
   const { o, host } = r;
   const bare = medianRun(r.get.bare);
   const sqlite = medianRun(r.get.sqlite);
+  const uncached = medianRun(r.get.uncached);
   const ratio = sqlite.rps / bare.rps;
+  const cpu = (runs) => fmt(median(runs.map((x) => x.serverCpuPerRequest)));
   const rounds = (runs) => runs.map((x) => fmt(x.rps)).join(' / ');
   const lines = [
     '## API: GET one job, list deep pages',
@@ -674,18 +692,25 @@ function report(r) {
     '|---|---:|---:|---:|---|',
     `| bare Fastify route | ${fmt(bare.rps)} | ${ms(bare.latency.p50)} | ${ms(bare.latency.p99)} | |`,
     `| \`GET /v1/jobs/{id}\`, SQLite, ${fmt(o.jobs)} jobs | ${fmt(sqlite.rps)} | ${ms(sqlite.latency.p50)} | ${ms(sqlite.latency.p99)} | ratio ≥ ${RATIO_GOAL}: ${verdict(ratio >= RATIO_GOAL)}; p99 < ${P99_GOAL_MS} ms: ${verdict(sqlite.latency.p99 < P99_GOAL_MS)} |`,
+    `| the same without rendered copies (\`JOBLINE_JOB_CACHE_MB=0\`) | ${fmt(uncached.rps)} | ${ms(uncached.latency.p50)} | ${ms(uncached.latency.p99)} | ratio ${fmt(uncached.rps / bare.rps, 2)} |`,
   ];
   if (r.pg !== undefined) {
     const p = medianRun(r.pg.get);
+    const pu = medianRun(r.pg.uncached);
     lines.push(`| \`GET /v1/jobs/{id}\`, PostgreSQL ${r.pg.version}, ${fmt(o.pgJobs)} jobs | ${fmt(p.rps)} | ${ms(p.latency.p50)} | ${ms(p.latency.p99)} | ratio ${fmt(p.rps / bare.rps, 2)}; p99 < ${P99_GOAL_MS} ms: ${verdict(p.latency.p99 < P99_GOAL_MS)} |`);
+    lines.push(`| the same without rendered copies | ${fmt(pu.rps)} | ${ms(pu.latency.p50)} | ${ms(pu.latency.p99)} | ratio ${fmt(pu.rps / bare.rps, 2)} |`);
   }
   lines.push(
     '',
-    `**Ratio to the bare route: ${fmt(ratio, 2)}** (goal ≥ ${RATIO_GOAL}). Rounds, req/s: bare ${rounds(r.get.bare)}; SQLite ${rounds(r.get.sqlite)}` +
-      (r.pg !== undefined ? `; PostgreSQL ${rounds(r.pg.get)}.` : '.'),
-    `Server CPU per request (less sensitive to other load than req/s): bare ${fmt(median(r.get.bare.map((x) => x.serverCpuPerRequest)))} µs,` +
-      ` SQLite ${fmt(median(r.get.sqlite.map((x) => x.serverCpuPerRequest)))} µs` +
-      (r.pg !== undefined ? `, PostgreSQL ${fmt(median(r.pg.get.map((x) => x.serverCpuPerRequest)))} µs (the database's own CPU not included)` : '') +
+    `**Ratio to the bare route: ${fmt(ratio, 2)}** (goal ≥ ${RATIO_GOAL}); without rendered copies ${fmt(uncached.rps / bare.rps, 2)}.` +
+      ` Rounds, req/s: bare ${rounds(r.get.bare)}; SQLite ${rounds(r.get.sqlite)}; without copies ${rounds(r.get.uncached)}` +
+      (r.pg !== undefined ? `; PostgreSQL ${rounds(r.pg.get)}, without copies ${rounds(r.pg.uncached)}.` : '.'),
+    `A rendered copy of the job's current version answered ${fmt(r.copies.share * 100, 1)} % of the SQLite server's GETs over all rounds (${fmt(r.copies.hits)} of ${fmt(r.copies.hits + r.copies.misses)}, warm-ups included)` +
+      (r.pg !== undefined ? ` and ${fmt(r.pg.copies.share * 100, 1)} % of PostgreSQL's` : '') +
+      `; every request still reads the job's version from the database, and the first request for each id reads and renders the job.`,
+    `Server CPU per request (less sensitive to other load than req/s): bare ${cpu(r.get.bare)} µs,` +
+      ` SQLite ${cpu(r.get.sqlite)} µs, without copies ${cpu(r.get.uncached)} µs` +
+      (r.pg !== undefined ? `, PostgreSQL ${cpu(r.pg.get)} µs, without copies ${cpu(r.pg.uncached)} µs (the database's own CPU not included)` : '') +
       ` (medians of the rounds). CPU during the median SQLite run: server process ${fmt(sqlite.serverCpu * 100)} % of a core, load generator ${fmt(sqlite.clientCpu * 100)} %` +
       ` (bare: ${fmt(bare.serverCpu * 100)} % / ${fmt(bare.clientCpu * 100)} %).` +
       (bare.clientCpu > 0.85
@@ -719,10 +744,10 @@ function report(r) {
       ` ${r.seed.reused ? 'Reused from the cache' : 'Seeded in this run'} (seeding took ${fmt(r.seed.seedSeconds, 0)} s: batched multi-row INSERTs in 50,000-row transactions);` +
       ` cached under \`os.tmpdir()/jobline-bench-1m\` and rebuilt when the migrations or the seed change. No \`ANALYZE\`, as a server has it.` +
       (r.pg !== undefined ? ` PostgreSQL ${r.pg.version}: the same mix in a schema of its own filled by one \`INSERT … SELECT generate_series\` (${fmt(r.pg.seedSeconds, 0)} s), \`ANALYZE\`d, dropped afterwards; pool of 10.` : ''),
-    `- Server: \`buildApp\` from \`dist/\` with the rate limit off (\`rateLimit: {limit: 0}\`), logging off, listening on 127.0.0.1; token cache as in production (5 s).` +
+    `- Server: \`buildApp\` from \`dist/\` with the rate limit off (\`rateLimit: {limit: 0}\`), logging off, listening on 127.0.0.1; token cache as in production (5 s); rendered copies as in production (32 MiB), and a second app in the same process with none (\`renderedJobBytes: 0\`).` +
       ` The bare route is \`fastify.get('/v1/jobs/:id', async () => constant)\` in the same process on another port, answering a constant copy of a real job's JSON, so both move about the same bytes for the same requests (${fmt(bare.bytesPerResponse)} vs ${fmt(sqlite.bytesPerResponse)} bytes per response with headers; Jobline sends more headers and some jobs carry files and attempts).`,
     `- Load: autocannon 8 in a **child process** (not in the server's event loop: on 2 cores server and load generator each get about one core),` +
-      ` ${o.connections} connections, no pipelining, ${o.warmup} s warm-up then ${o.duration} s measured, per target; the targets alternate within each round.` +
+      ` ${o.connections} connections, no pipelining, ${o.warmup} s warm-up then ${o.duration} s measured, per target; the targets (bare, Jobline, Jobline without copies) alternate within each round.` +
       ` Each request asks for a random one of 10,000 ids sampled from the 600,000 jobs of workspace \`acme\` and carries a valid bearer token (scope \`jobs:read\`).` +
       ' req/s is requests completed / measured seconds; latencies are measured per response in the load generator, in microseconds (autocannon\'s own histogram keeps whole milliseconds).',
     `- Lists: ${fmt(r.matching)} jobs match in workspace \`acme\`. Page 1 and page ${fmt(LIST_PAGE)} (reached by following \`next_page_token\` ${fmt(LIST_PAGE - 1)} times)` +

@@ -26,6 +26,8 @@ export interface ServeConfig {
   webhookAllowPrivate: boolean;
   /** Compatible APIs served at the root path too (JOBLINE_COMPAT_ROOT, comma-separated names). */
   compatAtRoot: CompatApiName[];
+  /** Memory for rendered copies of polled jobs, in MiB; 0 keeps none. */
+  jobCacheMb: number;
 }
 
 function int(name: string, value: string | undefined, fallback: number): number {
@@ -71,5 +73,6 @@ export function serveConfig(flags: { port?: string; host?: string; data?: string
     fileLimit: int('JOBLINE_FILE_LIMIT', env.JOBLINE_FILE_LIMIT, 100 * 1024 * 1024),
     webhookAllowPrivate: webhookAllowPrivate(env),
     compatAtRoot: compatAtRoot(env.JOBLINE_COMPAT_ROOT),
+    jobCacheMb: int('JOBLINE_JOB_CACHE_MB', env.JOBLINE_JOB_CACHE_MB, 32),
   };
 }

@@ -17,6 +17,7 @@ import { installRepresentation } from './plugins/representation.js';
 import { routerErrorHandler } from './plugins/router-errors.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { RenderedJobs } from './rendered-jobs.js';
 import { projectRoutes } from './routes/projects.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { fileRoutes } from './routes/files.js';
@@ -51,6 +52,8 @@ export interface AppOptions {
   requestLogging: boolean;
   /** Compatible APIs served at the root path as well as under /compat/<name> (DESIGN.md §7). */
   compatAtRoot: CompatApiName[];
+  /** Memory for rendered copies of polled jobs (src/http/rendered-jobs.ts); 0 keeps none. */
+  renderedJobBytes: number;
 }
 
 // Path parameters are ids (36 characters) and file names; anything far longer is refused by the router.
@@ -63,6 +66,7 @@ export const DEFAULT_APP_OPTIONS: AppOptions = {
   processMetrics: false,
   requestLogging: false,
   compatAtRoot: [],
+  renderedJobBytes: 32 * 1024 * 1024,
 };
 
 /**
@@ -125,13 +129,14 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
   installAuth(app);
   // Collected before any route is added, so /metrics, /openapi.json and /docs answer 405 too.
   const routes = collectRoutes(app);
-  const observe = installMetrics(app, services.store, { processMetrics: o.processMetrics });
+  const rendered = new RenderedJobs(o.renderedJobBytes);
+  const observe = installMetrics(app, services.store, { processMetrics: o.processMetrics, rendered });
   // Hooks apply to every route of this instance however late it is added (Fastify binds them at ready).
   installRequestHooks(app, services, { rateLimit: rateLimit(o.rateLimit, services.clock), observe });
   await installOpenApi(app);
 
   healthRoutes(app, services);
-  jobRoutes(app, services);
+  jobRoutes(app, services, rendered);
   projectRoutes(app, services);
   tokenRoutes(app, services);
   fileRoutes(app, services);

@@ -105,6 +105,7 @@ export async function writeJobFile(
     const old = await files.findJobFile(trx, job.id, 'output', name);
     if (old !== undefined) await files.deleteFiles(trx, [old.id]);
     await files.insertFile(trx, row);
+    await files.touchJob(trx, job.id, now);
     return old;
   });
   if (replaced !== undefined) services.files.remove(replaced.id);

@@ -9,7 +9,7 @@ import * as inserts from '../store/job-inserts.js';
 import { failDependents, listAttempts, requeueJob } from '../store/queue.js';
 import type { Executor } from '../store/store.js';
 import type { Services } from './context.js';
-import { findJobDetails } from '../store/job-details.js';
+import { findJobDetails, findJobDetailsIfChanged, type JobDetails } from '../store/job-details.js';
 import type { JobAttemptsTable } from '../store/schema.js';
 import { fileInfo, type FileInfo } from './files.js';
 import { callbackUrlProblems } from './webhooks.js';
@@ -261,9 +261,29 @@ export async function getJob(services: Services, principal: Principal, id: strin
   return visible(principal, id, await jobs.findJob(services.store.db, principal.workspaceId, id));
 }
 
+export interface JobView {
+  job: Job;
+  attempts: AttemptRecord[];
+  files: FileInfo[];
+}
+
 /** A job with its attempts and files, read in one statement (GET /v1/jobs/{id}). */
-export async function getJobDetails(services: Services, principal: Principal, id: string): Promise<{ job: Job; attempts: AttemptRecord[]; files: FileInfo[] }> {
-  const details = await findJobDetails(services.store, principal.workspaceId, id);
+export async function getJobDetails(services: Services, principal: Principal, id: string): Promise<JobView> {
+  return jobView(principal, id, await findJobDetails(services.store, principal.workspaceId, id));
+}
+
+/**
+ * For a caller that showed version `version` of the job to a token of the same workspace: 'unchanged'
+ * while the job is still at that version (a version that was visible stays visible: expiry moves it),
+ * the job's details otherwise. A provider's token sees a job only when assigned, so it always reads.
+ */
+export async function getJobDetailsIfChanged(services: Services, principal: Principal, id: string, version: number): Promise<JobView | 'unchanged'> {
+  if (principal.providerId !== undefined) return getJobDetails(services, principal, id);
+  const read = await findJobDetailsIfChanged(services.store, principal.workspaceId, id, version);
+  return read !== undefined && 'unchanged' in read ? 'unchanged' : jobView(principal, id, read);
+}
+
+function jobView(principal: Principal, id: string, details: JobDetails | undefined): JobView {
   const job = visible(principal, id, details?.job);
   return { job, attempts: details!.attempts.map(toAttemptRecord), files: details!.files.map(fileInfo) };
 }

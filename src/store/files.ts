@@ -8,6 +8,18 @@ export async function insertFile(db: Executor, row: FileRow): Promise<void> {
   await db.insertInto('files').values(row).execute();
 }
 
+/**
+ * A job's files are part of the job's representation: writing one is a new version of the job, so its
+ * ETag moves and rendered copies of it (src/http/rendered-jobs.ts) are not served again.
+ */
+export async function touchJob(db: Executor, jobId: string, now: number): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set((eb) => ({ updated_at: now, version: eb('version', '+', 1) }))
+    .where('id', '=', jobId)
+    .execute();
+}
+
 export async function findFile(db: Executor, workspaceId: string, id: string): Promise<FileRow | undefined> {
   return db.selectFrom('files').selectAll().where('id', '=', id).where('workspace_id', '=', workspaceId).executeTakeFirst();
 }

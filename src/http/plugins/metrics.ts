@@ -3,12 +3,13 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { JOB_STATUSES } from '../../core/lifecycle.js';
 import { countJobsByStatus } from '../../store/jobs.js';
 import type { Store } from '../../store/store.js';
+import type { RenderedJobs } from '../rendered-jobs.js';
 
 /** Records one answered request; the request hooks (see request-hooks.ts) call it as the response ends. */
 export type ObserveResponse = (request: FastifyRequest, reply: FastifyReply) => void;
 
 /** Prometheus metrics at GET /metrics: requests by route and status, latency, jobs by status. */
-export function installMetrics(app: FastifyInstance, store: Store, options: { processMetrics: boolean }): ObserveResponse {
+export function installMetrics(app: FastifyInstance, store: Store, options: { processMetrics: boolean; rendered: RenderedJobs }): ObserveResponse {
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'jobline_' });
   const requests = new Counter({
@@ -41,6 +42,27 @@ export function installMetrics(app: FastifyInstance, store: Store, options: { pr
         return;
       }
       for (const status of JOB_STATUSES) this.set({ status }, counts[status] ?? 0);
+    },
+  });
+
+  const { rendered } = options;
+  new Counter({
+    name: 'jobline_rendered_job_reads_total',
+    help: 'GET /v1/jobs/{id} in compact JSON: answered from a rendered copy of the current version (hit), or read and rendered (miss).',
+    labelNames: ['result'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ result: 'hit' }, rendered.hits);
+      this.inc({ result: 'miss' }, rendered.misses);
+    },
+  });
+  new Gauge({
+    name: 'jobline_rendered_job_bytes',
+    help: 'Memory held by rendered copies of jobs (JOBLINE_JOB_CACHE_MB bounds it).',
+    registers: [registry],
+    collect() {
+      this.set(rendered.bytes);
     },
   });
 
