@@ -685,8 +685,8 @@ function report(r) {
   const lines = [
     '## API: GET one job, list deep pages',
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} on a **shared** ${host.nproc}-core machine (others ran tests at the same time, so figures are noisy;`,
-    `each is the median of ${o.rounds} rounds). Reproduce with \`npm run bench -- api\` (add \`JOBLINE_BENCH_DATABASE_URL=postgres://…\` for PostgreSQL).`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on a ${host.nproc}-core machine whose host's speed drifts between hours (compare the ratios of one run;`,
+    `each figure is the median of ${o.rounds} rounds). Reproduce with \`npm run bench -- api\` (add \`JOBLINE_BENCH_DATABASE_URL=postgres://…\` for PostgreSQL).`,
     '',
     '| | req/s | p50 | p99 | goal |',
     '|---|---:|---:|---:|---|',
