@@ -12,4 +12,11 @@ describe('serve configuration', () => {
     expect(() => serveConfig({ prefetch: 'lots' }, {})).toThrow('--prefetch / JOBLINE_WORKER_PREFETCH must be a non-negative integer, not "lots".');
     expect(() => serveConfig({}, { JOBLINE_WORKER_PREFETCH: '-1' })).toThrow(/JOBLINE_WORKER_PREFETCH must be a non-negative integer/);
   });
+
+  it('gives rendered copies of jobs 32 MiB unless JOBLINE_JOB_CACHE_MB says otherwise (0 keeps none)', () => {
+    expect(serveConfig({}, {}).jobCacheMb).toBe(32);
+    expect(serveConfig({}, { JOBLINE_JOB_CACHE_MB: '0' }).jobCacheMb).toBe(0);
+    expect(serveConfig({}, { JOBLINE_JOB_CACHE_MB: '256' }).jobCacheMb).toBe(256);
+    expect(() => serveConfig({}, { JOBLINE_JOB_CACHE_MB: '1.5' })).toThrow('JOBLINE_JOB_CACHE_MB must be a non-negative integer, not "1.5".');
+  });
 });
