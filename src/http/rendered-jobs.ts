@@ -22,8 +22,11 @@ export interface RenderedJob {
 /** A copy's download URLs are at most this much older than fresh ones (they are valid for hours). */
 export const FILE_LINK_REFRESH_MS = 60_000;
 
-// Per copy beside its body: the key, the entry and the Map's slot.
+// Per copy beside its body: the entry and the Map's slot.
 const ENTRY_OVERHEAD = 200;
+
+/** What a copy counts against the limit: its body and key in characters, and the entry. */
+const sizeOf = (jobId: string, copy: RenderedJob): number => copy.body.length + jobId.length + ENTRY_OVERHEAD;
 
 /** Up to `maxBytes` of copies (0 keeps none); when full, the oldest rendered go first. */
 export class RenderedJobs {
@@ -51,7 +54,7 @@ export class RenderedJobs {
   }
 
   set(jobId: string, copy: RenderedJob): void {
-    const size = copy.body.length + jobId.length + ENTRY_OVERHEAD;
+    const size = sizeOf(jobId, copy);
     if (size > this.maxBytes) return;
     const old = this.copies.get(jobId);
     if (old !== undefined) this.remove(jobId, old);
@@ -71,6 +74,6 @@ export class RenderedJobs {
 
   private remove(jobId: string, copy: RenderedJob): void {
     this.copies.delete(jobId);
-    this.used -= copy.body.length + jobId.length + ENTRY_OVERHEAD;
+    this.used -= sizeOf(jobId, copy);
   }
 }

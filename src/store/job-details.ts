@@ -51,54 +51,40 @@ function sqliteDetailsRow(v: readonly unknown[]): DetailsRow {
   } satisfies Record<keyof DetailsRow, unknown> as DetailsRow;
 }
 
-const POSTGRES_DETAILS = `
-SELECT j.*,
+// The attempts and files of the job `j`, as the JSON arrays detailsFromRow reads.
+const POSTGRES_LISTS = `
   COALESCE((SELECT json_agg(json_build_array(a.number, a.worker, a.started_at, a.finished_at, a.outcome, a.error_message, a.error_code, a.error_stack)
      ORDER BY a.started_at, a.number) FROM job_attempts a WHERE a.job_id = j.id), '[]') AS jl_attempts,
   COALESCE((SELECT json_agg(json_build_array(f.id, f.workspace_id, f.role, f.name, f.content_type, f.size, f.sha256, f.created_at, f.expires_at)
-     ORDER BY f.role, f.name) FROM files f WHERE f.job_id = j.id), '[]') AS jl_files
-FROM jobs j WHERE j.id = $1 AND j.workspace_id = $2`;
+     ORDER BY f.role, f.name) FROM files f WHERE f.job_id = j.id), '[]') AS jl_files`;
+
+const POSTGRES_DETAILS = `SELECT j.*, ${POSTGRES_LISTS} FROM jobs j WHERE j.id = $1 AND j.workspace_id = $2`;
 
 // The same read for a caller that already holds version $3 of the job (a rendered copy): the job's
 // details only when the job's version differs, in one round trip either way: an unchanged job gives a
 // row of NULLs, a missing one no row.
 const POSTGRES_DETAILS_IF_CHANGED = `
-SELECT d.*
-FROM jobs j LEFT JOIN LATERAL (
-  SELECT j.*,
-    COALESCE((SELECT json_agg(json_build_array(a.number, a.worker, a.started_at, a.finished_at, a.outcome, a.error_message, a.error_code, a.error_stack)
-       ORDER BY a.started_at, a.number) FROM job_attempts a WHERE a.job_id = j.id), '[]') AS jl_attempts,
-    COALESCE((SELECT json_agg(json_build_array(f.id, f.workspace_id, f.role, f.name, f.content_type, f.size, f.sha256, f.created_at, f.expires_at)
-       ORDER BY f.role, f.name) FROM files f WHERE f.job_id = j.id), '[]') AS jl_files
-  WHERE j.version <> $3
-) d ON true
+SELECT d.* FROM jobs j LEFT JOIN LATERAL (SELECT j.*, ${POSTGRES_LISTS} WHERE j.version <> $3) d ON true
 WHERE j.id = $1 AND j.workspace_id = $2`;
 
 // On SQLite the version alone: one index search and one row, a third of what the details read costs.
 const SQLITE_VERSION = 'SELECT version FROM jobs WHERE id = ? AND workspace_id = ?';
 
-// Prepared once per reader connection: preparing costs about as much as running this statement.
-const sqliteStatements = new WeakMap<SQLite.Database, SQLite.Statement<[string, string], unknown[]>>();
-
-function sqliteDetails(reader: SQLite.Database): SQLite.Statement<[string, string], unknown[]> {
-  let statement = sqliteStatements.get(reader);
-  if (statement === undefined) {
-    statement = reader.prepare<[string, string], unknown[]>(SQLITE_DETAILS).raw();
-    sqliteStatements.set(reader, statement);
-  }
-  return statement;
+/** A statement prepared once per reader connection: preparing costs about as much as running these. */
+function preparedOnce<S>(prepare: (reader: SQLite.Database) => S): (reader: SQLite.Database) => S {
+  const statements = new WeakMap<SQLite.Database, S>();
+  return (reader) => {
+    let statement = statements.get(reader);
+    if (statement === undefined) {
+      statement = prepare(reader);
+      statements.set(reader, statement);
+    }
+    return statement;
+  };
 }
 
-const sqliteVersionStatements = new WeakMap<SQLite.Database, SQLite.Statement<[string, string], number>>();
-
-function sqliteVersion(reader: SQLite.Database): SQLite.Statement<[string, string], number> {
-  let statement = sqliteVersionStatements.get(reader);
-  if (statement === undefined) {
-    statement = reader.prepare<[string, string], number>(SQLITE_VERSION).pluck();
-    sqliteVersionStatements.set(reader, statement);
-  }
-  return statement;
-}
+const sqliteDetails = preparedOnce((reader) => reader.prepare<[string, string], unknown[]>(SQLITE_DETAILS).raw());
+const sqliteVersion = preparedOnce((reader) => reader.prepare<[string, string], number>(SQLITE_VERSION).pluck());
 
 /** The job is still at the version the caller holds. */
 export interface Unchanged {
