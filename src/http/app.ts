@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyRequest, LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import secureJson from 'secure-json-parse';
-import { AppError } from '../core/errors.js';
+import { AppError, unstorableValue } from '../core/errors.js';
 import type { Services } from '../services/context.js';
 import './types.js';
 import { installAuth } from './plugins/auth.js';
@@ -13,6 +13,7 @@ import { installOpenApi } from './plugins/openapi.js';
 import { installProblems } from './plugins/problems.js';
 import { rateLimit, type RateLimitOptions } from './plugins/rate-limit.js';
 import { installRequestHooks } from './plugins/request-hooks.js';
+import { installStorableInput } from './plugins/storable-input.js';
 import { installRepresentation } from './plugins/representation.js';
 import { routerErrorHandler } from './plugins/router-errors.js';
 import { healthRoutes } from './routes/health.js';
@@ -97,7 +98,7 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
   app.removeAllContentTypeParsers();
   // A POST without a body but with `Content-Type: application/json` is common (curl -H …, SDKs);
   // treat it as no body rather than a parse error. Bodies are parsed with prototype-poisoning checks,
-  // then refused (422) when no database could store them.
+  // then refused (400) when no database could store them.
   const parseJson = (_request: unknown, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => {
     const text = body.toString();
     if (text.trim() === '') return done(null, undefined);
@@ -111,7 +112,7 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
       return done(e, undefined);
     }
     const unstorable = unstorableJson(value);
-    if (unstorable !== undefined) return done(new AppError('validation_failed', `${unstorable.pointer}: ${unstorable.detail}`, { errors: [unstorable] }));
+    if (unstorable !== undefined) return done(unstorableValue(unstorable));
     done(null, value);
   };
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
@@ -133,6 +134,7 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
   const observe = installMetrics(app, services.store, { processMetrics: o.processMetrics, rendered });
   // Hooks apply to every route of this instance however late it is added (Fastify binds them at ready).
   installRequestHooks(app, services, { rateLimit: rateLimit(o.rateLimit, services.clock), observe });
+  installStorableInput(app);
   await installOpenApi(app);
 
   healthRoutes(app, services);
