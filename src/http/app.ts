@@ -32,7 +32,7 @@ import { documentRoutes } from './routes/documents.js';
 import { clientRoutes } from './routes/clients.js';
 import { statsRoutes } from './routes/stats.js';
 import { uiRoutes } from './routes/ui.js';
-import { installCompatApis, type CompatApiName } from '../compat/index.js';
+import { installCompatApis, sendCompatRouterError, type CompatApiName } from '../compat/index.js';
 import { Problem } from './schemas/common.js';
 import { Job } from './schemas/job.js';
 import { Project } from './schemas/project.js';
@@ -87,7 +87,7 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
     // Query strings are parsed once, with a bound on their size, into plain objects.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH, ignoreTrailingSlash: true },
     clientErrorHandler,
-    frameworkErrors: routerErrorHandler(MAX_PARAM_LENGTH),
+    frameworkErrors: routerErrorHandler(MAX_PARAM_LENGTH, sendCompatRouterError),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   for (const schema of schemas) app.addSchema(schema);
