@@ -37,6 +37,21 @@ describe.each(DIALECTS)('answers the OpenAPI document declares, on %s', (dialect
     await expectDeclared('/v1/jobs/{id}', `/v1/jobs/${ids.job}?fields=input.anything`, 200);
   });
 
+  it_('declares projections and XML on every operation that negotiates, writes included', async () => {
+    const patch = await t.call({ method: 'PATCH', url: `/v1/projects/${ids.project}?fields=name`, payload: { description: 'changed' } });
+    expect(patch.statusCode, patch.body).toBe(200);
+    expect(check('PATCH', '/v1/projects/{id}', { status: 200, contentType: patch.headers['content-type'] as string, body: patch.body })).toBeUndefined();
+    for (const [path, url] of [
+      ['/v1/jobs/{id}', `/v1/jobs/${ids.job}`],
+      ['/v1/jobs/{id}', `/v1/jobs/${UNKNOWN}`],
+      ['/v1/projects', '/v1/projects?page_size=0'],
+    ] as const) {
+      const res = await t.call({ method: 'GET', url, headers: { accept: 'application/xml' } });
+      expect(res.headers['content-type'], url).toMatch(/^application\/(problem\+)?xml/);
+      expect(check('GET', path, { status: res.statusCode, contentType: res.headers['content-type'] as string, body: res.body }), url).toBeUndefined();
+    }
+  });
+
   it_('refuses `fields` naming members the resource does not have, naming them', async () => {
     for (const [url, names] of [
       [`/v1/jobs/${ids.job}?fields=xyz`, ['xyz']],

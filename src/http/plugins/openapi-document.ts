@@ -1,6 +1,8 @@
+// What the generated document is given after it is built from the route schemas.
+//
 // `fields=a,b` answers with `id` and the listed members only (negotiation.ts), so a resource's
-// `required` list does not hold for it. The document says so: every operation that takes `fields`
-// answers its resource or a projection of it, the same members with only `id` required (in a list,
+// `required` list does not hold for it. The document says so: every operation (any route that
+// negotiates its representation reads `fields`) answers its resource or a projection of it, the same members with only `id` required (in a list,
 // in each item; the envelope is kept whole).
 
 // The document is arbitrary JSON, walked by key.
@@ -62,14 +64,37 @@ export function documentProjections<T extends object>(document: T): T {
   const named = new Map<string, string>();
   for (const item of Object.values((doc.paths ?? {}) as Record<string, Json>)) {
     for (const op of Object.values(item)) {
-      if (!isObject(op) || !Array.isArray(op.parameters) || !op.parameters.some((p: Json) => p.in === 'query' && p.name === 'fields')) continue;
+      if (!isObject(op)) continue;
       for (const [status, response] of Object.entries((op.responses ?? {}) as Record<string, Json>)) {
         const content = isObject(response.content) ? response.content : undefined;
         const media = content?.['application/json'];
         if (!/^2\d\d$/.test(status) || !isObject(media) || !isObject(media.schema)) continue;
-        media.schema = withProjection(media.schema, schemas, named);
+        (op.responses as Json)[status] = { ...response, content: { ...content, 'application/json': { ...media, schema: withProjection(media.schema, schemas, named) } } };
       }
     }
   }
   return { ...doc, components: { ...components, schemas } } as T;
+}
+
+/**
+ * Every representation is also served as XML (`Accept: application/xml`), errors as
+ * application/problem+xml: each JSON response is declared in both media types (negotiation.ts).
+ */
+export function documentXml<T extends object>(document: T): T {
+  const doc = document as Json;
+  for (const item of Object.values((doc.paths ?? {}) as Record<string, Json>)) {
+    for (const op of Object.values(item)) {
+      if (!isObject(op) || !isObject(op.responses)) continue;
+      const responses = op.responses;
+      for (const [status, response] of Object.entries(responses)) {
+        if (!isObject(response) || !isObject(response.content)) continue;
+        // Copies: a response object may be shared with the route schemas (errorResponses).
+        const content = { ...response.content };
+        if (isObject(content['application/json'])) content['application/xml'] ??= { schema: content['application/json'].schema };
+        if (isObject(content['application/problem+json'])) content['application/problem+xml'] ??= { schema: content['application/problem+json'].schema };
+        responses[status] = { ...response, content };
+      }
+    }
+  }
+  return document;
 }
