@@ -72,8 +72,8 @@ export const DEFAULT_APP_OPTIONS: AppOptions = {
 
 /**
  * The HTTP application. A request flows: representation (Accept, fields, pretty) → auth → rate
- * limit → body parsing and validation → route → service → store, and back out through the
- * representation's serializer; every error leaves through one problem+json renderer.
+ * limit → body parsing and validation → storable text → route → service → store, and back out
+ * through the representation's serializer; every error leaves through one problem+json renderer.
  */
 export async function buildApp(services: Services, options: Partial<AppOptions> = {}): Promise<App> {
   const o = { ...DEFAULT_APP_OPTIONS, ...options };
