@@ -16,7 +16,7 @@ import { answerChecker, type Json } from '../support/openapi.js';
 // further: JOBLINE_FUZZ_SEED=$RANDOM JOBLINE_FUZZ_RUNS=200 npx vitest run test/http/fuzz.test.ts
 
 const SEED = Number(process.env.JOBLINE_FUZZ_SEED ?? 20261205);
-const RUNS = Number(process.env.JOBLINE_FUZZ_RUNS ?? 200);
+const RUNS = Number(process.env.JOBLINE_FUZZ_RUNS ?? 150);
 
 const COMPAT_ROUTES: [string, string][] = [
   ...(
