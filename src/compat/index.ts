@@ -1,9 +1,15 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppError } from '../core/errors.js';
 import type { Services } from '../services/context.js';
+import { asanaErrors } from './asana/errors.js';
 import { mountAsana } from './asana/index.js';
+import { elasticPathErrors } from './elasticpath/errors.js';
 import { mountElasticPath } from './elasticpath/index.js';
+import { phraseErrors } from './phrase/errors.js';
 import { mountPhrase } from './phrase/index.js';
+import { sendTextKingError } from './textking/errors.js';
 import { mountTextKing } from './textking/index.js';
+import { sendVendorError } from './vendor-scope.js';
 
 // Compatible APIs (DESIGN.md §7): each is mounted under /compat/<name> followed by the vendor's own
 // paths, so a client's base URL is the only change; `atRoot` mounts some at the root path as well,
@@ -27,4 +33,24 @@ export async function installCompatApis(app: FastifyInstance, services: Services
     await mount(app, services, `/compat/${name}`);
     if (options.atRoot.includes(name)) await mount(app, services, '');
   }
+}
+
+type SendError = (request: FastifyRequest, reply: FastifyReply, error: AppError) => FastifyReply;
+const elasticPath = elasticPathErrors();
+const SEND_ERROR: Record<CompatApiName, SendError> = {
+  elasticpath: (request, reply, error) => sendVendorError(elasticPath, request, reply, error),
+  asana: (request, reply, error) => sendVendorError(asanaErrors, request, reply, error),
+  phrase: (request, reply, error) => sendVendorError(phraseErrors, request, reply, error),
+  textking: sendTextKingError,
+};
+
+/**
+ * Sends an error the router raised before any scope's error handler could (a path segment too long or
+ * not UTF-8) in the shape of the compatible API under /compat/<name>; false for other paths.
+ */
+export function sendCompatRouterError(request: FastifyRequest, reply: FastifyReply, error: AppError): boolean {
+  const name = /^\/compat\/([a-z]+)(?:[/?]|$)/.exec(request.url)?.[1];
+  if (name === undefined || !isCompatApiName(name)) return false;
+  void SEND_ERROR[name](request, reply, error);
+  return true;
 }

@@ -7,6 +7,7 @@ export const ERRORS = {
   invalid_id: { status: 400, title: 'Malformed identifier' },
   invalid_query: { status: 400, title: 'Invalid query parameter' },
   invalid_page_token: { status: 400, title: 'Invalid page token' },
+  unstorable_value: { status: 400, title: 'The request holds a value no database can store' },
   job_not_ready: { status: 400, title: 'The job is not ready for this action' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   forbidden: { status: 403, title: 'Forbidden' },
@@ -68,3 +69,6 @@ export const notFound = (what: string, id: string): AppError =>
 
 export const validationFailed = (errors: FieldError[]): AppError =>
   new AppError('validation_failed', errors.map((e) => `${e.pointer}: ${e.detail}`).join('; '), { errors });
+
+/** Text (or JSON) no database can store (NUL, unpaired surrogates, too deep), wherever in the request. */
+export const unstorableValue = (found: FieldError): AppError => new AppError('unstorable_value', `${found.pointer}: ${found.detail}`, { errors: [found] });

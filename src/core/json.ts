@@ -10,7 +10,8 @@ export const MAX_JSON_DEPTH = 64;
 // refuses it in jsonb and it cannot be written as UTF-8.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function badText(s: string): string | undefined {
+/** Why no database can store this text (NUL, unpaired surrogates), or undefined when both can. */
+export function badText(s: string): string | undefined {
   // PostgreSQL text and jsonb cannot hold NUL; both databases must accept the same bodies.
   if (s.includes('\u0000')) return 'must not contain the NUL character (U+0000)';
   if (LONE_SURROGATE.test(s)) return 'must not contain unpaired UTF-16 surrogates';

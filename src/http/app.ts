@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyRequest, LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import secureJson from 'secure-json-parse';
-import { AppError } from '../core/errors.js';
+import { AppError, unstorableValue } from '../core/errors.js';
 import type { Services } from '../services/context.js';
 import './types.js';
 import { installAuth } from './plugins/auth.js';
@@ -13,6 +13,7 @@ import { installOpenApi } from './plugins/openapi.js';
 import { installProblems } from './plugins/problems.js';
 import { rateLimit, type RateLimitOptions } from './plugins/rate-limit.js';
 import { installRequestHooks } from './plugins/request-hooks.js';
+import { installStorableInput } from './plugins/storable-input.js';
 import { installRepresentation } from './plugins/representation.js';
 import { routerErrorHandler } from './plugins/router-errors.js';
 import { healthRoutes } from './routes/health.js';
@@ -31,7 +32,7 @@ import { documentRoutes } from './routes/documents.js';
 import { clientRoutes } from './routes/clients.js';
 import { statsRoutes } from './routes/stats.js';
 import { uiRoutes } from './routes/ui.js';
-import { installCompatApis, type CompatApiName } from '../compat/index.js';
+import { installCompatApis, sendCompatRouterError, type CompatApiName } from '../compat/index.js';
 import { Problem } from './schemas/common.js';
 import { Job } from './schemas/job.js';
 import { Project } from './schemas/project.js';
@@ -71,8 +72,8 @@ export const DEFAULT_APP_OPTIONS: AppOptions = {
 
 /**
  * The HTTP application. A request flows: representation (Accept, fields, pretty) → auth → rate
- * limit → body parsing and validation → route → service → store, and back out through the
- * representation's serializer; every error leaves through one problem+json renderer.
+ * limit → body parsing and validation → storable text → route → service → store, and back out
+ * through the representation's serializer; every error leaves through one problem+json renderer.
  */
 export async function buildApp(services: Services, options: Partial<AppOptions> = {}): Promise<App> {
   const o = { ...DEFAULT_APP_OPTIONS, ...options };
@@ -86,7 +87,7 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
     // Query strings are parsed once, with a bound on their size, into plain objects.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH, ignoreTrailingSlash: true },
     clientErrorHandler,
-    frameworkErrors: routerErrorHandler(MAX_PARAM_LENGTH),
+    frameworkErrors: routerErrorHandler(MAX_PARAM_LENGTH, sendCompatRouterError),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   for (const schema of schemas) app.addSchema(schema);
@@ -97,7 +98,7 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
   app.removeAllContentTypeParsers();
   // A POST without a body but with `Content-Type: application/json` is common (curl -H …, SDKs);
   // treat it as no body rather than a parse error. Bodies are parsed with prototype-poisoning checks,
-  // then refused (422) when no database could store them.
+  // then refused (400) when no database could store them.
   const parseJson = (_request: unknown, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => {
     const text = body.toString();
     if (text.trim() === '') return done(null, undefined);
@@ -111,7 +112,7 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
       return done(e, undefined);
     }
     const unstorable = unstorableJson(value);
-    if (unstorable !== undefined) return done(new AppError('validation_failed', `${unstorable.pointer}: ${unstorable.detail}`, { errors: [unstorable] }));
+    if (unstorable !== undefined) return done(unstorableValue(unstorable));
     done(null, value);
   };
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson);
@@ -133,6 +134,7 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
   const observe = installMetrics(app, services.store, { processMetrics: o.processMetrics, rendered });
   // Hooks apply to every route of this instance however late it is added (Fastify binds them at ready).
   installRequestHooks(app, services, { rateLimit: rateLimit(o.rateLimit, services.clock), observe });
+  installStorableInput(app);
   await installOpenApi(app);
 
   healthRoutes(app, services);

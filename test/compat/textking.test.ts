@@ -295,6 +295,22 @@ describe.each(DIALECTS)('TextKing compatible API on %s', (dialect) => {
       expect(res.statusCode, res.body).toBe(201);
       expect(res.json()).toMatchObject({ name: 'From XML', quality: 'basic', briefing: null, is_active: false });
     });
+
+    it_('refuses XML bodies with a DOCTYPE, so no declared entity is ever expanded', async () => {
+      const count = async () => (await call('GET', '/projects')).json().total;
+      const before = await count();
+      for (const raw of [
+        '<?xml version="1.0"?><!DOCTYPE project [<!ENTITY a "Expanded">]><project><name>&a;</name></project>',
+        `<!DOCTYPE project [<!ENTITY b "${'x'.repeat(100)}"><!ENTITY a "&b;&b;&b;&b;">]><project><name>&a;</name></project>`,
+        '<!doctype project SYSTEM "file:///etc/passwd"><project><name>x</name></project>',
+        '<?xml version="1.0"?>\n<!-- a comment -->\n<!DOCTYPE project><project><name>plain</name></project>',
+      ]) {
+        const res = await call('POST', '/projects', { type: 'application/xml', raw });
+        expectError(res, 400);
+        expect(res.json().message).toMatch(/DOCTYPE/);
+      }
+      expect(await count()).toBe(before);
+    });
   });
 
   describe('documents', () => {

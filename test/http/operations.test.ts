@@ -122,7 +122,7 @@ describe.each(DIALECTS)('operations endpoints on %s', (dialect) => {
   it_('documents errors as problem+json and the probes as public', async () => {
     const doc = (await t.call({ method: 'GET', url: '/openapi.json' })).json();
     const errors = doc.paths['/v1/jobs/{id}'].get.responses['404'];
-    expect(Object.keys(errors.content)).toEqual(['application/problem+json']);
+    expect(Object.keys(errors.content)).toEqual(['application/problem+json', 'application/problem+xml']);
     expect(errors.content['application/problem+json'].schema.$ref).toBe('#/components/schemas/Problem');
     expect(doc.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/healthz'].get.security).toEqual([]);

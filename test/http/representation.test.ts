@@ -90,7 +90,7 @@ describe.each(DIALECTS)('representations on %s', (dialect) => {
   });
 
   it_('keeps only the requested fields, and always the id', async () => {
-    const res = await t.call({ method: 'GET', url: `/v1/jobs/${String(job.id)}?fields=status,input.locale,input.nested.deep,no_such_field` });
+    const res = await t.call({ method: 'GET', url: `/v1/jobs/${String(job.id)}?fields=status,input.locale,input.nested.deep` });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ id: job.id, status: 'pending', input: { locale: 'fr', nested: { deep: true } } });
   });
@@ -104,11 +104,14 @@ describe.each(DIALECTS)('representations on %s', (dialect) => {
 
   it_('selects only members the resource has, never inherited ones like constructor', async () => {
     for (const headers of [{}, XML]) {
-      const res = await t.call({ method: 'GET', url: `/v1/jobs/${String(job.id)}?fields=constructor,toString,__proto__.x,status.length,valueOf`, headers });
+      const res = await t.call({ method: 'GET', url: `/v1/jobs/${String(job.id)}?fields=status.length`, headers });
       expect(res.statusCode).toBe(200);
       const body = 'accept' in headers ? parseXml(res.body).job : res.json();
       expect(body).toEqual({ id: job.id, status: 'pending' });
+      const inherited = await t.call({ method: 'GET', url: `/v1/jobs/${String(job.id)}?fields=constructor,toString,__proto__.x,valueOf`, headers });
+      expect(inherited.statusCode).toBe(400);
     }
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 
   it_('combines fields with XML', async () => {

@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { Principal } from '../../core/auth.js';
-import { AppError } from '../../core/errors.js';
+import { AppError, unstorableValue } from '../../core/errors.js';
+import { badText, unstorableJson } from '../../core/json.js';
 import type { Job } from '../../core/job.js';
 import { LANGUAGE_PATTERN, type ProviderRef } from '../../core/people.js';
 import type { Project } from '../../core/project.js';
@@ -76,6 +77,8 @@ export function parseMetadata(header: string | string[] | undefined, steps: stri
     throw createError('The Memsource header is not valid JSON.');
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw createError('The Memsource header must be a JSON object.');
+  const unstorable = unstorableJson(raw, '#/Memsource');
+  if (unstorable !== undefined) throw unstorableValue(unstorable);
   const m = raw as Record<string, unknown>;
   if (!Array.isArray(m.targetLangs) || m.targetLangs.length === 0) throw createError('targetLangs is required: the target languages, e.g. ["de", "fr"].', { targetLangs: m.targetLangs ?? null });
   const targetLangs = m.targetLangs.map((l: unknown) => {
@@ -118,6 +121,9 @@ export async function createPhraseJobs(services: Services, principal: Principal,
   const metadata = parseMetadata(request.headers.memsource, steps);
   const filename = dispositionFilename(request.headers['content-disposition']);
   if (filename === undefined) throw createError('Name the file in Content-Disposition, e.g. Content-Disposition: filename*=UTF-8\'\'document.docx.');
+  // The header is checked as sent; its percent-decoded name may still hold NUL.
+  const badName = badText(filename);
+  if (badName !== undefined) throw unstorableValue({ pointer: '#/headers/content-disposition', detail: `names a file that ${badName}` });
   if (request.body === undefined || request.body === null) throw createError('Send the file as the request body.');
   const contentType = (request.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() || 'application/octet-stream';
   const file = await uploadFile(services, principal, { name: storageFileName(filename), contentType, source: request.body as Readable });

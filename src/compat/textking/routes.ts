@@ -64,6 +64,7 @@ function bodyOf(request: FastifyRequest): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+const DOCTYPE = /<!DOCTYPE/i;
 const xml = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true });
 
 /** XML values are text: `true`/`false` are booleans, an empty element is null. */
@@ -116,8 +117,12 @@ export function textkingRoutes(scope: FastifyInstance, services: Services, mount
   const principalOf = (request: FastifyRequest): Principal => request.principal!;
 
   scope.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_request, body, done) => {
+    const text = body.toString();
+    // fast-xml-parser expands the entities an internal DOCTYPE declares (a name `&a;` became its
+    // expansion, and nested entities multiply); TextKing's bodies never need one, so none is read.
+    if (DOCTYPE.test(text)) return done(badInput('XML bodies must not contain a DOCTYPE declaration.'), undefined);
     try {
-      const parsed = xml.parse(body.toString()) as Record<string, unknown>;
+      const parsed = xml.parse(text) as Record<string, unknown>;
       const root = Object.keys(parsed).find((k) => k !== '?xml');
       done(null, root === undefined ? {} : fromXml(parsed[root]));
     } catch {

@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { documentProjections, documentXml } from './openapi-document.js';
 
 /** OpenAPI 3.1 generated from the route schemas, at /openapi.json, and a rendered reference at /docs. */
 export async function installOpenApi(app: FastifyInstance): Promise<void> {
@@ -27,6 +28,7 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'operations', description: 'Health and readiness.' },
       ],
     },
+    transformObject: (document) => documentXml(documentProjections('openapiObject' in document ? document.openapiObject : document.swaggerObject)),
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

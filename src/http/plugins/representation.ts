@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../core/errors.js';
+import { unknownFields } from '../field-paths.js';
 import { applyFields, negotiateFormat, toXml, wantsEventStream } from '../negotiation.js';
 
 const PROBLEM_NS = { xmlns: 'urn:ietf:rfc:7807' };
@@ -27,6 +29,13 @@ export function chooseRepresentation(request: FastifyRequest, reply: FastifyRepl
   const query = (request.query ?? {}) as Record<string, unknown>;
   const fields = typeof query.fields === 'string' && query.fields !== '' ? query.fields.split(',').filter((f) => f !== '') : undefined;
   const pretty = query.pretty === 'true' || query.pretty === '1';
+  const unknown = fields === undefined ? [] : unknownFields(request, fields);
+  if (unknown.length > 0) {
+    request.representation = { format: 'json', pretty, fields: undefined };
+    throw new AppError('invalid_query', `fields: ${unknown.map((f) => JSON.stringify(f)).join(', ')} ${unknown.length === 1 ? 'is not a field' : 'are not fields'} of this resource.`, {
+      errors: unknown.map((f) => ({ pointer: '#/query/fields', detail: `${JSON.stringify(f)} is not a field of this resource` })),
+    });
+  }
   // Decide the default first so that a 406 below is itself rendered.
   request.representation = { format: 'json', pretty, fields };
   if (request.routeOptions.config.eventStream === true && wantsEventStream(request.headers.accept)) {

@@ -9,7 +9,7 @@ import { getJob } from '../../services/jobs.js';
 import type { App } from '../app.js';
 import { sendFileContent } from '../file-content.js';
 import { IdParams, Uuid, errorResponses } from '../schemas/common.js';
-import { FileSchema } from '../schemas/file.js';
+import { fileContentResponses, FileSchema } from '../schemas/file.js';
 
 
 export function fileRepresentation(services: Services, file: FileInfo) {
@@ -63,7 +63,7 @@ export function fileRoutes(app: App, services: Services): void {
 
   app.get(
     '/v1/files/:id/content',
-    { config: { scope: 'jobs:read', negotiate: false }, schema: { tags: ['files'], summary: "A file's bytes (Range supported)", params: IdParams } },
+    { config: { scope: 'jobs:read', negotiate: false }, schema: { tags: ['files'], summary: "A file's bytes (Range supported)", params: IdParams, response: fileContentResponses } },
     async (request, reply) => sendFileContent(request, reply, services, await getFile(services, request.principal!, request.params.id)),
   );
 
@@ -77,6 +77,7 @@ export function fileRoutes(app: App, services: Services): void {
         params: IdParams,
         querystring: Type.Object({ expires: Type.Integer(), signature: Type.String({ maxLength: 100 }) }),
         security: [],
+        response: fileContentResponses,
       },
     },
     async (request, reply) => sendFileContent(request, reply, services, await signedFile(services, request.params.id, request.query.expires, request.query.signature)),
@@ -98,7 +99,12 @@ export function fileRoutes(app: App, services: Services): void {
     '/v1/jobs/:id/files/:name',
     {
       config: { scope: 'jobs:read', negotiate: false },
-      schema: { tags: ['files'], summary: "A job's file by name (Range supported)", params: Type.Object({ id: Uuid, name: Type.String({ pattern: FILE_NAME_PATTERN }) }) },
+      schema: {
+        tags: ['files'],
+        summary: "A job's file by name (Range supported)",
+        params: Type.Object({ id: Uuid, name: Type.String({ pattern: FILE_NAME_PATTERN }) }),
+        response: fileContentResponses,
+      },
     },
     async (request, reply) => {
       const job = await getJob(services, request.principal!, request.params.id);

@@ -48,7 +48,7 @@ export const Problem = Type.Object(
 );
 
 // Errors are documented with the media type they are sent as; Fastify picks the serializer by it too.
-const problem = { description: 'RFC 9457 problem details.', content: { 'application/problem+json': { schema: Type.Ref('Problem') } } };
+export const problem = { description: 'RFC 9457 problem details.', content: { 'application/problem+json': { schema: Type.Ref('Problem') } } };
 export const errorResponses = {
   400: problem,
   401: problem,

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Nullable, Timestamp, Uuid } from './common.js';
+import { errorResponses, Nullable, problem, Timestamp, Uuid } from './common.js';
 
 export const FileSchema = Type.Object({
   id: Uuid,
@@ -13,3 +13,15 @@ export const FileSchema = Type.Object({
   expires_at: Nullable(Timestamp),
   download_url: Type.String({ description: 'Works without a token until it expires (24 h).' }),
 });
+
+const bytes = { schema: { type: 'string', format: 'binary' } };
+
+/** What a route that streams a stored file answers (file-content.ts), errors included. */
+export const fileContentResponses = {
+  200: { description: "The file's bytes, in its content type.", content: { '*/*': bytes } },
+  206: { description: 'The requested byte range (`Range`).', content: { '*/*': bytes } },
+  304: { description: 'Not Modified: the `If-None-Match` ETag is current.' },
+  ...errorResponses,
+  410: problem,
+  416: problem,
+};
