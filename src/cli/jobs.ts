@@ -27,8 +27,8 @@ function remote(cmd: Command): Command {
 function printJobs(jobs: JobRepresentation[]): void {
   console.log(
     table(
-      ['ID', 'NUMBER', 'TYPE', 'STATUS', 'REASON', 'PROGRESS', 'CREATED'],
-      jobs.map((j) => [j.id, j.number, j.type, j.status, j.status_reason, `${j.progress}%`, j.created_at]),
+      ['ID', 'NUMBER', 'PROJECT', 'TYPE', 'STATUS', 'REASON', 'PROGRESS', 'CREATED'],
+      jobs.map((j) => [j.id, j.number, j.project_id, j.type, j.status, j.status_reason, `${j.progress}%`, j.created_at]),
     ),
   );
 }
