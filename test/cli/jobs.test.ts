@@ -25,9 +25,9 @@ describe('jobline jobs against a running server', { timeout: 120_000 }, () => {
   });
 
   const ok = (args: string[]) => cliOk(args);
-  async function api(method: string, path: string, body?: object) {
+  async function api(method: string, path: string, body?: object): Promise<{ id: string }> {
     const res = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    return res.json();
+    return (await res.json()) as { id: string };
   }
 
   it('creates, reads, lists and cancels a job with --json', async () => {
