@@ -1,4 +1,5 @@
 import type { JobEvent } from './events.js';
+import type { Job } from './job.js';
 import type { ProviderRef } from './people.js';
 
 // A provider's token reads the jobs assigned to it and acts on them; a job offered to several providers
@@ -18,4 +19,11 @@ export function eventForProvider(e: JobEvent, providerId: string): JobEvent | un
 export function eventsFor(events: JobEvent[], providerId: string | undefined): JobEvent[] {
   if (providerId === undefined) return events;
   return events.flatMap((e) => eventForProvider(e, providerId) ?? []);
+}
+
+/** The job as provider `providerId` sees it (as it is for anyone else): its providers are itself. */
+export function jobFor(job: Job, providerId: string | undefined): Job {
+  const people = job.people;
+  if (providerId === undefined || people === null || people === undefined) return job;
+  return { ...job, people: { ...people, providers: people.providers.filter((p) => p.id === providerId) } };
 }

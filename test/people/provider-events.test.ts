@@ -75,6 +75,24 @@ describe.each(DIALECTS)("a provider's view of a shared job's events on %s", (dia
     expect(JSON.parse(events[1]!.data).data.providers).toEqual([mina.ref]);
   });
 
+  it_('names only the provider itself among the providers of the job it reads, lists and acts on', async () => {
+    const { mina, theo, job } = await declinedByOther();
+    const read = await t.call({ method: 'GET', url: `/v1/jobs/${job.id}`, token: mina.token });
+    expect(read.json().people.providers).toEqual([mina.ref]);
+    const polled = await t.call({ method: 'GET', url: `/v1/jobs/${job.id}?wait=1`, token: mina.token, headers: { 'if-none-match': '"stale"' } });
+    expect(polled.json().people.providers).toEqual([mina.ref]);
+    for (const url of ['/v1/jobs?page_size=100', '/v1/jobs?page=1&per_page=100', '/v1/jobs?order_by=updated_at&page_size=100']) {
+      const listed = await t.call({ method: 'GET', url, token: mina.token });
+      expect(listed.statusCode, url).toBe(200);
+      expect(listed.body, url).not.toContain(theo.id);
+    }
+    const declined = await act(t, job.id, 'decline', { token: mina.token });
+    expect(declined.statusCode).toBe(200);
+    expect(declined.json().people.providers).toEqual([mina.ref]);
+    // The customer still sees both, and the decline changed nobody's offer.
+    expect((await t.call({ method: 'GET', url: `/v1/jobs/${job.id}` })).json().people.providers).toEqual([mina.ref, theo.ref]);
+  });
+
   it_('keeps the workspace feed closed to a provider token', async () => {
     const { mina } = await declinedByOther();
     expect((await t.call({ method: 'GET', url: '/v1/events', token: mina.token })).statusCode).toBe(403);
