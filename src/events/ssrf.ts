@@ -77,8 +77,9 @@ function embeddedIpv4(g: number[]): string[] | undefined {
   if (g[0] === 0x64 && g[1] === 0xff9b && zero(g.slice(2, 6))) return [last]; // NAT64 well-known prefix 64:ff9b::/96 (RFC 6052)
   if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) {
     // NAT64 local-use 64:ff9b:1::/48 (RFC 8215): where the IPv4 address sits depends on the prefix length
-    // the operator chose. With bits 48-95 zero, every RFC 6052 layout but /96 carries 0.0.0.0, so the
-    // last 32 bits decide; any other address in it is refused rather than guessed at.
+    // the operator chose. With bits 48-95 zero, every RFC 6052 layout but /96 carries an address in
+    // 0.0.0.0/8, never public, so the last 32 bits decide; any other address in it is refused rather
+    // than guessed at.
     return zero(g.slice(3, 6)) ? [last] : ['0.0.0.0'];
   }
   if (g[0] === 0x2002) return [v4(g[1]!, g[2]!)]; // 6to4 2002:a.b.c.d::/48 (RFC 3056)
