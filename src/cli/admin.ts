@@ -6,7 +6,7 @@ import type { Services } from '../services/context.js';
 import { createToken, newSecret, revokeToken } from '../services/tokens.js';
 import { migrate } from '../store/migrations.js';
 import { openStore } from '../store/store.js';
-import { listTokens } from '../store/tokens.js';
+import { findWorkspaceById, listTokens } from '../store/tokens.js';
 import { table } from './table.js';
 
 interface DbFlags {
@@ -70,11 +70,15 @@ export function adminCommands(program: Command): void {
     async (flags: DbFlags & { workspaceId?: string; json?: boolean }) => {
       await withServices(flags, async (services) => {
         const tokens = await listTokens(services.store.db, flags.workspaceId);
-        if (flags.json === true) return console.log(JSON.stringify(tokens, null, 2));
+        // A token belongs to one workspace; show it by the name `token create --workspace` takes.
+        const names = new Map<string, string>();
+        for (const id of new Set(tokens.map((t) => t.workspaceId))) names.set(id, (await findWorkspaceById(services.store.db, id))?.name ?? id);
+        const listed = tokens.map((t) => ({ ...t, workspace: names.get(t.workspaceId)! }));
+        if (flags.json === true) return console.log(JSON.stringify(listed, null, 2));
         console.log(
           table(
-            ['ID', 'NAME', 'PREFIX', 'SCOPES', 'CREATED', 'REVOKED'],
-            tokens.map((t) => [t.id, t.name, `jl_${t.prefix}`, t.scopes.join(','), new Date(t.createdAt).toISOString(), t.revokedAt === null ? null : new Date(t.revokedAt).toISOString()]),
+            ['ID', 'WORKSPACE', 'NAME', 'PREFIX', 'SCOPES', 'CREATED', 'REVOKED'],
+            listed.map((t) => [t.id, t.workspace, t.name, `jl_${t.prefix}`, t.scopes.join(','), new Date(t.createdAt).toISOString(), t.revokedAt === null ? null : new Date(t.revokedAt).toISOString()]),
           ),
         );
       });

@@ -27,8 +27,8 @@ function remote(cmd: Command): Command {
 function printJobs(jobs: JobRepresentation[]): void {
   console.log(
     table(
-      ['ID', 'NUMBER', 'TYPE', 'STATUS', 'REASON', 'PROGRESS', 'CREATED'],
-      jobs.map((j) => [j.id, j.number, j.type, j.status, j.status_reason, `${j.progress}%`, j.created_at]),
+      ['ID', 'NUMBER', 'PROJECT', 'TYPE', 'STATUS', 'REASON', 'PROGRESS', 'CREATED'],
+      jobs.map((j) => [j.id, j.number, j.project_id, j.type, j.status, j.status_reason, `${j.progress}%`, j.created_at]),
     ),
   );
 }
@@ -109,7 +109,7 @@ export function jobsCommands(program: Command): void {
       if (flags.json === true) return console.log(JSON.stringify(job, null, 2));
       printJob(job);
     });
-  remote(jobs.command('watch').description('show a live progress bar until the job ends; the exit code tells the outcome').argument('<id>'))
+  remote(jobs.command('watch').description('show the status and progress until the job ends (one line per change when not a terminal); the exit code tells the outcome').argument('<id>'))
     .option('--timeout <seconds>', 'give up after this long (exit code 124)')
     .action(async (id: string, flags: RemoteFlags & { timeout?: string }) => {
       process.exitCode = await watchJob(followJob, client(flags), id, watchOptions(flags, false));

@@ -22,26 +22,56 @@ export function progressLine(percent: number, message: string | null, width = BA
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.toFixed(0).padStart(3)}%${message !== null && message !== '' ? ` ${message}` : ''}`;
 }
 
+/** What a watcher knows of the job: its status and, once it runs, its progress. */
+interface Shown {
+  status: string;
+  reason: string | null;
+  progress: number;
+  message: string | null;
+}
+
+const statusText = (j: Shown) => (j.reason !== null ? `${j.status} (${j.reason})` : j.status);
+
+/** The line a terminal keeps redrawn: the status, and the bar once the job runs or has progress. */
+export function liveLine(j: Shown): string {
+  return j.status === 'running' || j.progress > 0 ? `${statusText(j)} ${progressLine(j.progress, j.message)}` : statusText(j);
+}
+
+/** The plain line an event adds to a log or a pipe, or undefined when it changes nothing shown. */
+function logLine(e: EventRepresentation): string | undefined {
+  if (e.type === 'job.progress') {
+    const message = (e.data.message as string | null | undefined) ?? null;
+    return `${Math.max(0, Math.min(100, Number(e.data.progress))).toFixed(0)}%${message !== null && message !== '' ? ` ${message}` : ''}`;
+  }
+  // The terminal status is the last line, with the error if any.
+  if (typeof e.data.status !== 'string' || isTerminalEvent(e.type)) return undefined;
+  return statusText({ status: e.data.status, reason: typeof e.data.status_reason === 'string' ? e.data.status_reason : null, progress: 0, message: null });
+}
+
 export async function watchJob(follow: typeof FollowJob, client: JoblineClient, id: string, o: WatchOptions): Promise<number> {
   const abort = new AbortController();
   let timedOut = false;
   const timer = o.timeoutMs === undefined ? undefined : setTimeout(() => ((timedOut = true), abort.abort()), o.timeoutMs);
-  // A terminal keeps one line redrawn in place; a pipe or a log gets one line per change.
+  // A terminal keeps one line redrawn in place; a pipe or a log gets one plain line per change, in the
+  // order the job's events tell them (from its creation), with no control characters.
   const live = o.out.isTTY === true && !o.quiet && !o.json;
+  const log = !live && !o.quiet && !o.json;
   let lastLine = '';
-  const show = (line: string) => {
-    if (o.quiet || o.json || line === lastLine) return;
+  const show = (line: string | undefined) => {
+    if (line === undefined || line === lastLine) return;
     lastLine = line;
     if (live) o.out.write(`\r\x1b[2K${line}`);
-    else o.out.write(`${line}\n`);
+    else if (log) o.out.write(`${line}\n`);
   };
   let final: EventRepresentation | undefined;
   try {
     const job = await client.getJob(id);
-    show(progressLine(job.progress, job.progress_message));
+    const state: Shown = { status: job.status, reason: job.status_reason, progress: job.progress, message: job.progress_message };
+    if (live) show(liveLine(state));
     for await (const e of follow(client, id, { signal: abort.signal })) {
-      if (e.type === 'job.progress') show(progressLine(Number(e.data.progress), (e.data.message as string | null) ?? null));
-      else if (typeof e.data.status === 'string' && !live) show(typeof e.data.status_reason === 'string' ? `${e.data.status} (${e.data.status_reason})` : e.data.status);
+      if (e.type === 'job.progress') Object.assign(state, { progress: Number(e.data.progress), message: (e.data.message as string | null | undefined) ?? null });
+      else if (typeof e.data.status === 'string') Object.assign(state, { status: e.data.status, reason: typeof e.data.status_reason === 'string' ? e.data.status_reason : null });
+      show(live ? liveLine(state) : logLine(e));
       if (isTerminalEvent(e.type)) final = e;
     }
   } finally {

@@ -32,7 +32,10 @@ for (const [net, bits] of [
   ['::', 128], // unspecified
   ['::1', 128], // loopback
   ['100::', 64], // discard
+  ['2001::', 23], // IETF protocol assignments (Teredo, within it, is unwrapped before this check)
   ['2001:db8::', 32], // documentation
+  ['3fff::', 20], // documentation
+  ['5f00::', 16], // segment routing (SRv6) SIDs
   ['fc00::', 7], // unique local
   ['fe80::', 10], // link-local
   ['fec0::', 10], // site-local (deprecated)
@@ -60,13 +63,28 @@ function ipv6Groups(address: string): number[] | undefined {
 }
 
 const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+const zero = (groups: number[]) => groups.every((g) => g === 0);
 
-/** The IPv4 address an IPv6 address carries (IPv4-mapped, NAT64, 6to4), which decides for it. */
-function embeddedIpv4(g: number[]): string | undefined {
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return v4(g[6]!, g[7]!); // ::ffff:a.b.c.d
-  if (g.slice(0, 6).every((x) => x === 0) && (g[6] !== 0 || g[7]! > 1)) return v4(g[6]!, g[7]!); // ::a.b.c.d (deprecated)
-  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return v4(g[6]!, g[7]!); // 64:ff9b::/96
-  if (g[0] === 0x2002) return v4(g[1]!, g[2]!); // 6to4
+/**
+ * The IPv4 addresses an IPv6 address carries, which decide for it: a packet to it ends up at them
+ * (through the kernel, a NAT64 or 6to4 gateway, or a Teredo relay). Undefined when it carries none.
+ */
+function embeddedIpv4(g: number[]): string[] | undefined {
+  const last = v4(g[6]!, g[7]!);
+  if (zero(g.slice(0, 5)) && g[5] === 0xffff) return [last]; // IPv4-mapped ::ffff:a.b.c.d (RFC 4291)
+  if (zero(g.slice(0, 4)) && g[4] === 0xffff && g[5] === 0) return [last]; // IPv4-translated ::ffff:0:a.b.c.d (RFC 2765)
+  if (zero(g.slice(0, 6)) && (g[6] !== 0 || g[7]! > 1)) return [last]; // IPv4-compatible ::a.b.c.d (deprecated; :: and ::1 are not)
+  if (g[0] === 0x64 && g[1] === 0xff9b && zero(g.slice(2, 6))) return [last]; // NAT64 well-known prefix 64:ff9b::/96 (RFC 6052)
+  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) {
+    // NAT64 local-use 64:ff9b:1::/48 (RFC 8215): where the IPv4 address sits depends on the prefix length
+    // the operator chose. With bits 48-95 zero, every RFC 6052 layout but /96 carries an address in
+    // 0.0.0.0/8, never public, so the last 32 bits decide; any other address in it is refused rather
+    // than guessed at.
+    return zero(g.slice(3, 6)) ? [last] : ['0.0.0.0'];
+  }
+  if (g[0] === 0x2002) return [v4(g[1]!, g[2]!)]; // 6to4 2002:a.b.c.d::/48 (RFC 3056)
+  // Teredo 2001:0::/32 (RFC 4380): the server's address is bits 32-63, the client's the last 32 bits inverted.
+  if (g[0] === 0x2001 && g[1] === 0) return [v4(g[2]!, g[3]!), v4(g[6]! ^ 0xffff, g[7]! ^ 0xffff)];
   return undefined;
 }
 
@@ -78,7 +96,7 @@ export function isPublicAddress(address: string): boolean {
   const groups = ipv6Groups(address);
   if (groups === undefined) return false;
   const inner = embeddedIpv4(groups);
-  if (inner !== undefined) return isPublicAddress(inner);
+  if (inner !== undefined) return inner.every(isPublicAddress);
   const canonical = groups.map((g) => g.toString(16)).join(':');
   return !blocked.check(canonical, 'ipv6');
 }

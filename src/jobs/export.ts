@@ -13,12 +13,17 @@ import { jobPrincipal } from './principal.js';
 export const EXPORT_FILE = 'jobs.jsonl.gz';
 const PAGE = 500;
 
-/** A project's jobs (or the whole workspace's) as gzip-compressed JSON Lines, one job per line. */
+/**
+ * A project's jobs (or the whole workspace's) as gzip-compressed JSON Lines, one job per line. The
+ * project is `input.project_id` when given (null: the whole workspace), else the export job's own
+ * project, so `POST /v1/jobs {type: "export", project_id}` exports that project. The export job itself
+ * is left out of its file.
+ */
 export const exportJobs = defineJob({
   type: 'export',
   input: Type.Object(
     {
-      project_id: Type.Optional(Type.String({ format: 'uuid' })),
+      project_id: Type.Optional(Type.Union([Type.String({ format: 'uuid' }), Type.Null()])),
       status: Type.Optional(Type.Array(Type.Union(JOB_STATUSES.map((s) => Type.Literal(s))), { maxItems: 7 })),
       type: Type.Optional(Type.String({ pattern: JOB_TYPE_PATTERN })),
     },
@@ -29,22 +34,28 @@ export const exportJobs = defineJob({
   timeoutMs: 3600_000,
   async run(ctx) {
     const { services } = ctx;
-    const projectId = ctx.input.project_id;
+    const projectId = (ctx.input.project_id === undefined ? ctx.projectId : ctx.input.project_id) ?? undefined;
     if (projectId !== undefined) {
       await getProject(services, jobPrincipal(ctx), projectId).catch(() => {
         throw new NonRetryableError(`No project with id ${projectId} exists in this workspace.`, 'project_not_found');
       });
     }
     const filter: JobFilter = { workspaceId: ctx.workspaceId, projectId, statuses: ctx.input.status, type: ctx.input.type };
-    const { total } = await listJobsPage(services.store.db, filter, 0, 1);
+    let { total } = await listJobsPage(services.store.db, filter, 0, 1);
     let count = 0;
     async function* lines(): AsyncGenerator<string> {
       let after: string | undefined;
       for (;;) {
         ctx.signal.throwIfAborted();
         const page = await listJobsAfter(services.store.db, filter, after, PAGE);
-        for (const job of page.jobs) yield `${JSON.stringify(jobRepresentation(job))}\n`;
-        count += page.jobs.length;
+        for (const job of page.jobs) {
+          if (job.id === ctx.jobId) {
+            total--;
+            continue;
+          }
+          count++;
+          yield `${JSON.stringify(jobRepresentation(job))}\n`;
+        }
         await ctx.progress(total === 0 ? 100 : Math.min(99, Math.floor((count / total) * 100)), `${count} of ${total} jobs`);
         if (!page.more) return;
         after = page.jobs.at(-1)!.id;

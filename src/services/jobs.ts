@@ -13,6 +13,7 @@ import { findJobDetails, findJobDetailsIfChanged, type JobDetails } from '../sto
 import type { JobAttemptsTable } from '../store/schema.js';
 import { fileInfo, type FileInfo } from './files.js';
 import { callbackUrlProblems } from './webhooks.js';
+import { jobFor } from '../core/provider-view.js';
 import { cancelPeopleJob } from './people.js';
 import { preparePeopleJobs } from './people-jobs.js';
 
@@ -296,7 +297,7 @@ function visible(principal: Principal, id: string, job: Job | undefined): Job {
   if (job.expiredAt !== null) {
     throw new AppError('gone', `The job finished more than the retention period ago and its data was removed.`, { extra: { expired_at: new Date(job.expiredAt).toISOString() } });
   }
-  return job;
+  return jobFor(job, principal.providerId);
 }
 
 export interface ListFilter {
@@ -323,11 +324,11 @@ export async function listJobs(
     const [updatedAt, id] = after === undefined ? [] : after.split('/');
     const result = await jobs.listJobsByUpdate(services.store.db, full, after === undefined ? undefined : { updatedAt: Number(updatedAt), id: id! }, page.pageSize);
     const last = result.jobs.at(-1);
-    return { jobs: result.jobs, nextPageToken: result.more && last !== undefined ? services.pageTokens.encode(`${last.updatedAt}/${last.id}`, scope) : undefined };
+    return { jobs: result.jobs.map((j) => jobFor(j, principal.providerId)), nextPageToken: result.more && last !== undefined ? services.pageTokens.encode(`${last.updatedAt}/${last.id}`, scope) : undefined };
   }
   const result = await jobs.listJobsAfter(services.store.db, full, after, page.pageSize);
   const last = result.jobs.at(-1);
-  return { jobs: result.jobs, nextPageToken: result.more && last !== undefined ? services.pageTokens.encode(last.id, scope) : undefined };
+  return { jobs: result.jobs.map((j) => jobFor(j, principal.providerId)), nextPageToken: result.more && last !== undefined ? services.pageTokens.encode(last.id, scope) : undefined };
 }
 
 export async function listJobsByPage(
@@ -337,7 +338,8 @@ export async function listJobsByPage(
   page: { page: number; perPage: number; order?: jobs.JobOrder | undefined },
 ): Promise<{ jobs: Job[]; total: number }> {
   const full = { ...filter, workspaceId: principal.workspaceId, ...(principal.providerId !== undefined ? { providerId: principal.providerId } : {}) };
-  return jobs.listJobsPage(services.store.db, full, (page.page - 1) * page.perPage, page.perPage, page.order);
+  const result = await jobs.listJobsPage(services.store.db, full, (page.page - 1) * page.perPage, page.perPage, page.order);
+  return { ...result, jobs: result.jobs.map((j) => jobFor(j, principal.providerId)) };
 }
 
 export function stateConflict(job: Job, action: string): AppError {

@@ -13,6 +13,7 @@ import type { Services } from './context.js';
 import { uploadFile, writeJobFile } from './files.js';
 import { createJob, getJob, stateConflict } from './jobs.js';
 import { actorOf, checkProviders } from './people-jobs.js';
+import { jobFor } from '../core/provider-view.js';
 
 // The actions on work done by people (DESIGN.md §4, core/lifecycle.ts PEOPLE_TRANSITIONS). Each is
 // one guarded UPDATE plus its event (`job.action.<action>`, with the actor) in one transaction, so two
@@ -45,7 +46,8 @@ const VERBS: Record<PeopleAction, string> = {
 };
 
 export async function actOnJob(services: Services, principal: Principal, id: string, action: PeopleAction, options: ActionOptions = {}): Promise<Job> {
-  return act(services, principal, await getJob(services, principal, id), action, options);
+  // A provider's answer shows the job as the provider reads it (provider-view.ts).
+  return jobFor(await act(services, principal, await getJob(services, principal, id), action, options), principal.providerId);
 }
 
 /** POST /v1/jobs/{id}/cancel of a people job: pending, running or delivered → cancelled at once. */

@@ -25,6 +25,10 @@ describe('jobline jobs against a running server', { timeout: 120_000 }, () => {
   });
 
   const ok = (args: string[]) => cliOk(args);
+  async function api(method: string, path: string, body?: object): Promise<{ id: string }> {
+    const res = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    return (await res.json()) as { id: string };
+  }
 
   it('creates, reads, lists and cancels a job with --json', async () => {
     const created = JSON.parse(await ok(['jobs', 'create', '--type', 'thumbnail', '--name', 'Nightly', '--input', '{"format":"jsonl"}', '--priority', '5', ...remote, '--json']));
@@ -49,12 +53,26 @@ describe('jobline jobs against a running server', { timeout: 120_000 }, () => {
     const fields = Object.fromEntries(shown.trim().split('\n').map((line) => /^(\w+)\s+(.*)$/.exec(line)!.slice(1, 3)));
     expect(fields).toMatchObject({ id: created.id, type: 'report', status: 'pending (queued)', input: '{"month":"2026-01"}', output: '-', name: '-' });
 
+    const project = await api('POST', '/v1/projects', { name: 'Reports' });
+    const inProject = JSON.parse(await ok(['jobs', 'create', '--type', 'report', '--project', project.id, ...remote, '--json']));
     const table = (await ok(['jobs', 'list', '--type', 'report', ...remote])).trim().split('\n');
-    expect(table[0]).toMatch(/^ID\s+NUMBER\s+TYPE\s+STATUS\s+REASON\s+PROGRESS\s+CREATED$/);
-    expect(table.slice(1)).toHaveLength(1);
-    expect(table[1]!.split(/\s+/)).toEqual([created.id, String(created.number), 'report', 'pending', 'queued', '0%', created.created_at]);
+    expect(table[0]).toMatch(/^ID\s+NUMBER\s+PROJECT\s+TYPE\s+STATUS\s+REASON\s+PROGRESS\s+CREATED$/);
+    expect(table.slice(1)).toHaveLength(2);
+    expect(table[1]!.split(/\s+/)).toEqual([inProject.id, String(inProject.number), project.id, 'report', 'pending', 'queued', '0%', inProject.created_at]);
+    expect(table[2]!.split(/\s+/)).toEqual([created.id, String(created.number), '-', 'report', 'pending', 'queued', '0%', created.created_at]);
     // Columns line up: every row starts its TYPE column where the header does.
     expect(table[1]!.indexOf('report')).toBe(table[0]!.indexOf('TYPE'));
+  });
+
+  it("exports the project named by --project: an export job's own project is its scope", async () => {
+    const project = await api('POST', '/v1/projects', { name: 'To export' });
+    for (const name of ['one', 'two']) await api('POST', '/v1/jobs', { type: 'translate', name, project_id: project.id });
+    await api('POST', '/v1/jobs', { type: 'translate', name: 'elsewhere' });
+    const created = JSON.parse(await ok(['jobs', 'create', '--type', 'export', '--project', project.id, ...remote, '--json']));
+    expect(created.project_id).toBe(project.id);
+    expect((await runCli(['jobs', 'wait', created.id, ...remote])).code).toBe(0);
+    const done = JSON.parse(await ok(['jobs', 'get', created.id, ...remote, '--json']));
+    expect(done.output).toEqual({ file: 'jobs.jsonl.gz', count: 2, project_id: project.id });
   });
 
   it('replays a create with the same --idempotency-key instead of creating twice', async () => {

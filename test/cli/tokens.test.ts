@@ -11,6 +11,7 @@ interface ListedToken {
   name: string;
   prefix: string;
   scopes: string[];
+  workspace: string;
   revokedAt: number | null;
 }
 
@@ -57,7 +58,9 @@ describe('jobline token', { timeout: 120_000 }, () => {
     const ci = tokens.find((t) => t.name === 'ci')!;
     expect(ci).toMatchObject({ scopes: ['jobs:read', 'jobs:write'], prefix: secret.slice(3, 15), revokedAt: null });
     const table = await ok(['token', 'list', '--data', data]);
-    expect(table.split('\n')[0]).toMatch(/^ID\s+NAME\s+PREFIX\s+SCOPES\s+CREATED\s+REVOKED$/);
+    expect(table.split('\n')[0]).toMatch(/^ID\s+WORKSPACE\s+NAME\s+PREFIX\s+SCOPES\s+CREATED\s+REVOKED$/);
+    expect(table.split('\n').find((l) => l.startsWith(ci.id))!.split(/\s+/).slice(1, 3)).toEqual(['acme', 'ci']);
+    expect(ci.workspace).toBe('acme');
     expect(table).toContain(`jl_${ci.prefix}`);
     for (const shown of [table, JSON.stringify(tokens)]) expect(shown).not.toContain(secret.slice(16));
 

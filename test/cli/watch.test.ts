@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,14 +32,41 @@ describe('jobline jobs watch and wait', { timeout: 180_000 }, () => {
 
   const cli = (args: string[]) => runCli(['jobs', ...args, '--url', server.url, '--token', token]);
 
-  it('watch draws progress as it happens and exits 0 when the job succeeds', async () => {
+  it('watch prints one plain line per change to a pipe, from pending to the end, and exits 0 when the job succeeds', async () => {
     const id = await createJob(server, token, { type: 'slow-steps', input: { steps: 4, delayMs: 150 } });
     const result = await cli(['watch', id]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    for (const percent of [25, 50, 75, 100]) expect(result.stdout).toContain(`${String(percent).padStart(3)}% step ${percent / 25} of 4`);
-    expect(result.stdout).toMatch(/\[#{30}\] 100% step 4 of 4/);
-    expect(result.stdout.trim().split('\n').at(-1)).toBe('succeeded');
+    expect(result.stdout).not.toContain('\r');
+    expect(result.stdout).not.toContain('\x1b');
+    expect(result.stdout).not.toContain('[#');
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^pending \(/);
+    expect(lines.filter((l) => /^running\b/.test(l))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('%'))).toEqual(['25% step 1 of 4', '50% step 2 of 4', '75% step 3 of 4', '100% step 4 of 4']);
+    expect(lines.at(-1)).toBe('succeeded');
+  });
+
+  it('watch shows the status of a pending job on a terminal, then the progress bar beside it', async () => {
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const pending = await createJob(server, token, { type: 'slow-steps', run_at: later });
+    const onTerminal = async (id: string, extra: string[]) => {
+      const command = ['node', '--import', 'tsx', 'src/cli/main.ts', 'jobs', 'watch', id, '--url', server.url, '--token', token, ...extra].join(' ');
+      // script(1) gives the CLI a pseudo-terminal as its output, as a person's shell does.
+      const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      return { code, out };
+    };
+    const waiting = await onTerminal(pending, ['--timeout', '1']);
+    expect(waiting.code).toBe(124);
+    expect(waiting.out).toContain('\r\x1b[2Kpending (');
+    expect(waiting.out).toContain('still pending after the timeout');
+    const running = await createJob(server, token, { type: 'slow-steps', input: { steps: 2, delayMs: 150 } });
+    const done = await onTerminal(running, []);
+    expect(done.code).toBe(0);
+    expect(done.out).toMatch(/running[^\r]* \[#{15}\.{15}\] {2}50% step 1 of 2/);
   });
 
   it('wait prints nothing and exits 2 for a failed job, 3 for a cancelled one, 124 on timeout', async () => {

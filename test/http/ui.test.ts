@@ -22,6 +22,12 @@ describe('GET /ui', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
   });
 
+  it('sends a browser that opens the server itself to the dashboard', async () => {
+    const res = await t.call({ method: 'GET', url: '/', token: null, headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toBe('/ui');
+  });
+
   it('serves the script and the stylesheet, revalidated by ETag', async () => {
     const script = await t.call({ method: 'GET', url: '/ui/app.js', token: null });
     expect(script.statusCode).toBe(200);

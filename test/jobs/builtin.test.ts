@@ -46,6 +46,20 @@ describe.each(DIALECTS)('built-in job types on %s', (dialect) => {
     expect(lines[0]).toMatchObject({ project_id: p.id, type: 'translate', input: { target_language: 'fr' } });
   });
 
+  it_("export in a project exports that project without itself, unless its input names another scope", async () => {
+    const p = await project('Scoped', [{ type: 'translate', name: 'a', input: { target_language: 'de' } }, { type: 'translate', name: 'b', input: { target_language: 'fr' } }]);
+    const created = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'export', project_id: p.id } })).json();
+    const done = await t.finished(created.id);
+    expect(done).toMatchObject({ status: 'succeeded', output: { count: 2, project_id: p.id } });
+    const download = await t.app.inject({ method: 'GET', url: done.files[0].download_url });
+    const names = gunzipSync(download.rawPayload).toString('utf8').trim().split('\n').map((l) => JSON.parse(l).name);
+    expect(names).toEqual(['b', 'a']);
+
+    const whole = await t.finished((await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'export', project_id: p.id, input: { project_id: null } } })).json().id);
+    expect(whole).toMatchObject({ status: 'succeeded', output: { project_id: null } });
+    expect(whole.output.count).toBeGreaterThan(2);
+  });
+
   it_('export of an unknown project fails at once, saying why', async () => {
     const done = await run('export', { project_id: '0190f5c8-5f9e-7a41-b1c2-3d4e5f607182' });
     expect(done).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'project_not_found' } });

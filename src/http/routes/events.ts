@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { AppError } from '../../core/errors.js';
 import { EVENT_NAMES, isTerminalEvent, unknownEventPatterns, type JobEvent } from '../../core/events.js';
+import { eventsFor } from '../../core/provider-view.js';
 import type { Services } from '../../services/context.js';
 import { getJob } from '../../services/jobs.js';
 import { FEED_START, decodeCursor, encodeCursor, listJobEvents, readFeed, type FeedCursor, type FeedFilter } from '../../store/events.js';
@@ -23,7 +24,8 @@ export function eventRoutes(app: App, services: Services): void {
   app.get(
     '/v1/jobs/:id/events',
     {
-      // A provider's token may follow the jobs assigned to it (getJob hides the others).
+      // A provider's token may follow the jobs assigned to it (getJob hides the others), and sees of
+      // their events only those that concern it (provider-view.ts).
       config: { scope: 'jobs:read', xmlRoot: 'events', eventStream: true, provider: true },
       schema: {
         tags: ['events'],
@@ -36,14 +38,16 @@ export function eventRoutes(app: App, services: Services): void {
     },
     async (request, reply) => {
       const job = await getJob(services, request.principal!, request.params.id);
-      if (request.eventStream) return streamJob(request, reply, job.id, resumeSeq(request, request.query.after));
+      const providerId = request.principal!.providerId;
+      if (request.eventStream) return streamJob(request, reply, job.id, resumeSeq(request, request.query.after), providerId);
       const scope = { events: job.id };
       const after = request.query.page_token !== undefined ? Number(services.pageTokens.decode(request.query.page_token, scope)) : (request.query.after ?? 0);
       const size = request.query.page_size ?? 50;
       const events = await listJobEvents(services.store, job.id, after, size + 1);
       const data = events.slice(0, size);
+      // A provider's page may hold fewer events than page_size; the token still follows the page read.
       return {
-        data: data.map(eventRepresentation),
+        data: eventsFor(data, providerId).map(eventRepresentation),
         ...(events.length > size ? { next_page_token: services.pageTokens.encode(String(data.at(-1)!.seq), scope) } : {}),
       };
     },
@@ -79,13 +83,13 @@ export function eventRoutes(app: App, services: Services): void {
   );
 
   /** Replays the job's events after `afterSeq`, then follows it live until its terminal event. */
-  async function streamJob(request: FastifyRequest, reply: FastifyReply, jobId: string, afterSeq: number): Promise<FastifyReply> {
+  async function streamJob(request: FastifyRequest, reply: FastifyReply, jobId: string, afterSeq: number, providerId: string | undefined): Promise<FastifyReply> {
     // A client that already saw the end is told to stop (an EventSource reconnects after every close).
     const tail = await listJobEvents(services.store, jobId, afterSeq, 1);
     if (tail.length === 0 && afterSeq > 0 && (await isFinished(jobId, afterSeq))) return reply.code(204).send();
     const stream = startEventStream(request, reply, streams);
     const stop = services.hub.followJob(jobId, afterSeq, (events: JobEvent[]) => {
-      for (const e of events) stream.sendFrame(jobFrame(e));
+      for (const e of eventsFor(events, providerId)) stream.sendFrame(jobFrame(e));
       if (events.some((e) => isTerminalEvent(e.name))) stream.end();
     });
     void stream.closed.then(stop);

@@ -53,6 +53,8 @@ export function uiRoutes(app: App): void {
     if (reply.request.headers['if-none-match'] === reply.getHeader('etag')) return reply.code(304).send();
     return reply.send(body);
   };
+  // A person who opens the server's address in a browser is looking for the dashboard.
+  app.get('/', { config: { negotiate: false }, schema: { hide: true } }, (_request, reply) => reply.redirect('/ui', 302));
   app.get('/ui', { config: { negotiate: false }, schema: { hide: true } }, (_request, reply) => send('index.html', reply));
   app.get<{ Params: { file: string } }>('/ui/:file', { config: { negotiate: false }, schema: { hide: true } }, (request, reply) => send(request.params.file, reply));
 }
