@@ -1,6 +1,6 @@
 // Variants of the queue benchmark's two phases side by side: runs bench/lib/queue-phases.mjs for each
 // variant in turn, several rounds, so variants measured on a drifting machine can be compared (on the
-// 2-core machines this project is measured on, jobs/s drift by 15 % within minutes; alternate, and
+// small shared machines this project is measured on, jobs/s drift within minutes; alternate, and
 // read WAL bytes per job, which do not drift). A variant is a build, a schema change, or both:
 //
 //   node bench/lib/phases-ab.mjs [--db pg|sqlite] [--rounds 3] [--jobs 30000] [--prefetch 500] [--claim-batch 250]
@@ -31,7 +31,7 @@ function parseVariant(text) {
   return { label: m[1], dist: m[2] ?? 'dist', sql: m[3] ?? '' };
 }
 
-/** One line of queue-phases' output, e.g. "insert : 31959 jobs/s, Node.js 7 µs/job, PostgreSQL 25 µs/job, WAL 1287 bytes/job". */
+/** One line of queue-phases' output: "insert : N jobs/s, Node.js N µs/job, PostgreSQL N µs/job, WAL N bytes/job". */
 function parsePhase(output, phase) {
   const line = output.split('\n').find((l) => l.startsWith(phase));
   if (line === undefined) throw new Error(`queue-phases printed no ${phase} line:\n${output}`);

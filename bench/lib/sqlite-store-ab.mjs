@@ -1,8 +1,8 @@
 // The SQLite store's share of running a job, for variants of the schema side by side: one process opens
 // one database per variant (each migrated, then given the variant's statements), inserts the same jobs
 // into each, then claims and completes them in steps of one claim batch, the variants taking turns at
-// every step. Each step's CPU time is charged to its variant, so the machine's drift (15 % within
-// minutes on the 2-core machines this project is measured on) falls on every variant alike, and the
+// every step. Each step's CPU time is charged to its variant, so the machine's drift (large within
+// minutes on the small shared machines this project is measured on) falls on every variant alike, and the
 // engine's JavaScript, the same for all, is left out.
 //
 //   node bench/lib/sqlite-store-ab.mjs [--dist DIR] [--jobs 30000] [--batch 250] [--rounds 3]

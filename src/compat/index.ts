@@ -11,7 +11,7 @@ import { sendTextKingError } from './textking/errors.js';
 import { mountTextKing } from './textking/index.js';
 import { sendVendorError } from './vendor-scope.js';
 
-// Compatible APIs (DESIGN.md §7): each is mounted under /compat/<name> followed by the vendor's own
+// Compatible APIs (docs/compat.md): each is mounted under /compat/<name> followed by the vendor's own
 // paths, so a client's base URL is the only change; `atRoot` mounts some at the root path as well,
 // for clients that cannot add a path prefix. Each is a thin module over the shared services.
 const COMPAT_APIS = {

@@ -1,6 +1,6 @@
 import { JOB_STATUSES, PEOPLE_ACTIONS, TERMINAL_STATUSES } from './lifecycle.js';
 
-// The names of a job's events (DESIGN.md §3 job_events). Status changes are named after the status
+// The names of a job's events (docs/api.md, Events; the job_events table). Status changes are named after the status
 // they reach, so a webhook can subscribe to `job.succeeded` alone; the rest name what happened.
 // Dotted and hierarchical, as Standard Webhooks recommends for `type`.
 

@@ -1,6 +1,6 @@
-// The one job lifecycle (DESIGN.md §4). Every status change in the system goes through this table,
-// and the store turns it into the WHERE clause of a guarded UPDATE, so two racing requests can never
-// both win: the loser changes no row and gets a 409.
+// The one job lifecycle (docs/architecture.md, Job lifecycle). Every status change in the system goes
+// through this table, and the store turns it into the WHERE clause of a guarded UPDATE, so two racing
+// requests can never both win: the loser changes no row and gets a 409.
 
 export const JOB_STATUSES = ['pending', 'running', 'delivered', 'succeeded', 'failed', 'cancelling', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -41,7 +41,7 @@ export const TRANSITIONS: Record<JobAction, Transition> = {
 };
 
 /**
- * Actions on work done by people (executor `people`, DESIGN.md §4). A pending people job is new,
+ * Actions on work done by people (executor `people`, docs/api.md, People work). A pending people job is new,
  * offered to its providers, declined by them, waiting for its input or for the previous workflow
  * step; `offer` and `decline` change only its reason. Who may take each action is in PEOPLE_ACTORS.
  */

@@ -49,7 +49,7 @@ interface Running {
   definition: JobDefinition;
   /**
    * The handler's signal and logger, made when the handler first reads them (most never do): creating
-   * an AbortController and a child logger for every job cost about a tenth of a no-op job's time.
+   * an AbortController and a child logger for every job was a visible share of a no-op job's time.
    */
   controller: AbortController | undefined;
   log: Logger | undefined;

@@ -51,7 +51,7 @@ export interface AppOptions {
   processMetrics: boolean;
   /** A log line per request; off by default, metrics count requests. */
   requestLogging: boolean;
-  /** Compatible APIs served at the root path as well as under /compat/<name> (DESIGN.md §7). */
+  /** Compatible APIs served at the root path as well as under /compat/<name> (docs/compat.md). */
   compatAtRoot: CompatApiName[];
   /** Memory for rendered copies of polled jobs (src/http/rendered-jobs.ts); 0 keeps none. */
   renderedJobBytes: number;

@@ -1,7 +1,7 @@
 /**
  * Rendered copies of `GET /v1/jobs/{id}` in its common form (compact JSON, every field), kept so that a
  * client polling a job that has not changed costs one read of the job's version instead of the job's
- * row, attempts and files, their representation and serialization (about a third of the request).
+ * row, attempts and files, their representation and serialization.
  *
  * A copy is never served on trust: every request reads the job's current version from the database
  * and uses the copy only when it is the same, so a change made by any process (a worker elsewhere, a

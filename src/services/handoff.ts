@@ -2,8 +2,8 @@ import type { ClaimedJob } from '../core/job.js';
 
 // A job created in a process whose worker is idle goes straight to that worker: the job is inserted
 // already claimed by it, in the insert's own transaction, and handed over in memory once that commits.
-// Otherwise the job waits for a wake-up and then a claim, a transaction of its own: about 1 ms on
-// either database after the insert's commit, as long as the insert itself (bench/queue.mjs, pickup).
+// Otherwise the job waits for a wake-up and then a claim, a transaction of its own, after the
+// insert's commit: a second round of work as long as the insert itself (docs/benchmarks.md, pickup).
 //
 // A worker takes jobs this way only while it has a free slot and its last claim found no job of its
 // types left, with none added since: a new job never overtakes one that was already waiting. Its

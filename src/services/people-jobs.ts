@@ -8,7 +8,7 @@ import { findProviders } from '../store/providers.js';
 import type { Executor } from '../store/store.js';
 import type { CreateJobInput } from './jobs.js';
 
-// What every people job's input may carry for language work (DESIGN.md §4). The fields are optional
+// What every people job's input may carry for language work (docs/api.md, People work). The fields are optional
 // and the object stays open, so the same mechanics serve review, approval or labelling jobs; no field
 // belongs to one vendor. `words`, `net_price` and `currency` are filled in when the source is imported
 // (the price from the project's rate for the language pair, when one is set).

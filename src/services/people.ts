@@ -15,7 +15,7 @@ import { createJob, getJob, stateConflict } from './jobs.js';
 import { actorOf, checkProviders } from './people-jobs.js';
 import { jobFor } from '../core/provider-view.js';
 
-// The actions on work done by people (DESIGN.md §4, core/lifecycle.ts PEOPLE_TRANSITIONS). Each is
+// The actions on work done by people (docs/api.md People work, core/lifecycle.ts PEOPLE_TRANSITIONS). Each is
 // one guarded UPDATE plus its event (`job.action.<action>`, with the actor) in one transaction, so two
 // racing requests cannot both win and every action that happened is in the job's timeline.
 

@@ -67,7 +67,7 @@ const POSTGRES_DETAILS_IF_CHANGED = `
 SELECT d.* FROM jobs j LEFT JOIN LATERAL (SELECT j.*, ${POSTGRES_LISTS} WHERE j.version <> $3) d ON true
 WHERE j.id = $1 AND j.workspace_id = $2`;
 
-// On SQLite the version alone: one index search and one row, a third of what the details read costs.
+// On SQLite the version alone: one index search and one row, much less than the details read.
 const SQLITE_VERSION = 'SELECT version FROM jobs WHERE id = ? AND workspace_id = ?';
 
 /** A statement prepared once per reader connection: preparing costs about as much as running these. */

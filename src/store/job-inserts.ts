@@ -10,7 +10,8 @@ import type { Executor, Store } from './store.js';
 
 // Inserting jobs is the one write every client makes, and on PostgreSQL a new job's pickup is this
 // insert alone (services/handoff.ts): its statements are plain text, written once at load, and only
-// their values are built per call (building them through the query builder cost about 0.1 ms a call).
+// their values are built per call (building them through the query builder cost a visible share of
+// the pickup).
 
 /** A job to insert: the fields of a Job it is created with, and the time it is created at. */
 export interface NewJobRow
@@ -134,8 +135,8 @@ export async function insertNumberedJobs(store: Store, workspaceId: string, proj
   // the JavaScript between the statements took about as long as the statements and the commit's write
   // together. While no transaction is open on the connection, nothing can run between its statements,
   // so it runs at once; otherwise (another caller's transaction is open between its awaits) it waits
-  // for Kysely to lend the connection, as every query does. Taking the lock each time cost about
-  // 0.07 ms of a new job's 1 ms pickup.
+  // for Kysely to lend the connection, as every query does. Taking the lock each time was a
+  // measurable part of a new job's pickup.
   const raw = store.raw;
   const insert = numberedInsertSqlite(raw);
   if (!raw.db.inTransaction) return insert.immediate(workspaceId, projectId, jobs, claim);
@@ -224,7 +225,7 @@ async function insertMachineJobRows(db: Executor, jobs: NewJobRow[]): Promise<vo
 
 /**
  * Machine jobs on SQLite: the INSERT's text is built once per batch size and its values are bound as
- * one flat list (building it through the query builder cost about a third of inserting 1,000 jobs).
+ * one flat list (building it through the query builder cost a large part of a batch's insert).
  * The jobs `claim` names are written as a claim leaves them (migration 0018 gives them its events).
  */
 function machineJobRows(jobs: NewJobRow[], claim: InsertClaim | undefined): { text: string; values: unknown[] } {
@@ -234,7 +235,7 @@ function machineJobRows(jobs: NewJobRow[], claim: InsertClaim | undefined): { te
   const values: unknown[] = [];
   for (const j of jobs) {
     const claimed = claim?.ids.has(j.id) === true;
-    // MACHINE_JOB_FIELDS' values, written out: calling its functions cost about 1 µs a job here.
+    // MACHINE_JOB_FIELDS' values, written out: calling its functions per job costs more here.
     values.push(
       j.id, j.workspaceId, j.projectId, j.number, j.type, j.name, claimed ? 'running' : j.status, claimed ? 'claimed' : j.statusReason, j.priority,
       JSON.stringify(j.input ?? {}), j.maxAttempts, j.runAt, j.timeoutMs, j.error === undefined ? null : JSON.stringify(j.error),

@@ -219,7 +219,7 @@ export interface Success {
  * unnested array rather than the CTE `v`, whose row count the planner cannot see: without statistics
  * it then took "this worker's running jobs" for one row and scanned the table for them. With the
  * array's size known it probes the primary key for batches of 100; for 250 it was still seen to
- * prefer a scan on a young table (a join-free variant measured no faster at 30,000 or 100,000 jobs).
+ * prefer a scan on a young table (a join-free variant was no faster, so it was not kept).
  * The update, the attempt rows and the release of dependents are data-modifying CTEs; they all see the snapshot from before
  * the statement, so the dependency check counts the jobs finished here as succeeded explicitly. It is
  * a named prepared statement (planned once per connection) and returns only ids, so a column added to

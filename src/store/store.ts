@@ -105,9 +105,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 // Memory-mapped I/O reads pages in place instead of copying each through a read() syscall into the
 // connection's page cache, which a random lookup on a large database otherwise pays on almost every page.
 // Mapped pages live in the OS page cache, shared by both connections; this is an upper bound, not an allocation.
-// 2 GiB is the most this SQLite build maps (it clamps larger values to 2,147,418,112 bytes); 1 GiB left
-// most of a 1,000,000-job database (1.7 GB) to read(): GET /v1/jobs/{id} on it took 165–211 µs of
-// server CPU per request with 1 GiB and 139–163 µs with 2 GiB (four alternating runs).
+// 2 GiB is the most this SQLite build maps (it clamps larger values); a smaller window leaves most of
+// a large database to read(), and single-job reads on it cost visibly more (docs/benchmarks.md).
 const SQLITE_MMAP_BYTES = 2 * 1024 * 1024 * 1024;
 
 function openSqlite(dataDir: string): Store {

@@ -35,7 +35,7 @@ export class Wakeups {
    * claimed, services/handoff.ts): the workspace feed's followers hear of them. What the triggers leave
    * to this call: on PostgreSQL, the jobs handed over (the insert's NOTIFY would wake every listening
    * process just as the job starts, migration 0020); on SQLite, every new job (a call into JavaScript
-   * per job from the trigger cost a tenth of the insert, migration 0021).
+   * per job from the trigger was a visible part of the insert, migration 0021).
    */
   jobsCreated(workspaceId: string, handedOver: boolean): void {
     if (this.store.raw.kind === 'sqlite') this.local.emit('event', '', workspaceId);

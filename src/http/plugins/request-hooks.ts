@@ -20,9 +20,9 @@ export function installRequestHooks(app: FastifyInstance, services: Services, st
   // ready first; the routes' synchronous parts (on SQLite, the database read) then run back to back,
   // and the rest of each route (representation, serialization, the socket write) follows in the
   // microtasks after them: each kind of work in one stretch keeps the CPU's caches warm, and the
-  // answers leave in one burst. Measured under load (50 connections, GET /v1/jobs/{id} on 1,000,000
-  // SQLite jobs): 121 µs of CPU per request handled inline, 99 with one setImmediate per request,
-  // 61 as one batch. An idle server waits one loop turn, microseconds.
+  // answers leave in one burst. Under load this costs clearly less CPU per request than handling
+  // each request inline or deferring each one alone (docs/benchmarks.md, findings). An idle server
+  // waits one loop turn.
   let ready: HookHandlerDoneFunction[] = [];
   const runReady = (): void => {
     const batch = ready;

@@ -205,7 +205,7 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
       const body = sendJob(request, reply, details.job, retryAfter);
       if (body === reply) return body;
       // Added to the fresh representation, not spread into a copy: V8 copies an object of this many
-      // properties by a slow path that cost more than building it (7 µs against 0.5).
+      // properties by a slow path that costs more than building the representation did.
       const job = Object.assign(body as JobRepresentation, { attempt_history: details.attempts.map(attemptRepresentation), files: details.files.map((f) => fileRepresentation(services, f)) });
       if (!plain) return job;
       const text = reply.serialize(job) as string; // the schema-compiled serializer gives a string

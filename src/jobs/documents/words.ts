@@ -22,8 +22,8 @@ export function countWords(text: string, locale?: string): number {
 }
 
 /**
- * The sum of countWords over the texts, with far fewer segmenter calls: each costs tens of
- * microseconds however short the text, which adds up to seconds over 200,000 segments. Texts are
+ * The sum of countWords over the texts, with far fewer segmenter calls: each call has a fixed cost
+ * however short the text, which adds up over a document of many short segments. Texts are
  * joined with a line feed, across which Unicode never joins words (UAX #29 WB3a/WB3b).
  */
 export function countWordsInAll(texts: Iterable<string>, locale?: string): number {

@@ -1,4 +1,4 @@
--- Work done by people (DESIGN.md §4): providers who accept and deliver jobs, workflow steps that
+-- Work done by people (docs/api.md, People work): providers who accept and deliver jobs, workflow steps that
 -- share a reference per document and language, project states, per-project rates, and the link from
 -- a people job to the document-import job that prepares its source.
 

@@ -1,6 +1,6 @@
 -- A job's created, status and progress events are appended once per statement rather than once per
--- row. The row triggers ran a PL/pgSQL function for every job a claim or a completion touched (about
--- half of PostgreSQL's work per job in the queue benchmark); statement triggers see every changed row
+-- row. The row triggers ran a PL/pgSQL function for every job a claim or a completion touched (a
+-- large part of PostgreSQL's work per job); statement triggers see every changed row
 -- at once through transition tables and append all their events with one INSERT … SELECT.
 --
 -- What stays the same: the events, their data and order (the transition tables hold rows in the order

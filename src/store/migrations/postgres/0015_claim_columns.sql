@@ -1,6 +1,6 @@
 -- The claim reads back only what a worker needs of the jobs it took (ClaimedJob in src/core/job.ts)
--- instead of every column of `jobs`: sending, parsing and building some 40 columns per job cost about
--- as much as the claim's own update. Same statement, same setting and plan shape as migration 0014.
+-- instead of every column of `jobs`: sending, parsing and building every column of every claimed job
+-- cost as much as the claim's own update. Same statement, same setting and plan shape as migration 0014.
 DROP FUNCTION jobline_claim(TEXT[], INTEGER, TEXT, BIGINT, BIGINT);
 CREATE FUNCTION jobline_claim(p_types TEXT[], p_limit INTEGER, p_worker TEXT, p_now BIGINT, p_lease_expires_at BIGINT)
 RETURNS TABLE (id UUID, workspace_id TEXT, project_id UUID, type TEXT, input JSONB, attempts INTEGER, max_attempts INTEGER, timeout_ms BIGINT)

@@ -3,7 +3,6 @@
 -- the same workspace (reserveJobNumbers, insertNumberedJobs): that update finds the owner, or the
 -- insert does not happen, and it holds the owner's row locked until the jobs commit. Workspaces and
 -- projects are never deleted. The foreign keys only repeated that check once per inserted row, with a
--- query and a lock each: PostgreSQL CPU per inserted job 20–28 → 18–19 µs in alternating runs of
--- bench/lib/queue-phases.mjs (30,000 jobs). test/store/job-numbers.test.ts holds the guarantee.
+-- query and a lock each, on the hottest write. test/store/job-numbers.test.ts holds the guarantee.
 ALTER TABLE jobs DROP CONSTRAINT jobs_workspace_id_fkey;
 ALTER TABLE jobs DROP CONSTRAINT jobs_project_id_fkey;

@@ -1,8 +1,8 @@
 -- The NOTIFY that tells every process's workspace-feed followers of new jobs leaves out jobs inserted
 -- already claimed by a worker of the inserting process (src/services/handoff.ts). That process sends
 -- it itself once the worker has the job (Wakeups.jobsCreated), so the notification's delivery, which
--- wakes every listening connection and the processes behind them, no longer delays the job's start:
--- pickup p50 on PostgreSQL about 0.15 ms less (bench/lib/pickup-ab.mjs). Everything else as in 0018.
+-- wakes every listening connection and the processes behind them, no longer delays the job's start.
+-- Everything else as in 0018.
 CREATE OR REPLACE FUNCTION jobline_jobs_created() RETURNS TRIGGER
 LANGUAGE plpgsql AS $$
 BEGIN

@@ -9,10 +9,8 @@
 -- are left out, as their rows were before. Rows written before this migration keep their shape and
 -- are read as they were.
 --
--- Why: the created event's row and its index entries were about a third of the work of inserting a
--- job. bench/lib/phases-ab.mjs, 30,000 jobs, three alternating rounds against the build before:
--- inserts 28,800–31,000 → 34,300–41,400 jobs/s, PostgreSQL CPU per inserted job 24–28 → 17–22 µs,
--- WAL per job 1,289 → 793 bytes; processing unchanged.
+-- Why: the created event's row and its index entries were a large part of the work of inserting a
+-- job (docs/benchmarks.md, findings).
 ALTER TABLE job_events ALTER COLUMN job_id DROP NOT NULL;
 ALTER TABLE job_events ADD COLUMN job_ids UUID[];
 

@@ -4,8 +4,6 @@
 -- (Wakeups.jobsCreated, called by createJobs in src/services/jobs.ts; appendEvent announces the
 -- events it appends itself). A trigger runs a program per row even when its WHEN clause
 -- skips it, so the trigger on job_events cost every event, and its call cost every new job.
--- bench/lib/queue-phases.mjs --db sqlite (30,000 jobs, three alternating rounds): jobs inserted per
--- second 75,000 / 75,200 / 76,100 before, 83,500 / 84,800 / 86,600 after; running them unchanged.
 -- The trigger bodies are otherwise those of migration 0005.
 DROP TRIGGER job_events_notify;
 

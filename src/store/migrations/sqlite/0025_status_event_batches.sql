@@ -2,8 +2,8 @@
 -- one job_events row per (workspace, project, type, seq, attempt, error): job_id is NULL and job_ids
 -- lists the jobs as a JSON array, which the readers in events.ts, webhook-dispatch.ts, stats.ts and
 -- textking-callbacks.ts expand into one event per job (as PostgreSQL's batched created events,
--- its migration 0024). A row per job and its index entries were a third of the store's work per job
--- (bench/lib/sqlite-store-ab.mjs, docs/benchmarks.md): the claim and the completion write them
+-- its migration 0024). A row per job and its index entries were a large part of the store's work per
+-- job (docs/benchmarks.md, findings): the claim and the completion write them
 -- themselves now (src/store/queue.ts, src/store/status-event-batches.ts).
 --
 -- Rebuilding job_events copies the whole event log once, at the first start after an upgrade; the
