@@ -3,7 +3,8 @@ import { createGzip } from 'node:zlib';
 import { Type } from '@sinclair/typebox';
 import { JOB_TYPE_PATTERN } from '../core/job.js';
 import { JOB_STATUSES } from '../core/lifecycle.js';
-import { defineJob, NonRetryableError } from '../engine/define-job.js';
+import { NonRetryableError } from '../engine/define-job.js';
+import { defineBuiltinJob } from './define-builtin-job.js';
 // The export writes the jobs exactly as the API shows them, so a client reads both with one parser.
 import { jobRepresentation } from '../http/representations/job.js';
 import { getProject } from '../services/projects.js';
@@ -14,7 +15,7 @@ export const EXPORT_FILE = 'jobs.jsonl.gz';
 const PAGE = 500;
 
 /** A project's jobs (or the whole workspace's) as gzip-compressed JSON Lines, one job per line. */
-export const exportJobs = defineJob({
+export const exportJobs = defineBuiltinJob({
   type: 'export',
   input: Type.Object(
     {
