@@ -1,6 +1,7 @@
 // `npm start`: builds dist/ if a source changed, then runs `jobline serve` in this very process.
-// npm passes SIGINT/SIGTERM to the shell it started the script in, and a shell such as dash dies of it
-// without passing it on; so the server also stops itself, as on SIGTERM, once its parent is gone.
+// npm passes SIGINT/SIGTERM to the process it started the script in; the script `exec`s this one in
+// place of the shell, since a shell such as dash neither passes the signal on nor (for SIGINT) stops.
+// Should npm itself die, the server stops too, as on SIGTERM, once its parent is gone.
 import { pathToFileURL } from 'node:url';
 import { buildIfStale } from './build-if-stale.mjs';
 

@@ -26,7 +26,7 @@ describe('npm start', () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  it('serves the current build without rebuilding it, and stops the server when npm receives SIGTERM', { timeout: 180_000 }, async () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('serves the current build without rebuilding it, and stops the server when npm receives %s', { timeout: 180_000 }, async (signal) => {
     expect(spawnSync(process.execPath, ['scripts/build-if-stale.mjs'], { cwd: ROOT, stdio: 'inherit' }).status).toBe(0);
     const built = statSync(join(ROOT, 'dist/cli/main.js')).mtimeMs;
     const data = mkdtempSync(join(tmpdir(), 'jobline-npm-start-'));
@@ -43,7 +43,7 @@ describe('npm start', () => {
       expect(await eventually(() => Promise.resolve(out.includes('Jobline is serving')), 100_000), out).toBe(true);
       expect(await listening(port)).toBe(true);
       expect(statSync(join(ROOT, 'dist/cli/main.js')).mtimeMs).toBe(built);
-      npm.kill('SIGTERM');
+      npm.kill(signal);
       await exited;
       // The server closes once npm is gone; nothing may keep the port after it.
       expect(await eventually(async () => !(await listening(port)), 10_000), `port ${port} still open:\n${out}`).toBe(true);
