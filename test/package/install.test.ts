@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -97,5 +97,10 @@ describe('the packed package', () => {
     expect((await ok('npx', ['jobline', '--version'], clone)).trim()).toBe(own.version);
     await ok('npm', ['run', 'build'], clone, 180_000);
     expect((await ok('npx', ['jobline', '--version'], clone)).trim()).toBe(own.version);
+    // The first npx in a fresh npm cache runs the package's prepare, which leaves a current dist/ alone.
+    const built = statSync(join(clone, 'dist/cli/main.js')).mtimeMs;
+    const fresh = await run('npx', ['jobline', '--version'], clone, 120_000, { npm_config_cache: join(work, 'fresh-npm-cache') });
+    expect(fresh.stdout.trim(), fresh.stderr).toBe(own.version);
+    expect(statSync(join(clone, 'dist/cli/main.js')).mtimeMs).toBe(built);
   });
 });
