@@ -53,6 +53,7 @@ export function initCommand(program: Command, own: OwnPackage): void {
         ['.gitignore', STARTER_GITIGNORE],
       ];
       for (const [name, text] of files) writeFileSync(join(dir, name), text);
-      console.log(`Created a Jobline project in ${dir}:\n${files.map(([name]) => `  ${name}`).join('\n')}\n\nNext:\n  cd ${target}\n  npm install\n  npm start`);
+      const next = [...(dir === resolve('.') ? [] : [`cd ${target}`]), 'npm install', 'npm start'];
+      console.log(`Created a Jobline project in ${dir}:\n${files.map(([name]) => `  ${name}`).join('\n')}\n\nNext:\n${next.map((c) => `  ${c}`).join('\n')}`);
     });
 }
