@@ -10,7 +10,7 @@ export function serveCommand(program: Command): void {
     .option('--host <host>', 'interface to bind (env JOBLINE_HOST)', undefined)
     .option('--data <dir>', 'data directory for SQLite and files (env JOBLINE_DATA_DIR)', undefined)
     .option('--database-url <url>', 'postgres://… to use PostgreSQL (env JOBLINE_DATABASE_URL)', undefined)
-    .option('--jobs <modules...>', 'handler modules exporting defineJob(...) results (env JOBLINE_JOBS, comma-separated)')
+    .option('--jobs <modules...>', 'handler modules (.ts, .js) or directories of them, exporting defineJob(...) results (env JOBLINE_JOBS, comma-separated)')
     .option('--concurrency <n>', 'jobs the in-process worker runs at once; 0 for none (env JOBLINE_WORKER_CONCURRENCY)')
     .option('--prefetch <n>', 'jobs the in-process worker claims ahead of free slots; 0 for none (env JOBLINE_WORKER_PREFETCH)')
     .action(async (flags: { port?: string; host?: string; data?: string; databaseUrl?: string; jobs?: string[]; concurrency?: string; prefetch?: string }) => {

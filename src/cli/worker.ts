@@ -34,7 +34,7 @@ export function workerCommand(program: Command): void {
   program
     .command('worker')
     .description('run job handlers (the built-in types and those of --jobs) without the API; start as many as you like against one PostgreSQL')
-    .option('--jobs <modules...>', 'handler modules exporting defineJob(...) results (env JOBLINE_JOBS, comma-separated)')
+    .option('--jobs <modules...>', 'handler modules (.ts, .js) or directories of them, exporting defineJob(...) results (env JOBLINE_JOBS, comma-separated)')
     .option('--database-url <url>', 'postgres://… (env JOBLINE_DATABASE_URL)')
     .option('--data <dir>', 'data directory when running on SQLite (env JOBLINE_DATA_DIR)')
     .option('--concurrency <n>', 'jobs run at once (env JOBLINE_WORKER_CONCURRENCY)')

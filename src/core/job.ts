@@ -50,3 +50,13 @@ export const JOB_TYPE_PATTERN = '^[a-z][a-z0-9._-]{0,63}$';
 export const PRIORITY_MIN = -1000;
 export const PRIORITY_MAX = 1000;
 export const DEFAULT_MAX_ATTEMPTS = 3;
+
+/** One attempt at a job: which worker ran it, when, and how it ended. */
+export interface AttemptRecord {
+  number: number;
+  worker: string | null;
+  startedAt: number;
+  finishedAt: number | null;
+  outcome: string;
+  error: { message: string; code: string | null; stack: string | null } | null;
+}

@@ -12,8 +12,17 @@ export interface LazyParts {
   log(): Logger;
 }
 
+/**
+ * The context every handler gets, with Jobline's own services for the built-in job types (src/jobs).
+ * The public JobContext leaves them out: their types are internal, and a user's handler talks to
+ * Jobline through its API.
+ */
+export interface EngineJobContext<Input> extends JobContext<Input> {
+  services: Services;
+}
+
 /** What a handler gets: its input, its signal, and ways to report progress and read and write files. */
-export function jobContext(services: Services, workerId: string, job: ClaimedJob, lazy: LazyParts): JobContext<never> {
+export function jobContext(services: Services, workerId: string, job: ClaimedJob, lazy: LazyParts): EngineJobContext<never> {
   return {
     input: job.input as never,
     jobId: job.id,

@@ -1,7 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { Readable } from 'node:stream';
-import type { Services } from '../services/context.js';
 import type { Backoff } from './backoff.js';
 
 export interface JobContext<Input> {
@@ -21,8 +20,6 @@ export interface JobContext<Input> {
   readFile(fileId: string): Promise<{ name: string; contentType: string; bytes: Buffer }>;
   projectId: string | null;
   workspaceId: string;
-  /** The services, for built-in job types that work on Jobline's own data. */
-  services: Services;
 }
 
 export interface JobDefinition<I extends TSchema = TSchema, O extends TSchema = TSchema> {
@@ -41,6 +38,7 @@ export interface JobDefinition<I extends TSchema = TSchema, O extends TSchema = 
 }
 
 const DEFINITION = Symbol.for('jobline.job-definition');
+const NON_RETRYABLE = Symbol.for('jobline.non-retryable-error');
 
 /** Declares a job type: its schemas, retry and timeout policy, and the handler that does the work. */
 export function defineJob<I extends TSchema, O extends TSchema>(definition: JobDefinition<I, O>): JobDefinition<I, O> {
@@ -65,5 +63,16 @@ export class NonRetryableError extends Error {
   ) {
     super(message);
     this.name = 'NonRetryableError';
+    Object.defineProperty(this, NON_RETRYABLE, { value: true });
+  }
+
+  /**
+   * A handler module may import another copy of this module than the engine's (a second install of
+   * the package, or one loaded through the TypeScript loader), so the engine's `instanceof` goes by a
+   * global mark as isJobDefinition does, not by the class object.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== NonRetryableError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[NON_RETRYABLE] === true;
   }
 }

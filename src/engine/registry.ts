@@ -1,9 +1,9 @@
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FieldError } from '../core/errors.js';
-import { isJobDefinition, type JobDefinition } from './define-job.js';
+import type { JobDefinition } from './define-job.js';
+
+export { loadJobModules } from './job-modules.js';
 
 /** The job types this process knows: their handlers, and validators for their input and output. */
 export class Registry {
@@ -47,21 +47,4 @@ export class Registry {
     if (validate === undefined || validate(output)) return undefined;
     return this.ajv.errorsText(validate.errors, { dataVar: 'output' });
   }
-}
-
-/**
- * Loads handler modules given with `--jobs`: every export that is a `defineJob(...)` result, or an
- * array of them (the default export may be either).
- */
-export async function loadJobModules(paths: string[]): Promise<JobDefinition[]> {
-  const found: JobDefinition[] = [];
-  for (const path of paths) {
-    const mod = (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
-    const before = found.length;
-    for (const value of Object.values(mod)) {
-      for (const item of Array.isArray(value) ? value : [value]) if (isJobDefinition(item) && !found.includes(item)) found.push(item);
-    }
-    if (found.length === before) throw new Error(`${path} exports no job definitions; export the results of defineJob(...).`);
-  }
-  return found;
 }

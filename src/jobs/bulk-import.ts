@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { AppError } from '../core/errors.js';
 import { JOB_TYPE_PATTERN, PRIORITY_MAX, PRIORITY_MIN } from '../core/job.js';
-import { defineJob, NonRetryableError } from '../engine/define-job.js';
+import { NonRetryableError } from '../engine/define-job.js';
+import { defineBuiltinJob } from './define-builtin-job.js';
 import type { Registry } from '../engine/registry.js';
 import { createJobs, type CreateJobInput } from '../services/jobs.js';
 import { getProject } from '../services/projects.js';
@@ -118,7 +119,7 @@ export function toJobInput(row: Row, registry: Registry, projectId: string | und
  * row and field (listed by GET /v1/jobs/{id}/errors) while the valid rows are created, all in one
  * transaction, so a retried attempt never creates a row twice.
  */
-export const bulkImport = defineJob({
+export const bulkImport = defineBuiltinJob({
   type: 'bulk-import',
   input: Type.Object(
     {

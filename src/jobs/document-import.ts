@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { AppError } from '../core/errors.js';
-import { defineJob, NonRetryableError } from '../engine/define-job.js';
+import { NonRetryableError } from '../engine/define-job.js';
+import { defineBuiltinJob } from './define-builtin-job.js';
 import { replaceSegments } from '../store/job-results.js';
 import { countWords, detectFormat, DocumentError, DOCUMENT_FORMATS, parseDocument, type DocumentFormat } from './documents/index.js';
 
@@ -10,7 +11,7 @@ import { countWords, detectFormat, DocumentError, DOCUMENT_FORMATS, parseDocumen
  * GET /v1/jobs/{id}/segments. An unknown or broken document fails the job at once with a message that
  * says what is wrong: retrying cannot fix a document.
  */
-export const documentImport = defineJob({
+export const documentImport = defineBuiltinJob({
   type: 'document-import',
   input: Type.Object(
     {

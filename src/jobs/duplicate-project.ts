@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { defineJob, NonRetryableError } from '../engine/define-job.js';
+import { NonRetryableError } from '../engine/define-job.js';
+import { defineBuiltinJob } from './define-builtin-job.js';
 import { uuidv7 } from '../core/ids.js';
 import { createJobs } from '../services/jobs.js';
 import { findProject, insertProject } from '../store/projects.js';
@@ -11,7 +12,7 @@ import { jobPrincipal } from './principal.js';
  * type, name, input and priority (history, output and status are not copied). All in one transaction,
  * so a retried attempt never leaves a half-made copy behind.
  */
-export const duplicateProject = defineJob({
+export const duplicateProject = defineBuiltinJob({
   type: 'duplicate-project',
   input: Type.Object(
     {

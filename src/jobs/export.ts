@@ -3,7 +3,8 @@ import { createGzip } from 'node:zlib';
 import { Type } from '@sinclair/typebox';
 import { JOB_TYPE_PATTERN } from '../core/job.js';
 import { JOB_STATUSES } from '../core/lifecycle.js';
-import { defineJob, NonRetryableError } from '../engine/define-job.js';
+import { NonRetryableError } from '../engine/define-job.js';
+import { defineBuiltinJob } from './define-builtin-job.js';
 // The export writes the jobs exactly as the API shows them, so a client reads both with one parser.
 import { jobRepresentation } from '../http/representations/job.js';
 import { getProject } from '../services/projects.js';
@@ -19,7 +20,7 @@ const PAGE = 500;
  * project, so `POST /v1/jobs {type: "export", project_id}` exports that project. The export job itself
  * is left out of its file.
  */
-export const exportJobs = defineJob({
+export const exportJobs = defineBuiltinJob({
   type: 'export',
   input: Type.Object(
     {

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { defineJob, NonRetryableError } from '../engine/define-job.js';
+import { NonRetryableError } from '../engine/define-job.js';
+import { defineBuiltinJob } from './define-builtin-job.js';
 import { parseJson } from '../store/schema.js';
 import { findJobsById, translatedSegments } from '../store/people-views.js';
 import { listSegments, replaceSegments, type SegmentRow } from '../store/job-results.js';
@@ -12,7 +13,7 @@ import { listSegments, replaceSegments, type SegmentRow } from '../store/job-res
  * succeeds. Replace the handler (a module defining `pre-translate` under another name, pointed to by
  * the API) to use a real translation memory or machine translation.
  */
-export const preTranslate = defineJob({
+export const preTranslate = defineBuiltinJob({
   type: 'pre-translate',
   input: Type.Object(
     {

@@ -1,7 +1,7 @@
 import type { Principal } from '../core/auth.js';
 import { AppError, notFound, validationFailed } from '../core/errors.js';
 import { isUuid, uuidv7 } from '../core/ids.js';
-import { DEFAULT_MAX_ATTEMPTS, type Job } from '../core/job.js';
+import { DEFAULT_MAX_ATTEMPTS, type AttemptRecord, type Job } from '../core/job.js';
 import { TRANSITIONS, allowedActions, isTerminal, type JobStatus, type StatusReason } from '../core/lifecycle.js';
 import type { PeopleWork } from '../core/people.js';
 import * as jobs from '../store/jobs.js';
@@ -391,15 +391,6 @@ export async function retryJob(services: Services, principal: Principal, id: str
   if (updated === undefined) throw stateConflict(await getJob(services, principal, id), 'be retried');
   services.wakeups.jobsAdded();
   return updated;
-}
-
-export interface AttemptRecord {
-  number: number;
-  worker: string | null;
-  startedAt: number;
-  finishedAt: number | null;
-  outcome: string;
-  error: { message: string; code: string | null; stack: string | null } | null;
 }
 
 export async function jobAttempts(services: Services, job: Job): Promise<AttemptRecord[]> {

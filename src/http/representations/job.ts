@@ -1,6 +1,5 @@
 import { toIso } from '../../core/clock.js';
-import type { Job } from '../../core/job.js';
-import type { AttemptRecord } from '../../services/jobs.js';
+import type { AttemptRecord, Job } from '../../core/job.js';
 import { peopleRepresentation } from './people.js';
 
 /** The native JSON shape of a job: snake_case, ISO 8601 UTC timestamps, every field always present. */
