@@ -6,6 +6,7 @@ const BENCHMARKS = {
   queue: './queue.mjs',
   webhooks: './webhooks.mjs',
   sse: './sse.mjs',
+  soak: './soak.mjs',
 };
 
 const [name, ...args] = process.argv.slice(2);

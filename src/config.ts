@@ -1,4 +1,5 @@
 import { COMPAT_API_NAMES, isCompatApiName, type CompatApiName } from './compat/index.js';
+import { DEFAULT_CONNECTION_LIMITS, LONGEST_WAIT_MS, type ConnectionLimits } from './http/connection-limits.js';
 
 // Every setting, with its environment variable and default, in one place; README's table mirrors it.
 export interface ServeConfig {
@@ -28,6 +29,8 @@ export interface ServeConfig {
   compatAtRoot: CompatApiName[];
   /** Memory for rendered copies of polled jobs, in MiB; 0 keeps none. */
   jobCacheMb: number;
+  /** Request, header, keep-alive and idle timeouts and the connection cap (src/http/connection-limits.ts). */
+  connections: ConnectionLimits;
 }
 
 function int(name: string, value: string | undefined, fallback: number): number {
@@ -74,5 +77,25 @@ export function serveConfig(flags: { port?: string; host?: string; data?: string
     webhookAllowPrivate: webhookAllowPrivate(env),
     compatAtRoot: compatAtRoot(env.JOBLINE_COMPAT_ROOT),
     jobCacheMb: int('JOBLINE_JOB_CACHE_MB', env.JOBLINE_JOB_CACHE_MB, 32),
+    connections: connectionLimits(env),
   };
+}
+
+/** JOBLINE_*_TIMEOUT_MS and JOBLINE_MAX_CONNECTIONS. */
+export function connectionLimits(env: NodeJS.ProcessEnv = process.env): ConnectionLimits {
+  const d = DEFAULT_CONNECTION_LIMITS;
+  const limits: ConnectionLimits = {
+    requestTimeoutMs: int('JOBLINE_REQUEST_TIMEOUT_MS', env.JOBLINE_REQUEST_TIMEOUT_MS, d.requestTimeoutMs),
+    headersTimeoutMs: int('JOBLINE_HEADERS_TIMEOUT_MS', env.JOBLINE_HEADERS_TIMEOUT_MS, d.headersTimeoutMs),
+    keepAliveTimeoutMs: int('JOBLINE_KEEP_ALIVE_TIMEOUT_MS', env.JOBLINE_KEEP_ALIVE_TIMEOUT_MS, d.keepAliveTimeoutMs),
+    idleTimeoutMs: int('JOBLINE_IDLE_TIMEOUT_MS', env.JOBLINE_IDLE_TIMEOUT_MS, d.idleTimeoutMs),
+    maxConnections: int('JOBLINE_MAX_CONNECTIONS', env.JOBLINE_MAX_CONNECTIONS, d.maxConnections),
+  };
+  if (limits.headersTimeoutMs < 1) throw new Error('JOBLINE_HEADERS_TIMEOUT_MS must be a positive number of milliseconds.');
+  if (limits.keepAliveTimeoutMs < 1) throw new Error('JOBLINE_KEEP_ALIVE_TIMEOUT_MS must be a positive number of milliseconds.');
+  // Long polls and the streams' keep-alive comments stay silent this long; a shorter idle limit would cut them.
+  if (limits.idleTimeoutMs !== 0 && limits.idleTimeoutMs <= LONGEST_WAIT_MS) {
+    throw new Error(`JOBLINE_IDLE_TIMEOUT_MS must be 0 (no limit) or longer than the longest long poll (${LONGEST_WAIT_MS} ms), not ${limits.idleTimeoutMs}.`);
+  }
+  return limits;
 }

@@ -35,7 +35,7 @@ export async function startServer(config: ServeConfig, print: (line: string) => 
     if (admin.created !== undefined) {
       print(`Created an admin token for workspace "default". It is shown once; keep it:\n\n  ${admin.created}\n`);
     }
-    app = await buildApp(services, { logger, requestLogging: config.logLevel === 'debug' || config.logLevel === 'trace', bodyLimit: config.bodyLimit, rateLimit: { limit: config.rateLimit, windowSeconds: 60 }, processMetrics: true, compatAtRoot: config.compatAtRoot, renderedJobBytes: config.jobCacheMb * 1024 * 1024 });
+    app = await buildApp(services, { logger, requestLogging: config.logLevel === 'debug' || config.logLevel === 'trace', bodyLimit: config.bodyLimit, rateLimit: { limit: config.rateLimit, windowSeconds: 60 }, processMetrics: true, compatAtRoot: config.compatAtRoot, renderedJobBytes: config.jobCacheMb * 1024 * 1024, connections: config.connections });
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     // A start that fails (port taken, bad JOBLINE_ADMIN_TOKEN) must not leave the database pool open:

@@ -6,6 +6,7 @@ import { withBuiltinJobs } from '../jobs/builtin.js';
 import { createServices } from '../services/create.js';
 import { webhookAllowPrivate } from '../config.js';
 import { WebhookRuntime } from '../events/webhook-runtime.js';
+import { runUntilStopped } from './until-stopped.js';
 
 interface WorkerFlags {
   jobs?: string[];
@@ -61,24 +62,11 @@ export function workerCommand(program: Command): void {
       const webhooks = new WebhookRuntime(services, { logger });
       webhooks.start();
       console.log(`Worker ${worker.id} runs ${registry.types().join(', ')} on ${services.store.description}.`);
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
+      runUntilStopped(async (signal) => {
         console.log(`${signal} received: no new jobs; waiting for running ones to finish.`);
-        worker
-          .stop(positive('--shutdown-timeout', flags.shutdownTimeout, 10_000))
-          .then(() => webhooks.stop())
-          .then(() => services.store.close())
-          .then(
-            () => process.exit(0),
-            (error: unknown) => {
-              console.error(error);
-              process.exit(1);
-            },
-          );
-      };
-      process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGTERM', () => stop('SIGTERM'));
+        await worker.stop(positive('--shutdown-timeout', flags.shutdownTimeout, 10_000));
+        await webhooks.stop();
+        await services.store.close();
+      });
     });
 }

@@ -41,12 +41,25 @@ interface FeedSubscriber {
   retry: NodeJS.Timeout | undefined;
   /** Looks in a row that found unsettled events: a long transaction should not make us poll hot. */
   unsettledStreak: number;
+  /** Unsubscribed: a read still under way delivers nothing and schedules no retry. */
+  closed: boolean;
+}
+
+/** What the hub holds right now; all zero once every subscriber is gone and its reads are over. */
+export interface HubActivity {
+  subscribers: number;
+  /** Reads under way (one per job channel or feed subscriber at most). */
+  reads: number;
+  /** Feed subscribers waiting to look again at events PostgreSQL held back. */
+  retries: number;
 }
 
 export class EventHub {
   private readonly jobs = new Map<string, JobChannel>();
   private readonly feeds = new Map<string, Set<FeedSubscriber>>();
   private stopWakeups: (() => void) | undefined;
+  private reads = 0;
+  private retries = 0;
   private safety: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -80,7 +93,7 @@ export class EventHub {
   /** The same for a workspace's feed: events after `cursor` that pass `filter`. */
   followFeed(workspaceId: string, cursor: FeedCursor, filter: FeedFilter, deliver: (events: JobEvent[], cursor: FeedCursor) => void): Unsubscribe {
     this.start();
-    const subscriber: FeedSubscriber = { workspaceId, cursor, filter, deliver, reading: false, again: false, retry: undefined, unsettledStreak: 0 };
+    const subscriber: FeedSubscriber = { workspaceId, cursor, filter, deliver, reading: false, again: false, retry: undefined, unsettledStreak: 0, closed: false };
     let set = this.feeds.get(workspaceId);
     if (set === undefined) {
       set = new Set();
@@ -89,7 +102,8 @@ export class EventHub {
     set.add(subscriber);
     this.readFeed(subscriber);
     return () => {
-      clearTimeout(subscriber.retry);
+      subscriber.closed = true;
+      this.cancelRetry(subscriber);
       const s = this.feeds.get(workspaceId);
       s?.delete(subscriber);
       if (s?.size === 0) this.feeds.delete(workspaceId);
@@ -97,12 +111,31 @@ export class EventHub {
     };
   }
 
+  activity(): HubActivity {
+    let subscribers = 0;
+    for (const c of this.jobs.values()) subscribers += c.subscribers.size;
+    for (const set of this.feeds.values()) subscribers += set.size;
+    return { subscribers, reads: this.reads, retries: this.retries };
+  }
+
   close(): void {
     this.closed = true;
     this.stop();
     this.jobs.clear();
-    for (const set of this.feeds.values()) for (const s of set) clearTimeout(s.retry);
+    for (const set of this.feeds.values()) {
+      for (const s of set) {
+        s.closed = true;
+        this.cancelRetry(s);
+      }
+    }
     this.feeds.clear();
+  }
+
+  private cancelRetry(s: FeedSubscriber): void {
+    if (s.retry === undefined) return;
+    clearTimeout(s.retry);
+    s.retry = undefined;
+    this.retries--;
   }
 
   private start(): void {
@@ -139,6 +172,7 @@ export class EventHub {
       return;
     }
     channel.reading = true;
+    this.reads++;
     const run = async (): Promise<void> => {
       do {
         channel.again = false;
@@ -162,27 +196,35 @@ export class EventHub {
       })
       .finally(() => {
         channel.reading = false;
+        this.reads--;
       });
   }
 
   private readFeed(s: FeedSubscriber): void {
+    if (s.closed) return;
     if (s.reading) {
       s.again = true;
       return;
     }
     s.reading = true;
+    this.reads++;
     const run = async (): Promise<void> => {
       do {
         s.again = false;
         for (;;) {
           const page = await readFeed(this.store, s.workspaceId, s.cursor, s.filter, PAGE);
+          // Unsubscribed while the read was under way (the client left): nobody to deliver to, and a
+          // retry would keep reading for a gone stream as long as a transaction holds events back.
+          if (s.closed) return;
           s.cursor = page.next;
           if (page.events.length > 0) s.deliver(page.events, page.next);
           s.unsettledStreak = page.unsettled ? s.unsettledStreak + 1 : 0;
           if (page.unsettled && s.retry === undefined) {
+            this.retries++;
             s.retry = setTimeout(
               () => {
                 s.retry = undefined;
+                this.retries--;
                 this.readFeed(s);
               },
               Math.min(UNSETTLED_RETRY_MAX_MS, UNSETTLED_RETRY_MS * 2 ** Math.min(6, s.unsettledStreak - 1)),
@@ -196,6 +238,7 @@ export class EventHub {
       .catch(() => undefined)
       .finally(() => {
         s.reading = false;
+        this.reads--;
       });
   }
 }

@@ -39,6 +39,7 @@ import { Project } from './schemas/project.js';
 import { unstorableJson, validatorCompiler } from './validation.js';
 import type { IncomingMessage } from 'node:http';
 import { parseMultipartJob } from './multipart-job.js';
+import { applyConnectionCap, DEFAULT_CONNECTION_LIMITS, serverOptions, type ConnectionLimits } from './connection-limits.js';
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -55,6 +56,8 @@ export interface AppOptions {
   compatAtRoot: CompatApiName[];
   /** Memory for rendered copies of polled jobs (src/http/rendered-jobs.ts); 0 keeps none. */
   renderedJobBytes: number;
+  /** Request, header, keep-alive and idle timeouts, and the cap on open connections. */
+  connections: ConnectionLimits;
 }
 
 // Path parameters are ids (36 characters) and file names; anything far longer is refused by the router.
@@ -68,6 +71,7 @@ export const DEFAULT_APP_OPTIONS: AppOptions = {
   requestLogging: false,
   compatAtRoot: [],
   renderedJobBytes: 32 * 1024 * 1024,
+  connections: DEFAULT_CONNECTION_LIMITS,
 };
 
 /**
@@ -81,6 +85,7 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
   const app = Fastify({
     ...(typeof o.logger === 'boolean' ? { logger: o.logger } : { loggerInstance: o.logger }),
     bodyLimit: o.bodyLimit,
+    ...serverOptions(o.connections),
     logController: new LogController({ disableRequestLogging: !o.requestLogging }),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
@@ -90,6 +95,7 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
     frameworkErrors: routerErrorHandler(MAX_PARAM_LENGTH, sendCompatRouterError),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  applyConnectionCap(app.server, o.connections);
   for (const schema of schemas) app.addSchema(schema);
   app.setValidatorCompiler(validatorCompiler(schemas));
 

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { JobEvent } from '../core/events.js';
 import { pgArray } from './pg-arrays.js';
+import { SETTLED_BELOW } from './settled-events.js';
 import type { Executor, Store } from './store.js';
 
 // Reading the event log. Events are written by the triggers of migration 0005 (and appendEvent for
@@ -196,8 +197,8 @@ export interface FeedPage {
 
 /**
  * A workspace's events after `after`, in feed order. On PostgreSQL only events of transactions older
- * than every transaction still in progress are returned, so an event can never appear behind a
- * cursor a client already holds.
+ * than every transaction still in progress that may write events here are returned (SETTLED_BELOW), so
+ * an event can never appear behind a cursor a client already holds.
  */
 export async function readFeed(store: Store, workspaceId: string, after: FeedCursor, filter: FeedFilter, limit: number): Promise<FeedPage> {
   // Taken once, before both queries below: had each query taken its own, transactions committing in
@@ -205,8 +206,8 @@ export async function readFeed(store: Store, workspaceId: string, after: FeedCur
   // call the feed settled although those events were never returned.
   let settledBelow: number | undefined;
   if (store.capabilities.dialect === 'postgres') {
-    const { rows: bound } = await sql<{ xmin: string }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`.execute(store.db);
-    settledBelow = Number(bound[0]!.xmin);
+    const { rows: bound } = await sql<{ below: string }>`SELECT ${SETTLED_BELOW}::text AS below`.execute(store.db);
+    settledBelow = Number(bound[0]!.below);
   }
   const rows = await feedRows(store, workspaceId, after, filter, limit, settledBelow);
   const events = rows.map(toEvent);

@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { JobEvent } from '../core/events.js';
 import { expansion, pastCursor, rowPosition, toEvent, type EventRow, type FeedCursor } from './events.js';
+import { SETTLED_BELOW } from './settled-events.js';
 import type { Database } from './schema.js';
 import type { Executor, Store } from './store.js';
 
@@ -37,7 +38,7 @@ export async function hasEventsAfter(db: Executor, store: Store, after: FeedCurs
   const x = expansion(store);
   const { rows } = await sql`
     SELECT 1 FROM job_events e
-    WHERE ${pastCursor(x, x.lastK, after)} ${store.capabilities.dialect === 'postgres' ? sql`AND e.tx < ${settledBelow}` : sql``}
+    WHERE ${pastCursor(x, x.lastK, after)} ${store.capabilities.dialect === 'postgres' ? sql`AND e.tx < ${SETTLED_BELOW}` : sql``}
     LIMIT 1`.execute(db);
   return rows.length > 0;
 }
@@ -53,8 +54,6 @@ export interface DispatchEvent extends JobEvent {
   position: FeedCursor;
 }
 
-const settledBelow = sql<number>`pg_snapshot_xmin(pg_current_snapshot())::text::bigint`;
-
 /** Events of every workspace after `after`, in feed order, each with its job's callback_url. */
 export async function readEventsAfter(db: Executor, store: Store, after: FeedCursor, limit: number): Promise<DispatchEvent[]> {
   const x = expansion(store);
@@ -62,7 +61,7 @@ export async function readEventsAfter(db: Executor, store: Store, after: FeedCur
   const { rows } = await sql<EventRow & { callback_url: string | null }>`
     SELECT ${x.columns}, j.callback_url
     FROM ${x.from} LEFT JOIN jobs j ON j.id = COALESCE(e.job_id, ${x.jobId})
-    WHERE ${pastCursor(x, x.k, after)} ${store.capabilities.dialect === 'postgres' ? sql`AND e.tx < ${settledBelow}` : sql``}
+    WHERE ${pastCursor(x, x.k, after)} ${store.capabilities.dialect === 'postgres' ? sql`AND e.tx < ${SETTLED_BELOW}` : sql``}
       AND (e.job_ids IS NULL OR (j.id IS NOT NULL AND j.expired_at IS NULL))
     ORDER BY e.tx, e.id, k
     LIMIT ${limit}`.execute(db);
@@ -76,6 +75,6 @@ function dispatchEvent(r: EventRow, callbackUrl: string | null): DispatchEvent {
 /** PostgreSQL: are there events past the cursor whose transactions' order is not settled yet? */
 export async function hasUnsettledEvents(store: Store, after: FeedCursor): Promise<boolean> {
   if (store.capabilities.dialect !== 'postgres') return false;
-  const row = await store.db.selectFrom('job_events').select('id').where('tx', '>=', settledBelow).where('tx', '>=', after.tx).limit(1).executeTakeFirst();
+  const row = await store.db.selectFrom('job_events').select('id').where('tx', '>=', SETTLED_BELOW).where('tx', '>=', after.tx).limit(1).executeTakeFirst();
   return row !== undefined;
 }

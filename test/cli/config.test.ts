@@ -19,4 +19,12 @@ describe('serve configuration', () => {
     expect(serveConfig({}, { JOBLINE_JOB_CACHE_MB: '256' }).jobCacheMb).toBe(256);
     expect(() => serveConfig({}, { JOBLINE_JOB_CACHE_MB: '1.5' })).toThrow('JOBLINE_JOB_CACHE_MB must be a non-negative integer, not "1.5".');
   });
+
+  it('takes request, header, keep-alive and idle timeouts and the connection cap from JOBLINE_*, refusing an idle limit that would cut long polls', () => {
+    expect(serveConfig({}, {}).connections).toEqual({ requestTimeoutMs: 300_000, headersTimeoutMs: 30_000, keepAliveTimeoutMs: 72_000, idleTimeoutMs: 120_000, maxConnections: 10_000 });
+    const env = { JOBLINE_REQUEST_TIMEOUT_MS: '900000', JOBLINE_HEADERS_TIMEOUT_MS: '5000', JOBLINE_KEEP_ALIVE_TIMEOUT_MS: '10000', JOBLINE_IDLE_TIMEOUT_MS: '0', JOBLINE_MAX_CONNECTIONS: '0' };
+    expect(serveConfig({}, env).connections).toEqual({ requestTimeoutMs: 900_000, headersTimeoutMs: 5000, keepAliveTimeoutMs: 10_000, idleTimeoutMs: 0, maxConnections: 0 });
+    expect(() => serveConfig({}, { JOBLINE_IDLE_TIMEOUT_MS: '30000' })).toThrow('JOBLINE_IDLE_TIMEOUT_MS must be 0 (no limit) or longer than the longest long poll (60000 ms), not 30000.');
+    expect(() => serveConfig({}, { JOBLINE_MAX_CONNECTIONS: 'many' })).toThrow('JOBLINE_MAX_CONNECTIONS must be a non-negative integer, not "many".');
+  });
 });

@@ -91,7 +91,16 @@ const running = new Set<Server>();
  */
 export async function startServe(args: string[], options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', String(port), ...args], {
+  return startProcess(['serve', '--port', String(port), ...args], /Jobline is serving/, port, options);
+}
+
+/** Starts `jobline worker` and waits until it says which job types it runs; `url` and `port` mean nothing for it. */
+export function startWorker(args: string[], options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<Server> {
+  return startProcess(['worker', ...args], /^Worker \S+ runs /m, 0, options);
+}
+
+async function startProcess(args: string[], ready: RegExp, port: number, options: { env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<Server> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     cwd: ROOT,
     env: childEnv(options.env ?? {}),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -123,10 +132,10 @@ export async function startServe(args: string[], options: { env?: Record<string,
   running.add(server);
   // Generous: tsx compiles the sources at start, and CI machines run several test files at once.
   const timeoutMs = options.timeoutMs ?? 90_000;
-  const ready = await new Promise<boolean>((resolve) => {
+  const started = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), timeoutMs);
     const check = () => {
-      if (/Jobline is serving/.test(out)) {
+      if (ready.test(out)) {
         clearTimeout(timer);
         resolve(true);
       }
@@ -134,12 +143,12 @@ export async function startServe(args: string[], options: { env?: Record<string,
     child.stdout.on('data', check);
     void exit.then(() => {
       clearTimeout(timer);
-      resolve(/Jobline is serving/.test(out));
+      resolve(ready.test(out));
     });
   });
-  if (!ready) {
+  if (!started) {
     await server.kill();
-    throw new Error(`jobline serve did not start within ${timeoutMs} ms:\n${out}`);
+    throw new Error(`jobline ${args[0]} did not start within ${timeoutMs} ms:\n${out}`);
   }
   return server;
 }

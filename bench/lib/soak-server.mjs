@@ -1,0 +1,89 @@
+// Child process of bench/soak.mjs: `jobline serve` as startServer runs it (in-process worker and
+// webhooks included), started with --expose-gc so the parent can force a collection, and answering
+// the parent's requests for its memory, event-loop delay and what the event hub holds.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { serveConfig } from '../../dist/config.js';
+import { startServer } from '../../dist/server.js';
+
+const JOBS = new URL('./soak-jobs.mjs', import.meta.url).pathname;
+
+async function start(databaseUrl) {
+  const dataDir = mkdtempSync(join(os.tmpdir(), 'jobline-bench-soak-'));
+  let url;
+  let drop = async () => undefined;
+  if (databaseUrl !== undefined) {
+    // A schema of its own, reached through the URL's search_path as `jobline serve --database-url` would.
+    const schema = `bench_soak_${process.pid}`;
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.end();
+    const u = new URL(databaseUrl);
+    u.searchParams.set('options', `-c search_path=${schema}`);
+    url = u.toString();
+    drop = async () => {
+      const c = new pg.Client({ connectionString: databaseUrl });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await c.end();
+    };
+  }
+  const config = serveConfig({ port: '0', data: dataDir, databaseUrl: url, jobs: [JOBS] }, { JOBLINE_RATE_LIMIT: '0', JOBLINE_LOG_LEVEL: 'warn' });
+  let printed = '';
+  const server = await startServer(config, (line) => (printed += line));
+  const token = /jl_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}/.exec(printed)[0];
+  return {
+    server,
+    token,
+    async close() {
+      await server.close();
+      await drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function memory() {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kib = (key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  const m = process.memoryUsage();
+  return { rss: m.rss, rssAnon: kib('RssAnon'), rssFile: kib('RssFile'), heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
+}
+
+let running;
+const delay = monitorEventLoopDelay({ resolution: 10 });
+delay.enable();
+
+process.on('message', async (msg) => {
+  try {
+    if (msg.cmd === 'start') {
+      running = await start(msg.databaseUrl);
+      process.send({ cmd: 'started', url: running.server.url, token: running.token });
+    } else if (msg.cmd === 'sample') {
+      if (msg.gc) {
+        // Twice: the first collection's finalizers free more for the second.
+        global.gc();
+        await new Promise((r) => setImmediate(r));
+        global.gc();
+      }
+      const ms = (ns) => ns / 1e6;
+      const sample = {
+        ...memory(),
+        delay: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
+        hub: running.server.services.hub.activity(),
+      };
+      delay.reset();
+      process.send({ cmd: 'sample', id: msg.id, sample });
+    } else if (msg.cmd === 'stop') {
+      await running.close();
+      process.send({ cmd: 'stopped' });
+    }
+  } catch (error) {
+    process.send({ cmd: 'error', message: String(error?.stack ?? error) });
+  }
+});
