@@ -18,6 +18,7 @@ const definitions = [
   }),
   defineJob({ type: 'remote', maxAttempts: 3, backoff: { baseMs: 10_000, maxMs: 10_000 }, run: () => null }),
   defineJob({ type: 'other', run: () => null }),
+  defineJob({ type: 'bounded', timeoutMs: 5000, backoff: { baseMs: 1, maxMs: 1 }, run: () => null }),
 ];
 
 describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
@@ -167,6 +168,24 @@ describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
     const after = await job(t, id);
     expect(after).toMatchObject({ status: 'failed', attempts: 2, error: { message: 'bad input' } });
     expect(after.attempt_history.map((a: { outcome: string }) => a.outcome)).toEqual(['failed', 'failed']);
+  });
+
+  it_("fails an attempt past its type's timeout at the worker's next call, and retries the job", async () => {
+    const clock = new TestClock();
+    const { t, work } = await setup(clock);
+    const { id } = await create(t, 'bounded');
+    const [c] = await claim(t, work, { worker: 'w', types: ['bounded'], lease_seconds: 60 });
+    expect(c.timeout_ms).toBe(5000);
+    clock.advance(6000);
+    const beat = await post(t, work, `/v1/worker/jobs/${id}/heartbeat`, { lease: c.lease.token });
+    expect(beat.statusCode).toBe(409);
+    expect(beat.json()).toMatchObject({ code: 'lease_lost', reason: 'timed_out' });
+    const after = await job(t, id);
+    expect(after).toMatchObject({ status: 'pending', error: { code: 'timeout' } });
+    expect(after.attempt_history).toMatchObject([{ number: 1, outcome: 'timed_out' }]);
+    expect((await post(t, work, `/v1/worker/jobs/${id}/complete`, { lease: c.lease.token })).statusCode).toBe(409);
+    clock.advance(10);
+    expect((await claim(t, work, { worker: 'w', types: ['bounded'] }))[0]).toMatchObject({ id, attempt: 2 });
   });
 
   it_('wakes a waiting claim when a job of its types is created, and answers an empty list when the wait is over', async () => {
