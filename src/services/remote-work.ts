@@ -3,8 +3,10 @@ import type { Principal } from '../core/auth.js';
 import { AppError, notFound } from '../core/errors.js';
 import type { ClaimedJob } from '../core/job.js';
 import { retryDelay } from '../engine/backoff.js';
+import type { Readable } from 'node:stream';
 import * as queue from '../store/queue.js';
 import type { Services } from './context.js';
+import { writeJobFile, type FileInfo } from './files.js';
 
 // Workers in any language run jobs over HTTP (docs/workers.md) through the same store functions as the
 // in-process worker (src/engine/worker.ts): the claim, lease renewal, progress, completion, failure and
@@ -285,6 +287,25 @@ export async function release(services: Services, principal: Principal, id: stri
   const job = await held(services, principal, id, leaseToken);
   await queue.releaseJobs(services.store, job.owner, [id], services.clock.now());
   services.wakeups.jobsAdded();
+}
+
+/**
+ * Stores an output file of the job, as a handler's ctx.writeFile (the same name again replaces it).
+ * The lease is checked before the bytes are read and again in the transaction that records the file,
+ * so a worker that lost its lease meanwhile leaves no file behind.
+ */
+export async function writeFile(
+  services: Services,
+  principal: Principal,
+  id: string,
+  leaseToken: string,
+  file: { name: string; contentType: string; source: Readable },
+): Promise<FileInfo> {
+  const job = await held(services, principal, id, leaseToken);
+  return writeJobFile(services, { id, workspaceId: principal.workspaceId }, file.name, file.contentType, file.source, async (trx) => {
+    const still = await trx.selectFrom('jobs').select('id').where('id', '=', id).where('lease_owner', '=', job.owner).where('status', 'in', ['running', 'cancelling']).executeTakeFirst();
+    if (still === undefined) throw lostMeanwhile(id);
+  });
 }
 
 const lostMeanwhile = (id: string): AppError =>

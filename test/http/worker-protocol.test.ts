@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineJob } from '../../src/engine/define-job.js';
 import { Worker } from '../../src/engine/worker.js';
@@ -30,8 +31,8 @@ describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
     t = undefined;
   });
 
-  async function setup(clock?: TestClock): Promise<{ t: TestApp; work: string }> {
-    t = await testApp(dialect, { definitions, ...(clock !== undefined ? { clock } : {}) });
+  async function setup(clock?: TestClock, maxFileBytes?: number): Promise<{ t: TestApp; work: string }> {
+    t = await testApp(dialect, { definitions, ...(clock !== undefined ? { clock } : {}), ...(maxFileBytes !== undefined ? { policy: { maxFileBytes } } : {}) });
     check = answerChecker((await t.call({ method: 'GET', url: '/openapi.json' })).json<Json>());
     const work = (await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'workers', scopes: ['jobs:work'] } })).json().secret as string;
     return { t, work };
@@ -186,6 +187,52 @@ describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
     expect((await post(t, work, `/v1/worker/jobs/${id}/complete`, { lease: c.lease.token })).statusCode).toBe(409);
     clock.advance(10);
     expect((await claim(t, work, { worker: 'w', types: ['bounded'] }))[0]).toMatchObject({ id, attempt: 2 });
+  });
+
+  it_("stores a remote worker's output files under its lease; a lost lease or too large a file leaves none", async () => {
+    const clock = new TestClock();
+    const { t, work } = await setup(clock, 1000);
+    const { id } = await create(t, 'remote');
+    const [c] = await claim(t, work, { worker: 'w', types: ['remote'], lease_seconds: 5 });
+    const put = (lease: string, name: string, payload: string) =>
+      t.call({ method: 'PUT', url: `/v1/worker/jobs/${id}/files/${name}`, payload, token: work, headers: { 'content-type': 'text/csv', 'jobline-lease': lease } });
+    const stored = await put(c.lease.token, 'report.csv', 'a,b\n1,2\n');
+    expect(stored.statusCode, stored.body).toBe(201);
+    expect(stored.json()).toMatchObject({ job_id: id, role: 'output', name: 'report.csv', content_type: 'text/csv', size: 8 });
+    const download = await t.call({ method: 'GET', url: stored.json().download_url, token: null });
+    expect(download.body).toBe('a,b\n1,2\n');
+    const tooLarge = await put(c.lease.token, 'big.bin', 'x'.repeat(1001));
+    expect(tooLarge.statusCode).toBe(413);
+    expect(tooLarge.json().code).toBe('payload_too_large');
+    const missing = await t.call({ method: 'PUT', url: `/v1/worker/jobs/${id}/files/x.txt`, payload: 'x', token: work, headers: { 'content-type': 'text/plain' } });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().errors[0].pointer).toContain('jobline-lease');
+    clock.advance(6000);
+    const [again] = await claim(t, work, { worker: 'v', types: ['remote'] });
+    expect(again.id).toBe(id);
+    const stale = await put(c.lease.token, 'report.csv', 'stale');
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json().code).toBe('lease_lost');
+    const files = (await job(t, id)).files;
+    expect(files.map((f: { name: string; size: number }) => [f.name, f.size])).toEqual([['report.csv', 8]]);
+  });
+
+  it_('records no file whose lease was lost while its bytes were being sent', async () => {
+    const clock = new TestClock();
+    const { t, work } = await setup(clock);
+    const { id } = await create(t, 'remote');
+    const [c] = await claim(t, work, { worker: 'w', types: ['remote'], lease_seconds: 5 });
+    const body = new PassThrough();
+    const upload = t.call({ method: 'PUT', url: `/v1/worker/jobs/${id}/files/late.txt`, payload: body, token: work, headers: { 'content-type': 'text/plain', 'jobline-lease': c.lease.token } });
+    body.write('first half ');
+    await new Promise((r) => setTimeout(r, 200)); // the lease was checked; the bytes are on their way
+    clock.advance(6000);
+    expect((await claim(t, work, { worker: 'v', types: ['remote'] }))[0].id).toBe(id);
+    body.end('second half');
+    const res = await upload;
+    expect(res.statusCode).toBe(409);
+    expect(res.json().code).toBe('lease_lost');
+    expect((await job(t, id)).files).toEqual([]);
   });
 
   it_('wakes a waiting claim when a job of its types is created, and answers an empty list when the wait is over', async () => {

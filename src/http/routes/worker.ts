@@ -1,11 +1,16 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { Readable } from 'node:stream';
 import { toIso } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Services } from '../../services/context.js';
 import * as remote from '../../services/remote-work.js';
 import type { App } from '../app.js';
 import { problemBody } from '../plugins/problems.js';
-import { IdParams, errorResponses } from '../schemas/common.js';
+import { FILE_NAME_PATTERN } from '../../services/files.js';
+import { IdParams, Uuid, errorResponses } from '../schemas/common.js';
+import { FileSchema } from '../schemas/file.js';
+import { fileRepresentation } from './files.js';
 import {
   ClaimBody,
   ClaimResponse,
@@ -16,6 +21,7 @@ import {
   HeartbeatBody,
   HeartbeatResponse,
   LeaseBody,
+  LeaseHeaders,
   OutcomeResponse,
   ProgressBody,
 } from '../schemas/worker.js';
@@ -157,6 +163,38 @@ export function workerRoutes(app: App, services: Services): void {
       return reply.code(204).send(null);
     },
   );
+
+  // Output files take the raw body in any media type, streamed to disk within the file limit.
+  app.register(async (plugin) => {
+    const uploads = plugin.withTypeProvider<TypeBoxTypeProvider>();
+    uploads.removeAllContentTypeParsers();
+    uploads.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    uploads.put(
+      '/v1/worker/jobs/:id/files/:name',
+      {
+        config: { ...config, xmlRoot: 'file' },
+        schema: {
+          tags,
+          summary: 'Store an output file of a job',
+          description: "Send the bytes as the body with their Content-Type, and the lease token in `Jobline-Lease`. Writing the same name again replaces the file, as a handler's `ctx.writeFile`.",
+          params: Type.Object({ id: Uuid, name: Type.String({ pattern: FILE_NAME_PATTERN }) }),
+          headers: LeaseHeaders,
+          response: { 201: FileSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        if (request.body === undefined || request.body === null) throw new AppError('bad_request', 'Send the file as the request body.');
+        const contentType = (request.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() || 'application/octet-stream';
+        const file = await remote.writeFile(services, request.principal!, request.params.id, request.headers['jobline-lease'], {
+          name: request.params.name,
+          contentType,
+          source: request.body as Readable,
+        });
+        reply.header('location', `/v1/files/${file.id}`);
+        return reply.code(201).send(fileRepresentation(services, file));
+      },
+    );
+  });
 
   app.post(
     '/v1/worker/completions',

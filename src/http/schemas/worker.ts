@@ -69,6 +69,8 @@ export const FailBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const LeaseHeaders = Type.Object({ 'jobline-lease': LeaseToken });
+
 export const LeaseBody = Type.Object({ lease: LeaseToken }, { additionalProperties: false });
 
 const OutcomeSchema = Type.Union([Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('retrying'), Type.Literal('cancelled')], {
