@@ -151,6 +151,20 @@ describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
     expect(await job(t, id)).toMatchObject({ status: 'cancelled' });
   });
 
+  it_('gives a released job back without counting the attempt, and lets dependents run once it succeeds', async () => {
+    const { t, work } = await setup();
+    const batch = await t.call({ method: 'POST', url: '/v1/jobs:batch', payload: { jobs: [{ ref: 'first', type: 'remote' }, { type: 'remote', depends_on: ['first'] }] } });
+    const [first, second] = batch.json().data.map((j: { id: string }) => j.id);
+    const [c] = await claim(t, work, { worker: 'w', types: ['remote'], limit: 10 });
+    expect(c.id).toBe(first); // the dependent waits
+    expect((await post(t, work, `/v1/worker/jobs/${first}/release`, { lease: c.lease.token })).statusCode).toBe(204);
+    expect(await job(t, first)).toMatchObject({ status: 'pending', attempts: 0 });
+    const [again] = await claim(t, work, { worker: 'w', types: ['remote'], limit: 10 });
+    expect(again).toMatchObject({ id: first, attempt: 1 });
+    expect((await post(t, work, `/v1/worker/jobs/${first}/complete`, { lease: again.lease.token })).json()).toEqual({ id: first, outcome: 'succeeded' });
+    expect((await claim(t, work, { worker: 'w', types: ['remote'], limit: 10 })).map((j) => j.id)).toEqual([second]);
+  });
+
   it_('retries a retryable failure after its backoff, and fails a non-retryable one for good', async () => {
     const clock = new TestClock();
     const { t, work } = await setup(clock);
