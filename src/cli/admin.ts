@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { isScope, type Scope } from '../core/auth.js';
+import { isScope, SCOPES, type Scope } from '../core/auth.js';
 import { createClient } from '../services/clients.js';
 import { createServices } from '../services/create.js';
 import type { Services } from '../services/context.js';
@@ -34,7 +34,7 @@ async function withServices(flags: DbFlags, fn: (services: Services) => Promise<
 function parseScopes(list: string): Scope[] {
   const scopes = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const bad = scopes.filter((s) => !isScope(s));
-  if (bad.length > 0 || scopes.length === 0) throw new Error(`Unknown scope(s) ${bad.join(', ') || '(none given)'}; use a comma-separated list of jobs:read, jobs:write, admin.`);
+  if (bad.length > 0 || scopes.length === 0) throw new Error(`Unknown scope(s) ${bad.join(', ') || '(none given)'}; use a comma-separated list of ${SCOPES.join(', ')}.`);
   return scopes as Scope[];
 }
 
@@ -55,13 +55,15 @@ export function adminCommands(program: Command): void {
       .command('create')
       .description('create a token (and its workspace if needed); the secret is printed once')
       .requiredOption('--workspace <name>', 'workspace (tenant) name')
-      .requiredOption('--scopes <list>', 'comma-separated: jobs:read, jobs:write, admin')
-      .requiredOption('--name <name>', 'what the token is for'),
-  ).action(async (flags: DbFlags & { workspace: string; scopes: string; name: string }) => {
+      .requiredOption('--scopes <list>', 'comma-separated: jobs:read, jobs:write, jobs:work, admin')
+      .requiredOption('--name <name>', 'what the token is for')
+      .option('--job-types <list>', 'with jobs:work: comma-separated job types the worker may claim (default: any)'),
+  ).action(async (flags: DbFlags & { workspace: string; scopes: string; name: string; jobTypes?: string }) => {
     const scopes = parseScopes(flags.scopes);
+    const jobTypes = flags.jobTypes === undefined ? null : flags.jobTypes.split(',').map((t) => t.trim()).filter((t) => t !== '');
     await withServices(flags, async (services) => {
-      const { token: t, secret } = await createToken(services, { workspace: flags.workspace, name: flags.name, scopes });
-      console.log(`Created token ${t.id} (${t.name}) in workspace ${flags.workspace} with scopes ${scopes.join(', ')}.`);
+      const { token: t, secret } = await createToken(services, { workspace: flags.workspace, name: flags.name, scopes, jobTypes });
+      console.log(`Created token ${t.id} (${t.name}) in workspace ${flags.workspace} with scopes ${scopes.join(', ')}${jobTypes === null ? '' : ` for job types ${jobTypes.join(', ')}`}.`);
       console.log('The secret is shown once; store it now:\n');
       console.log(`  ${secret}\n`);
     });

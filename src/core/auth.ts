@@ -1,6 +1,7 @@
 // Scopes a token can carry. `admin` implies the others: an administrator manages tokens and
-// can read and write every job in its workspace.
-export const SCOPES = ['jobs:read', 'jobs:write', 'admin'] as const;
+// can read and write every job in its workspace. `jobs:work` is a remote worker's: it claims and
+// finishes jobs through /v1/worker/... and nothing else (docs/workers.md).
+export const SCOPES = ['jobs:read', 'jobs:write', 'jobs:work', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export function isScope(value: string): value is Scope {
@@ -18,6 +19,8 @@ export interface Principal {
   scopes: Scope[];
   /** Set for a provider's token: it sees and acts only on the jobs assigned to that provider. */
   providerId?: string | undefined;
+  /** Set for a worker token restricted to these job types. */
+  jobTypes?: string[] | undefined;
 }
 
 export interface ApiToken {
@@ -30,6 +33,8 @@ export interface ApiToken {
   lastUsedAt: number | null;
   revokedAt: number | null;
   providerId?: string | null;
+  /** A worker token's job types; null when it may work on any type. */
+  jobTypes?: string[] | null;
 }
 
 export interface Workspace {

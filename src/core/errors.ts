@@ -17,6 +17,7 @@ export const ERRORS = {
   not_acceptable: { status: 406, title: 'Not Acceptable' },
   job_state_conflict: { status: 409, title: 'The job is not in a state that allows this action' },
   project_state_conflict: { status: 409, title: 'The project is not in a state that allows this action' },
+  lease_lost: { status: 409, title: 'The lease on this job is not held' },
   version_conflict: { status: 409, title: 'The resource was changed by another request' },
   already_exists: { status: 409, title: 'The resource exists already' },
   idempotency_request_in_progress: { status: 409, title: 'A request is outstanding for this Idempotency-Key' },

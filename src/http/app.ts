@@ -31,6 +31,7 @@ import { peopleActionRoutes } from './routes/people-actions.js';
 import { documentRoutes } from './routes/documents.js';
 import { clientRoutes } from './routes/clients.js';
 import { statsRoutes } from './routes/stats.js';
+import { workerRoutes } from './routes/worker.js';
 import { uiRoutes } from './routes/ui.js';
 import { installCompatApis, sendCompatRouterError, type CompatApiName } from '../compat/index.js';
 import { Problem } from './schemas/common.js';
@@ -157,6 +158,7 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
   await installCompatApis(app, services, { atRoot: o.compatAtRoot });
   eventRoutes(app, services);
   statsRoutes(app, services);
+  workerRoutes(app, services);
   uiRoutes(app); // the dashboard's static files at /ui
   await app.after(); // routes declared inside plugins (uploads) exist only once these load
   routes.finish();

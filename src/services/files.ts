@@ -5,6 +5,7 @@ import { AppError, notFound } from '../core/errors.js';
 import { uuidv7 } from '../core/ids.js';
 import { FileTooLargeError } from '../store/file-storage.js';
 import * as files from '../store/files.js';
+import type { Executor } from '../store/store.js';
 import type { Services } from './context.js';
 
 export const FILE_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$';
@@ -95,19 +96,27 @@ export async function writeJobFile(
   name: string,
   contentType: string,
   data: Readable | Buffer | string,
+  /** Throws inside the transaction when the file must not be recorded (a remote worker's lost lease). */
+  guard?: (trx: Executor) => Promise<void>,
 ): Promise<FileInfo> {
   checkFileName(name);
   const now = services.clock.now();
   const id = uuidv7(now);
   const { size, sha256 } = await store(services, data, id);
   const row: files.FileRow = { id, workspace_id: job.workspaceId, job_id: job.id, role: 'output', name, content_type: contentType, size, sha256, created_at: now, expires_at: null };
-  const replaced = await services.store.transaction(async (trx) => {
-    const old = await files.findJobFile(trx, job.id, 'output', name);
-    if (old !== undefined) await files.deleteFiles(trx, [old.id]);
-    await files.insertFile(trx, row);
-    await files.touchJob(trx, job.id, now);
-    return old;
-  });
+  const replaced = await services.store
+    .transaction(async (trx) => {
+      await guard?.(trx);
+      const old = await files.findJobFile(trx, job.id, 'output', name);
+      if (old !== undefined) await files.deleteFiles(trx, [old.id]);
+      await files.insertFile(trx, row);
+      await files.touchJob(trx, job.id, now);
+      return old;
+    })
+    .catch((error: unknown) => {
+      services.files.remove(id);
+      throw error;
+    });
   if (replaced !== undefined) services.files.remove(replaced.id);
   return fileInfo(row);
 }

@@ -55,6 +55,8 @@ export interface NewToken {
   expiresAt?: number | null;
   /** A provider's token: no scopes of its own, it sees and acts only on the jobs assigned to the provider. */
   providerId?: string | null;
+  /** A worker token (scope jobs:work) restricted to these job types. */
+  jobTypes?: string[] | null;
 }
 
 export async function createToken(services: Pick<Services, 'store' | 'clock'>, options: NewToken): Promise<CreatedToken> {
@@ -63,6 +65,11 @@ export async function createToken(services: Pick<Services, 'store' | 'clock'>, o
 
 /** createToken inside the caller's transaction (start-up bootstrap decides and creates in one). */
 export async function insertNewToken(trx: Executor, now: number, options: NewToken): Promise<CreatedToken> {
+  if (options.jobTypes != null && !options.scopes.includes('jobs:work')) {
+    throw new AppError('validation_failed', 'job_types restricts what a worker may claim: give the token the jobs:work scope too.', {
+      errors: [{ pointer: '#/job_types', detail: 'needs the jobs:work scope' }],
+    });
+  }
   const chosen = options.secret === undefined ? newSecret() : { ...parseTokenOrThrow(options.secret), token: options.secret };
   const workspaceId = await ensureWorkspace(trx, options.workspace, now);
   const id = uuidv7(now);
@@ -76,9 +83,10 @@ export async function insertNewToken(trx: Executor, now: number, options: NewTok
     now,
     expiresAt: options.expiresAt ?? null,
     providerId: options.providerId ?? null,
+    jobTypes: options.jobTypes ?? null,
   });
   return {
-    token: { id, workspaceId, name: options.name, prefix: chosen.prefix, scopes: options.scopes, createdAt: now, lastUsedAt: null, revokedAt: null, providerId: options.providerId ?? null },
+    token: { id, workspaceId, name: options.name, prefix: chosen.prefix, scopes: options.scopes, createdAt: now, lastUsedAt: null, revokedAt: null, providerId: options.providerId ?? null, jobTypes: options.jobTypes ?? null },
     secret: chosen.token,
   };
 }
@@ -166,6 +174,7 @@ export async function authenticate(services: Services, presented: string): Promi
     workspaceId: row.workspace_id,
     scopes: JSON.parse(row.scopes) as Scope[],
     ...(row.provider_id !== null ? { providerId: row.provider_id } : {}),
+    ...(row.job_types != null ? { jobTypes: JSON.parse(row.job_types) as string[] } : {}),
   };
   services.tokenCache.set(key, principal, now, row.expires_at);
   if (services.tokenCache.shouldTouch(row.id, now)) await tokens.touchToken(services.store.db, row.id, now);

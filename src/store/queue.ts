@@ -18,6 +18,8 @@ export interface ClaimOptions {
   limit: number;
   leaseMs: number;
   now: number;
+  /** Only jobs of this workspace (a remote worker's claim, src/services/remote-work.ts); any when absent. */
+  workspaceId?: string | undefined;
 }
 
 /**
@@ -35,7 +37,7 @@ export async function claimJobs(store: Store, o: ClaimOptions): Promise<ClaimedJ
   // work time lost. The claim runs synchronously on the connection (nothing else can commit while
   // durability is relaxed); inside a Kysely transaction it waits for Kysely to lend the connection.
   const raw = store.raw;
-  const claim = sqliteClaim(raw);
+  const claim = sqliteClaim(raw, o.workspaceId !== undefined);
   const rows = raw.db.inTransaction ? await store.db.connection().execute(async () => claim(o)) : claim(o);
   // The trigger announced each event from inside the statement; the batch rows are announced here.
   for (const r of rows) store.sqliteEvents.emit('event', r.id, r.workspace_id);
@@ -44,6 +46,7 @@ export async function claimJobs(store: Store, o: ClaimOptions): Promise<ClaimedJ
 
 type SqliteRaw = Extract<Store['raw'], { kind: 'sqlite' }>;
 const sqliteClaims = new WeakMap<SqliteRaw, (o: ClaimOptions) => ClaimedSqliteRow[]>();
+const sqliteWorkspaceClaims = new WeakMap<SqliteRaw, (o: ClaimOptions) => ClaimedSqliteRow[]>();
 
 /**
  * The SQLite claim: one statement text, its types bound as one JSON array, and the job.running events
@@ -51,11 +54,13 @@ const sqliteClaims = new WeakMap<SqliteRaw, (o: ClaimOptions) => ClaimedSqliteRo
  * claim index holds, so each is updated without a second lookup by its text id. Work done by people is
  * never a worker's, whatever its type is called.
  */
-function sqliteClaim(raw: SqliteRaw): (o: ClaimOptions) => ClaimedSqliteRow[] {
-  let claim = sqliteClaims.get(raw);
+function sqliteClaim(raw: SqliteRaw, inWorkspace: boolean): (o: ClaimOptions) => ClaimedSqliteRow[] {
+  const cache = inWorkspace ? sqliteWorkspaceClaims : sqliteClaims;
+  let claim = cache.get(raw);
   if (claim === undefined) {
     const inTransaction = raw.db.transaction((o: ClaimOptions) => {
-      const rows = raw.prepare(CLAIM_SQLITE).all(o.workerId, o.now + o.leaseMs, o.now, o.now, o.now, o.now, o.now, JSON.stringify(o.types), o.limit) as ClaimedSqliteRow[];
+      const values = [o.workerId, o.now + o.leaseMs, o.now, o.now, o.now, o.now, o.now, JSON.stringify(o.types), ...(inWorkspace ? [o.workspaceId] : []), o.limit];
+      const rows = raw.prepare(inWorkspace ? CLAIM_IN_WORKSPACE_SQLITE : CLAIM_SQLITE).all(...values) as ClaimedSqliteRow[];
       const events = statusEventBatches(rows, { status: 'running', statusReason: 'claimed', previousStatus: 'pending', actor: o.workerId, at: o.now });
       for (const e of events) raw.prepare(e.text).run(e.values);
       return rows;
@@ -68,7 +73,7 @@ function sqliteClaim(raw: SqliteRaw): (o: ClaimOptions) => ClaimedSqliteRow[] {
         raw.prepare('PRAGMA synchronous = FULL').run();
       }
     };
-    sqliteClaims.set(raw, claim);
+    cache.set(raw, claim);
   }
   return claim;
 }
@@ -91,6 +96,8 @@ const CLAIM_SQLITE = `UPDATE jobs SET status = 'running', status_reason = 'claim
     AND status = 'pending'
   RETURNING ${CLAIMED_COLUMNS.join(', ')}, event_seq, error`;
 
+const CLAIM_IN_WORKSPACE_SQLITE = CLAIM_SQLITE.replace("AND executor = 'worker'", "AND executor = 'worker' AND workspace_id = ?");
+
 function toClaimedJob(row: ClaimedRow): ClaimedJob {
   return {
     id: row.id,
@@ -110,6 +117,14 @@ function toClaimedJob(row: ClaimedRow): ClaimedJob {
  * plan shape the claim needs (see there).
  */
 async function claimJobsPostgres(pool: pg.Pool, o: ClaimOptions): Promise<ClaimedJob[]> {
+  if (o.workspaceId !== undefined) {
+    const inWorkspace = await pool.query<ClaimedRow>({
+      name: 'jobline_claim_in_workspace',
+      text: 'SELECT * FROM jobline_claim_in_workspace($1::text, $2::text[], $3::int, $4::text, $5::bigint, $6::bigint)',
+      values: [o.workspaceId, o.types, o.limit, o.workerId, o.now, o.now + o.leaseMs],
+    });
+    return inWorkspace.rows.map(toClaimedJob);
+  }
   const result = await pool.query<ClaimedRow>({
     name: 'jobline_claim',
     text: 'SELECT * FROM jobline_claim($1::text[], $2::int, $3::text, $4::bigint, $5::bigint)',

@@ -30,6 +30,8 @@ export interface ApiTokensTable {
   revoked_at: number | null;
   expires_at: number | null;
   provider_id: string | null;
+  /** JSON array of the job types a worker token may claim (migration 0026); NULL for any type. */
+  job_types: string | null;
 }
 
 export interface ProjectsTable {

@@ -14,6 +14,7 @@ export function toToken(row: Selectable<ApiTokensTable>): ApiToken {
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
     providerId: row.provider_id ?? null,
+    jobTypes: row.job_types == null ? null : (JSON.parse(row.job_types) as string[]),
   };
 }
 
@@ -28,7 +29,7 @@ export async function insertWorkspace(db: Executor, w: { id: string; name: strin
 
 export async function insertToken(
   db: Executor,
-  t: { id: string; workspaceId: string; name: string; prefix: string; secretHash: string; scopes: Scope[]; now: number; expiresAt: number | null; providerId?: string | null | undefined },
+  t: { id: string; workspaceId: string; name: string; prefix: string; secretHash: string; scopes: Scope[]; now: number; expiresAt: number | null; providerId?: string | null | undefined; jobTypes?: string[] | null | undefined },
 ): Promise<void> {
   await db
     .insertInto('api_tokens')
@@ -44,6 +45,7 @@ export async function insertToken(
       revoked_at: null,
       expires_at: t.expiresAt,
       ...(t.providerId != null ? { provider_id: t.providerId } : {}),
+      ...(t.jobTypes != null ? { job_types: JSON.stringify(t.jobTypes) } : {}),
     })
     .execute();
 }

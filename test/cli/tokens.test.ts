@@ -70,10 +70,20 @@ describe('jobline token', { timeout: 120_000 }, () => {
     expect(await eventually(async () => !(await canList(secret)), 20_000, 1000)).toBe(true);
   });
 
+  it('creates a worker token limited to some job types', async () => {
+    const out = await ok(['token', 'create', '--data', data, '--workspace', 'acme', '--scopes', 'jobs:work', '--job-types', 'render, thumbnail', '--name', 'renderers']);
+    expect(out).toMatch(/^Created token [0-9a-f-]{36} \(renderers\) in workspace acme with scopes jobs:work for job types render, thumbnail\./);
+    expect((await list()).find((t) => t.name === 'renderers')).toMatchObject({ scopes: ['jobs:work'], jobTypes: ['render', 'thumbnail'] });
+    const refused = await runCli(['token', 'create', '--data', data, '--workspace', 'acme', '--scopes', 'jobs:read', '--job-types', 'render', '--name', 'y']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('give the token the jobs:work scope too');
+    expect((await list()).map((t) => t.name)).not.toContain('y');
+  });
+
   it('refuses unknown scopes, and revoking a token that does not exist', async () => {
     const scopes = await runCli(['token', 'create', '--data', data, '--workspace', 'acme', '--scopes', 'jobs:read,root', '--name', 'x']);
     expect(scopes.code).not.toBe(0);
-    expect(scopes.stderr.trim()).toBe('Error: Unknown scope(s) root; use a comma-separated list of jobs:read, jobs:write, admin.');
+    expect(scopes.stderr.trim()).toBe('Error: Unknown scope(s) root; use a comma-separated list of jobs:read, jobs:write, jobs:work, admin.');
     const revoke = await runCli(['token', 'revoke', '01890000-0000-7000-8000-000000000000', '--data', data]);
     expect(revoke.code).not.toBe(0);
     expect(revoke.stderr.trim()).toBe('Error: No active token with id "01890000-0000-7000-8000-000000000000".');

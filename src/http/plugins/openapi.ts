@@ -24,6 +24,7 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'events', description: "Every change of a job, as history, a workspace feed, or live Server-Sent Events." },
         { name: 'people', description: 'Work done by people: offer, accept, deliver, review; documents and workflow steps.' },
         { name: 'providers', description: 'The users and vendors people work is assigned to, with tokens of their own.' },
+        { name: 'worker', description: 'Workers in any language: claim jobs, keep their leases, report progress and outcomes (jobs:work).' },
         { name: 'webhooks', description: 'Signed deliveries of job events to your endpoints (Standard Webhooks).' },
         { name: 'operations', description: 'Health and readiness.' },
       ],

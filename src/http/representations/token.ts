@@ -10,5 +10,6 @@ export function tokenRepresentation(token: ApiToken) {
     created_at: toIso(token.createdAt)!,
     last_used_at: toIso(token.lastUsedAt),
     revoked_at: toIso(token.revokedAt),
+    ...(token.jobTypes != null ? { job_types: token.jobTypes } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { createToken, revokeToken } from '../../services/tokens.js';
 import { listTokens, findWorkspaceById } from '../../store/tokens.js';
 import type { App } from '../app.js';
 import { tokenRepresentation } from '../representations/token.js';
+import { JobTypes } from '../schemas/job.js';
 import { IdParams, Name, Nullable, RepresentationQuery, Timestamp, errorResponses } from '../schemas/common.js';
 
 const Token = Type.Object({
@@ -15,6 +16,7 @@ const Token = Type.Object({
   created_at: Timestamp,
   last_used_at: Nullable(Timestamp),
   revoked_at: Nullable(Timestamp),
+  job_types: Type.Optional(Type.Array(Type.String(), { description: 'A worker token restricted to these job types (absent: any type).' })),
 });
 
 const ScopeSchema = Type.Union(SCOPES.map((s) => Type.Literal(s)));
@@ -29,7 +31,11 @@ export function tokenRoutes(app: App, services: Services): void {
         summary: 'Create an API token in your workspace',
         description: 'The secret is in the response once and is never shown again.',
         body: Type.Object(
-          { name: Name({ maxLength: 100 }), scopes: Type.Array(ScopeSchema, { minItems: 1, uniqueItems: true }) },
+          {
+            name: Name({ maxLength: 100 }),
+            scopes: Type.Array(ScopeSchema, { minItems: 1, uniqueItems: true }),
+            job_types: Type.Optional(JobTypes({ description: 'With the jobs:work scope: the only job types this worker token may claim.' })),
+          },
           { additionalProperties: false },
         ),
         response: { 201: Type.Intersect([Token, Type.Object({ secret: Type.String() })]), ...errorResponses },
@@ -37,7 +43,7 @@ export function tokenRoutes(app: App, services: Services): void {
     },
     async (request, reply) => {
       const workspace = await findWorkspaceById(services.store.db, request.principal!.workspaceId);
-      const created = await createToken(services, { workspace: workspace!.name, name: request.body.name, scopes: request.body.scopes });
+      const created = await createToken(services, { workspace: workspace!.name, name: request.body.name, scopes: request.body.scopes, jobTypes: request.body.job_types ?? null });
       reply.header('cache-control', 'no-store');
       return reply.code(201).send({ ...tokenRepresentation(created.token), secret: created.secret });
     },

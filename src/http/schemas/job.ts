@@ -12,6 +12,9 @@ export const JobStatus = Type.Union(
 
 export const JobType = Type.String({ pattern: JOB_TYPE_PATTERN, description: 'The kind of work; workers register handlers by type.', examples: ['export'] });
 
+/** A list of job types: what a worker claims, or what a worker token may claim. */
+export const JobTypes = (options: { description: string }) => Type.Array(Type.String({ pattern: JOB_TYPE_PATTERN }), { minItems: 1, maxItems: 100, uniqueItems: true, ...options });
+
 export const Job = Type.Object(
   {
     id: Uuid,
