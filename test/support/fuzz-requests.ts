@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type { InjectOptions } from 'light-my-request';
 import type { Json } from './openapi.js';
 
 // Requests generated from the OpenAPI document: each operation's path, query and JSON body come from
@@ -6,8 +7,10 @@ import type { Json } from './openapi.js';
 // bytes, unpaired surrogates, huge numbers, deep JSON, the wrong type), or the whole body may be
 // broken JSON or another media type.
 
+type Method = NonNullable<InjectOptions['method']>;
+
 export interface FuzzRequest {
-  method: string;
+  method: Method;
   url: string;
   headers: Record<string, string>;
   payload?: string | Buffer;
@@ -224,7 +227,7 @@ export class RequestGenerator {
     const isUpload = op.requestBody === undefined && takesBody && parameters.some((p) => p.in === 'query' && p.name === 'name');
     const body: fc.Arbitrary<{ payload?: string | Buffer; type?: string }> = !takesBody ? fc.constant({}) : isUpload ? upload : this.body(op);
     return fc.tuple(pathArb, this.query(parameters), headers, body).map(([p, query, h, b]) => ({
-      method: method.toUpperCase(),
+      method: method.toUpperCase() as Method,
       url: query === '' ? p : `${p}?${query}`,
       headers: { ...(h as Record<string, string>), ...(b.type !== undefined ? { 'content-type': b.type } : {}) },
       ...(b.payload !== undefined ? { payload: b.payload } : {}),
@@ -275,7 +278,7 @@ export function compatRequest(templates: [string, string][], ids: Ids): fc.Arbit
   );
   return fc.tuple(fc.constantFrom(...templates), query, headers, body).chain(([[method, template], q, h, b]) =>
     fill(template).map((path) => ({
-      method,
+      method: method as Method,
       url: q === null ? path : `${path}?${q}`,
       headers: { ...(h as Record<string, string>), ...(b.type !== undefined ? { 'content-type': b.type } : {}) },
       ...(b.payload !== undefined ? { payload: b.payload } : {}),
