@@ -96,7 +96,12 @@ export function settingOptions(cmd: Command, command: CommandName): Command {
   for (const setting of Object.values(SETTINGS) as Setting[]) {
     if (setting.flag === undefined || !setting.commands.includes(command)) continue;
     const schema = setting.narrower?.[command]?.schema ?? setting.schema;
-    const help = [schema.description ?? setting.schema.description, setting.env === undefined ? undefined : `(env ${setting.env})`].filter((s) => s !== undefined).join(' ');
+    const value = setting.default as string | number | boolean | string[] | undefined;
+    const where = [
+      setting.env === undefined ? undefined : `env ${setting.env}${schema.type === 'array' ? ', comma-separated' : ''}`,
+      value === undefined || Array.isArray(value) ? undefined : `default ${String(value)}`,
+    ].filter((s) => s !== undefined);
+    const help = `${schema.description ?? setting.schema.description ?? ''}${where.length > 0 ? ` (${where.join(', ')})` : ''}`;
     cmd.option(setting.flag, help);
   }
   return cmd;

@@ -52,7 +52,7 @@ export const SETTINGS = {
   jobModules: setting({
     flag: '--jobs <modules...>',
     env: 'JOBLINE_JOBS',
-    schema: Type.Array(Type.String(), { description: 'handler modules (.ts, .js) or directories of them, exporting defineJob(...) results (env: comma-separated)' }),
+    schema: Type.Array(Type.String(), { description: 'handler modules (.ts, .js) or directories of them, exporting defineJob(...) results' }),
     default: [],
     commands: SERVE_AND_WORKER,
   }),
@@ -84,8 +84,8 @@ export const SETTINGS = {
     why: 'a shorter limit would cut long polls, which stay silent up to that long',
   }),
   maxConnections: setting({ env: 'JOBLINE_MAX_CONNECTIONS', schema: integer(0), default: DEFAULT_CONNECTION_LIMITS.maxConnections, commands: ['serve'] }),
-  shutdownTimeoutMs: setting({ flag: '--shutdown-timeout <ms>', schema: integer(1, 'on SIGTERM, how long running handlers may take to finish (default 10000)'), default: 10_000, commands: ['worker'] }),
-  url: setting({ flag: '--url <url>', env: 'JOBLINE_URL', schema: Type.String({ description: 'server URL (default http://127.0.0.1:8080)' }), default: 'http://127.0.0.1:8080', commands: ['jobs'] }),
+  shutdownTimeoutMs: setting({ flag: '--shutdown-timeout <ms>', schema: integer(1, 'on SIGTERM, how long running handlers may take to finish'), default: 10_000, commands: ['worker'] }),
+  url: setting({ flag: '--url <url>', env: 'JOBLINE_URL', schema: Type.String({ description: 'server URL' }), default: 'http://127.0.0.1:8080', commands: ['jobs'] }),
   token: setting({ flag: '--token <token>', env: 'JOBLINE_TOKEN', schema: Type.String({ description: 'API token' }), default: undefined, commands: ['jobs'] }),
 };
 
