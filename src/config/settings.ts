@@ -37,7 +37,7 @@ const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace',
 
 // A lease is renewed every third of its length, but no more often than every 100 ms, and expired leases
 // are reaped at most every 500 ms (engine/worker.ts): a shorter lease would expire between renewals of
-// a job that is still running, and 0 made every claimed job immediately someone else's.
+// a job that is still running (0 would hand every claimed job straight to the reaper).
 const SHORTEST_LEASE_MS = 1000;
 
 export const SETTINGS = {
