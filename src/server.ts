@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import type { ServeConfig } from './config.js';
+import type { ServeConfig } from './config/serve-config.js';
 import { buildApp, type App } from './http/app.js';
 import type { Services } from './services/context.js';
 import { createServices } from './services/create.js';

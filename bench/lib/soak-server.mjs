@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { serveConfig } from '../../dist/config.js';
+import { serveConfig } from '../../dist/config/serve-config.js';
 import { startServer } from '../../dist/server.js';
 
 const JOBS = new URL('./soak-jobs.mjs', import.meta.url).pathname;

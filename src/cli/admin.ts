@@ -8,18 +8,16 @@ import { migrate } from '../store/migrations.js';
 import { openStore } from '../store/store.js';
 import { findWorkspaceById, listTokens } from '../store/tokens.js';
 import { table } from './table.js';
+import { readSettings, settingOptions, type Flags } from '../config/read.js';
 
-interface DbFlags {
-  data?: string;
-  databaseUrl?: string;
-}
+type DbFlags = Flags;
 
 function dbOptions(flags: DbFlags) {
-  return { dataDir: flags.data ?? process.env.JOBLINE_DATA_DIR ?? './data', databaseUrl: flags.databaseUrl ?? (process.env.JOBLINE_DATABASE_URL || undefined) };
+  return readSettings('admin', flags);
 }
 
 function withDb(cmd: Command): Command {
-  return cmd.option('--data <dir>', 'data directory (env JOBLINE_DATA_DIR)').option('--database-url <url>', 'postgres://… (env JOBLINE_DATABASE_URL)');
+  return settingOptions(cmd, 'admin');
 }
 
 async function withServices(flags: DbFlags, fn: (services: Services) => Promise<void>): Promise<void> {

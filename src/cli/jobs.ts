@@ -3,6 +3,7 @@ import { ApiError, JoblineClient, followJob } from '../client/client.js';
 import { watchJob, type WatchOptions } from './watch.js';
 import type { JobRepresentation } from '../http/representations/job.js';
 import { table } from './table.js';
+import { readSettings, settingOptions } from '../config/read.js';
 
 interface RemoteFlags {
   url?: string;
@@ -11,17 +12,13 @@ interface RemoteFlags {
 }
 
 function client(flags: RemoteFlags): JoblineClient {
-  const url = flags.url ?? process.env.JOBLINE_URL ?? 'http://127.0.0.1:8080';
-  const token = flags.token ?? process.env.JOBLINE_TOKEN;
+  const { url, token } = readSettings('jobs', { ...flags });
   if (token === undefined || token === '') throw new Error('Give a token with --token or JOBLINE_TOKEN (create one with `jobline token create`).');
   return new JoblineClient(url, token);
 }
 
 function remote(cmd: Command): Command {
-  return cmd
-    .option('--url <url>', 'server URL (env JOBLINE_URL, default http://127.0.0.1:8080)')
-    .option('--token <token>', 'API token (env JOBLINE_TOKEN)')
-    .option('--json', 'print the JSON response');
+  return settingOptions(cmd, 'jobs').option('--json', 'print the JSON response');
 }
 
 function printJobs(jobs: JobRepresentation[]): void {

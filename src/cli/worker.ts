@@ -4,67 +4,30 @@ import { loadJobModules, Registry } from '../engine/registry.js';
 import { Worker } from '../engine/worker.js';
 import { withBuiltinJobs } from '../jobs/builtin.js';
 import { createServices } from '../services/create.js';
-import { webhookAllowPrivate } from '../config.js';
+import { readSettings, settingOptions, type Flags } from '../config/read.js';
 import { WebhookRuntime } from '../events/webhook-runtime.js';
 import { runUntilStopped } from './until-stopped.js';
 
-interface WorkerFlags {
-  jobs?: string[];
-  databaseUrl?: string;
-  data?: string;
-  concurrency?: string;
-  prefetch?: string;
-  shutdownTimeout?: string;
-}
-
-function positive(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, not ${JSON.stringify(value)}.`);
-  return n;
-}
-
-function nonNegative(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, not ${JSON.stringify(value)}.`);
-  return n;
-}
-
 export function workerCommand(program: Command): void {
-  program
-    .command('worker')
-    .description('run job handlers (the built-in types and those of --jobs) without the API; start as many as you like against one PostgreSQL')
-    .option('--jobs <modules...>', 'handler modules (.ts, .js) or directories of them, exporting defineJob(...) results (env JOBLINE_JOBS, comma-separated)')
-    .option('--database-url <url>', 'postgres://… (env JOBLINE_DATABASE_URL)')
-    .option('--data <dir>', 'data directory when running on SQLite (env JOBLINE_DATA_DIR)')
-    .option('--concurrency <n>', 'jobs run at once (env JOBLINE_WORKER_CONCURRENCY)')
-    .option('--prefetch <n>', 'jobs claimed ahead of free slots and held until one frees; 0 for none (env JOBLINE_WORKER_PREFETCH)')
-    .option('--shutdown-timeout <ms>', 'on SIGTERM, how long running handlers may take to finish', '10000')
-    .action(async (flags: WorkerFlags) => {
-      const env = process.env;
-      const modules = flags.jobs ?? (env.JOBLINE_JOBS ?? '').split(',').filter((p) => p !== '');
-      const logger = pino({ level: env.JOBLINE_LOG_LEVEL ?? 'info' });
-      const registry = new Registry(withBuiltinJobs(await loadJobModules(modules)));
+  settingOptions(program.command('worker').description('run job handlers (the built-in types and those of --jobs) without the API; start as many as you like against one PostgreSQL'), 'worker')
+    .action(async (flags: Flags) => {
+      const settings = readSettings('worker', flags);
+      const logger = pino({ level: settings.logLevel });
+      const registry = new Registry(withBuiltinJobs(await loadJobModules(settings.jobModules)));
       const services = await createServices({
-        databaseUrl: flags.databaseUrl ?? (env.JOBLINE_DATABASE_URL || undefined),
-        dataDir: flags.data ?? env.JOBLINE_DATA_DIR ?? './data',
+        databaseUrl: settings.databaseUrl,
+        dataDir: settings.dataDir,
         registry,
-        policy: { webhookAllowPrivate: webhookAllowPrivate(env) },
+        policy: { retentionMs: settings.retentionDays * 24 * 3600 * 1000, maxFileBytes: settings.fileLimit, webhookAllowPrivate: settings.webhookAllowPrivate },
       });
-      const worker = new Worker(services, {
-        concurrency: positive('--concurrency', flags.concurrency ?? env.JOBLINE_WORKER_CONCURRENCY, 10),
-        prefetch: nonNegative('--prefetch / JOBLINE_WORKER_PREFETCH', flags.prefetch ?? env.JOBLINE_WORKER_PREFETCH, 0),
-        leaseMs: positive('JOBLINE_LEASE_MS', env.JOBLINE_LEASE_MS, 30_000),
-        logger,
-      });
+      const worker = new Worker(services, { concurrency: settings.workerConcurrency, prefetch: settings.workerPrefetch, leaseMs: settings.leaseMs, logger });
       worker.start();
       const webhooks = new WebhookRuntime(services, { logger });
       webhooks.start();
       console.log(`Worker ${worker.id} runs ${registry.types().join(', ')} on ${services.store.description}.`);
       runUntilStopped(async (signal) => {
         console.log(`${signal} received: no new jobs; waiting for running ones to finish.`);
-        await worker.stop(positive('--shutdown-timeout', flags.shutdownTimeout, 10_000));
+        await worker.stop(settings.shutdownTimeoutMs);
         await webhooks.stop();
         await services.store.close();
       });

@@ -43,6 +43,6 @@ describe('jobline client', { timeout: 120_000 }, () => {
     expect(bad.stderr).toContain('Unknown scope');
     const start = await runCli(['serve', '--data', data, '--port', '0'], { env: { JOBLINE_COMPAT_ROOT: 'elasticpath,phrasebook' } });
     expect(start.code).toBe(1);
-    expect(start.stderr).toContain('JOBLINE_COMPAT_ROOT names unknown compatible APIs (phrasebook)');
+    expect(start.stderr).toContain('JOBLINE_COMPAT_ROOT must be a comma-separated list of elasticpath, asana, phrase, textking, got "phrasebook".');
   });
 });

@@ -48,4 +48,17 @@ describe.each(DIALECTS)('jobline worker on %s', (dialect) => {
     expect(await worker.exited()).toBe(0);
     expect(worker.output()).toContain('SIGTERM received');
   });
+
+  it_('holds the files its handlers write to JOBLINE_FILE_LIMIT, as serve does', { timeout: 120_000 }, async () => {
+    const db = await database();
+    const worker = await startWorker(db.flags, { env: { JOBLINE_FILE_LIMIT: '1' } });
+    const services = await createServices({ databaseUrl: db.url, dataDir: db.dataDir });
+    cleanups.push(() => services.store.close());
+    const principal: Principal = { tokenId: 'worker-test', workspaceId: await ensureWorkspace(services.store.db, 'worker', Date.now()), scopes: ['admin'] };
+    // An export of no jobs is still a gzip stream of a few bytes: more than the limit of 1.
+    const [job] = await createJobs(services, principal, [{ type: 'export', input: {}, maxAttempts: 1 }]);
+    const failed = await eventually(async () => (await getJob(services, principal, job!.id)).status === 'failed', 30_000);
+    expect(failed, worker.output()).toBe(true);
+    expect(JSON.stringify((await getJob(services, principal, job!.id)).error)).toContain('Files may be at most 1 bytes.');
+  });
 });
