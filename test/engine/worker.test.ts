@@ -5,7 +5,8 @@ import { defineJob, NonRetryableError, type JobDefinition } from '../../src/engi
 import { Registry } from '../../src/engine/registry.js';
 import { Worker, type WorkerOptions } from '../../src/engine/worker.js';
 import type { Services } from '../../src/services/context.js';
-import { cancelJob, createJob, createJobs, getJob, jobAttempts, retryJob } from '../../src/services/jobs.js';
+import { createJob, createJobs, getJob, jobAttempts, retryJob } from '../../src/services/jobs.js';
+import { cancelJob } from '../../src/services/job-cancel.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';
 import { createServices } from '../../src/services/create.js';

@@ -5,6 +5,7 @@ import { AppError } from '../../core/errors.js';
 import { isTerminal } from '../../core/lifecycle.js';
 import type { Job } from '../../core/job.js';
 import * as jobService from '../../services/jobs.js';
+import { cancelJob } from '../../services/job-cancel.js';
 import { getProject } from '../../services/projects.js';
 import { fileRepresentation } from './files.js';
 import { withIdempotencyKey } from '../../services/idempotency.js';
@@ -269,7 +270,7 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
         response: { 200: Type.Ref('Job'), ...errorResponses },
       },
     },
-    async (request) => jobRepresentation(await jobService.cancelJob(services, request.principal!, request.params.id)),
+    async (request) => jobRepresentation(await cancelJob(services, request.principal!, request.params.id)),
   );
 
   app.post(
