@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { loadJobModules, Registry } from '../engine/registry.js';
+import { Registry } from '../core/registry.js';
+import { loadJobModules } from '../engine/job-modules.js';
 import { Worker } from '../engine/worker.js';
 import { withBuiltinJobs } from '../jobs/builtin.js';
 import { createServices } from '../services/create.js';

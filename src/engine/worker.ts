@@ -321,7 +321,9 @@ export class Worker {
 
   /** Starts a claimed job if a slot is free, else queues it locally. */
   private hold(job: ClaimedJob): void {
-    const definition = this.services.registry.get(job.type)!;
+    // The services hold the registry as core's JobType; every type this worker claims was registered
+    // there as a JobDefinition (by defineJob, the built-ins or the --jobs modules), handler included.
+    const definition = this.services.registry.get(job.type) as JobDefinition;
     const entry: Running = {
       job,
       definition,

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import type { Registry } from '../engine/registry.js';
+import type { Registry } from '../core/registry.js';
 import type { Store } from '../store/store.js';
 import type { Wakeups } from '../store/wakeups.js';
 import type { EventHub } from '../events/hub.js';

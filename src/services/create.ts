@@ -8,7 +8,7 @@ import { DownloadSigner } from './files.js';
 import { FileStorage } from '../store/file-storage.js';
 import { PageTokens } from './page-tokens.js';
 import { TokenCache } from './tokens.js';
-import { Registry } from '../engine/registry.js';
+import { Registry } from '../core/registry.js';
 import { BUILTIN_JOBS } from '../jobs/builtin.js';
 import { Wakeups } from '../store/wakeups.js';
 import { EventHub } from '../events/hub.js';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/core/auth.js';
 import type { Job } from '../../src/core/job.js';
 import { defineJob } from '../../src/engine/define-job.js';
-import { Registry } from '../../src/engine/registry.js';
+import { Registry } from '../../src/core/registry.js';
 import { Worker, type WorkerOptions } from '../../src/engine/worker.js';
 import type { Services } from '../../src/services/context.js';
 import { createServices } from '../../src/services/create.js';

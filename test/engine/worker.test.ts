@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/core/auth.js';
 import { defineJob, NonRetryableError, type JobDefinition } from '../../src/engine/define-job.js';
-import { Registry } from '../../src/engine/registry.js';
+import { Registry } from '../../src/core/registry.js';
 import { Worker, type WorkerOptions } from '../../src/engine/worker.js';
 import type { Services } from '../../src/services/context.js';
 import { createJob, createJobs, getJob, jobAttempts, retryJob } from '../../src/services/jobs.js';

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/core/auth.js';
 import { defineJob, type JobDefinition } from '../../src/engine/define-job.js';
-import { Registry } from '../../src/engine/registry.js';
+import { Registry } from '../../src/core/registry.js';
 import { Worker } from '../../src/engine/worker.js';
 import { createServices } from '../../src/services/create.js';
 import type { Services } from '../../src/services/context.js';

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/core/auth.js';
 import { uuidv7 } from '../../src/core/ids.js';
-import { Registry } from '../../src/engine/registry.js';
+import { Registry } from '../../src/core/registry.js';
 import { createServices } from '../../src/services/create.js';
 import { createJobs } from '../../src/services/jobs.js';
 import { cancelJob } from '../../src/services/job-cancel.js';
