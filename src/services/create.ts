@@ -11,7 +11,7 @@ import { TokenCache } from './tokens.js';
 import { Registry } from '../core/registry.js';
 import { BUILTIN_JOBS } from '../jobs/builtin.js';
 import { Wakeups } from '../store/wakeups.js';
-import { EventHub } from '../events/hub.js';
+import { EventHub } from './event-hub.js';
 import { Handoff } from './handoff.js';
 
 export interface ServicesOptions extends StoreOptions {
