@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import pg from 'pg';
 import { buildApp } from '../dist/http/app.js';
-import { createServices } from '../dist/services/create.js';
+import { createServices } from '../dist/create-services.js';
 import { createToken, ensureWorkspace } from '../dist/services/tokens.js';
 import { loadMigrations } from '../dist/store/migrations.js';
 import { machine, median, percentile, startLoadGenerator, writeSection } from './lib/common.mjs';
@@ -449,7 +449,7 @@ async function startJobline(services, build = buildApp, options = {}) {
 /** A server from another build of Jobline (--compare) on the same data directory. */
 async function startOtherBuild(dir, dataDir) {
   const load = (file) => import(pathToFileURL(join(dir, file)).href);
-  const [{ buildApp: otherApp }, { createServices: otherServices }] = await Promise.all([load('http/app.js'), load('services/create.js')]);
+  const [{ buildApp: otherApp }, { createServices: otherServices }] = await Promise.all([load('http/app.js'), load('create-services.js')]);
   const services = await otherServices({ dataDir });
   const server = await startJobline(services, otherApp);
   return {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { buildApp } from '../dist/http/app.js';
-import { createServices } from '../dist/services/create.js';
+import { createServices } from '../dist/create-services.js';
 import { createJob } from '../dist/services/jobs.js';
 import { createToken } from '../dist/services/tokens.js';
 import { machine, median, percentile, writeSection } from './lib/common.mjs';

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import type { ServeConfig } from './config.js';
 import { buildApp, type App } from './http/app.js';
 import type { Services } from './services/context.js';
-import { createServices } from './services/create.js';
+import { createServices } from './create-services.js';
 import { KEY_RETENTION_MS } from './services/idempotency.js';
 import { ensureAdminToken } from './services/bootstrap.js';
 import { purgeKeys } from './store/idempotency.js';

@@ -36,7 +36,7 @@ const URL = process.env.JOBLINE_BENCH_DATABASE_URL || 'postgres://postgres@127.0
 const { defineJob } = await import(`${dist}/engine/define-job.js`);
 const { Registry } = await import(`${dist}/core/registry.js`);
 const { Worker } = await import(`${dist}/engine/worker.js`);
-const { createServices } = await import(`${dist}/services/create.js`);
+const { createServices } = await import(`${dist}/create-services.js`);
 const { createJobs } = await import(`${dist}/services/jobs.js`);
 const { ensureWorkspace } = await import(`${dist}/services/tokens.js`);
 

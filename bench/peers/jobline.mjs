@@ -18,7 +18,7 @@ const DIST = resolve(fileURLToPath(new URL('../../dist', import.meta.url)));
 export async function jobline(o) {
   const load = (path) => import(pathToFileURL(join(o.dist === undefined ? DIST : resolve(o.dist), path)).href);
   const [{ defineJob }, { Registry }, { Worker }, { createServices }, { createJobs }, { ensureWorkspace }] = await Promise.all(
-    ['engine/define-job.js', 'core/registry.js', 'engine/worker.js', 'services/create.js', 'services/jobs.js', 'services/tokens.js'].map(load),
+    ['engine/define-job.js', 'core/registry.js', 'engine/worker.js', 'create-services.js', 'services/jobs.js', 'services/tokens.js'].map(load),
   );
   const schema = o.dialect === 'postgres' ? `bench_queue_jobline_${process.pid}` : undefined;
   const dataDir = o.dialect === 'sqlite' ? mkdtempSync(join(tmpdir(), 'jobline-bench-queue-')) : undefined;

@@ -4,7 +4,7 @@ import { Registry } from '../core/registry.js';
 import { loadJobModules } from '../engine/job-modules.js';
 import { Worker } from '../engine/worker.js';
 import { withBuiltinJobs } from '../jobs/builtin.js';
-import { createServices } from '../services/create.js';
+import { createServices } from '../create-services.js';
 import { webhookAllowPrivate } from '../config.js';
 import { WebhookRuntime } from '../events/webhook-runtime.js';
 import { runUntilStopped } from './until-stopped.js';

@@ -5,7 +5,7 @@ import { defineJob } from '../../src/engine/define-job.js';
 import { Registry } from '../../src/core/registry.js';
 import { Worker, type WorkerOptions } from '../../src/engine/worker.js';
 import type { Services } from '../../src/services/context.js';
-import { createServices } from '../../src/services/create.js';
+import { createServices } from '../../src/create-services.js';
 import { createJob, createJobs, getJob, jobAttempts } from '../../src/services/jobs.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import { listJobEvents } from '../../src/store/events.js';

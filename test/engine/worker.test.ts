@@ -9,7 +9,7 @@ import { createJob, createJobs, getJob, jobAttempts, retryJob } from '../../src/
 import { cancelJob } from '../../src/services/job-cancel.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';
-import { createServices } from '../../src/services/create.js';
+import { createServices } from '../../src/create-services.js';
 import { until } from '../support/until.js';
 import { FAST_WORKER } from '../support/worker-options.js';
 

@@ -5,7 +5,7 @@ import type { Principal } from '../../src/core/auth.js';
 import { defineJob, type JobDefinition } from '../../src/engine/define-job.js';
 import { Registry } from '../../src/core/registry.js';
 import { Worker } from '../../src/engine/worker.js';
-import { createServices } from '../../src/services/create.js';
+import { createServices } from '../../src/create-services.js';
 import type { Services } from '../../src/services/context.js';
 import { createJob, createJobs, getJob } from '../../src/services/jobs.js';
 import { cancelJob } from '../../src/services/job-cancel.js';
