@@ -12,7 +12,7 @@ import { withIdempotencyKey } from '../../services/idempotency.js';
 import type { Services } from '../../services/context.js';
 import { noneMatch, notModified, versionTag } from '../conditional.js';
 import { waitForChange } from '../long-poll.js';
-import { attemptRepresentation, jobRepresentation, type JobRepresentation } from '../representations/job.js';
+import { attemptRepresentation, jobRepresentation, type JobRepresentation } from '../../core/job-json.js';
 import { IdParams, RepresentationQuery, errorResponses } from '../schemas/common.js';
 import { BatchJobBody, CreateJobBody, CreateJobsBatchBody, JobList, ListJobsQuery } from '../schemas/job.js';
 import type { App } from '../app.js';
