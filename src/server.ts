@@ -12,6 +12,7 @@ import { loadJobModules } from './engine/job-modules.js';
 import { Worker } from './engine/worker.js';
 import { withBuiltinJobs } from './jobs/builtin.js';
 import { WebhookRuntime } from './events/webhook-runtime.js';
+import { registerCompatCallbacks } from './compat/index.js';
 
 export interface RunningServer {
   app: App;
@@ -50,6 +51,7 @@ export async function startServer(config: ServeConfig, print: (line: string) => 
   worker?.start();
   // Webhook deliveries are background work too: they run where the in-process worker does.
   const webhooks = worker !== undefined ? new WebhookRuntime(services, { logger }) : undefined;
+  if (webhooks !== undefined) registerCompatCallbacks(webhooks.dispatcher);
   webhooks?.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;

@@ -7,6 +7,7 @@ import { withBuiltinJobs } from '../jobs/builtin.js';
 import { createServices } from '../create-services.js';
 import { webhookAllowPrivate } from '../config.js';
 import { WebhookRuntime } from '../events/webhook-runtime.js';
+import { registerCompatCallbacks } from '../compat/index.js';
 import { runUntilStopped } from './until-stopped.js';
 
 interface WorkerFlags {
@@ -61,6 +62,7 @@ export function workerCommand(program: Command): void {
       });
       worker.start();
       const webhooks = new WebhookRuntime(services, { logger });
+      registerCompatCallbacks(webhooks.dispatcher);
       webhooks.start();
       console.log(`Worker ${worker.id} runs ${registry.types().join(', ')} on ${services.store.description}.`);
       runUntilStopped(async (signal) => {

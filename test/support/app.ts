@@ -9,6 +9,7 @@ import type { JobDefinition } from '../../src/engine/define-job.js';
 import { Worker } from '../../src/engine/worker.js';
 import type { Policy } from '../../src/services/context.js';
 import { WebhookRuntime, type WebhookRuntimeOptions } from '../../src/events/webhook-runtime.js';
+import { registerCompatCallbacks } from '../../src/compat/index.js';
 
 export interface TestApp {
   app: App;
@@ -37,6 +38,7 @@ export async function testApp(
   worker?.start();
   // Webhook dispatch and delivery, as `jobline serve` runs them beside its worker.
   const webhooks = withWebhooks === undefined || withWebhooks === false ? undefined : new WebhookRuntime(services, { pollMs: 100, dispatcher: { pollMs: 100 }, ...(withWebhooks === true ? {} : withWebhooks) });
+  if (webhooks !== undefined) registerCompatCallbacks(webhooks.dispatcher);
   webhooks?.start();
   return {
     app,
