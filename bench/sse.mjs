@@ -11,7 +11,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { buildApp } from '../dist/http/app.js';
+import { buildApp } from '../dist/app.js';
 import { createServices } from '../dist/create-services.js';
 import { createJob } from '../dist/services/jobs.js';
 import { createToken } from '../dist/services/tokens.js';

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import type { ServeConfig } from './config.js';
-import { buildApp, type App } from './http/app.js';
+import { buildApp } from './app.js';
+import type { App } from './http/app.js';
 import type { Services } from './services/context.js';
 import { createServices } from './create-services.js';
 import { KEY_RETENTION_MS } from './services/idempotency.js';

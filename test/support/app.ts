@@ -1,6 +1,7 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Scope } from '../../src/core/auth.js';
-import { buildApp, type App, type AppOptions } from '../../src/http/app.js';
+import { buildApp, type BuildAppOptions } from '../../src/app.js';
+import type { App } from '../../src/http/app.js';
 import type { Services } from '../../src/services/context.js';
 import { createToken } from '../../src/services/tokens.js';
 import { testServices, type Dialect } from './databases.js';
@@ -26,7 +27,7 @@ export interface TestApp {
 
 export async function testApp(
   dialect: Dialect,
-  options: Partial<AppOptions> & { clock?: Clock; definitions?: JobDefinition[]; policy?: Partial<Policy>; worker?: boolean; webhooks?: boolean | WebhookRuntimeOptions } = {},
+  options: Partial<BuildAppOptions> & { clock?: Clock; definitions?: JobDefinition[]; policy?: Partial<Policy>; worker?: boolean; webhooks?: boolean | WebhookRuntimeOptions } = {},
 ): Promise<TestApp> {
   const { clock, definitions, policy, worker: withWorker, webhooks: withWebhooks, ...appOptions } = options;
   const { services, cleanup } = await testServices(dialect, { clock, definitions, policy });
