@@ -62,9 +62,9 @@ export interface AppOptions {
  * above http/ and are handed in by src/app.ts.
  */
 export interface AppExtension {
-  install(app: App): Promise<void>;
+  install: (app: App) => Promise<void>;
   /** Renders a router error (a bad path segment) in the extension's own shape; false when the path is not its. */
-  sendRouterError(request: FastifyRequest, reply: FastifyReply, error: AppError): boolean;
+  sendRouterError: (request: FastifyRequest, reply: FastifyReply, error: AppError) => boolean;
 }
 
 // Path parameters are ids (36 characters) and file names; anything far longer is refused by the router.

@@ -2,7 +2,7 @@ import type { Principal } from '../core/auth.js';
 import { AppError, notFound, validationFailed } from '../core/errors.js';
 import { isUuid, uuidv7 } from '../core/ids.js';
 import { DEFAULT_MAX_ATTEMPTS, type AttemptRecord, type Job } from '../core/job.js';
-import { TRANSITIONS, allowedActions, isTerminal, type JobStatus, type StatusReason } from '../core/lifecycle.js';
+import { TRANSITIONS, allowedActions, type JobStatus, type StatusReason } from '../core/lifecycle.js';
 import type { PeopleWork } from '../core/people.js';
 import * as jobs from '../store/jobs.js';
 import * as inserts from '../store/job-inserts.js';
