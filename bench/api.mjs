@@ -6,15 +6,15 @@
 //                        [--jobs 1000000] [--reseed] [--no-write]
 //   JOBLINE_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench -- api
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import pg from 'pg';
-import { buildApp } from '../dist/http/app.js';
-import { createServices } from '../dist/services/create.js';
+import { buildApp } from '../dist/app.js';
+import { createServices } from '../dist/create-services.js';
 import { createToken, ensureWorkspace } from '../dist/services/tokens.js';
 import { loadMigrations } from '../dist/store/migrations.js';
 import { machine, median, percentile, startLoadGenerator, writeSection } from './lib/common.mjs';
@@ -448,8 +448,13 @@ async function startJobline(services, build = buildApp, options = {}) {
 
 /** A server from another build of Jobline (--compare) on the same data directory. */
 async function startOtherBuild(dir, dataDir) {
-  const load = (file) => import(pathToFileURL(join(dir, file)).href);
-  const [{ buildApp: otherApp }, { createServices: otherServices }] = await Promise.all([load('http/app.js'), load('services/create.js')]);
+  // The first of these files that the other build has: modules moved between builds.
+  const load = async (...files) => {
+    const file = files.find((f) => existsSync(join(dir, f)));
+    if (file === undefined) throw new Error(`${dir} has none of ${files.join(', ')}.`);
+    return import(pathToFileURL(join(dir, file)).href);
+  };
+  const [{ buildApp: otherApp }, { createServices: otherServices }] = await Promise.all([load('app.js', 'http/app.js'), load('create-services.js', 'services/create.js')]);
   const services = await otherServices({ dataDir });
   const server = await startJobline(services, otherApp);
   return {

@@ -14,7 +14,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createServices } from '../dist/services/create.js';
+import { createServices } from '../dist/create-services.js';
 import { createJobs } from '../dist/services/jobs.js';
 import { createWebhook, deleteWebhook } from '../dist/services/webhooks.js';
 import { ensureWorkspace } from '../dist/services/tokens.js';

@@ -2,7 +2,7 @@
 // and `jobline worker --jobs`, and talk to a Jobline server. Everything else is internal: the package's
 // exports map reaches no other module, and these declarations name no type of a development dependency.
 export { defineJob, NonRetryableError, type JobDefinition, type JobContext } from './engine/define-job.js';
-export type { Backoff } from './engine/backoff.js';
+export type { Backoff } from './core/backoff.js';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
 export { JoblineClient, ApiError } from './client/client.js';
 export type { Job } from './core/job.js';

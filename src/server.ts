@@ -1,16 +1,19 @@
 import { pino } from 'pino';
 import type { ServeConfig } from './config/serve-config.js';
-import { buildApp, type App } from './http/app.js';
+import { buildApp } from './app.js';
+import type { App } from './http/app.js';
 import type { Services } from './services/context.js';
-import { createServices } from './services/create.js';
+import { createServices } from './create-services.js';
 import { KEY_RETENTION_MS } from './services/idempotency.js';
 import { ensureAdminToken } from './services/bootstrap.js';
 import { purgeKeys } from './store/idempotency.js';
 import { sweepExpired } from './services/retention.js';
-import { loadJobModules, Registry } from './engine/registry.js';
+import { Registry } from './core/registry.js';
+import { loadJobModules } from './engine/job-modules.js';
 import { Worker } from './engine/worker.js';
 import { withBuiltinJobs } from './jobs/builtin.js';
 import { WebhookRuntime } from './events/webhook-runtime.js';
+import { registerCompatCallbacks } from './compat/index.js';
 
 export interface RunningServer {
   app: App;
@@ -49,6 +52,7 @@ export async function startServer(config: ServeConfig, print: (line: string) => 
   worker?.start();
   // Webhook deliveries are background work too: they run where the in-process worker does.
   const webhooks = worker !== undefined ? new WebhookRuntime(services, { logger }) : undefined;
+  if (webhooks !== undefined) registerCompatCallbacks(webhooks.dispatcher);
   webhooks?.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;

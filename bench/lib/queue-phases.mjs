@@ -11,7 +11,7 @@
 // the SQLite writer (or in the run's PostgreSQL schema) after the migrations, to try a schema or
 // setting variant (e.g. "DROP INDEX …", "PRAGMA temp_store = MEMORY") against the same build. On
 // PostgreSQL each run starts with a CHECKPOINT. To compare variants, see bench/lib/phases-ab.mjs.
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,12 +31,14 @@ const { values: a } = parseArgs({
   },
 });
 const dist = resolve(a.dist);
+// A module's path in this build, or where older builds kept it.
+const moved = (path, before) => (existsSync(`${dist}/${path}`) ? path : before);
 const N = Number(a.jobs);
 const URL = process.env.JOBLINE_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const { defineJob } = await import(`${dist}/engine/define-job.js`);
-const { Registry } = await import(`${dist}/engine/registry.js`);
+const { Registry } = await import(`${dist}/${moved('core/registry.js', 'engine/registry.js')}`);
 const { Worker } = await import(`${dist}/engine/worker.js`);
-const { createServices } = await import(`${dist}/services/create.js`);
+const { createServices } = await import(`${dist}/${moved('create-services.js', 'services/create.js')}`);
 const { createJobs } = await import(`${dist}/services/jobs.js`);
 const { ensureWorkspace } = await import(`${dist}/services/tokens.js`);
 

@@ -7,7 +7,7 @@
 //
 //   node bench/lib/sqlite-store-ab.mjs [--dist DIR] [--jobs 30000] [--batch 250] [--rounds 3]
 //                                      --variant 'base' --variant 'label=SQL' …
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,11 +23,13 @@ const { values: a } = parseArgs({
   },
 });
 const dist = resolve(a.dist);
+// A module's path in this build, or where older builds kept it.
+const moved = (path, before) => (existsSync(`${dist}/${path}`) ? path : before);
 const N = Number(a.jobs);
 const BATCH = Number(a.batch);
-const { Registry } = await import(`${dist}/engine/registry.js`);
+const { Registry } = await import(`${dist}/${moved('core/registry.js', 'engine/registry.js')}`);
 const { defineJob } = await import(`${dist}/engine/define-job.js`);
-const { createServices } = await import(`${dist}/services/create.js`);
+const { createServices } = await import(`${dist}/${moved('create-services.js', 'services/create.js')}`);
 const { createJobs } = await import(`${dist}/services/jobs.js`);
 const { ensureWorkspace } = await import(`${dist}/services/tokens.js`);
 const { claimJobs, completeJobs } = await import(`${dist}/store/queue.js`);

@@ -1,6 +1,6 @@
 // Jobline adapter for the queue benchmark: the built engine from dist/, jobs created through the
 // createJobs service (one transaction per batch), run by one Worker.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -16,9 +16,15 @@ const DIST = resolve(fileURLToPath(new URL('../../dist', import.meta.url)));
  * `dist`: another build's output directory (a copy of dist/), for comparing builds.
  */
 export async function jobline(o) {
-  const load = (path) => import(pathToFileURL(join(o.dist === undefined ? DIST : resolve(o.dist), path)).href);
+  const dist = o.dist === undefined ? DIST : resolve(o.dist);
+  // Each entry: the module's path, then where older builds kept it.
+  const load = (paths) => {
+    const path = paths.find((p) => existsSync(join(dist, p)));
+    if (path === undefined) throw new Error(`${dist} has none of ${paths.join(', ')}.`);
+    return import(pathToFileURL(join(dist, path)).href);
+  };
   const [{ defineJob }, { Registry }, { Worker }, { createServices }, { createJobs }, { ensureWorkspace }] = await Promise.all(
-    ['engine/define-job.js', 'engine/registry.js', 'engine/worker.js', 'services/create.js', 'services/jobs.js', 'services/tokens.js'].map(load),
+    [['engine/define-job.js'], ['core/registry.js', 'engine/registry.js'], ['engine/worker.js'], ['create-services.js', 'services/create.js'], ['services/jobs.js'], ['services/tokens.js']].map(load),
   );
   const schema = o.dialect === 'postgres' ? `bench_queue_jobline_${process.pid}` : undefined;
   const dataDir = o.dialect === 'sqlite' ? mkdtempSync(join(tmpdir(), 'jobline-bench-queue-')) : undefined;

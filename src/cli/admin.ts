@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { isScope, SCOPES, type Scope } from '../core/auth.js';
 import { createClient } from '../services/clients.js';
-import { createServices } from '../services/create.js';
+import { createServices } from '../create-services.js';
 import type { Services } from '../services/context.js';
 import { createToken, newSecret, revokeToken } from '../services/tokens.js';
 import { migrate } from '../store/migrations.js';

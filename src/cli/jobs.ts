@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ApiError, JoblineClient, followJob } from '../client/client.js';
 import { watchJob, type WatchOptions } from './watch.js';
-import type { JobRepresentation } from '../http/representations/job.js';
+import type { JobRepresentation } from '../core/job-json.js';
 import { table } from './table.js';
 import { readSettings, settingOptions } from '../config/read.js';
 

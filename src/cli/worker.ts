@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { loadJobModules, Registry } from '../engine/registry.js';
+import { Registry } from '../core/registry.js';
+import { loadJobModules } from '../engine/job-modules.js';
 import { Worker } from '../engine/worker.js';
 import { withBuiltinJobs } from '../jobs/builtin.js';
-import { createServices } from '../services/create.js';
+import { createServices } from '../create-services.js';
 import { readSettings, settingOptions, type Flags } from '../config/read.js';
 import { WebhookRuntime } from '../events/webhook-runtime.js';
+import { registerCompatCallbacks } from '../compat/index.js';
 import { runUntilStopped } from './until-stopped.js';
 
 export function workerCommand(program: Command): void {
@@ -23,6 +25,7 @@ export function workerCommand(program: Command): void {
       const worker = new Worker(services, { concurrency: settings.workerConcurrency, prefetch: settings.workerPrefetch, leaseMs: settings.leaseMs, logger });
       worker.start();
       const webhooks = new WebhookRuntime(services, { logger });
+      registerCompatCallbacks(webhooks.dispatcher);
       webhooks.start();
       console.log(`Worker ${worker.id} runs ${registry.types().join(', ')} on ${services.store.description}.`);
       runUntilStopped(async (signal) => {

@@ -1,6 +1,6 @@
 import { isTerminalEvent } from '../core/events.js';
 import type { eventRepresentation } from '../http/representations/event.js';
-import type { JobRepresentation } from '../http/representations/job.js';
+import type { JobRepresentation } from '../core/job-json.js';
 
 /** A problem+json answer from the API, thrown by the client with its fields intact. */
 export class ApiError extends Error {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppError } from '../core/errors.js';
+import type { WebhookDispatcher } from '../events/dispatcher.js';
 import type { Services } from '../services/context.js';
 import { asanaErrors } from './asana/errors.js';
 import { mountAsana } from './asana/index.js';
@@ -7,6 +8,7 @@ import { elasticPathErrors } from './elasticpath/errors.js';
 import { mountElasticPath } from './elasticpath/index.js';
 import { phraseErrors } from './phrase/errors.js';
 import { mountPhrase } from './phrase/index.js';
+import { textkingFormCallbacks } from './textking/callbacks.js';
 import { sendTextKingError } from './textking/errors.js';
 import { mountTextKing } from './textking/index.js';
 import { sendVendorError } from './vendor-scope.js';
@@ -33,6 +35,14 @@ export async function installCompatApis(app: FastifyInstance, services: Services
     await mount(app, services, `/compat/${name}`);
     if (options.atRoot.includes(name)) await mount(app, services, '');
   }
+}
+
+/**
+ * Lets the webhook dispatcher deliver the callbacks clients register through the compatible APIs
+ * (TextKing's). Every process that runs a dispatcher calls it, whether or not it serves HTTP.
+ */
+export function registerCompatCallbacks(dispatcher: WebhookDispatcher): void {
+  dispatcher.addCallbackSource(textkingFormCallbacks);
 }
 
 type SendError = (request: FastifyRequest, reply: FastifyReply, error: AppError) => FastifyReply;

@@ -1,7 +1,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { Readable } from 'node:stream';
-import type { Backoff } from './backoff.js';
+import type { Backoff } from '../core/backoff.js';
 
 export interface JobContext<Input> {
   /** The job's input, validated against the definition's schema when the job was created. */

@@ -4,7 +4,7 @@ import { pino, type Logger } from 'pino';
 import type { ClaimedJob } from '../core/job.js';
 import type { Services } from '../services/context.js';
 import * as queue from '../store/queue.js';
-import { retryDelay } from './backoff.js';
+import { retryDelay } from '../core/backoff.js';
 import { jobContext } from './context.js';
 import { unstorableJson } from '../core/json.js';
 
@@ -321,7 +321,9 @@ export class Worker {
 
   /** Starts a claimed job if a slot is free, else queues it locally. */
   private hold(job: ClaimedJob): void {
-    const definition = this.services.registry.get(job.type)!;
+    // The services hold the registry as core's JobType; every type this worker claims was registered
+    // there as a JobDefinition (by defineJob, the built-ins or the --jobs modules), handler included.
+    const definition = this.services.registry.get(job.type) as JobDefinition;
     const entry: Running = {
       job,
       definition,

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { isPublicAddress, PrivateAddressError, publicOnlyLookup } from './ssrf.js';
+import { isPublicAddress, PrivateAddressError, publicOnlyLookup } from '../services/ssrf.js';
 
 // One HTTP attempt of a webhook delivery. node:http rather than fetch: it lets the connection's DNS
 // lookup refuse private addresses (fetch has no such hook), it never follows redirects (a 3xx is

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { textkingCallbackTriggers } from '../compat/textking/callbacks.js';
 import { matchesAny, type JobEvent } from '../core/events.js';
 import { uuidv7 } from '../core/ids.js';
 import { messageId, newWebhookSecret, webhookPayload, type Webhook } from '../core/webhooks.js';
@@ -9,13 +8,28 @@ import { insertDeliveries } from '../store/webhook-deliveries.js';
 import { hasEventsAfter, hasUnsettledEvents, lockDispatchCursor, moveDispatchCursor, readDispatchCursor, readEventsAfter, type DispatchEvent } from '../store/webhook-dispatch.js';
 import type { FeedCursor } from '../store/events.js';
 import { enabledWebhooks, findCallbackWebhook, insertWebhook } from '../store/webhooks.js';
-import type { Executor } from '../store/store.js';
+import type { Executor, Store } from '../store/store.js';
 
 // Turns job events into deliveries. It reads the global event log after its cursor, creates one
-// delivery per event and matching endpoint (and one to the job's callback_url, and one per TextKing
-// callback the event triggers), and moves the cursor in the same transaction: a crash repeats a batch
+// delivery per event and matching endpoint (and one to the job's callback_url, and one per form
+// callback the event triggers, such as TextKing's), and moves the cursor in the same transaction: a crash repeats a batch
 // or none, and the unique (endpoint, event) key makes a repeat harmless. The cursor row is locked, so
 // one process at a time does this.
+
+/** A form-encoded delivery an event triggers besides the webhooks, such as a TextKing callback. */
+export interface FormCallback {
+  event: JobEvent;
+  url: string;
+  payload: string;
+  /** Tells apart the deliveries one event triggers; unique per callback. */
+  key: string;
+}
+
+/**
+ * The form callbacks a batch of events triggers, read in the dispatch transaction. A compatible API
+ * that lets clients register callbacks adds one (compat/index.ts), so this layer needs no compat code.
+ */
+export type FormCallbackSource = (db: Executor, store: Store, events: readonly JobEvent[]) => Promise<FormCallback[]>;
 
 export interface DispatcherOptions {
   /** Events read per transaction. */
@@ -36,6 +50,7 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
+  private readonly callbackSources: FormCallbackSource[] = [];
 
   constructor(
     private readonly services: Services,
@@ -43,6 +58,11 @@ export class WebhookDispatcher {
   ) {
     this.batchSize = o.batchSize ?? 500;
     this.pollMs = o.pollMs ?? 1000;
+  }
+
+  /** Adds a source of form callbacks; call before start(). */
+  addCallbackSource(source: FormCallbackSource): void {
+    this.callbackSources.push(source);
   }
 
   start(): void {
@@ -142,11 +162,13 @@ export class WebhookDispatcher {
         if (callback !== null && matchesAny(e.name, callback.events)) add(callback, e, e.callbackUrl, payload);
       }
     }
-    // TextKing callbacks ride on the workspace's callback endpoint: its retries, ordering per job,
+    // Form callbacks ride on the workspace's callback endpoint: its retries, ordering per job,
     // attempt log and 410 rule, with an unsigned form body. Each is its own delivery of the event.
-    for (const t of await textkingCallbackTriggers(trx, this.services.store, events)) {
-      const callback = await this.callbackEndpoint(trx, callbacks, t.event.workspaceId, now);
-      if (callback !== null) add(callback, t.event, t.callback.url, t.payload, { key: `textking:${t.callback.id}` });
+    for (const source of this.callbackSources) {
+      for (const t of await source(trx, this.services.store, events)) {
+        const callback = await this.callbackEndpoint(trx, callbacks, t.event.workspaceId, now);
+        if (callback !== null) add(callback, t.event, t.url, t.payload, { key: t.key });
+      }
     }
     return deliveries;
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyRequest, LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest, LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { AppError, unstorableValue } from '../core/errors.js';
 import type { Services } from '../services/context.js';
@@ -33,7 +33,6 @@ import { clientRoutes } from './routes/clients.js';
 import { statsRoutes } from './routes/stats.js';
 import { workerRoutes } from './routes/worker.js';
 import { uiRoutes } from './routes/ui.js';
-import { installCompatApis, sendCompatRouterError, type CompatApiName } from '../compat/index.js';
 import { Problem } from './schemas/common.js';
 import { Job } from './schemas/job.js';
 import { Project } from './schemas/project.js';
@@ -53,12 +52,20 @@ export interface AppOptions {
   processMetrics: boolean;
   /** A log line per request; off by default, metrics count requests. */
   requestLogging: boolean;
-  /** Compatible APIs served at the root path as well as under /compat/<name> (docs/compat.md). */
-  compatAtRoot: CompatApiName[];
   /** Memory for rendered copies of polled jobs (src/http/rendered-jobs.ts); 0 keeps none. */
   renderedJobBytes: number;
   /** Request, header, keep-alive and idle timeouts, and the cap on open connections. */
   connections: ConnectionLimits;
+}
+
+/**
+ * Routes served beside the native API with error bodies of their own: the compatible APIs, which sit
+ * above http/ and are handed in by src/app.ts.
+ */
+export interface AppExtension {
+  install: (app: App) => Promise<void>;
+  /** Renders a router error (a bad path segment) in the extension's own shape; false when the path is not its. */
+  sendRouterError: (request: FastifyRequest, reply: FastifyReply, error: AppError) => boolean;
 }
 
 // Path parameters are ids (36 characters) and file names; anything far longer is refused by the router.
@@ -70,7 +77,6 @@ export const DEFAULT_APP_OPTIONS: AppOptions = {
   logger: false,
   processMetrics: false,
   requestLogging: false,
-  compatAtRoot: [],
   renderedJobBytes: 32 * 1024 * 1024,
   connections: DEFAULT_CONNECTION_LIMITS,
 };
@@ -80,7 +86,7 @@ export const DEFAULT_APP_OPTIONS: AppOptions = {
  * limit → body parsing and validation → storable text → route → service → store, and back out
  * through the representation's serializer; every error leaves through one problem+json renderer.
  */
-export async function buildApp(services: Services, options: Partial<AppOptions> = {}): Promise<App> {
+export async function buildHttpApp(services: Services, options: Partial<AppOptions> = {}, extension?: AppExtension): Promise<App> {
   const o = { ...DEFAULT_APP_OPTIONS, ...options };
   const schemas = [Problem, Job, Project, EventSchema];
   const app = Fastify({
@@ -93,7 +99,7 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
     // Query strings are parsed once, with a bound on their size, into plain objects.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH, ignoreTrailingSlash: true },
     clientErrorHandler,
-    frameworkErrors: routerErrorHandler(MAX_PARAM_LENGTH, sendCompatRouterError),
+    frameworkErrors: routerErrorHandler(MAX_PARAM_LENGTH, extension?.sendRouterError),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   applyConnectionCap(app.server, o.connections);
@@ -155,7 +161,7 @@ export async function buildApp(services: Services, options: Partial<AppOptions> 
   peopleActionRoutes(app, services);
   documentRoutes(app, services);
   clientRoutes(app, services);
-  await installCompatApis(app, services, { atRoot: o.compatAtRoot });
+  await extension?.install(app);
   eventRoutes(app, services);
   statsRoutes(app, services);
   workerRoutes(app, services);

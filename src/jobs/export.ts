@@ -6,7 +6,7 @@ import { JOB_STATUSES } from '../core/lifecycle.js';
 import { NonRetryableError } from '../engine/define-job.js';
 import { defineBuiltinJob } from './define-builtin-job.js';
 // The export writes the jobs exactly as the API shows them, so a client reads both with one parser.
-import { jobRepresentation } from '../http/representations/job.js';
+import { jobRepresentation } from '../core/job-json.js';
 import { getProject } from '../services/projects.js';
 import { listJobsAfter, listJobsPage, type JobFilter } from '../store/jobs.js';
 import { jobPrincipal } from './principal.js';

@@ -1,8 +1,8 @@
 import type { Clock } from '../core/clock.js';
-import type { Registry } from '../engine/registry.js';
+import type { Registry } from '../core/registry.js';
 import type { Store } from '../store/store.js';
 import type { Wakeups } from '../store/wakeups.js';
-import type { EventHub } from '../events/hub.js';
+import type { EventHub } from './event-hub.js';
 import type { FileStorage } from '../store/file-storage.js';
 import type { DownloadSigner } from './files.js';
 import type { PageTokens } from './page-tokens.js';

@@ -2,11 +2,11 @@ import type { Principal } from '../core/auth.js';
 import { AppError, notFound, validationFailed } from '../core/errors.js';
 import { isUuid, uuidv7 } from '../core/ids.js';
 import { DEFAULT_MAX_ATTEMPTS, type AttemptRecord, type Job } from '../core/job.js';
-import { TRANSITIONS, allowedActions, isTerminal, type JobStatus, type StatusReason } from '../core/lifecycle.js';
+import { TRANSITIONS, allowedActions, type JobStatus, type StatusReason } from '../core/lifecycle.js';
 import type { PeopleWork } from '../core/people.js';
 import * as jobs from '../store/jobs.js';
 import * as inserts from '../store/job-inserts.js';
-import { failDependents, listAttempts, requeueJob } from '../store/queue.js';
+import { listAttempts, requeueJob } from '../store/queue.js';
 import type { Executor } from '../store/store.js';
 import type { Services } from './context.js';
 import { findJobDetails, findJobDetailsIfChanged, type JobDetails } from '../store/job-details.js';
@@ -14,7 +14,6 @@ import type { JobAttemptsTable } from '../store/schema.js';
 import { fileInfo, type FileInfo } from './files.js';
 import { callbackUrlProblems } from './webhooks.js';
 import { jobFor } from '../core/provider-view.js';
-import { cancelPeopleJob } from './people.js';
 import { preparePeopleJobs } from './people-jobs.js';
 
 export interface CreateJobInput {
@@ -347,36 +346,6 @@ export function stateConflict(job: Job, action: string): AppError {
     // `status` is the HTTP status in a problem body, so the job's own status is `job_status`.
     extra: { status: job.status, job_status: job.status, status_reason: job.statusReason, allowed_actions: allowedActions(job.status, job.executor) },
   });
-}
-
-/**
- * Pending → cancelled at once; running → cancelling (the engine stops the handler and ends it
- * cancelled); cancelling stays as it is; a finished job is a 409. A lost race re-reads and decides again.
- */
-export async function cancelJob(services: Services, principal: Principal, id: string): Promise<Job> {
-  for (let tries = 0; tries < 5; tries++) {
-    const job = await getJob(services, principal, id);
-    if (job.executor === 'people') return cancelPeopleJob(services, principal, job);
-    if (job.status === 'cancelling') return job;
-    if (isTerminal(job.status)) throw stateConflict(job, 'be cancelled');
-    const action = job.status === 'pending' ? 'cancel' : 'request_cancel';
-    const { from, to } = TRANSITIONS[action];
-    const now = services.clock.now();
-    const changed = await services.store.transaction(async (trx) => {
-      const updated = await jobs.transitionJob(trx, principal.workspaceId, id, from, to, {
-        statusReason: action === 'cancel' ? 'cancelled_by_client' : 'cancel_requested',
-        now,
-        ...(action === 'cancel' ? { completedAt: now } : {}),
-      });
-      if (updated !== undefined && action === 'cancel') await failDependents(trx, [id], now);
-      return updated;
-    });
-    if (changed !== undefined) {
-      if (action === 'request_cancel') services.wakeups.cancelRequested(id);
-      return changed;
-    }
-  }
-  throw new AppError('version_conflict', 'The job kept changing while it was being cancelled; try again.');
 }
 
 /**

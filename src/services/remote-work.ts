@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Principal } from '../core/auth.js';
 import { AppError, notFound } from '../core/errors.js';
 import type { ClaimedJob } from '../core/job.js';
-import { retryDelay } from '../engine/backoff.js';
+import { retryDelay } from '../core/backoff.js';
 import type { Readable } from 'node:stream';
 import * as queue from '../store/queue.js';
 import type { Services } from './context.js';

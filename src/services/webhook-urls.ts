@@ -1,4 +1,4 @@
-import { isPublicAddress, resolveAll } from '../events/ssrf.js';
+import { isPublicAddress, resolveAll } from './ssrf.js';
 
 /**
  * Why a webhook or callback URL cannot be used, or undefined when it can: it must be http(s) without

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JoblineClient } from '../../src/client/client.js';
-import type { JobRepresentation } from '../../src/http/representations/job.js';
+import type { JobRepresentation } from '../../src/core/job-json.js';
 import { DIALECTS, skipUnlessAvailable } from '../support/databases.js';
 import { killAllServers, runCli, startServe } from '../support/processes.js';
 import { postgresSchema } from '../support/schemas.js';

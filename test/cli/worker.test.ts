@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/core/auth.js';
-import { createServices } from '../../src/services/create.js';
+import { createServices } from '../../src/create-services.js';
 import { createJobs, getJob } from '../../src/services/jobs.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import { DIALECTS, skipUnlessAvailable } from '../support/databases.js';

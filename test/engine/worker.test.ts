@@ -2,13 +2,14 @@ import { Type } from '@sinclair/typebox';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/core/auth.js';
 import { defineJob, NonRetryableError, type JobDefinition } from '../../src/engine/define-job.js';
-import { Registry } from '../../src/engine/registry.js';
+import { Registry } from '../../src/core/registry.js';
 import { Worker, type WorkerOptions } from '../../src/engine/worker.js';
 import type { Services } from '../../src/services/context.js';
-import { cancelJob, createJob, createJobs, getJob, jobAttempts, retryJob } from '../../src/services/jobs.js';
+import { createJob, createJobs, getJob, jobAttempts, retryJob } from '../../src/services/jobs.js';
+import { cancelJob } from '../../src/services/job-cancel.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';
-import { createServices } from '../../src/services/create.js';
+import { createServices } from '../../src/create-services.js';
 import { until } from '../support/until.js';
 import { FAST_WORKER } from '../support/worker-options.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPublicAddress, publicOnlyLookup } from '../../src/events/ssrf.js';
+import { isPublicAddress, publicOnlyLookup } from '../../src/services/ssrf.js';
 import { newWebhookSecret } from '../../src/core/webhooks.js';
 import { uuidv7 } from '../../src/core/ids.js';
 import { createToken } from '../../src/services/tokens.js';

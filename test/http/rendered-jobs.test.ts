@@ -1,6 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, type App } from '../../src/http/app.js';
+import { buildApp } from '../../src/app.js';
+import type { App } from '../../src/http/app.js';
 import { FILE_LINK_REFRESH_MS, RenderedJobs, type RenderedJob } from '../../src/http/rendered-jobs.js';
 import { writeJobFile } from '../../src/services/files.js';
 import { sweepExpired } from '../../src/services/retention.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defineJob } from '../../src/engine/define-job.js';
-import { Registry } from '../../src/engine/registry.js';
+import { Registry } from '../../src/core/registry.js';
 import { BUILTIN_JOBS, withBuiltinJobs } from '../../src/jobs/builtin.js';
 import { preTranslate } from '../../src/jobs/pre-translate.js';
 

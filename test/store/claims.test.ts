@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/core/auth.js';
-import { createServices } from '../../src/services/create.js';
+import { createServices } from '../../src/create-services.js';
 import { createJobs } from '../../src/services/jobs.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import { claimJobs } from '../../src/store/queue.js';

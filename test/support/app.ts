@@ -1,6 +1,7 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Scope } from '../../src/core/auth.js';
-import { buildApp, type App, type AppOptions } from '../../src/http/app.js';
+import { buildApp, type BuildAppOptions } from '../../src/app.js';
+import type { App } from '../../src/http/app.js';
 import type { Services } from '../../src/services/context.js';
 import { createToken } from '../../src/services/tokens.js';
 import { testServices, type Dialect } from './databases.js';
@@ -9,6 +10,7 @@ import type { JobDefinition } from '../../src/engine/define-job.js';
 import { Worker } from '../../src/engine/worker.js';
 import type { Policy } from '../../src/services/context.js';
 import { WebhookRuntime, type WebhookRuntimeOptions } from '../../src/events/webhook-runtime.js';
+import { registerCompatCallbacks } from '../../src/compat/index.js';
 
 export interface TestApp {
   app: App;
@@ -25,7 +27,7 @@ export interface TestApp {
 
 export async function testApp(
   dialect: Dialect,
-  options: Partial<AppOptions> & { clock?: Clock; definitions?: JobDefinition[]; policy?: Partial<Policy>; worker?: boolean; webhooks?: boolean | WebhookRuntimeOptions } = {},
+  options: Partial<BuildAppOptions> & { clock?: Clock; definitions?: JobDefinition[]; policy?: Partial<Policy>; worker?: boolean; webhooks?: boolean | WebhookRuntimeOptions } = {},
 ): Promise<TestApp> {
   const { clock, definitions, policy, worker: withWorker, webhooks: withWebhooks, ...appOptions } = options;
   const { services, cleanup } = await testServices(dialect, { clock, definitions, policy });
@@ -37,6 +39,7 @@ export async function testApp(
   worker?.start();
   // Webhook dispatch and delivery, as `jobline serve` runs them beside its worker.
   const webhooks = withWebhooks === undefined || withWebhooks === false ? undefined : new WebhookRuntime(services, { pollMs: 100, dispatcher: { pollMs: 100 }, ...(withWebhooks === true ? {} : withWebhooks) });
+  if (webhooks !== undefined) registerCompatCallbacks(webhooks.dispatcher);
   webhooks?.start();
   return {
     app,

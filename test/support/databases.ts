@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { Clock } from '../../src/core/clock.js';
 import type { Policy, Services } from '../../src/services/context.js';
 import type { JobDefinition } from '../../src/engine/define-job.js';
-import { Registry } from '../../src/engine/registry.js';
-import { createServices } from '../../src/services/create.js';
+import { Registry } from '../../src/core/registry.js';
+import { createServices } from '../../src/create-services.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 

@@ -1,7 +1,7 @@
 import type { Principal } from '../../src/core/auth.js';
 import type { Clock } from '../../src/core/clock.js';
 import type { Services } from '../../src/services/context.js';
-import { createServices } from '../../src/services/create.js';
+import { createServices } from '../../src/create-services.js';
 import { createToken } from '../../src/services/tokens.js';
 import { freshDatabase, type Dialect } from './databases.js';
 

@@ -1,4 +1,5 @@
 import type { JobEvent } from '../../core/events.js';
+import type { FormCallback } from '../../events/dispatcher.js';
 import type { Job } from '../../core/job.js';
 import type { JobStatus } from '../../core/lifecycle.js';
 import type { Executor, Store } from '../../store/store.js';
@@ -81,4 +82,9 @@ export async function textkingCallbackTriggers(db: Executor, store: Store, event
     }
   }
   return triggers;
+}
+
+/** The dispatcher's source of TextKing callbacks (registered by compat/index.ts). */
+export async function textkingFormCallbacks(db: Executor, store: Store, events: readonly JobEvent[]): Promise<FormCallback[]> {
+  return (await textkingCallbackTriggers(db, store, events)).map((t) => ({ event: t.event, url: t.callback.url, payload: t.payload, key: `textking:${t.callback.id}` }));
 }

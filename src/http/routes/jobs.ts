@@ -5,13 +5,14 @@ import { AppError } from '../../core/errors.js';
 import { isTerminal } from '../../core/lifecycle.js';
 import type { Job } from '../../core/job.js';
 import * as jobService from '../../services/jobs.js';
+import { cancelJob } from '../../services/job-cancel.js';
 import { getProject } from '../../services/projects.js';
 import { fileRepresentation } from './files.js';
 import { withIdempotencyKey } from '../../services/idempotency.js';
 import type { Services } from '../../services/context.js';
 import { noneMatch, notModified, versionTag } from '../conditional.js';
 import { waitForChange } from '../long-poll.js';
-import { attemptRepresentation, jobRepresentation, type JobRepresentation } from '../representations/job.js';
+import { attemptRepresentation, jobRepresentation, type JobRepresentation } from '../../core/job-json.js';
 import { IdParams, RepresentationQuery, errorResponses } from '../schemas/common.js';
 import { BatchJobBody, CreateJobBody, CreateJobsBatchBody, JobList, ListJobsQuery } from '../schemas/job.js';
 import type { App } from '../app.js';
@@ -269,7 +270,7 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
         response: { 200: Type.Ref('Job'), ...errorResponses },
       },
     },
-    async (request) => jobRepresentation(await jobService.cancelJob(services, request.principal!, request.params.id)),
+    async (request) => jobRepresentation(await cancelJob(services, request.principal!, request.params.id)),
   );
 
   app.post(

@@ -7,7 +7,7 @@ import type { Services } from '../../services/context.js';
 import { FILE_NAME_PATTERN } from '../../services/files.js';
 import { actOnJob, deletePeopleJob, editPeopleJob, updateSource } from '../../services/people.js';
 import type { App } from '../app.js';
-import { jobRepresentation } from '../representations/job.js';
+import { jobRepresentation } from '../../core/job-json.js';
 import { IdParams, Name, Nullable, errorResponses } from '../schemas/common.js';
 import { ProviderRefs } from '../schemas/people.js';
 

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { Services } from '../../services/context.js';
 import * as providerService from '../../services/providers.js';
 import type { App } from '../app.js';
-import { providerRepresentation } from '../representations/people.js';
+import { providerRepresentation } from '../../core/people-json.js';
 import { tokenRepresentation } from '../representations/token.js';
 import { IdParams, Name, Nullable, RepresentationQuery, errorResponses } from '../schemas/common.js';
 import { Email, ProviderName, ProviderSchema, ProviderType } from '../schemas/people.js';

@@ -1,5 +1,5 @@
-import { toIso } from '../../core/clock.js';
-import type { PeopleWork, ProjectRate, Provider } from '../../core/people.js';
+import { toIso } from './clock.js';
+import type { PeopleWork, ProjectRate, Provider } from './people.js';
 
 export function peopleRepresentation(p: PeopleWork | null | undefined) {
   if (p === null || p === undefined) return null;

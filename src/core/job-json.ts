@@ -1,6 +1,6 @@
-import { toIso } from '../../core/clock.js';
-import type { AttemptRecord, Job } from '../../core/job.js';
-import { peopleRepresentation } from './people.js';
+import { toIso } from './clock.js';
+import type { AttemptRecord, Job } from './job.js';
+import { peopleRepresentation } from './people-json.js';
 
 /** The native JSON shape of a job: snake_case, ISO 8601 UTC timestamps, every field always present. */
 export function jobRepresentation(job: Job) {

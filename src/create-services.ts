@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { systemClock, type Clock } from '../core/clock.js';
-import { migrate } from '../store/migrations.js';
-import { getOrCreateSetting } from '../store/settings.js';
-import { openStore, type StoreOptions } from '../store/store.js';
-import { DEFAULT_POLICY, type Policy, type Services } from './context.js';
-import { DownloadSigner } from './files.js';
-import { FileStorage } from '../store/file-storage.js';
-import { PageTokens } from './page-tokens.js';
-import { TokenCache } from './tokens.js';
-import { Registry } from '../engine/registry.js';
-import { BUILTIN_JOBS } from '../jobs/builtin.js';
-import { Wakeups } from '../store/wakeups.js';
-import { EventHub } from '../events/hub.js';
-import { Handoff } from './handoff.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { migrate } from './store/migrations.js';
+import { getOrCreateSetting } from './store/settings.js';
+import { openStore, type StoreOptions } from './store/store.js';
+import { DEFAULT_POLICY, type Policy, type Services } from './services/context.js';
+import { DownloadSigner } from './services/files.js';
+import { FileStorage } from './store/file-storage.js';
+import { PageTokens } from './services/page-tokens.js';
+import { TokenCache } from './services/tokens.js';
+import { Registry } from './core/registry.js';
+import { BUILTIN_JOBS } from './jobs/builtin.js';
+import { Wakeups } from './store/wakeups.js';
+import { EventHub } from './services/event-hub.js';
+import { Handoff } from './services/handoff.js';
 
 export interface ServicesOptions extends StoreOptions {
   clock?: Clock;

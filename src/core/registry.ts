@@ -1,30 +1,44 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { FieldError } from '../core/errors.js';
-import type { JobDefinition } from './define-job.js';
+import type { Backoff } from './backoff.js';
+import type { FieldError } from './errors.js';
 
-export { loadJobModules } from './job-modules.js';
+/**
+ * What the services need of a job type: its schemas and defaults. The engine's JobDefinition (with
+ * the handler) extends it, so the registry can sit below both the services and the engine.
+ */
+export interface JobType {
+  type: string;
+  /** JSON Schema (TypeBox) of the input. */
+  input?: object;
+  /** JSON Schema (TypeBox) of the output. */
+  output?: object;
+  maxAttempts?: number;
+  timeoutMs?: number;
+  backoff?: Backoff;
+  concurrency?: number;
+}
 
-/** The job types this process knows: their handlers, and validators for their input and output. */
-export class Registry {
-  private readonly definitions = new Map<string, JobDefinition>();
+/** The job types this process knows: their definitions, and validators for their input and output. */
+export class Registry<D extends JobType = JobType> {
+  private readonly definitions = new Map<string, D>();
   private readonly inputValidators = new Map<string, ValidateFunction>();
   private readonly outputValidators = new Map<string, ValidateFunction>();
   private readonly ajv = new Ajv.default({ allErrors: true, strict: false });
 
-  constructor(definitions: JobDefinition[] = []) {
+  constructor(definitions: D[] = []) {
     addFormats.default(this.ajv);
     for (const d of definitions) this.register(d);
   }
 
-  register(definition: JobDefinition): void {
+  register(definition: D): void {
     if (this.definitions.has(definition.type)) throw new Error(`Job type ${definition.type} is defined twice.`);
     this.definitions.set(definition.type, definition);
     if (definition.input !== undefined) this.inputValidators.set(definition.type, this.ajv.compile(definition.input));
     if (definition.output !== undefined) this.outputValidators.set(definition.type, this.ajv.compile(definition.output));
   }
 
-  get(type: string): JobDefinition | undefined {
+  get(type: string): D | undefined {
     return this.definitions.get(type);
   }
 
