@@ -31,6 +31,7 @@ const jobs = [
         });
       }),
   }),
+  defineJob({ type: 'quick', run: () => ({ ok: true }) }),
   defineJob({
     type: 'refuse',
     maxAttempts: 3,
@@ -75,6 +76,26 @@ describe.each(DIALECTS)('a remote TypeScript worker on %s', (dialect) => {
     expect(job.files.map((f: any) => f.name)).toEqual(['shout.txt']);
     stop!.abort();
     await running;
+  });
+
+  it_('completes the jobs that finish together in one call', async () => {
+    const sizes: number[] = [];
+    t = await testApp(dialect, { definitions: jobs });
+    t.app.addHook('preHandler', async (request) => {
+      if (request.url === '/v1/worker/completions') sizes.push((request.body as { data: unknown[] }).data.length);
+      else expect(request.url).not.toMatch(/\/complete$/);
+    });
+    const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const token = (await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'remote', scopes: ['jobs:work'] } })).json().secret as string;
+    // The jobs wait before the worker starts, so its first claim takes three that finish in one turn.
+    const created = await t.call({ method: 'POST', url: '/v1/jobs:batch', payload: { jobs: Array.from({ length: 9 }, () => ({ type: 'quick' })) } });
+    const ids = created.json().data.map((j: any) => j.id as string);
+    stop = new AbortController();
+    running = runRemoteWorker({ url, token, jobs, concurrency: 3, signal: stop.signal, waitSeconds: 1, log: pino({ level: 'silent' }) });
+    const done = await Promise.all(ids.map((id: string) => t!.finished(id)));
+    expect(done.map((j) => j.status)).toEqual(Array(9).fill('succeeded'));
+    expect(sizes[0]).toBe(3);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(9);
   });
 
   it_("brings a cancel to the handler's signal, and the job ends cancelled", async () => {
