@@ -31,6 +31,18 @@ const jobs = [
         });
       }),
   }),
+  defineJob({
+    type: 'too-slow',
+    maxAttempts: 1,
+    timeoutMs: 300,
+    run: ({ jobId, signal }) =>
+      new Promise((_resolve, reject) => {
+        signal.addEventListener('abort', () => {
+          sawAbort[jobId] = signal.reason;
+          reject(new Error('gave up'));
+        });
+      }),
+  }),
   defineJob({ type: 'quick', run: () => ({ ok: true }) }),
   defineJob({
     type: 'refuse',
@@ -114,6 +126,15 @@ describe.each(DIALECTS)('a remote TypeScript worker on %s', (dialect) => {
     const job = await t.finished(id);
     expect(job).toMatchObject({ status: 'failed', attempts: 1, max_attempts: 3 });
     expect(job.error).toMatchObject({ message: 'cannot ever work', code: 'bad_input' });
+  });
+
+  it_("aborts the handler's signal when the attempt times out, and the job fails as timed out", async () => {
+    const t = await start();
+    const id = await create(t, 'too-slow');
+    const job = await t.finished(id);
+    expect(sawAbort[id]).toBe('timed_out');
+    expect(job).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(JSON.stringify(job.error)).toMatch(/timed out|timed_out/);
   });
 
   it_('gives a running job back to the queue when stopped past the grace period', async () => {
