@@ -7,3 +7,4 @@ export { Type, type Static, type TSchema } from '@sinclair/typebox';
 export { JoblineClient, ApiError } from './client/client.js';
 export type { Job } from './core/job.js';
 export { JOB_STATUSES, type JobStatus } from './core/lifecycle.js';
+export { runRemoteWorker, type RemoteWorkerOptions } from './client/remote-worker.js';

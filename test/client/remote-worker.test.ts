@@ -1,0 +1,155 @@
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { defineJob, NonRetryableError, runRemoteWorker, Type } from '../../src/index.js';
+import { DIALECTS, skipUnlessAvailable } from '../support/databases.js';
+import { testApp, type TestApp } from '../support/app.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+// Handlers the server knows only by their policy (attempts); the remote worker runs them.
+const started: string[] = [];
+const sawAbort: Record<string, unknown> = {};
+const jobs = [
+  defineJob({
+    type: 'shout',
+    input: Type.Object({ text: Type.String() }),
+    run: async (ctx) => {
+      await ctx.progress(50, 'shouting');
+      await ctx.writeFile('shout.txt', ctx.input.text.toUpperCase(), 'text/plain');
+      return { text: ctx.input.text.toUpperCase() };
+    },
+  }),
+  defineJob({
+    type: 'wait-for-cancel',
+    run: ({ jobId, signal }) =>
+      new Promise((_resolve, reject) => {
+        started.push(jobId);
+        signal.addEventListener('abort', () => {
+          sawAbort[jobId] = signal.reason;
+          reject(new Error('stopped'));
+        });
+      }),
+  }),
+  defineJob({
+    type: 'too-slow',
+    maxAttempts: 1,
+    timeoutMs: 300,
+    run: ({ jobId, signal }) =>
+      new Promise((_resolve, reject) => {
+        signal.addEventListener('abort', () => {
+          sawAbort[jobId] = signal.reason;
+          reject(new Error('gave up'));
+        });
+      }),
+  }),
+  defineJob({ type: 'quick', run: () => ({ ok: true }) }),
+  defineJob({
+    type: 'refuse',
+    maxAttempts: 3,
+    run: () => {
+      throw new NonRetryableError('cannot ever work', 'bad_input');
+    },
+  }),
+];
+
+describe.each(DIALECTS)('a remote TypeScript worker on %s', (dialect) => {
+  const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
+  let t: TestApp | undefined;
+  let stop: AbortController | undefined;
+  let running: Promise<void> | undefined;
+  afterEach(async () => {
+    stop?.abort();
+    await running;
+    await t?.close();
+    t = undefined;
+  });
+
+  async function start(): Promise<TestApp> {
+    t = await testApp(dialect, { definitions: jobs });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    const token = (await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'remote', scopes: ['jobs:work'] } })).json().secret as string;
+    stop = new AbortController();
+    running = runRemoteWorker({ url, token, jobs, concurrency: 3, name: 'remote-ts', signal: stop.signal, leaseSeconds: 1, waitSeconds: 1, log: pino({ level: 'silent' }) });
+    return t;
+  }
+  const create = async (t: TestApp, type: string, input: object = {}) => (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type, input } })).json().id as string;
+
+  it_('runs jobs created through the API to success, with progress and files, then stops', async () => {
+    const t = await start();
+    const ids = await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((text) => create(t, 'shout', { text })));
+    const done = await Promise.all(ids.map((id) => t.finished(id)));
+    expect(done.map((j) => j.status)).toEqual(Array(6).fill('succeeded'));
+    expect(done.map((j) => j.output)).toEqual(['A', 'B', 'C', 'D', 'E', 'F'].map((text) => ({ text })));
+    expect(done.every((j) => j.attempts === 1)).toBe(true);
+    const job = (await t.call({ method: 'GET', url: `/v1/jobs/${ids[0]}` })).json();
+    expect(job.progress_message).toBe('shouting');
+    expect(job.files.map((f: any) => f.name)).toEqual(['shout.txt']);
+    stop!.abort();
+    await running;
+  });
+
+  it_('completes the jobs that finish together in one call', async () => {
+    const sizes: number[] = [];
+    t = await testApp(dialect, { definitions: jobs });
+    t.app.addHook('preHandler', async (request) => {
+      if (request.url === '/v1/worker/completions') sizes.push((request.body as { data: unknown[] }).data.length);
+      else expect(request.url).not.toMatch(/\/complete$/);
+    });
+    const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const token = (await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'remote', scopes: ['jobs:work'] } })).json().secret as string;
+    // The jobs wait before the worker starts, so its first claim takes three that finish in one turn.
+    const created = await t.call({ method: 'POST', url: '/v1/jobs:batch', payload: { jobs: Array.from({ length: 9 }, () => ({ type: 'quick' })) } });
+    const ids = created.json().data.map((j: any) => j.id as string);
+    stop = new AbortController();
+    running = runRemoteWorker({ url, token, jobs, concurrency: 3, signal: stop.signal, waitSeconds: 1, log: pino({ level: 'silent' }) });
+    const done = await Promise.all(ids.map((id: string) => t!.finished(id)));
+    expect(done.map((j) => j.status)).toEqual(Array(9).fill('succeeded'));
+    expect(sizes[0]).toBe(3);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(9);
+  });
+
+  it_("brings a cancel to the handler's signal, and the job ends cancelled", async () => {
+    const t = await start();
+    const id = await create(t, 'wait-for-cancel');
+    while (!started.includes(id)) await new Promise((r) => setTimeout(r, 20));
+    expect((await t.call({ method: 'POST', url: `/v1/jobs/${id}/cancel` })).statusCode).toBe(200);
+    const job = await t.finished(id);
+    expect(job.status).toBe('cancelled');
+    expect(sawAbort[id]).toBe('cancelled');
+  });
+
+  it_('fails a job whose handler throws NonRetryableError without retrying it', async () => {
+    const t = await start();
+    const id = await create(t, 'refuse');
+    const job = await t.finished(id);
+    expect(job).toMatchObject({ status: 'failed', attempts: 1, max_attempts: 3 });
+    expect(job.error).toMatchObject({ message: 'cannot ever work', code: 'bad_input' });
+  });
+
+  it_("aborts the handler's signal when the attempt times out, and the job fails as timed out", async () => {
+    const t = await start();
+    const id = await create(t, 'too-slow');
+    const job = await t.finished(id);
+    expect(sawAbort[id]).toBe('timed_out');
+    expect(job).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(JSON.stringify(job.error)).toMatch(/timed out|timed_out/);
+  });
+
+  it_('gives a running job back to the queue when stopped past the grace period', async () => {
+    t = await testApp(dialect, { definitions: jobs });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    const token = (await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'remote', scopes: ['jobs:work'] } })).json().secret as string;
+    const id = await create(t, 'wait-for-cancel');
+    const halt = new AbortController();
+    const worker = runRemoteWorker({ url, token, jobs, signal: halt.signal, leaseSeconds: 1, waitSeconds: 1, graceMs: 0, log: pino({ level: 'silent' }) });
+    while (!started.includes(id)) await new Promise((r) => setTimeout(r, 20));
+    halt.abort();
+    await worker;
+    const job = (await t.call({ method: 'GET', url: `/v1/jobs/${id}` })).json();
+    expect(sawAbort[id]).toBe('shutdown');
+    expect(job).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+});
