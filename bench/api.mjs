@@ -124,7 +124,11 @@ function uuidv7At(ms, seq) {
 function inputFor(type, i) {
   switch (type) {
     case 'export':
-      return { format: i % 3 === 0 ? 'csv' : 'jsonl', query: { collection: `orders-${i % 17}`, since: '2025-01-01' }, compress: true };
+      return {
+        format: i % 3 === 0 ? 'csv' : 'jsonl',
+        query: { collection: `orders-${i % 17}`, since: '2025-01-01' },
+        compress: true,
+      };
     case 'import':
       return { source: `s3://uploads/batch-${i}.jsonl`, mode: 'upsert' };
     case 'translate':
@@ -189,11 +193,18 @@ function* generateJobs(n, workspaces, start) {
     switch (status) {
       case 'succeeded':
         Object.assign(row, { status_reason: 'completed', progress: 1, attempts: 1, version: 3 });
-        row.output = JSON.stringify({ url: `https://files.example.com/${type}/${row.id}.jsonl.gz`, rows: Math.floor(random() * 100_000), bytes: Math.floor(random() * 5e7) });
+        row.output = JSON.stringify({
+          url: `https://files.example.com/${type}/${row.id}.jsonl.gz`,
+          rows: Math.floor(random() * 100_000),
+          bytes: Math.floor(random() * 5e7),
+        });
         break;
       case 'failed':
         Object.assign(row, { status_reason: 'attempts_exhausted', attempts: 3, version: 7, progress: 0.25 });
-        row.error = JSON.stringify({ message: 'The upstream service answered 503 three times.', code: 'upstream_unavailable' });
+        row.error = JSON.stringify({
+          message: 'The upstream service answered 503 three times.',
+          code: 'upstream_unavailable',
+        });
         break;
       case 'cancelled':
         Object.assign(row, { status_reason: 'cancelled_by_client', version: 2, started_at: null });
@@ -202,10 +213,25 @@ function* generateJobs(n, workspaces, start) {
         Object.assign(row, { status_reason: 'queued' });
         break;
       case 'running':
-        Object.assign(row, { status_reason: 'claimed', attempts: 1, version: 2, progress: 0.4, progress_message: 'Processing', lease_owner: 'worker-1', lease_expires_at: startedAt + 60_000 });
+        Object.assign(row, {
+          status_reason: 'claimed',
+          attempts: 1,
+          version: 2,
+          progress: 0.4,
+          progress_message: 'Processing',
+          lease_owner: 'worker-1',
+          lease_expires_at: startedAt + 60_000,
+        });
         break;
       case 'cancelling':
-        Object.assign(row, { status_reason: 'cancel_requested', attempts: 1, version: 3, progress: 0.1, lease_owner: 'worker-2', lease_expires_at: startedAt + 60_000 });
+        Object.assign(row, {
+          status_reason: 'cancel_requested',
+          attempts: 1,
+          version: 3,
+          progress: 0.1,
+          lease_owner: 'worker-2',
+          lease_expires_at: startedAt + 60_000,
+        });
         break;
     }
     yield row;
@@ -222,9 +248,32 @@ function pickIndex(r, choices) {
 }
 
 const COLUMNS = [
-  'id', 'workspace_id', 'project_id', 'number', 'type', 'name', 'executor', 'status', 'status_reason', 'priority', 'input', 'output', 'error',
-  'progress', 'progress_message', 'attempts', 'max_attempts', 'run_at', 'timeout_ms', 'lease_owner', 'lease_expires_at', 'created_at',
-  'started_at', 'completed_at', 'updated_at', 'version',
+  'id',
+  'workspace_id',
+  'project_id',
+  'number',
+  'type',
+  'name',
+  'executor',
+  'status',
+  'status_reason',
+  'priority',
+  'input',
+  'output',
+  'error',
+  'progress',
+  'progress_message',
+  'attempts',
+  'max_attempts',
+  'run_at',
+  'timeout_ms',
+  'lease_owner',
+  'lease_expires_at',
+  'created_at',
+  'started_at',
+  'completed_at',
+  'updated_at',
+  'version',
 ];
 
 /**
@@ -260,7 +309,16 @@ async function seedOwners(services, now) {
       const pid = uuidv7At(now, p);
       await services.store.db
         .insertInto('projects')
-        .values({ id: pid, workspace_id: id, number: p, name: `${w.name} project ${p}`, description: null, workflow_steps: '[]', created_at: now, updated_at: now })
+        .values({
+          id: pid,
+          workspace_id: id,
+          number: p,
+          name: `${w.name} project ${p}`,
+          description: null,
+          workflow_steps: '[]',
+          created_at: now,
+          updated_at: now,
+        })
         .execute();
       projects.push(pid);
     }
@@ -286,7 +344,12 @@ async function prepareSqlite(jobs, reseed, log) {
   } catch {
     meta = undefined;
   }
-  const reusable = !reseed && meta !== undefined && meta.seedVersion === want.seedVersion && meta.schema === want.schema && meta.jobs === want.jobs;
+  const reusable =
+    !reseed &&
+    meta !== undefined &&
+    meta.seedVersion === want.seedVersion &&
+    meta.schema === want.schema &&
+    meta.jobs === want.jobs;
   if (reusable) {
     log(`reusing the seeded database in ${dataDir}`);
     return { dataDir, seedSeconds: meta.seedSeconds, reused: true };
@@ -336,7 +399,8 @@ async function prepareSqlite(jobs, reseed, log) {
     const setCounters = db.transaction(() => {
       for (const w of workspaces) {
         db.prepare('UPDATE workspaces SET job_counter = ? WHERE id = ?').run(counters.get(w.id) ?? 0, w.id);
-        for (const p of w.projects) db.prepare('UPDATE projects SET job_counter = ? WHERE id = ?').run(counters.get(p) ?? 0, p);
+        for (const p of w.projects)
+          db.prepare('UPDATE projects SET job_counter = ? WHERE id = ?').run(counters.get(p) ?? 0, p);
       }
     });
     setCounters();
@@ -353,7 +417,10 @@ async function prepareSqlite(jobs, reseed, log) {
     await services.store.close();
   }
   const seedSeconds = (performance.now() - started) / 1000;
-  writeFileSync(join(building, 'bench-meta.json'), JSON.stringify({ ...want, seedSeconds, seededAt: new Date().toISOString() }, null, 2));
+  writeFileSync(
+    join(building, 'bench-meta.json'),
+    JSON.stringify({ ...want, seedSeconds, seededAt: new Date().toISOString() }, null, 2),
+  );
   rmSync(dataDir, { recursive: true, force: true });
   renameSync(building, dataDir);
   log(`seeded in ${seedSeconds.toFixed(1)} s`);
@@ -454,7 +521,10 @@ async function startOtherBuild(dir, dataDir) {
     if (file === undefined) throw new Error(`${dir} has none of ${files.join(', ')}.`);
     return import(pathToFileURL(join(dir, file)).href);
   };
-  const [{ buildApp: otherApp }, { createServices: otherServices }] = await Promise.all([load('app.js', 'http/app.js'), load('create-services.js', 'services/create.js')]);
+  const [{ buildApp: otherApp }, { createServices: otherServices }] = await Promise.all([
+    load('app.js', 'http/app.js'),
+    load('create-services.js', 'services/create.js'),
+  ]);
   const services = await otherServices({ dataDir });
   const server = await startJobline(services, otherApp);
   return {
@@ -469,7 +539,8 @@ async function startOtherBuild(dir, dataDir) {
 /** Of the GETs this server answered in compact JSON, the share served from a rendered copy (from /metrics). */
 async function copiesServed(url) {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const count = (result) => Number(new RegExp(`^jobline_rendered_job_reads_total\\{result="${result}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  const count = (result) =>
+    Number(new RegExp(`^jobline_rendered_job_reads_total\\{result="${result}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
   const [hits, misses] = [count('hit'), count('miss')];
   return { hits, misses, share: hits / Math.max(1, hits + misses) };
 }
@@ -525,7 +596,9 @@ async function measureGet(load, targets, job, rounds, log) {
         throw new Error(`${t.key}: ${res.non2xx} non-2xx responses, ${res.errors} errors, ${res.timeouts} timeouts`);
       }
       results[t.key].push(res);
-      log(`  round ${r} ${t.key.padEnd(8)} ${res.rps.toFixed(0).padStart(7)} req/s  p50 ${res.latency.p50.toFixed(2)} ms  p99 ${res.latency.p99.toFixed(2)} ms  server CPU ${(res.serverCpu * 100).toFixed(0)} % (${res.serverCpuPerRequest.toFixed(0)} µs/request)  client CPU ${(res.clientCpu * 100).toFixed(0)} %`);
+      log(
+        `  round ${r} ${t.key.padEnd(8)} ${res.rps.toFixed(0).padStart(7)} req/s  p50 ${res.latency.p50.toFixed(2)} ms  p99 ${res.latency.p99.toFixed(2)} ms  server CPU ${(res.serverCpu * 100).toFixed(0)} % (${res.serverCpuPerRequest.toFixed(0)} µs/request)  client CPU ${(res.clientCpu * 100).toFixed(0)} %`,
+      );
     }
   }
   return results;
@@ -550,11 +623,16 @@ async function profileGet(load, url, job, file, log) {
   const { profile } = await session.post('Profiler.stop');
   session.disconnect();
   writeFileSync(file, JSON.stringify(profile));
-  log(`profiled ${res.requests} requests (${res.rps.toFixed(0)} req/s, p99 ${res.latency.p99.toFixed(2)} ms) into ${file}; summarize with node bench/lib/profile-summary.mjs ${file}`);
+  log(
+    `profiled ${res.requests} requests (${res.rps.toFixed(0)} req/s, p99 ${res.latency.p99.toFixed(2)} ms) into ${file}; summarize with node bench/lib/profile-summary.mjs ${file}`,
+  );
 }
 
 function sampleIds(db, workspaceId, count) {
-  return db.prepare('SELECT id FROM jobs WHERE workspace_id = ? ORDER BY random() LIMIT ?').pluck().all(workspaceId, count);
+  return db
+    .prepare('SELECT id FROM jobs WHERE workspace_id = ? ORDER BY random() LIMIT ?')
+    .pluck()
+    .all(workspaceId, count);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -562,7 +640,11 @@ function sampleIds(db, workspaceId, count) {
 export async function run(argv) {
   const { values } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false });
   if (values.help) {
-    process.stdout.write(`${description}\n\noptions: ${Object.keys(OPTIONS).map((k) => `--${k}`).join(' ')}\nenvironment: JOBLINE_BENCH_DATABASE_URL adds a PostgreSQL run\n`);
+    process.stdout.write(
+      `${description}\n\noptions: ${Object.keys(OPTIONS)
+        .map((k) => `--${k}`)
+        .join(' ')}\nenvironment: JOBLINE_BENCH_DATABASE_URL adds a PostgreSQL run\n`,
+    );
     return;
   }
   const o = {
@@ -588,11 +670,19 @@ export async function run(argv) {
     const acmeId = raw.prepare('SELECT id FROM workspaces WHERE name = ?').pluck().get('acme');
     const ids = sampleIds(raw, acmeId, 10_000);
     const sqliteVersion = raw.prepare('SELECT sqlite_version()').pluck().get();
-    const dbBytes = raw.prepare('SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()').pluck().get();
+    const dbBytes = raw
+      .prepare('SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()')
+      .pluck()
+      .get();
     const tableRows = (table) =>
-      raw.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) === undefined ? undefined : raw.prepare(`SELECT count(*) FROM ${table}`).pluck().get();
+      raw.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) === undefined
+        ? undefined
+        : raw.prepare(`SELECT count(*) FROM ${table}`).pluck().get();
     const extras = { attempts: tableRows('job_attempts'), files: tableRows('files') };
-    const matching = raw.prepare("SELECT count(*) FROM jobs WHERE workspace_id = ? AND status = 'succeeded' AND type = 'export'").pluck().get(acmeId);
+    const matching = raw
+      .prepare("SELECT count(*) FROM jobs WHERE workspace_id = ? AND status = 'succeeded' AND type = 'export'")
+      .pluck()
+      .get(acmeId);
 
     const jobline = await startJobline(services);
     closers.unshift(() => jobline.app.close());
@@ -615,21 +705,36 @@ export async function run(argv) {
     // The same code with rendered copies off: every request reads and renders the job.
     const uncached = await startJobline(services, buildApp, { renderedJobBytes: 0 });
     closers.unshift(() => uncached.app.close());
-    const targets = [{ key: 'bare', url: bare.url }, { key: 'sqlite', url: jobline.url }, { key: 'uncached', url: uncached.url }];
+    const targets = [
+      { key: 'bare', url: bare.url },
+      { key: 'sqlite', url: jobline.url },
+      { key: 'uncached', url: uncached.url },
+    ];
     if (values.compare !== undefined) {
       const other = await startOtherBuild(resolve(values.compare), seed.dataDir);
       closers.unshift(other.close);
       targets.push({ key: 'compare', url: other.url });
     }
-    log(`GET /v1/jobs/{id}: ${o.rounds} round(s) of ${o.warmup} s warm-up + ${o.duration} s at ${o.connections} connections, per target`);
+    log(
+      `GET /v1/jobs/{id}: ${o.rounds} round(s) of ${o.warmup} s warm-up + ${o.duration} s at ${o.connections} connections, per target`,
+    );
     const get = await measureGet(load, targets, job, o.rounds, log);
     const copies = await copiesServed(jobline.url);
-    log(`rendered copies served for ${(copies.share * 100).toFixed(1)} % of the SQLite server's GETs (${copies.hits} of ${copies.hits + copies.misses})`);
+    log(
+      `rendered copies served for ${(copies.share * 100).toFixed(1)} % of the SQLite server's GETs (${copies.hits} of ${copies.hits + copies.misses})`,
+    );
     if (values['skip-lists']) {
       const med = (runs) => median(runs.map((x) => x.serverCpuPerRequest)).toFixed(0);
-      log(`ratio ${(medianRun(get.sqlite).rps / medianRun(get.bare).rps).toFixed(2)}; server CPU per request: bare ${med(get.bare)} µs, SQLite ${med(get.sqlite)} µs`);
-      log(`without rendered copies: ratio ${(medianRun(get.uncached).rps / medianRun(get.bare).rps).toFixed(2)}, ${med(get.uncached)} µs per request`);
-      if (get.compare !== undefined) log(`compared build: ratio ${(medianRun(get.compare).rps / medianRun(get.bare).rps).toFixed(2)}, ${med(get.compare)} µs per request`);
+      log(
+        `ratio ${(medianRun(get.sqlite).rps / medianRun(get.bare).rps).toFixed(2)}; server CPU per request: bare ${med(get.bare)} µs, SQLite ${med(get.sqlite)} µs`,
+      );
+      log(
+        `without rendered copies: ratio ${(medianRun(get.uncached).rps / medianRun(get.bare).rps).toFixed(2)}, ${med(get.uncached)} µs per request`,
+      );
+      if (get.compare !== undefined)
+        log(
+          `compared build: ratio ${(medianRun(get.compare).rps / medianRun(get.bare).rps).toFixed(2)}, ${med(get.compare)} µs per request`,
+        );
       return;
     }
     log(`lists (${LIST_QUERY}, ${matching.toLocaleString('en')} matching jobs):`);
@@ -639,23 +744,39 @@ export async function run(argv) {
     if (pgUrl !== undefined) {
       const p = await preparePostgres(pgUrl, o.pgJobs, log);
       try {
-        const pgToken = (await createToken(p.services, { workspace: 'acme', name: 'bench', scopes: ['jobs:read'] })).secret;
-        const { rows } = await p.services.store.raw.pool.query('SELECT id::text AS id FROM jobs WHERE workspace_id = $1 ORDER BY random() LIMIT 10000', [p.acme.id]);
+        const pgToken = (await createToken(p.services, { workspace: 'acme', name: 'bench', scopes: ['jobs:read'] }))
+          .secret;
+        const { rows } = await p.services.store.raw.pool.query(
+          'SELECT id::text AS id FROM jobs WHERE workspace_id = $1 ORDER BY random() LIMIT 10000',
+          [p.acme.id],
+        );
         const pgApp = await startJobline(p.services);
         const pgUncached = await startJobline(p.services, buildApp, { renderedJobBytes: 0 });
         try {
           log('GET /v1/jobs/{id} on PostgreSQL:');
           const pgGet = await measureGet(
             load,
-            [{ key: 'postgres', url: pgApp.url }, { key: 'uncached', url: pgUncached.url }],
+            [
+              { key: 'postgres', url: pgApp.url },
+              { key: 'uncached', url: pgUncached.url },
+            ],
             { ...job, headers: { authorization: `Bearer ${pgToken}` }, paths: rows.map((r) => `/v1/jobs/${r.id}`) },
             o.rounds,
             log,
           );
           log('lists on PostgreSQL:');
           const pgList = await measureList(pgApp.url, pgToken, o.listSamples, log);
-          const version = (await p.services.store.raw.pool.query('SHOW server_version')).rows[0].server_version.split(' ')[0];
-          pgResult = { get: pgGet.postgres, uncached: pgGet.uncached, copies: await copiesServed(pgApp.url), list: pgList, seedSeconds: p.seedSeconds, version };
+          const version = (await p.services.store.raw.pool.query('SHOW server_version')).rows[0].server_version.split(
+            ' ',
+          )[0];
+          pgResult = {
+            get: pgGet.postgres,
+            uncached: pgGet.uncached,
+            copies: await copiesServed(pgApp.url),
+            list: pgList,
+            seedSeconds: p.seedSeconds,
+            version,
+          };
         } finally {
           await pgUncached.app.close();
           await pgApp.app.close();
@@ -702,8 +823,12 @@ function report(r) {
   if (r.pg !== undefined) {
     const p = medianRun(r.pg.get);
     const pu = medianRun(r.pg.uncached);
-    lines.push(`| \`GET /v1/jobs/{id}\`, PostgreSQL ${r.pg.version}, ${fmt(o.pgJobs)} jobs | ${fmt(p.rps)} | ${ms(p.latency.p50)} | ${ms(p.latency.p99)} | ratio ${fmt(p.rps / bare.rps, 2)}; p99 < ${P99_GOAL_MS} ms: ${verdict(p.latency.p99 < P99_GOAL_MS)} |`);
-    lines.push(`| the same without rendered copies | ${fmt(pu.rps)} | ${ms(pu.latency.p50)} | ${ms(pu.latency.p99)} | ratio ${fmt(pu.rps / bare.rps, 2)} |`);
+    lines.push(
+      `| \`GET /v1/jobs/{id}\`, PostgreSQL ${r.pg.version}, ${fmt(o.pgJobs)} jobs | ${fmt(p.rps)} | ${ms(p.latency.p50)} | ${ms(p.latency.p99)} | ratio ${fmt(p.rps / bare.rps, 2)}; p99 < ${P99_GOAL_MS} ms: ${verdict(p.latency.p99 < P99_GOAL_MS)} |`,
+    );
+    lines.push(
+      `| the same without rendered copies | ${fmt(pu.rps)} | ${ms(pu.latency.p50)} | ${ms(pu.latency.p99)} | ratio ${fmt(pu.rps / bare.rps, 2)} |`,
+    );
   }
   lines.push(
     '',
@@ -715,7 +840,9 @@ function report(r) {
       `; every request still reads the job's version from the database, and the first request for each id reads and renders the job.`,
     `Server CPU per request (less sensitive to other load than req/s): bare ${cpu(r.get.bare)} µs,` +
       ` SQLite ${cpu(r.get.sqlite)} µs, without copies ${cpu(r.get.uncached)} µs` +
-      (r.pg !== undefined ? `, PostgreSQL ${cpu(r.pg.get)} µs, without copies ${cpu(r.pg.uncached)} µs (the database's own CPU not included)` : '') +
+      (r.pg !== undefined
+        ? `, PostgreSQL ${cpu(r.pg.get)} µs, without copies ${cpu(r.pg.uncached)} µs (the database's own CPU not included)`
+        : '') +
       ` (medians of the rounds). CPU during the median SQLite run: server process ${fmt(sqlite.serverCpu * 100)} % of a core, load generator ${fmt(sqlite.clientCpu * 100)} %` +
       ` (bare: ${fmt(bare.serverCpu * 100)} % / ${fmt(bare.clientCpu * 100)} %).` +
       (bare.clientCpu > 0.85
@@ -743,18 +870,22 @@ function report(r) {
     `- SQLite ${r.sqliteVersion} (better-sqlite3), WAL, \`synchronous = FULL\` as the server opens it; database ${fmt(r.dbBytes / 2 ** 20)} MiB,` +
       ` ${fmt(o.jobs)} jobs over 180 days in 4 workspaces (60/25/10/5 %), 4 projects each plus 20 % without a project,` +
       ` 4 types (export 35 %, import 30 %, translate 20 %, duplicate 15 %), 85 % succeeded / 9 % failed / 6 % cancelled and the newest 0.5 % pending or running` +
-      (r.extras.attempts !== undefined ? `; ${fmt(r.extras.attempts)} attempt-history rows (one per success, three per failure)` : '') +
+      (r.extras.attempts !== undefined
+        ? `; ${fmt(r.extras.attempts)} attempt-history rows (one per success, three per failure)`
+        : '') +
       (r.extras.files !== undefined ? `; ${fmt(r.extras.files)} output files (one per succeeded export)` : '') +
       '.' +
       ` ${r.seed.reused ? 'Reused from the cache' : 'Seeded in this run'} (seeding took ${fmt(r.seed.seedSeconds, 0)} s: batched multi-row INSERTs in 50,000-row transactions);` +
       ` cached under \`os.tmpdir()/jobline-bench-1m\` and rebuilt when the migrations or the seed change. No \`ANALYZE\`, as a server has it.` +
-      (r.pg !== undefined ? ` PostgreSQL ${r.pg.version}: the same mix in a schema of its own filled by one \`INSERT … SELECT generate_series\` (${fmt(r.pg.seedSeconds, 0)} s), \`ANALYZE\`d, dropped afterwards; pool of 10.` : ''),
+      (r.pg !== undefined
+        ? ` PostgreSQL ${r.pg.version}: the same mix in a schema of its own filled by one \`INSERT … SELECT generate_series\` (${fmt(r.pg.seedSeconds, 0)} s), \`ANALYZE\`d, dropped afterwards; pool of 10.`
+        : ''),
     `- Server: \`buildApp\` from \`dist/\` with the rate limit off (\`rateLimit: {limit: 0}\`), logging off, listening on 127.0.0.1; token cache as in production (5 s); rendered copies as in production (32 MiB), and a second app in the same process with none (\`renderedJobBytes: 0\`).` +
       ` The bare route is \`fastify.get('/v1/jobs/:id', async () => constant)\` in the same process on another port, answering a constant copy of a real job's JSON, so both move about the same bytes for the same requests (${fmt(bare.bytesPerResponse)} vs ${fmt(sqlite.bytesPerResponse)} bytes per response with headers; Jobline sends more headers and some jobs carry files and attempts).`,
     `- Load: autocannon 8 in a **child process** (not in the server's event loop: on 2 cores server and load generator each get about one core),` +
       ` ${o.connections} connections, no pipelining, ${o.warmup} s warm-up then ${o.duration} s measured, per target; the targets (bare, Jobline, Jobline without copies) alternate within each round.` +
       ` Each request asks for a random one of 10,000 ids sampled from the 600,000 jobs of workspace \`acme\` and carries a valid bearer token (scope \`jobs:read\`).` +
-      ' req/s is requests completed / measured seconds; latencies are measured per response in the load generator, in microseconds (autocannon\'s own histogram keeps whole milliseconds).',
+      " req/s is requests completed / measured seconds; latencies are measured per response in the load generator, in microseconds (autocannon's own histogram keeps whole milliseconds).",
     `- Lists: ${fmt(r.matching)} jobs match in workspace \`acme\`. Page 1 and page ${fmt(LIST_PAGE)} (reached by following \`next_page_token\` ${fmt(LIST_PAGE - 1)} times)` +
       ` are each requested ${o.listSamples} times one after another over HTTP keep-alive after 5 unmeasured requests; the table gives the median.`,
   );

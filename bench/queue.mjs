@@ -17,7 +17,8 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { machine, median, percentile, writeSection } from './lib/common.mjs';
 
-export const description = '100k no-op jobs end to end and pickup latency: Jobline (PostgreSQL, SQLite) vs graphile-worker, pg-boss, BullMQ';
+export const description =
+  '100k no-op jobs end to end and pickup latency: Jobline (PostgreSQL, SQLite) vs graphile-worker, pg-boss, BullMQ';
 
 const SELF = fileURLToPath(import.meta.url);
 const require = createRequire(import.meta.url);
@@ -60,7 +61,10 @@ const SYSTEMS = {
 };
 /** Latency only: the job is created through a second set of services, so the worker hears of it by NOTIFY. */
 const LATENCY_ONLY = {
-  'jobline-pg-notify': { label: 'Jobline on PostgreSQL, producer on other connections (LISTEN/NOTIFY)', store: 'postgres' },
+  'jobline-pg-notify': {
+    label: 'Jobline on PostgreSQL, producer on other connections (LISTEN/NOTIFY)',
+    store: 'postgres',
+  },
 };
 const THROUGHPUT_ORDER = ['jobline-pg', 'graphile-worker', 'pg-boss', 'bullmq', 'jobline-sqlite'];
 const LATENCY_ORDER = ['jobline-pg', 'jobline-pg-notify', 'jobline-sqlite', 'graphile-worker', 'bullmq', 'pg-boss'];
@@ -80,7 +84,12 @@ async function makeAdapter(system, o) {
     case 'jobline-pg-notify':
     case 'jobline-sqlite': {
       const { jobline } = await import('./peers/jobline.mjs');
-      return jobline({ ...o, dialect: system === 'jobline-sqlite' ? 'sqlite' : 'postgres', separateProducer: system === 'jobline-pg-notify', workerOptions: { prefetch: o.prefetch, batchSize: o.claimBatch } });
+      return jobline({
+        ...o,
+        dialect: system === 'jobline-sqlite' ? 'sqlite' : 'postgres',
+        separateProducer: system === 'jobline-pg-notify',
+        workerOptions: { prefetch: o.prefetch, batchSize: o.claimBatch },
+      });
     }
     case 'graphile-worker': {
       const { graphile } = await import('./peers/graphile.mjs');
@@ -187,7 +196,10 @@ async function latencyChild(system, o) {
       const t0 = performance.now();
       await adapter.insertOne({ i: k });
       const tInserted = performance.now();
-      const t1 = await Promise.race([started, sleep(10_000).then(() => Promise.reject(new Error(`${system}: sample ${k} not picked up in 10 s`)))]);
+      const t1 = await Promise.race([
+        started,
+        sleep(10_000).then(() => Promise.reject(new Error(`${system}: sample ${k} not picked up in 10 s`))),
+      ]);
       if (k >= 0) {
         pickup.push(t1 - t0);
         insert.push(tInserted - t0);
@@ -228,8 +240,14 @@ async function childMain(spec) {
 
 function runChild(mode, system, options, profileDir) {
   return new Promise((resolve, reject) => {
-    const execArgv = profileDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${system}-${mode}-${Date.now()}.cpuprofile`] : [];
-    const child = fork(SELF, ['--child', JSON.stringify({ mode, system, options })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+    const execArgv =
+      profileDir !== undefined
+        ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${system}-${mode}-${Date.now()}.cpuprofile`]
+        : [];
+    const child = fork(SELF, ['--child', JSON.stringify({ mode, system, options })], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv,
+    });
     let message;
     child.on('message', (m) => (message = m));
     child.on('exit', (code) => {
@@ -244,7 +262,14 @@ async function postgresFacts(url) {
   await client.connect();
   try {
     const facts = {};
-    for (const name of ['server_version', 'shared_buffers', 'synchronous_commit', 'fsync', 'max_wal_size', 'max_connections']) {
+    for (const name of [
+      'server_version',
+      'shared_buffers',
+      'synchronous_commit',
+      'fsync',
+      'max_wal_size',
+      'max_connections',
+    ]) {
       facts[name] = (await client.query(`SHOW ${name}`)).rows[0][name];
     }
     return facts;
@@ -275,15 +300,22 @@ function ensurePeers() {
   console.error('Installing the peer queues for the benchmark into bench/peers (once)…');
   execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: PEERS, stdio: 'inherit' });
 }
-const packageVersion = (name) => peerRequire(`${name}/package.json`).version;
-const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–');
+const fmt = (n, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : '–';
 const rate = (jobs, ms) => (jobs * 1000) / ms;
 
 export async function run(argv) {
   const { values } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false });
   ensurePeers();
   if (values.help) {
-    process.stdout.write(`${description}\n\noptions: ${Object.keys(OPTIONS).filter((k) => k !== 'child').map((k) => `--${k}`).join(' ')}\nsystems: ${[...THROUGHPUT_ORDER, ...Object.keys(LATENCY_ONLY)].join(', ')}\n`);
+    process.stdout.write(
+      `${description}\n\noptions: ${Object.keys(OPTIONS)
+        .filter((k) => k !== 'child')
+        .map((k) => `--${k}`)
+        .join(' ')}\nsystems: ${[...THROUGHPUT_ORDER, ...Object.keys(LATENCY_ONLY)].join(', ')}\n`,
+    );
     return;
   }
   if (values.render !== undefined) {
@@ -307,17 +339,26 @@ export async function run(argv) {
     prefetch: Number(values.prefetch),
     claimBatch: Number(values['claim-batch']),
   };
-  const pick = (list, order) => (list === undefined ? order : list.split(',').map((s) => s.trim()).filter(Boolean));
+  const pick = (list, order) =>
+    list === undefined
+      ? order
+      : list
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
   const throughputSystems = values['no-throughput'] ? [] : pick(values.systems, THROUGHPUT_ORDER);
   const latencySystems = values['no-latency'] ? [] : pick(values['latency-systems'] ?? values.systems, LATENCY_ORDER);
   for (const s of throughputSystems) if (SYSTEMS[s] === undefined) throw new Error(`unknown system ${s}`);
-  for (const s of latencySystems) if (SYSTEMS[s] === undefined && LATENCY_ONLY[s] === undefined) throw new Error(`unknown system ${s}`);
+  for (const s of latencySystems)
+    if (SYSTEMS[s] === undefined && LATENCY_ONLY[s] === undefined) throw new Error(`unknown system ${s}`);
 
   const log = (line) => process.stdout.write(`${line}\n`);
   const host = machine();
   const started = new Date();
   const facts = { postgres: await postgresFacts(databaseUrl), redis: await redisFacts(redisUrl) };
-  log(`queue benchmark: ${o.rounds} round(s), ${fmt(o.jobs)} jobs in batches of ${fmt(o.batch)}, concurrency ${o.concurrency}; ${host.nproc} cores, ${host.cpu}, Node ${host.node}`);
+  log(
+    `queue benchmark: ${o.rounds} round(s), ${fmt(o.jobs)} jobs in batches of ${fmt(o.batch)}, concurrency ${o.concurrency}; ${host.nproc} cores, ${host.cpu}, Node ${host.node}`,
+  );
   log(`PostgreSQL ${facts.postgres.server_version}, Redis ${facts.redis.version}`);
   const childOptions = { ...o, databaseUrl, redisUrl, timeoutMs: 900_000 };
 
@@ -325,7 +366,9 @@ export async function run(argv) {
   const latency = Object.fromEntries(latencySystems.map((s) => [s, []]));
   const describe = {};
   // Saved after every run, so an interrupted benchmark still leaves what it measured.
-  const save = () => values.json !== undefined && writeFileSync(values.json, JSON.stringify({ o, host, started, facts, describe, throughput, latency }, null, 2));
+  const save = () =>
+    values.json !== undefined &&
+    writeFileSync(values.json, JSON.stringify({ o, host, started, facts, describe, throughput, latency }, null, 2));
   for (let round = 1; round <= o.rounds; round++) {
     // A round runs every system once, so slow drifts in the machine's load spread over all of them.
     for (const s of throughputSystems) {
@@ -344,16 +387,23 @@ export async function run(argv) {
       latency[s].push(r);
       describe[s] ??= r.describe;
       save();
-      log(`round ${round} ${s.padEnd(18)} pickup p50 ${fmt(r.p50, 2)} ms, p95 ${fmt(r.p95, 2)} ms, max ${fmt(r.max, 1)} ms (insert call p50 ${fmt(r.insertP50, 2)} ms)`);
+      log(
+        `round ${round} ${s.padEnd(18)} pickup p50 ${fmt(r.p50, 2)} ms, p95 ${fmt(r.p95, 2)} ms, max ${fmt(r.max, 1)} ms (insert call p50 ${fmt(r.insertP50, 2)} ms)`,
+      );
     }
   }
 
   save();
   const summary = summarize(throughput, latency);
-  for (const [s, t] of Object.entries(summary.throughput)) log(`median ${s.padEnd(16)} ${fmt(t.total)} jobs/s (insert ${fmt(t.insert)}/s, processing ${fmt(t.process)}/s)`);
-  for (const [s, l] of Object.entries(summary.latency)) log(`median ${s.padEnd(18)} pickup p50 ${fmt(l.p50, 2)} ms, p95 ${fmt(l.p95, 2)} ms`);
+  for (const [s, t] of Object.entries(summary.throughput))
+    log(`median ${s.padEnd(16)} ${fmt(t.total)} jobs/s (insert ${fmt(t.insert)}/s, processing ${fmt(t.process)}/s)`);
+  for (const [s, l] of Object.entries(summary.latency))
+    log(`median ${s.padEnd(18)} pickup p50 ${fmt(l.p50, 2)} ms, p95 ${fmt(l.p95, 2)} ms`);
   if (values['no-write']) return;
-  const path = writeSection('queue', render({ o, host, started, facts, describe, throughput, latency, summary, databaseUrl }));
+  const path = writeSection(
+    'queue',
+    render({ o, host, started, facts, describe, throughput, latency, summary, databaseUrl }),
+  );
   log(`wrote ${path}`);
 }
 
@@ -373,7 +423,12 @@ function summarize(throughput, latency) {
   const l = {};
   for (const [s, runs] of Object.entries(latency)) {
     if (runs.length === 0) continue;
-    l[s] = { p50: median(runs.map((r) => r.p50)), p95: median(runs.map((r) => r.p95)), insertP50: median(runs.map((r) => r.insertP50)), runs: runs.map((r) => r.p50) };
+    l[s] = {
+      p50: median(runs.map((r) => r.p50)),
+      p95: median(runs.map((r) => r.p95)),
+      insertP50: median(runs.map((r) => r.insertP50)),
+      runs: runs.map((r) => r.p50),
+    };
   }
   return { throughput: t, latency: l };
 }
@@ -385,7 +440,7 @@ function versionOf(s, describe) {
   return describe[s]?.version ?? '–';
 }
 
-function render({ o, host, started, facts, describe, throughput, latency, summary }) {
+function render({ o, host, started, facts, describe, summary }) {
   const t = summary.throughput;
   const l = summary.latency;
   const jl = t['jobline-pg']?.total;
@@ -400,34 +455,53 @@ function render({ o, host, started, facts, describe, throughput, latency, summar
       `Median of ${o.rounds} rounds; each run is a fresh child process with its own PostgreSQL schema, SQLite directory or Redis prefix, dropped afterwards.`,
   );
   lines.push('');
-  lines.push('Reproduce: `npm run bench -- queue` (builds `dist/` first; `--rounds`, `--jobs`, `--systems`, `--help`).');
+  lines.push(
+    'Reproduce: `npm run bench -- queue` (builds `dist/` first; `--rounds`, `--jobs`, `--systems`, `--help`).',
+  );
   lines.push('');
-  lines.push(`### Throughput: ${fmt(o.jobs)} jobs, inserted in batches of ${fmt(o.batch)}, then run with concurrency ${o.concurrency}`);
+  lines.push(
+    `### Throughput: ${fmt(o.jobs)} jobs, inserted in batches of ${fmt(o.batch)}, then run with concurrency ${o.concurrency}`,
+  );
   lines.push('');
-  lines.push('End to end is jobs ÷ (first insert → last completion written); processing starts when the workers are started after the last insert.');
+  lines.push(
+    'End to end is jobs ÷ (first insert → last completion written); processing starts when the workers are started after the last insert.',
+  );
   lines.push('');
-  lines.push('| system | version | end to end jobs/s | insert jobs/s | processing jobs/s | Jobline PG ÷ this | runs (end to end) | worker CPU s | server CPU s |');
+  lines.push(
+    '| system | version | end to end jobs/s | insert jobs/s | processing jobs/s | Jobline PG ÷ this | runs (end to end) | worker CPU s | server CPU s |',
+  );
   lines.push('|---|---|--:|--:|--:|--:|---|--:|--:|');
   for (const s of THROUGHPUT_ORDER) {
     const x = t[s];
     if (x === undefined) continue;
     const ratio = s === 'jobline-pg' ? '1.00' : jl !== undefined ? fmt(jl / x.total, 2) : '–';
-    lines.push(`| ${label(s)} | ${versionOf(s, describe)} | **${fmt(x.total)}** | ${fmt(x.insert)} | ${fmt(x.process)} | ${ratio} | ${x.runs.map((v) => fmt(v)).join(', ')} | ${fmt(x.nodeCpu, 1)} | ${fmt(x.serverCpu, 1)} |`);
+    lines.push(
+      `| ${label(s)} | ${versionOf(s, describe)} | **${fmt(x.total)}** | ${fmt(x.insert)} | ${fmt(x.process)} | ${ratio} | ${x.runs.map((v) => fmt(v)).join(', ')} | ${fmt(x.nodeCpu, 1)} | ${fmt(x.serverCpu, 1)} |`,
+    );
   }
   lines.push('');
-  lines.push('"worker CPU s" is the benchmark process (inserting client and workers) while processing; "server CPU s" is every PostgreSQL (or Redis) process on the machine over the same time, other users\' included.');
+  lines.push(
+    '"worker CPU s" is the benchmark process (inserting client and workers) while processing; "server CPU s" is every PostgreSQL (or Redis) process on the machine over the same time, other users\' included.',
+  );
   lines.push('');
   if (Object.keys(l).length > 0) {
     lines.push(`### Pickup latency: insert → handler start, idle system`);
     lines.push('');
-    lines.push(`${o.samples} samples per round after ${o.warmup} warm-up samples, one job at a time, ${o.pauseMs} ms pause after each pickup; the time starts before the insert call, so it includes the insert's own round trip (shown separately). Median of the rounds' p50 and p95.`);
+    lines.push(
+      `${o.samples} samples per round after ${o.warmup} warm-up samples, one job at a time, ${o.pauseMs} ms pause after each pickup; the time starts before the insert call, so it includes the insert's own round trip (shown separately). Median of the rounds' p50 and p95.`,
+    );
     lines.push('');
     lines.push('| system | p50 ms | p95 ms | insert call p50 ms | goal |');
     lines.push('|---|--:|--:|--:|---|');
     for (const s of LATENCY_ORDER) {
       const x = l[s];
       if (x === undefined) continue;
-      const goal = s === 'jobline-pg' || s === 'jobline-pg-notify' ? `p50 ≤ ${GOALS.pickupP50Postgres} ms: ${x.p50 <= GOALS.pickupP50Postgres ? 'met' : 'missed'}` : s === 'jobline-sqlite' ? `p50 ≤ ${GOALS.pickupP50Sqlite} ms: ${x.p50 <= GOALS.pickupP50Sqlite ? 'met' : 'missed'}` : '';
+      const goal =
+        s === 'jobline-pg' || s === 'jobline-pg-notify'
+          ? `p50 ≤ ${GOALS.pickupP50Postgres} ms: ${x.p50 <= GOALS.pickupP50Postgres ? 'met' : 'missed'}`
+          : s === 'jobline-sqlite'
+            ? `p50 ≤ ${GOALS.pickupP50Sqlite} ms: ${x.p50 <= GOALS.pickupP50Sqlite ? 'met' : 'missed'}`
+            : '';
       lines.push(`| ${label(s)} | **${fmt(x.p50, 2)}** | ${fmt(x.p95, 2)} | ${fmt(x.insertP50, 2)} | ${goal} |`);
     }
     lines.push('');
@@ -440,28 +514,46 @@ function render({ o, host, started, facts, describe, throughput, latency, summar
   lines.push('');
   for (const s of ['graphile-worker', 'bullmq', 'pg-boss']) {
     if (t[s] === undefined || jl === undefined) continue;
-    lines.push(`- Jobline on PostgreSQL vs ${label(s)}: ${fmt(jl)} vs ${fmt(t[s].total)} jobs/s = **${fmt(jl / t[s].total, 2)}×** (goal: ahead, > 1; the issue's reference for ${s} on such a machine: ~${fmt(REFERENCE[s])} jobs/s).`);
+    lines.push(
+      `- Jobline on PostgreSQL vs ${label(s)}: ${fmt(jl)} vs ${fmt(t[s].total)} jobs/s = **${fmt(jl / t[s].total, 2)}×** (goal: ahead, > 1; the issue's reference for ${s} on such a machine: ~${fmt(REFERENCE[s])} jobs/s).`,
+    );
   }
   if (t['jobline-sqlite'] !== undefined) {
-    lines.push(`- Jobline on SQLite: ${fmt(t['jobline-sqlite'].total)} jobs/s = **${fmt(t['jobline-sqlite'].total / GOALS.sqliteJobsPerSecond, 2)}×** the goal of ${fmt(GOALS.sqliteJobsPerSecond)} jobs/s.`);
+    lines.push(
+      `- Jobline on SQLite: ${fmt(t['jobline-sqlite'].total)} jobs/s = **${fmt(t['jobline-sqlite'].total / GOALS.sqliteJobsPerSecond, 2)}×** the goal of ${fmt(GOALS.sqliteJobsPerSecond)} jobs/s.`,
+    );
   }
-  if (l['jobline-pg'] !== undefined) lines.push(`- Pickup p50 on PostgreSQL: ${fmt(l['jobline-pg'].p50, 2)} ms against a goal of ≤ ${GOALS.pickupP50Postgres} ms (${l['jobline-pg'].p50 <= GOALS.pickupP50Postgres ? 'met' : 'missed'}).`);
-  if (l['jobline-sqlite'] !== undefined) lines.push(`- Pickup p50 on SQLite: ${fmt(l['jobline-sqlite'].p50, 2)} ms against a goal of ≤ ${GOALS.pickupP50Sqlite} ms (${l['jobline-sqlite'].p50 <= GOALS.pickupP50Sqlite ? 'met' : 'missed'}).`);
+  if (l['jobline-pg'] !== undefined)
+    lines.push(
+      `- Pickup p50 on PostgreSQL: ${fmt(l['jobline-pg'].p50, 2)} ms against a goal of ≤ ${GOALS.pickupP50Postgres} ms (${l['jobline-pg'].p50 <= GOALS.pickupP50Postgres ? 'met' : 'missed'}).`,
+    );
+  if (l['jobline-sqlite'] !== undefined)
+    lines.push(
+      `- Pickup p50 on SQLite: ${fmt(l['jobline-sqlite'].p50, 2)} ms against a goal of ≤ ${GOALS.pickupP50Sqlite} ms (${l['jobline-sqlite'].p50 <= GOALS.pickupP50Sqlite ? 'met' : 'missed'}).`,
+    );
   lines.push('');
   lines.push('### Settings');
   lines.push('');
-  lines.push(`- **Jobline**: one \`Worker\` with \`concurrency: ${o.concurrency}\` and \`prefetch: ${o.prefetch}\` (\`JOBLINE_WORKER_PREFETCH\`: up to ${o.prefetch} jobs claimed ahead and held in the worker's local queue, its counterpart of graphile-worker's \`localQueue\`) and \`batchSize: ${o.claimBatch}\` (jobs per claim), otherwise default options (completions batched while the previous batch is written); jobs created with \`createJobs\`, one transaction per batch; default durability (PostgreSQL as configured above; SQLite in WAL mode with \`synchronous=FULL\`). Jobline keeps every finished job and an attempt row per run.`);
+  lines.push(
+    `- **Jobline**: one \`Worker\` with \`concurrency: ${o.concurrency}\` and \`prefetch: ${o.prefetch}\` (\`JOBLINE_WORKER_PREFETCH\`: up to ${o.prefetch} jobs claimed ahead and held in the worker's local queue, its counterpart of graphile-worker's \`localQueue\`) and \`batchSize: ${o.claimBatch}\` (jobs per claim), otherwise default options (completions batched while the previous batch is written); jobs created with \`createJobs\`, one transaction per batch; default durability (PostgreSQL as configured above; SQLite in WAL mode with \`synchronous=FULL\`). Jobline keeps every finished job and an attempt row per run.`,
+  );
   if (describe['graphile-worker'] !== undefined) {
     const g = describe['graphile-worker'].settings;
-    lines.push(`- **graphile-worker ${describe['graphile-worker'].version}**: the batching settings of its performance docs — \`localQueue: { size: ${g.localQueue.size} }\`, \`completeJobBatchDelay: ${g.completeJobBatchDelay}\`, \`failJobBatchDelay: ${g.failJobBatchDelay}\` — with \`concurrentJobs: ${g.concurrentJobs}\` and \`maxPoolSize: ${g.maxPoolSize}\` (their perf test uses concurrency 24 with a pool of 25); jobs added with \`WorkerUtils.addJobs\`. Completed jobs are deleted.`);
+    lines.push(
+      `- **graphile-worker ${describe['graphile-worker'].version}**: the batching settings of its performance docs — \`localQueue: { size: ${g.localQueue.size} }\`, \`completeJobBatchDelay: ${g.completeJobBatchDelay}\`, \`failJobBatchDelay: ${g.failJobBatchDelay}\` — with \`concurrentJobs: ${g.concurrentJobs}\` and \`maxPoolSize: ${g.maxPoolSize}\` (their perf test uses concurrency 24 with a pool of 25); jobs added with \`WorkerUtils.addJobs\`. Completed jobs are deleted.`,
+    );
   }
   if (describe['pg-boss'] !== undefined) {
     const p = describe['pg-boss'].settings;
-    lines.push(`- **pg-boss ${describe['pg-boss'].version}** (10.x, the newest major that runs on Node 20; 11+ needs Node 22): pg-boss 10 has no per-worker concurrency option, so concurrency ${o.concurrency} is ${p.workers} \`work()\` loops, each fetching \`batchSize: ${p.batchSize}\` jobs per poll with \`pollingIntervalSeconds: ${p.pollingIntervalSeconds}\` (the minimum) — up to ${fmt(p.workers * p.batchSize)} jobs claimed at once; pool \`max: ${p.max}\`; jobs inserted with \`insert()\`; otherwise defaults (maintenance on, completed jobs kept).`);
+    lines.push(
+      `- **pg-boss ${describe['pg-boss'].version}** (10.x, the newest major that runs on Node 20; 11+ needs Node 22): pg-boss 10 has no per-worker concurrency option, so concurrency ${o.concurrency} is ${p.workers} \`work()\` loops, each fetching \`batchSize: ${p.batchSize}\` jobs per poll with \`pollingIntervalSeconds: ${p.pollingIntervalSeconds}\` (the minimum) — up to ${fmt(p.workers * p.batchSize)} jobs claimed at once; pool \`max: ${p.max}\`; jobs inserted with \`insert()\`; otherwise defaults (maintenance on, completed jobs kept).`,
+    );
   }
   if (describe.bullmq !== undefined) {
     const b = describe.bullmq;
-    lines.push(`- **BullMQ ${b.version}** with ioredis ${b.ioredisVersion} on Redis ${b.redisVersion}: one \`Worker\` with \`concurrency: ${b.settings.concurrency}\`, jobs added with \`addBulk\`, \`removeOnComplete: { count: ${b.settings.removeOnComplete.count} }\` as its production guide advises.`);
+    lines.push(
+      `- **BullMQ ${b.version}** with ioredis ${b.ioredisVersion} on Redis ${b.redisVersion}: one \`Worker\` with \`concurrency: ${b.settings.concurrency}\`, jobs added with \`addBulk\`, \`removeOnComplete: { count: ${b.settings.removeOnComplete.count} }\` as its production guide advises.`,
+    );
   }
   lines.push('- pg-boss 11+ and graphile-worker 0.18 need Node 22 and are not measured; this project targets Node 20.');
   lines.push('');

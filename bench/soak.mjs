@@ -13,7 +13,8 @@ import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { machine, writeSection } from './lib/common.mjs';
 
-export const description = 'SSE connect/disconnect, long polls and job churn for minutes: RSS and event-loop delay over time';
+export const description =
+  'SSE connect/disconnect, long polls and job churn for minutes: RSS and event-loop delay over time';
 
 const OPTIONS = {
   duration: { type: 'string', default: '180' },
@@ -33,7 +34,10 @@ const MB = 2 ** 20;
 
 /** The server child and a request/response channel to it. */
 async function startServerChild(databaseUrl) {
-  const child = fork(new URL('./lib/soak-server.mjs', import.meta.url), [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(new URL('./lib/soak-server.mjs', import.meta.url), [], {
+    execArgv: ['--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const waiting = new Map();
   let next = 0;
   let started;
@@ -79,7 +83,11 @@ function startLoad(url, token, o) {
   const counts = { streams: 0, polls: 0, created: 0, errors: 0 };
   const jobIds = [];
   const request = async (method, path, body, headers = {}) => {
-    const res = await fetch(`${url}${path}`, { method, headers: { ...auth, ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, body: body ? JSON.stringify(body) : undefined });
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { ...auth, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+      body: body ? JSON.stringify(body) : undefined,
+    });
     const text = await res.text();
     return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined };
   };
@@ -89,7 +97,9 @@ function startLoad(url, token, o) {
     while (running) {
       const started = Date.now();
       try {
-        const r = await request('POST', '/v1/jobs:batch', { jobs: Array.from({ length: 10 }, () => ({ type: 'soak-step' })) });
+        const r = await request('POST', '/v1/jobs:batch', {
+          jobs: Array.from({ length: 10 }, () => ({ type: 'soak-step' })),
+        });
         if (r.status !== 201) counts.errors++;
         else {
           for (const j of r.json.data) jobIds.push(j.id);
@@ -113,20 +123,27 @@ function startLoad(url, token, o) {
       const path = feed ? '/v1/events' : `/v1/jobs/${id}/events`;
       const resume = feed && lastFeedId !== undefined ? { 'last-event-id': lastFeedId } : {};
       await new Promise((resolve) => {
-        const req = http.get(`${url}${path}`, { agent: false, headers: { ...auth, ...resume, accept: 'text/event-stream' } }, (res) => {
-          res.setEncoding('utf8');
-          res.on('data', (chunk) => {
-            if (!feed) return;
-            const ids = chunk.match(/^id: (.+)$/gm);
-            if (ids !== null) lastFeedId = ids.at(-1).slice(4);
-          });
-          res.on('error', () => undefined);
-          res.on('end', resolve);
-          setTimeout(() => {
-            req.destroy();
-            resolve();
-          }, 200 + Math.random() * 1800);
-        });
+        const req = http.get(
+          `${url}${path}`,
+          { agent: false, headers: { ...auth, ...resume, accept: 'text/event-stream' } },
+          (res) => {
+            res.setEncoding('utf8');
+            res.on('data', (chunk) => {
+              if (!feed) return;
+              const ids = chunk.match(/^id: (.+)$/gm);
+              if (ids !== null) lastFeedId = ids.at(-1).slice(4);
+            });
+            res.on('error', () => undefined);
+            res.on('end', resolve);
+            setTimeout(
+              () => {
+                req.destroy();
+                resolve();
+              },
+              200 + Math.random() * 1800,
+            );
+          },
+        );
         req.on('error', () => {
           counts.errors++;
           resolve();
@@ -148,10 +165,14 @@ function startLoad(url, token, o) {
         const first = await request('GET', `/v1/jobs/${id}`);
         const etag = first.headers.get('etag');
         await new Promise((resolve, reject) => {
-          const req = http.get(`${url}/v1/jobs/${id}?wait=2`, { agent: keepAlive, headers: { ...auth, ...(etag ? { 'if-none-match': etag } : {}) } }, (res) => {
-            res.resume();
-            res.on('end', resolve);
-          });
+          const req = http.get(
+            `${url}/v1/jobs/${id}?wait=2`,
+            { agent: keepAlive, headers: { ...auth, ...(etag ? { 'if-none-match': etag } : {}) } },
+            (res) => {
+              res.resume();
+              res.on('end', resolve);
+            },
+          );
           req.on('error', reject);
         });
         counts.polls++;
@@ -161,7 +182,11 @@ function startLoad(url, token, o) {
     }
   };
 
-  const loops = [creating, ...Array.from({ length: o.streams }, (_, i) => stream(i)), ...Array.from({ length: o.pollers }, poller)];
+  const loops = [
+    creating,
+    ...Array.from({ length: o.streams }, (_, i) => stream(i)),
+    ...Array.from({ length: o.pollers }, poller),
+  ];
   return {
     counts,
     async stop() {
@@ -202,8 +227,19 @@ async function soak(dialect, databaseUrl, o) {
     await sleep(2000);
     const after = await server.sample(true);
     const ratio = after.rss / before.rss;
-    log(`${dialect}: after the load and a forced GC, RSS ${(after.rss / MB).toFixed(1)} MB, anon ${(after.rssAnon / MB).toFixed(1)}, heap ${(after.heapUsed / MB).toFixed(1)} of ${(after.heapTotal / MB).toFixed(1)}, external ${(after.external / MB).toFixed(1)} (${((ratio - 1) * 100).toFixed(1)} % against before), hub ${JSON.stringify(after.hub)}`);
-    return { dialect, start, before, after, samples, counts, pass: ratio <= 1 + RSS_TOLERANCE && after.hub.subscribers === 0 && after.hub.reads === 0 && after.hub.retries === 0 };
+    log(
+      `${dialect}: after the load and a forced GC, RSS ${(after.rss / MB).toFixed(1)} MB, anon ${(after.rssAnon / MB).toFixed(1)}, heap ${(after.heapUsed / MB).toFixed(1)} of ${(after.heapTotal / MB).toFixed(1)}, external ${(after.external / MB).toFixed(1)} (${((ratio - 1) * 100).toFixed(1)} % against before), hub ${JSON.stringify(after.hub)}`,
+    );
+    return {
+      dialect,
+      start,
+      before,
+      after,
+      samples,
+      counts,
+      pass:
+        ratio <= 1 + RSS_TOLERANCE && after.hub.subscribers === 0 && after.hub.reads === 0 && after.hub.retries === 0,
+    };
   } finally {
     await server.stop();
   }
@@ -212,11 +248,20 @@ async function soak(dialect, databaseUrl, o) {
 export async function run(args) {
   const { values } = parseArgs({ args, options: OPTIONS });
   if (values.help) {
-    log('npm run bench -- soak [--duration 180] [--interval 15] [--warmup 20] [--streams 100] [--pollers 20] [--rate 20] [--no-write]');
+    log(
+      'npm run bench -- soak [--duration 180] [--interval 15] [--warmup 20] [--streams 100] [--pollers 20] [--rate 20] [--no-write]',
+    );
     log('environment: JOBLINE_BENCH_DATABASE_URL runs on PostgreSQL instead of SQLite');
     return;
   }
-  const o = { duration: Number(values.duration), interval: Number(values.interval), warmup: Number(values.warmup), streams: Number(values.streams), pollers: Number(values.pollers), rate: Number(values.rate) };
+  const o = {
+    duration: Number(values.duration),
+    interval: Number(values.interval),
+    warmup: Number(values.warmup),
+    streams: Number(values.streams),
+    pollers: Number(values.pollers),
+    rate: Number(values.rate),
+  };
   const databaseUrl = process.env.JOBLINE_BENCH_DATABASE_URL || undefined;
   const dialect = databaseUrl === undefined ? 'sqlite' : 'postgres';
   const arenas = process.env.MALLOC_ARENA_MAX || undefined;
@@ -233,14 +278,18 @@ export async function run(args) {
     '| time | RSS | anonymous | file-backed | heap used | heap reserved | loop delay p50 | p99 | max | subscribers |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     `| before (forced GC) | ${mb(r.before.rss)} | ${mb(r.before.rssAnon)} | ${mb(r.before.rssFile)} | ${mb(r.before.heapUsed)} | ${mb(r.before.heapTotal)} | | | | ${r.before.hub.subscribers} |`,
-    ...r.samples.map((s) => `| ${s.t} s | ${mb(s.rss)} | ${mb(s.rssAnon)} | ${mb(s.rssFile)} | ${mb(s.heapUsed)} | ${mb(s.heapTotal)} | ${s.delay.p50.toFixed(1)} ms | ${s.delay.p99.toFixed(1)} ms | ${s.delay.max.toFixed(1)} ms | ${s.hub.subscribers} |`),
+    ...r.samples.map(
+      (s) =>
+        `| ${s.t} s | ${mb(s.rss)} | ${mb(s.rssAnon)} | ${mb(s.rssFile)} | ${mb(s.heapUsed)} | ${mb(s.heapTotal)} | ${s.delay.p50.toFixed(1)} ms | ${s.delay.p99.toFixed(1)} ms | ${s.delay.max.toFixed(1)} ms | ${s.hub.subscribers} |`,
+    ),
     `| after (forced GC) | ${mb(r.after.rss)} | ${mb(r.after.rssAnon)} | ${mb(r.after.rssFile)} | ${mb(r.after.heapUsed)} | ${mb(r.after.heapTotal)} | | | | ${r.after.hub.subscribers} |`,
     '',
-    `RSS after against before: ${(((r.after.rss / r.before.rss) - 1) * 100).toFixed(1)} % (limit ${RSS_TOLERANCE * 100} %); the hub holds ${JSON.stringify(r.after.hub)} after the load: **${r.pass ? 'pass' : 'fail'}**.`,
+    `RSS after against before: ${((r.after.rss / r.before.rss - 1) * 100).toFixed(1)} % (limit ${RSS_TOLERANCE * 100} %); the hub holds ${JSON.stringify(r.after.hub)} after the load: **${r.pass ? 'pass' : 'fail'}**.`,
     `Machine: ${host.nproc} cores (${host.cpu}), Node ${host.node}, load average ${host.loadavg.map((l) => l.toFixed(2)).join(' ')} at the end.`,
   ].join('\n');
   log('');
   log(summary);
   // A run with glibc's arenas capped (MALLOC_ARENA_MAX, inherited by the server) gets a section of its own.
-  if (!values['no-write']) log(`\nwrote ${writeSection(`soak-${dialect}${arenas === undefined ? '' : `-arenas-${arenas}`}`, summary)}`);
+  if (!values['no-write'])
+    log(`\nwrote ${writeSection(`soak-${dialect}${arenas === undefined ? '' : `-arenas-${arenas}`}`, summary)}`);
 }

@@ -35,17 +35,37 @@ async function measure(dialect, subscribers, events, intervalMs) {
   let schema;
   const url = process.env.JOBLINE_BENCH_DATABASE_URL;
   if (dialect === 'postgres') schema = `bench_sse_${process.pid}`;
-  const services = await createServices({ dataDir, ...(dialect === 'postgres' ? { databaseUrl: url, schema } : {}), tokenCacheMs: 60_000 });
-  const app = await buildApp(services, { logger: false, requestLogging: false, rateLimit: { limit: 0, windowSeconds: 60 } });
+  const services = await createServices({
+    dataDir,
+    ...(dialect === 'postgres' ? { databaseUrl: url, schema } : {}),
+    tokenCacheMs: 60_000,
+  });
+  const app = await buildApp(services, {
+    logger: false,
+    requestLogging: false,
+    rateLimit: { limit: 0, windowSeconds: 60 },
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${app.server.address().port}`;
   const { secret: token } = await createToken(services, { workspace: 'bench', name: 'bench', scopes: ['admin'] });
-  const principal = { tokenId: 'bench', workspaceId: (await services.store.db.selectFrom('workspaces').select('id').where('name', '=', 'bench').executeTakeFirstOrThrow()).id, scopes: ['admin'] };
+  const principal = {
+    tokenId: 'bench',
+    workspaceId: (
+      await services.store.db
+        .selectFrom('workspaces')
+        .select('id')
+        .where('name', '=', 'bench')
+        .executeTakeFirstOrThrow()
+    ).id,
+    scopes: ['admin'],
+  };
   // A job no worker runs: the benchmark records its progress itself, as a worker would.
   const job = await createJob(services, principal, { type: 'bench-progress' });
   // The subscribers are split over one client process per core, as many clients would be.
   const processes = Math.min(subscribers, Math.max(1, os.availableParallelism()));
-  const children = Array.from({ length: processes }, () => fork(new URL('./lib/sse-subscribers.mjs', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const children = Array.from({ length: processes }, () =>
+    fork(new URL('./lib/sse-subscribers.mjs', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  );
   try {
     const results = children.map(
       (child) =>
@@ -58,25 +78,52 @@ async function measure(dialect, subscribers, events, intervalMs) {
         }),
     );
     const result = Promise.all(results).then((lists) => lists.flat());
-    const ready = Promise.all(children.map((child) => new Promise((resolve) => child.on('message', (m) => m.cmd === 'ready' && resolve()))));
+    const ready = Promise.all(
+      children.map((child) => new Promise((resolve) => child.on('message', (m) => m.cmd === 'ready' && resolve()))),
+    );
     children.forEach((child, i) => {
       const share = Math.floor(subscribers / processes) + (i < subscribers % processes ? 1 : 0);
       child.send({ cmd: 'connect', url: `${base}/v1/jobs/${job.id}/events`, token, subscribers: share, events });
     });
     await ready;
     // One unmeasured event first: the first fan-out in a process pays for compiling its code path.
-    await services.store.db.updateTable('jobs').set((eb) => ({ progress: 0.5, progress_message: 'warm-up', updated_at: Date.now(), version: eb('version', '+', 1) })).where('id', '=', job.id).execute();
+    await services.store.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        progress: 0.5,
+        progress_message: 'warm-up',
+        updated_at: Date.now(),
+        version: eb('version', '+', 1),
+      }))
+      .where('id', '=', job.id)
+      .execute();
     for (let i = 1; i <= events; i++) {
       await new Promise((r) => setTimeout(r, intervalMs));
       const at = now();
       await services.store.db
         .updateTable('jobs')
-        .set((eb) => ({ progress: (i * 100) / events, progress_message: at.toFixed(3), updated_at: Date.now(), version: eb('version', '+', 1) }))
+        .set((eb) => ({
+          progress: (i * 100) / events,
+          progress_message: at.toFixed(3),
+          updated_at: Date.now(),
+          version: eb('version', '+', 1),
+        }))
         .where('id', '=', job.id)
         .execute();
     }
-    const latencies = await Promise.race([result, new Promise((_, reject) => setTimeout(() => reject(new Error('not every subscriber got every event within 60 s')), 60_000))]);
-    return { p50: median(latencies), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: Math.max(...latencies), samples: latencies.length };
+    const latencies = await Promise.race([
+      result,
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('not every subscriber got every event within 60 s')), 60_000),
+      ),
+    ]);
+    return {
+      p50: median(latencies),
+      p95: percentile(latencies, 95),
+      p99: percentile(latencies, 99),
+      max: Math.max(...latencies),
+      samples: latencies.length,
+    };
   } finally {
     for (const child of children) child.kill();
     await app.close();
@@ -106,7 +153,9 @@ export async function run(args) {
     const single = await measure(dialect, 1, events, interval);
     log(`${dialect}, 1 subscriber: p50 ${single.p50.toFixed(2)} ms, p99 ${single.p99.toFixed(2)} ms`);
     const many = await measure(dialect, subscribers, events, interval);
-    log(`${dialect}, ${subscribers} subscribers: p50 ${many.p50.toFixed(2)} ms, p99 ${many.p99.toFixed(2)} ms, max ${many.max.toFixed(2)} ms (${many.samples} deliveries)`);
+    log(
+      `${dialect}, ${subscribers} subscribers: p50 ${many.p50.toFixed(2)} ms, p99 ${many.p99.toFixed(2)} ms, max ${many.max.toFixed(2)} ms (${many.samples} deliveries)`,
+    );
     rows.push({ dialect, single, many });
   }
   const host = machine();

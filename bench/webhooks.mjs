@@ -35,7 +35,9 @@ const OPTIONS = {
 const GOAL = 500;
 
 function startReceiver() {
-  const child = fork(new URL('./lib/webhook-receiver.mjs', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(new URL('./lib/webhook-receiver.mjs', import.meta.url), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve) => {
     child.once('message', (msg) => {
       resolve({
@@ -65,10 +67,18 @@ async function plainPosts(url, n, connections, body) {
   let next = 0;
   const post = () =>
     new Promise((resolve, reject) => {
-      const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      });
+      const req = http.request(
+        url,
+        {
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', resolve);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -87,9 +97,16 @@ async function plainPosts(url, n, connections, body) {
 
 async function round(services, principal, receiver, o) {
   const hooks = [];
-  for (let i = 0; i < o.endpoints; i++) hooks.push((await createWebhook(services, principal, { url: `${receiver.url}/hook-${i}`, events: ['job.created'] })).webhook);
+  for (let i = 0; i < o.endpoints; i++)
+    hooks.push(
+      (await createWebhook(services, principal, { url: `${receiver.url}/hook-${i}`, events: ['job.created'] })).webhook,
+    );
   for (let i = 0; i < o.jobs; i += 1000) {
-    await createJobs(services, principal, Array.from({ length: Math.min(1000, o.jobs - i) }, (_, k) => ({ type: 'bench-idle', input: { n: i + k } })));
+    await createJobs(
+      services,
+      principal,
+      Array.from({ length: Math.min(1000, o.jobs - i) }, (_, k) => ({ type: 'bench-idle', input: { n: i + k } })),
+    );
   }
   const expected = o.jobs * o.endpoints;
   const done = receiver.expect(expected);
@@ -108,7 +125,18 @@ async function runOn(label, options, o, receiver, log) {
   try {
     const workspaceId = await ensureWorkspace(services.store.db, 'bench', Date.now());
     const principal = { tokenId: 'bench', workspaceId, scopes: ['admin'] };
-    const sample = JSON.stringify({ type: 'job.created', timestamp: new Date().toISOString(), data: { job_id: '0190f5c8-5f9e-7a41-b1c2-3d4e5f607182', job_type: 'bench-idle', project_id: null, seq: 1, status: 'pending', status_reason: 'queued' } });
+    const sample = JSON.stringify({
+      type: 'job.created',
+      timestamp: new Date().toISOString(),
+      data: {
+        job_id: '0190f5c8-5f9e-7a41-b1c2-3d4e5f607182',
+        job_type: 'bench-idle',
+        project_id: null,
+        seq: 1,
+        status: 'pending',
+        status_reason: 'queued',
+      },
+    });
     const signed = [];
     const plain = [];
     for (let r = 0; r < o.rounds; r++) {
@@ -116,7 +144,9 @@ async function runOn(label, options, o, receiver, log) {
       plain.push(((o.jobs * o.endpoints) / base) * 1000);
       const { deliveries, ms } = await round(services, principal, receiver, o);
       signed.push((deliveries / ms) * 1000);
-      log(`${label} round ${r + 1}: ${Math.round(signed.at(-1))} signed deliveries/s, baseline ${Math.round(plain.at(-1))} plain POSTs/s`);
+      log(
+        `${label} round ${r + 1}: ${Math.round(signed.at(-1))} signed deliveries/s, baseline ${Math.round(plain.at(-1))} plain POSTs/s`,
+      );
     }
     return { label, signed: median(signed), plain: median(plain), rounds: signed };
   } finally {
@@ -130,7 +160,12 @@ export async function run(args) {
     console.log('npm run bench -- webhooks [--rounds 3] [--jobs 2000] [--endpoints 2] [--connections 50] [--no-write]');
     return;
   }
-  const o = { rounds: Number(values.rounds), jobs: Number(values.jobs), endpoints: Number(values.endpoints), connections: Number(values.connections) };
+  const o = {
+    rounds: Number(values.rounds),
+    jobs: Number(values.jobs),
+    endpoints: Number(values.endpoints),
+    connections: Number(values.connections),
+  };
   const log = (line) => console.log(line);
   const receiver = await startReceiver();
   const dir = mkdtempSync(join(os.tmpdir(), 'jobline-bench-webhooks-'));
@@ -138,13 +173,25 @@ export async function run(args) {
   try {
     results.push(await runOn('SQLite', { dataDir: dir }, o, receiver, log));
     const pgUrl = process.env.JOBLINE_BENCH_DATABASE_URL;
-    if (pgUrl) results.push(await runOn('PostgreSQL', { databaseUrl: pgUrl, schema: `bench_webhooks_${process.pid}`, dataDir: dir }, o, receiver, log));
+    if (pgUrl)
+      results.push(
+        await runOn(
+          'PostgreSQL',
+          { databaseUrl: pgUrl, schema: `bench_webhooks_${process.pid}`, dataDir: dir },
+          o,
+          receiver,
+          log,
+        ),
+      );
   } finally {
     receiver.close();
     rmSync(dir, { recursive: true, force: true });
   }
   const m = machine();
-  const rows = results.map((r) => `| ${r.label} | **${Math.round(r.signed)}** | ${Math.round(r.plain)} | ${(r.signed / r.plain).toFixed(2)} | ${r.signed >= GOAL ? 'met' : 'missed'} |`);
+  const rows = results.map(
+    (r) =>
+      `| ${r.label} | **${Math.round(r.signed)}** | ${Math.round(r.plain)} | ${(r.signed / r.plain).toFixed(2)} | ${r.signed >= GOAL ? 'met' : 'missed'} |`,
+  );
   const summary = `## Webhooks
 
 Signed deliveries per second from Jobline's dispatcher and sender to a receiver on 127.0.0.1 (its own

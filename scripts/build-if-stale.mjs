@@ -27,7 +27,9 @@ export function buildIfStale() {
   if (!isStale()) return;
   const npm = process.env.npm_execpath;
   // Inside an npm script npm_execpath is npm's own CLI; run it with this node, as npm itself does.
-  const result = npm ? spawnSync(process.execPath, [npm, 'run', 'build', '--silent'], { cwd: root, stdio: 'inherit' }) : spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  const result = npm
+    ? spawnSync(process.execPath, [npm, 'run', 'build', '--silent'], { cwd: root, stdio: 'inherit' })
+    : spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 

@@ -12,7 +12,20 @@ const SRC = path.resolve(process.argv[2] ?? path.join(import.meta.dirname, '../s
 // Lower rank first; a module may import its own folder, a lower rank, or a folder of its own rank
 // (as long as no cycle forms). The files of src/ itself (index.ts, server.ts, app.ts, …) and config/ assemble
 // the layers below them, and the CLI runs them.
-const RANK = { core: 0, store: 1, services: 2, engine: 3, events: 3, jobs: 3, http: 4, compat: 5, client: 6, '.': 7, config: 7, cli: 8 };
+const RANK = {
+  core: 0,
+  store: 1,
+  services: 2,
+  engine: 3,
+  events: 3,
+  jobs: 3,
+  http: 4,
+  compat: 5,
+  client: 6,
+  '.': 7,
+  config: 7,
+  cli: 8,
+};
 
 function sourceFiles(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -37,8 +50,12 @@ function imports(file) {
     if (ts.isImportDeclaration(s)) {
       specifier = s.moduleSpecifier.text;
       const c = s.importClause;
-      const named = c?.namedBindings !== undefined && ts.isNamedImports(c.namedBindings) ? c.namedBindings.elements : undefined;
-      typeOnly = c !== undefined && (c.isTypeOnly || (c.name === undefined && named !== undefined && named.length > 0 && named.every((e) => e.isTypeOnly)));
+      const named =
+        c?.namedBindings !== undefined && ts.isNamedImports(c.namedBindings) ? c.namedBindings.elements : undefined;
+      typeOnly =
+        c !== undefined &&
+        (c.isTypeOnly ||
+          (c.name === undefined && named !== undefined && named.length > 0 && named.every((e) => e.isTypeOnly)));
     } else if (ts.isExportDeclaration(s) && s.moduleSpecifier !== undefined) {
       specifier = s.moduleSpecifier.text;
       typeOnly = s.isTypeOnly;
@@ -51,7 +68,9 @@ function imports(file) {
 }
 
 const files = sourceFiles(SRC);
-const problems = [...new Set(files.map(folderOf))].filter((f) => RANK[f] === undefined).map((f) => `src/${f}/ has no place in the layer order of scripts/check-layers.mjs`);
+const problems = [...new Set(files.map(folderOf))]
+  .filter((f) => RANK[f] === undefined)
+  .map((f) => `src/${f}/ has no place in the layer order of scripts/check-layers.mjs`);
 const folderEdges = new Map(); // folder -> Map(folder -> example)
 const runtimeEdges = new Map(); // file -> [file] within one folder
 for (const file of files) {
@@ -90,7 +109,12 @@ function cycles(edges) {
 
 const folderGraph = new Map([...folderEdges].map(([f, m]) => [f, [...m.keys()]]));
 for (const c of cycles(folderGraph)) {
-  problems.push(`folder cycle ${c.join(' → ')}: ${c.slice(0, -1).map((f, i) => folderEdges.get(f).get(c[i + 1])).join('; ')}`);
+  problems.push(
+    `folder cycle ${c.join(' → ')}: ${c
+      .slice(0, -1)
+      .map((f, i) => folderEdges.get(f).get(c[i + 1]))
+      .join('; ')}`,
+  );
 }
 for (const c of cycles(runtimeEdges)) problems.push(`module cycle ${c.map((f) => path.relative(SRC, f)).join(' → ')}`);
 

@@ -41,7 +41,10 @@ export async function createServices(options: ServicesOptions): Promise<Services
       hub: new EventHub(store, wakeups),
       registry: options.registry ?? new Registry(BUILTIN_JOBS),
       files: new FileStorage(options.dataDir ?? './data'),
-      downloads: new DownloadSigner(await getOrCreateSetting(store.db, 'download_url_secret', () => randomBytes(32).toString('base64url')), 24 * 3600 * 1000),
+      downloads: new DownloadSigner(
+        await getOrCreateSetting(store.db, 'download_url_secret', () => randomBytes(32).toString('base64url')),
+        24 * 3600 * 1000,
+      ),
       policy: { ...DEFAULT_POLICY, ...options.policy },
     };
   } catch (error) {

@@ -23,14 +23,21 @@ export interface RunningServer {
 }
 
 /** Starts the API: opens and migrates the database, makes sure an admin token exists, listens. */
-export async function startServer(config: ServeConfig, print: (line: string) => void = console.log): Promise<RunningServer> {
+export async function startServer(
+  config: ServeConfig,
+  print: (line: string) => void = console.log,
+): Promise<RunningServer> {
   const logger = pino({ level: config.logLevel, redact: ['req.headers.authorization'] });
   const registry = new Registry(withBuiltinJobs(await loadJobModules(config.jobModules)));
   const services = await createServices({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     registry,
-    policy: { retentionMs: config.retentionDays * 24 * 3600 * 1000, maxFileBytes: config.fileLimit, webhookAllowPrivate: config.webhookAllowPrivate },
+    policy: {
+      retentionMs: config.retentionDays * 24 * 3600 * 1000,
+      maxFileBytes: config.fileLimit,
+      webhookAllowPrivate: config.webhookAllowPrivate,
+    },
   });
   let app: App | undefined;
   try {
@@ -38,7 +45,16 @@ export async function startServer(config: ServeConfig, print: (line: string) => 
     if (admin.created !== undefined) {
       print(`Created an admin token for workspace "default". It is shown once; keep it:\n\n  ${admin.created}\n`);
     }
-    app = await buildApp(services, { logger, requestLogging: config.logLevel === 'debug' || config.logLevel === 'trace', bodyLimit: config.bodyLimit, rateLimit: { limit: config.rateLimit, windowSeconds: 60 }, processMetrics: true, compatAtRoot: config.compatAtRoot, renderedJobBytes: config.jobCacheMb * 1024 * 1024, connections: config.connections });
+    app = await buildApp(services, {
+      logger,
+      requestLogging: config.logLevel === 'debug' || config.logLevel === 'trace',
+      bodyLimit: config.bodyLimit,
+      rateLimit: { limit: config.rateLimit, windowSeconds: 60 },
+      processMetrics: true,
+      compatAtRoot: config.compatAtRoot,
+      renderedJobBytes: config.jobCacheMb * 1024 * 1024,
+      connections: config.connections,
+    });
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     // A start that fails (port taken, bad JOBLINE_ADMIN_TOKEN) must not leave the database pool open:
@@ -48,7 +64,15 @@ export async function startServer(config: ServeConfig, print: (line: string) => 
     throw error;
   }
   // Workers run in this process unless told otherwise; more can run as `jobline worker` processes.
-  const worker = config.workerConcurrency > 0 ? new Worker(services, { concurrency: config.workerConcurrency, prefetch: config.workerPrefetch, leaseMs: config.leaseMs, logger }) : undefined;
+  const worker =
+    config.workerConcurrency > 0
+      ? new Worker(services, {
+          concurrency: config.workerConcurrency,
+          prefetch: config.workerPrefetch,
+          leaseMs: config.leaseMs,
+          logger,
+        })
+      : undefined;
   worker?.start();
   // Webhook deliveries are background work too: they run where the in-process worker does.
   const webhooks = worker !== undefined ? new WebhookRuntime(services, { logger }) : undefined;
@@ -57,11 +81,15 @@ export async function startServer(config: ServeConfig, print: (line: string) => 
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  print(`Jobline is serving ${url} on ${services.store.description} (dashboard: ${url}/ui, API reference: ${url}/docs)`);
+  print(
+    `Jobline is serving ${url} on ${services.store.description} (dashboard: ${url}/ui, API reference: ${url}/docs)`,
+  );
 
   // Idempotency keys are kept 24 h; an hourly sweep keeps the table small.
   const sweep = setInterval(() => {
-    purgeKeys(services.store.db, services.clock.now() - KEY_RETENTION_MS).catch((error: unknown) => logger.warn({ err: error }, 'idempotency key sweep failed'));
+    purgeKeys(services.store.db, services.clock.now() - KEY_RETENTION_MS).catch((error: unknown) =>
+      logger.warn({ err: error }, 'idempotency key sweep failed'),
+    );
   }, 3600_000);
   sweep.unref();
   // Retention: finished jobs and uploads past their period are emptied every ten minutes (and at start).

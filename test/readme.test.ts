@@ -17,8 +17,17 @@ const TOKEN = /jl_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}/;
 const work = mkdtempSync(join(tmpdir(), 'jobline-readme-'));
 
 /** Runs a bash script in a process group of its own, killed whole if it outlives two minutes. */
-function runScript(script: string, cwd: string, env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd, env: userEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+function runScript(
+  script: string,
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn('bash', ['-euo', 'pipefail', '-c', script], {
+    cwd,
+    env: userEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -35,13 +44,23 @@ function runScript(script: string, cwd: string, env: Record<string, string>): Pr
 describe('the README', () => {
   const started: ChildProcess[] = [];
   afterAll(() => {
-    for (const child of started) if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+    for (const child of started)
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
     rmSync(work, { recursive: true, force: true });
   });
 
-  async function npmStart(dir: string, command: string, port: number): Promise<{ child: ChildProcess; output: () => string }> {
+  async function npmStart(
+    dir: string,
+    command: string,
+    port: number,
+  ): Promise<{ child: ChildProcess; output: () => string }> {
     const args = command.trim().split(/\s+/).slice(1);
-    const child = spawn('npm', args, { cwd: dir, env: userEnv({ PORT: String(port) }), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn('npm', args, {
+      cwd: dir,
+      env: userEnv({ PORT: String(port) }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     started.push(child);
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -5,7 +5,9 @@ import os from 'node:os';
 
 /** Starts the autocannon child; `run(job)` resolves with its figures and the server process's CPU use. */
 export function startLoadGenerator() {
-  const child = fork(new URL('./load-worker.mjs', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(new URL('./load-worker.mjs', import.meta.url), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const waiting = new Map();
   let next = 0;
   child.on('message', (msg) => {

@@ -31,7 +31,9 @@ process.on('message', async (job) => {
     const start = performance.now();
     const r = await new Promise((resolve, reject) => {
       const tracker = autocannon(options(job, job.duration), (err, res) => (err ? reject(err) : resolve(res)));
-      tracker.on('response', (_client, _status, _bytes, responseTime) => micros.record(Math.max(1, Math.round(responseTime * 1000))));
+      tracker.on('response', (_client, _status, _bytes, responseTime) =>
+        micros.record(Math.max(1, Math.round(responseTime * 1000))),
+      );
     });
     const wall = performance.now() - start;
     const used = process.cpuUsage(cpu);

@@ -36,19 +36,37 @@ function parsePhase(output, phase) {
   const line = output.split('\n').find((l) => l.startsWith(phase));
   if (line === undefined) throw new Error(`queue-phases printed no ${phase} line:\n${output}`);
   const number = (pattern) => Number(pattern.exec(line)?.[1] ?? NaN);
-  return { jobsPerSecond: number(/(\d+) jobs\/s/), nodeUs: number(/Node\.js (\d+)/), postgresUs: number(/PostgreSQL (\d+)/), wal: number(/WAL (\d+)/) };
+  return {
+    jobsPerSecond: number(/(\d+) jobs\/s/),
+    nodeUs: number(/Node\.js (\d+)/),
+    postgresUs: number(/PostgreSQL (\d+)/),
+    wal: number(/WAL (\d+)/),
+  };
 }
 
 const variants = a.variant.map(parseVariant);
 const results = new Map(variants.map((v) => [v.label, []]));
 for (let round = 1; round <= Number(a.rounds); round++) {
   for (const v of variants) {
-    const args = [PHASES, '--dist', v.dist, '--db', a.db, '--jobs', a.jobs, '--prefetch', a.prefetch, '--claim-batch', a['claim-batch']];
+    const args = [
+      PHASES,
+      '--dist',
+      v.dist,
+      '--db',
+      a.db,
+      '--jobs',
+      a.jobs,
+      '--prefetch',
+      a.prefetch,
+      '--claim-batch',
+      a['claim-batch'],
+    ];
     if (v.sql !== '') args.push('--sql', v.sql);
     const output = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     const run = { insert: parsePhase(output, 'insert'), process: parsePhase(output, 'process') };
     results.get(v.label).push(run);
-    const show = (p) => `${p.jobsPerSecond} jobs/s (PostgreSQL ${p.postgresUs} µs, Node.js ${p.nodeUs} µs${Number.isNaN(p.wal) ? '' : `, WAL ${p.wal} B`})`;
+    const show = (p) =>
+      `${p.jobsPerSecond} jobs/s (PostgreSQL ${p.postgresUs} µs, Node.js ${p.nodeUs} µs${Number.isNaN(p.wal) ? '' : `, WAL ${p.wal} B`})`;
     console.log(`round ${round} ${v.label.padEnd(14)} insert ${show(run.insert)}; process ${show(run.process)}`);
   }
 }

@@ -64,6 +64,8 @@ for (let round = 1; round <= Number(a.rounds); round++) {
   for (const dist of builds) {
     const { pickup, insert } = await measure(dist);
     const f = (xs, p) => percentile(xs, p).toFixed(2);
-    console.log(`round ${round} ${(dist ?? 'dist').padEnd(12)} pickup p50 ${f(pickup, 50)} ms, p95 ${f(pickup, 95)} ms; insert call p50 ${f(insert, 50)} ms, p95 ${f(insert, 95)} ms`);
+    console.log(
+      `round ${round} ${(dist ?? 'dist').padEnd(12)} pickup p50 ${f(pickup, 50)} ms, p95 ${f(pickup, 95)} ms; insert call p50 ${f(insert, 50)} ms, p95 ${f(insert, 95)} ms`,
+    );
   }
 }

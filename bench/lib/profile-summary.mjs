@@ -12,7 +12,8 @@ for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n
 const self = new Map();
 for (const n of profile.nodes) self.set(n.id, 0);
 const deltas = profile.timeDeltas;
-for (let i = 0; i < profile.samples.length; i++) self.set(profile.samples[i], self.get(profile.samples[i]) + (deltas[i] ?? 0));
+for (let i = 0; i < profile.samples.length; i++)
+  self.set(profile.samples[i], self.get(profile.samples[i]) + (deltas[i] ?? 0));
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 
 const label = (n) => {

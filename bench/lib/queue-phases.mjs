@@ -64,8 +64,11 @@ const dataDir = a.db === 'sqlite' ? mkdtempSync(join(tmpdir(), 'jobline-phases-'
 let done = 0;
 let allDone;
 const finished = new Promise((r) => (allDone = r));
-const noop = defineJob({ type: 'noop', run: () => ((++done === N && allDone(), null)) });
-const services = await createServices({ ...(a.db === 'pg' ? { databaseUrl: URL, schema } : { dataDir }), registry: new Registry([noop]) });
+const noop = defineJob({ type: 'noop', run: () => (++done === N && allDone(), null) });
+const services = await createServices({
+  ...(a.db === 'pg' ? { databaseUrl: URL, schema } : { dataDir }),
+  registry: new Registry([noop]),
+});
 
 const statements = new Map();
 const note = (sql, ms) => {
@@ -82,7 +85,10 @@ if (a.time && a.db === 'pg') {
     const t = performance.now();
     const result = query(...args);
     const q = args[0];
-    result?.then?.(() => note(typeof q === 'string' ? q : (q.name ?? q.text), performance.now() - t), () => undefined);
+    result?.then?.(
+      () => note(typeof q === 'string' ? q : (q.name ?? q.text), performance.now() - t),
+      () => undefined,
+    );
     return result;
   };
 }
@@ -110,7 +116,9 @@ const principal = { tokenId: 'bench', workspaceId, scopes: ['admin'] };
 /** Bytes of WAL PostgreSQL has written so far: unlike CPU time, the same on a busy machine as on a quiet one. */
 async function walBytes() {
   if (a.db !== 'pg') return 0;
-  const { rows } = await services.store.raw.pool.query(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint AS b`);
+  const { rows } = await services.store.raw.pool.query(
+    `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint AS b`,
+  );
   return Number(rows[0].b);
 }
 async function phase(label, fn) {
@@ -123,18 +131,30 @@ async function phase(label, fn) {
   const cpu = process.cpuUsage(cpu0);
   const pgMs = postgresCpuMs() - pg0;
   const wal = a.db === 'pg' ? `, WAL ${Math.round(((await walBytes()) - wal0) / N)} bytes/job` : '';
-  console.log(`${label}: ${Math.round((N / ms) * 1000)} jobs/s, Node.js ${Math.round((cpu.user + cpu.system) / N)} µs/job, PostgreSQL ${Math.round((pgMs * 1000) / N)} µs/job${wal}`);
+  console.log(
+    `${label}: ${Math.round((N / ms) * 1000)} jobs/s, Node.js ${Math.round((cpu.user + cpu.system) / N)} µs/job, PostgreSQL ${Math.round((pgMs * 1000) / N)} µs/job${wal}`,
+  );
 }
 await phase('insert ', async () => {
-  for (let i = 0; i < N; i += 1000) await createJobs(services, principal, Array.from({ length: Math.min(1000, N - i) }, () => ({ type: 'noop' })));
+  for (let i = 0; i < N; i += 1000)
+    await createJobs(
+      services,
+      principal,
+      Array.from({ length: Math.min(1000, N - i) }, () => ({ type: 'noop' })),
+    );
 });
-const worker = new Worker(services, { concurrency: Number(a.concurrency), prefetch: Number(a.prefetch), batchSize: Number(a['claim-batch']) });
+const worker = new Worker(services, {
+  concurrency: Number(a.concurrency),
+  prefetch: Number(a.prefetch),
+  batchSize: Number(a['claim-batch']),
+});
 await phase('process', async () => {
   worker.start();
   await finished;
   await worker.stop(5000);
 });
-for (const [sql, s] of [...statements].sort((x, y) => y[1].ms - x[1].ms)) console.log(`${s.n}× ${(s.ms / s.n).toFixed(2)} ms  ${sql}`);
+for (const [sql, s] of [...statements].sort((x, y) => y[1].ms - x[1].ms))
+  console.log(`${s.n}× ${(s.ms / s.n).toFixed(2)} ms  ${sql}`);
 await services.store.close();
 if (a.db === 'pg' && a.keep) console.log(`kept schema ${schema}`);
 else if (a.db === 'pg') {

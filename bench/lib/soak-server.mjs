@@ -33,7 +33,10 @@ async function start(databaseUrl) {
       await c.end();
     };
   }
-  const config = serveConfig({ port: '0', data: dataDir, databaseUrl: url, jobs: [JOBS] }, { JOBLINE_RATE_LIMIT: '0', JOBLINE_LOG_LEVEL: 'warn' });
+  const config = serveConfig(
+    { port: '0', data: dataDir, databaseUrl: url, jobs: [JOBS] },
+    { JOBLINE_RATE_LIMIT: '0', JOBLINE_LOG_LEVEL: 'warn' },
+  );
   let printed = '';
   const server = await startServer(config, (line) => (printed += line));
   const token = /jl_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}/.exec(printed)[0];
@@ -52,7 +55,14 @@ function memory() {
   const status = readFileSync('/proc/self/status', 'utf8');
   const kib = (key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN) * 1024;
   const m = process.memoryUsage();
-  return { rss: m.rss, rssAnon: kib('RssAnon'), rssFile: kib('RssFile'), heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
+  return {
+    rss: m.rss,
+    rssAnon: kib('RssAnon'),
+    rssFile: kib('RssFile'),
+    heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
+    external: m.external,
+  };
 }
 
 let running;

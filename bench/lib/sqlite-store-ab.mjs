@@ -48,45 +48,72 @@ async function round() {
   const runs = [];
   for (const v of variants) {
     const dataDir = mkdtempSync(join(tmpdir(), 'jobline-store-ab-'));
-    const services = await createServices({ dataDir, registry: new Registry([defineJob({ type: 'noop', run: () => null })]) });
+    const services = await createServices({
+      dataDir,
+      registry: new Registry([defineJob({ type: 'noop', run: () => null })]),
+    });
     if (v.sql !== '') services.store.raw.db.exec(v.sql);
     const workspaceId = await ensureWorkspace(services.store.db, 'bench', Date.now());
     const principal = { tokenId: 'bench', workspaceId, scopes: ['admin'] };
     const t = cpuUs();
-    for (let i = 0; i < N; i += 1000) await createJobs(services, principal, Array.from({ length: Math.min(1000, N - i) }, () => ({ type: 'noop' })));
+    for (let i = 0; i < N; i += 1000)
+      await createJobs(
+        services,
+        principal,
+        Array.from({ length: Math.min(1000, N - i) }, () => ({ type: 'noop' })),
+      );
     runs.push({ v, services, dataDir, insertUs: cpuUs() - t, claimUs: 0, completeUs: 0, done: 0 });
   }
   for (let step = 0; runs.some((r) => r.done < N); step++) {
     for (const r of step % 2 === 0 ? runs : [...runs].reverse()) {
       const now = Date.now();
       let t = cpuUs();
-      const claimed = await claimJobs(r.services.store, { workerId: 'w1', types: ['noop'], limit: BATCH, leaseMs: 60_000, now });
+      const claimed = await claimJobs(r.services.store, {
+        workerId: 'w1',
+        types: ['noop'],
+        limit: BATCH,
+        leaseMs: 60_000,
+        now,
+      });
       r.claimUs += cpuUs() - t;
       t = cpuUs();
-      const batch = claimed.map((j) => ({ attempt: { jobId: j.id, number: j.attempts, startedAt: now, outcome: 'succeeded' }, output: null }));
+      const batch = claimed.map((j) => ({
+        attempt: { jobId: j.id, number: j.attempts, startedAt: now, outcome: 'succeeded' },
+        output: null,
+      }));
       const { done } = await completeJobs(r.services.store, 'w1', batch, now + 1);
       r.completeUs += cpuUs() - t;
       r.done += done.length;
-      if (claimed.length === 0 && r.done < N) throw new Error(`${r.v.label}: nothing left to claim after ${r.done} jobs`);
+      if (claimed.length === 0 && r.done < N)
+        throw new Error(`${r.v.label}: nothing left to claim after ${r.done} jobs`);
     }
   }
   for (const r of runs) {
     await r.services.store.close();
     rmSync(r.dataDir, { recursive: true, force: true });
   }
-  return runs.map((r) => ({ label: r.v.label, insert: r.insertUs / N, claim: r.claimUs / N, complete: r.completeUs / N }));
+  return runs.map((r) => ({
+    label: r.v.label,
+    insert: r.insertUs / N,
+    claim: r.claimUs / N,
+    complete: r.completeUs / N,
+  }));
 }
 
 const results = new Map(variants.map((v) => [v.label, []]));
 for (let i = 1; i <= Number(a.rounds); i++) {
   for (const r of await round()) {
     results.get(r.label).push(r);
-    console.log(`round ${i} ${r.label.padEnd(22)} µs of CPU per job: insert ${r.insert.toFixed(1)}, claim ${r.claim.toFixed(1)}, complete ${r.complete.toFixed(1)}`);
+    console.log(
+      `round ${i} ${r.label.padEnd(22)} µs of CPU per job: insert ${r.insert.toFixed(1)}, claim ${r.claim.toFixed(1)}, complete ${r.complete.toFixed(1)}`,
+    );
   }
 }
 console.log('\nmedians:');
 for (const [label, rs] of results) {
   const m = (k) => median(rs.map((r) => r[k])).toFixed(1);
   const run = median(rs.map((r) => r.claim + r.complete)).toFixed(1);
-  console.log(`${label.padEnd(22)} insert ${m('insert')}, claim ${m('claim')}, complete ${m('complete')}, claim + complete ${run} µs per job`);
+  console.log(
+    `${label.padEnd(22)} insert ${m('insert')}, claim ${m('claim')}, complete ${m('complete')}, claim + complete ${run} µs per job`,
+  );
 }

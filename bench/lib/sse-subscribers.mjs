@@ -13,33 +13,37 @@ process.on('message', async (msg) => {
   let ready = 0;
   const requests = [];
   for (let i = 0; i < msg.subscribers; i++) {
-    const req = http.get(msg.url, { agent, headers: { accept: 'text/event-stream', authorization: `Bearer ${msg.token}` } }, (res) => {
-      let buffer = '';
-      let counted = false;
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => {
-        const at = now();
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          // As little work per event as possible: this process stands in for a thousand clients, and
-          // time spent parsing one stream's event delays the next stream's measurement.
-          if (block.includes('event: job.created')) {
-            if (!counted) {
-              counted = true;
-              if (++ready === msg.subscribers) process.send({ cmd: 'ready' });
+    const req = http.get(
+      msg.url,
+      { agent, headers: { accept: 'text/event-stream', authorization: `Bearer ${msg.token}` } },
+      (res) => {
+        let buffer = '';
+        let counted = false;
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => {
+          const at = now();
+          buffer += chunk;
+          let end;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            // As little work per event as possible: this process stands in for a thousand clients, and
+            // time spent parsing one stream's event delays the next stream's measurement.
+            if (block.includes('event: job.created')) {
+              if (!counted) {
+                counted = true;
+                if (++ready === msg.subscribers) process.send({ cmd: 'ready' });
+              }
+            } else if (block.includes('event: job.progress')) {
+              const m = /"message":"([0-9.]+)"/.exec(block);
+              if (m === null) continue; // the warm-up event
+              latencies.push(at - Number(m[1]));
+              if (latencies.length === msg.subscribers * msg.events) process.send({ cmd: 'done', latencies });
             }
-          } else if (block.includes('event: job.progress')) {
-            const m = /"message":"([0-9.]+)"/.exec(block);
-            if (m === null) continue; // the warm-up event
-            latencies.push(at - Number(m[1]));
-            if (latencies.length === msg.subscribers * msg.events) process.send({ cmd: 'done', latencies });
           }
-        }
-      });
-    });
+        });
+      },
+    );
     req.on('error', (error) => process.send({ cmd: 'error', message: String(error) }));
     requests.push(req);
     // Opening a thousand connections at once overflows the listen backlog; pace them a little.

@@ -8,14 +8,22 @@ const require = createRequire(import.meta.url);
 const version = require('bullmq/package.json').version;
 const ioredisVersion = require('ioredis/package.json').version;
 
-export const bullmqSettings = (concurrency) => ({ concurrency, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } });
+export const bullmqSettings = (concurrency) => ({
+  concurrency,
+  removeOnComplete: { count: 1000 },
+  removeOnFail: { count: 1000 },
+});
 
 export async function bullmq(o) {
   const prefix = `bench_queue_${process.pid}`;
   const settings = bullmqSettings(o.concurrency);
   const connection = () => new Redis(o.redisUrl, { maxRetriesPerRequest: null });
   const queueConnection = connection();
-  const queue = new Queue('noop', { connection: queueConnection, prefix, defaultJobOptions: { removeOnComplete: settings.removeOnComplete, removeOnFail: settings.removeOnFail } });
+  const queue = new Queue('noop', {
+    connection: queueConnection,
+    prefix,
+    defaultJobOptions: { removeOnComplete: settings.removeOnComplete, removeOnFail: settings.removeOnFail },
+  });
   await queue.waitUntilReady();
   const redisVersion = (await queueConnection.info('server')).match(/redis_version:(\S+)/)?.[1];
   let worker;

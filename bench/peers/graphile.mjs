@@ -44,12 +44,20 @@ export async function graphile(o) {
             o.onJob(payload);
           },
         },
-        preset: { worker: { localQueue: settings.localQueue, completeJobBatchDelay: settings.completeJobBatchDelay, failJobBatchDelay: settings.failJobBatchDelay } },
+        preset: {
+          worker: {
+            localQueue: settings.localQueue,
+            completeJobBatchDelay: settings.completeJobBatchDelay,
+            failJobBatchDelay: settings.failJobBatchDelay,
+          },
+        },
       });
     },
     /** Jobs are deleted when they complete: completed = inserted − left. */
     async completed(inserted) {
-      const { rows } = await utils.withPgClient((c) => c.query(`SELECT count(*)::int AS n FROM ${schema}._private_jobs`));
+      const { rows } = await utils.withPgClient((c) =>
+        c.query(`SELECT count(*)::int AS n FROM ${schema}._private_jobs`),
+      );
       return inserted - rows[0].n;
     },
     async close() {

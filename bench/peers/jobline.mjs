@@ -23,9 +23,17 @@ export async function jobline(o) {
     if (path === undefined) throw new Error(`${dist} has none of ${paths.join(', ')}.`);
     return import(pathToFileURL(join(dist, path)).href);
   };
-  const [{ defineJob }, { Registry }, { Worker }, { createServices }, { createJobs }, { ensureWorkspace }] = await Promise.all(
-    [['engine/define-job.js'], ['core/registry.js', 'engine/registry.js'], ['engine/worker.js'], ['create-services.js', 'services/create.js'], ['services/jobs.js'], ['services/tokens.js']].map(load),
-  );
+  const [{ defineJob }, { Registry }, { Worker }, { createServices }, { createJobs }, { ensureWorkspace }] =
+    await Promise.all(
+      [
+        ['engine/define-job.js'],
+        ['core/registry.js', 'engine/registry.js'],
+        ['engine/worker.js'],
+        ['create-services.js', 'services/create.js'],
+        ['services/jobs.js'],
+        ['services/tokens.js'],
+      ].map(load),
+    );
   const schema = o.dialect === 'postgres' ? `bench_queue_jobline_${process.pid}` : undefined;
   const dataDir = o.dialect === 'sqlite' ? mkdtempSync(join(tmpdir(), 'jobline-bench-queue-')) : undefined;
   const storeOptions = o.dialect === 'postgres' ? { databaseUrl: o.databaseUrl, schema } : { dataDir };
@@ -37,7 +45,9 @@ export async function jobline(o) {
     },
   });
   const services = await createServices({ ...storeOptions, registry: new Registry([noop]) });
-  const producer = o.separateProducer ? await createServices({ ...storeOptions, registry: new Registry([noop]) }) : services;
+  const producer = o.separateProducer
+    ? await createServices({ ...storeOptions, registry: new Registry([noop]) })
+    : services;
   const workspaceId = await ensureWorkspace(services.store.db, 'bench', Date.now());
   const principal = { tokenId: 'bench', workspaceId, scopes: ['admin'] };
   const worker = new Worker(services, { concurrency: o.concurrency, ...o.workerOptions });
@@ -57,7 +67,11 @@ export async function jobline(o) {
       await services.wakeups.ready();
     },
     async completed() {
-      const row = await services.store.db.selectFrom('jobs').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'succeeded').executeTakeFirstOrThrow();
+      const row = await services.store.db
+        .selectFrom('jobs')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('status', '=', 'succeeded')
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
     async close() {

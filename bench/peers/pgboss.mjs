@@ -35,13 +35,19 @@ export async function pgboss(o) {
     },
     async start() {
       for (let i = 0; i < settings.workers; i++) {
-        await boss.work('noop', { batchSize: settings.batchSize, pollingIntervalSeconds: settings.pollingIntervalSeconds }, async (jobs) => {
-          for (const job of jobs) o.onJob(job.data);
-        });
+        await boss.work(
+          'noop',
+          { batchSize: settings.batchSize, pollingIntervalSeconds: settings.pollingIntervalSeconds },
+          async (jobs) => {
+            for (const job of jobs) o.onJob(job.data);
+          },
+        );
       }
     },
     async completed() {
-      const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ${schema}.job WHERE name = 'noop' AND state = 'completed'`);
+      const { rows } = await pool.query(
+        `SELECT count(*)::int AS n FROM ${schema}.job WHERE name = 'noop' AND state = 'completed'`,
+      );
       return rows[0].n;
     },
     async close() {

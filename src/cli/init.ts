@@ -1,7 +1,14 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { STARTER_GITIGNORE, STARTER_JOB, STARTER_TSCONFIG, starterPackage, starterReadme, type StarterVersions } from './starter-files.js';
+import {
+  STARTER_GITIGNORE,
+  STARTER_JOB,
+  STARTER_TSCONFIG,
+  starterPackage,
+  starterReadme,
+  type StarterVersions,
+} from './starter-files.js';
 
 interface OwnPackage {
   version: string;
@@ -22,13 +29,18 @@ function starterVersions(own: OwnPackage, jobline: string | undefined): StarterV
  * fields and its own jobline dependency (installed from wherever it came from) and adds the starter's.
  */
 function packageJson(dir: string, versions: StarterVersions): string {
-  const name = basename(dir).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[._-]+/, '') || 'jobs';
+  const name =
+    basename(dir)
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^[._-]+/, '') || 'jobs';
   const starter = starterPackage(name, versions);
   const path = join(dir, 'package.json');
   if (!existsSync(path)) return `${JSON.stringify(starter, null, 2)}\n`;
   const existing = JSON.parse(readFileSync(path, 'utf8')) as Record<string, Record<string, unknown> | undefined>;
   const merged: Record<string, unknown> = { ...starter, ...existing, type: 'module' };
-  for (const key of ['scripts', 'dependencies', 'devDependencies', 'allowScripts']) merged[key] = { ...(starter[key] as object), ...existing[key] };
+  for (const key of ['scripts', 'dependencies', 'devDependencies', 'allowScripts'])
+    merged[key] = { ...(starter[key] as object), ...existing[key] };
   return `${JSON.stringify(merged, null, 2)}\n`;
 }
 
@@ -54,6 +66,8 @@ export function initCommand(program: Command, own: OwnPackage): void {
       ];
       for (const [name, text] of files) writeFileSync(join(dir, name), text);
       const next = [...(dir === resolve('.') ? [] : [`cd ${target}`]), 'npm install', 'npm start'];
-      console.log(`Created a Jobline project in ${dir}:\n${files.map(([name]) => `  ${name}`).join('\n')}\n\nNext:\n${next.map((c) => `  ${c}`).join('\n')}`);
+      console.log(
+        `Created a Jobline project in ${dir}:\n${files.map(([name]) => `  ${name}`).join('\n')}\n\nNext:\n${next.map((c) => `  ${c}`).join('\n')}`,
+      );
     });
 }

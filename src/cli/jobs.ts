@@ -13,7 +13,8 @@ interface RemoteFlags {
 
 function client(flags: RemoteFlags): JoblineClient {
   const { url, token } = readSettings('jobs', { ...flags });
-  if (token === undefined || token === '') throw new Error('Give a token with --token or JOBLINE_TOKEN (create one with `jobline token create`).');
+  if (token === undefined || token === '')
+    throw new Error('Give a token with --token or JOBLINE_TOKEN (create one with `jobline token create`).');
   return new JoblineClient(url, token);
 }
 
@@ -25,7 +26,16 @@ function printJobs(jobs: JobRepresentation[]): void {
   console.log(
     table(
       ['ID', 'NUMBER', 'PROJECT', 'TYPE', 'STATUS', 'REASON', 'PROGRESS', 'CREATED'],
-      jobs.map((j) => [j.id, j.number, j.project_id, j.type, j.status, j.status_reason, `${j.progress}%`, j.created_at]),
+      jobs.map((j) => [
+        j.id,
+        j.number,
+        j.project_id,
+        j.type,
+        j.status,
+        j.status_reason,
+        `${j.progress}%`,
+        j.created_at,
+      ]),
     ),
   );
 }
@@ -80,61 +90,98 @@ export function jobsCommands(program: Command): void {
       if (flags.json === true) return console.log(JSON.stringify(page, null, 2));
       printJobs(page.data);
     });
-  remote(jobs.command('get').description('show one job').argument('<id>')).action(async (id: string, flags: RemoteFlags) => {
-    const job = await client(flags).getJob(id);
-    if (flags.json === true) return console.log(JSON.stringify(job, null, 2));
-    printJob(job);
-  });
+  remote(jobs.command('get').description('show one job').argument('<id>')).action(
+    async (id: string, flags: RemoteFlags) => {
+      const job = await client(flags).getJob(id);
+      if (flags.json === true) return console.log(JSON.stringify(job, null, 2));
+      printJob(job);
+    },
+  );
   remote(jobs.command('create').description('create a job').requiredOption('--type <type>', 'job type, e.g. export'))
     .option('--name <name>', 'a name to recognise it by')
     .option('--project <id>', 'project id')
     .option('--priority <n>', 'higher runs first')
     .option('--input <json>', 'input as a JSON object')
     .option('--idempotency-key <key>', 'retry-safe creation')
-    .action(async (flags: RemoteFlags & { type: string; name?: string; project?: string; priority?: string; input?: string; idempotencyKey?: string }) => {
-      const input = parseInput(flags.input);
-      const job = await client(flags).createJob(
-        {
-          type: flags.type,
-          ...(flags.name !== undefined ? { name: flags.name } : {}),
-          ...(flags.project !== undefined ? { project_id: flags.project } : {}),
-          ...(flags.priority !== undefined ? { priority: Number(flags.priority) } : {}),
-          ...(input !== undefined ? { input } : {}),
+    .action(
+      async (
+        flags: RemoteFlags & {
+          type: string;
+          name?: string;
+          project?: string;
+          priority?: string;
+          input?: string;
+          idempotencyKey?: string;
         },
-        flags.idempotencyKey,
-      );
-      if (flags.json === true) return console.log(JSON.stringify(job, null, 2));
-      printJob(job);
-    });
-  remote(jobs.command('watch').description('show the status and progress until the job ends (one line per change when not a terminal); the exit code tells the outcome').argument('<id>'))
+      ) => {
+        const input = parseInput(flags.input);
+        const job = await client(flags).createJob(
+          {
+            type: flags.type,
+            ...(flags.name !== undefined ? { name: flags.name } : {}),
+            ...(flags.project !== undefined ? { project_id: flags.project } : {}),
+            ...(flags.priority !== undefined ? { priority: Number(flags.priority) } : {}),
+            ...(input !== undefined ? { input } : {}),
+          },
+          flags.idempotencyKey,
+        );
+        if (flags.json === true) return console.log(JSON.stringify(job, null, 2));
+        printJob(job);
+      },
+    );
+  remote(
+    jobs
+      .command('watch')
+      .description(
+        'show the status and progress until the job ends (one line per change when not a terminal); the exit code tells the outcome',
+      )
+      .argument('<id>'),
+  )
     .option('--timeout <seconds>', 'give up after this long (exit code 124)')
     .action(async (id: string, flags: RemoteFlags & { timeout?: string }) => {
       process.exitCode = await watchJob(followJob, client(flags), id, watchOptions(flags, false));
     });
-  remote(jobs.command('wait').description('wait quietly until the job ends; exit 0 succeeded, 2 failed, 3 cancelled, 124 timed out').argument('<id>'))
+  remote(
+    jobs
+      .command('wait')
+      .description('wait quietly until the job ends; exit 0 succeeded, 2 failed, 3 cancelled, 124 timed out')
+      .argument('<id>'),
+  )
     .option('--timeout <seconds>', 'give up after this long (exit code 124)')
     .action(async (id: string, flags: RemoteFlags & { timeout?: string }) => {
       process.exitCode = await watchJob(followJob, client(flags), id, watchOptions(flags, true));
     });
-  remote(jobs.command('cancel').description('cancel a job').argument('<id>')).action(async (id: string, flags: RemoteFlags) => {
-    const job = await client(flags).cancelJob(id);
-    if (flags.json === true) return console.log(JSON.stringify(job, null, 2));
-    printJob(job);
-  });
+  remote(jobs.command('cancel').description('cancel a job').argument('<id>')).action(
+    async (id: string, flags: RemoteFlags) => {
+      const job = await client(flags).cancelJob(id);
+      if (flags.json === true) return console.log(JSON.stringify(job, null, 2));
+      printJob(job);
+    },
+  );
 }
 
 function watchOptions(flags: RemoteFlags & { timeout?: string }, quiet: boolean): WatchOptions {
   const timeout = flags.timeout === undefined ? undefined : Number(flags.timeout);
   if (timeout !== undefined && !(timeout > 0)) throw new Error('--timeout must be a number of seconds greater than 0.');
-  return { quiet, json: flags.json === true, timeoutMs: timeout === undefined ? undefined : timeout * 1000, out: process.stdout };
+  return {
+    quiet,
+    json: flags.json === true,
+    timeoutMs: timeout === undefined ? undefined : timeout * 1000,
+    out: process.stdout,
+  };
 }
 
 /** One line a person can act on, instead of a stack trace. */
 export function describeCliError(error: unknown): string {
   if (error instanceof ApiError) {
-    const pointers = Array.isArray(error.problem.errors) ? (error.problem.errors as { pointer: string; detail: string }[]).map((e) => `\n  ${e.pointer}: ${e.detail}`).join('') : '';
+    const pointers = Array.isArray(error.problem.errors)
+      ? (error.problem.errors as { pointer: string; detail: string }[])
+          .map((e) => `\n  ${e.pointer}: ${e.detail}`)
+          .join('')
+      : '';
     return `Error ${error.status} ${error.problem.code ?? ''}: ${error.message}${pointers}`;
   }
-  if (error instanceof TypeError && /fetch failed/.test(error.message)) return `Error: cannot reach the server (${String((error.cause as Error | undefined)?.message ?? error.message)}). Is \`jobline serve\` running and --url right?`;
+  if (error instanceof TypeError && /fetch failed/.test(error.message))
+    return `Error: cannot reach the server (${String((error.cause as Error | undefined)?.message ?? error.message)}). Is \`jobline serve\` running and --url right?`;
   return `Error: ${error instanceof Error ? error.message : String(error)}`;
 }

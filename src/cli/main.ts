@@ -7,9 +7,14 @@ import { describeCliError, jobsCommands } from './jobs.js';
 import { serveCommand } from './serve.js';
 import { workerCommand } from './worker.js';
 
-const own = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; devDependencies?: Record<string, string> };
+const own = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+  devDependencies?: Record<string, string>;
+};
 
-const program = new Command('jobline').description('Jobline: jobs for machine and people work, served over HTTP').version(own.version);
+const program = new Command('jobline')
+  .description('Jobline: jobs for machine and people work, served over HTTP')
+  .version(own.version);
 serveCommand(program);
 workerCommand(program);
 adminCommands(program);

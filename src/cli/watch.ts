@@ -34,7 +34,9 @@ const statusText = (j: Shown) => (j.reason !== null ? `${j.status} (${j.reason})
 
 /** The line a terminal keeps redrawn: the status, and the bar once the job runs or has progress. */
 export function liveLine(j: Shown): string {
-  return j.status === 'running' || j.progress > 0 ? `${statusText(j)} ${progressLine(j.progress, j.message)}` : statusText(j);
+  return j.status === 'running' || j.progress > 0
+    ? `${statusText(j)} ${progressLine(j.progress, j.message)}`
+    : statusText(j);
 }
 
 /** The plain line an event adds to a log or a pipe, or undefined when it changes nothing shown. */
@@ -45,13 +47,24 @@ function logLine(e: EventRepresentation): string | undefined {
   }
   // The terminal status is the last line, with the error if any.
   if (typeof e.data.status !== 'string' || isTerminalEvent(e.type)) return undefined;
-  return statusText({ status: e.data.status, reason: typeof e.data.status_reason === 'string' ? e.data.status_reason : null, progress: 0, message: null });
+  return statusText({
+    status: e.data.status,
+    reason: typeof e.data.status_reason === 'string' ? e.data.status_reason : null,
+    progress: 0,
+    message: null,
+  });
 }
 
-export async function watchJob(follow: typeof FollowJob, client: JoblineClient, id: string, o: WatchOptions): Promise<number> {
+export async function watchJob(
+  follow: typeof FollowJob,
+  client: JoblineClient,
+  id: string,
+  o: WatchOptions,
+): Promise<number> {
   const abort = new AbortController();
   let timedOut = false;
-  const timer = o.timeoutMs === undefined ? undefined : setTimeout(() => ((timedOut = true), abort.abort()), o.timeoutMs);
+  const timer =
+    o.timeoutMs === undefined ? undefined : setTimeout(() => ((timedOut = true), abort.abort()), o.timeoutMs);
   // A terminal keeps one line redrawn in place; a pipe or a log gets one plain line per change, in the
   // order the job's events tell them (from its creation), with no control characters.
   const live = o.out.isTTY === true && !o.quiet && !o.json;
@@ -66,11 +79,24 @@ export async function watchJob(follow: typeof FollowJob, client: JoblineClient, 
   let final: EventRepresentation | undefined;
   try {
     const job = await client.getJob(id);
-    const state: Shown = { status: job.status, reason: job.status_reason, progress: job.progress, message: job.progress_message };
+    const state: Shown = {
+      status: job.status,
+      reason: job.status_reason,
+      progress: job.progress,
+      message: job.progress_message,
+    };
     if (live) show(liveLine(state));
     for await (const e of follow(client, id, { signal: abort.signal })) {
-      if (e.type === 'job.progress') Object.assign(state, { progress: Number(e.data.progress), message: (e.data.message as string | null | undefined) ?? null });
-      else if (typeof e.data.status === 'string') Object.assign(state, { status: e.data.status, reason: typeof e.data.status_reason === 'string' ? e.data.status_reason : null });
+      if (e.type === 'job.progress')
+        Object.assign(state, {
+          progress: Number(e.data.progress),
+          message: (e.data.message as string | null | undefined) ?? null,
+        });
+      else if (typeof e.data.status === 'string')
+        Object.assign(state, {
+          status: e.data.status,
+          reason: typeof e.data.status_reason === 'string' ? e.data.status_reason : null,
+        });
       show(live ? liveLine(state) : logLine(e));
       if (isTerminalEvent(e.type)) final = e;
     }
@@ -85,5 +111,11 @@ export async function watchJob(follow: typeof FollowJob, client: JoblineClient, 
     return EXIT.timedOut;
   }
   if (!o.quiet && !o.json) o.out.write(`${job.status}${job.error !== null ? `: ${job.error.message}` : ''}\n`);
-  return job.status === 'succeeded' ? EXIT.succeeded : job.status === 'cancelled' ? EXIT.cancelled : job.status === 'failed' ? EXIT.failed : EXIT.timedOut;
+  return job.status === 'succeeded'
+    ? EXIT.succeeded
+    : job.status === 'cancelled'
+      ? EXIT.cancelled
+      : job.status === 'failed'
+        ? EXIT.failed
+        : EXIT.timedOut;
 }

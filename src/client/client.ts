@@ -57,7 +57,9 @@ export class JoblineClient {
     return this.request('GET', `/v1/jobs/${encodeURIComponent(id)}`);
   }
 
-  listJobs(query: { status?: string[]; type?: string; project_id?: string; page_size?: number; page_token?: string } = {}): Promise<JobListPage> {
+  listJobs(
+    query: { status?: string[]; type?: string; project_id?: string; page_size?: number; page_token?: string } = {},
+  ): Promise<JobListPage> {
     const params = new URLSearchParams();
     for (const s of query.status ?? []) params.append('status', s);
     if (query.type !== undefined) params.set('type', query.type);
@@ -69,13 +71,22 @@ export class JoblineClient {
   }
 
   createJob(job: CreateJobRequest, idempotencyKey?: string): Promise<JobRepresentation> {
-    return this.request('POST', '/v1/jobs', job, idempotencyKey !== undefined ? { 'idempotency-key': idempotencyKey } : {});
+    return this.request(
+      'POST',
+      '/v1/jobs',
+      job,
+      idempotencyKey !== undefined ? { 'idempotency-key': idempotencyKey } : {},
+    );
   }
 
   /** Opens a Server-Sent Events stream (the caller reads the body). */
   stream(path: string, lastEventId: string | undefined, signal?: AbortSignal): Promise<Response> {
     return fetch(`${this.base}${path}`, {
-      headers: { authorization: `Bearer ${this.token}`, accept: 'text/event-stream', ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}) },
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        accept: 'text/event-stream',
+        ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}),
+      },
       ...(signal !== undefined ? { signal } : {}),
     });
   }
@@ -93,7 +104,11 @@ export type EventRepresentation = ReturnType<typeof eventRepresentation>;
  * it reconnects with Last-Event-ID (so nothing is missed or repeated), and it stops after the
  * terminal event or when the server answers 204.
  */
-export async function* followJob(client: JoblineClient, id: string, options: { signal?: AbortSignal; retryMs?: number } = {}): AsyncGenerator<EventRepresentation> {
+export async function* followJob(
+  client: JoblineClient,
+  id: string,
+  options: { signal?: AbortSignal; retryMs?: number } = {},
+): AsyncGenerator<EventRepresentation> {
   let last: string | undefined;
   for (;;) {
     let response: Response;
@@ -125,7 +140,9 @@ export async function* followJob(client: JoblineClient, id: string, options: { s
   }
 }
 
-async function* parseEventStream(body: ReadableStream<Uint8Array>): AsyncGenerator<{ id: string | undefined; event: string; data: string }> {
+async function* parseEventStream(
+  body: ReadableStream<Uint8Array>,
+): AsyncGenerator<{ id: string | undefined; event: string; data: string }> {
   const decoder = new TextDecoder();
   let buffer = '';
   let id: string | undefined;

@@ -30,7 +30,11 @@ export function isCompatApiName(name: string): name is CompatApiName {
   return Object.hasOwn(COMPAT_APIS, name);
 }
 
-export async function installCompatApis(app: FastifyInstance, services: Services, options: { atRoot: readonly CompatApiName[] }): Promise<void> {
+export async function installCompatApis(
+  app: FastifyInstance,
+  services: Services,
+  options: { atRoot: readonly CompatApiName[] },
+): Promise<void> {
   for (const [name, mount] of Object.entries(COMPAT_APIS) as [CompatApiName, (typeof COMPAT_APIS)[CompatApiName]][]) {
     await mount(app, services, `/compat/${name}`);
     if (options.atRoot.includes(name)) await mount(app, services, '');

@@ -13,7 +13,12 @@ export type VendorErrorRenderer = (error: AppError, request: FastifyRequest) => 
  */
 export const VENDOR_ROUTE = { negotiate: false, methodNotAllowed: true } as const;
 
-export function sendVendorError(render: VendorErrorRenderer, request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+export function sendVendorError(
+  render: VendorErrorRenderer,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: AppError,
+): FastifyReply {
   // Headers the error carries (WWW-Authenticate, Retry-After) mean the same under every body.
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   const { status, body } = render(error, request);
@@ -41,7 +46,12 @@ export async function vendorScope(
       });
       if (prefix !== '') {
         scope.setNotFoundHandler((request, reply) =>
-          sendVendorError(render, request, reply, new AppError('route_not_found', `There is no ${request.method} ${request.url.split('?')[0]} here.`)),
+          sendVendorError(
+            render,
+            request,
+            reply,
+            new AppError('route_not_found', `There is no ${request.method} ${request.url.split('?')[0]} here.`),
+          ),
         );
       }
       await routes(scope);

@@ -8,7 +8,10 @@ export type Flags = Record<string, unknown>;
 
 /** `--shutdown-timeout <ms>` → `shutdownTimeout`: the key commander stores the option under. */
 function flagKey(flag: string): string {
-  return flag.split(' ')[0]!.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  return flag
+    .split(' ')[0]!
+    .replace(/^--/, '')
+    .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 /** The flag's name alone, as a message names it: `--port`. */
@@ -18,14 +21,20 @@ export function flagName(flag: string): string {
 
 /** What the schema accepts, in words: "an integer of at least 1000", "true or false". */
 export function describe(schema: TSchema): string {
-  if (schema.const !== undefined) return `${JSON.stringify(schema.const)}${schema.description !== undefined ? ` (${schema.description})` : ''}`;
+  if (schema.const !== undefined)
+    return `${JSON.stringify(schema.const)}${schema.description !== undefined ? ` (${schema.description})` : ''}`;
   if (Array.isArray(schema.anyOf)) {
     const members = schema.anyOf as TSchema[];
-    if (members.every((m) => typeof m.const === 'string')) return `one of ${members.map((m) => m.const as string).join(', ')}`;
+    if (members.every((m) => typeof m.const === 'string'))
+      return `one of ${members.map((m) => m.const as string).join(', ')}`;
     return members.map(describe).join(' or ');
   }
   if (schema.type === 'integer') {
-    const { minimum, maximum, exclusiveMinimum } = schema as { minimum?: number; maximum?: number; exclusiveMinimum?: number };
+    const { minimum, maximum, exclusiveMinimum } = schema as {
+      minimum?: number;
+      maximum?: number;
+      exclusiveMinimum?: number;
+    };
     if (minimum !== undefined && maximum !== undefined) return `an integer from ${minimum} to ${maximum}`;
     if (minimum !== undefined) return `an integer of at least ${minimum}`;
     if (exclusiveMinimum !== undefined) return `an integer greater than ${exclusiveMinimum}`;
@@ -34,7 +43,9 @@ export function describe(schema: TSchema): string {
   if (schema.type === 'boolean') return 'true or false';
   if (schema.type === 'array') {
     const items = schema.items as TSchema;
-    return items.type === 'string' ? 'a comma-separated list' : `a comma-separated list of ${describe(items).replace(/^one of /, '')}`;
+    return items.type === 'string'
+      ? 'a comma-separated list'
+      : `a comma-separated list of ${describe(items).replace(/^one of /, '')}`;
   }
   return 'a string';
 }
@@ -65,7 +76,8 @@ function refused(schema: TSchema, value: unknown, raw: string | string[]): strin
 
 /** Reads one setting for a command: the flag, else the variable (empty counts as unset), else the default. */
 export function readSetting(command: CommandName, setting: Setting, flags: Flags, env: NodeJS.ProcessEnv): unknown {
-  const fromFlag = setting.flag === undefined ? undefined : (flags[flagKey(setting.flag)] as string | string[] | undefined);
+  const fromFlag =
+    setting.flag === undefined ? undefined : (flags[flagKey(setting.flag)] as string | string[] | undefined);
   const fromEnv = setting.env === undefined || env[setting.env] === '' ? undefined : env[setting.env];
   const raw = fromFlag ?? fromEnv;
   if (raw === undefined) return setting.default;
@@ -83,7 +95,11 @@ export function readSetting(command: CommandName, setting: Setting, flags: Flags
 }
 
 /** Every setting `command` reads, each validated once, from its flags and the environment. */
-export function readSettings<C extends CommandName>(command: C, flags: Flags = {}, env: NodeJS.ProcessEnv = process.env): Settings<C> {
+export function readSettings<C extends CommandName>(
+  command: C,
+  flags: Flags = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Settings<C> {
   const values: Record<string, unknown> = {};
   for (const [key, setting] of Object.entries(SETTINGS) as [SettingName, Setting][]) {
     if (setting.commands.includes(command)) values[key] = readSetting(command, setting, flags, env);

@@ -35,6 +35,18 @@ export interface ServeConfig {
 }
 
 export function serveConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): ServeConfig {
-  const { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs, idleTimeoutMs, maxConnections, compatAtRoot, ...rest } = readSettings('serve', flags, env);
-  return { ...rest, compatAtRoot: compatAtRoot as CompatApiName[], connections: { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs, idleTimeoutMs, maxConnections } };
+  const {
+    requestTimeoutMs,
+    headersTimeoutMs,
+    keepAliveTimeoutMs,
+    idleTimeoutMs,
+    maxConnections,
+    compatAtRoot,
+    ...rest
+  } = readSettings('serve', flags, env);
+  return {
+    ...rest,
+    compatAtRoot: compatAtRoot as CompatApiName[],
+    connections: { requestTimeoutMs, headersTimeoutMs, keepAliveTimeoutMs, idleTimeoutMs, maxConnections },
+  };
 }

@@ -72,4 +72,5 @@ export const validationFailed = (errors: FieldError[]): AppError =>
   new AppError('validation_failed', errors.map((e) => `${e.pointer}: ${e.detail}`).join('; '), { errors });
 
 /** Text (or JSON) no database can store (NUL, unpaired surrogates, too deep), wherever in the request. */
-export const unstorableValue = (found: FieldError): AppError => new AppError('unstorable_value', `${found.pointer}: ${found.detail}`, { errors: [found] });
+export const unstorableValue = (found: FieldError): AppError =>
+  new AppError('unstorable_value', `${found.pointer}: ${found.detail}`, { errors: [found] });

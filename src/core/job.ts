@@ -37,7 +37,10 @@ export interface Job {
 }
 
 /** What a worker needs of a job it claimed: reading back every column cost as much as the claim itself. */
-export type ClaimedJob = Pick<Job, 'id' | 'workspaceId' | 'projectId' | 'type' | 'input' | 'attempts' | 'maxAttempts' | 'timeoutMs'>;
+export type ClaimedJob = Pick<
+  Job,
+  'id' | 'workspaceId' | 'projectId' | 'type' | 'input' | 'attempts' | 'maxAttempts' | 'timeoutMs'
+>;
 
 export interface JobError {
   message: string;

@@ -2,7 +2,15 @@
 // through this table, and the store turns it into the WHERE clause of a guarded UPDATE, so two racing
 // requests can never both win: the loser changes no row and gets a 409.
 
-export const JOB_STATUSES = ['pending', 'running', 'delivered', 'succeeded', 'failed', 'cancelling', 'cancelled'] as const;
+export const JOB_STATUSES = [
+  'pending',
+  'running',
+  'delivered',
+  'succeeded',
+  'failed',
+  'cancelling',
+  'cancelled',
+] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export const TERMINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
@@ -45,7 +53,8 @@ export const TRANSITIONS: Record<JobAction, Transition> = {
  * offered to its providers, declined by them, waiting for its input or for the previous workflow
  * step; `offer` and `decline` change only its reason. Who may take each action is in PEOPLE_ACTORS.
  */
-export type PeopleAction = 'offer' | 'accept' | 'decline' | 'deliver' | 'request_revision' | 'accept_delivery' | 'reject' | 'cancel' | 'reopen';
+export type PeopleAction =
+  'offer' | 'accept' | 'decline' | 'deliver' | 'request_revision' | 'accept_delivery' | 'reject' | 'cancel' | 'reopen';
 
 export interface PeopleTransition extends Transition {
   /** The status_reason the job gets. */

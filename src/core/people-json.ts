@@ -17,9 +17,22 @@ export function peopleRepresentation(p: PeopleWork | null | undefined) {
 }
 
 export function providerRepresentation(p: Provider) {
-  return { id: p.id, type: p.type, name: p.name, email: p.email, created_at: toIso(p.createdAt)!, updated_at: toIso(p.updatedAt)!, version: p.version };
+  return {
+    id: p.id,
+    type: p.type,
+    name: p.name,
+    email: p.email,
+    created_at: toIso(p.createdAt)!,
+    updated_at: toIso(p.updatedAt)!,
+    version: p.version,
+  };
 }
 
 export function rateRepresentation(r: ProjectRate) {
-  return { source_language: r.sourceLanguage, target_language: r.targetLanguage, price_per_word: r.pricePerWord, currency: r.currency };
+  return {
+    source_language: r.sourceLanguage,
+    target_language: r.targetLanguage,
+    price_per_word: r.pricePerWord,
+    currency: r.currency,
+  };
 }

@@ -35,7 +35,8 @@ export class Registry<D extends JobType = JobType> {
     if (this.definitions.has(definition.type)) throw new Error(`Job type ${definition.type} is defined twice.`);
     this.definitions.set(definition.type, definition);
     if (definition.input !== undefined) this.inputValidators.set(definition.type, this.ajv.compile(definition.input));
-    if (definition.output !== undefined) this.outputValidators.set(definition.type, this.ajv.compile(definition.output));
+    if (definition.output !== undefined)
+      this.outputValidators.set(definition.type, this.ajv.compile(definition.output));
   }
 
   get(type: string): D | undefined {

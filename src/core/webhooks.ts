@@ -67,7 +67,9 @@ export interface DeliveryAttempt {
  * Standard Webhooks' suggested schedule: the first attempt at once, then retries after 5 s, 5 min,
  * 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h (about three days in all); after the last, the delivery fails.
  */
-export const RETRY_DELAYS_MS: readonly number[] = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000];
+export const RETRY_DELAYS_MS: readonly number[] = [
+  5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000,
+];
 
 /** The old secret keeps signing this long after a rotation, so receivers can switch without a gap. */
 export const PREVIOUS_SECRET_VALIDITY_MS = 24 * 3600 * 1000;
@@ -83,7 +85,15 @@ export function messageId(deliveryId: string): string {
 }
 
 /** What a job's event looks like on the wire (Standard Webhooks' `{type, timestamp, data}`). */
-export function webhookPayload(e: { name: string; createdAt: number; jobId: string; jobType: string; projectId: string | null; seq: number; data: Record<string, unknown> }): string {
+export function webhookPayload(e: {
+  name: string;
+  createdAt: number;
+  jobId: string;
+  jobType: string;
+  projectId: string | null;
+  seq: number;
+  data: Record<string, unknown>;
+}): string {
   return JSON.stringify({
     type: e.name,
     timestamp: new Date(e.createdAt).toISOString(),

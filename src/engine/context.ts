@@ -22,7 +22,12 @@ export interface EngineJobContext<Input> extends JobContext<Input> {
 }
 
 /** What a handler gets: its input, its signal, and ways to report progress and read and write files. */
-export function jobContext(services: Services, workerId: string, job: ClaimedJob, lazy: LazyParts): EngineJobContext<never> {
+export function jobContext(
+  services: Services,
+  workerId: string,
+  job: ClaimedJob,
+  lazy: LazyParts,
+): EngineJobContext<never> {
   return {
     input: job.input as never,
     jobId: job.id,
@@ -36,7 +41,14 @@ export function jobContext(services: Services, workerId: string, job: ClaimedJob
     },
     progress: async (percent, message) => {
       if (!Number.isFinite(percent)) throw new TypeError('progress percent must be a number from 0 to 100');
-      await queue.reportProgress(services.store, workerId, job.id, Math.min(100, Math.max(0, percent)), message ?? null, services.clock.now());
+      await queue.reportProgress(
+        services.store,
+        workerId,
+        job.id,
+        Math.min(100, Math.max(0, percent)),
+        message ?? null,
+        services.clock.now(),
+      );
     },
     writeFile: async (name: string, data: Readable | Buffer | string, contentType = 'application/octet-stream') => {
       const info = await writeJobFile(services, job, name, contentType, data);

@@ -15,7 +15,11 @@ export interface JobContext<Input> {
   /** Reports progress (0-100) and an optional message, shown by GET /v1/jobs/{id}. */
   progress(percent: number, message?: string): Promise<void>;
   /** Stores an output file of this job (a retried attempt replaces it), downloadable from the API. */
-  writeFile(name: string, data: Readable | Buffer | string, contentType?: string): Promise<{ name: string; size: number; sha256: string }>;
+  writeFile(
+    name: string,
+    data: Readable | Buffer | string,
+    contentType?: string,
+  ): Promise<{ name: string; size: number; sha256: string }>;
   /** Reads a file of the job's workspace, such as an upload named in the input. */
   readFile(fileId: string): Promise<{ name: string; contentType: string; bytes: Buffer }>;
   projectId: string | null;

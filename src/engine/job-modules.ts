@@ -52,11 +52,19 @@ export async function loadJobModules(paths: string[]): Promise<JobDefinition[]> 
     try {
       mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     } catch (error) {
-      throw new Error(`Job module ${file} failed to load: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new Error(`Job module ${file} failed to load: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
     }
     const before = found.length;
     // A CommonJS module's exports arrive as its default export.
-    const commonJs = mod.default !== null && typeof mod.default === 'object' && !Array.isArray(mod.default) && !isJobDefinition(mod.default) ? Object.values(mod.default) : [];
+    const commonJs =
+      mod.default !== null &&
+      typeof mod.default === 'object' &&
+      !Array.isArray(mod.default) &&
+      !isJobDefinition(mod.default)
+        ? Object.values(mod.default)
+        : [];
     for (const value of [...Object.values(mod), ...commonJs]) {
       for (const item of Array.isArray(value) ? value : [value]) {
         if (!isJobDefinition(item) || found.includes(item)) continue;
@@ -66,7 +74,8 @@ export async function loadJobModules(paths: string[]): Promise<JobDefinition[]> 
         found.push(item);
       }
     }
-    if (found.length === before) throw new Error(`Job module ${file} exports no job definitions; export the results of defineJob(...).`);
+    if (found.length === before)
+      throw new Error(`Job module ${file} exports no job definitions; export the results of defineJob(...).`);
   }
   return found;
 }

@@ -142,7 +142,12 @@ export class Worker {
       }),
     );
     this.unsubscribe.push(
-      this.services.handoff.attach({ id: this.id, leaseMs: this.o.leaseMs, reserve: (type) => this.reserve(type), settle: (types, jobs) => this.settle(types, jobs) }),
+      this.services.handoff.attach({
+        id: this.id,
+        leaseMs: this.o.leaseMs,
+        reserve: (type) => this.reserve(type),
+        settle: (types, jobs) => this.settle(types, jobs),
+      }),
     );
     this.unsubscribe.push(wakeups.onCancelRequested((id) => this.stopJob(id, 'cancel')));
     const every = (ms: number, fn: () => Promise<void>) => {
@@ -174,7 +179,13 @@ export class Worker {
     // Jobs claimed ahead never started: they go back to the queue at once, for other workers.
     const queued = this.queued.splice(0);
     for (const q of queued) this.running.delete(q.job.id);
-    if (queued.length > 0) await queue.releaseJobs(this.services.store, this.id, queued.map((q) => q.job.id), this.services.clock.now());
+    if (queued.length > 0)
+      await queue.releaseJobs(
+        this.services.store,
+        this.id,
+        queued.map((q) => q.job.id),
+        this.services.clock.now(),
+      );
     const all = () => Promise.all([...this.running.values()].map((r) => r.done));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all(), new Promise((resolve) => (timer = setTimeout(resolve, deadlineMs)))]);
@@ -183,7 +194,12 @@ export class Worker {
     for (const r of left) this.abort(r, 'shutdown');
     await this.flush();
     if (left.length > 0) {
-      await queue.releaseJobs(this.services.store, this.id, left.map((r) => r.job.id), this.services.clock.now());
+      await queue.releaseJobs(
+        this.services.store,
+        this.id,
+        left.map((r) => r.job.id),
+        this.services.clock.now(),
+      );
       this.log.info({ released: left.length }, 'released unfinished jobs');
     }
     this.running.clear();
@@ -237,11 +253,15 @@ export class Worker {
       // Jobs whose handler finished but whose outcome is not written yet are still held: beyond one
       // batch of them, wait for the writes, so a database slower than the handlers cannot make the
       // worker claim without bound.
-      const room = Math.min(free + this.o.prefetch - this.queued.length, this.o.concurrency + this.o.prefetch + this.o.batchSize - this.running.size);
+      const room = Math.min(
+        free + this.o.prefetch - this.queued.length,
+        this.o.concurrency + this.o.prefetch + this.o.batchSize - this.running.size,
+      );
       if (room <= 0) return;
       const limit = Math.min(room, this.o.batchSize);
       // Jobs still wait here: hold off until a worthwhile batch fits (a full one, or half the queue).
-      if (this.queued.length > 0 && limit < Math.min(this.o.batchSize, Math.max(1, Math.floor(this.o.prefetch / 2)))) return;
+      if (this.queued.length > 0 && limit < Math.min(this.o.batchSize, Math.max(1, Math.floor(this.o.prefetch / 2))))
+        return;
       const open: string[] = [];
       let limited: { type: string; slots: number } | undefined;
       // Limited types this round does not ask for jobs: if any, it cannot tell that none are left.
@@ -261,14 +281,32 @@ export class Worker {
       // Every claim of this round brought fewer jobs than it asked for.
       let exhausted = true;
       if (open.length > 0) {
-        claims.push(await queue.claimJobs(this.services.store, { workerId: this.id, types: open, limit, leaseMs: this.o.leaseMs, now }));
+        claims.push(
+          await queue.claimJobs(this.services.store, {
+            workerId: this.id,
+            types: open,
+            limit,
+            leaseMs: this.o.leaseMs,
+            now,
+          }),
+        );
         exhausted = claims[0]!.length < limit;
       }
       // A type with its own limit only ever fills free handler slots.
-      const slots = Math.min(limit, this.o.concurrency - this.handling - this.reserved - this.queued.length) - (claims[0]?.length ?? 0);
+      const slots =
+        Math.min(limit, this.o.concurrency - this.handling - this.reserved - this.queued.length) -
+        (claims[0]?.length ?? 0);
       if (limited !== undefined && slots > 0) {
         const asked = Math.min(slots, limited.slots);
-        claims.push(await queue.claimJobs(this.services.store, { workerId: this.id, types: [limited.type], limit: asked, leaseMs: this.o.leaseMs, now }));
+        claims.push(
+          await queue.claimJobs(this.services.store, {
+            workerId: this.id,
+            types: [limited.type],
+            limit: asked,
+            leaseMs: this.o.leaseMs,
+            now,
+          }),
+        );
         exhausted &&= claims.at(-1)!.length < asked;
         unasked--;
       }
@@ -293,7 +331,11 @@ export class Worker {
     if (this.stopping || !this.drained || definition === undefined) return false;
     if (this.handling + this.reserved + this.queued.length >= this.o.concurrency) return false;
     const reservedOfType = this.reservedPerType.get(type) ?? 0;
-    if (definition.concurrency !== undefined && (this.perType.get(type) ?? 0) + reservedOfType >= definition.concurrency) return false;
+    if (
+      definition.concurrency !== undefined &&
+      (this.perType.get(type) ?? 0) + reservedOfType >= definition.concurrency
+    )
+      return false;
     this.reservedPerType.set(type, reservedOfType + 1);
     return true;
   }
@@ -308,8 +350,15 @@ export class Worker {
     // Stopped while they were inserted: they go back to the queue, for other workers.
     if (jobs.length === 0) return;
     queue
-      .releaseJobs(this.services.store, this.id, jobs.map((j) => j.id), this.services.clock.now())
-      .catch((error: unknown) => this.log.warn({ err: error }, 'releasing jobs handed over during shutdown failed; their leases will expire'));
+      .releaseJobs(
+        this.services.store,
+        this.id,
+        jobs.map((j) => j.id),
+        this.services.clock.now(),
+      )
+      .catch((error: unknown) =>
+        this.log.warn({ err: error }, 'releasing jobs handed over during shutdown failed; their leases will expire'),
+      );
   }
 
   /** Slots reserved for new jobs, of every type. */
@@ -342,7 +391,8 @@ export class Worker {
   }
 
   private startQueued(): void {
-    while (!this.stopping && this.handling < this.o.concurrency && this.queued.length > 0) this.run(this.queued.shift()!);
+    while (!this.stopping && this.handling < this.o.concurrency && this.queued.length > 0)
+      this.run(this.queued.shift()!);
   }
 
   private run(entry: Running): void {
@@ -351,7 +401,12 @@ export class Worker {
     this.handling++;
     this.perType.set(job.type, (this.perType.get(job.type) ?? 0) + 1);
     entry.done = this.attempt(entry)
-      .catch((error: unknown) => this.log.error({ err: error, job: job.id }, 'finishing a job failed; its lease will expire and it will be retried'))
+      .catch((error: unknown) =>
+        this.log.error(
+          { err: error, job: job.id },
+          'finishing a job failed; its lease will expire and it will be retried',
+        ),
+      )
       .finally(() => {
         this.handled(entry);
         this.running.delete(job.id);
@@ -373,11 +428,16 @@ export class Worker {
     const { job, definition } = entry;
     const startedAt = this.services.clock.now();
     const timeoutMs = job.timeoutMs ?? definition.timeoutMs;
-    const timer = timeoutMs !== undefined && timeoutMs !== null ? setTimeout(() => this.abort(entry, 'timeout'), timeoutMs) : undefined;
+    const timer =
+      timeoutMs !== undefined && timeoutMs !== null
+        ? setTimeout(() => this.abort(entry, 'timeout'), timeoutMs)
+        : undefined;
     let outcome: { ok: true; output: unknown } | { ok: false; error: unknown };
     try {
       const handler = Promise.resolve().then(() =>
-        definition.run(jobContext(this.services, this.id, job, { signal: () => this.signalOf(entry), log: () => this.logOf(entry) })),
+        definition.run(
+          jobContext(this.services, this.id, job, { signal: () => this.signalOf(entry), log: () => this.logOf(entry) }),
+        ),
       );
       // A handler that ignores its signal is not waited for forever: after the grace period (see
       // abort) the job is ended as cancelled or timed out, and whatever the handler does later is ignored.
@@ -400,19 +460,28 @@ export class Worker {
       return;
     }
     if (outcome.ok && entry.reason === undefined) {
-      const invalid = this.services.registry.validateOutput(job.type, outcome.output) ?? storableProblem(outcome.output);
+      const invalid =
+        this.services.registry.validateOutput(job.type, outcome.output) ?? storableProblem(outcome.output);
       if (invalid === undefined) {
         await this.succeed({ attempt, output: outcome.output ?? null });
         return;
       }
-      outcome = { ok: false, error: new NonRetryableError(`The handler returned an invalid output: ${invalid}`, 'invalid_output') };
+      outcome = {
+        ok: false,
+        error: new NonRetryableError(`The handler returned an invalid output: ${invalid}`, 'invalid_output'),
+      };
     }
-    const error = entry.reason === 'timeout' ? new TimeoutError(timeoutMs!) : outcome.ok ? new Error('aborted') : outcome.error;
+    const error =
+      entry.reason === 'timeout' ? new TimeoutError(timeoutMs!) : outcome.ok ? new Error('aborted') : outcome.error;
     const e = error instanceof Error ? error : new Error(String(error));
     const retryable = !(e instanceof NonRetryableError) && job.attempts < job.maxAttempts;
     const code = (e as { code?: unknown }).code;
     const failure: queue.Failure = {
-      attempt: { ...attempt, outcome: entry.reason === 'timeout' ? 'timed_out' : 'failed', error: { message: e.message, code: typeof code === 'string' ? code : undefined, stack: e.stack } },
+      attempt: {
+        ...attempt,
+        outcome: entry.reason === 'timeout' ? 'timed_out' : 'failed',
+        error: { message: e.message, code: typeof code === 'string' ? code : undefined, stack: e.stack },
+      },
       retryAt: retryable ? now + retryDelay(job.attempts, definition.backoff) : undefined,
       exhausted: !retryable && !(e instanceof NonRetryableError),
     };
@@ -447,7 +516,13 @@ export class Worker {
         const done = new Set(written.done);
         // Those not written were cancelled while their handler was finishing.
         for (const b of batch) {
-          if (!done.has(b.attempt.jobId)) await queue.confirmCancelled(this.services.store, this.id, { ...b.attempt, outcome: 'cancelled' }, this.services.clock.now());
+          if (!done.has(b.attempt.jobId))
+            await queue.confirmCancelled(
+              this.services.store,
+              this.id,
+              { ...b.attempt, outcome: 'cancelled' },
+              this.services.clock.now(),
+            );
         }
         if (written.released > 0) this.services.wakeups.jobsAdded(); // dependents became runnable
       } finally {
@@ -472,14 +547,26 @@ export class Worker {
     if (reason !== 'cancel') return;
     const now = this.services.clock.now();
     queue
-      .confirmCancelled(this.services.store, this.id, { jobId: id, number: entry.job.attempts, startedAt: now, outcome: 'cancelled' }, now)
-      .catch((error: unknown) => this.log.error({ err: error, job: id }, 'ending a cancelled job failed; its lease will expire'));
+      .confirmCancelled(
+        this.services.store,
+        this.id,
+        { jobId: id, number: entry.job.attempts, startedAt: now, outcome: 'cancelled' },
+        now,
+      )
+      .catch((error: unknown) =>
+        this.log.error({ err: error, job: id }, 'ending a cancelled job failed; its lease will expire'),
+      );
   }
 
   private abort(entry: Running, reason: StopReason): void {
     if (entry.reason !== undefined) return;
     entry.reason = reason;
-    const message = { cancel: 'The job was cancelled.', timeout: 'The attempt timed out.', shutdown: 'The worker is shutting down.', lease_lost: 'The lease on this job was lost.' }[reason];
+    const message = {
+      cancel: 'The job was cancelled.',
+      timeout: 'The attempt timed out.',
+      shutdown: 'The worker is shutting down.',
+      lease_lost: 'The lease on this job was lost.',
+    }[reason];
     const error = Object.assign(new Error(message), { name: 'AbortError', code: reason });
     entry.abortError = error;
     entry.controller?.abort(error);
@@ -513,7 +600,8 @@ export class Worker {
 
   private async checkCancels(): Promise<void> {
     if (this.running.size === 0) return;
-    for (const id of await queue.cancellingHeldBy(this.services.store, this.id, [...this.running.keys()])) this.stopJob(id, 'cancel');
+    for (const id of await queue.cancellingHeldBy(this.services.store, this.id, [...this.running.keys()]))
+      this.stopJob(id, 'cancel');
   }
 
   private async reap(): Promise<void> {

@@ -29,12 +29,23 @@ export interface PostOptions {
 }
 
 export function keepAliveAgents(maxSockets: number): PostOptions['agents'] {
-  return { http: new http.Agent({ keepAlive: true, maxSockets }), https: new https.Agent({ keepAlive: true, maxSockets }) };
+  return {
+    http: new http.Agent({ keepAlive: true, maxSockets }),
+    https: new https.Agent({ keepAlive: true, maxSockets }),
+  };
 }
 
-export function postWebhook(target: string, headers: Record<string, string>, payload: string, o: PostOptions): Promise<PostResult> {
+export function postWebhook(
+  target: string,
+  headers: Record<string, string>,
+  payload: string,
+  o: PostOptions,
+): Promise<PostResult> {
   const started = performance.now();
-  const done = (r: Omit<PostResult, 'durationMs'>): PostResult => ({ ...r, durationMs: Math.round(performance.now() - started) });
+  const done = (r: Omit<PostResult, 'durationMs'>): PostResult => ({
+    ...r,
+    durationMs: Math.round(performance.now() - started),
+  });
   const failure = (error: string) => done({ statusCode: null, body: null, retryAfter: undefined, error });
   let url: URL;
   try {
@@ -44,7 +55,8 @@ export function postWebhook(target: string, headers: Record<string, string>, pay
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');
   // An IP literal is connected to without a lookup, so the lookup's check would never run.
-  if (!o.allowPrivate && isIP(host) !== 0 && !isPublicAddress(host)) return Promise.resolve(failure(new PrivateAddressError(host, host).message));
+  if (!o.allowPrivate && isIP(host) !== 0 && !isPublicAddress(host))
+    return Promise.resolve(failure(new PrivateAddressError(host, host).message));
   const secure = url.protocol === 'https:';
   const body = Buffer.from(payload);
   return new Promise((resolve) => {
@@ -60,7 +72,12 @@ export function postWebhook(target: string, headers: Record<string, string>, pay
       {
         method: 'POST',
         agent: secure ? o.agents.https : o.agents.http,
-        headers: { 'content-type': 'application/json', 'content-length': String(body.length), 'user-agent': 'Jobline-Webhooks/1', ...headers },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': String(body.length),
+          'user-agent': 'Jobline-Webhooks/1',
+          ...headers,
+        },
         ...(o.allowPrivate ? {} : { lookup: publicOnlyLookup }),
       },
       (response) => {
@@ -80,8 +97,18 @@ export function postWebhook(target: string, headers: Record<string, string>, pay
           const status = response.statusCode ?? 0;
           const text = Buffer.concat(chunks).toString('utf8');
           const retryAfter = response.headers['retry-after'];
-          const redirect = status >= 300 && status < 400 ? `redirects are not followed (${status}${response.headers.location !== undefined ? ` to ${response.headers.location}` : ''})` : null;
-          finish(done({ statusCode: status, body: text === '' ? null : text, retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined, error: redirect }));
+          const redirect =
+            status >= 300 && status < 400
+              ? `redirects are not followed (${status}${response.headers.location !== undefined ? ` to ${response.headers.location}` : ''})`
+              : null;
+          finish(
+            done({
+              statusCode: status,
+              body: text === '' ? null : text,
+              retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
+              error: redirect,
+            }),
+          );
         };
         response.on('end', end);
         response.on('close', end);
@@ -91,7 +118,9 @@ export function postWebhook(target: string, headers: Record<string, string>, pay
     const timer = setTimeout(() => {
       request.destroy(new Error(`no answer within ${o.timeoutMs / 1000} s`));
     }, o.timeoutMs);
-    request.on('error', (error: Error & { code?: string }) => finish(failure(error.message || error.code || 'request failed')));
+    request.on('error', (error: Error & { code?: string }) =>
+      finish(failure(error.message || error.code || 'request failed')),
+    );
     request.end(body);
   });
 }

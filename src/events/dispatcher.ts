@@ -5,7 +5,15 @@ import { messageId, newWebhookSecret, webhookPayload, type Webhook } from '../co
 import type { Services } from '../services/context.js';
 import type { NewDelivery } from '../store/webhook-deliveries.js';
 import { insertDeliveries } from '../store/webhook-deliveries.js';
-import { hasEventsAfter, hasUnsettledEvents, lockDispatchCursor, moveDispatchCursor, readDispatchCursor, readEventsAfter, type DispatchEvent } from '../store/webhook-dispatch.js';
+import {
+  hasEventsAfter,
+  hasUnsettledEvents,
+  lockDispatchCursor,
+  moveDispatchCursor,
+  readDispatchCursor,
+  readEventsAfter,
+  type DispatchEvent,
+} from '../store/webhook-dispatch.js';
 import type { FeedCursor } from '../store/events.js';
 import { enabledWebhooks, findCallbackWebhook, insertWebhook } from '../store/webhooks.js';
 import type { Executor, Store } from '../store/store.js';
@@ -150,10 +158,24 @@ export class WebhookDispatcher {
       const id = uuidv7(now);
       // One event may trigger several form deliveries to the same endpoint: each keys its own row.
       const eventCursor = form === undefined ? e.cursor : `${e.cursor}:${form.key}`;
-      deliveries.push({ id, webhookId: hook.id, workspaceId: e.workspaceId, jobId: e.jobId, eventCursor, eventName: e.name, eventSeq: e.seq, msgId: messageId(id), payload, url, ...(form !== undefined ? { format: 'form' as const } : {}) });
+      deliveries.push({
+        id,
+        webhookId: hook.id,
+        workspaceId: e.workspaceId,
+        jobId: e.jobId,
+        eventCursor,
+        eventName: e.name,
+        eventSeq: e.seq,
+        msgId: messageId(id),
+        payload,
+        url,
+        ...(form !== undefined ? { format: 'form' as const } : {}),
+      });
     };
     for (const e of events) {
-      const matching = (endpoints.get(e.workspaceId) ?? []).filter((h) => matchesAny(e.name, h.events) && (h.projectId === null || h.projectId === e.projectId));
+      const matching = (endpoints.get(e.workspaceId) ?? []).filter(
+        (h) => matchesAny(e.name, h.events) && (h.projectId === null || h.projectId === e.projectId),
+      );
       if (matching.length === 0 && e.callbackUrl === null) continue;
       const payload = webhookPayload(e);
       for (const h of matching) add(h, e, h.url!, payload);
@@ -174,13 +196,27 @@ export class WebhookDispatcher {
   }
 
   /** The workspace's callback endpoint, created the first time a job names a callback_url; null while disabled. */
-  private async callbackEndpoint(trx: Executor, known: Map<string, Webhook | null>, workspaceId: string, now: number): Promise<Webhook | null> {
+  private async callbackEndpoint(
+    trx: Executor,
+    known: Map<string, Webhook | null>,
+    workspaceId: string,
+    now: number,
+  ): Promise<Webhook | null> {
     const cached = known.get(workspaceId);
     if (cached !== undefined) return cached;
     const existing = await findCallbackWebhook(trx, workspaceId);
     const hook =
       existing ??
-      (await insertWebhook(trx, { id: uuidv7(now), workspaceId, kind: 'callback', url: null, events: ['*'], projectId: null, secret: newWebhookSecret(), now })) ??
+      (await insertWebhook(trx, {
+        id: uuidv7(now),
+        workspaceId,
+        kind: 'callback',
+        url: null,
+        events: ['*'],
+        projectId: null,
+        secret: newWebhookSecret(),
+        now,
+      })) ??
       (await findCallbackWebhook(trx, workspaceId));
     const usable = hook === undefined || hook.disabledAt !== null ? null : hook;
     known.set(workspaceId, usable);

@@ -11,7 +11,13 @@ export interface RetryDecision {
  * `attemptsMade` counts the attempts of this round, the one that just failed included; `delays[i]` is
  * the wait after attempt i + 1, so a schedule of n delays allows n + 1 attempts.
  */
-export function afterFailure(attemptsMade: number, delays: readonly number[], now: number, retryAfterMs: number | undefined, random: () => number = Math.random): RetryDecision {
+export function afterFailure(
+  attemptsMade: number,
+  delays: readonly number[],
+  now: number,
+  retryAfterMs: number | undefined,
+  random: () => number = Math.random,
+): RetryDecision {
   const delay = delays[attemptsMade - 1];
   if (delay === undefined) return { status: 'failed' };
   const jittered = Math.round(delay * (0.9 + 0.2 * random()));

@@ -55,7 +55,11 @@ export class WebhookSender {
     this.concurrency = o.concurrency ?? 50;
     this.delays = o.retryDelaysMs ?? RETRY_DELAYS_MS;
     this.leaseMs = o.leaseMs ?? 60_000;
-    this.post = { timeoutMs: o.timeoutMs ?? 10_000, allowPrivate: services.policy.webhookAllowPrivate, agents: keepAliveAgents(this.concurrency) };
+    this.post = {
+      timeoutMs: o.timeoutMs ?? 10_000,
+      allowPrivate: services.policy.webhookAllowPrivate,
+      agents: keepAliveAgents(this.concurrency),
+    };
   }
 
   start(): void {
@@ -96,9 +100,16 @@ export class WebhookSender {
     const { store, clock } = this.services;
     const room = this.concurrency - this.inFlight;
     if (room <= 0) return;
-    const claimed = await claimDeliveries(store, { owner: this.id, limit: room, leaseMs: this.leaseMs, now: clock.now() });
+    const claimed = await claimDeliveries(store, {
+      owner: this.id,
+      limit: room,
+      leaseMs: this.leaseMs,
+      now: clock.now(),
+    });
     if (claimed.length === 0) return;
-    const hooks = new Map((await findWebhooksById(store.db, [...new Set(claimed.map((d) => d.webhookId))])).map((h) => [h.id, h]));
+    const hooks = new Map(
+      (await findWebhooksById(store.db, [...new Set(claimed.map((d) => d.webhookId))])).map((h) => [h.id, h]),
+    );
     for (const d of claimed) {
       const hook = hooks.get(d.webhookId);
       if (hook === undefined) continue; // deleted meanwhile; its deliveries went with it
@@ -123,10 +134,21 @@ export class WebhookSender {
     const { clock } = this.services;
     const startedAt = clock.now();
     // A form delivery (a TextKing callback) is sent unsigned: TextKing's receivers expect plain fields.
-    const headers = d.format === 'form' ? { 'content-type': 'application/x-www-form-urlencoded' } : webhookHeaders(hook, d.msgId, d.payload, startedAt);
+    const headers =
+      d.format === 'form'
+        ? { 'content-type': 'application/x-www-form-urlencoded' }
+        : webhookHeaders(hook, d.msgId, d.payload, startedAt);
     const r = await postWebhook(d.url, headers, d.payload, this.post);
     const now = clock.now();
-    const attempt = { startedAt, durationMs: r.durationMs, statusCode: r.statusCode, responseBody: r.body, error: r.error ?? (r.statusCode !== null && (r.statusCode < 200 || r.statusCode >= 300) ? `HTTP ${r.statusCode}` : null) };
+    const attempt = {
+      startedAt,
+      durationMs: r.durationMs,
+      statusCode: r.statusCode,
+      responseBody: r.body,
+      error:
+        r.error ??
+        (r.statusCode !== null && (r.statusCode < 200 || r.statusCode >= 300) ? `HTTP ${r.statusCode}` : null),
+    };
     const ok = r.statusCode !== null && r.statusCode >= 200 && r.statusCode < 300;
     // 410 Gone: the receiver says this endpoint will never take deliveries again (Standard Webhooks).
     const gone = r.statusCode === 410;
@@ -162,7 +184,12 @@ export class WebhookSender {
     const { store, clock } = this.services;
     const now = clock.now();
     await store.transaction(async (trx) => {
-      await recordOutcomes(trx, this.id, batch.map((r) => r.outcome), now);
+      await recordOutcomes(
+        trx,
+        this.id,
+        batch.map((r) => r.outcome),
+        now,
+      );
       for (const r of batch.filter((x) => x.gone)) {
         const reason = `The receiver answered 410 Gone at ${new Date(now).toISOString()}.`;
         if (r.webhook.kind === 'endpoint') {
@@ -170,7 +197,10 @@ export class WebhookSender {
           await failPendingDeliveries(trx, r.webhook.id, 'The endpoint was disabled after answering 410 Gone.', now);
         } else {
           // A job's callback URL is gone: that job's other callbacks to it are not sent; other jobs' are.
-          await failPendingDeliveries(trx, r.webhook.id, 'The callback URL answered 410 Gone.', now, { jobId: r.delivery.jobId, url: r.delivery.url });
+          await failPendingDeliveries(trx, r.webhook.id, 'The callback URL answered 410 Gone.', now, {
+            jobId: r.delivery.jobId,
+            url: r.delivery.url,
+          });
         }
       }
     });

@@ -18,16 +18,31 @@ function signer(secret: string): Signer {
 }
 
 /** The `webhook-signature` value: `v1,<base64>` per valid secret. */
-export function signatureHeader(webhook: Pick<Webhook, 'secret' | 'previousSecret' | 'previousSecretExpiresAt'>, msgId: string, timestamp: Date, payload: string, now: number): string {
+export function signatureHeader(
+  webhook: Pick<Webhook, 'secret' | 'previousSecret' | 'previousSecretExpiresAt'>,
+  msgId: string,
+  timestamp: Date,
+  payload: string,
+  now: number,
+): string {
   const signatures = [signer(webhook.secret).sign(msgId, timestamp, payload)];
-  if (webhook.previousSecret !== null && webhook.previousSecretExpiresAt !== null && webhook.previousSecretExpiresAt > now) {
+  if (
+    webhook.previousSecret !== null &&
+    webhook.previousSecretExpiresAt !== null &&
+    webhook.previousSecretExpiresAt > now
+  ) {
     signatures.push(signer(webhook.previousSecret).sign(msgId, timestamp, payload));
   }
   return signatures.join(' ');
 }
 
 /** The three Standard Webhooks headers of one attempt; the timestamp is the attempt's, in seconds. */
-export function webhookHeaders(webhook: Pick<Webhook, 'secret' | 'previousSecret' | 'previousSecretExpiresAt'>, msgId: string, payload: string, now: number): Record<string, string> {
+export function webhookHeaders(
+  webhook: Pick<Webhook, 'secret' | 'previousSecret' | 'previousSecretExpiresAt'>,
+  msgId: string,
+  payload: string,
+  now: number,
+): Record<string, string> {
   const timestamp = new Date(Math.floor(now / 1000) * 1000);
   return {
     'webhook-id': msgId,

@@ -16,7 +16,11 @@ export class WebhookRuntime {
   constructor(services: Services, options: WebhookRuntimeOptions = {}) {
     const { dispatcher, ...sender } = options;
     this.sender = new WebhookSender(services, sender);
-    this.dispatcher = new WebhookDispatcher(services, { ...dispatcher, logger: options.logger, onDeliveries: () => this.sender.wake() });
+    this.dispatcher = new WebhookDispatcher(services, {
+      ...dispatcher,
+      logger: options.logger,
+      onDeliveries: () => this.sender.wake(),
+    });
   }
 
   start(): void {

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyReply, type FastifyRequest, LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import Fastify, {
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
 import secureJson from 'secure-json-parse';
 import { AppError, unstorableValue } from '../core/errors.js';
 import type { Services } from '../services/context.js';
@@ -39,9 +48,20 @@ import { Project } from './schemas/project.js';
 import { unstorableJson, validatorCompiler } from './validation.js';
 import type { IncomingMessage } from 'node:http';
 import { parseMultipartJob } from './multipart-job.js';
-import { applyConnectionCap, DEFAULT_CONNECTION_LIMITS, serverOptions, type ConnectionLimits } from './connection-limits.js';
+import {
+  applyConnectionCap,
+  DEFAULT_CONNECTION_LIMITS,
+  serverOptions,
+  type ConnectionLimits,
+} from './connection-limits.js';
 
-export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 export interface AppOptions {
   /** Largest request body in bytes (413 beyond). */
@@ -86,7 +106,11 @@ export const DEFAULT_APP_OPTIONS: AppOptions = {
  * limit → body parsing and validation → storable text → route → service → store, and back out
  * through the representation's serializer; every error leaves through one problem+json renderer.
  */
-export async function buildHttpApp(services: Services, options: Partial<AppOptions> = {}, extension?: AppExtension): Promise<App> {
+export async function buildHttpApp(
+  services: Services,
+  options: Partial<AppOptions> = {},
+  extension?: AppExtension,
+): Promise<App> {
   const o = { ...DEFAULT_APP_OPTIONS, ...options };
   const schemas = [Problem, Job, Project, EventSchema];
   const app = Fastify({
@@ -112,7 +136,11 @@ export async function buildHttpApp(services: Services, options: Partial<AppOptio
   // A POST without a body but with `Content-Type: application/json` is common (curl -H …, SDKs);
   // treat it as no body rather than a parse error. Bodies are parsed with prototype-poisoning checks,
   // then refused (400) when no database could store them.
-  const parseJson = (_request: unknown, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => {
+  const parseJson = (
+    _request: unknown,
+    body: string | Buffer,
+    done: (err: Error | null, body?: unknown) => void,
+  ): void => {
     const text = body.toString();
     if (text.trim() === '') return done(null, undefined);
     let value: unknown;
@@ -132,7 +160,9 @@ export async function buildHttpApp(services: Services, options: Partial<AppOptio
   // Jobs may be created with their input files in one multipart request; no other route takes forms.
   app.addContentTypeParser('multipart/form-data', (request: FastifyRequest, payload: IncomingMessage) => {
     if (request.method !== 'POST' || request.routeOptions.url !== '/v1/jobs') {
-      return Promise.reject(new AppError('unsupported_media_type', 'Only POST /v1/jobs accepts multipart/form-data; send JSON.'));
+      return Promise.reject(
+        new AppError('unsupported_media_type', 'Only POST /v1/jobs accepts multipart/form-data; send JSON.'),
+      );
     }
     return parseMultipartJob(services, request, payload, o.bodyLimit);
   });

@@ -33,7 +33,8 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
 
 /** Fastify's server options for the limits. */
 export function serverOptions(limits: ConnectionLimits) {
-  const headersTimeout = limits.requestTimeoutMs > 0 ? Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) : limits.headersTimeoutMs;
+  const headersTimeout =
+    limits.requestTimeoutMs > 0 ? Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) : limits.headersTimeoutMs;
   const timeouts = [limits.requestTimeoutMs, headersTimeout].filter((ms) => ms > 0);
   return {
     requestTimeout: limits.requestTimeoutMs,

@@ -30,7 +30,11 @@ function selectable(request: FastifyRequest): Schema | undefined {
 
 /** The properties a schema names, across the branches of a union or intersection; undefined when it is free-form. */
 function propertiesOf(request: FastifyRequest, schema: Schema): Schema | undefined {
-  const branches = [...((schema.anyOf as unknown[]) ?? []), ...((schema.allOf as unknown[]) ?? []), ...((schema.oneOf as unknown[]) ?? [])];
+  const branches = [
+    ...((schema.anyOf as unknown[]) ?? []),
+    ...((schema.allOf as unknown[]) ?? []),
+    ...((schema.oneOf as unknown[]) ?? []),
+  ];
   let found = schema.properties as Schema | undefined;
   for (const branch of branches) {
     const resolved = resolve(request, branch);

@@ -4,7 +4,10 @@ import type { FileInfo } from '../services/files.js';
 import { noneMatch } from './conditional.js';
 
 /** A single byte range (RFC 9110 §14.1.2); several ranges are answered with the whole file. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | 'unsatisfiable' | undefined {
   if (header === undefined) return undefined;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (m === null || (m[1] === '' && m[2] === '')) return undefined;
@@ -25,7 +28,12 @@ export function parseRange(header: string | undefined, size: number): { start: n
 }
 
 /** Streams a stored file with its ETag (its SHA-256), honouring If-None-Match and Range. */
-export function sendFileContent(request: FastifyRequest, reply: FastifyReply, services: Services, file: FileInfo): FastifyReply {
+export function sendFileContent(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  services: Services,
+  file: FileInfo,
+): FastifyReply {
   const etag = `"${file.sha256}"`;
   reply.header('etag', etag).header('accept-ranges', 'bytes').header('cache-control', 'private, no-cache');
   reply.header('content-disposition', `attachment; filename="${file.name}"`);
@@ -35,19 +43,26 @@ export function sendFileContent(request: FastifyRequest, reply: FastifyReply, se
   const ifRange = request.headers['if-range'];
   const range = ifRange === undefined || ifRange === etag ? parseRange(request.headers.range, file.size) : undefined;
   if (range === 'unsatisfiable') {
-    return reply.code(416).header('content-range', `bytes */${file.size}`).type('application/problem+json').send({
-      type: 'https://jobline.dev/problems/range-not-satisfiable',
-      title: 'Range Not Satisfiable',
-      status: 416,
-      code: 'range_not_satisfiable',
-      detail: `The file has ${file.size} bytes.`,
-      instance: `urn:request:${request.id}`,
-    });
+    return reply
+      .code(416)
+      .header('content-range', `bytes */${file.size}`)
+      .type('application/problem+json')
+      .send({
+        type: 'https://jobline.dev/problems/range-not-satisfiable',
+        title: 'Range Not Satisfiable',
+        status: 416,
+        code: 'range_not_satisfiable',
+        detail: `The file has ${file.size} bytes.`,
+        instance: `urn:request:${request.id}`,
+      });
   }
   if (range === undefined) {
     reply.header('content-length', String(file.size));
     return reply.send(services.files.read(file.id));
   }
-  reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${file.size}`).header('content-length', String(range.end - range.start + 1));
+  reply
+    .code(206)
+    .header('content-range', `bytes ${range.start}-${range.end}/${file.size}`)
+    .header('content-length', String(range.end - range.start + 1));
   return reply.send(services.files.read(file.id, range));
 }

@@ -9,7 +9,13 @@ import { lastJobEvent } from '../store/events.js';
  * itself when `ms` pass or the client goes away. Changes are learned from the job's events, so a
  * waiting request costs nothing until something happens.
  */
-export async function waitForChange(services: Services, request: FastifyRequest, reply: FastifyReply, job: Job, ms: number): Promise<Job> {
+export async function waitForChange(
+  services: Services,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  job: Job,
+  ms: number,
+): Promise<Job> {
   const principal = request.principal!;
   // Events after this one are news; one that slipped in between the two reads shows as a new version below.
   const seq = (await lastJobEvent(services.store, job.id))?.seq ?? 0;

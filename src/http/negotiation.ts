@@ -43,9 +43,17 @@ function qualityOf(ranges: Range[], mediaType: string): number {
   const [type, subtype] = mediaType.split('/');
   let best: { specificity: number; q: number } | undefined;
   for (const r of ranges) {
-    const specificity = r.type === type && r.subtype === subtype ? 2 : r.type === type && r.subtype === '*' ? 1 : r.type === '*' && r.subtype === '*' ? 0 : -1;
+    const specificity =
+      r.type === type && r.subtype === subtype
+        ? 2
+        : r.type === type && r.subtype === '*'
+          ? 1
+          : r.type === '*' && r.subtype === '*'
+            ? 0
+            : -1;
     if (specificity < 0) continue;
-    if (best === undefined || specificity > best.specificity || (specificity === best.specificity && r.q > best.q)) best = { specificity, q: r.q };
+    if (best === undefined || specificity > best.specificity || (specificity === best.specificity && r.q > best.q))
+      best = { specificity, q: r.q };
   }
   return best?.q ?? 0;
 }
@@ -58,12 +66,17 @@ function qualityOf(ranges: Range[], mediaType: string): number {
 export function negotiateFormat(accept: string | undefined): Format {
   if (accept === undefined || accept.trim() === '') return 'json';
   const ranges = parseAccept(accept);
-  const exact = (mediaType: string) => Math.max(0, ...ranges.filter((r) => `${r.type}/${r.subtype}` === mediaType).map((r) => r.q));
-  const q = (format: Format) => Math.max(exact(PROBLEM_TYPES[format]), ...FORMAT_TYPES[format].map((t) => qualityOf(ranges, t)));
+  const exact = (mediaType: string) =>
+    Math.max(0, ...ranges.filter((r) => `${r.type}/${r.subtype}` === mediaType).map((r) => r.q));
+  const q = (format: Format) =>
+    Math.max(exact(PROBLEM_TYPES[format]), ...FORMAT_TYPES[format].map((t) => qualityOf(ranges, t)));
   const json = q('json');
   const xml = q('xml');
   if (json <= 0 && xml <= 0) {
-    throw new AppError('not_acceptable', `This resource is available as application/json or application/xml, not ${accept.slice(0, 200)}.`);
+    throw new AppError(
+      'not_acceptable',
+      `This resource is available as application/json or application/xml, not ${accept.slice(0, 200)}.`,
+    );
   }
   return xml > json ? 'xml' : 'json';
 }
@@ -75,9 +88,13 @@ export function negotiateFormat(accept: string | undefined): Format {
 export function wantsEventStream(accept: string | undefined): boolean {
   if (accept === undefined) return false;
   const ranges = parseAccept(accept);
-  const stream = Math.max(0, ...ranges.filter((r) => r.type === 'text' && r.subtype === 'event-stream').map((r) => r.q));
+  const stream = Math.max(
+    0,
+    ...ranges.filter((r) => r.type === 'text' && r.subtype === 'event-stream').map((r) => r.q),
+  );
   if (stream <= 0) return false;
-  const exact = (mediaType: string) => Math.max(0, ...ranges.filter((r) => `${r.type}/${r.subtype}` === mediaType).map((r) => r.q));
+  const exact = (mediaType: string) =>
+    Math.max(0, ...ranges.filter((r) => `${r.type}/${r.subtype}` === mediaType).map((r) => r.q));
   return stream >= Math.max(exact('application/json'), exact('application/xml'), exact('text/xml'));
 }
 
@@ -134,7 +151,11 @@ function toXmlTree(value: unknown): unknown {
         out[k] = toXmlTree(v);
       } else {
         const inner = toXmlTree(v);
-        entries.push(typeof inner === 'object' ? { '@_key': clean(k), ...(inner as object) } : { '@_key': clean(k), '#text': inner });
+        entries.push(
+          typeof inner === 'object'
+            ? { '@_key': clean(k), ...(inner as object) }
+            : { '@_key': clean(k), '#text': inner },
+        );
       }
     }
     if (entries.length > 0) out.entry = entries;
@@ -148,7 +169,13 @@ function clean(text: string): string {
 }
 
 const compact = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: false });
-const indented = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: false, format: true, indentBy: '  ' });
+const indented = new XMLBuilder({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  suppressEmptyNode: false,
+  format: true,
+  indentBy: '  ',
+});
 
 export function toXml(root: string, value: unknown, pretty: boolean, attributes: Record<string, string> = {}): string {
   const builder = pretty ? indented : compact;

@@ -23,7 +23,11 @@ export interface CursorPage {
 /** The offset page asked for, or undefined for cursor paging; both at once is a 400. */
 export function offsetPage(q: PagingQuery): OffsetPage | undefined {
   if (q.page === undefined && q.per_page === undefined) return undefined;
-  if (q.page_token !== undefined) throw new AppError('invalid_query', 'Use either page_token (cursor paging) or page/per_page (offset paging), not both.');
+  if (q.page_token !== undefined)
+    throw new AppError(
+      'invalid_query',
+      'Use either page_token (cursor paging) or page/per_page (offset paging), not both.',
+    );
   return { page: q.page ?? 1, perPage: q.per_page ?? 50 };
 }
 
@@ -44,5 +48,8 @@ export async function pagedList<Item, Shown>(
     return { data: result.items.map(show), total: result.total, page: offset.page, per_page: offset.perPage };
   }
   const result = await byCursor(cursorPage(q));
-  return { data: result.items.map(show), ...(result.nextPageToken !== undefined ? { next_page_token: result.nextPageToken } : {}) };
+  return {
+    data: result.items.map(show),
+    ...(result.nextPageToken !== undefined ? { next_page_token: result.nextPageToken } : {}),
+  };
 }

@@ -28,7 +28,12 @@ export function eventFrame({ id, event, data }: { id: string; event: string; dat
   return `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-export function startEventStream(request: FastifyRequest, reply: FastifyReply, open: OpenStreams, keepAliveMs = KEEP_ALIVE_MS): EventStream {
+export function startEventStream(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  open: OpenStreams,
+  keepAliveMs = KEEP_ALIVE_MS,
+): EventStream {
   reply.hijack();
   const raw = reply.raw;
   // The stream lasts as long as the connection, so its body needs no chunk framing: the bytes of an

@@ -9,10 +9,19 @@ import type { FastifySchemaCompiler } from 'fastify';
 // while query strings and path parameters, which are always text, are coerced to their schema types
 // and repeated query parameters become arrays.
 function ajv(options: Options): Ajv.default {
-  const instance = new Ajv.default({ allErrors: true, removeAdditional: false, useDefaults: true, strict: false, ...options });
+  const instance = new Ajv.default({
+    allErrors: true,
+    removeAdditional: false,
+    useDefaults: true,
+    strict: false,
+    ...options,
+  });
   addFormats.default(instance, ['date-time', 'uuid', 'uri', 'email']);
   const rfc3339 = instance.formats['date-time'] as { validate: (s: string) => boolean };
-  instance.addFormat('date-time', { type: 'string', validate: (s: string) => rfc3339.validate(s) && Number.isFinite(Date.parse(s)) });
+  instance.addFormat('date-time', {
+    type: 'string',
+    validate: (s: string) => rfc3339.validate(s) && Number.isFinite(Date.parse(s)),
+  });
   // UUIDs are case-insensitive on input (RFC 9562 §4) but stored lowercase: PostgreSQL's uuid type
   // would match an uppercase id and SQLite's text would not. `x-lowercase` rewrites the value in place.
   instance.addKeyword({
@@ -20,10 +29,16 @@ function ajv(options: Options): Ajv.default {
     type: 'string',
     schemaType: 'boolean',
     modifying: true,
-    compile: (enabled: boolean) => (data: string, context?: { parentData: Record<string | number, unknown>; parentDataProperty: string | number }) => {
-      if (enabled && context?.parentData !== undefined) context.parentData[context.parentDataProperty] = data.toLowerCase();
-      return true;
-    },
+    compile:
+      (enabled: boolean) =>
+      (
+        data: string,
+        context?: { parentData: Record<string | number, unknown>; parentDataProperty: string | number },
+      ) => {
+        if (enabled && context?.parentData !== undefined)
+          context.parentData[context.parentDataProperty] = data.toLowerCase();
+        return true;
+      },
   });
   return instance;
 }

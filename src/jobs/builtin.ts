@@ -6,7 +6,13 @@ import { exportJobs } from './export.js';
 import { preTranslate } from './pre-translate.js';
 
 /** Job types every Jobline runs, on its own data; handler modules add their own beside them. */
-export const BUILTIN_JOBS: JobDefinition[] = [exportJobs, duplicateProject, bulkImport, documentImport, preTranslate] as JobDefinition[];
+export const BUILTIN_JOBS: JobDefinition[] = [
+  exportJobs,
+  duplicateProject,
+  bulkImport,
+  documentImport,
+  preTranslate,
+] as JobDefinition[];
 
 /**
  * Built-in types a handler module may replace with its own definition: pre-translation is a miniature

@@ -33,9 +33,14 @@ interface Row {
 function csvRows(text: string): Row[] {
   const table = readCsv(text);
   const [header, ...body] = table;
-  if (header === undefined || header.every((h) => h.trim() === '')) throw new NonRetryableError('The CSV file is empty; its first row must name the columns (type, name, input.<field>...).', 'import_invalid');
+  if (header === undefined || header.every((h) => h.trim() === ''))
+    throw new NonRetryableError(
+      'The CSV file is empty; its first row must name the columns (type, name, input.<field>...).',
+      'import_invalid',
+    );
   const names = header.map((h) => h.trim());
-  if (!names.includes('type')) throw new NonRetryableError(`The CSV header has no "type" column (found: ${names.join(', ')}).`, 'import_invalid');
+  if (!names.includes('type'))
+    throw new NonRetryableError(`The CSV header has no "type" column (found: ${names.join(', ')}).`, 'import_invalid');
   return body
     .map((cells, i) => ({ cells, row: i + 2 }))
     .filter(({ cells }) => cells.some((c) => c.trim() !== ''))
@@ -61,10 +66,16 @@ function jsonlRows(text: string): { rows: Row[]; errors: RowError[] } {
     if (line.trim() === '') return;
     try {
       const value = JSON.parse(line) as unknown;
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) errors.push({ row: i + 1, field: null, code: 'invalid_row', message: `row ${i + 1}: must be a JSON object` });
+      if (value === null || typeof value !== 'object' || Array.isArray(value))
+        errors.push({ row: i + 1, field: null, code: 'invalid_row', message: `row ${i + 1}: must be a JSON object` });
       else rows.push({ row: i + 1, fields: value as Record<string, unknown> });
     } catch (error) {
-      errors.push({ row: i + 1, field: null, code: 'invalid_json', message: `row ${i + 1}: not valid JSON (${(error as Error).message})` });
+      errors.push({
+        row: i + 1,
+        field: null,
+        code: 'invalid_json',
+        message: `row ${i + 1}: not valid JSON (${(error as Error).message})`,
+      });
     }
   });
   return { rows, errors };
@@ -75,17 +86,25 @@ export function toJobInput(row: Row, registry: Registry, projectId: string | und
   const errors: RowError[] = [];
   const f = row.fields;
   const fail = (field: string | null, message: string, code = 'invalid_field') =>
-    errors.push({ row: row.row, field, code, message: `row ${row.row}: ${field === null ? '' : `${field}: `}${message}` });
+    errors.push({
+      row: row.row,
+      field,
+      code,
+      message: `row ${row.row}: ${field === null ? '' : `${field}: `}${message}`,
+    });
   const known = new Set(['type', 'name', 'priority', 'run_at', 'max_attempts', 'input']);
   for (const key of Object.keys(f)) if (!known.has(key)) fail(key, 'is not a known column');
   const type = f.type;
   if (typeof type !== 'string' || !TYPE.test(type)) fail('type', `must be a job type matching ${JOB_TYPE_PATTERN}`);
   const name = f.name;
-  if (name !== undefined && (typeof name !== 'string' || name.length > 200)) fail('name', 'must be text of at most 200 characters');
+  if (name !== undefined && (typeof name !== 'string' || name.length > 200))
+    fail('name', 'must be text of at most 200 characters');
   const priority = f.priority === undefined ? undefined : Number(f.priority);
-  if (priority !== undefined && (!Number.isInteger(priority) || priority < PRIORITY_MIN || priority > PRIORITY_MAX)) fail('priority', `must be a whole number from ${PRIORITY_MIN} to ${PRIORITY_MAX}`);
+  if (priority !== undefined && (!Number.isInteger(priority) || priority < PRIORITY_MIN || priority > PRIORITY_MAX))
+    fail('priority', `must be a whole number from ${PRIORITY_MIN} to ${PRIORITY_MAX}`);
   const maxAttempts = f.max_attempts === undefined ? undefined : Number(f.max_attempts);
-  if (maxAttempts !== undefined && (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 100)) fail('max_attempts', 'must be a whole number from 1 to 100');
+  if (maxAttempts !== undefined && (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 100))
+    fail('max_attempts', 'must be a whole number from 1 to 100');
   const runAt = f.run_at === undefined ? undefined : typeof f.run_at === 'string' ? Date.parse(f.run_at) : Number.NaN;
   if (runAt !== undefined && Number.isNaN(runAt)) fail('run_at', 'must be an ISO 8601 date-time');
   let input = f.input;
@@ -96,7 +115,8 @@ export function toJobInput(row: Row, registry: Registry, projectId: string | und
       fail('input', 'must be a JSON object');
     }
   }
-  if (input !== undefined && (input === null || typeof input !== 'object' || Array.isArray(input))) fail('input', 'must be a JSON object');
+  if (input !== undefined && (input === null || typeof input !== 'object' || Array.isArray(input)))
+    fail('input', 'must be a JSON object');
   if (errors.length === 0 && typeof type === 'string') {
     for (const problem of registry.validateInput(type, input ?? {}, '')) {
       fail(problem.pointer.replace(/^#?\//, '').replaceAll('/', '.') || 'input', problem.detail);
@@ -136,15 +156,23 @@ export const bulkImport = defineBuiltinJob({
     const { services } = ctx;
     const principal = jobPrincipal(ctx);
     const file = await ctx.readFile(ctx.input.file_id).catch((error: unknown) => {
-      if (error instanceof AppError && error.status === 404) throw new NonRetryableError(`No file with id ${ctx.input.file_id} exists in this workspace; upload it with POST /v1/files.`, 'file_not_found');
+      if (error instanceof AppError && error.status === 404)
+        throw new NonRetryableError(
+          `No file with id ${ctx.input.file_id} exists in this workspace; upload it with POST /v1/files.`,
+          'file_not_found',
+        );
       throw error;
     });
     if (ctx.input.project_id !== undefined) {
       await getProject(services, principal, ctx.input.project_id).catch(() => {
-        throw new NonRetryableError(`No project with id ${ctx.input.project_id} exists in this workspace.`, 'project_not_found');
+        throw new NonRetryableError(
+          `No project with id ${ctx.input.project_id} exists in this workspace.`,
+          'project_not_found',
+        );
       });
     }
-    const format = ctx.input.format ?? (/\.jsonl?$|\.ndjson$/i.test(file.name) || /json/.test(file.contentType) ? 'jsonl' : 'csv');
+    const format =
+      ctx.input.format ?? (/\.jsonl?$|\.ndjson$/i.test(file.name) || /json/.test(file.contentType) ? 'jsonl' : 'csv');
     let text: string;
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(file.bytes).replace(/^\uFEFF/, '');
@@ -152,7 +180,8 @@ export const bulkImport = defineBuiltinJob({
       throw new NonRetryableError(`${file.name} is not valid UTF-8 text.`, 'import_invalid');
     }
     const parsed = format === 'csv' ? { rows: csvRows(text), errors: [] as RowError[] } : jsonlRows(text);
-    if (parsed.rows.length + parsed.errors.length > MAX_ROWS) throw new NonRetryableError(`The file has more than ${MAX_ROWS} rows; split it.`, 'import_too_large');
+    if (parsed.rows.length + parsed.errors.length > MAX_ROWS)
+      throw new NonRetryableError(`The file has more than ${MAX_ROWS} rows; split it.`, 'import_too_large');
     const errors = [...parsed.errors];
     const valid: CreateJobInput[] = [];
     for (const row of parsed.rows) {

@@ -8,6 +8,8 @@ export type BuiltinJobDefinition<I extends TSchema, O extends TSchema> = Omit<Jo
 };
 
 /** defineJob for the job types that work on Jobline's own data. */
-export function defineBuiltinJob<I extends TSchema, O extends TSchema>(definition: BuiltinJobDefinition<I, O>): JobDefinition<I, O> {
+export function defineBuiltinJob<I extends TSchema, O extends TSchema>(
+  definition: BuiltinJobDefinition<I, O>,
+): JobDefinition<I, O> {
   return defineJob(definition);
 }

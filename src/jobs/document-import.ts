@@ -3,7 +3,14 @@ import { AppError } from '../core/errors.js';
 import { NonRetryableError } from '../engine/define-job.js';
 import { defineBuiltinJob } from './define-builtin-job.js';
 import { replaceSegments } from '../store/job-results.js';
-import { countWords, detectFormat, DocumentError, DOCUMENT_FORMATS, parseDocument, type DocumentFormat } from './documents/index.js';
+import {
+  countWords,
+  detectFormat,
+  DocumentError,
+  DOCUMENT_FORMATS,
+  parseDocument,
+  type DocumentFormat,
+} from './documents/index.js';
 
 /**
  * Parses an uploaded document into translatable segments and counts its words (Unicode word
@@ -16,8 +23,18 @@ export const documentImport = defineBuiltinJob({
   input: Type.Object(
     {
       file_id: Type.String({ format: 'uuid' }),
-      format: Type.Optional(Type.Union(DOCUMENT_FORMATS.map((f) => Type.Literal(f)), { description: 'Otherwise detected from the file name, type and content.' })),
-      source_language: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$', description: 'BCP 47 tag; guides word segmentation (Thai, Japanese...).' })),
+      format: Type.Optional(
+        Type.Union(
+          DOCUMENT_FORMATS.map((f) => Type.Literal(f)),
+          { description: 'Otherwise detected from the file name, type and content.' },
+        ),
+      ),
+      source_language: Type.Optional(
+        Type.String({
+          pattern: '^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$',
+          description: 'BCP 47 tag; guides word segmentation (Thai, Japanese...).',
+        }),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -34,10 +51,15 @@ export const documentImport = defineBuiltinJob({
   timeoutMs: 600_000,
   async run(ctx) {
     const file = await ctx.readFile(ctx.input.file_id).catch((error: unknown) => {
-      if (error instanceof AppError && error.status === 404) throw new NonRetryableError(`No file with id ${ctx.input.file_id} exists in this workspace; upload it with POST /v1/files.`, 'file_not_found');
+      if (error instanceof AppError && error.status === 404)
+        throw new NonRetryableError(
+          `No file with id ${ctx.input.file_id} exists in this workspace; upload it with POST /v1/files.`,
+          'file_not_found',
+        );
       throw error;
     });
-    const format: DocumentFormat | undefined = ctx.input.format ?? detectFormat(file.name, file.contentType, file.bytes);
+    const format: DocumentFormat | undefined =
+      ctx.input.format ?? detectFormat(file.name, file.contentType, file.bytes);
     if (format === undefined) {
       throw new NonRetryableError(
         `Cannot tell what kind of document ${file.name} (${file.contentType}) is; supported: ${DOCUMENT_FORMATS.join(', ')}. Name the file with its extension or give input.format.`,
@@ -49,7 +71,8 @@ export const documentImport = defineBuiltinJob({
     try {
       parsed = await parseDocument(file.bytes, format);
     } catch (error) {
-      if (error instanceof DocumentError) throw new NonRetryableError(`${file.name} is not a valid ${format} document: ${error.message}`, error.code);
+      if (error instanceof DocumentError)
+        throw new NonRetryableError(`${file.name} is not a valid ${format} document: ${error.message}`, error.code);
       throw error;
     }
     const language = ctx.input.source_language ?? parsed.sourceLanguage;
@@ -58,7 +81,14 @@ export const documentImport = defineBuiltinJob({
       replaceSegments(
         trx,
         ctx.jobId,
-        parsed.segments.map((s) => ({ idx: s.index, key: s.key ?? null, context: s.context ?? null, source: s.text, target: s.target ?? null, words: countWords(s.text, language) })),
+        parsed.segments.map((s) => ({
+          idx: s.index,
+          key: s.key ?? null,
+          context: s.context ?? null,
+          source: s.text,
+          target: s.target ?? null,
+          words: countWords(s.text, language),
+        })),
       ),
     );
     return {

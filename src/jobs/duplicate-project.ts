@@ -32,7 +32,11 @@ export const duplicateProject = defineBuiltinJob({
     const principal = jobPrincipal(ctx);
     const result = await services.store.transaction(async (trx) => {
       const source = await findProject(trx, ctx.workspaceId, ctx.input.project_id);
-      if (source === undefined) throw new NonRetryableError(`No project with id ${ctx.input.project_id} exists in this workspace.`, 'project_not_found');
+      if (source === undefined)
+        throw new NonRetryableError(
+          `No project with id ${ctx.input.project_id} exists in this workspace.`,
+          'project_not_found',
+        );
       const now = services.clock.now();
       const copy = await insertProject(trx, {
         id: uuidv7(now),
@@ -59,7 +63,14 @@ export const duplicateProject = defineBuiltinJob({
           await createJobs(
             services,
             principal,
-            chunk.map((j) => ({ type: j.type, name: j.name ?? undefined, projectId: copy.id, priority: j.priority, input: j.input as Record<string, unknown>, maxAttempts: j.maxAttempts })),
+            chunk.map((j) => ({
+              type: j.type,
+              name: j.name ?? undefined,
+              projectId: copy.id,
+              priority: j.priority,
+              input: j.input as Record<string, unknown>,
+              maxAttempts: j.maxAttempts,
+            })),
             trx,
           );
         }
@@ -68,6 +79,9 @@ export const duplicateProject = defineBuiltinJob({
       return { copy, copied };
     });
     if (result.copied > 0) services.wakeups.jobsAdded();
-    return { new_project: { id: result.copy.id, name: result.copy.name, number: result.copy.number }, jobs_copied: result.copied };
+    return {
+      new_project: { id: result.copy.id, name: result.copy.name, number: result.copy.number },
+      jobs_copied: result.copied,
+    };
   },
 });

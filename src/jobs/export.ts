@@ -30,7 +30,11 @@ export const exportJobs = defineBuiltinJob({
     },
     { additionalProperties: false },
   ),
-  output: Type.Object({ file: Type.String(), count: Type.Integer(), project_id: Type.Union([Type.String(), Type.Null()]) }),
+  output: Type.Object({
+    file: Type.String(),
+    count: Type.Integer(),
+    project_id: Type.Union([Type.String(), Type.Null()]),
+  }),
   maxAttempts: 3,
   timeoutMs: 3600_000,
   async run(ctx) {
@@ -41,7 +45,12 @@ export const exportJobs = defineBuiltinJob({
         throw new NonRetryableError(`No project with id ${projectId} exists in this workspace.`, 'project_not_found');
       });
     }
-    const filter: JobFilter = { workspaceId: ctx.workspaceId, projectId, statuses: ctx.input.status, type: ctx.input.type };
+    const filter: JobFilter = {
+      workspaceId: ctx.workspaceId,
+      projectId,
+      statuses: ctx.input.status,
+      type: ctx.input.type,
+    };
     let { total } = await listJobsPage(services.store.db, filter, 0, 1);
     let count = 0;
     async function* lines(): AsyncGenerator<string> {
@@ -57,7 +66,10 @@ export const exportJobs = defineBuiltinJob({
           count++;
           yield `${JSON.stringify(jobRepresentation(job))}\n`;
         }
-        await ctx.progress(total === 0 ? 100 : Math.min(99, Math.floor((count / total) * 100)), `${count} of ${total} jobs`);
+        await ctx.progress(
+          total === 0 ? 100 : Math.min(99, Math.floor((count / total) * 100)),
+          `${count} of ${total} jobs`,
+        );
         if (!page.more) return;
         after = page.jobs.at(-1)!.id;
       }

@@ -18,7 +18,9 @@ export const preTranslate = defineBuiltinJob({
   input: Type.Object(
     {
       job_ids: Type.Array(Type.String({ format: 'uuid' }), { minItems: 1, maxItems: 100, uniqueItems: true }),
-      overwrite: Type.Optional(Type.Boolean({ description: 'Replace targets a job has already; otherwise only empty targets are filled.' })),
+      overwrite: Type.Optional(
+        Type.Boolean({ description: 'Replace targets a job has already; otherwise only empty targets are filled.' }),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -33,14 +35,22 @@ export const preTranslate = defineBuiltinJob({
     const db = ctx.services.store.db;
     const jobs = await findJobsById(db, ctx.workspaceId, ctx.input.job_ids);
     const missing = ctx.input.job_ids.filter((id) => !jobs.some((j) => j.id === id));
-    if (missing.length > 0) throw new NonRetryableError(`No job with id ${missing.join(', ')} exists in this workspace.`, 'job_not_found');
+    if (missing.length > 0)
+      throw new NonRetryableError(`No job with id ${missing.join(', ')} exists in this workspace.`, 'job_not_found');
     const results = [];
     for (const [n, job] of jobs.entries()) {
       const importJobId = job.people?.importJobId ?? null;
       const source = importJobId === null ? [] : await allSegments(db, importJobId);
       const own = new Map((await allSegments(db, job.id)).map((s) => [s.idx, s]));
       const input = (job.input ?? {}) as Record<string, unknown>;
-      const memory = await memoryFor(ctx.services.store.db, ctx.workspaceId, source.map((s) => s.source), ctx.input.job_ids, language(input.source_language), language(input.target_language));
+      const memory = await memoryFor(
+        ctx.services.store.db,
+        ctx.workspaceId,
+        source.map((s) => s.source),
+        ctx.input.job_ids,
+        language(input.source_language),
+        language(input.target_language),
+      );
       let filled = 0;
       const segments = source.map((s) => {
         const kept = own.get(s.idx)?.target ?? null;
@@ -51,9 +61,16 @@ export const preTranslate = defineBuiltinJob({
       });
       await ctx.services.store.transaction((trx) => replaceSegments(trx, job.id, segments));
       results.push({ job_id: job.id, segments: segments.length, pre_translated: filled });
-      await ctx.progress(Math.round(((n + 1) / jobs.length) * 100), `${job.id}: ${filled} of ${segments.length} segments`);
+      await ctx.progress(
+        Math.round(((n + 1) / jobs.length) * 100),
+        `${job.id}: ${filled} of ${segments.length} segments`,
+      );
     }
-    return { segments: results.reduce((a, r) => a + r.segments, 0), pre_translated: results.reduce((a, r) => a + r.pre_translated, 0), jobs: results };
+    return {
+      segments: results.reduce((a, r) => a + r.segments, 0),
+      pre_translated: results.reduce((a, r) => a + r.pre_translated, 0),
+      jobs: results,
+    };
   },
 });
 

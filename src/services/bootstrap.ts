@@ -10,7 +10,9 @@ import { DEFAULT_WORKSPACE, insertNewToken, parseToken } from './tokens.js';
 export async function ensureAdminToken(services: Services, chosen: string | undefined): Promise<{ created?: string }> {
   const parsed = chosen === undefined ? undefined : parseToken(chosen);
   if (chosen !== undefined && parsed === undefined) {
-    throw new Error('JOBLINE_ADMIN_TOKEN must look like jl_<12 letters or digits>_<43 base64url characters>; `jobline token generate` prints one.');
+    throw new Error(
+      'JOBLINE_ADMIN_TOKEN must look like jl_<12 letters or digits>_<43 base64url characters>; `jobline token generate` prints one.',
+    );
   }
   const now = services.clock.now();
   return services.store.transaction(async (trx) => {
@@ -25,12 +27,21 @@ export async function ensureAdminToken(services: Services, chosen: string | unde
       .execute();
     if (chosen !== undefined) {
       if ((await findTokenByPrefix(trx, parsed!.prefix)) === undefined) {
-        await insertNewToken(trx, now, { workspace: DEFAULT_WORKSPACE, name: 'admin (JOBLINE_ADMIN_TOKEN)', scopes: ['admin'], secret: chosen });
+        await insertNewToken(trx, now, {
+          workspace: DEFAULT_WORKSPACE,
+          name: 'admin (JOBLINE_ADMIN_TOKEN)',
+          scopes: ['admin'],
+          secret: chosen,
+        });
       }
       return {};
     }
     if ((await countTokens(trx)) > 0) return {};
-    const { secret } = await insertNewToken(trx, now, { workspace: DEFAULT_WORKSPACE, name: 'admin (first start)', scopes: ['admin'] });
+    const { secret } = await insertNewToken(trx, now, {
+      workspace: DEFAULT_WORKSPACE,
+      name: 'admin (first start)',
+      scopes: ['admin'],
+    });
     return { created: secret };
   });
 }

@@ -31,7 +31,10 @@ export interface CreatedClient {
   clientSecret: string;
 }
 
-export async function createClient(services: Pick<Services, 'store' | 'clock'>, options: { workspace: string; name: string; scopes: Scope[] }): Promise<CreatedClient> {
+export async function createClient(
+  services: Pick<Services, 'store' | 'clock'>,
+  options: { workspace: string; name: string; scopes: Scope[] },
+): Promise<CreatedClient> {
   const secret = randomBytes(32).toString('base64url');
   return services.store.transaction(async (trx) => {
     const now = services.clock.now();
@@ -52,14 +55,23 @@ export async function createClient(services: Pick<Services, 'store' | 'clock'>, 
 }
 
 /** Revokes a client and the access tokens it was issued, so they stop working at once. */
-export async function revokeClient(services: Pick<Services, 'store' | 'clock' | 'tokenCache'>, workspaceId: string, id: string): Promise<void> {
+export async function revokeClient(
+  services: Pick<Services, 'store' | 'clock' | 'tokenCache'>,
+  workspaceId: string,
+  id: string,
+): Promise<void> {
   const tokenIds = await services.store.transaction(async (trx) => {
     const now = services.clock.now();
     const client = await clients.findClient(trx, workspaceId, id);
     if (client === undefined || !(await clients.revokeClient(trx, workspaceId, id, now))) {
       throw new AppError('not_found', `No active client with id ${JSON.stringify(id)}.`);
     }
-    return clients.revokeTokensNamed(trx, workspaceId, GRANT_TYPES.map((g) => accessTokenName(g, client.client_id)), now);
+    return clients.revokeTokensNamed(
+      trx,
+      workspaceId,
+      GRANT_TYPES.map((g) => accessTokenName(g, client.client_id)),
+      now,
+    );
   });
   for (const tokenId of tokenIds) services.tokenCache.forget(tokenId);
 }
@@ -85,7 +97,10 @@ export interface AccessToken {
 const invalidClient = () => new AppError('unauthorized', 'The client is unknown or revoked, or its secret is wrong.');
 
 /** Checks the client's credentials and issues a short-lived API token for it. */
-export async function issueAccessToken(services: Pick<Services, 'store' | 'clock'>, grant: Grant): Promise<AccessToken> {
+export async function issueAccessToken(
+  services: Pick<Services, 'store' | 'clock'>,
+  grant: Grant,
+): Promise<AccessToken> {
   const row = await clients.findClientByClientId(services.store.db, grant.clientId);
   // The hash is computed whether or not the client exists, so timing does not tell which client ids are real.
   const given = sha256(grant.grantType === 'client_credentials' ? grant.clientSecret : '');

@@ -36,4 +36,8 @@ export interface Policy {
   webhookAllowPrivate: boolean;
 }
 
-export const DEFAULT_POLICY: Policy = { retentionMs: 30 * 24 * 3600 * 1000, maxFileBytes: 100 * 1024 * 1024, webhookAllowPrivate: false };
+export const DEFAULT_POLICY: Policy = {
+  retentionMs: 30 * 24 * 3600 * 1000,
+  maxFileBytes: 100 * 1024 * 1024,
+  webhookAllowPrivate: false,
+};

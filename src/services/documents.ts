@@ -34,35 +34,67 @@ export interface DocumentWork {
   callbackUrl?: string | undefined;
 }
 
-export async function createDocumentWork(services: Services, principal: Principal, projectId: string, work: DocumentWork): Promise<{ importJob: Job; jobs: Job[] }> {
+export async function createDocumentWork(
+  services: Services,
+  principal: Principal,
+  projectId: string,
+  work: DocumentWork,
+): Promise<{ importJob: Job; jobs: Job[] }> {
   if (principal.providerId !== undefined) throw new AppError('forbidden', "A provider's token cannot create jobs.");
   const project = await getProject(services, principal, projectId);
   if (project.state === 'finished' || project.state === 'cancelled') {
-    throw new AppError('project_state_conflict', `The project is ${project.state}; it takes no new work.`, { extra: { project_state: project.state } });
+    throw new AppError('project_state_conflict', `The project is ${project.state}; it takes no new work.`, {
+      extra: { project_state: project.state },
+    });
   }
   const file = await getFile(services, principal, work.fileId); // 404 for another workspace's file
   const steps = work.steps ?? project.workflowSteps;
-  if (steps.length === 0) throw validationFailed([{ pointer: '#/steps', detail: 'the project has no workflow_steps; name the steps of this work (e.g. ["translation"])' }]);
+  if (steps.length === 0)
+    throw validationFailed([
+      {
+        pointer: '#/steps',
+        detail: 'the project has no workflow_steps; name the steps of this work (e.g. ["translation"])',
+      },
+    ]);
   const languages = [...new Set(work.targetLanguages)];
   const now = services.clock.now();
   const result = await services.store.transaction(async (trx) => {
     const [importJob] = await createJobs(
       services,
       principal,
-      [{ type: 'document-import', name: `Import ${file.name}`, projectId, input: { file_id: file.id, ...(work.sourceLanguage !== undefined ? { source_language: work.sourceLanguage } : {}) } }],
+      [
+        {
+          type: 'document-import',
+          name: `Import ${file.name}`,
+          projectId,
+          input: {
+            file_id: file.id,
+            ...(work.sourceLanguage !== undefined ? { source_language: work.sourceLanguage } : {}),
+          },
+        },
+      ],
       trx,
     );
     const inputs: CreateJobInput[] = languages.flatMap((language) => {
       const referenceId = randomUUID();
       return steps.map((step, index) => {
         const level = index + 1;
-        const assigned = (work.assignments ?? []).filter((a) => normalizeLanguage(a.targetLanguage) === normalizeLanguage(language) && (a.workflowLevel === undefined || a.workflowLevel === level));
+        const assigned = (work.assignments ?? []).filter(
+          (a) =>
+            normalizeLanguage(a.targetLanguage) === normalizeLanguage(language) &&
+            (a.workflowLevel === undefined || a.workflowLevel === level),
+        );
         return {
           type: step,
           name: `${file.name} → ${language} (${step})`,
           projectId,
           callbackUrl: work.callbackUrl,
-          input: { ...work.input, file_id: file.id, ...(work.sourceLanguage !== undefined ? { source_language: work.sourceLanguage } : {}), target_language: language },
+          input: {
+            ...work.input,
+            file_id: file.id,
+            ...(work.sourceLanguage !== undefined ? { source_language: work.sourceLanguage } : {}),
+            target_language: language,
+          },
           people: {
             providers: assigned.flatMap((a) => a.providers),
             dueAt: work.dueAt ?? null,
@@ -93,7 +125,19 @@ export async function startProject(services: Services, principal: Principal, id:
   return changeState(services, principal, id, ['prepared'], 'running', async (trx, now) => {
     const offered = await people.offerProjectJobs(trx, principal.workspaceId, id, now);
     for (const job of offered) {
-      await appendEvent(trx, services.store, { jobId: job.id, name: 'job.action.offer', data: { action: 'offer', from: 'pending', to: 'pending', providers: job.people?.providers ?? [], by: 'project_start' }, actor: actorOf(principal), at: now });
+      await appendEvent(trx, services.store, {
+        jobId: job.id,
+        name: 'job.action.offer',
+        data: {
+          action: 'offer',
+          from: 'pending',
+          to: 'pending',
+          providers: job.people?.providers ?? [],
+          by: 'project_start',
+        },
+        actor: actorOf(principal),
+        at: now,
+      });
     }
   });
 }
@@ -102,8 +146,20 @@ export async function startProject(services: Services, principal: Principal, id:
 export async function cancelProject(services: Services, principal: Principal, id: string): Promise<Project> {
   return changeState(services, principal, id, ['prepared', 'running'], 'cancelled', async (trx, now) => {
     for (const open of await people.openPeopleJobs(trx, principal.workspaceId, id)) {
-      await appendEvent(trx, services.store, { jobId: open.id, name: 'job.action.cancel', data: { action: 'cancel', from: open.status, to: 'cancelled', by: 'project_cancel' }, actor: actorOf(principal), at: now });
-      await people.transitionPeopleJob(trx, principal.workspaceId, open.id, { from: [open.status], to: 'cancelled', reason: 'cancelled_by_client', now, completedAt: now });
+      await appendEvent(trx, services.store, {
+        jobId: open.id,
+        name: 'job.action.cancel',
+        data: { action: 'cancel', from: open.status, to: 'cancelled', by: 'project_cancel' },
+        actor: actorOf(principal),
+        at: now,
+      });
+      await people.transitionPeopleJob(trx, principal.workspaceId, open.id, {
+        from: [open.status],
+        to: 'cancelled',
+        reason: 'cancelled_by_client',
+        now,
+        completedAt: now,
+      });
     }
   });
 }
@@ -123,12 +179,15 @@ async function changeState(
     if (!(await people.setProjectState(trx, principal.workspaceId, id, from, to, now))) return false;
     await then(trx, now);
     // A started project whose jobs are all done already is finished.
-    if (to === 'running' && (await people.openPeopleJobs(trx, principal.workspaceId, id)).length === 0) await people.setProjectState(trx, principal.workspaceId, id, ['running'], 'finished', now);
+    if (to === 'running' && (await people.openPeopleJobs(trx, principal.workspaceId, id)).length === 0)
+      await people.setProjectState(trx, principal.workspaceId, id, ['running'], 'finished', now);
     return true;
   });
   const project = (await findProject(services.store.db, principal.workspaceId, id))!;
   if (!changed) {
-    throw new AppError('project_state_conflict', `The project is ${project.state}; it cannot become ${to}.`, { extra: { project_state: project.state } });
+    throw new AppError('project_state_conflict', `The project is ${project.state}; it cannot become ${to}.`, {
+      extra: { project_state: project.state },
+    });
   }
   return project;
 }
@@ -139,14 +198,24 @@ export async function projectRates(services: Services, principal: Principal, id:
 }
 
 /** Replaces the project's rates; jobs imported afterwards are priced with them. */
-export async function replaceProjectRates(services: Services, principal: Principal, id: string, rates: ProjectRate[]): Promise<ProjectRate[]> {
+export async function replaceProjectRates(
+  services: Services,
+  principal: Principal,
+  id: string,
+  rates: ProjectRate[],
+): Promise<ProjectRate[]> {
   if (principal.providerId !== undefined) throw new AppError('forbidden', "A provider's token cannot change rates.");
   await getProject(services, principal, id);
-  const normalized = rates.map((r) => ({ ...r, sourceLanguage: normalizeLanguage(r.sourceLanguage), targetLanguage: normalizeLanguage(r.targetLanguage) }));
+  const normalized = rates.map((r) => ({
+    ...r,
+    sourceLanguage: normalizeLanguage(r.sourceLanguage),
+    targetLanguage: normalizeLanguage(r.targetLanguage),
+  }));
   const pairs = new Set<string>();
   normalized.forEach((r, i) => {
     const key = `${r.sourceLanguage}>${r.targetLanguage}`;
-    if (pairs.has(key)) throw validationFailed([{ pointer: `#/rates/${i}`, detail: `the pair ${key} has more than one rate` }]);
+    if (pairs.has(key))
+      throw validationFailed([{ pointer: `#/rates/${i}`, detail: `the pair ${key} has more than one rate` }]);
     pairs.add(key);
   });
   await services.store.transaction((trx) => people.replaceRates(trx, id, normalized));

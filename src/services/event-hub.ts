@@ -91,9 +91,24 @@ export class EventHub {
   }
 
   /** The same for a workspace's feed: events after `cursor` that pass `filter`. */
-  followFeed(workspaceId: string, cursor: FeedCursor, filter: FeedFilter, deliver: (events: JobEvent[], cursor: FeedCursor) => void): Unsubscribe {
+  followFeed(
+    workspaceId: string,
+    cursor: FeedCursor,
+    filter: FeedFilter,
+    deliver: (events: JobEvent[], cursor: FeedCursor) => void,
+  ): Unsubscribe {
     this.start();
-    const subscriber: FeedSubscriber = { workspaceId, cursor, filter, deliver, reading: false, again: false, retry: undefined, unsettledStreak: 0, closed: false };
+    const subscriber: FeedSubscriber = {
+      workspaceId,
+      cursor,
+      filter,
+      deliver,
+      reading: false,
+      again: false,
+      retry: undefined,
+      unsettledStreak: 0,
+      closed: false,
+    };
     let set = this.feeds.get(workspaceId);
     if (set === undefined) {
       set = new Set();
@@ -159,7 +174,8 @@ export class EventHub {
   private wake(jobId: string, workspaceId: string): void {
     if (jobId === '*') for (const id of this.jobs.keys()) this.readJob(id);
     else if (this.jobs.has(jobId)) this.readJob(jobId);
-    const feeds = workspaceId === '*' ? [...this.feeds.values()].flatMap((s) => [...s]) : [...(this.feeds.get(workspaceId) ?? [])];
+    const feeds =
+      workspaceId === '*' ? [...this.feeds.values()].flatMap((s) => [...s]) : [...(this.feeds.get(workspaceId) ?? [])];
     for (const s of feeds) this.readFeed(s);
   }
 

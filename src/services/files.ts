@@ -40,17 +40,26 @@ export function fileInfo(row: files.FileRow): FileInfo {
 
 export function checkFileName(name: string): void {
   if (!FILE_NAME.test(name)) {
-    throw new AppError('validation_failed', `A file name is 1-200 letters, digits, '.', '_' or '-', starting with a letter or digit; ${JSON.stringify(name)} is not.`, {
-      errors: [{ pointer: '#/name', detail: `must match ${FILE_NAME_PATTERN}` }],
-    });
+    throw new AppError(
+      'validation_failed',
+      `A file name is 1-200 letters, digits, '.', '_' or '-', starting with a letter or digit; ${JSON.stringify(name)} is not.`,
+      {
+        errors: [{ pointer: '#/name', detail: `must match ${FILE_NAME_PATTERN}` }],
+      },
+    );
   }
 }
 
-async function store(services: Services, source: Readable | Buffer | string, id: string): Promise<{ size: number; sha256: string }> {
+async function store(
+  services: Services,
+  source: Readable | Buffer | string,
+  id: string,
+): Promise<{ size: number; sha256: string }> {
   try {
     return await services.files.write(id, source, services.policy.maxFileBytes);
   } catch (error) {
-    if (error instanceof FileTooLargeError) throw new AppError('payload_too_large', `Files may be at most ${services.policy.maxFileBytes} bytes.`);
+    if (error instanceof FileTooLargeError)
+      throw new AppError('payload_too_large', `Files may be at most ${services.policy.maxFileBytes} bytes.`);
     throw error;
   }
 }
@@ -103,7 +112,18 @@ export async function writeJobFile(
   const now = services.clock.now();
   const id = uuidv7(now);
   const { size, sha256 } = await store(services, data, id);
-  const row: files.FileRow = { id, workspace_id: job.workspaceId, job_id: job.id, role: 'output', name, content_type: contentType, size, sha256, created_at: now, expires_at: null };
+  const row: files.FileRow = {
+    id,
+    workspace_id: job.workspaceId,
+    job_id: job.id,
+    role: 'output',
+    name,
+    content_type: contentType,
+    size,
+    sha256,
+    created_at: now,
+    expires_at: null,
+  };
   const replaced = await services.store
     .transaction(async (trx) => {
       await guard?.(trx);
@@ -128,7 +148,11 @@ export async function getFile(services: Services, principal: Principal, id: stri
 }
 
 /** The bytes of a file of the workspace, for handlers that read their input. */
-export async function readFileBytes(services: Services, workspaceId: string, id: string): Promise<{ info: FileInfo; bytes: Buffer }> {
+export async function readFileBytes(
+  services: Services,
+  workspaceId: string,
+  id: string,
+): Promise<{ info: FileInfo; bytes: Buffer }> {
   const row = await files.findFile(services.store.db, workspaceId, id);
   if (row === undefined) throw notFound('file', id);
   const chunks: Buffer[] = [];
@@ -141,7 +165,9 @@ export async function jobFiles(services: Services, jobId: string): Promise<FileI
 }
 
 export async function jobFile(services: Services, jobId: string, name: string): Promise<FileInfo> {
-  const row = (await files.findJobFile(services.store.db, jobId, 'output', name)) ?? (await files.findJobFile(services.store.db, jobId, 'input', name));
+  const row =
+    (await files.findJobFile(services.store.db, jobId, 'output', name)) ??
+    (await files.findJobFile(services.store.db, jobId, 'input', name));
   if (row === undefined) throw new AppError('not_found', `The job has no file named ${JSON.stringify(name)}.`);
   return fileInfo(row);
 }
@@ -178,7 +204,12 @@ export class DownloadSigner {
   }
 }
 
-export async function signedFile(services: Services, id: string, expires: number, signature: string): Promise<FileInfo> {
+export async function signedFile(
+  services: Services,
+  id: string,
+  expires: number,
+  signature: string,
+): Promise<FileInfo> {
   if (!services.downloads.verify(id, expires, signature, services.clock.now())) {
     throw new AppError('forbidden', 'This download link is invalid or has expired; ask the API for a fresh one.');
   }

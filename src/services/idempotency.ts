@@ -20,7 +20,9 @@ export interface IdempotentResult<T> {
 }
 
 export function requestHash(body: unknown): string {
-  return createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(body ?? null))
+    .digest('hex');
 }
 
 export async function withIdempotencyKey<T>(
@@ -32,16 +34,35 @@ export async function withIdempotencyKey<T>(
 ): Promise<IdempotentResult<T>> {
   const now = services.clock.now();
   const hash = requestHash(body);
-  const claim = await keys.claimKey(services.store.db, { workspaceId: principal.workspaceId, key, requestHash: hash, now, lockMs: LOCK_MS, retentionMs: KEY_RETENTION_MS });
+  const claim = await keys.claimKey(services.store.db, {
+    workspaceId: principal.workspaceId,
+    key,
+    requestHash: hash,
+    now,
+    lockMs: LOCK_MS,
+    retentionMs: KEY_RETENTION_MS,
+  });
   switch (claim.kind) {
     case 'mismatch':
-      throw new AppError('idempotency_key_reused', 'This Idempotency-Key was used with a different request body; use a new key for a new request.');
+      throw new AppError(
+        'idempotency_key_reused',
+        'This Idempotency-Key was used with a different request body; use a new key for a new request.',
+      );
     case 'in_progress':
-      throw new AppError('idempotency_request_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.', {
-        headers: { 'retry-after': '1' },
-      });
+      throw new AppError(
+        'idempotency_request_in_progress',
+        'A request with this Idempotency-Key is still being processed; retry shortly.',
+        {
+          headers: { 'retry-after': '1' },
+        },
+      );
     case 'done':
-      return { statusCode: claim.response.statusCode, body: JSON.parse(claim.response.body) as T, location: claim.response.location, replayed: true };
+      return {
+        statusCode: claim.response.statusCode,
+        body: JSON.parse(claim.response.body) as T,
+        location: claim.response.location,
+        replayed: true,
+      };
     case 'claimed':
       break;
   }
@@ -49,7 +70,11 @@ export async function withIdempotencyKey<T>(
     // The work and the stored response commit together: a crash leaves either both or neither.
     const result = await services.store.transaction(async (trx) => {
       const r = await execute(trx);
-      await keys.completeKey(trx, principal.workspaceId, key, { statusCode: r.statusCode, body: JSON.stringify(r.body), location: r.location });
+      await keys.completeKey(trx, principal.workspaceId, key, {
+        statusCode: r.statusCode,
+        body: JSON.stringify(r.body),
+        location: r.location,
+      });
       return r;
     });
     return { ...result, replayed: false };

@@ -36,11 +36,24 @@ export interface CreateJobInput {
 }
 
 /** Creates jobs in the caller's transaction (or a new one): all of them or none. */
-export async function createJobs(services: Services, principal: Principal, inputs: CreateJobInput[], trx?: Executor): Promise<Job[]> {
+export async function createJobs(
+  services: Services,
+  principal: Principal,
+  inputs: CreateJobInput[],
+  trx?: Executor,
+): Promise<Job[]> {
   const pointer = (index: number, field: string) => (inputs.length === 1 ? `#/${field}` : `#/jobs/${index}/${field}`);
-  const problems = inputs.flatMap((i, index) => services.registry.validateInput(i.type, i.input ?? {}, pointer(index, 'input')));
+  const problems = inputs.flatMap((i, index) =>
+    services.registry.validateInput(i.type, i.input ?? {}, pointer(index, 'input')),
+  );
   if (inputs.some((i) => i.callbackUrl !== undefined)) {
-    problems.push(...(await callbackUrlProblems(services, inputs.map((i) => i.callbackUrl), (index) => pointer(index, 'callback_url'))));
+    problems.push(
+      ...(await callbackUrlProblems(
+        services,
+        inputs.map((i) => i.callbackUrl),
+        (index) => pointer(index, 'callback_url'),
+      )),
+    );
   }
   if (problems.length > 0) throw validationFailed(problems);
   // Machine jobs of one project (or of none) that depend on nothing, the common case for an API
@@ -49,12 +62,22 @@ export async function createJobs(services: Services, principal: Principal, input
   if (
     trx === undefined &&
     projectIds.size === 1 &&
-    inputs.every((i) => i.people === undefined && i.ref === undefined && (i.dependsOn === undefined || i.dependsOn.length === 0))
+    inputs.every(
+      (i) => i.people === undefined && i.ref === undefined && (i.dependsOn === undefined || i.dependsOn.length === 0),
+    )
   ) {
     const now = services.clock.now();
     const projectId = inputs[0]!.projectId ?? null;
     const noDependencies: Dependencies = { ids: [], waiting: false, failed: undefined };
-    const rows = newJobRows(services, principal, inputs, inputs.map(() => uuidv7(now)), inputs.map(() => noDependencies), now, () => 0);
+    const rows = newJobRows(
+      services,
+      principal,
+      inputs,
+      inputs.map(() => uuidv7(now)),
+      inputs.map(() => noDependencies),
+      now,
+      () => 0,
+    );
     // Runnable jobs go straight to an idle worker of this process that runs their type, if there is one.
     const runnable = rows.filter((r) => r.statusReason === 'queued');
     const handover = runnable.length > 0 ? services.handoff.offer(runnable, now) : undefined;
@@ -65,9 +88,16 @@ export async function createJobs(services: Services, principal: Principal, input
       if (!inserted) handover?.settle([]);
     }
     if (!inserted) {
-      throw validationFailed([{ pointer: pointer(0, 'project_id'), detail: `no project with id ${JSON.stringify(projectId)} exists in this workspace` }]);
+      throw validationFailed([
+        {
+          pointer: pointer(0, 'project_id'),
+          detail: `no project with id ${JSON.stringify(projectId)} exists in this workspace`,
+        },
+      ]);
     }
-    const created = rows.map((r) => (handover?.ids.has(r.id) === true ? claimedJob(createdJob(r, now)) : createdJob(r, now)));
+    const created = rows.map((r) =>
+      handover?.ids.has(r.id) === true ? claimedJob(createdJob(r, now)) : createdJob(r, now),
+    );
     if (handover === undefined || handover.ids.size < rows.length) services.wakeups.jobsAdded();
     handover?.settle(created.filter((j) => handover.ids.has(j.id)));
     services.wakeups.jobsCreated(principal.workspaceId, handover !== undefined);
@@ -84,12 +114,19 @@ export async function createJobs(services: Services, principal: Principal, input
     const next = new Map<string | null, number>();
     // Counters are locked in one order (workspace first, then projects by id) so two batches naming the
     // same projects in different orders cannot deadlock on PostgreSQL.
-    const order = [...byProject.entries()].sort(([a], [b]) => (a === null ? -1 : b === null ? 1 : a < b ? -1 : a > b ? 1 : 0));
+    const order = [...byProject.entries()].sort(([a], [b]) =>
+      a === null ? -1 : b === null ? 1 : a < b ? -1 : a > b ? 1 : 0,
+    );
     for (const [projectId, count] of order) {
       const first = await inserts.reserveJobNumbers(db, principal.workspaceId, projectId, count);
       if (first === undefined) {
         const index = inputs.findIndex((i) => (i.projectId ?? null) === projectId);
-        throw validationFailed([{ pointer: pointer(index, 'project_id'), detail: `no project with id ${JSON.stringify(projectId)} exists in this workspace` }]);
+        throw validationFailed([
+          {
+            pointer: pointer(index, 'project_id'),
+            detail: `no project with id ${JSON.stringify(projectId)} exists in this workspace`,
+          },
+        ]);
       }
       next.set(projectId, first);
     }
@@ -100,7 +137,10 @@ export async function createJobs(services: Services, principal: Principal, input
     });
     await inserts.insertJobs(db, rows);
     services.wakeups.jobsCreated(principal.workspaceId, false);
-    await inserts.insertDependencies(db, rows.flatMap((r, index) => dependencies[index]!.ids.map((dependsOnId) => ({ jobId: r.id, dependsOnId }))));
+    await inserts.insertDependencies(
+      db,
+      rows.flatMap((r, index) => dependencies[index]!.ids.map((dependsOnId) => ({ jobId: r.id, dependsOnId }))),
+    );
     return rows.map((r) => createdJob(r, now));
   };
   if (trx !== undefined) return run(trx); // the caller commits, then wakes the workers
@@ -133,8 +173,22 @@ function newJobRows(
       ...(i.people !== undefined
         ? { status: 'pending' as const, statusReason: i.people.statusReason }
         : deps.failed !== undefined
-        ? { status: 'failed' as const, statusReason: 'dependency_failed' as const, error: { message: `Job ${deps.failed}, which this job depends on, did not succeed.`, code: 'dependency_failed' } }
-        : { status: 'pending' as const, statusReason: deps.waiting ? ('waiting' as const) : runAt > now ? ('scheduled' as const) : ('queued' as const) }),
+          ? {
+              status: 'failed' as const,
+              statusReason: 'dependency_failed' as const,
+              error: {
+                message: `Job ${deps.failed}, which this job depends on, did not succeed.`,
+                code: 'dependency_failed',
+              },
+            }
+          : {
+              status: 'pending' as const,
+              statusReason: deps.waiting
+                ? ('waiting' as const)
+                : runAt > now
+                  ? ('scheduled' as const)
+                  : ('queued' as const),
+            }),
       priority: i.priority ?? 0,
       input: i.input ?? {},
       // The job type's own default when this process knows the type (a later worker cannot change it).
@@ -205,14 +259,27 @@ async function resolveDependencies(
   const byRef = new Map<string, number>();
   inputs.forEach((i, index) => {
     if (i.ref === undefined) return;
-    if (byRef.has(i.ref)) throw validationFailed([{ pointer: pointer(index, 'ref'), detail: `ref ${JSON.stringify(i.ref)} is used by more than one job of the batch` }]);
+    if (byRef.has(i.ref))
+      throw validationFailed([
+        {
+          pointer: pointer(index, 'ref'),
+          detail: `ref ${JSON.stringify(i.ref)} is used by more than one job of the batch`,
+        },
+      ]);
     byRef.set(i.ref, index);
   });
-  const edges = inputs.map((i) => [...new Set(i.dependsOn ?? [])].map((d) => (byRef.has(d) ? newIds[byRef.get(d)!]! : d)));
+  const edges = inputs.map((i) =>
+    [...new Set(i.dependsOn ?? [])].map((d) => (byRef.has(d) ? newIds[byRef.get(d)!]! : d)),
+  );
   const inBatch = new Map(newIds.map((id, index) => [id, index]));
   const cycle = findCycle(edges.map((ds) => ds.filter((d) => inBatch.has(d)).map((d) => inBatch.get(d)!)));
   if (cycle !== undefined) {
-    throw validationFailed([{ pointer: pointer(cycle[0]!, 'depends_on'), detail: `jobs ${cycle.join(' → ')} of the batch depend on each other in a cycle` }]);
+    throw validationFailed([
+      {
+        pointer: pointer(cycle[0]!, 'depends_on'),
+        detail: `jobs ${cycle.join(' → ')} of the batch depend on each other in a cycle`,
+      },
+    ]);
   }
   // Only well-formed ids can name existing jobs (PostgreSQL would reject the rest as uuids).
   const existing = [...new Set(edges.flat().filter((d) => !inBatch.has(d) && isUuid(d)))];
@@ -220,10 +287,17 @@ async function resolveDependencies(
   return edges.map((ids, index) => {
     const unknown = ids.filter((id) => !inBatch.has(id) && !found.has(id));
     if (unknown.length > 0) {
-      throw validationFailed(unknown.map((id) => ({ pointer: pointer(index, 'depends_on'), detail: `no job with id ${JSON.stringify(id)} exists in this workspace, and no job of the batch has this ref` })));
+      throw validationFailed(
+        unknown.map((id) => ({
+          pointer: pointer(index, 'depends_on'),
+          detail: `no job with id ${JSON.stringify(id)} exists in this workspace, and no job of the batch has this ref`,
+        })),
+      );
     }
     const statuses = ids.map((id) => [id, inBatch.has(id) ? 'pending' : found.get(id)!] as const);
-    const failed = statuses.find(([, status]) => status === 'failed' || status === 'cancelled' || status === 'cancelling')?.[0];
+    const failed = statuses.find(
+      ([, status]) => status === 'failed' || status === 'cancelled' || status === 'cancelling',
+    )?.[0];
     return { ids, waiting: statuses.some(([, status]) => status !== 'succeeded'), failed };
   });
 }
@@ -252,7 +326,12 @@ export function findCycle(edges: number[][]): number[] | undefined {
   return undefined;
 }
 
-export async function createJob(services: Services, principal: Principal, input: CreateJobInput, trx?: Executor): Promise<Job> {
+export async function createJob(
+  services: Services,
+  principal: Principal,
+  input: CreateJobInput,
+  trx?: Executor,
+): Promise<Job> {
   const [job] = await createJobs(services, principal, [input], trx);
   return job!;
 }
@@ -277,7 +356,12 @@ export async function getJobDetails(services: Services, principal: Principal, id
  * while the job is still at that version (a version that was visible stays visible: expiry moves it),
  * the job's details otherwise. A provider's token sees a job only when assigned, so it always reads.
  */
-export async function getJobDetailsIfChanged(services: Services, principal: Principal, id: string, version: number): Promise<JobView | 'unchanged'> {
+export async function getJobDetailsIfChanged(
+  services: Services,
+  principal: Principal,
+  id: string,
+  version: number,
+): Promise<JobView | 'unchanged'> {
   if (principal.providerId !== undefined) return getJobDetails(services, principal, id);
   const read = await findJobDetailsIfChanged(services.store, principal.workspaceId, id, version);
   return read !== undefined && 'unchanged' in read ? 'unchanged' : jobView(principal, id, read);
@@ -292,9 +376,12 @@ function jobView(principal: Principal, id: string, details: JobDetails | undefin
 function visible(principal: Principal, id: string, job: Job | undefined): Job {
   if (job === undefined) throw notFound('job', id);
   // A provider's token sees only the jobs assigned to its provider; the others do not exist for it.
-  if (principal.providerId !== undefined && !(job.people?.providers ?? []).some((p) => p.id === principal.providerId)) throw notFound('job', id);
+  if (principal.providerId !== undefined && !(job.people?.providers ?? []).some((p) => p.id === principal.providerId))
+    throw notFound('job', id);
   if (job.expiredAt !== null) {
-    throw new AppError('gone', `The job finished more than the retention period ago and its data was removed.`, { extra: { expired_at: new Date(job.expiredAt).toISOString() } });
+    throw new AppError('gone', `The job finished more than the retention period ago and its data was removed.`, {
+      extra: { expired_at: new Date(job.expiredAt).toISOString() },
+    });
   }
   return jobFor(job, principal.providerId);
 }
@@ -314,20 +401,38 @@ export async function listJobs(
   filter: ListFilter,
   page: { pageSize: number; pageToken?: string | undefined; order?: jobs.JobOrder | undefined },
 ): Promise<{ jobs: Job[]; nextPageToken: string | undefined }> {
-  const full = { ...filter, workspaceId: principal.workspaceId, ...(principal.providerId !== undefined ? { providerId: principal.providerId } : {}) };
+  const full = {
+    ...filter,
+    workspaceId: principal.workspaceId,
+    ...(principal.providerId !== undefined ? { providerId: principal.providerId } : {}),
+  };
   const order = page.order ?? 'created_at';
   // A token is bound to its order too: a position in one order means nothing in the other.
   const scope = order === 'created_at' ? full : { ...full, order };
   const after = page.pageToken === undefined ? undefined : services.pageTokens.decode(page.pageToken, scope);
   if (order === 'updated_at') {
     const [updatedAt, id] = after === undefined ? [] : after.split('/');
-    const result = await jobs.listJobsByUpdate(services.store.db, full, after === undefined ? undefined : { updatedAt: Number(updatedAt), id: id! }, page.pageSize);
+    const result = await jobs.listJobsByUpdate(
+      services.store.db,
+      full,
+      after === undefined ? undefined : { updatedAt: Number(updatedAt), id: id! },
+      page.pageSize,
+    );
     const last = result.jobs.at(-1);
-    return { jobs: result.jobs.map((j) => jobFor(j, principal.providerId)), nextPageToken: result.more && last !== undefined ? services.pageTokens.encode(`${last.updatedAt}/${last.id}`, scope) : undefined };
+    return {
+      jobs: result.jobs.map((j) => jobFor(j, principal.providerId)),
+      nextPageToken:
+        result.more && last !== undefined
+          ? services.pageTokens.encode(`${last.updatedAt}/${last.id}`, scope)
+          : undefined,
+    };
   }
   const result = await jobs.listJobsAfter(services.store.db, full, after, page.pageSize);
   const last = result.jobs.at(-1);
-  return { jobs: result.jobs.map((j) => jobFor(j, principal.providerId)), nextPageToken: result.more && last !== undefined ? services.pageTokens.encode(last.id, scope) : undefined };
+  return {
+    jobs: result.jobs.map((j) => jobFor(j, principal.providerId)),
+    nextPageToken: result.more && last !== undefined ? services.pageTokens.encode(last.id, scope) : undefined,
+  };
 }
 
 export async function listJobsByPage(
@@ -336,15 +441,30 @@ export async function listJobsByPage(
   filter: ListFilter,
   page: { page: number; perPage: number; order?: jobs.JobOrder | undefined },
 ): Promise<{ jobs: Job[]; total: number }> {
-  const full = { ...filter, workspaceId: principal.workspaceId, ...(principal.providerId !== undefined ? { providerId: principal.providerId } : {}) };
-  const result = await jobs.listJobsPage(services.store.db, full, (page.page - 1) * page.perPage, page.perPage, page.order);
+  const full = {
+    ...filter,
+    workspaceId: principal.workspaceId,
+    ...(principal.providerId !== undefined ? { providerId: principal.providerId } : {}),
+  };
+  const result = await jobs.listJobsPage(
+    services.store.db,
+    full,
+    (page.page - 1) * page.perPage,
+    page.perPage,
+    page.order,
+  );
   return { ...result, jobs: result.jobs.map((j) => jobFor(j, principal.providerId)) };
 }
 
 export function stateConflict(job: Job, action: string): AppError {
   return new AppError('job_state_conflict', `The job is ${job.status}; it cannot ${action}.`, {
     // `status` is the HTTP status in a problem body, so the job's own status is `job_status`.
-    extra: { status: job.status, job_status: job.status, status_reason: job.statusReason, allowed_actions: allowedActions(job.status, job.executor) },
+    extra: {
+      status: job.status,
+      job_status: job.status,
+      status_reason: job.statusReason,
+      allowed_actions: allowedActions(job.status, job.executor),
+    },
   });
 }
 

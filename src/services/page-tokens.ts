@@ -39,7 +39,8 @@ export class PageTokens {
     const cursor = this.open(token);
     if (cursor === undefined) throw invalid('The page_token is not one this server issued.');
     if (cursor.e < this.clock.now()) throw invalid('The page_token has expired; start again from the first page.');
-    if (cursor.f !== digest(filters)) throw invalid('The page_token was issued for different filters; send the same filters as the first request.');
+    if (cursor.f !== digest(filters))
+      throw invalid('The page_token was issued for different filters; send the same filters as the first request.');
     return cursor.k;
   }
 
@@ -49,9 +50,13 @@ export class PageTokens {
       if (raw.length < 12 + 16 + 2) return undefined;
       const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
       decipher.setAuthTag(raw.subarray(raw.length - 16));
-      const plain = Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString('utf8');
+      const plain = Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString(
+        'utf8',
+      );
       const cursor = JSON.parse(plain) as Cursor;
-      return typeof cursor.k === 'string' && typeof cursor.f === 'string' && typeof cursor.e === 'number' ? cursor : undefined;
+      return typeof cursor.k === 'string' && typeof cursor.f === 'string' && typeof cursor.e === 'number'
+        ? cursor
+        : undefined;
     } catch {
       return undefined;
     }
@@ -59,7 +64,10 @@ export class PageTokens {
 }
 
 function digest(filters: unknown): string {
-  return createHash('sha256').update(JSON.stringify(filters ?? null)).digest('base64url').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify(filters ?? null))
+    .digest('base64url')
+    .slice(0, 16);
 }
 
 function invalid(detail: string): AppError {

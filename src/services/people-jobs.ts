@@ -16,7 +16,9 @@ export const PeopleWorkInput = Type.Object(
   {
     source_language: Type.Optional(Type.String({ pattern: LANGUAGE_PATTERN })),
     target_language: Type.Optional(Type.String({ pattern: LANGUAGE_PATTERN })),
-    quality: Type.Optional(Type.String({ maxLength: 100, description: 'e.g. translation, translation-and-correction' })),
+    quality: Type.Optional(
+      Type.String({ maxLength: 100, description: 'e.g. translation, translation-and-correction' }),
+    ),
     topic: Type.Optional(Type.String({ maxLength: 200 })),
     briefing: Type.Optional(Type.Union([Type.String({ maxLength: 20000 }), Type.Null()])),
     file_id: Type.Optional(Type.String({ format: 'uuid' })),
@@ -34,15 +36,31 @@ const validateInput = ajv.compile(PeopleWorkInput);
 
 export function peopleInputProblems(input: unknown, pointer: string): FieldError[] {
   if (validateInput(input)) return [];
-  return (validateInput.errors ?? []).map((e) => ({ pointer: `${pointer}${e.instancePath}`, detail: e.message ?? 'is not valid' }));
+  return (validateInput.errors ?? []).map((e) => ({
+    pointer: `${pointer}${e.instancePath}`,
+    detail: e.message ?? 'is not valid',
+  }));
 }
 
 /** Providers named by a job must exist in the workspace with the type they are named with. */
-export async function checkProviders(db: Executor, principal: Principal, refs: ProviderRef[], pointer: string): Promise<void> {
-  const found = new Map((await findProviders(db, principal.workspaceId, [...new Set(refs.map((r) => r.id))])).map((p) => [p.id, p]));
+export async function checkProviders(
+  db: Executor,
+  principal: Principal,
+  refs: ProviderRef[],
+  pointer: string,
+): Promise<void> {
+  const found = new Map(
+    (await findProviders(db, principal.workspaceId, [...new Set(refs.map((r) => r.id))])).map((p) => [p.id, p]),
+  );
   const problems = refs.flatMap((r, i) => {
     const p = found.get(r.id);
-    if (p === undefined) return [{ pointer: `${pointer}/${i}/id`, detail: `no provider with id ${JSON.stringify(r.id)} exists in this workspace` }];
+    if (p === undefined)
+      return [
+        {
+          pointer: `${pointer}/${i}/id`,
+          detail: `no provider with id ${JSON.stringify(r.id)} exists in this workspace`,
+        },
+      ];
     if (p.type !== r.type) return [{ pointer: `${pointer}/${i}/type`, detail: `provider ${r.id} is a ${p.type}` }];
     return [];
   });
@@ -59,8 +77,15 @@ export function actorOf(principal: Principal): string {
  * decides the reason they start pending with — input_not_ready while their source is imported,
  * waiting while an earlier workflow step of their reference is not done, new otherwise.
  */
-export async function preparePeopleJobs(db: Executor, principal: Principal, inputs: CreateJobInput[], pointer: (index: number, field: string) => string): Promise<void> {
-  const problems = inputs.flatMap((i, index) => (i.people === undefined ? [] : peopleInputProblems(i.input ?? {}, pointer(index, 'input'))));
+export async function preparePeopleJobs(
+  db: Executor,
+  principal: Principal,
+  inputs: CreateJobInput[],
+  pointer: (index: number, field: string) => string,
+): Promise<void> {
+  const problems = inputs.flatMap((i, index) =>
+    i.people === undefined ? [] : peopleInputProblems(i.input ?? {}, pointer(index, 'input')),
+  );
   if (problems.length > 0) throw validationFailed(problems);
   for (const [index, i] of inputs.entries()) {
     const people = i.people;
@@ -71,13 +96,23 @@ export async function preparePeopleJobs(db: Executor, principal: Principal, inpu
       continue;
     }
     const level = people.workflowLevel ?? 1;
-    const earlierInBatch = inputs.some((o) => o.people?.referenceId === people.referenceId && (o.people?.workflowLevel ?? 1) < level);
-    const earlier = people.referenceId !== null && level > 1 && (earlierInBatch || (await unfinishedEarlierSteps(db, principal.workspaceId, people.referenceId, level)));
+    const earlierInBatch = inputs.some(
+      (o) => o.people?.referenceId === people.referenceId && (o.people?.workflowLevel ?? 1) < level,
+    );
+    const earlier =
+      people.referenceId !== null &&
+      level > 1 &&
+      (earlierInBatch || (await unfinishedEarlierSteps(db, principal.workspaceId, people.referenceId, level)));
     people.statusReason = earlier ? 'waiting' : 'new';
   }
 }
 
-async function unfinishedEarlierSteps(db: Executor, workspaceId: string, referenceId: string, level: number): Promise<boolean> {
+async function unfinishedEarlierSteps(
+  db: Executor,
+  workspaceId: string,
+  referenceId: string,
+  level: number,
+): Promise<boolean> {
   const row = await db
     .selectFrom('jobs')
     .select('id')

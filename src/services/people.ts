@@ -2,7 +2,13 @@ import type { Readable } from 'node:stream';
 import type { Principal } from '../core/auth.js';
 import { AppError, validationFailed } from '../core/errors.js';
 import type { Job } from '../core/job.js';
-import { NOT_READY_REASONS, PEOPLE_ACTORS, PEOPLE_TRANSITIONS, isTerminal, type PeopleAction } from '../core/lifecycle.js';
+import {
+  NOT_READY_REASONS,
+  PEOPLE_ACTORS,
+  PEOPLE_TRANSITIONS,
+  isTerminal,
+  type PeopleAction,
+} from '../core/lifecycle.js';
 import type { ProviderRef } from '../core/people.js';
 import { appendEvent } from '../store/events.js';
 import { findJob } from '../store/jobs.js';
@@ -45,9 +51,18 @@ const VERBS: Record<PeopleAction, string> = {
   reopen: 'be reopened',
 };
 
-export async function actOnJob(services: Services, principal: Principal, id: string, action: PeopleAction, options: ActionOptions = {}): Promise<Job> {
+export async function actOnJob(
+  services: Services,
+  principal: Principal,
+  id: string,
+  action: PeopleAction,
+  options: ActionOptions = {},
+): Promise<Job> {
   // A provider's answer shows the job as the provider reads it (provider-view.ts).
-  return jobFor(await act(services, principal, await getJob(services, principal, id), action, options), principal.providerId);
+  return jobFor(
+    await act(services, principal, await getJob(services, principal, id), action, options),
+    principal.providerId,
+  );
 }
 
 /** POST /v1/jobs/{id}/cancel of a people job: pending, running or delivered → cancelled at once. */
@@ -62,24 +77,43 @@ function notReady(job: Job): AppError {
         ? `The job's source document could not be imported (${job.error.message}); retry the import job ${job.people?.importJobId ?? ''} or upload a new source.`
         : "The job's source document is still being imported; try again when its status_reason is no longer input_not_ready."
       : 'An earlier workflow step of this job has not succeeded yet.';
-  return new AppError('job_not_ready', detail, { extra: { status: job.status, status_reason: job.statusReason, import_job_id: job.people?.importJobId ?? null } });
+  return new AppError('job_not_ready', detail, {
+    extra: { status: job.status, status_reason: job.statusReason, import_job_id: job.people?.importJobId ?? null },
+  });
 }
 
-async function act(services: Services, principal: Principal, job: Job, action: PeopleAction, options: ActionOptions): Promise<Job> {
+async function act(
+  services: Services,
+  principal: Principal,
+  job: Job,
+  action: PeopleAction,
+  options: ActionOptions,
+): Promise<Job> {
   if (job.executor !== 'people') throw stateConflict(job, VERBS[action]);
   if (PEOPLE_ACTORS[action] === 'customer' && principal.providerId !== undefined) {
-    throw new AppError('forbidden', `Only the customer (a token with jobs:write) may ${action.replace('_', ' ')}; a provider's token may accept, decline and deliver.`);
+    throw new AppError(
+      'forbidden',
+      `Only the customer (a token with jobs:write) may ${action.replace('_', ' ')}; a provider's token may accept, decline and deliver.`,
+    );
   }
   const t = PEOPLE_TRANSITIONS[action];
   const check = (current: Job): void => {
     if (!t.from.includes(current.status)) throw stateConflict(current, VERBS[action]);
-    if (NEEDS_DOCUMENT.includes(action) && current.statusReason !== null && NOT_READY_REASONS.includes(current.statusReason)) throw notReady(current);
+    if (
+      NEEDS_DOCUMENT.includes(action) &&
+      current.statusReason !== null &&
+      NOT_READY_REASONS.includes(current.statusReason)
+    )
+      throw notReady(current);
   };
   check(job);
   let providers: ProviderRef[] | undefined;
   if (action === 'offer') {
     providers = options.providers ?? job.people?.providers ?? [];
-    if (providers.length === 0) throw validationFailed([{ pointer: '#/providers', detail: 'the job has no providers to offer it to; name them in providers' }]);
+    if (providers.length === 0)
+      throw validationFailed([
+        { pointer: '#/providers', detail: 'the job has no providers to offer it to; name them in providers' },
+      ]);
     await checkProviders(services.store.db, principal, providers, '#/providers');
   }
   // The first provider to accept takes the job; it is no longer offered to the others.
@@ -87,7 +121,10 @@ async function act(services: Services, principal: Principal, job: Job, action: P
     providers = (job.people?.providers ?? []).filter((p) => p.id === principal.providerId);
   }
   const now = services.clock.now();
-  const file = action === 'deliver' && options.file !== undefined ? await writeJobFile(services, job, options.file.name, options.file.contentType, options.file.source) : undefined;
+  const file =
+    action === 'deliver' && options.file !== undefined
+      ? await writeJobFile(services, job, options.file.name, options.file.contentType, options.file.source)
+      : undefined;
   const lost = new Error('lost');
   try {
     return await services.store.transaction(async (trx) => {
@@ -117,12 +154,16 @@ async function act(services: Services, principal: Principal, job: Job, action: P
         ...(action === 'accept' ? { startedAt: now } : {}),
         ...(isTerminal(t.to) ? { completedAt: now } : action === 'reopen' ? { completedAt: null } : {}),
         ...(action === 'deliver' ? { targetUpdatedAt: now } : {}),
-        ...(action === 'reject' ? { error: { message: options.comment ?? 'The delivery was rejected.', code: 'rejected' } } : {}),
+        ...(action === 'reject'
+          ? { error: { message: options.comment ?? 'The delivery was rejected.', code: 'rejected' } }
+          : {}),
         ...(action === 'reopen' ? { error: null } : {}),
       });
       if (changed === undefined) throw lost;
-      if (action === 'accept_delivery' && changed.people?.referenceId != null) await people.releaseNextSteps(trx, principal.workspaceId, changed.people.referenceId, now);
-      if (isTerminal(t.to) && changed.projectId !== null) await finishProjectIfDone(trx, principal.workspaceId, changed.projectId, now);
+      if (action === 'accept_delivery' && changed.people?.referenceId != null)
+        await people.releaseNextSteps(trx, principal.workspaceId, changed.people.referenceId, now);
+      if (isTerminal(t.to) && changed.projectId !== null)
+        await finishProjectIfDone(trx, principal.workspaceId, changed.projectId, now);
       return changed;
     });
   } catch (error) {
@@ -130,14 +171,20 @@ async function act(services: Services, principal: Principal, job: Job, action: P
     // Someone else changed the job first: decide again on what it is now (409 or 400 job_not_ready).
     // Read past the provider filter: a provider that lost an accept race is no longer on the job,
     // but it was offered the job and should learn that someone else took it (409), not a 404.
-    const current = (await findJob(services.store.db, principal.workspaceId, job.id)) ?? (await getJob(services, principal, job.id));
+    const current =
+      (await findJob(services.store.db, principal.workspaceId, job.id)) ?? (await getJob(services, principal, job.id));
     check(current);
     throw stateConflict(current, VERBS[action]);
   }
 }
 
 /** A running project whose people jobs have all finished is finished. */
-export async function finishProjectIfDone(db: Executor, workspaceId: string, projectId: string, now: number): Promise<void> {
+export async function finishProjectIfDone(
+  db: Executor,
+  workspaceId: string,
+  projectId: string,
+  now: number,
+): Promise<void> {
   if ((await people.openPeopleJobs(db, workspaceId, projectId)).length > 0) return;
   await people.setProjectState(db, workspaceId, projectId, ['running'], 'finished', now);
 }
@@ -145,12 +192,17 @@ export async function finishProjectIfDone(db: Executor, workspaceId: string, pro
 /** Jobs of a project can be edited or removed only while the project is prepared. */
 async function checkEditable(services: Services, principal: Principal, job: Job): Promise<void> {
   if (principal.providerId !== undefined) throw new AppError('forbidden', "A provider's token cannot edit jobs.");
-  if (job.executor !== 'people') throw new AppError('bad_request', 'Only jobs done by people can be edited or removed.');
+  if (job.executor !== 'people')
+    throw new AppError('bad_request', 'Only jobs done by people can be edited or removed.');
   if (job.status !== 'pending') throw stateConflict(job, 'be edited');
   if (job.projectId === null) return;
   const project = await findProject(services.store.db, principal.workspaceId, job.projectId);
   if (project !== undefined && project.state !== 'prepared') {
-    throw new AppError('project_state_conflict', `The job's project is ${project.state}; its jobs can be edited or removed only while it is prepared.`, { extra: { project_state: project.state } });
+    throw new AppError(
+      'project_state_conflict',
+      `The job's project is ${project.state}; its jobs can be edited or removed only while it is prepared.`,
+      { extra: { project_state: project.state } },
+    );
   }
 }
 
@@ -161,14 +213,26 @@ export interface PeopleJobChange {
   input?: Record<string, unknown> | undefined;
 }
 
-export async function editPeopleJob(services: Services, principal: Principal, id: string, change: PeopleJobChange): Promise<Job> {
+export async function editPeopleJob(
+  services: Services,
+  principal: Principal,
+  id: string,
+  change: PeopleJobChange,
+): Promise<Job> {
   const job = await getJob(services, principal, id);
   await checkEditable(services, principal, job);
-  if (change.providers !== undefined) await checkProviders(services.store.db, principal, change.providers, '#/providers');
+  if (change.providers !== undefined)
+    await checkProviders(services.store.db, principal, change.providers, '#/providers');
   const now = services.clock.now();
   const updated = await services.store.transaction(async (trx) => {
     if (change.providers !== undefined) {
-      await appendEvent(trx, services.store, { jobId: id, name: 'job.action.assign', data: { action: 'assign', providers: change.providers }, actor: actorOf(principal), at: now });
+      await appendEvent(trx, services.store, {
+        jobId: id,
+        name: 'job.action.assign',
+        data: { action: 'assign', providers: change.providers },
+        actor: actorOf(principal),
+        at: now,
+      });
     }
     return people.updatePeopleJob(trx, principal.workspaceId, id, {
       now,
@@ -185,7 +249,8 @@ export async function editPeopleJob(services: Services, principal: Principal, id
 export async function deletePeopleJob(services: Services, principal: Principal, id: string): Promise<void> {
   const job = await getJob(services, principal, id);
   await checkEditable(services, principal, job);
-  if (!(await people.deletePeopleJob(services.store.db, principal.workspaceId, id))) throw stateConflict(await getJob(services, principal, id), 'be removed');
+  if (!(await people.deletePeopleJob(services.store.db, principal.workspaceId, id)))
+    throw stateConflict(await getJob(services, principal, id), 'be removed');
 }
 
 /**
@@ -199,7 +264,8 @@ export async function updateSource(
   id: string,
   upload: { name: string; contentType: string; source: Readable | Buffer },
 ): Promise<{ job: Job; importJob: Job }> {
-  if (principal.providerId !== undefined) throw new AppError('forbidden', "A provider's token cannot change a job's source.");
+  if (principal.providerId !== undefined)
+    throw new AppError('forbidden', "A provider's token cannot change a job's source.");
   const job = await getJob(services, principal, id);
   if (job.executor !== 'people') throw new AppError('bad_request', 'Only jobs done by people take a source document.');
   const open = job.people?.continuous === true;
@@ -217,7 +283,10 @@ export async function updateSource(
         type: 'document-import',
         name: `Import ${upload.name}`,
         projectId: job.projectId ?? undefined,
-        input: { file_id: file.id, ...(input.source_language !== undefined ? { source_language: input.source_language } : {}) },
+        input: {
+          file_id: file.id,
+          ...(input.source_language !== undefined ? { source_language: input.source_language } : {}),
+        },
       },
       trx,
     );

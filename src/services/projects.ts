@@ -52,7 +52,10 @@ export async function listProjects(
   const after = page.pageToken === undefined ? undefined : services.pageTokens.decode(page.pageToken, scope);
   const result = await projects.listProjectsAfter(services.store.db, principal.workspaceId, after, page.pageSize);
   const last = result.projects.at(-1);
-  return { projects: result.projects, nextPageToken: result.more && last !== undefined ? services.pageTokens.encode(last.id, scope) : undefined };
+  return {
+    projects: result.projects,
+    nextPageToken: result.more && last !== undefined ? services.pageTokens.encode(last.id, scope) : undefined,
+  };
 }
 
 export async function listProjectsByPage(
@@ -60,7 +63,12 @@ export async function listProjectsByPage(
   principal: Principal,
   page: { page: number; perPage: number },
 ): Promise<{ projects: Project[]; total: number }> {
-  return projects.listProjectsPage(services.store.db, principal.workspaceId, (page.page - 1) * page.perPage, page.perPage);
+  return projects.listProjectsPage(
+    services.store.db,
+    principal.workspaceId,
+    (page.page - 1) * page.perPage,
+    page.perPage,
+  );
 }
 
 export async function updateProject(
@@ -84,7 +92,11 @@ export async function updateProject(
   );
   if (updated !== undefined) return updated;
   const current = await getProject(services, principal, id); // 404 when it does not exist
-  throw new AppError('precondition_failed', `The project is at version ${current.version}, not ${expectedVersion}; read it again and retry.`, {
-    extra: { current_version: current.version },
-  });
+  throw new AppError(
+    'precondition_failed',
+    `The project is at version ${current.version}, not ${expectedVersion}; read it again and retry.`,
+    {
+      extra: { current_version: current.version },
+    },
+  );
 }

@@ -51,7 +51,10 @@ function newLease(worker: string): { owner: string; token: string } {
 /** The lease owner a token stands for, or a 400 for a token this server could not have issued. */
 function ownerOfToken(token: string): string {
   const m = LEASE_TOKEN.exec(token);
-  if (m === null) throw new AppError('bad_request', 'The lease token is malformed; send the `lease.token` of the claim.', { errors: [{ pointer: '#/lease', detail: 'is not a lease token' }] });
+  if (m === null)
+    throw new AppError('bad_request', 'The lease token is malformed; send the `lease.token` of the claim.', {
+      errors: [{ pointer: '#/lease', detail: 'is not a lease token' }],
+    });
   return ownerOf(Buffer.from(m[1]!, 'base64url').toString(), m[2]!);
 }
 
@@ -67,9 +70,13 @@ function checkTypes(principal: Principal, types: string[]): void {
   if (principal.jobTypes === undefined) return;
   const outside = types.filter((t) => !principal.jobTypes!.includes(t));
   if (outside.length > 0) {
-    throw new AppError('forbidden', `This token may claim only jobs of type ${principal.jobTypes.join(', ')}; not ${outside.join(', ')}.`, {
-      extra: { allowed_job_types: principal.jobTypes },
-    });
+    throw new AppError(
+      'forbidden',
+      `This token may claim only jobs of type ${principal.jobTypes.join(', ')}; not ${outside.join(', ')}.`,
+      {
+        extra: { allowed_job_types: principal.jobTypes },
+      },
+    );
   }
 }
 
@@ -114,9 +121,20 @@ export async function claimRemote(services: Services, principal: Principal, r: C
       await reapIfDue(services);
       const lease = newLease(r.worker);
       const now = services.clock.now();
-      const jobs = await queue.claimJobs(services.store, { workerId: lease.owner, types: r.types, limit: r.limit, leaseMs: r.leaseMs, now, workspaceId: principal.workspaceId });
+      const jobs = await queue.claimJobs(services.store, {
+        workerId: lease.owner,
+        types: r.types,
+        limit: r.limit,
+        leaseMs: r.leaseMs,
+        now,
+        workspaceId: principal.workspaceId,
+      });
       if (jobs.length > 0) {
-        return jobs.map((job) => ({ job, timeoutMs: job.timeoutMs ?? services.registry.get(job.type)?.timeoutMs ?? null, lease: { token: lease.token, expiresAt: now + r.leaseMs } }));
+        return jobs.map((job) => ({
+          job,
+          timeoutMs: job.timeoutMs ?? services.registry.get(job.type)?.timeoutMs ?? null,
+          lease: { token: lease.token, expiresAt: now + r.leaseMs },
+        }));
       }
       const left = deadline - Date.now();
       if (left <= 0 || r.signal?.aborted === true) return [];
@@ -158,15 +176,34 @@ async function held(services: Services, principal: Principal, id: string, leaseT
   const owner = ownerOfToken(leaseToken);
   const row = await services.store.db
     .selectFrom('jobs')
-    .select(['id', 'type', 'status', 'lease_owner', 'attempts', 'max_attempts', 'attempt_started_at', 'timeout_ms', 'executor'])
+    .select([
+      'id',
+      'type',
+      'status',
+      'lease_owner',
+      'attempts',
+      'max_attempts',
+      'attempt_started_at',
+      'timeout_ms',
+      'executor',
+    ])
     .where('id', '=', id)
     .where('workspace_id', '=', principal.workspaceId)
     .executeTakeFirst();
-  if (row === undefined || row.executor !== 'worker' || (principal.jobTypes !== undefined && !principal.jobTypes.includes(row.type))) throw notFound('job', id);
+  if (
+    row === undefined ||
+    row.executor !== 'worker' ||
+    (principal.jobTypes !== undefined && !principal.jobTypes.includes(row.type))
+  )
+    throw notFound('job', id);
   if (!sameOwner(row.lease_owner, owner)) {
-    throw new AppError('lease_lost', `This lease does not hold job ${id}: it expired and the job went back to the queue, was claimed again, or was never claimed with it. Stop working on it.`, {
-      extra: { job_status: row.status },
-    });
+    throw new AppError(
+      'lease_lost',
+      `This lease does not hold job ${id}: it expired and the job went back to the queue, was claimed again, or was never claimed with it. Stop working on it.`,
+      {
+        extra: { job_status: row.status },
+      },
+    );
   }
   const job: Held = {
     id,
@@ -179,15 +216,31 @@ async function held(services: Services, principal: Principal, id: string, leaseT
   };
   const now = services.clock.now();
   if (job.timeoutMs !== null && now - job.startedAt >= job.timeoutMs) {
-    await finishFailed(services, job, { message: `The attempt timed out after ${job.timeoutMs} ms.`, code: 'timeout' }, true, 'timed_out');
-    throw new AppError('lease_lost', `The attempt on job ${id} timed out after ${job.timeoutMs} ms; it was ended as the job's timeout says. Stop working on it.`, {
-      extra: { job_status: row.status, reason: 'timed_out' },
-    });
+    await finishFailed(
+      services,
+      job,
+      { message: `The attempt timed out after ${job.timeoutMs} ms.`, code: 'timeout' },
+      true,
+      'timed_out',
+    );
+    throw new AppError(
+      'lease_lost',
+      `The attempt on job ${id} timed out after ${job.timeoutMs} ms; it was ended as the job's timeout says. Stop working on it.`,
+      {
+        extra: { job_status: row.status, reason: 'timed_out' },
+      },
+    );
   }
   return job;
 }
 
-export async function heartbeat(services: Services, principal: Principal, id: string, leaseToken: string, leaseMs: number): Promise<{ expiresAt: number; cancelRequested: boolean }> {
+export async function heartbeat(
+  services: Services,
+  principal: Principal,
+  id: string,
+  leaseToken: string,
+  leaseMs: number,
+): Promise<{ expiresAt: number; cancelRequested: boolean }> {
   const job = await held(services, principal, id, leaseToken);
   const now = services.clock.now();
   const status = (await queue.renewLeases(services.store, job.owner, [id], leaseMs, now)).get(id);
@@ -195,9 +248,17 @@ export async function heartbeat(services: Services, principal: Principal, id: st
   return { expiresAt: now + leaseMs, cancelRequested: status === 'cancelling' };
 }
 
-export async function progress(services: Services, principal: Principal, id: string, leaseToken: string, percent: number, message: string | null): Promise<void> {
+export async function progress(
+  services: Services,
+  principal: Principal,
+  id: string,
+  leaseToken: string,
+  percent: number,
+  message: string | null,
+): Promise<void> {
   const job = await held(services, principal, id, leaseToken);
-  if (!(await queue.reportProgress(services.store, job.owner, id, percent, message, services.clock.now()))) throw lostMeanwhile(id);
+  if (!(await queue.reportProgress(services.store, job.owner, id, percent, message, services.clock.now())))
+    throw lostMeanwhile(id);
 }
 
 export type Outcome = 'succeeded' | 'failed' | 'retrying' | 'cancelled';
@@ -213,14 +274,23 @@ export interface Completion {
  * claim is one write. A job whose cancellation was requested meanwhile ends cancelled, as in-process.
  * Each item answers its outcome or its error; one bad item changes nothing of the others.
  */
-export async function completeRemote(services: Services, principal: Principal, items: Completion[]): Promise<({ outcome: Outcome } | { error: AppError })[]> {
+export async function completeRemote(
+  services: Services,
+  principal: Principal,
+  items: Completion[],
+): Promise<({ outcome: Outcome } | { error: AppError })[]> {
   const results: ({ outcome: Outcome } | { error: AppError })[] = [];
   const byOwner = new Map<string, { index: number; job: Held; output: unknown }[]>();
   for (const [index, item] of items.entries()) {
     try {
       const job = await held(services, principal, item.id, item.lease);
       const invalid = services.registry.validateOutput(job.type, item.output);
-      if (invalid !== undefined) throw new AppError('validation_failed', `The output does not match job type ${job.type}'s output schema: ${invalid}`, { errors: [{ pointer: '#/output', detail: invalid }] });
+      if (invalid !== undefined)
+        throw new AppError(
+          'validation_failed',
+          `The output does not match job type ${job.type}'s output schema: ${invalid}`,
+          { errors: [{ pointer: '#/output', detail: invalid }] },
+        );
       const group = byOwner.get(job.owner) ?? [];
       group.push({ index, job, output: item.output });
       byOwner.set(job.owner, group);
@@ -235,15 +305,25 @@ export async function completeRemote(services: Services, principal: Principal, i
     const written = await queue.completeJobs(
       services.store,
       owner,
-      group.map((g) => ({ attempt: { jobId: g.job.id, number: g.job.attempt, startedAt: g.job.startedAt, outcome: 'succeeded' }, output: g.output ?? null })),
+      group.map((g) => ({
+        attempt: { jobId: g.job.id, number: g.job.attempt, startedAt: g.job.startedAt, outcome: 'succeeded' },
+        output: g.output ?? null,
+      })),
       services.clock.now(),
     );
     released += written.released;
     const done = new Set(written.done);
     for (const g of group) {
       if (done.has(g.job.id)) continue;
-      const attempt: queue.Attempt = { jobId: g.job.id, number: g.job.attempt, startedAt: g.job.startedAt, outcome: 'cancelled' };
-      results[g.index] = (await queue.confirmCancelled(services.store, owner, attempt, services.clock.now())) ? { outcome: 'cancelled' } : { error: lostMeanwhile(g.job.id) };
+      const attempt: queue.Attempt = {
+        jobId: g.job.id,
+        number: g.job.attempt,
+        startedAt: g.job.startedAt,
+        outcome: 'cancelled',
+      };
+      results[g.index] = (await queue.confirmCancelled(services.store, owner, attempt, services.clock.now()))
+        ? { outcome: 'cancelled' }
+        : { error: lostMeanwhile(g.job.id) };
     }
   }
   if (released > 0) services.wakeups.jobsAdded(); // dependents became runnable
@@ -262,12 +342,25 @@ export interface RemoteError {
 }
 
 /** A failed attempt: retried after the type's backoff while attempts are left, unless `retryable` is false. */
-export async function fail(services: Services, principal: Principal, id: string, leaseToken: string, error: RemoteError, retryable: boolean): Promise<Outcome> {
+export async function fail(
+  services: Services,
+  principal: Principal,
+  id: string,
+  leaseToken: string,
+  error: RemoteError,
+  retryable: boolean,
+): Promise<Outcome> {
   const job = await held(services, principal, id, leaseToken);
   return finishFailed(services, job, error, retryable, 'failed');
 }
 
-async function finishFailed(services: Services, job: Held, error: RemoteError, retryable: boolean, outcome: 'failed' | 'timed_out'): Promise<Outcome> {
+async function finishFailed(
+  services: Services,
+  job: Held,
+  error: RemoteError,
+  retryable: boolean,
+  outcome: 'failed' | 'timed_out',
+): Promise<Outcome> {
   const now = services.clock.now();
   const retry = retryable && job.attempt < job.maxAttempts;
   const attempt: queue.Attempt = { jobId: job.id, number: job.attempt, startedAt: job.startedAt, outcome: 'succeeded' };
@@ -278,7 +371,8 @@ async function finishFailed(services: Services, job: Held, error: RemoteError, r
   };
   if (await queue.failJob(services.store, job.owner, failure, now)) return retry ? 'retrying' : 'failed';
   // Cancel requested while the worker was failing: the job ends cancelled rather than failed.
-  if (await queue.confirmCancelled(services.store, job.owner, { ...attempt, outcome: 'cancelled' }, now)) return 'cancelled';
+  if (await queue.confirmCancelled(services.store, job.owner, { ...attempt, outcome: 'cancelled' }, now))
+    return 'cancelled';
   throw lostMeanwhile(job.id);
 }
 
@@ -302,11 +396,27 @@ export async function writeFile(
   file: { name: string; contentType: string; source: Readable },
 ): Promise<FileInfo> {
   const job = await held(services, principal, id, leaseToken);
-  return writeJobFile(services, { id, workspaceId: principal.workspaceId }, file.name, file.contentType, file.source, async (trx) => {
-    const still = await trx.selectFrom('jobs').select('id').where('id', '=', id).where('lease_owner', '=', job.owner).where('status', 'in', ['running', 'cancelling']).executeTakeFirst();
-    if (still === undefined) throw lostMeanwhile(id);
-  });
+  return writeJobFile(
+    services,
+    { id, workspaceId: principal.workspaceId },
+    file.name,
+    file.contentType,
+    file.source,
+    async (trx) => {
+      const still = await trx
+        .selectFrom('jobs')
+        .select('id')
+        .where('id', '=', id)
+        .where('lease_owner', '=', job.owner)
+        .where('status', 'in', ['running', 'cancelling'])
+        .executeTakeFirst();
+      if (still === undefined) throw lostMeanwhile(id);
+    },
+  );
 }
 
 const lostMeanwhile = (id: string): AppError =>
-  new AppError('lease_lost', `The lease on job ${id} was lost while this request ran (it expired, or the job was cancelled and ended). Stop working on it.`);
+  new AppError(
+    'lease_lost',
+    `The lease on job ${id} was lost while this request ran (it expired, or the job was cancelled and ended). Stop working on it.`,
+  );

@@ -10,7 +10,9 @@ export async function sweepExpired(services: Services): Promise<{ jobs: number; 
   let jobs = 0;
   let files = 0;
   for (;;) {
-    const batch = await services.store.transaction((trx) => expireFinishedJobs(trx, now - services.policy.retentionMs, now, 500));
+    const batch = await services.store.transaction((trx) =>
+      expireFinishedJobs(trx, now - services.policy.retentionMs, now, 500),
+    );
     // Bytes go after the rows: a crash in between leaves an orphan file, never a row without its file.
     for (const id of batch.fileIds) services.files.remove(id);
     jobs += batch.jobs;
@@ -19,7 +21,9 @@ export async function sweepExpired(services: Services): Promise<{ jobs: number; 
   }
   // Once per sweep rather than per batch of jobs: a batch row whose jobs still live is looked at once.
   for (;;) {
-    const n = await services.store.transaction((trx) => expireEventBatches(trx, services.store, now - services.policy.retentionMs, 500));
+    const n = await services.store.transaction((trx) =>
+      expireEventBatches(trx, services.store, now - services.policy.retentionMs, 500),
+    );
     if (n < 500) break;
   }
   for (;;) {

@@ -104,7 +104,9 @@ export function isPublicAddress(address: string): boolean {
 export class PrivateAddressError extends Error {
   readonly code = 'EPRIVATEADDRESS';
   constructor(host: string, address: string) {
-    super(`${host} resolves to ${address}, which is not a public address (set JOBLINE_WEBHOOK_ALLOW_PRIVATE=true to allow it)`);
+    super(
+      `${host} resolves to ${address}, which is not a public address (set JOBLINE_WEBHOOK_ALLOW_PRIVATE=true to allow it)`,
+    );
     this.name = 'PrivateAddressError';
   }
 }
@@ -114,7 +116,9 @@ export function resolveAll(host: string): Promise<LookupAddress[]> {
   const bare = host.replace(/^\[|\]$/g, '');
   const family = isIP(bare);
   if (family !== 0) return Promise.resolve([{ address: bare, family }]);
-  return new Promise((resolve, reject) => dnsLookup(bare, { all: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))));
+  return new Promise((resolve, reject) =>
+    dnsLookup(bare, { all: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))),
+  );
 }
 
 /**

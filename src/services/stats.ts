@@ -27,14 +27,22 @@ export interface Stats {
 }
 
 /** Counts per status now, and per job type the last hour minute by minute. */
-export async function workspaceStats(services: Services, principal: Principal, filter: { projectId?: string | undefined; type?: string | undefined }): Promise<Stats> {
+export async function workspaceStats(
+  services: Services,
+  principal: Principal,
+  filter: { projectId?: string | undefined; type?: string | undefined },
+): Promise<Stats> {
   const until = Math.floor(services.clock.now() / MINUTE) * MINUTE + MINUTE;
   const since = until - STATS_MINUTES * MINUTE;
   const f = { workspaceId: principal.workspaceId, ...filter };
   const db = services.store.db;
   // Read first: an event between this and the counts is then replayed rather than lost.
   const head = await stats.feedHead(services.store, principal.workspaceId);
-  const [counted, finished, spans] = await Promise.all([stats.countByStatus(db, f), stats.finishedPerMinute(db, f, since, MINUTE), stats.waitSpans(db, f, since, MINUTE)]);
+  const [counted, finished, spans] = await Promise.all([
+    stats.countByStatus(db, f),
+    stats.finishedPerMinute(db, f, since, MINUTE),
+    stats.waitSpans(db, f, since, MINUTE),
+  ]);
 
   const series = new Map<string, TypeSeries>();
   const of = (type: string): TypeSeries => {
@@ -54,6 +62,15 @@ export async function workspaceStats(services: Services, principal: Principal, f
     const s = of(span.type);
     for (let m = Math.max(span.from, 0); m <= last; m++) s.queueDepth[m]! += span.n;
   }
-  const counts = Object.fromEntries(JOB_STATUSES.map((status) => [status, counted[status] ?? 0])) as Record<JobStatus, number>;
-  return { since, until, counts, eventsCursor: encodeCursor(head), types: [...series.values()].sort((a, b) => a.type.localeCompare(b.type)) };
+  const counts = Object.fromEntries(JOB_STATUSES.map((status) => [status, counted[status] ?? 0])) as Record<
+    JobStatus,
+    number
+  >;
+  return {
+    since,
+    until,
+    counts,
+    eventsCursor: encodeCursor(head),
+    types: [...series.values()].sort((a, b) => a.type.localeCompare(b.type)),
+  };
 }

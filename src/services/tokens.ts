@@ -59,18 +59,26 @@ export interface NewToken {
   jobTypes?: string[] | null;
 }
 
-export async function createToken(services: Pick<Services, 'store' | 'clock'>, options: NewToken): Promise<CreatedToken> {
+export async function createToken(
+  services: Pick<Services, 'store' | 'clock'>,
+  options: NewToken,
+): Promise<CreatedToken> {
   return services.store.transaction((trx) => insertNewToken(trx, services.clock.now(), options));
 }
 
 /** createToken inside the caller's transaction (start-up bootstrap decides and creates in one). */
 export async function insertNewToken(trx: Executor, now: number, options: NewToken): Promise<CreatedToken> {
   if (options.jobTypes != null && !options.scopes.includes('jobs:work')) {
-    throw new AppError('validation_failed', 'job_types restricts what a worker may claim: give the token the jobs:work scope too.', {
-      errors: [{ pointer: '#/job_types', detail: 'needs the jobs:work scope' }],
-    });
+    throw new AppError(
+      'validation_failed',
+      'job_types restricts what a worker may claim: give the token the jobs:work scope too.',
+      {
+        errors: [{ pointer: '#/job_types', detail: 'needs the jobs:work scope' }],
+      },
+    );
   }
-  const chosen = options.secret === undefined ? newSecret() : { ...parseTokenOrThrow(options.secret), token: options.secret };
+  const chosen =
+    options.secret === undefined ? newSecret() : { ...parseTokenOrThrow(options.secret), token: options.secret };
   const workspaceId = await ensureWorkspace(trx, options.workspace, now);
   const id = uuidv7(now);
   await tokens.insertToken(trx, {
@@ -86,14 +94,28 @@ export async function insertNewToken(trx: Executor, now: number, options: NewTok
     jobTypes: options.jobTypes ?? null,
   });
   return {
-    token: { id, workspaceId, name: options.name, prefix: chosen.prefix, scopes: options.scopes, createdAt: now, lastUsedAt: null, revokedAt: null, providerId: options.providerId ?? null, jobTypes: options.jobTypes ?? null },
+    token: {
+      id,
+      workspaceId,
+      name: options.name,
+      prefix: chosen.prefix,
+      scopes: options.scopes,
+      createdAt: now,
+      lastUsedAt: null,
+      revokedAt: null,
+      providerId: options.providerId ?? null,
+      jobTypes: options.jobTypes ?? null,
+    },
     secret: chosen.token,
   };
 }
 
 function parseTokenOrThrow(secret: string): { prefix: string; secret: string } {
   const parsed = parseToken(secret);
-  if (parsed === undefined) throw new Error('A token must look like jl_<12 letters or digits>_<43 base64url characters>; create one with `jobline token create`.');
+  if (parsed === undefined)
+    throw new Error(
+      'A token must look like jl_<12 letters or digits>_<43 base64url characters>; create one with `jobline token create`.',
+    );
   return parsed;
 }
 
@@ -148,7 +170,10 @@ function cacheKey(parsed: { prefix: string; secret: string }): string {
  * The principal of a token verified within the cache's TTL, without a database read or a promise (the
  * request hook stays synchronous for a busy client); undefined when `authenticate` has to decide.
  */
-export function cachedPrincipal(services: Pick<Services, 'clock' | 'tokenCache'>, presented: string): Principal | undefined {
+export function cachedPrincipal(
+  services: Pick<Services, 'clock' | 'tokenCache'>,
+  presented: string,
+): Principal | undefined {
   const parsed = parseToken(presented);
   return parsed === undefined ? undefined : services.tokenCache.get(cacheKey(parsed), services.clock.now());
 }
@@ -181,7 +206,11 @@ export async function authenticate(services: Services, presented: string): Promi
   return principal;
 }
 
-export async function revokeToken(services: Pick<Services, 'store' | 'clock' | 'tokenCache'>, id: string, workspaceId?: string): Promise<void> {
+export async function revokeToken(
+  services: Pick<Services, 'store' | 'clock' | 'tokenCache'>,
+  id: string,
+  workspaceId?: string,
+): Promise<void> {
   const revoked = await tokens.revokeToken(services.store.db, id, services.clock.now(), workspaceId);
   if (!revoked) throw new AppError('not_found', `No active token with id ${JSON.stringify(id)}.`);
   services.tokenCache.forget(id);

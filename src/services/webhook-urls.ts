@@ -12,8 +12,10 @@ export async function webhookUrlProblem(text: string, allowPrivate: boolean): Pr
   } catch {
     return 'must be an absolute http or https URL';
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `must use http or https, not ${url.protocol.slice(0, -1)}`;
-  if (url.username !== '' || url.password !== '') return 'must not contain credentials; verify deliveries by their signature instead';
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return `must use http or https, not ${url.protocol.slice(0, -1)}`;
+  if (url.username !== '' || url.password !== '')
+    return 'must not contain credentials; verify deliveries by their signature instead';
   if (url.hostname === '') return 'must name a host';
   if (allowPrivate) return undefined;
   let addresses: { address: string }[];
@@ -23,6 +25,7 @@ export async function webhookUrlProblem(text: string, allowPrivate: boolean): Pr
     return `its host ${url.hostname} does not resolve`;
   }
   const bad = addresses.find((a) => !isPublicAddress(a.address));
-  if (bad !== undefined) return `its host resolves to ${bad.address}, which is not a public address (loopback, private and link-local addresses need JOBLINE_WEBHOOK_ALLOW_PRIVATE=true)`;
+  if (bad !== undefined)
+    return `its host resolves to ${bad.address}, which is not a public address (loopback, private and link-local addresses need JOBLINE_WEBHOOK_ALLOW_PRIVATE=true)`;
   return undefined;
 }

@@ -4,7 +4,12 @@
  * through the query builder cost about as much as SQLite running it. `make` places the tuples in the
  * statement; the caller binds the values as one flat list, row after row.
  */
-export function repeatedTuples(cache: Map<number, string>, rows: number, width: number, make: (tuples: string) => string): string {
+export function repeatedTuples(
+  cache: Map<number, string>,
+  rows: number,
+  width: number,
+  make: (tuples: string) => string,
+): string {
   let text = cache.get(rows);
   if (text === undefined) {
     const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;

@@ -53,11 +53,22 @@ export async function findClientByClientId(db: Executor, clientId: string): Prom
 }
 
 export async function findClient(db: Executor, workspaceId: string, id: string): Promise<OAuthClientRow | undefined> {
-  return db.selectFrom('oauth_clients').selectAll().where('id', '=', id).where('workspace_id', '=', workspaceId).executeTakeFirst();
+  return db
+    .selectFrom('oauth_clients')
+    .selectAll()
+    .where('id', '=', id)
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
 }
 
 export async function listClients(db: Executor, workspaceId: string): Promise<OAuthClient[]> {
-  const rows = await db.selectFrom('oauth_clients').selectAll().where('workspace_id', '=', workspaceId).orderBy('created_at').orderBy('id').execute();
+  const rows = await db
+    .selectFrom('oauth_clients')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
   return rows.map(toClient);
 }
 
@@ -73,7 +84,12 @@ export async function revokeClient(db: Executor, workspaceId: string, id: string
 }
 
 /** Revokes the unexpired API tokens with one of these names; returns their ids. */
-export async function revokeTokensNamed(db: Executor, workspaceId: string, names: string[], now: number): Promise<string[]> {
+export async function revokeTokensNamed(
+  db: Executor,
+  workspaceId: string,
+  names: string[],
+  now: number,
+): Promise<string[]> {
   const rows = await db
     .updateTable('api_tokens')
     .set({ revoked_at: now })
@@ -86,6 +102,16 @@ export async function revokeTokensNamed(db: Executor, workspaceId: string, names
 }
 
 /** Deletes API tokens with this name that expired before `before` (access tokens a client no longer uses). */
-export async function deleteExpiredTokens(db: Executor, workspaceId: string, name: string, before: number): Promise<void> {
-  await db.deleteFrom('api_tokens').where('workspace_id', '=', workspaceId).where('name', '=', name).where('expires_at', '<', before).execute();
+export async function deleteExpiredTokens(
+  db: Executor,
+  workspaceId: string,
+  name: string,
+  before: number,
+): Promise<void> {
+  await db
+    .deleteFrom('api_tokens')
+    .where('workspace_id', '=', workspaceId)
+    .where('name', '=', name)
+    .where('expires_at', '<', before)
+    .execute();
 }

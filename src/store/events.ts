@@ -146,12 +146,30 @@ export async function listJobEvents(store: Store, jobId: string, afterSeq: numbe
   return (await jobEventRows(store, jobId, afterSeq, 'asc', limit)).map(toEvent);
 }
 
-function jobEventRows(store: Store, jobId: string, afterSeq: number, order: 'asc' | 'desc', limit: number): Promise<EventRow[]> {
-  return (store.capabilities.dialect === 'postgres' ? jobEventsPostgres : jobEventsSqlite)(store.db, jobId, afterSeq, order, limit);
+function jobEventRows(
+  store: Store,
+  jobId: string,
+  afterSeq: number,
+  order: 'asc' | 'desc',
+  limit: number,
+): Promise<EventRow[]> {
+  return (store.capabilities.dialect === 'postgres' ? jobEventsPostgres : jobEventsSqlite)(
+    store.db,
+    jobId,
+    afterSeq,
+    order,
+    limit,
+  );
 }
 
 // SQLite: a job's own rows, and the batch rows holding its status events (migration 0025).
-async function jobEventsSqlite(db: Executor, jobId: string, afterSeq: number, order: 'asc' | 'desc', limit: number): Promise<EventRow[]> {
+async function jobEventsSqlite(
+  db: Executor,
+  jobId: string,
+  afterSeq: number,
+  order: 'asc' | 'desc',
+  limit: number,
+): Promise<EventRow[]> {
   const { rows } = await sql<EventRow>`
     SELECT e.id, e.tx, 0 AS k, e.workspace_id, e.job_id, e.project_id, e.job_type, e.seq, e.name, e.data, e.actor, e.created_at
     FROM job_events e WHERE e.job_id = ${jobId} AND e.seq > ${afterSeq}
@@ -164,7 +182,13 @@ async function jobEventsSqlite(db: Executor, jobId: string, afterSeq: number, or
 }
 
 // A job's own rows, and its batched created event when the timeline starts before it.
-async function jobEventsPostgres(db: Executor, jobId: string, afterSeq: number, order: 'asc' | 'desc', limit: number): Promise<EventRow[]> {
+async function jobEventsPostgres(
+  db: Executor,
+  jobId: string,
+  afterSeq: number,
+  order: 'asc' | 'desc',
+  limit: number,
+): Promise<EventRow[]> {
   const created =
     afterSeq < 1
       ? sql`UNION ALL
@@ -200,7 +224,13 @@ export interface FeedPage {
  * than every transaction still in progress that may write events here are returned (SETTLED_BELOW), so
  * an event can never appear behind a cursor a client already holds.
  */
-export async function readFeed(store: Store, workspaceId: string, after: FeedCursor, filter: FeedFilter, limit: number): Promise<FeedPage> {
+export async function readFeed(
+  store: Store,
+  workspaceId: string,
+  after: FeedCursor,
+  filter: FeedFilter,
+  limit: number,
+): Promise<FeedPage> {
   // Taken once, before both queries below: had each query taken its own, transactions committing in
   // between could move the bound past events the first query held back, and the second would then
   // call the feed settled although those events were never returned.
@@ -230,7 +260,14 @@ export async function readFeed(store: Store, workspaceId: string, after: FeedCur
 
 // Batch rows are expanded here, so a page can end inside a batch (the cursor's k). Their jobs that
 // retention expired or that were deleted are left out, as their own rows would have been.
-async function feedRows(store: Store, workspaceId: string, after: FeedCursor, filter: FeedFilter, limit: number, settledBelow: number | undefined): Promise<EventRow[]> {
+async function feedRows(
+  store: Store,
+  workspaceId: string,
+  after: FeedCursor,
+  filter: FeedFilter,
+  limit: number,
+  settledBelow: number | undefined,
+): Promise<EventRow[]> {
   const x = expansion(store);
   const names =
     filter.names === undefined
@@ -268,7 +305,9 @@ export interface NewEvent {
 export async function appendEvent(db: Executor, store: Store, e: NewEvent): Promise<void> {
   const data = JSON.stringify(e.data);
   if (store.capabilities.dialect === 'postgres') {
-    await sql`SELECT jobline_append_event(${e.jobId}::uuid, ${e.name}, ${data}::jsonb, ${e.actor}, ${e.at}::bigint)`.execute(db);
+    await sql`SELECT jobline_append_event(${e.jobId}::uuid, ${e.name}, ${data}::jsonb, ${e.actor}, ${e.at}::bigint)`.execute(
+      db,
+    );
     return;
   }
   // The job's event counter gives the seq (migration 0025: max(seq) would not see batch rows).

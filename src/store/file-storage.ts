@@ -30,7 +30,11 @@ export class FileStorage {
     return join(this.root, id.slice(-2), id);
   }
 
-  async write(id: string, source: Readable | Buffer | string, limit: number): Promise<{ size: number; sha256: string }> {
+  async write(
+    id: string,
+    source: Readable | Buffer | string,
+    limit: number,
+  ): Promise<{ size: number; sha256: string }> {
     const final = this.path(id);
     mkdirSync(join(final, '..'), { recursive: true });
     const temporary = `${final}.part`;
@@ -44,7 +48,12 @@ export class FileStorage {
         done(null, chunk);
       },
     });
-    const input = typeof source === 'string' || Buffer.isBuffer(source) ? (async function* () { yield Buffer.from(source); })() : source;
+    const input =
+      typeof source === 'string' || Buffer.isBuffer(source)
+        ? (async function* () {
+            yield Buffer.from(source);
+          })()
+        : source;
     try {
       await pipeline(input, meter, createWriteStream(temporary));
       await rename(temporary, final);

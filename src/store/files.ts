@@ -21,7 +21,12 @@ export async function touchJob(db: Executor, jobId: string, now: number): Promis
 }
 
 export async function findFile(db: Executor, workspaceId: string, id: string): Promise<FileRow | undefined> {
-  return db.selectFrom('files').selectAll().where('id', '=', id).where('workspace_id', '=', workspaceId).executeTakeFirst();
+  return db
+    .selectFrom('files')
+    .selectAll()
+    .where('id', '=', id)
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
 }
 
 /** For signed download URLs, which carry no token: the signature already names the file. */
@@ -29,8 +34,19 @@ export async function findFileById(db: Executor, id: string): Promise<FileRow | 
   return db.selectFrom('files').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function findJobFile(db: Executor, jobId: string, role: FilesTable['role'], name: string): Promise<FileRow | undefined> {
-  return db.selectFrom('files').selectAll().where('job_id', '=', jobId).where('role', '=', role).where('name', '=', name).executeTakeFirst();
+export async function findJobFile(
+  db: Executor,
+  jobId: string,
+  role: FilesTable['role'],
+  name: string,
+): Promise<FileRow | undefined> {
+  return db
+    .selectFrom('files')
+    .selectAll()
+    .where('job_id', '=', jobId)
+    .where('role', '=', role)
+    .where('name', '=', name)
+    .executeTakeFirst();
 }
 
 export async function listJobFiles(db: Executor, jobId: string): Promise<FileRow[]> {

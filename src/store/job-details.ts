@@ -18,17 +18,53 @@ export interface JobDetails {
 type DetailsRow = JobRow & { jl_attempts: unknown; jl_files: unknown };
 
 /** The columns as given, when they name every column of the jobs table (a compile error otherwise). */
-function everyJobColumn<T extends readonly (keyof JobRow)[]>(columns: T & ([Exclude<keyof JobRow, T[number]>] extends [never] ? unknown : never)): T {
+function everyJobColumn<T extends readonly (keyof JobRow)[]>(
+  columns: T & ([Exclude<keyof JobRow, T[number]>] extends [never] ? unknown : never),
+): T {
   return columns;
 }
 
 // The job's columns in the order the SQLite statement returns them: it reads rows as arrays, which
 // better-sqlite3 builds far faster than objects of this many properties (see sqliteDetailsRow).
 const JOB_COLUMNS = everyJobColumn([
-  'id', 'workspace_id', 'project_id', 'number', 'type', 'name', 'executor', 'status', 'status_reason', 'priority', 'input', 'output', 'error',
-  'progress', 'progress_message', 'attempts', 'max_attempts', 'run_at', 'timeout_ms', 'lease_owner', 'lease_expires_at', 'created_at', 'started_at',
-  'completed_at', 'updated_at', 'version', 'attempt_started_at', 'expired_at', 'callback_url', 'providers', 'due_at', 'reference_id', 'workflow_level',
-  'continuous', 'import_job_id', 'source_updated_at', 'target_updated_at', 'continuous_updated_at',
+  'id',
+  'workspace_id',
+  'project_id',
+  'number',
+  'type',
+  'name',
+  'executor',
+  'status',
+  'status_reason',
+  'priority',
+  'input',
+  'output',
+  'error',
+  'progress',
+  'progress_message',
+  'attempts',
+  'max_attempts',
+  'run_at',
+  'timeout_ms',
+  'lease_owner',
+  'lease_expires_at',
+  'created_at',
+  'started_at',
+  'completed_at',
+  'updated_at',
+  'version',
+  'attempt_started_at',
+  'expired_at',
+  'callback_url',
+  'providers',
+  'due_at',
+  'reference_id',
+  'workflow_level',
+  'continuous',
+  'import_job_id',
+  'source_updated_at',
+  'target_updated_at',
+  'continuous_updated_at',
 ] as const);
 
 const SQLITE_DETAILS = `
@@ -42,12 +78,46 @@ FROM jobs j WHERE j.id = ? AND j.workspace_id = ?`;
 /** A row of SQLITE_DETAILS as one object literal, so every row has the same shape; indexes follow JOB_COLUMNS. */
 function sqliteDetailsRow(v: readonly unknown[]): DetailsRow {
   return {
-    id: v[0], workspace_id: v[1], project_id: v[2], number: v[3], type: v[4], name: v[5], executor: v[6], status: v[7], status_reason: v[8],
-    priority: v[9], input: v[10], output: v[11], error: v[12], progress: v[13], progress_message: v[14], attempts: v[15], max_attempts: v[16],
-    run_at: v[17], timeout_ms: v[18], lease_owner: v[19], lease_expires_at: v[20], created_at: v[21], started_at: v[22], completed_at: v[23],
-    updated_at: v[24], version: v[25], attempt_started_at: v[26], expired_at: v[27], callback_url: v[28], providers: v[29], due_at: v[30],
-    reference_id: v[31], workflow_level: v[32], continuous: v[33], import_job_id: v[34], source_updated_at: v[35], target_updated_at: v[36],
-    continuous_updated_at: v[37], jl_attempts: v[38], jl_files: v[39],
+    id: v[0],
+    workspace_id: v[1],
+    project_id: v[2],
+    number: v[3],
+    type: v[4],
+    name: v[5],
+    executor: v[6],
+    status: v[7],
+    status_reason: v[8],
+    priority: v[9],
+    input: v[10],
+    output: v[11],
+    error: v[12],
+    progress: v[13],
+    progress_message: v[14],
+    attempts: v[15],
+    max_attempts: v[16],
+    run_at: v[17],
+    timeout_ms: v[18],
+    lease_owner: v[19],
+    lease_expires_at: v[20],
+    created_at: v[21],
+    started_at: v[22],
+    completed_at: v[23],
+    updated_at: v[24],
+    version: v[25],
+    attempt_started_at: v[26],
+    expired_at: v[27],
+    callback_url: v[28],
+    providers: v[29],
+    due_at: v[30],
+    reference_id: v[31],
+    workflow_level: v[32],
+    continuous: v[33],
+    import_job_id: v[34],
+    source_updated_at: v[35],
+    target_updated_at: v[36],
+    continuous_updated_at: v[37],
+    jl_attempts: v[38],
+    jl_files: v[39],
   } satisfies Record<keyof DetailsRow, unknown> as DetailsRow;
 }
 
@@ -97,7 +167,12 @@ const UNCHANGED: Unchanged = { unchanged: true };
  * The job's details, or `UNCHANGED` when its version is still `version` (every change to the job, its
  * attempts or its files moves the version; see writeJobFile). Undefined when there is no such job.
  */
-export async function findJobDetailsIfChanged(store: Store, workspaceId: string, id: string, version: number): Promise<JobDetails | Unchanged | undefined> {
+export async function findJobDetailsIfChanged(
+  store: Store,
+  workspaceId: string,
+  id: string,
+  version: number,
+): Promise<JobDetails | Unchanged | undefined> {
   if (store.raw.kind === 'sqlite') {
     // Two statements when the job changed: it may change again between them, and then the details
     // carry the newer version, which is what the caller keeps.
@@ -125,7 +200,11 @@ export async function findJobDetails(store: Store, workspaceId: string, id: stri
     const values = sqliteDetails(store.raw.reader).get(id, workspaceId);
     row = values === undefined ? undefined : sqliteDetailsRow(values);
   } else {
-    const { rows } = await store.raw.pool.query<DetailsRow>({ name: 'jobline_job_details', text: POSTGRES_DETAILS, values: [id, workspaceId] });
+    const { rows } = await store.raw.pool.query<DetailsRow>({
+      name: 'jobline_job_details',
+      text: POSTGRES_DETAILS,
+      values: [id, workspaceId],
+    });
     row = rows[0];
   }
   return row === undefined ? undefined : detailsFromRow(row);

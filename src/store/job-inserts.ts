@@ -14,8 +14,21 @@ import type { Executor, Store } from './store.js';
 // the pickup).
 
 /** A job to insert: the fields of a Job it is created with, and the time it is created at. */
-export interface NewJobRow
-  extends Pick<Job, 'id' | 'workspaceId' | 'projectId' | 'number' | 'type' | 'name' | 'status' | 'priority' | 'input' | 'maxAttempts' | 'runAt' | 'timeoutMs'> {
+export interface NewJobRow extends Pick<
+  Job,
+  | 'id'
+  | 'workspaceId'
+  | 'projectId'
+  | 'number'
+  | 'type'
+  | 'name'
+  | 'status'
+  | 'priority'
+  | 'input'
+  | 'maxAttempts'
+  | 'runAt'
+  | 'timeoutMs'
+> {
   statusReason: StatusReason;
   error?: JobError | undefined;
   callbackUrl?: string | null | undefined;
@@ -53,7 +66,14 @@ const MACHINE_JOB_FIELDS: readonly Field[] = [
 const MACHINE_JOB_COLUMNS = MACHINE_JOB_FIELDS.map(([column]) => column);
 
 /** The columns a claim sets, written after MACHINE_JOB_COLUMNS when new jobs are inserted claimed. */
-const CLAIM_COLUMNS = ['attempts', 'lease_owner', 'lease_expires_at', 'started_at', 'attempt_started_at', 'version'] as const;
+const CLAIM_COLUMNS = [
+  'attempts',
+  'lease_owner',
+  'lease_expires_at',
+  'started_at',
+  'attempt_started_at',
+  'version',
+] as const;
 
 /**
  * PostgreSQL: the jobs as `v`, one row per job from unnest(…) of one array per column, bound as $1…$18,
@@ -61,11 +81,14 @@ const CLAIM_COLUMNS = ['attempts', 'lease_owner', 'lease_expires_at', 'started_a
  */
 const UNNEST_JOBS = `unnest(${MACHINE_JOB_FIELDS.map(([, type], index) => `$${index + 1}::${type}[]`).join(', ')})
     WITH ORDINALITY AS v(${MACHINE_JOB_COLUMNS.join(', ')}, position)`;
-const unnestValues = (jobs: NewJobRow[]): unknown[] => MACHINE_JOB_FIELDS.map(([, , value]) => pgArray(jobs.map(value)));
+const unnestValues = (jobs: NewJobRow[]): unknown[] =>
+  MACHINE_JOB_FIELDS.map(([, , value]) => pgArray(jobs.map(value)));
 
 /** MACHINE_JOB_COLUMNS' values from UNNEST_JOBS' `v`; `overrides` replaces some (the number, a claim's status). */
 function jobValues(overrides: Record<string, string>): string {
-  return MACHINE_JOB_COLUMNS.map((c) => overrides[c] ?? (c === 'input' || c === 'error' ? `v.${c}::jsonb` : `v.${c}`)).join(', ');
+  return MACHINE_JOB_COLUMNS.map(
+    (c) => overrides[c] ?? (c === 'input' || c === 'error' ? `v.${c}::jsonb` : `v.${c}`),
+  ).join(', ');
 }
 
 const INSERT_JOBS = `INSERT INTO jobs (${MACHINE_JOB_COLUMNS.join(', ')}) SELECT ${jobValues({})} FROM ${UNNEST_JOBS}`;
@@ -108,7 +131,9 @@ function numberedInsert(project: boolean, claimed: boolean): { name: string; tex
 }
 
 /** numberedInsert's four statements, by [project][claimed]. */
-const NUMBERED_INSERTS = [false, true].map((project) => [false, true].map((claimed) => numberedInsert(project, claimed)));
+const NUMBERED_INSERTS = [false, true].map((project) =>
+  [false, true].map((claimed) => numberedInsert(project, claimed)),
+);
 
 /** New jobs to insert already claimed by a worker of this process (services/handoff.ts). */
 export interface InsertClaim {
@@ -124,7 +149,13 @@ export interface InsertClaim {
  * counter's increment and the rows commit together in one round trip instead of four (BEGIN, counter,
  * INSERT, COMMIT). The jobs `claim` names are claimed by its worker in the same transaction.
  */
-export async function insertNumberedJobs(store: Store, workspaceId: string, projectId: string | null, jobs: NewJobRow[], claim?: InsertClaim): Promise<boolean> {
+export async function insertNumberedJobs(
+  store: Store,
+  workspaceId: string,
+  projectId: string | null,
+  jobs: NewJobRow[],
+  claim?: InsertClaim,
+): Promise<boolean> {
   if (store.raw.kind === 'postgres') {
     const first = await insertNumberedJobsPostgres(store.raw.pool, workspaceId, projectId, jobs, claim);
     if (first === undefined) return false;
@@ -149,7 +180,12 @@ function numberFrom(jobs: NewJobRow[], first: number): void {
 }
 
 type SqliteRaw = Extract<Store['raw'], { kind: 'sqlite' }>;
-type NumberedInsert = (workspaceId: string, projectId: string | null, jobs: NewJobRow[], claim: InsertClaim | undefined) => boolean;
+type NumberedInsert = (
+  workspaceId: string,
+  projectId: string | null,
+  jobs: NewJobRow[],
+  claim: InsertClaim | undefined,
+) => boolean;
 
 /** better-sqlite3 transaction functions, made once per connection (making one costs more than running it). */
 const numberedInserts = new WeakMap<SqliteRaw, SQLiteTransaction<NumberedInsert>>();
@@ -158,10 +194,12 @@ function numberedInsertSqlite(raw: SqliteRaw): SQLiteTransaction<NumberedInsert>
   let insert = numberedInserts.get(raw);
   if (insert === undefined) {
     insert = raw.db.transaction<NumberedInsert>((workspaceId, projectId, jobs, claim) => {
-      const counter = raw.prepare(projectId === null ? RESERVE_WORKSPACE_NUMBERS_SQLITE : RESERVE_PROJECT_NUMBERS_SQLITE);
-      const row = (projectId === null ? counter.get(jobs.length, workspaceId) : counter.get(jobs.length, projectId, workspaceId)) as
-        | { job_counter: number }
-        | undefined;
+      const counter = raw.prepare(
+        projectId === null ? RESERVE_WORKSPACE_NUMBERS_SQLITE : RESERVE_PROJECT_NUMBERS_SQLITE,
+      );
+      const row = (
+        projectId === null ? counter.get(jobs.length, workspaceId) : counter.get(jobs.length, projectId, workspaceId)
+      ) as { job_counter: number } | undefined;
       if (row === undefined) return false;
       numberFrom(jobs, row.job_counter - jobs.length + 1);
       for (let i = 0; i < jobs.length; i += SQLITE_INSERT_CHUNK) {
@@ -175,8 +213,10 @@ function numberedInsertSqlite(raw: SqliteRaw): SQLiteTransaction<NumberedInsert>
   return insert;
 }
 
-const RESERVE_WORKSPACE_NUMBERS_SQLITE = 'UPDATE workspaces SET job_counter = job_counter + ? WHERE id = ? RETURNING job_counter';
-const RESERVE_PROJECT_NUMBERS_SQLITE = 'UPDATE projects SET job_counter = job_counter + ? WHERE id = ? AND workspace_id = ? RETURNING job_counter';
+const RESERVE_WORKSPACE_NUMBERS_SQLITE =
+  'UPDATE workspaces SET job_counter = job_counter + ? WHERE id = ? RETURNING job_counter';
+const RESERVE_PROJECT_NUMBERS_SQLITE =
+  'UPDATE projects SET job_counter = job_counter + ? WHERE id = ? AND workspace_id = ? RETURNING job_counter';
 
 async function insertNumberedJobsPostgres(
   pool: pg.Pool,
@@ -190,7 +230,10 @@ async function insertNumberedJobsPostgres(
   if (projectId !== null) values.push(projectId);
   if (claim !== undefined) values.push([...claim.ids], claim.workerId, claim.leaseExpiresAt);
   // A named prepared statement (the text never varies), planned once per connection.
-  const { rows } = await pool.query<{ before: string | number }>({ ...NUMBERED_INSERTS[projectId === null ? 0 : 1]![claim === undefined ? 0 : 1]!, values });
+  const { rows } = await pool.query<{ before: string | number }>({
+    ...NUMBERED_INSERTS[projectId === null ? 0 : 1]![claim === undefined ? 0 : 1]!,
+    values,
+  });
   return rows[0] === undefined ? undefined : Number(rows[0].before) + 1;
 }
 
@@ -208,7 +251,12 @@ export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void>
     await (machine ? insertMachineJobRows(db, chunk) : insertJobRows(db, chunk));
   }
   // People jobs' assignments as rows too, so a provider's jobs are an index lookup (see store/people.ts).
-  const assignments = jobs.flatMap((j) => [...new Set((j.people?.providers ?? []).map((p) => p.id))].map((providerId) => ({ job_id: j.id, provider_id: providerId })));
+  const assignments = jobs.flatMap((j) =>
+    [...new Set((j.people?.providers ?? []).map((p) => p.id))].map((providerId) => ({
+      job_id: j.id,
+      provider_id: providerId,
+    })),
+  );
   if (assignments.length > 0) await db.insertInto('job_providers').values(assignments).execute();
 }
 
@@ -231,15 +279,35 @@ async function insertMachineJobRows(db: Executor, jobs: NewJobRow[]): Promise<vo
 function machineJobRows(jobs: NewJobRow[], claim: InsertClaim | undefined): { text: string; values: unknown[] } {
   // event_seq (SQLite migration 0025): a job inserted claimed starts with two events, created and running.
   const columns = claim === undefined ? MACHINE_JOB_COLUMNS : [...MACHINE_JOB_COLUMNS, ...CLAIM_COLUMNS, 'event_seq'];
-  const text = repeatedTuples(claim === undefined ? machineInsertSql : claimedInsertSql, jobs.length, columns.length, (tuples) => `INSERT INTO jobs (${columns.join(', ')}) VALUES ${tuples}`);
+  const text = repeatedTuples(
+    claim === undefined ? machineInsertSql : claimedInsertSql,
+    jobs.length,
+    columns.length,
+    (tuples) => `INSERT INTO jobs (${columns.join(', ')}) VALUES ${tuples}`,
+  );
   const values: unknown[] = [];
   for (const j of jobs) {
     const claimed = claim?.ids.has(j.id) === true;
     // MACHINE_JOB_FIELDS' values, written out: calling its functions per job costs more here.
     values.push(
-      j.id, j.workspaceId, j.projectId, j.number, j.type, j.name, claimed ? 'running' : j.status, claimed ? 'claimed' : j.statusReason, j.priority,
-      JSON.stringify(j.input ?? {}), j.maxAttempts, j.runAt, j.timeoutMs, j.error === undefined ? null : JSON.stringify(j.error),
-      j.status === 'failed' ? j.now : null, j.now, j.now, j.callbackUrl ?? null,
+      j.id,
+      j.workspaceId,
+      j.projectId,
+      j.number,
+      j.type,
+      j.name,
+      claimed ? 'running' : j.status,
+      claimed ? 'claimed' : j.statusReason,
+      j.priority,
+      JSON.stringify(j.input ?? {}),
+      j.maxAttempts,
+      j.runAt,
+      j.timeoutMs,
+      j.error === undefined ? null : JSON.stringify(j.error),
+      j.status === 'failed' ? j.now : null,
+      j.now,
+      j.now,
+      j.callbackUrl ?? null,
     );
     if (claim === undefined) continue;
     if (claimed) values.push(1, claim.workerId, claim.leaseExpiresAt, j.now, j.now, 2, 2);
@@ -291,7 +359,10 @@ async function insertJobRows(db: Executor, jobs: NewJobRow[]): Promise<void> {
 
 export async function insertDependencies(db: Executor, edges: { jobId: string; dependsOnId: string }[]): Promise<void> {
   if (edges.length === 0) return;
-  await db.insertInto('job_dependencies').values(edges.map((e) => ({ job_id: e.jobId, depends_on_id: e.dependsOnId }))).execute();
+  await db
+    .insertInto('job_dependencies')
+    .values(edges.map((e) => ({ job_id: e.jobId, depends_on_id: e.dependsOnId })))
+    .execute();
 }
 
 /**
@@ -299,7 +370,12 @@ export async function insertDependencies(db: Executor, edges: { jobId: string; d
  * The counter row is updated in the caller's transaction, so numbers are gap-free and never reused.
  * Returns the first number, or undefined when the project does not exist in the workspace.
  */
-export async function reserveJobNumbers(db: Executor, workspaceId: string, projectId: string | null, count: number): Promise<number | undefined> {
+export async function reserveJobNumbers(
+  db: Executor,
+  workspaceId: string,
+  projectId: string | null,
+  count: number,
+): Promise<number | undefined> {
   const row =
     projectId === null
       ? await db

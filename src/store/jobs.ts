@@ -53,9 +53,18 @@ function toPeopleWork(row: JobRow): PeopleWork {
   };
 }
 
-export async function findStatuses(db: Executor, workspaceId: string, ids: string[]): Promise<{ id: string; status: JobStatus }[]> {
+export async function findStatuses(
+  db: Executor,
+  workspaceId: string,
+  ids: string[],
+): Promise<{ id: string; status: JobStatus }[]> {
   if (ids.length === 0) return [];
-  const rows = await db.selectFrom('jobs').select(['id', 'status']).where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute();
+  const rows = await db
+    .selectFrom('jobs')
+    .select(['id', 'status'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', 'in', ids)
+    .execute();
   return rows.map((r) => ({ id: r.id, status: r.status as JobStatus }));
 }
 
@@ -100,10 +109,14 @@ function filtered(db: Executor, f: JobFilter) {
   if (f.projectId !== undefined) q = q.where('project_id', '=', f.projectId);
   if (f.statuses !== undefined && f.statuses.length > 0) q = q.where('status', 'in', f.statuses);
   if (f.type !== undefined) q = q.where('type', '=', f.type);
-  if (f.nameContains !== undefined) q = q.where(sql<boolean>`lower(name) LIKE ${containsPattern(f.nameContains)} ESCAPE '\\'`);
+  if (f.nameContains !== undefined)
+    q = q.where(sql<boolean>`lower(name) LIKE ${containsPattern(f.nameContains)} ESCAPE '\\'`);
   if (f.createdAfter !== undefined) q = q.where('created_at', '>', f.createdAfter);
   if (f.createdBefore !== undefined) q = q.where('created_at', '<', f.createdBefore);
-  if (f.providerId !== undefined) q = q.where('id', 'in', (eb) => eb.selectFrom('job_providers').select('job_id').where('provider_id', '=', f.providerId!));
+  if (f.providerId !== undefined)
+    q = q.where('id', 'in', (eb) =>
+      eb.selectFrom('job_providers').select('job_id').where('provider_id', '=', f.providerId!),
+    );
   return q;
 }
 
@@ -112,10 +125,18 @@ function filtered(db: Executor, f: JobFilter) {
  * index seek and page 1,000 costs what page 1 costs. Fetches one row more than asked to learn whether
  * another page follows without a COUNT.
  */
-export async function listJobsAfter(db: Executor, f: JobFilter, beforeId: string | undefined, limit: number): Promise<{ jobs: Job[]; more: boolean }> {
+export async function listJobsAfter(
+  db: Executor,
+  f: JobFilter,
+  beforeId: string | undefined,
+  limit: number,
+): Promise<{ jobs: Job[]; more: boolean }> {
   let q = filtered(db, f).selectAll();
   if (beforeId !== undefined) q = q.where('id', '<', beforeId);
-  const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
   return { jobs: rows.slice(0, limit).map(toJob), more: rows.length > limit };
 }
 
@@ -132,18 +153,38 @@ export async function listJobsByUpdate(
 ): Promise<{ jobs: Job[]; more: boolean }> {
   let q = filtered(db, f).selectAll();
   if (before !== undefined) {
-    q = q.where((eb) => eb.or([eb('updated_at', '<', before.updatedAt), eb.and([eb('updated_at', '=', before.updatedAt), eb('id', '<', before.id)])]));
+    q = q.where((eb) =>
+      eb.or([
+        eb('updated_at', '<', before.updatedAt),
+        eb.and([eb('updated_at', '=', before.updatedAt), eb('id', '<', before.id)]),
+      ]),
+    );
   }
-  const rows = await q.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  const rows = await q
+    .orderBy('updated_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
   return { jobs: rows.slice(0, limit).map(toJob), more: rows.length > limit };
 }
 
 /** Offset paging, for callers that need totals and page numbers (and the compatible APIs). */
-export async function listJobsPage(db: Executor, f: JobFilter, offset: number, limit: number, order: JobOrder = 'created_at'): Promise<{ jobs: Job[]; total: number }> {
-  const sorted = order === 'updated_at' ? filtered(db, f).selectAll().orderBy('updated_at', 'desc').orderBy('id', 'desc') : filtered(db, f).selectAll().orderBy('id', 'desc');
+export async function listJobsPage(
+  db: Executor,
+  f: JobFilter,
+  offset: number,
+  limit: number,
+  order: JobOrder = 'created_at',
+): Promise<{ jobs: Job[]; total: number }> {
+  const sorted =
+    order === 'updated_at'
+      ? filtered(db, f).selectAll().orderBy('updated_at', 'desc').orderBy('id', 'desc')
+      : filtered(db, f).selectAll().orderBy('id', 'desc');
   const [rows, count] = await Promise.all([
     sorted.limit(limit).offset(offset).execute(),
-    filtered(db, f).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    filtered(db, f)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
   ]);
   return { jobs: rows.map(toJob), total: Number(count.n) };
 }

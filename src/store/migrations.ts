@@ -32,17 +32,26 @@ const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
  * that way); returns the ones applied. Safe to run from several processes at once.
  */
 export async function migrate(store: Store, options: { through?: number } = {}): Promise<Migration[]> {
-  const migrations = loadMigrations(store.capabilities.dialect).filter((m) => m.version <= (options.through ?? Infinity));
+  const migrations = loadMigrations(store.capabilities.dialect).filter(
+    (m) => m.version <= (options.through ?? Infinity),
+  );
   const raw = store.raw;
   if (raw.kind === 'sqlite') {
     // BEGIN IMMEDIATE takes the write lock first, so a second process waits instead of racing.
     const run = raw.db.transaction(() => {
       raw.db.exec(CREATE_LEDGER);
-      const applied = new Set(raw.db.prepare('SELECT version FROM schema_migrations').all().map((r) => (r as { version: number }).version));
+      const applied = new Set(
+        raw.db
+          .prepare('SELECT version FROM schema_migrations')
+          .all()
+          .map((r) => (r as { version: number }).version),
+      );
       const pending = migrations.filter((m) => !applied.has(m.version));
       for (const m of pending) {
         raw.db.exec(m.sql);
-        raw.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+        raw.db
+          .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+          .run(m.version, m.name, new Date().toISOString());
       }
       return pending;
     });
@@ -59,7 +68,11 @@ export async function migrate(store: Store, options: { through?: number } = {}):
     const pending = migrations.filter((m) => !applied.has(m.version));
     for (const m of pending) {
       await client.query(m.sql);
-      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, new Date().toISOString()]);
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+        m.version,
+        m.name,
+        new Date().toISOString(),
+      ]);
     }
     await client.query('COMMIT');
     return pending;

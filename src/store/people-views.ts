@@ -29,11 +29,19 @@ export interface PeopleJobFilter {
 }
 
 function filtered(db: Executor, f: PeopleJobFilter) {
-  let q = db.selectFrom('jobs').where('workspace_id', '=', f.workspaceId).where('project_id', '=', f.projectId).where('expired_at', 'is', null);
+  let q = db
+    .selectFrom('jobs')
+    .where('workspace_id', '=', f.workspaceId)
+    .where('project_id', '=', f.projectId)
+    .where('expired_at', 'is', null);
   if (f.executor !== undefined) q = q.where('executor', '=', f.executor);
   if (f.workflowLevel !== undefined) {
     const level = f.workflowLevel;
-    q = q.where((eb) => (level === 1 ? eb.or([eb('workflow_level', 'is', null), eb('workflow_level', '=', 1)]) : eb('workflow_level', '=', level)));
+    q = q.where((eb) =>
+      level === 1
+        ? eb.or([eb('workflow_level', 'is', null), eb('workflow_level', '=', 1)])
+        : eb('workflow_level', '=', level),
+    );
   }
   const conditions = f.conditions ?? [];
   if (conditions.length > 0) {
@@ -42,7 +50,8 @@ function filtered(db: Executor, f: PeopleJobFilter) {
         conditions.map((c) => {
           const parts = [eb('status', 'in', [...c.statuses])];
           if (c.reasons !== undefined) parts.push(eb('status_reason', 'in', [...c.reasons]));
-          if (c.notReasons !== undefined) parts.push(eb.or([eb('status_reason', 'is', null), eb('status_reason', 'not in', [...c.notReasons])]));
+          if (c.notReasons !== undefined)
+            parts.push(eb.or([eb('status_reason', 'is', null), eb('status_reason', 'not in', [...c.notReasons])]));
           return eb.and(parts);
         }),
       ),
@@ -52,10 +61,17 @@ function filtered(db: Executor, f: PeopleJobFilter) {
 }
 
 /** A project's jobs, oldest first (vendor lists number them in creation order), with the total. */
-export async function listProjectJobsPage(db: Executor, f: PeopleJobFilter, offset: number, limit: number): Promise<{ jobs: Job[]; total: number }> {
+export async function listProjectJobsPage(
+  db: Executor,
+  f: PeopleJobFilter,
+  offset: number,
+  limit: number,
+): Promise<{ jobs: Job[]; total: number }> {
   const [rows, count] = await Promise.all([
     filtered(db, f).selectAll().orderBy('id', 'asc').limit(limit).offset(offset).execute(),
-    filtered(db, f).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    filtered(db, f)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
   ]);
   return { jobs: rows.map(toJob), total: Number(count.n) };
 }
@@ -68,24 +84,39 @@ export interface ReferenceInfo {
 }
 
 /** Per reference_id (the jobs of one document and target language, one per workflow step). */
-export async function referenceInfo(db: Executor, workspaceId: string, referenceIds: string[]): Promise<Map<string, ReferenceInfo>> {
+export async function referenceInfo(
+  db: Executor,
+  workspaceId: string,
+  referenceIds: string[],
+): Promise<Map<string, ReferenceInfo>> {
   const ids = [...new Set(referenceIds)];
   if (ids.length === 0) return new Map();
   const rows = await db
     .selectFrom('jobs')
-    .select((eb) => ['reference_id', eb.fn.min<number>('number').as('first_number'), eb.fn.max<number>('workflow_level').as('last_level')])
+    .select((eb) => [
+      'reference_id',
+      eb.fn.min<number>('number').as('first_number'),
+      eb.fn.max<number>('workflow_level').as('last_level'),
+    ])
     .where('workspace_id', '=', workspaceId)
     .where('reference_id', 'in', ids)
     .groupBy('reference_id')
     .execute();
-  return new Map(rows.map((r) => [r.reference_id!, { firstNumber: Number(r.first_number), lastLevel: Number(r.last_level ?? 1) }]));
+  return new Map(
+    rows.map((r) => [r.reference_id!, { firstNumber: Number(r.first_number), lastLevel: Number(r.last_level ?? 1) }]),
+  );
 }
 
 /** Jobs by id within a workspace (any order). */
 export async function findJobsById(db: Executor, workspaceId: string, ids: string[]): Promise<Job[]> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return [];
-  const rows = await db.selectFrom('jobs').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', unique).execute();
+  const rows = await db
+    .selectFrom('jobs')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', 'in', unique)
+    .execute();
   return rows.map(toJob);
 }
 
@@ -112,7 +143,15 @@ export async function translatedSegments(
       .where('s.source', 'in', unique.slice(i, i + 500));
     if (excludeJobIds.length > 0) q = q.where('j.id', 'not in', excludeJobIds);
     const rows = await q.orderBy('j.id', 'desc').execute();
-    found.push(...rows.map((r) => ({ jobId: r.job_id, jobInput: r.input, jobOutput: r.output, source: r.source, target: r.target! })));
+    found.push(
+      ...rows.map((r) => ({
+        jobId: r.job_id,
+        jobInput: r.input,
+        jobOutput: r.output,
+        source: r.source,
+        target: r.target!,
+      })),
+    );
   }
   return found;
 }

@@ -24,7 +24,12 @@ export interface PeopleChange {
 }
 
 /** Returns the changed job, or undefined when the job is missing or no longer in a matching state. */
-export async function transitionPeopleJob(db: Executor, workspaceId: string, id: string, c: PeopleChange): Promise<Job | undefined> {
+export async function transitionPeopleJob(
+  db: Executor,
+  workspaceId: string,
+  id: string,
+  c: PeopleChange,
+): Promise<Job | undefined> {
   let q = db
     .updateTable('jobs')
     .set((eb) => ({
@@ -39,7 +44,12 @@ export async function transitionPeopleJob(db: Executor, workspaceId: string, id:
       ...(c.targetUpdatedAt !== undefined
         ? {
             target_updated_at: c.targetUpdatedAt,
-            continuous_updated_at: eb.case().when('continuous', '=', 1).then(c.targetUpdatedAt).else(eb.ref('continuous_updated_at')).end(),
+            continuous_updated_at: eb
+              .case()
+              .when('continuous', '=', 1)
+              .then(c.targetUpdatedAt)
+              .else(eb.ref('continuous_updated_at'))
+              .end(),
           }
         : {}),
       ...(c.error !== undefined ? { error: c.error === null ? null : JSON.stringify(c.error) } : {}),
@@ -61,7 +71,11 @@ export async function transitionPeopleJob(db: Executor, workspaceId: string, id:
 export async function replaceJobProviders(db: Executor, jobId: string, providers: ProviderRef[]): Promise<void> {
   await db.deleteFrom('job_providers').where('job_id', '=', jobId).execute();
   const ids = [...new Set(providers.map((p) => p.id))];
-  if (ids.length > 0) await db.insertInto('job_providers').values(ids.map((providerId) => ({ job_id: jobId, provider_id: providerId }))).execute();
+  if (ids.length > 0)
+    await db
+      .insertInto('job_providers')
+      .values(ids.map((providerId) => ({ job_id: jobId, provider_id: providerId })))
+      .execute();
 }
 
 /** Changes a pending people job's fields without changing its status (editing while the project is prepared). */
@@ -93,7 +107,14 @@ export async function updatePeopleJob(
 }
 
 /** A new version of a job's source: the job points at the import that prepares it. */
-export async function setJobSource(db: Executor, workspaceId: string, id: string, importJobId: string, open: boolean, now: number): Promise<Job | undefined> {
+export async function setJobSource(
+  db: Executor,
+  workspaceId: string,
+  id: string,
+  importJobId: string,
+  open: boolean,
+  now: number,
+): Promise<Job | undefined> {
   const row = await db
     .updateTable('jobs')
     .set((eb) => ({
@@ -101,7 +122,12 @@ export async function setJobSource(db: Executor, workspaceId: string, id: string
       source_updated_at: now,
       continuous_updated_at: eb.case().when('continuous', '=', 1).then(now).else(eb.ref('continuous_updated_at')).end(),
       // A pending job waits for the new import; an open continuous job keeps working meanwhile.
-      status_reason: eb.case().when('status', '=', 'pending').then('input_not_ready').else(eb.ref('status_reason')).end(),
+      status_reason: eb
+        .case()
+        .when('status', '=', 'pending')
+        .then('input_not_ready')
+        .else(eb.ref('status_reason'))
+        .end(),
       updated_at: now,
       version: eb('version', '+', 1),
     }))
@@ -115,7 +141,13 @@ export async function setJobSource(db: Executor, workspaceId: string, id: string
 }
 
 export async function deletePeopleJob(db: Executor, workspaceId: string, id: string): Promise<boolean> {
-  const result = await db.deleteFrom('jobs').where('id', '=', id).where('workspace_id', '=', workspaceId).where('executor', '=', 'people').where('status', '=', 'pending').executeTakeFirst();
+  const result = await db
+    .deleteFrom('jobs')
+    .where('id', '=', id)
+    .where('workspace_id', '=', workspaceId)
+    .where('executor', '=', 'people')
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
 
@@ -123,7 +155,12 @@ export async function deletePeopleJob(db: Executor, workspaceId: string, id: str
  * The next workflow step of a reference becomes available once every earlier step succeeded:
  * offered at once when the project runs and the job has providers, otherwise new. Returns its jobs.
  */
-export async function releaseNextSteps(db: Executor, workspaceId: string, referenceId: string, now: number): Promise<Job[]> {
+export async function releaseNextSteps(
+  db: Executor,
+  workspaceId: string,
+  referenceId: string,
+  now: number,
+): Promise<Job[]> {
   const rows = await db
     .updateTable('jobs')
     .set((eb) => ({
@@ -133,7 +170,11 @@ export async function releaseNextSteps(db: Executor, workspaceId: string, refere
           eb.and([
             eb('providers', 'is not', null),
             eb('providers', '!=', '[]'),
-            eb(eb.selectFrom('projects').select('state').whereRef('projects.id', '=', 'jobs.project_id'), '=', 'running'),
+            eb(
+              eb.selectFrom('projects').select('state').whereRef('projects.id', '=', 'jobs.project_id'),
+              '=',
+              'running',
+            ),
           ]),
         )
         .then('offered')
@@ -165,7 +206,14 @@ export async function releaseNextSteps(db: Executor, workspaceId: string, refere
   return rows.map(toJob);
 }
 
-export async function setProjectState(db: Executor, workspaceId: string, id: string, from: readonly ProjectState[], to: ProjectState, now: number): Promise<boolean> {
+export async function setProjectState(
+  db: Executor,
+  workspaceId: string,
+  id: string,
+  from: readonly ProjectState[],
+  to: ProjectState,
+  now: number,
+): Promise<boolean> {
   const result = await db
     .updateTable('projects')
     .set((eb) => ({ state: to, updated_at: now, version: eb('version', '+', 1) }))
@@ -177,7 +225,12 @@ export async function setProjectState(db: Executor, workspaceId: string, id: str
 }
 
 /** Offers the project's available people jobs that have providers; returns them. */
-export async function offerProjectJobs(db: Executor, workspaceId: string, projectId: string, now: number): Promise<Job[]> {
+export async function offerProjectJobs(
+  db: Executor,
+  workspaceId: string,
+  projectId: string,
+  now: number,
+): Promise<Job[]> {
   const rows = await db
     .updateTable('jobs')
     .set((eb) => ({ status_reason: 'offered', updated_at: now, version: eb('version', '+', 1) }))
@@ -194,7 +247,11 @@ export async function offerProjectJobs(db: Executor, workspaceId: string, projec
 }
 
 /** The project's people jobs that are not finished yet. */
-export async function openPeopleJobs(db: Executor, workspaceId: string, projectId: string): Promise<{ id: string; status: JobStatus }[]> {
+export async function openPeopleJobs(
+  db: Executor,
+  workspaceId: string,
+  projectId: string,
+): Promise<{ id: string; status: JobStatus }[]> {
   const rows = await db
     .selectFrom('jobs')
     .select(['id', 'status'])
@@ -207,8 +264,19 @@ export async function openPeopleJobs(db: Executor, workspaceId: string, projectI
 }
 
 export async function listRates(db: Executor, projectId: string): Promise<ProjectRate[]> {
-  const rows = await db.selectFrom('project_rates').selectAll().where('project_id', '=', projectId).orderBy('source_language').orderBy('target_language').execute();
-  return rows.map((r) => ({ sourceLanguage: r.source_language, targetLanguage: r.target_language, pricePerWord: Number(r.price_per_word), currency: r.currency }));
+  const rows = await db
+    .selectFrom('project_rates')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .orderBy('source_language')
+    .orderBy('target_language')
+    .execute();
+  return rows.map((r) => ({
+    sourceLanguage: r.source_language,
+    targetLanguage: r.target_language,
+    pricePerWord: Number(r.price_per_word),
+    currency: r.currency,
+  }));
 }
 
 export async function replaceRates(db: Executor, projectId: string, rates: ProjectRate[]): Promise<void> {
@@ -216,6 +284,14 @@ export async function replaceRates(db: Executor, projectId: string, rates: Proje
   if (rates.length === 0) return;
   await db
     .insertInto('project_rates')
-    .values(rates.map((r) => ({ project_id: projectId, source_language: r.sourceLanguage, target_language: r.targetLanguage, price_per_word: r.pricePerWord, currency: r.currency })))
+    .values(
+      rates.map((r) => ({
+        project_id: projectId,
+        source_language: r.sourceLanguage,
+        target_language: r.targetLanguage,
+        price_per_word: r.pricePerWord,
+        currency: r.currency,
+      })),
+    )
     .execute();
 }

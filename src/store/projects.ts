@@ -21,7 +21,14 @@ export function toProject(row: Selectable<ProjectsTable>): Project {
 
 export async function insertProject(
   db: Executor,
-  p: { id: string; workspaceId: string; name: string; description: string | null; workflowSteps: string[]; now: number },
+  p: {
+    id: string;
+    workspaceId: string;
+    name: string;
+    description: string | null;
+    workflowSteps: string[];
+    now: number;
+  },
 ): Promise<Project> {
   // The project number is the workspace's highest plus one, taken inside the caller's transaction.
   // Reading MAX alone lets concurrent creates pick the same number, and under load retries keep
@@ -56,18 +63,36 @@ export async function insertProject(
 }
 
 export async function findProject(db: Executor, workspaceId: string, id: string): Promise<Project | undefined> {
-  const row = await db.selectFrom('projects').selectAll().where('id', '=', id).where('workspace_id', '=', workspaceId).executeTakeFirst();
+  const row = await db
+    .selectFrom('projects')
+    .selectAll()
+    .where('id', '=', id)
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
   return row === undefined ? undefined : toProject(row);
 }
 
-export async function listProjectsAfter(db: Executor, workspaceId: string, beforeId: string | undefined, limit: number): Promise<{ projects: Project[]; more: boolean }> {
+export async function listProjectsAfter(
+  db: Executor,
+  workspaceId: string,
+  beforeId: string | undefined,
+  limit: number,
+): Promise<{ projects: Project[]; more: boolean }> {
   let q = db.selectFrom('projects').selectAll().where('workspace_id', '=', workspaceId);
   if (beforeId !== undefined) q = q.where('id', '<', beforeId);
-  const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
   return { projects: rows.slice(0, limit).map(toProject), more: rows.length > limit };
 }
 
-export async function listProjectsPage(db: Executor, workspaceId: string, offset: number, limit: number): Promise<{ projects: Project[]; total: number }> {
+export async function listProjectsPage(
+  db: Executor,
+  workspaceId: string,
+  offset: number,
+  limit: number,
+): Promise<{ projects: Project[]; total: number }> {
   const base = db.selectFrom('projects').where('workspace_id', '=', workspaceId);
   const [rows, count] = await Promise.all([
     base.selectAll().orderBy('id', 'desc').limit(limit).offset(offset).execute(),

@@ -16,31 +16,60 @@ function toProvider(row: Selectable<ProvidersTable>): Provider {
   };
 }
 
-export async function insertProvider(db: Executor, p: { id: string; workspaceId: string; type: ProviderType; name: string; email: string | null; now: number }): Promise<Provider> {
+export async function insertProvider(
+  db: Executor,
+  p: { id: string; workspaceId: string; type: ProviderType; name: string; email: string | null; now: number },
+): Promise<Provider> {
   const row = await db
     .insertInto('providers')
-    .values({ id: p.id, workspace_id: p.workspaceId, type: p.type, name: p.name, email: p.email, created_at: p.now, updated_at: p.now })
+    .values({
+      id: p.id,
+      workspace_id: p.workspaceId,
+      type: p.type,
+      name: p.name,
+      email: p.email,
+      created_at: p.now,
+      updated_at: p.now,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
   return toProvider(row);
 }
 
 export async function findProvider(db: Executor, workspaceId: string, id: string): Promise<Provider | undefined> {
-  const row = await db.selectFrom('providers').selectAll().where('id', '=', id).where('workspace_id', '=', workspaceId).executeTakeFirst();
+  const row = await db
+    .selectFrom('providers')
+    .selectAll()
+    .where('id', '=', id)
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
   return row === undefined ? undefined : toProvider(row);
 }
 
 export async function findProviders(db: Executor, workspaceId: string, ids: string[]): Promise<Provider[]> {
   if (ids.length === 0) return [];
-  const rows = await db.selectFrom('providers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute();
+  const rows = await db
+    .selectFrom('providers')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', 'in', ids)
+    .execute();
   return rows.map(toProvider);
 }
 
 /** Newest first, keyset-paged by id (UUIDv7). */
-export async function listProvidersAfter(db: Executor, workspaceId: string, beforeId: string | undefined, limit: number): Promise<{ providers: Provider[]; more: boolean }> {
+export async function listProvidersAfter(
+  db: Executor,
+  workspaceId: string,
+  beforeId: string | undefined,
+  limit: number,
+): Promise<{ providers: Provider[]; more: boolean }> {
   let q = db.selectFrom('providers').selectAll().where('workspace_id', '=', workspaceId);
   if (beforeId !== undefined) q = q.where('id', '<', beforeId);
-  const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
   return { providers: rows.slice(0, limit).map(toProvider), more: rows.length > limit };
 }
 

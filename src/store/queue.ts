@@ -59,9 +59,28 @@ function sqliteClaim(raw: SqliteRaw, inWorkspace: boolean): (o: ClaimOptions) =>
   let claim = cache.get(raw);
   if (claim === undefined) {
     const inTransaction = raw.db.transaction((o: ClaimOptions) => {
-      const values = [o.workerId, o.now + o.leaseMs, o.now, o.now, o.now, o.now, o.now, JSON.stringify(o.types), ...(inWorkspace ? [o.workspaceId] : []), o.limit];
-      const rows = raw.prepare(inWorkspace ? CLAIM_IN_WORKSPACE_SQLITE : CLAIM_SQLITE).all(...values) as ClaimedSqliteRow[];
-      const events = statusEventBatches(rows, { status: 'running', statusReason: 'claimed', previousStatus: 'pending', actor: o.workerId, at: o.now });
+      const values = [
+        o.workerId,
+        o.now + o.leaseMs,
+        o.now,
+        o.now,
+        o.now,
+        o.now,
+        o.now,
+        JSON.stringify(o.types),
+        ...(inWorkspace ? [o.workspaceId] : []),
+        o.limit,
+      ];
+      const rows = raw
+        .prepare(inWorkspace ? CLAIM_IN_WORKSPACE_SQLITE : CLAIM_SQLITE)
+        .all(...values) as ClaimedSqliteRow[];
+      const events = statusEventBatches(rows, {
+        status: 'running',
+        statusReason: 'claimed',
+        previousStatus: 'pending',
+        actor: o.workerId,
+        at: o.now,
+      });
       for (const e of events) raw.prepare(e.text).run(e.values);
       return rows;
     });
@@ -79,7 +98,16 @@ function sqliteClaim(raw: SqliteRaw, inWorkspace: boolean): (o: ClaimOptions) =>
 }
 
 /** The columns a claim reads back (ClaimedJob); the PostgreSQL function returns the same (migration 0015). */
-const CLAIMED_COLUMNS = ['id', 'workspace_id', 'project_id', 'type', 'input', 'attempts', 'max_attempts', 'timeout_ms'] as const;
+const CLAIMED_COLUMNS = [
+  'id',
+  'workspace_id',
+  'project_id',
+  'type',
+  'input',
+  'attempts',
+  'max_attempts',
+  'timeout_ms',
+] as const;
 type ClaimedRow = Pick<JobRow, (typeof CLAIMED_COLUMNS)[number]>;
 type ClaimedSqliteRow = ClaimedRow & StatusChangedRow;
 
@@ -96,7 +124,10 @@ const CLAIM_SQLITE = `UPDATE jobs SET status = 'running', status_reason = 'claim
     AND status = 'pending'
   RETURNING ${CLAIMED_COLUMNS.join(', ')}, event_seq, error`;
 
-const CLAIM_IN_WORKSPACE_SQLITE = CLAIM_SQLITE.replace("AND executor = 'worker'", "AND executor = 'worker' AND workspace_id = ?");
+const CLAIM_IN_WORKSPACE_SQLITE = CLAIM_SQLITE.replace(
+  "AND executor = 'worker'",
+  "AND executor = 'worker' AND workspace_id = ?",
+);
 
 function toClaimedJob(row: ClaimedRow): ClaimedJob {
   return {
@@ -134,7 +165,13 @@ async function claimJobsPostgres(pool: pg.Pool, o: ClaimOptions): Promise<Claime
 }
 
 /** Extends the leases of the jobs this worker holds; returns each still-held job's status. */
-export async function renewLeases(store: Store, workerId: string, ids: string[], leaseMs: number, now: number): Promise<Map<string, string>> {
+export async function renewLeases(
+  store: Store,
+  workerId: string,
+  ids: string[],
+  leaseMs: number,
+  now: number,
+): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
   const rows = await store.db
     .updateTable('jobs')
@@ -152,11 +189,24 @@ export async function renewLeases(store: Store, workerId: string, ids: string[],
  */
 export async function cancellingHeldBy(store: Store, workerId: string, ids: string[]): Promise<string[]> {
   if (ids.length === 0) return [];
-  const rows = await store.db.selectFrom('jobs').select('id').where('id', 'in', ids).where('lease_owner', '=', workerId).where('status', '=', 'cancelling').execute();
+  const rows = await store.db
+    .selectFrom('jobs')
+    .select('id')
+    .where('id', 'in', ids)
+    .where('lease_owner', '=', workerId)
+    .where('status', '=', 'cancelling')
+    .execute();
   return rows.map((r) => r.id);
 }
 
-export async function reportProgress(store: Store, workerId: string, id: string, percent: number, message: string | null, now: number): Promise<boolean> {
+export async function reportProgress(
+  store: Store,
+  workerId: string,
+  id: string,
+  percent: number,
+  message: string | null,
+  now: number,
+): Promise<boolean> {
   const result = await store.db
     .updateTable('jobs')
     .set((eb) => ({ progress: percent, progress_message: message, updated_at: now, version: eb('version', '+', 1) }))
@@ -207,12 +257,27 @@ async function recordAttempts(db: Executor, rows: JobAttemptsTable[]): Promise<v
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
     for (let i = 0; i < rows.length; i += SQLITE_CHUNK) {
       const chunk = rows.slice(i, i + SQLITE_CHUNK);
-      const text = repeatedTuples(attemptsSql, chunk.length, 9, (tuples) =>
-        `INSERT INTO job_attempts (job_id, number, worker, started_at, finished_at, outcome, error_message, error_code, error_stack) VALUES ${tuples}
+      const text = repeatedTuples(
+        attemptsSql,
+        chunk.length,
+        9,
+        (tuples) =>
+          `INSERT INTO job_attempts (job_id, number, worker, started_at, finished_at, outcome, error_message, error_code, error_stack) VALUES ${tuples}
          ON CONFLICT (job_id, started_at, number) DO NOTHING`,
       );
       const values: unknown[] = [];
-      for (const r of chunk) values.push(r.job_id, r.number, r.worker, r.started_at, r.finished_at, r.outcome, r.error_message, r.error_code, r.error_stack);
+      for (const r of chunk)
+        values.push(
+          r.job_id,
+          r.number,
+          r.worker,
+          r.started_at,
+          r.finished_at,
+          r.outcome,
+          r.error_message,
+          r.error_code,
+          r.error_stack,
+        );
       await db.executeQuery(CompiledQuery.raw(text, values));
     }
     return;
@@ -278,7 +343,12 @@ SELECT id, true AS released FROM released`;
  * the ids that were still running under this worker's lease; the others were cancelled or reaped
  * meanwhile and are left alone. `released` counts the dependent jobs that became runnable.
  */
-export async function completeJobs(store: Store, workerId: string, batch: Success[], now: number): Promise<{ done: string[]; released: number }> {
+export async function completeJobs(
+  store: Store,
+  workerId: string,
+  batch: Success[],
+  now: number,
+): Promise<{ done: string[]; released: number }> {
   if (batch.length === 0) return { done: [], released: 0 };
   if (store.raw.kind === 'postgres') {
     const rows = batch.map((b) => attemptRow(b.attempt, workerId, now));
@@ -298,7 +368,10 @@ export async function completeJobs(store: Store, workerId: string, batch: Succes
         workerId,
       ],
     });
-    return { done: result.rows.filter((r) => !r.released).map((r) => r.id), released: result.rows.filter((r) => r.released).length };
+    return {
+      done: result.rows.filter((r) => !r.released).map((r) => r.id),
+      released: result.rows.filter((r) => r.released).length,
+    };
   }
   // SQLite: one UPDATE … FROM (VALUES …) per chunk rather than one statement per job, its text built
   // once per chunk size (see repeatedTuples).
@@ -306,8 +379,12 @@ export async function completeJobs(store: Store, workerId: string, batch: Succes
   const result = await store.transaction(async (trx) => {
     for (let i = 0; i < batch.length; i += SQLITE_CHUNK) {
       const chunk = batch.slice(i, i + SQLITE_CHUNK);
-      const text = repeatedTuples(completeSql, chunk.length, 2, (tuples) =>
-        `WITH v(id, output) AS (VALUES ${tuples})
+      const text = repeatedTuples(
+        completeSql,
+        chunk.length,
+        2,
+        (tuples) =>
+          `WITH v(id, output) AS (VALUES ${tuples})
         UPDATE jobs SET status = 'succeeded', status_reason = 'completed', output = v.output, error = NULL, progress = 100,
           completed_at = ?, updated_at = ?, version = jobs.version + 1, lease_owner = NULL, lease_expires_at = NULL,
           event_seq = jobs.event_seq + 1
@@ -320,7 +397,13 @@ export async function completeJobs(store: Store, workerId: string, batch: Succes
       values.push(now, now, workerId);
       const result = await trx.executeQuery<StatusChangedRow>(CompiledQuery.raw(text, values));
       // The job.succeeded events (migration 0025): a job's timeline finds them by its completed_at.
-      for (const e of statusEventBatches(result.rows, { status: 'succeeded', statusReason: 'completed', previousStatus: 'running', actor: null, at: now })) {
+      for (const e of statusEventBatches(result.rows, {
+        status: 'succeeded',
+        statusReason: 'completed',
+        previousStatus: 'running',
+        actor: null,
+        at: now,
+      })) {
         await trx.executeQuery(CompiledQuery.raw(e.text, e.values));
       }
       succeeded.push(...result.rows);
@@ -347,35 +430,38 @@ export interface Failure {
 
 /** Records a failed attempt: back to pending for a retry, or failed for good. False if the lease was lost. */
 export async function failJob(store: Store, workerId: string, f: Failure, now: number): Promise<boolean> {
-  const error: JobError = { message: storableText(f.attempt.error?.message ?? 'failed'), ...(f.attempt.error?.code !== undefined ? { code: f.attempt.error.code } : {}) };
+  const error: JobError = {
+    message: storableText(f.attempt.error?.message ?? 'failed'),
+    ...(f.attempt.error?.code !== undefined ? { code: f.attempt.error.code } : {}),
+  };
   const lost = new Error('lease lost');
   return store
     .transaction(async (trx) => {
-    const retry = f.retryAt !== undefined;
-    // The attempt first, so the timeline reads "attempt failed" before the status it led to; a lost
-    // lease rolls both back.
-    await recordAttempts(trx, [attemptRow(f.attempt, workerId, now)]);
-    const r = await trx
-      .updateTable('jobs')
-      .set((eb) => ({
-        status: retry ? 'pending' : 'failed',
-        status_reason: retry ? 'retrying' : f.exhausted ? 'attempts_exhausted' : 'failed',
-        error: JSON.stringify(error),
-        run_at: retry ? f.retryAt! : eb.ref('run_at'),
-        completed_at: retry ? null : now,
-        updated_at: now,
-        version: eb('version', '+', 1),
-        lease_owner: null,
-        lease_expires_at: null,
-      }))
-      .where('id', '=', f.attempt.jobId)
-      .where('lease_owner', '=', workerId)
-      .where('status', '=', 'running')
-      .executeTakeFirst();
-    if (r.numUpdatedRows === 0n) throw lost;
-    if (!retry) await failDependents(trx, [f.attempt.jobId], now);
-    return true;
-  })
+      const retry = f.retryAt !== undefined;
+      // The attempt first, so the timeline reads "attempt failed" before the status it led to; a lost
+      // lease rolls both back.
+      await recordAttempts(trx, [attemptRow(f.attempt, workerId, now)]);
+      const r = await trx
+        .updateTable('jobs')
+        .set((eb) => ({
+          status: retry ? 'pending' : 'failed',
+          status_reason: retry ? 'retrying' : f.exhausted ? 'attempts_exhausted' : 'failed',
+          error: JSON.stringify(error),
+          run_at: retry ? f.retryAt! : eb.ref('run_at'),
+          completed_at: retry ? null : now,
+          updated_at: now,
+          version: eb('version', '+', 1),
+          lease_owner: null,
+          lease_expires_at: null,
+        }))
+        .where('id', '=', f.attempt.jobId)
+        .where('lease_owner', '=', workerId)
+        .where('status', '=', 'running')
+        .executeTakeFirst();
+      if (r.numUpdatedRows === 0n) throw lost;
+      if (!retry) await failDependents(trx, [f.attempt.jobId], now);
+      return true;
+    })
     .catch((error: unknown) => {
       if (error === lost) return false;
       throw error;
@@ -383,11 +469,24 @@ export async function failJob(store: Store, workerId: string, f: Failure, now: n
 }
 
 /** Ends a job whose cancellation was requested once its handler has stopped. */
-export async function confirmCancelled(store: Store, workerId: string, attempt: Attempt, now: number): Promise<boolean> {
+export async function confirmCancelled(
+  store: Store,
+  workerId: string,
+  attempt: Attempt,
+  now: number,
+): Promise<boolean> {
   return store.transaction(async (trx) => {
     const r = await trx
       .updateTable('jobs')
-      .set((eb) => ({ status: 'cancelled', status_reason: 'cancelled_by_client', completed_at: now, updated_at: now, version: eb('version', '+', 1), lease_owner: null, lease_expires_at: null }))
+      .set((eb) => ({
+        status: 'cancelled',
+        status_reason: 'cancelled_by_client',
+        completed_at: now,
+        updated_at: now,
+        version: eb('version', '+', 1),
+        lease_owner: null,
+        lease_expires_at: null,
+      }))
       .where('id', '=', attempt.jobId)
       .where('lease_owner', '=', workerId)
       .where('status', '=', 'cancelling')
@@ -408,20 +507,41 @@ export async function releaseJobs(store: Store, workerId: string, ids: string[],
   await store.transaction(async (trx) => {
     await trx
       .updateTable('jobs')
-      .set((eb) => ({ status: 'pending', status_reason: 'queued', attempts: eb('attempts', '-', 1), run_at: now, updated_at: now, version: eb('version', '+', 1), lease_owner: null, lease_expires_at: null }))
+      .set((eb) => ({
+        status: 'pending',
+        status_reason: 'queued',
+        attempts: eb('attempts', '-', 1),
+        run_at: now,
+        updated_at: now,
+        version: eb('version', '+', 1),
+        lease_owner: null,
+        lease_expires_at: null,
+      }))
       .where('lease_owner', '=', workerId)
       .where('id', 'in', ids)
       .where('status', '=', 'running')
       .execute();
     const cancelled = await trx
       .updateTable('jobs')
-      .set((eb) => ({ status: 'cancelled', status_reason: 'cancelled_by_client', completed_at: now, updated_at: now, version: eb('version', '+', 1), lease_owner: null, lease_expires_at: null }))
+      .set((eb) => ({
+        status: 'cancelled',
+        status_reason: 'cancelled_by_client',
+        completed_at: now,
+        updated_at: now,
+        version: eb('version', '+', 1),
+        lease_owner: null,
+        lease_expires_at: null,
+      }))
       .where('lease_owner', '=', workerId)
       .where('id', 'in', ids)
       .where('status', '=', 'cancelling')
       .returning('id')
       .execute();
-    await failDependents(trx, cancelled.map((r) => r.id), now);
+    await failDependents(
+      trx,
+      cancelled.map((r) => r.id),
+      now,
+    );
   });
 }
 
@@ -430,7 +550,11 @@ export async function releaseJobs(store: Store, workerId: string, ids: string[],
  * queue. The lost attempt counts: it is recorded, and a job out of attempts fails; a job whose cancel
  * was requested ends cancelled. Safe to run from every worker at once.
  */
-export async function reapExpiredLeases(store: Store, now: number, limit = 500): Promise<{ requeued: number; failed: number; cancelled: number }> {
+export async function reapExpiredLeases(
+  store: Store,
+  now: number,
+  limit = 500,
+): Promise<{ requeued: number; failed: number; cancelled: number }> {
   return store.transaction(async (trx) => {
     let q = trx
       .selectFrom('jobs')
@@ -519,7 +643,11 @@ export async function failDependents(db: Executor, ended: string[], now: number)
         .set((eb) => ({
           status: 'failed',
           status_reason: 'dependency_failed',
-          error: JSON.stringify({ message: `Job ${id}, which this job depends on, did not succeed.`, code: 'dependency_failed', dependency_id: id }),
+          error: JSON.stringify({
+            message: `Job ${id}, which this job depends on, did not succeed.`,
+            code: 'dependency_failed',
+            dependency_id: id,
+          }),
           completed_at: now,
           updated_at: now,
           version: eb('version', '+', 1),
@@ -535,7 +663,13 @@ export async function failDependents(db: Executor, ended: string[], now: number)
 }
 
 export async function listAttempts(db: Executor, jobId: string): Promise<JobAttemptsTable[]> {
-  return db.selectFrom('job_attempts').selectAll().where('job_id', '=', jobId).orderBy('started_at').orderBy('number').execute();
+  return db
+    .selectFrom('job_attempts')
+    .selectAll()
+    .where('job_id', '=', jobId)
+    .orderBy('started_at')
+    .orderBy('number')
+    .execute();
 }
 
 export type { JobRow };

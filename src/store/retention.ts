@@ -6,7 +6,12 @@ import type { Executor, Store } from './store.js';
  * removed) and marked expired; the row stays as a tombstone so the API can answer 410 Gone rather
  * than 404 for an id that did exist. Returns the ids of the files to delete from disk.
  */
-export async function expireFinishedJobs(db: Executor, finishedBefore: number, now: number, limit: number): Promise<{ jobs: number; fileIds: string[] }> {
+export async function expireFinishedJobs(
+  db: Executor,
+  finishedBefore: number,
+  now: number,
+  limit: number,
+): Promise<{ jobs: number; fileIds: string[] }> {
   const jobs = await db
     .selectFrom('jobs')
     .select('id')
@@ -24,7 +29,14 @@ export async function expireFinishedJobs(db: Executor, finishedBefore: number, n
   await db.deleteFrom('job_events').where('job_id', 'in', ids).execute();
   await db
     .updateTable('jobs')
-    .set((eb) => ({ expired_at: now, input: '{}', output: null, error: null, updated_at: now, version: eb('version', '+', 1) }))
+    .set((eb) => ({
+      expired_at: now,
+      input: '{}',
+      output: null,
+      error: null,
+      updated_at: now,
+      version: eb('version', '+', 1),
+    }))
     .where('id', 'in', ids)
     .execute();
   return { jobs: ids.length, fileIds };
@@ -35,7 +47,12 @@ export async function expireFinishedJobs(db: Executor, finishedBefore: number, n
  * migration 0025) whose jobs are all tombstones or gone, created before `createdBefore` (a batch is
  * never younger than its jobs' completion). Returns how many went.
  */
-export async function expireEventBatches(db: Executor, store: Store, createdBefore: number, limit: number): Promise<number> {
+export async function expireEventBatches(
+  db: Executor,
+  store: Store,
+  createdBefore: number,
+  limit: number,
+): Promise<number> {
   const result =
     store.capabilities.dialect === 'postgres'
       ? await sql`
@@ -71,7 +88,21 @@ export async function expireDeliveries(db: Executor, before: number, limit: numb
     .limit(limit)
     .execute();
   if (rows.length === 0) return 0;
-  await db.deleteFrom('webhook_attempts').where('delivery_id', 'in', rows.map((r) => r.id)).execute();
-  await db.deleteFrom('webhook_deliveries').where('id', 'in', rows.map((r) => r.id)).execute();
+  await db
+    .deleteFrom('webhook_attempts')
+    .where(
+      'delivery_id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .execute();
+  await db
+    .deleteFrom('webhook_deliveries')
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .execute();
   return rows.length;
 }

@@ -12,7 +12,8 @@ import type { Executor, Store } from './store.js';
  * expression to the selected one by its text, and `$1` in one place and `$5` in the other differ.
  */
 function literals(since: number, bucketMs: number) {
-  if (!Number.isSafeInteger(since) || !Number.isSafeInteger(bucketMs) || bucketMs <= 0) throw new Error('stats window must be whole milliseconds');
+  if (!Number.isSafeInteger(since) || !Number.isSafeInteger(bucketMs) || bucketMs <= 0)
+    throw new Error('stats window must be whole milliseconds');
   return { s: sql.lit(since), b: sql.lit(bucketMs) };
 }
 
@@ -24,7 +25,11 @@ export interface StatsFilter {
 
 /** Jobs per status now. */
 export async function countByStatus(db: Executor, f: StatsFilter): Promise<Record<string, number>> {
-  let q = db.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('workspace_id', '=', f.workspaceId).where('expired_at', 'is', null);
+  let q = db
+    .selectFrom('jobs')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('workspace_id', '=', f.workspaceId)
+    .where('expired_at', 'is', null);
   if (f.projectId !== undefined) q = q.where('project_id', '=', f.projectId);
   if (f.type !== undefined) q = q.where('type', '=', f.type);
   const rows = await q.groupBy('status').execute();
@@ -40,7 +45,12 @@ export interface FinishedBucket {
 }
 
 /** Jobs that succeeded or failed from `since` on, per type and minute. */
-export async function finishedPerMinute(db: Executor, f: StatsFilter, since: number, bucketMs: number): Promise<FinishedBucket[]> {
+export async function finishedPerMinute(
+  db: Executor,
+  f: StatsFilter,
+  since: number,
+  bucketMs: number,
+): Promise<FinishedBucket[]> {
   // Integer division truncates on both databases; completed_at >= since keeps the operand non-negative.
   const { s, b } = literals(since, bucketMs);
   const minute = sql<number>`(completed_at - ${s}) / ${b}`;
@@ -55,7 +65,12 @@ export async function finishedPerMinute(db: Executor, f: StatsFilter, since: num
   if (f.projectId !== undefined) q = q.where('project_id', '=', f.projectId);
   if (f.type !== undefined) q = q.where('type', '=', f.type);
   const rows = await q.groupBy(['type', 'status', minute]).execute();
-  return rows.map((r) => ({ type: r.type, status: r.status as 'succeeded' | 'failed', minute: Number(r.minute), n: Number(r.n) }));
+  return rows.map((r) => ({
+    type: r.type,
+    status: r.status as 'succeeded' | 'failed',
+    minute: Number(r.minute),
+    n: Number(r.n),
+  }));
 }
 
 export interface WaitSpan {
@@ -77,7 +92,9 @@ export async function waitSpans(db: Executor, f: StatsFilter, since: number, buc
   const { s, b } = literals(since, bucketMs);
   const from = sql<number>`CASE WHEN created_at < ${s} THEN -1 ELSE (created_at - ${s}) / ${b} END`;
   const end = sql<number | null>`CASE WHEN status = 'pending' THEN NULL ELSE COALESCE(started_at, completed_at) END`;
-  const to = sql<number | null>`CASE WHEN ${end} IS NULL THEN NULL WHEN ${end} < ${s} THEN -1 ELSE (${end} - ${s}) / ${b} END`;
+  const to = sql<
+    number | null
+  >`CASE WHEN ${end} IS NULL THEN NULL WHEN ${end} < ${s} THEN -1 ELSE (${end} - ${s}) / ${b} END`;
   let q = db
     .selectFrom('jobs')
     .select(['type', from.as('from_minute'), to.as('to_minute'), (eb) => eb.fn.countAll<number>().as('n')])
@@ -92,7 +109,12 @@ export async function waitSpans(db: Executor, f: StatsFilter, since: number, buc
   if (f.projectId !== undefined) q = q.where('project_id', '=', f.projectId);
   if (f.type !== undefined) q = q.where('type', '=', f.type);
   const rows = await q.groupBy(['type', from, to]).execute();
-  return rows.map((r) => ({ type: r.type, from: Number(r.from_minute), to: r.to_minute === null ? null : Number(r.to_minute), n: Number(r.n) }));
+  return rows.map((r) => ({
+    type: r.type,
+    from: Number(r.from_minute),
+    to: r.to_minute === null ? null : Number(r.to_minute),
+    n: Number(r.n),
+  }));
 }
 
 /**

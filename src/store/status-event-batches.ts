@@ -34,7 +34,10 @@ const insertSql = new Map<number, string>();
  * The INSERT statements appending `rows`' events, in the order of `rows` (the first job of each group
  * decides where the group's row goes; a job's k is its index in job_ids).
  */
-export function statusEventBatches(rows: StatusChangedRow[], change: StatusChange): { text: string; values: unknown[] }[] {
+export function statusEventBatches(
+  rows: StatusChangedRow[],
+  change: StatusChange,
+): { text: string; values: unknown[] }[] {
   const groups = new Map<string, { first: StatusChangedRow; ids: string[] }>();
   for (const r of rows) {
     const key = `${r.workspace_id}\u0000${r.project_id ?? ''}\u0000${r.type}\u0000${r.event_seq}\u0000${r.attempts}\u0000${r.error ?? ''}`;
@@ -49,12 +52,26 @@ export function statusEventBatches(rows: StatusChangedRow[], change: StatusChang
   const statements: { text: string; values: unknown[] }[] = [];
   for (let i = 0; i < all.length; i += ROWS_PER_STATEMENT) {
     const chunk = all.slice(i, i + ROWS_PER_STATEMENT);
-    const text = repeatedTuples(insertSql, chunk.length, 9, (tuples) =>
-      `INSERT INTO job_events (workspace_id, job_ids, project_id, job_type, seq, name, data, actor, created_at) VALUES ${tuples}`,
+    const text = repeatedTuples(
+      insertSql,
+      chunk.length,
+      9,
+      (tuples) =>
+        `INSERT INTO job_events (workspace_id, job_ids, project_id, job_type, seq, name, data, actor, created_at) VALUES ${tuples}`,
     );
     const values: unknown[] = [];
     for (const { first: r, ids } of chunk) {
-      values.push(r.workspace_id, JSON.stringify(ids), r.project_id, r.type, r.event_seq, name, `${head}${r.attempts},"error":${r.error ?? 'null'}}`, change.actor, change.at);
+      values.push(
+        r.workspace_id,
+        JSON.stringify(ids),
+        r.project_id,
+        r.type,
+        r.event_seq,
+        name,
+        `${head}${r.attempts},"error":${r.error ?? 'null'}}`,
+        change.actor,
+        change.at,
+      );
     }
     statements.push({ text, values });
   }

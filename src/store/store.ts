@@ -97,7 +97,9 @@ export function isPostgresUrl(url: string | undefined): url is string {
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (isPostgresUrl(options.databaseUrl)) return openPostgres(options.databaseUrl, options);
   if (options.databaseUrl !== undefined && options.databaseUrl !== '') {
-    throw new Error(`Unsupported database URL ${JSON.stringify(redact(options.databaseUrl))}: use postgres://… or leave it unset for SQLite.`);
+    throw new Error(
+      `Unsupported database URL ${JSON.stringify(redact(options.databaseUrl))}: use postgres://… or leave it unset for SQLite.`,
+    );
   }
   return openSqlite(options.dataDir ?? './data');
 }
@@ -126,7 +128,12 @@ function openSqlite(dataDir: string): Store {
   const cached = withStatementCache(db);
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached satisfies SqliteDatabase }) });
   const raw = { kind: 'sqlite' as const, db, reader, prepare: (sql: string) => cached.prepare(sql) };
-  const store = new Store(kysely, { dialect: 'sqlite', skipLocked: false, listenNotify: false, singleWriter: true, arrayParams: false }, raw, `sqlite:${file}`);
+  const store = new Store(
+    kysely,
+    { dialect: 'sqlite', skipLocked: false, listenNotify: false, singleWriter: true, arrayParams: false },
+    raw,
+    `sqlite:${file}`,
+  );
   store.onClose(async () => {
     reader.close();
   });
@@ -134,10 +141,14 @@ function openSqlite(dataDir: string): Store {
   // Called by the event triggers (migration 0021) inside the writing statement, before its transaction
   // commits: listeners only learn that there is news, and read it through Kysely, whose connection lock
   // makes the read wait for the commit.
-  db.function('jobline_event_added', { deterministic: false, varargs: false }, (jobId: unknown, workspaceId: unknown) => {
-    store.sqliteEvents.emit('event', String(jobId), String(workspaceId));
-    return null;
-  });
+  db.function(
+    'jobline_event_added',
+    { deterministic: false, varargs: false },
+    (jobId: unknown, workspaceId: unknown) => {
+      store.sqliteEvents.emit('event', String(jobId), String(workspaceId));
+      return null;
+    },
+  );
   return store;
 }
 

@@ -34,25 +34,62 @@ function toCallback(r: Selectable<TextKingCallbacksTable>): TextKingCallback {
 export async function insertTextKingCallback(db: Executor, c: TextKingCallback): Promise<void> {
   await db
     .insertInto('textking_callbacks')
-    .values({ id: c.id, workspace_id: c.workspaceId, job_id: c.jobId, url: c.url, trigger_state: c.triggerState, extra_data: c.extraData, created_at: c.createdAt, updated_at: c.updatedAt })
+    .values({
+      id: c.id,
+      workspace_id: c.workspaceId,
+      job_id: c.jobId,
+      url: c.url,
+      trigger_state: c.triggerState,
+      extra_data: c.extraData,
+      created_at: c.createdAt,
+      updated_at: c.updatedAt,
+    })
     .execute();
 }
 
-export async function findTextKingCallback(db: Executor, jobId: string, id: string): Promise<TextKingCallback | undefined> {
-  const row = await db.selectFrom('textking_callbacks').selectAll().where('id', '=', id).where('job_id', '=', jobId).executeTakeFirst();
+export async function findTextKingCallback(
+  db: Executor,
+  jobId: string,
+  id: string,
+): Promise<TextKingCallback | undefined> {
+  const row = await db
+    .selectFrom('textking_callbacks')
+    .selectAll()
+    .where('id', '=', id)
+    .where('job_id', '=', jobId)
+    .executeTakeFirst();
   return row === undefined ? undefined : toCallback(row);
 }
 
 /** A job's callbacks in registration order (ids are UUIDv7). */
-export async function listTextKingCallbacks(db: Executor, jobId: string, offset: number, limit: number): Promise<{ callbacks: TextKingCallback[]; total: number }> {
+export async function listTextKingCallbacks(
+  db: Executor,
+  jobId: string,
+  offset: number,
+  limit: number,
+): Promise<{ callbacks: TextKingCallback[]; total: number }> {
   const [rows, count] = await Promise.all([
-    db.selectFrom('textking_callbacks').selectAll().where('job_id', '=', jobId).orderBy('id').offset(offset).limit(limit).execute(),
-    db.selectFrom('textking_callbacks').select((eb) => eb.fn.countAll<number>().as('n')).where('job_id', '=', jobId).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('textking_callbacks')
+      .selectAll()
+      .where('job_id', '=', jobId)
+      .orderBy('id')
+      .offset(offset)
+      .limit(limit)
+      .execute(),
+    db
+      .selectFrom('textking_callbacks')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('job_id', '=', jobId)
+      .executeTakeFirstOrThrow(),
   ]);
   return { callbacks: rows.map(toCallback), total: Number(count.n) };
 }
 
-export async function updateTextKingCallback(db: Executor, c: Pick<TextKingCallback, 'id' | 'jobId' | 'url' | 'triggerState' | 'extraData' | 'updatedAt'>): Promise<boolean> {
+export async function updateTextKingCallback(
+  db: Executor,
+  c: Pick<TextKingCallback, 'id' | 'jobId' | 'url' | 'triggerState' | 'extraData' | 'updatedAt'>,
+): Promise<boolean> {
   const result = await db
     .updateTable('textking_callbacks')
     .set({ url: c.url, trigger_state: c.triggerState, extra_data: c.extraData, updated_at: c.updatedAt })
@@ -63,19 +100,32 @@ export async function updateTextKingCallback(db: Executor, c: Pick<TextKingCallb
 }
 
 export async function deleteTextKingCallback(db: Executor, jobId: string, id: string): Promise<boolean> {
-  const result = await db.deleteFrom('textking_callbacks').where('id', '=', id).where('job_id', '=', jobId).executeTakeFirst();
+  const result = await db
+    .deleteFrom('textking_callbacks')
+    .where('id', '=', id)
+    .where('job_id', '=', jobId)
+    .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
 
 /** The callbacks of these jobs, for the dispatcher. */
 export async function textkingCallbacksOfJobs(db: Executor, jobIds: string[]): Promise<TextKingCallback[]> {
   if (jobIds.length === 0) return [];
-  const rows = await db.selectFrom('textking_callbacks').selectAll().where('job_id', 'in', jobIds).orderBy('id').execute();
+  const rows = await db
+    .selectFrom('textking_callbacks')
+    .selectAll()
+    .where('job_id', 'in', jobIds)
+    .orderBy('id')
+    .execute();
   return rows.map(toCallback);
 }
 
 /** Every event of these jobs, by job and seq: the history the callbacks' states are computed from (compat/textking/callbacks.ts). */
-export async function statusHistoryOfJobs(db: Executor, store: Store, jobIds: string[]): Promise<{ jobId: string; seq: number; name: string; data: Record<string, unknown> }[]> {
+export async function statusHistoryOfJobs(
+  db: Executor,
+  store: Store,
+  jobIds: string[],
+): Promise<{ jobId: string; seq: number; name: string; data: Record<string, unknown> }[]> {
   if (jobIds.length === 0) return [];
   const rows =
     store.capabilities.dialect === 'postgres'
@@ -95,5 +145,10 @@ export async function statusHistoryOfJobs(db: Executor, store: Store, jobIds: st
             WHERE j.id IN (SELECT value FROM json_each(${JSON.stringify(jobIds)}))
             ORDER BY job_id, seq`.execute(db)
         ).rows;
-  return rows.map((r) => ({ jobId: r.job_id, seq: Number(r.seq), name: r.name, data: (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as Record<string, unknown> }));
+  return rows.map((r) => ({
+    jobId: r.job_id,
+    seq: Number(r.seq),
+    name: r.name,
+    data: (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as Record<string, unknown>,
+  }));
 }

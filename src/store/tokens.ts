@@ -19,17 +19,36 @@ export function toToken(row: Selectable<ApiTokensTable>): ApiToken {
 }
 
 export async function findWorkspaceByName(db: Executor, name: string): Promise<Workspace | undefined> {
-  const row = await db.selectFrom('workspaces').select(['id', 'name', 'created_at']).where('name', '=', name).executeTakeFirst();
+  const row = await db
+    .selectFrom('workspaces')
+    .select(['id', 'name', 'created_at'])
+    .where('name', '=', name)
+    .executeTakeFirst();
   return row === undefined ? undefined : { id: row.id, name: row.name, createdAt: row.created_at };
 }
 
 export async function insertWorkspace(db: Executor, w: { id: string; name: string; now: number }): Promise<void> {
-  await db.insertInto('workspaces').values({ id: w.id, name: w.name, created_at: w.now }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  await db
+    .insertInto('workspaces')
+    .values({ id: w.id, name: w.name, created_at: w.now })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
 }
 
 export async function insertToken(
   db: Executor,
-  t: { id: string; workspaceId: string; name: string; prefix: string; secretHash: string; scopes: Scope[]; now: number; expiresAt: number | null; providerId?: string | null | undefined; jobTypes?: string[] | null | undefined },
+  t: {
+    id: string;
+    workspaceId: string;
+    name: string;
+    prefix: string;
+    secretHash: string;
+    scopes: Scope[];
+    now: number;
+    expiresAt: number | null;
+    providerId?: string | null | undefined;
+    jobTypes?: string[] | null | undefined;
+  },
 ): Promise<void> {
   await db
     .insertInto('api_tokens')
@@ -73,11 +92,18 @@ export async function touchToken(db: Executor, id: string, now: number): Promise
 }
 
 export async function countTokens(db: Executor): Promise<number> {
-  const row = await db.selectFrom('api_tokens').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('api_tokens')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 export async function findWorkspaceById(db: Executor, id: string): Promise<Workspace | undefined> {
-  const row = await db.selectFrom('workspaces').select(['id', 'name', 'created_at']).where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('workspaces')
+    .select(['id', 'name', 'created_at'])
+    .where('id', '=', id)
+    .executeTakeFirst();
   return row === undefined ? undefined : { id: row.id, name: row.name, createdAt: row.created_at };
 }

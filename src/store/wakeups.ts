@@ -21,7 +21,9 @@ export class Wakeups {
   constructor(private readonly store: Store) {
     this.local.setMaxListeners(0);
     store.onClose(() => this.close());
-    store.sqliteEvents.on('event', (jobId: string, workspaceId: string) => this.local.emit('event', jobId, workspaceId));
+    store.sqliteEvents.on('event', (jobId: string, workspaceId: string) =>
+      this.local.emit('event', jobId, workspaceId),
+    );
   }
 
   /** Call after the transaction that added runnable jobs committed. */
@@ -86,7 +88,10 @@ export class Wakeups {
     if (this.listening !== undefined || this.store.raw.kind !== 'postgres' || this.closed) return;
     const raw = this.store.raw;
     const connect = async (): Promise<void> => {
-      const client = new pg.Client({ connectionString: poolConnectionString(raw.pool), ...(raw.schema !== undefined ? { options: `-c search_path=${raw.schema}` } : {}) });
+      const client = new pg.Client({
+        connectionString: poolConnectionString(raw.pool),
+        ...(raw.schema !== undefined ? { options: `-c search_path=${raw.schema}` } : {}),
+      });
       client.on('notification', (n) => {
         // Our own NOTIFYs come back too; local listeners already heard them, so only others' matter,
         // but hearing one twice is harmless (a worker just looks for work once more).

@@ -39,7 +39,10 @@ function toDelivery(r: DeliveryRow): WebhookDelivery {
 }
 
 /** What a new delivery is made of; the rest of a WebhookDelivery is its progress. `format` defaults to `standard-webhooks`. */
-export type NewDelivery = Pick<WebhookDelivery, 'id' | 'webhookId' | 'workspaceId' | 'jobId' | 'eventCursor' | 'eventName' | 'eventSeq' | 'msgId' | 'payload' | 'url'> &
+export type NewDelivery = Pick<
+  WebhookDelivery,
+  'id' | 'webhookId' | 'workspaceId' | 'jobId' | 'eventCursor' | 'eventName' | 'eventSeq' | 'msgId' | 'payload' | 'url'
+> &
   Partial<Pick<WebhookDelivery, 'format'>>;
 
 /** Inserts deliveries due now; one already made for the same event and endpoint is left alone. */
@@ -78,11 +81,20 @@ export async function insertDeliveries(db: Executor, deliveries: NewDelivery[], 
  * gets a job's events in order. PostgreSQL skips rows other senders hold (SKIP LOCKED); on SQLite
  * the UPDATE holds the one write lock.
  */
-export async function claimDeliveries(store: Store, o: { owner: string; limit: number; leaseMs: number; now: number }): Promise<WebhookDelivery[]> {
+export async function claimDeliveries(
+  store: Store,
+  o: { owner: string; limit: number; leaseMs: number; now: number },
+): Promise<WebhookDelivery[]> {
   if (o.limit <= 0) return [];
   const rows = await store.db
     .updateTable('webhook_deliveries')
-    .set({ status: 'sending', lease_owner: o.owner, lease_expires_at: o.now + o.leaseMs, next_attempt_at: o.now + o.leaseMs, updated_at: o.now })
+    .set({
+      status: 'sending',
+      lease_owner: o.owner,
+      lease_expires_at: o.now + o.leaseMs,
+      next_attempt_at: o.now + o.leaseMs,
+      updated_at: o.now,
+    })
     .where('id', 'in', (eb) => {
       const q = eb
         .selectFrom('webhook_deliveries as d')
@@ -165,7 +177,13 @@ export async function recordOutcomes(db: Executor, owner: string, outcomes: Outc
 }
 
 /** The pending deliveries of an endpoint that went away (410) fail with it; a callback URL's, those of its job to it. */
-export async function failPendingDeliveries(db: Executor, webhookId: string, reason: string, now: number, only?: { jobId: string; url: string }): Promise<void> {
+export async function failPendingDeliveries(
+  db: Executor,
+  webhookId: string,
+  reason: string,
+  now: number,
+  only?: { jobId: string; url: string },
+): Promise<void> {
   let q = db
     .updateTable('webhook_deliveries')
     .set({ status: 'failed', next_attempt_at: null, last_error: reason, updated_at: now })
@@ -176,7 +194,12 @@ export async function failPendingDeliveries(db: Executor, webhookId: string, rea
 }
 
 export async function findDelivery(db: Executor, webhookId: string, id: string): Promise<WebhookDelivery | undefined> {
-  const row = await db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).where('webhook_id', '=', webhookId).executeTakeFirst();
+  const row = await db
+    .selectFrom('webhook_deliveries')
+    .selectAll()
+    .where('id', '=', id)
+    .where('webhook_id', '=', webhookId)
+    .executeTakeFirst();
   return row === undefined ? undefined : toDelivery(row);
 }
 
@@ -192,14 +215,26 @@ export async function listDeliveriesAfter(
   if (filter.status !== undefined) q = q.where('status', '=', filter.status);
   if (filter.jobId !== undefined) q = q.where('job_id', '=', filter.jobId);
   if (beforeId !== undefined) q = q.where('id', '<', beforeId);
-  const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
   return { deliveries: rows.slice(0, limit).map(toDelivery), more: rows.length > limit };
 }
 
-export async function listDeliveryAttempts(db: Executor, deliveryIds: string[]): Promise<Map<string, DeliveryAttempt[]>> {
+export async function listDeliveryAttempts(
+  db: Executor,
+  deliveryIds: string[],
+): Promise<Map<string, DeliveryAttempt[]>> {
   const byDelivery = new Map<string, DeliveryAttempt[]>(deliveryIds.map((id) => [id, []]));
   if (deliveryIds.length === 0) return byDelivery;
-  const rows = await db.selectFrom('webhook_attempts').selectAll().where('delivery_id', 'in', deliveryIds).orderBy('delivery_id').orderBy('number').execute();
+  const rows = await db
+    .selectFrom('webhook_attempts')
+    .selectAll()
+    .where('delivery_id', 'in', deliveryIds)
+    .orderBy('delivery_id')
+    .orderBy('number')
+    .execute();
   for (const r of rows) {
     byDelivery.get(r.delivery_id)?.push({
       number: Number(r.number),
@@ -217,7 +252,12 @@ export async function listDeliveryAttempts(db: Executor, deliveryIds: string[]):
  * Sends a finished delivery again, same bytes and webhook-id, with a fresh retry schedule. A delivery
  * still pending or being sent is left as it is (it is on its way already). Undefined if there is none.
  */
-export async function replayDelivery(db: Executor, webhookId: string, id: string, now: number): Promise<WebhookDelivery | undefined> {
+export async function replayDelivery(
+  db: Executor,
+  webhookId: string,
+  id: string,
+  now: number,
+): Promise<WebhookDelivery | undefined> {
   const row = await db
     .updateTable('webhook_deliveries')
     .set({ status: 'pending', round_attempts: 0, next_attempt_at: now, updated_at: now })

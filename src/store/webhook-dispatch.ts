@@ -21,14 +21,29 @@ import type { Executor, Store } from './store.js';
  */
 export async function lockDispatchCursor(trx: Transaction<Database>, store: Store): Promise<FeedCursor | undefined> {
   const row = store.capabilities.skipLocked
-    ? await trx.selectFrom('webhook_dispatch').select(['tx', 'event_id', 'event_k']).where('id', '=', 1).forUpdate().skipLocked().executeTakeFirst()
-    : await trx.updateTable('webhook_dispatch').set((eb) => ({ id: eb.ref('id') })).where('id', '=', 1).returning(['tx', 'event_id', 'event_k']).executeTakeFirst();
+    ? await trx
+        .selectFrom('webhook_dispatch')
+        .select(['tx', 'event_id', 'event_k'])
+        .where('id', '=', 1)
+        .forUpdate()
+        .skipLocked()
+        .executeTakeFirst()
+    : await trx
+        .updateTable('webhook_dispatch')
+        .set((eb) => ({ id: eb.ref('id') }))
+        .where('id', '=', 1)
+        .returning(['tx', 'event_id', 'event_k'])
+        .executeTakeFirst();
   return row === undefined ? undefined : { tx: Number(row.tx), id: Number(row.event_id), k: Number(row.event_k) };
 }
 
 /** The cursor as it stands, without locking it. */
 export async function readDispatchCursor(db: Executor): Promise<FeedCursor> {
-  const row = await db.selectFrom('webhook_dispatch').select(['tx', 'event_id', 'event_k']).where('id', '=', 1).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('webhook_dispatch')
+    .select(['tx', 'event_id', 'event_k'])
+    .where('id', '=', 1)
+    .executeTakeFirstOrThrow();
   return { tx: Number(row.tx), id: Number(row.event_id), k: Number(row.event_k) };
 }
 
@@ -44,7 +59,11 @@ export async function hasEventsAfter(db: Executor, store: Store, after: FeedCurs
 }
 
 export async function moveDispatchCursor(trx: Executor, cursor: FeedCursor): Promise<void> {
-  await trx.updateTable('webhook_dispatch').set({ tx: cursor.tx, event_id: cursor.id, event_k: cursor.k }).where('id', '=', 1).execute();
+  await trx
+    .updateTable('webhook_dispatch')
+    .set({ tx: cursor.tx, event_id: cursor.id, event_k: cursor.k })
+    .where('id', '=', 1)
+    .execute();
 }
 
 export interface DispatchEvent extends JobEvent {
@@ -55,7 +74,12 @@ export interface DispatchEvent extends JobEvent {
 }
 
 /** Events of every workspace after `after`, in feed order, each with its job's callback_url. */
-export async function readEventsAfter(db: Executor, store: Store, after: FeedCursor, limit: number): Promise<DispatchEvent[]> {
+export async function readEventsAfter(
+  db: Executor,
+  store: Store,
+  after: FeedCursor,
+  limit: number,
+): Promise<DispatchEvent[]> {
   const x = expansion(store);
   // A batch's jobs that retention expired or that were deleted are left out, as their own rows would have been.
   const { rows } = await sql<EventRow & { callback_url: string | null }>`
@@ -75,6 +99,12 @@ function dispatchEvent(r: EventRow, callbackUrl: string | null): DispatchEvent {
 /** PostgreSQL: are there events past the cursor whose transactions' order is not settled yet? */
 export async function hasUnsettledEvents(store: Store, after: FeedCursor): Promise<boolean> {
   if (store.capabilities.dialect !== 'postgres') return false;
-  const row = await store.db.selectFrom('job_events').select('id').where('tx', '>=', SETTLED_BELOW).where('tx', '>=', after.tx).limit(1).executeTakeFirst();
+  const row = await store.db
+    .selectFrom('job_events')
+    .select('id')
+    .where('tx', '>=', SETTLED_BELOW)
+    .where('tx', '>=', after.tx)
+    .limit(1)
+    .executeTakeFirst();
   return row !== undefined;
 }

@@ -24,11 +24,17 @@ describe('jobline client', { timeout: 120_000 }, () => {
     expect(clientId).toMatch(/^[A-Za-z0-9]{40}$/);
     expect(clientSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    const server = await startServe(['--data', data, '--concurrency', '0'], { env: { JOBLINE_COMPAT_ROOT: 'elasticpath' } });
+    const server = await startServe(['--data', data, '--concurrency', '0'], {
+      env: { JOBLINE_COMPAT_ROOT: 'elasticpath' },
+    });
     const issued = await fetch(`${server.url}/oauth/access_token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId!, client_secret: clientSecret! }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: clientId!,
+        client_secret: clientSecret!,
+      }).toString(),
     });
     expect(issued.status).toBe(200);
     const { access_token: token } = (await issued.json()) as { access_token: string };
@@ -41,8 +47,12 @@ describe('jobline client', { timeout: 120_000 }, () => {
     const bad = await runCli(['client', 'create', '--workspace', 'acme', '--scopes', 'everything', '--data', data]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('Unknown scope');
-    const start = await runCli(['serve', '--data', data, '--port', '0'], { env: { JOBLINE_COMPAT_ROOT: 'elasticpath,phrasebook' } });
+    const start = await runCli(['serve', '--data', data, '--port', '0'], {
+      env: { JOBLINE_COMPAT_ROOT: 'elasticpath,phrasebook' },
+    });
     expect(start.code).toBe(1);
-    expect(start.stderr).toContain('JOBLINE_COMPAT_ROOT must be a comma-separated list of elasticpath, asana, phrase, textking, got "phrasebook".');
+    expect(start.stderr).toContain(
+      'JOBLINE_COMPAT_ROOT must be a comma-separated list of elasticpath, asana, phrase, textking, got "phrasebook".',
+    );
   });
 });

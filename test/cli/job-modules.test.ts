@@ -58,30 +58,45 @@ export const greet = defineJob({
     const server = await startServe(['--data', mkdtempSync(join(root, 'data-')), '--jobs', dir]);
     const token = TOKEN.exec(server.output())![0];
     const cli = (args: string[]) => cliOk(['jobs', ...args, '--url', server.url, '--token', token]);
-    const greet = JSON.parse(await cli(['create', '--type', 'greet', '--input', '{"name":"Ada"}', '--json'])) as { id: string };
+    const greet = JSON.parse(await cli(['create', '--type', 'greet', '--input', '{"name":"Ada"}', '--json'])) as {
+      id: string;
+    };
     const shout = JSON.parse(await cli(['create', '--type', 'shout', '--json'])) as { id: string };
     await cli(['wait', greet.id]);
     await cli(['wait', shout.id]);
-    expect(JSON.parse(await cli(['get', greet.id, '--json']))).toMatchObject({ status: 'succeeded', output: { text: 'Hello, Ada' } });
-    expect(JSON.parse(await cli(['get', shout.id, '--json']))).toMatchObject({ status: 'succeeded', output: { ok: true } });
+    expect(JSON.parse(await cli(['get', greet.id, '--json']))).toMatchObject({
+      status: 'succeeded',
+      output: { text: 'Hello, Ada' },
+    });
+    expect(JSON.parse(await cli(['get', shout.id, '--json']))).toMatchObject({
+      status: 'succeeded',
+      output: { ok: true },
+    });
   });
 
   it('stops the start naming a module with a syntax error', async () => {
-    const broken = write('broken/resize.ts', `import { defineJob } from '${API}';\nexport const resize = defineJob({ type: 'resize', run( {\n`);
+    const broken = write(
+      'broken/resize.ts',
+      `import { defineJob } from '${API}';\nexport const resize = defineJob({ type: 'resize', run( {\n`,
+    );
     const stderr = await refused('serve', [broken]);
     expect(stderr).toContain(`Job module ${broken} failed to load`);
   });
 
   it('stops the start naming a module that defines no job type', async () => {
     const empty = write('empty/helpers.ts', 'export const answer: number = 42;\n');
-    expect(await refused('serve', [empty])).toContain(`Job module ${empty} exports no job definitions; export the results of defineJob(...).`);
+    expect(await refused('serve', [empty])).toContain(
+      `Job module ${empty} exports no job definitions; export the results of defineJob(...).`,
+    );
     expect(await refused('worker', [join(root, 'empty')])).toContain(`Job module ${empty} exports no job definitions`);
   });
 
   it('refuses two modules defining the same type, naming both', async () => {
     const one = write('twice/one.ts', job('same'));
     const two = write('twice/two.js', job('same'));
-    expect(await refused('serve', [join(root, 'twice')])).toContain(`Job type same is defined twice: in ${one} and in ${two}.`);
+    expect(await refused('serve', [join(root, 'twice')])).toContain(
+      `Job type same is defined twice: in ${one} and in ${two}.`,
+    );
   });
 
   it('stops the start naming a path that does not exist', async () => {

@@ -26,13 +26,39 @@ describe('jobline jobs against a running server', { timeout: 120_000 }, () => {
 
   const ok = (args: string[]) => cliOk(args);
   async function api(method: string, path: string, body?: object): Promise<{ id: string }> {
-    const res = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
     return (await res.json()) as { id: string };
   }
 
   it('creates, reads, lists and cancels a job with --json', async () => {
-    const created = JSON.parse(await ok(['jobs', 'create', '--type', 'thumbnail', '--name', 'Nightly', '--input', '{"format":"jsonl"}', '--priority', '5', ...remote, '--json']));
-    expect(created).toMatchObject({ type: 'thumbnail', name: 'Nightly', priority: 5, input: { format: 'jsonl' }, status: 'pending', status_reason: 'queued' });
+    const created = JSON.parse(
+      await ok([
+        'jobs',
+        'create',
+        '--type',
+        'thumbnail',
+        '--name',
+        'Nightly',
+        '--input',
+        '{"format":"jsonl"}',
+        '--priority',
+        '5',
+        ...remote,
+        '--json',
+      ]),
+    );
+    expect(created).toMatchObject({
+      type: 'thumbnail',
+      name: 'Nightly',
+      priority: 5,
+      input: { format: 'jsonl' },
+      status: 'pending',
+      status_reason: 'queued',
+    });
     expect(created.id).toMatch(UUID);
 
     expect(JSON.parse(await ok(['jobs', 'get', created.id, ...remote, '--json']))).toMatchObject(created);
@@ -42,33 +68,72 @@ describe('jobline jobs against a running server', { timeout: 120_000 }, () => {
 
     const cancelled = JSON.parse(await ok(['jobs', 'cancel', created.id, ...remote, '--json']));
     expect(cancelled).toMatchObject({ id: created.id, status: 'cancelled', status_reason: 'cancelled_by_client' });
-    const pending = JSON.parse(await ok(['jobs', 'list', '--status', 'pending', '--type', 'thumbnail', ...remote, '--json']));
+    const pending = JSON.parse(
+      await ok(['jobs', 'list', '--status', 'pending', '--type', 'thumbnail', ...remote, '--json']),
+    );
     expect(pending.data.map((j: { id: string }) => j.id)).not.toContain(created.id);
   });
 
   it('prints readable tables and fields without --json', async () => {
-    const created = JSON.parse(await ok(['jobs', 'create', '--type', 'report', '--input', '{"month":"2026-01"}', ...remote, '--json']));
+    const created = JSON.parse(
+      await ok(['jobs', 'create', '--type', 'report', '--input', '{"month":"2026-01"}', ...remote, '--json']),
+    );
 
     const shown = await ok(['jobs', 'get', created.id, ...remote]);
-    const fields = Object.fromEntries(shown.trim().split('\n').map((line) => /^(\w+)\s+(.*)$/.exec(line)!.slice(1, 3)));
-    expect(fields).toMatchObject({ id: created.id, type: 'report', status: 'pending (queued)', input: '{"month":"2026-01"}', output: '-', name: '-' });
+    const fields = Object.fromEntries(
+      shown
+        .trim()
+        .split('\n')
+        .map((line) => /^(\w+)\s+(.*)$/.exec(line)!.slice(1, 3)),
+    );
+    expect(fields).toMatchObject({
+      id: created.id,
+      type: 'report',
+      status: 'pending (queued)',
+      input: '{"month":"2026-01"}',
+      output: '-',
+      name: '-',
+    });
 
     const project = await api('POST', '/v1/projects', { name: 'Reports' });
-    const inProject = JSON.parse(await ok(['jobs', 'create', '--type', 'report', '--project', project.id, ...remote, '--json']));
+    const inProject = JSON.parse(
+      await ok(['jobs', 'create', '--type', 'report', '--project', project.id, ...remote, '--json']),
+    );
     const table = (await ok(['jobs', 'list', '--type', 'report', ...remote])).trim().split('\n');
     expect(table[0]).toMatch(/^ID\s+NUMBER\s+PROJECT\s+TYPE\s+STATUS\s+REASON\s+PROGRESS\s+CREATED$/);
     expect(table.slice(1)).toHaveLength(2);
-    expect(table[1]!.split(/\s+/)).toEqual([inProject.id, String(inProject.number), project.id, 'report', 'pending', 'queued', '0%', inProject.created_at]);
-    expect(table[2]!.split(/\s+/)).toEqual([created.id, String(created.number), '-', 'report', 'pending', 'queued', '0%', created.created_at]);
+    expect(table[1]!.split(/\s+/)).toEqual([
+      inProject.id,
+      String(inProject.number),
+      project.id,
+      'report',
+      'pending',
+      'queued',
+      '0%',
+      inProject.created_at,
+    ]);
+    expect(table[2]!.split(/\s+/)).toEqual([
+      created.id,
+      String(created.number),
+      '-',
+      'report',
+      'pending',
+      'queued',
+      '0%',
+      created.created_at,
+    ]);
     // Columns line up: every row starts its TYPE column where the header does.
     expect(table[1]!.indexOf('report')).toBe(table[0]!.indexOf('TYPE'));
   });
 
   it("exports the project named by --project: an export job's own project is its scope", async () => {
     const project = await api('POST', '/v1/projects', { name: 'To export' });
-    for (const name of ['one', 'two']) await api('POST', '/v1/jobs', { type: 'translate', name, project_id: project.id });
+    for (const name of ['one', 'two'])
+      await api('POST', '/v1/jobs', { type: 'translate', name, project_id: project.id });
     await api('POST', '/v1/jobs', { type: 'translate', name: 'elsewhere' });
-    const created = JSON.parse(await ok(['jobs', 'create', '--type', 'export', '--project', project.id, ...remote, '--json']));
+    const created = JSON.parse(
+      await ok(['jobs', 'create', '--type', 'export', '--project', project.id, ...remote, '--json']),
+    );
     expect(created.project_id).toBe(project.id);
     expect((await runCli(['jobs', 'wait', created.id, ...remote])).code).toBe(0);
     const done = JSON.parse(await ok(['jobs', 'get', created.id, ...remote, '--json']));
@@ -95,7 +160,14 @@ describe('jobline jobs against a running server', { timeout: 120_000 }, () => {
   });
 
   it('reports a bad token in one line with a non-zero exit', async () => {
-    const result = await runCli(['jobs', 'list', '--url', server.url, '--token', 'jl_AAAAAAAAAAAA_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']);
+    const result = await runCli([
+      'jobs',
+      'list',
+      '--url',
+      server.url,
+      '--token',
+      'jl_AAAAAAAAAAAA_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+    ]);
     expect(result.code).not.toBe(0);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim()).toMatch(/^Error 401 unauthorized: /);
@@ -113,14 +185,18 @@ describe('jobline jobs against a running server', { timeout: 120_000 }, () => {
   it('asks for a token when none is given, and for a JSON object as --input', async () => {
     const missing = await runCli(['jobs', 'list', '--url', server.url]);
     expect(missing.code).not.toBe(0);
-    expect(missing.stderr.trim()).toBe('Error: Give a token with --token or JOBLINE_TOKEN (create one with `jobline token create`).');
+    expect(missing.stderr.trim()).toBe(
+      'Error: Give a token with --token or JOBLINE_TOKEN (create one with `jobline token create`).',
+    );
     const badInput = await runCli(['jobs', 'create', '--type', 'x', '--input', '[1,2]', ...remote]);
     expect(badInput.code).not.toBe(0);
     expect(badInput.stderr.trim()).toMatch(/^Error: --input must be a JSON object/);
   });
 
   it('takes the server and token from JOBLINE_URL and JOBLINE_TOKEN', async () => {
-    const result = await runCli(['jobs', 'create', '--type', 'from-env', '--json'], { env: { JOBLINE_URL: server.url, JOBLINE_TOKEN: admin } });
+    const result = await runCli(['jobs', 'create', '--type', 'from-env', '--json'], {
+      env: { JOBLINE_URL: server.url, JOBLINE_TOKEN: admin },
+    });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ type: 'from-env' });
   });

@@ -19,7 +19,10 @@ describe.each(DIALECTS)('jobline migrate on %s', (dialect) => {
     if (dialect === 'sqlite') {
       const dir = mkdtempSync(join(tmpdir(), 'jobline-cli-'));
       cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-      return { flags: ['--data', dir], where: new RegExp(`sqlite:${join(dir, 'jobline.sqlite').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`) };
+      return {
+        flags: ['--data', dir],
+        where: new RegExp(`sqlite:${join(dir, 'jobline.sqlite').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`),
+      };
     }
     const { url, schema, drop } = await postgresSchema();
     cleanups.push(drop);
@@ -41,15 +44,19 @@ describe.each(DIALECTS)('jobline migrate on %s', (dialect) => {
     expect(second.stdout).toMatch(new RegExp(`^Nothing to do: ${db.where.source} is up to date\\.\\n$`));
   });
 
-  it_('applies each migration once when two processes migrate the same database at once', { timeout: 60_000 }, async () => {
-    const db = await freshDatabase();
-    const results = await Promise.all([runCli(['migrate', ...db.flags]), runCli(['migrate', ...db.flags])]);
-    for (const r of results) {
-      expect(r.stderr).toBe('');
-      expect(r.code).toBe(0);
-    }
-    // One did the work; the other waited for it and then found nothing left to do.
-    const outputs = results.map((r) => r.stdout.replace(new RegExp(` ?${db.where.source}.*$`, 's'), '')).sort();
-    expect(outputs).toEqual([`Applied ${applied} to`, 'Nothing to do:']);
-  });
+  it_(
+    'applies each migration once when two processes migrate the same database at once',
+    { timeout: 60_000 },
+    async () => {
+      const db = await freshDatabase();
+      const results = await Promise.all([runCli(['migrate', ...db.flags]), runCli(['migrate', ...db.flags])]);
+      for (const r of results) {
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(0);
+      }
+      // One did the work; the other waited for it and then found nothing left to do.
+      const outputs = results.map((r) => r.stdout.replace(new RegExp(` ?${db.where.source}.*$`, 's'), '')).sort();
+      expect(outputs).toEqual([`Applied ${applied} to`, 'Nothing to do:']);
+    },
+  );
 });

@@ -38,14 +38,22 @@ describe.skipIf(POSTGRES_URL === undefined)('jobline serve processes sharing Pos
     expect(b.output()).not.toMatch(TOKEN);
     const on = (s: Server) => ['--url', s.url, '--token', admin, '--json'];
 
-    const created = JSON.parse(await ok(['jobs', 'create', '--type', 'shared', '--idempotency-key', 'shared-1', ...on(a)]));
+    const created = JSON.parse(
+      await ok(['jobs', 'create', '--type', 'shared', '--idempotency-key', 'shared-1', ...on(a)]),
+    );
     expect(created).toMatchObject({ status: 'pending', number: 1 });
     // The Idempotency-Key is the database's, not the process's: a retry that lands on B replays A's answer.
-    expect(JSON.parse(await ok(['jobs', 'create', '--type', 'shared', '--idempotency-key', 'shared-1', ...on(b)])).id).toBe(created.id);
+    expect(
+      JSON.parse(await ok(['jobs', 'create', '--type', 'shared', '--idempotency-key', 'shared-1', ...on(b)])).id,
+    ).toBe(created.id);
 
     const cancelled = JSON.parse(await ok(['jobs', 'cancel', created.id, ...on(b)]));
     expect(cancelled).toMatchObject({ id: created.id, status: 'cancelled', version: created.version + 1 });
-    expect(JSON.parse(await ok(['jobs', 'get', created.id, ...on(a)]))).toMatchObject({ status: 'cancelled', status_reason: 'cancelled_by_client', version: created.version + 1 });
+    expect(JSON.parse(await ok(['jobs', 'get', created.id, ...on(a)]))).toMatchObject({
+      status: 'cancelled',
+      status_reason: 'cancelled_by_client',
+      version: created.version + 1,
+    });
 
     // Numbers stay one sequence whichever server takes the create.
     const second = JSON.parse(await ok(['jobs', 'create', '--type', 'shared', ...on(b)]));
@@ -60,12 +68,16 @@ describe.skipIf(POSTGRES_URL === undefined)('jobline serve processes sharing Pos
     const b = await startServe(['--database-url', url]);
     const admin = a.output().match(TOKEN)![0];
     const call = async (s: Server, path: string, init: RequestInit = {}) => {
-      const res = await fetch(`${s.url}${path}`, { ...init, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' } });
+      const res = await fetch(`${s.url}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      });
       expect(res.ok).toBe(true);
       return res.json() as Promise<{ id: string; data: { id: string }[]; next_page_token?: string }>;
     };
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await call(a, '/v1/jobs', { method: 'POST', body: JSON.stringify({ type: 'paged' }) })).id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await call(a, '/v1/jobs', { method: 'POST', body: JSON.stringify({ type: 'paged' }) })).id);
     const page1 = await call(a, '/v1/jobs?type=paged&page_size=2');
     const page2 = await call(b, `/v1/jobs?type=paged&page_size=2&page_token=${page1.next_page_token}`);
     expect([...page1.data, ...page2.data].map((j) => j.id)).toEqual([...ids].reverse());
@@ -73,7 +85,9 @@ describe.skipIf(POSTGRES_URL === undefined)('jobline serve processes sharing Pos
 
   it('a failed start on PostgreSQL exits promptly instead of waiting for idle connections', async () => {
     const url = await database();
-    const result = await runCli(['serve', '--port', String(await freePort()), '--database-url', url], { env: { JOBLINE_ADMIN_TOKEN: 'not-a-token' } });
+    const result = await runCli(['serve', '--port', String(await freePort()), '--database-url', url], {
+      env: { JOBLINE_ADMIN_TOKEN: 'not-a-token' },
+    });
     expect(result.code).not.toBe(0);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     // The pool's idle connections would otherwise hold the process for their 10 s idle timeout after

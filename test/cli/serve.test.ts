@@ -48,14 +48,26 @@ describe('jobline serve', () => {
 
     const server = await startServe(['--data', tempDir()], { env: { JOBLINE_ADMIN_TOKEN: chosen } });
     expect(server.output()).not.toMatch(TOKEN);
-    const created = await runCli(['jobs', 'create', '--type', 'thumbnail', '--url', server.url, '--token', chosen, '--json']);
+    const created = await runCli([
+      'jobs',
+      'create',
+      '--type',
+      'thumbnail',
+      '--url',
+      server.url,
+      '--token',
+      chosen,
+      '--json',
+    ]);
     expect(created.code).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({ type: 'thumbnail', status: 'pending', number: 1 });
   });
 
   it('refuses a malformed JOBLINE_ADMIN_TOKEN with one line and exits promptly', { timeout: 60_000 }, async () => {
     const started = Date.now();
-    const result = await runCli(['serve', '--port', String(await freePort()), '--data', tempDir()], { env: { JOBLINE_ADMIN_TOKEN: 'let-me-in' } });
+    const result = await runCli(['serve', '--port', String(await freePort()), '--data', tempDir()], {
+      env: { JOBLINE_ADMIN_TOKEN: 'let-me-in' },
+    });
     expect(result.code).not.toBe(0);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/^Error: JOBLINE_ADMIN_TOKEN must look like jl_/);

@@ -49,7 +49,18 @@ describe('jobline token', { timeout: 120_000 }, () => {
   });
 
   it('creates a token that works at once, lists it without its secret, and revokes it', async () => {
-    const out = await ok(['token', 'create', '--data', data, '--workspace', 'acme', '--scopes', 'jobs:read,jobs:write', '--name', 'ci']);
+    const out = await ok([
+      'token',
+      'create',
+      '--data',
+      data,
+      '--workspace',
+      'acme',
+      '--scopes',
+      'jobs:read,jobs:write',
+      '--name',
+      'ci',
+    ]);
     const secret = TOKEN.exec(out)![0];
     expect(out).toMatch(/^Created token [0-9a-f-]{36} \(ci\) in workspace acme with scopes jobs:read, jobs:write\./);
     expect(await canList(secret)).toBe(true);
@@ -59,7 +70,13 @@ describe('jobline token', { timeout: 120_000 }, () => {
     expect(ci).toMatchObject({ scopes: ['jobs:read', 'jobs:write'], prefix: secret.slice(3, 15), revokedAt: null });
     const table = await ok(['token', 'list', '--data', data]);
     expect(table.split('\n')[0]).toMatch(/^ID\s+WORKSPACE\s+NAME\s+PREFIX\s+SCOPES\s+CREATED\s+REVOKED$/);
-    expect(table.split('\n').find((l) => l.startsWith(ci.id))!.split(/\s+/).slice(1, 3)).toEqual(['acme', 'ci']);
+    expect(
+      table
+        .split('\n')
+        .find((l) => l.startsWith(ci.id))!
+        .split(/\s+/)
+        .slice(1, 3),
+    ).toEqual(['acme', 'ci']);
     expect(ci.workspace).toBe('acme');
     expect(table).toContain(`jl_${ci.prefix}`);
     for (const shown of [table, JSON.stringify(tokens)]) expect(shown).not.toContain(secret.slice(16));
@@ -71,19 +88,63 @@ describe('jobline token', { timeout: 120_000 }, () => {
   });
 
   it('creates a worker token limited to some job types', async () => {
-    const out = await ok(['token', 'create', '--data', data, '--workspace', 'acme', '--scopes', 'jobs:work', '--job-types', 'render, thumbnail', '--name', 'renderers']);
-    expect(out).toMatch(/^Created token [0-9a-f-]{36} \(renderers\) in workspace acme with scopes jobs:work for job types render, thumbnail\./);
-    expect((await list()).find((t) => t.name === 'renderers')).toMatchObject({ scopes: ['jobs:work'], jobTypes: ['render', 'thumbnail'] });
-    const refused = await runCli(['token', 'create', '--data', data, '--workspace', 'acme', '--scopes', 'jobs:read', '--job-types', 'render', '--name', 'y']);
+    const out = await ok([
+      'token',
+      'create',
+      '--data',
+      data,
+      '--workspace',
+      'acme',
+      '--scopes',
+      'jobs:work',
+      '--job-types',
+      'render, thumbnail',
+      '--name',
+      'renderers',
+    ]);
+    expect(out).toMatch(
+      /^Created token [0-9a-f-]{36} \(renderers\) in workspace acme with scopes jobs:work for job types render, thumbnail\./,
+    );
+    expect((await list()).find((t) => t.name === 'renderers')).toMatchObject({
+      scopes: ['jobs:work'],
+      jobTypes: ['render', 'thumbnail'],
+    });
+    const refused = await runCli([
+      'token',
+      'create',
+      '--data',
+      data,
+      '--workspace',
+      'acme',
+      '--scopes',
+      'jobs:read',
+      '--job-types',
+      'render',
+      '--name',
+      'y',
+    ]);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('give the token the jobs:work scope too');
     expect((await list()).map((t) => t.name)).not.toContain('y');
   });
 
   it('refuses unknown scopes, and revoking a token that does not exist', async () => {
-    const scopes = await runCli(['token', 'create', '--data', data, '--workspace', 'acme', '--scopes', 'jobs:read,root', '--name', 'x']);
+    const scopes = await runCli([
+      'token',
+      'create',
+      '--data',
+      data,
+      '--workspace',
+      'acme',
+      '--scopes',
+      'jobs:read,root',
+      '--name',
+      'x',
+    ]);
     expect(scopes.code).not.toBe(0);
-    expect(scopes.stderr.trim()).toBe('Error: Unknown scope(s) root; use a comma-separated list of jobs:read, jobs:write, jobs:work, admin.');
+    expect(scopes.stderr.trim()).toBe(
+      'Error: Unknown scope(s) root; use a comma-separated list of jobs:read, jobs:write, jobs:work, admin.',
+    );
     const revoke = await runCli(['token', 'revoke', '01890000-0000-7000-8000-000000000000', '--data', data]);
     expect(revoke.code).not.toBe(0);
     expect(revoke.stderr.trim()).toBe('Error: No active token with id "01890000-0000-7000-8000-000000000000".');

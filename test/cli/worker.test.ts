@@ -29,36 +29,56 @@ describe.each(DIALECTS)('jobline worker on %s', (dialect) => {
     return { flags: ['--database-url', url, '--data', dataDir], url, dataDir };
   }
 
-  it_('keeps running while the queue is empty, runs a job created later, and exits 0 on SIGTERM', { timeout: 120_000 }, async () => {
-    const db = await database();
-    const worker = await startWorker(['--jobs', FIXTURE, ...db.flags]);
-    // An idle worker has nothing to do but wait: it must still be there after a while.
-    await new Promise((resolve) => setTimeout(resolve, 4000));
-    expect(worker.child.exitCode, worker.output()).toBeNull();
-    expect(worker.child.signalCode).toBeNull();
+  it_(
+    'keeps running while the queue is empty, runs a job created later, and exits 0 on SIGTERM',
+    { timeout: 120_000 },
+    async () => {
+      const db = await database();
+      const worker = await startWorker(['--jobs', FIXTURE, ...db.flags]);
+      // An idle worker has nothing to do but wait: it must still be there after a while.
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      expect(worker.child.exitCode, worker.output()).toBeNull();
+      expect(worker.child.signalCode).toBeNull();
 
-    const services = await createServices({ databaseUrl: db.url, dataDir: db.dataDir });
-    cleanups.push(() => services.store.close());
-    const principal: Principal = { tokenId: 'worker-test', workspaceId: await ensureWorkspace(services.store.db, 'worker', Date.now()), scopes: ['admin'] };
-    const [job] = await createJobs(services, principal, [{ type: 'slow-steps', input: { steps: 1, delayMs: 0 } }]);
-    const finished = await eventually(async () => (await getJob(services, principal, job!.id)).status === 'succeeded', 30_000);
-    expect(finished, worker.output()).toBe(true);
+      const services = await createServices({ databaseUrl: db.url, dataDir: db.dataDir });
+      cleanups.push(() => services.store.close());
+      const principal: Principal = {
+        tokenId: 'worker-test',
+        workspaceId: await ensureWorkspace(services.store.db, 'worker', Date.now()),
+        scopes: ['admin'],
+      };
+      const [job] = await createJobs(services, principal, [{ type: 'slow-steps', input: { steps: 1, delayMs: 0 } }]);
+      const finished = await eventually(
+        async () => (await getJob(services, principal, job!.id)).status === 'succeeded',
+        30_000,
+      );
+      expect(finished, worker.output()).toBe(true);
 
-    worker.child.kill('SIGTERM');
-    expect(await worker.exited()).toBe(0);
-    expect(worker.output()).toContain('SIGTERM received');
-  });
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited()).toBe(0);
+      expect(worker.output()).toContain('SIGTERM received');
+    },
+  );
 
   it_('holds the files its handlers write to JOBLINE_FILE_LIMIT, as serve does', { timeout: 120_000 }, async () => {
     const db = await database();
     const worker = await startWorker(db.flags, { env: { JOBLINE_FILE_LIMIT: '1' } });
     const services = await createServices({ databaseUrl: db.url, dataDir: db.dataDir });
     cleanups.push(() => services.store.close());
-    const principal: Principal = { tokenId: 'worker-test', workspaceId: await ensureWorkspace(services.store.db, 'worker', Date.now()), scopes: ['admin'] };
+    const principal: Principal = {
+      tokenId: 'worker-test',
+      workspaceId: await ensureWorkspace(services.store.db, 'worker', Date.now()),
+      scopes: ['admin'],
+    };
     // An export of no jobs is still a gzip stream of a few bytes: more than the limit of 1.
     const [job] = await createJobs(services, principal, [{ type: 'export', input: {}, maxAttempts: 1 }]);
-    const failed = await eventually(async () => (await getJob(services, principal, job!.id)).status === 'failed', 30_000);
+    const failed = await eventually(
+      async () => (await getJob(services, principal, job!.id)).status === 'failed',
+      30_000,
+    );
     expect(failed, worker.output()).toBe(true);
-    expect(JSON.stringify((await getJob(services, principal, job!.id)).error)).toContain('Files may be at most 1 bytes.');
+    expect(JSON.stringify((await getJob(services, principal, job!.id)).error)).toContain(
+      'Files may be at most 1 bytes.',
+    );
   });
 });

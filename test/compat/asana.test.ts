@@ -29,18 +29,34 @@ function expectError(res: LightMyRequestResponse, status: number, message?: stri
 describe.each(DIALECTS)('Asana compatible API on %s', (dialect) => {
   let t: TestApp;
   beforeAll(async () => {
-    if (!skipUnlessAvailable(dialect)) t = await testApp(dialect, { definitions: [...BUILTIN_JOBS, translate] as JobDefinition[], worker: true });
+    if (!skipUnlessAvailable(dialect))
+      t = await testApp(dialect, { definitions: [...BUILTIN_JOBS, translate] as JobDefinition[], worker: true });
   });
   afterAll(async () => t?.close());
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
 
-  const get = (url: string, token: string | null = t.admin) => t.app.inject({ method: 'GET', url: `${ASANA}${url}`, headers: token === null ? {} : { authorization: `Bearer ${token}` } });
+  const get = (url: string, token: string | null = t.admin) =>
+    t.app.inject({
+      method: 'GET',
+      url: `${ASANA}${url}`,
+      headers: token === null ? {} : { authorization: `Bearer ${token}` },
+    });
   const post = (url: string, payload: unknown, token: string = t.admin) =>
-    t.app.inject({ method: 'POST', url: `${ASANA}${url}`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json; charset=UTF-8' }, payload: JSON.stringify(payload) });
+    t.app.inject({
+      method: 'POST',
+      url: `${ASANA}${url}`,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json; charset=UTF-8' },
+      payload: JSON.stringify(payload),
+    });
 
   async function project(name: string, jobs = 0) {
     const p = (await t.call({ method: 'POST', url: '/v1/projects', payload: { name } })).json();
-    for (let i = 0; i < jobs; i++) await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'translate', project_id: p.id, input: { language: 'de' } } });
+    for (let i = 0; i < jobs; i++)
+      await t.call({
+        method: 'POST',
+        url: '/v1/jobs',
+        payload: { type: 'translate', project_id: p.id, input: { language: 'de' } },
+      });
     return p;
   }
 
@@ -53,18 +69,38 @@ describe.each(DIALECTS)('Asana compatible API on %s', (dialect) => {
   describe('GET /jobs/{job_gid}', () => {
     it_("gives the seed's example shape with every member, for a duplication that succeeded", async () => {
       const p = await project('Stuff to buy', 2);
-      const created = await post(`/projects/${p.id}/duplicate`, { data: { name: 'Stuff to buy (copy)', include: 'members,notes,task_notes' } });
+      const created = await post(`/projects/${p.id}/duplicate`, {
+        data: { name: 'Stuff to buy (copy)', include: 'members,notes,task_notes' },
+      });
       expect(created.statusCode, created.body).toBe(201);
       const job = created.json().data;
       expect(created.headers.location).toBe(`${ASANA}/jobs/${job.gid}`);
-      expect(job).toMatchObject({ resource_type: 'job', resource_subtype: 'duplicate_project', status: expect.stringMatching(FRESH), new_project: null });
+      expect(job).toMatchObject({
+        resource_type: 'job',
+        resource_subtype: 'duplicate_project',
+        status: expect.stringMatching(FRESH),
+        new_project: null,
+      });
       await t.finished(job.gid);
       const res = await get(`/jobs/${job.gid}`);
       expect(res.statusCode).toBe(200);
       const body = res.json();
       expectValid('asana-job-response', body);
-      expect(body.data).toMatchObject({ gid: job.gid, resource_type: 'job', resource_subtype: 'duplicate_project', status: 'succeeded', new_task: null, new_project_template: null, new_graph_export: null, new_resource_export: null });
-      expect(body.data.new_project).toEqual({ gid: expect.any(String), resource_type: 'project', name: 'Stuff to buy (copy)' });
+      expect(body.data).toMatchObject({
+        gid: job.gid,
+        resource_type: 'job',
+        resource_subtype: 'duplicate_project',
+        status: 'succeeded',
+        new_task: null,
+        new_project_template: null,
+        new_graph_export: null,
+        new_resource_export: null,
+      });
+      expect(body.data.new_project).toEqual({
+        gid: expect.any(String),
+        resource_type: 'project',
+        name: 'Stuff to buy (copy)',
+      });
       const copy = (await t.call({ method: 'GET', url: `/v1/projects/${body.data.new_project.gid}/jobs` })).json();
       expect(copy.data).toHaveLength(2);
     });
@@ -72,8 +108,18 @@ describe.each(DIALECTS)('Asana compatible API on %s', (dialect) => {
     it_('renders every documented status: not_started, in_progress, succeeded, failed', async () => {
       const later = t.services.clock.now() + 3600_000;
       const scheduled = await native('export', {}, { run_at: new Date(later).toISOString(), priority: 1000 });
-      const pending = await native('duplicate-project', { project_id: UNKNOWN }, { run_at: new Date(later).toISOString() });
-      const [claimed] = await claimJobs(t.services.store, { workerId: 'test-worker', types: ['export'], limit: 1, leaseMs: 3600_000, now: later });
+      const pending = await native(
+        'duplicate-project',
+        { project_id: UNKNOWN },
+        { run_at: new Date(later).toISOString() },
+      );
+      const [claimed] = await claimJobs(t.services.store, {
+        workerId: 'test-worker',
+        types: ['export'],
+        limit: 1,
+        leaseMs: 3600_000,
+        now: later,
+      });
       expect(claimed!.id).toBe(scheduled.id);
       const status = async (id: string) => {
         const res = await get(`/jobs/${id}`);
@@ -97,10 +143,28 @@ describe.each(DIALECTS)('Asana compatible API on %s', (dialect) => {
       const only = await get(`/jobs/${done.id}?opt_fields=status,new_resource_export.download_url`);
       expect(only.statusCode).toBe(200);
       expectValid('asana-job-data', only.json());
-      expect(only.json()).toEqual({ data: { gid: done.id, status: 'succeeded', new_resource_export: { gid: done.id, download_url: expect.stringMatching(/^http:\/\/localhost:80\/v1\/downloads\//) } } });
+      expect(only.json()).toEqual({
+        data: {
+          gid: done.id,
+          status: 'succeeded',
+          new_resource_export: {
+            gid: done.id,
+            download_url: expect.stringMatching(/^http:\/\/localhost:80\/v1\/downloads\//),
+          },
+        },
+      });
       // A bare object field is its compact reference; the legacy this.(a|b) form works too.
-      const compact = (await get(`/jobs/${done.id}?opt_fields=new_resource_export,this.(resource_subtype|status)`)).json();
-      expect(compact).toEqual({ data: { gid: done.id, new_resource_export: { gid: done.id, resource_type: 'export_request' }, resource_subtype: 'export_request', status: 'succeeded' } });
+      const compact = (
+        await get(`/jobs/${done.id}?opt_fields=new_resource_export,this.(resource_subtype|status)`)
+      ).json();
+      expect(compact).toEqual({
+        data: {
+          gid: done.id,
+          new_resource_export: { gid: done.id, resource_type: 'export_request' },
+          resource_subtype: 'export_request',
+          status: 'succeeded',
+        },
+      });
       // The SDK's array form: opt_fields[0]=…&opt_fields[1]=…
       const sdk = (await get(`/jobs/${done.id}?opt_fields%5B0%5D=status&opt_fields%5B1%5D=resource_subtype`)).json();
       expect(sdk).toEqual({ data: { gid: done.id, status: 'succeeded', resource_subtype: 'export_request' } });
@@ -119,7 +183,14 @@ describe.each(DIALECTS)('Asana compatible API on %s', (dialect) => {
     it_("answers an unknown or another workspace's job with 404 and a malformed gid with 400", async () => {
       expectError(await get(`/jobs/${UNKNOWN}`), 404, `Unknown object: ${UNKNOWN}`);
       const other = await t.token(['jobs:write'], 'elsewhere');
-      const theirs = (await t.call({ method: 'POST', url: '/v1/jobs', token: other, payload: { type: 'translate', input: { language: 'de' } } })).json();
+      const theirs = (
+        await t.call({
+          method: 'POST',
+          url: '/v1/jobs',
+          token: other,
+          payload: { type: 'translate', input: { language: 'de' } },
+        })
+      ).json();
       expectError(await get(`/jobs/${theirs.id}`), 404);
       expectError(await get('/jobs/12345'), 400, 'job_gid: Not a recognized ID: 12345');
     });
@@ -139,28 +210,52 @@ describe.each(DIALECTS)('Asana compatible API on %s', (dialect) => {
       expectError(await post(`/projects/${p.id}/duplicate`, {}), 400, 'data: Missing input');
       expectError(await post(`/projects/${p.id}/duplicate`, { data: {} }), 400, 'name: Missing input');
       expectError(await post(`/projects/${p.id}/duplicate`, { data: { name: 42 } }), 400, /^name: /);
-      expectError(await post(`/projects/${UNKNOWN}/duplicate`, { data: { name: 'x' } }), 404, `Unknown object: ${UNKNOWN}`);
-      expectError(await post('/projects/123/duplicate', { data: { name: 'x' } }), 400, 'project: Not a recognized ID: 123');
-      const malformed = await t.app.inject({ method: 'POST', url: `${ASANA}/projects/${p.id}/duplicate`, headers: { authorization: `Bearer ${t.admin}`, 'content-type': 'application/json' }, payload: '{"data":' });
+      expectError(
+        await post(`/projects/${UNKNOWN}/duplicate`, { data: { name: 'x' } }),
+        404,
+        `Unknown object: ${UNKNOWN}`,
+      );
+      expectError(
+        await post('/projects/123/duplicate', { data: { name: 'x' } }),
+        400,
+        'project: Not a recognized ID: 123',
+      );
+      const malformed = await t.app.inject({
+        method: 'POST',
+        url: `${ASANA}/projects/${p.id}/duplicate`,
+        headers: { authorization: `Bearer ${t.admin}`, 'content-type': 'application/json' },
+        payload: '{"data":',
+      });
       expectError(malformed, 400);
     });
 
     it_('takes opt_fields from the options member of the body', async () => {
       const p = await project('Options');
-      const res = await post(`/projects/${p.id}/duplicate`, { data: { name: 'Copy' }, options: { fields: ['status'], pretty: true } });
+      const res = await post(`/projects/${p.id}/duplicate`, {
+        data: { name: 'Copy' },
+        options: { fields: ['status'], pretty: true },
+      });
       expect(res.statusCode).toBe(201);
       expect(res.json().data.status).toMatch(FRESH);
-      expect(res.body).toBe(JSON.stringify({ data: { gid: res.json().data.gid, status: res.json().data.status } }, null, 2));
+      expect(res.body).toBe(
+        JSON.stringify({ data: { gid: res.json().data.gid, status: res.json().data.status } }, null, 2),
+      );
     });
   });
 
   describe('POST /exports/resource', () => {
     it_("exports a project's tasks (jobs) with a download_url that needs no token", async () => {
       const p = await project('Exported', 2);
-      const res = await post('/exports/resource', { data: { workspace: '1', export_request_parameters: [{ resource_type: 'task', filters: { project: p.id } }] } });
+      const res = await post('/exports/resource', {
+        data: { workspace: '1', export_request_parameters: [{ resource_type: 'task', filters: { project: p.id } }] },
+      });
       expect(res.statusCode, res.body).toBe(201);
       const job = res.json().data;
-      expect(job).toMatchObject({ resource_subtype: 'export_request', status: expect.stringMatching(FRESH), new_resource_export: { gid: job.gid, resource_type: 'export_request', download_url: null, completed_at: null } });
+      expect(job).toMatchObject({
+        resource_subtype: 'export_request',
+        status: expect.stringMatching(FRESH),
+        new_resource_export: { gid: job.gid, resource_type: 'export_request', download_url: null, completed_at: null },
+      });
       await t.finished(job.gid);
       const body = (await get(`/jobs/${job.gid}`)).json();
       expectValid('asana-job-response', body);
@@ -174,9 +269,23 @@ describe.each(DIALECTS)('Asana compatible API on %s', (dialect) => {
     });
 
     it_('refuses resource types other than task, several parameter sets and an unknown project', async () => {
-      expectError(await post('/exports/resource', { data: { export_request_parameters: [{ resource_type: 'team' }] } }), 400, /resource_type/);
-      expectError(await post('/exports/resource', { data: { export_request_parameters: [{ resource_type: 'task' }, { resource_type: 'task' }] } }), 400);
-      expectError(await post('/exports/resource', { data: { export_request_parameters: [{ resource_type: 'task', filters: { project: UNKNOWN } }] } }), 404);
+      expectError(
+        await post('/exports/resource', { data: { export_request_parameters: [{ resource_type: 'team' }] } }),
+        400,
+        /resource_type/,
+      );
+      expectError(
+        await post('/exports/resource', {
+          data: { export_request_parameters: [{ resource_type: 'task' }, { resource_type: 'task' }] },
+        }),
+        400,
+      );
+      expectError(
+        await post('/exports/resource', {
+          data: { export_request_parameters: [{ resource_type: 'task', filters: { project: UNKNOWN } }] },
+        }),
+        404,
+      );
       expectError(await post('/exports/resource', { nothing: true }), 400, 'data: Missing input');
     });
   });
@@ -184,7 +293,14 @@ describe.each(DIALECTS)('Asana compatible API on %s', (dialect) => {
   describe('unknown routes and methods under the prefix', () => {
     it_('answer 404 in the Asana error body, never as problem details', async () => {
       expectError(await get('/tasks/1'), 404);
-      expectError(await t.app.inject({ method: 'DELETE', url: `${ASANA}/jobs/${UNKNOWN}`, headers: { authorization: `Bearer ${t.admin}` } }), 404);
+      expectError(
+        await t.app.inject({
+          method: 'DELETE',
+          url: `${ASANA}/jobs/${UNKNOWN}`,
+          headers: { authorization: `Bearer ${t.admin}` },
+        }),
+        404,
+      );
       expectError(await t.app.inject({ method: 'GET', url: '/compat/asana/other' }), 404);
     });
   });

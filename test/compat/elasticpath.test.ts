@@ -10,9 +10,20 @@ import { testApp, type TestApp } from '../support/app.js';
 import * as schemas from './schemas/elasticpath.js';
 import { validator } from './schemas/validate.js';
 
-const expectValid = validator([schemas.job, schemas.single, schemas.multi, schemas.errors, schemas.error, schemas.accessToken]);
+const expectValid = validator([
+  schemas.job,
+  schemas.single,
+  schemas.multi,
+  schemas.errors,
+  schemas.error,
+  schemas.accessToken,
+]);
 const EP = '/compat/elasticpath';
-const translate = defineJob({ type: 'translate', input: Type.Object({ language: Type.String({ pattern: '^[a-z]{2}$' }) }), run: () => null });
+const translate = defineJob({
+  type: 'translate',
+  input: Type.Object({ language: Type.String({ pattern: '^[a-z]{2}$' }) }),
+  run: () => null,
+});
 
 /** The vendor error body and status, and nothing of the native problem details. */
 function expectError(res: LightMyRequestResponse, status: number, title?: string): void {
@@ -42,17 +53,37 @@ describe.each(DIALECTS)('Elastic Path PXM compatible API on %s', (dialect) => {
   }
 
   function tokenRequest(fields: Record<string, string>) {
-    return t.app.inject({ method: 'POST', url: `${EP}/oauth/access_token`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(fields).toString() });
+    return t.app.inject({
+      method: 'POST',
+      url: `${EP}/oauth/access_token`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams(fields).toString(),
+    });
   }
 
   async function accessToken(c: { client_id: string; client_secret: string }) {
-    const res = await tokenRequest({ grant_type: 'client_credentials', client_id: c.client_id, client_secret: c.client_secret });
+    const res = await tokenRequest({
+      grant_type: 'client_credentials',
+      client_id: c.client_id,
+      client_secret: c.client_secret,
+    });
     expect(res.statusCode, res.body).toBe(200);
     return res.json();
   }
 
-  const get = (url: string, bearer: string | null = token) => t.app.inject({ method: 'GET', url: `${EP}${url}`, headers: bearer === null ? {} : { authorization: `Bearer ${bearer}` } });
-  const post = (url: string, bearer: string = token) => t.app.inject({ method: 'POST', url: `${EP}${url}`, headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, payload: '{}' });
+  const get = (url: string, bearer: string | null = token) =>
+    t.app.inject({
+      method: 'GET',
+      url: `${EP}${url}`,
+      headers: bearer === null ? {} : { authorization: `Bearer ${bearer}` },
+    });
+  const post = (url: string, bearer: string = token) =>
+    t.app.inject({
+      method: 'POST',
+      url: `${EP}${url}`,
+      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+      payload: '{}',
+    });
 
   async function native(type: string, input: object, extra: object = {}) {
     const res = await t.call({ method: 'POST', url: '/v1/jobs', payload: { type, input, ...extra } });
@@ -61,14 +92,25 @@ describe.each(DIALECTS)('Elastic Path PXM compatible API on %s', (dialect) => {
   }
 
   async function bulkImport(csv: string) {
-    const file = (await t.call({ method: 'POST', url: '/v1/files?name=products.csv', headers: { 'content-type': 'text/csv' }, payload: csv })).json();
+    const file = (
+      await t.call({
+        method: 'POST',
+        url: '/v1/files?name=products.csv',
+        headers: { 'content-type': 'text/csv' },
+        payload: csv,
+      })
+    ).json();
     return t.finished((await native('bulk-import', { file_id: file.id })).id);
   }
 
   describe('POST /oauth/access_token', () => {
     it_('exchanges client credentials for a Bearer token of an hour, accepted by the native API too', async () => {
       const c = await client(['jobs:read']);
-      const res = await tokenRequest({ grant_type: 'client_credentials', client_id: c.client_id, client_secret: c.client_secret });
+      const res = await tokenRequest({
+        grant_type: 'client_credentials',
+        client_id: c.client_id,
+        client_secret: c.client_secret,
+      });
       expect(res.statusCode).toBe(200);
       const body = res.json();
       expectValid('ep-access-token', body);
@@ -80,7 +122,11 @@ describe.each(DIALECTS)('Elastic Path PXM compatible API on %s', (dialect) => {
 
     it_('takes the fields as JSON as well', async () => {
       const c = await client(['jobs:read']);
-      const res = await t.app.inject({ method: 'POST', url: `${EP}/oauth/access_token`, payload: { grant_type: 'client_credentials', client_id: c.client_id, client_secret: c.client_secret } });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `${EP}/oauth/access_token`,
+        payload: { grant_type: 'client_credentials', client_id: c.client_id, client_secret: c.client_secret },
+      });
       expect(res.statusCode).toBe(200);
       expectValid('ep-access-token', res.json());
     });
@@ -99,13 +145,32 @@ describe.each(DIALECTS)('Elastic Path PXM compatible API on %s', (dialect) => {
 
     it_('refuses a wrong secret, an unknown client and a revoked client with 401', async () => {
       const c = await client(['jobs:read']);
-      expectError(await tokenRequest({ grant_type: 'client_credentials', client_id: c.client_id, client_secret: `${c.client_secret}x` }), 401);
-      expectError(await tokenRequest({ grant_type: 'client_credentials', client_id: 'nobody', client_secret: c.client_secret }), 401);
+      expectError(
+        await tokenRequest({
+          grant_type: 'client_credentials',
+          client_id: c.client_id,
+          client_secret: `${c.client_secret}x`,
+        }),
+        401,
+      );
+      expectError(
+        await tokenRequest({ grant_type: 'client_credentials', client_id: 'nobody', client_secret: c.client_secret }),
+        401,
+      );
       expectError(await tokenRequest({ grant_type: 'implicit', client_id: 'nobody' }), 401);
       const issued = await accessToken(c);
-      const listed = (await t.call({ method: 'GET', url: '/v1/clients' })).json().data.find((x: { client_id: string }) => x.client_id === c.client_id);
+      const listed = (await t.call({ method: 'GET', url: '/v1/clients' }))
+        .json()
+        .data.find((x: { client_id: string }) => x.client_id === c.client_id);
       expect((await t.call({ method: 'DELETE', url: `/v1/clients/${listed.id}` })).statusCode).toBe(204);
-      expectError(await tokenRequest({ grant_type: 'client_credentials', client_id: c.client_id, client_secret: c.client_secret }), 401);
+      expectError(
+        await tokenRequest({
+          grant_type: 'client_credentials',
+          client_id: c.client_id,
+          client_secret: c.client_secret,
+        }),
+        401,
+      );
       // Its tokens stop working at once.
       expectError(await get('/pcm/jobs', issued.access_token), 401, 'Unable to validate access token');
     });
@@ -128,7 +193,14 @@ describe.each(DIALECTS)('Elastic Path PXM compatible API on %s', (dialect) => {
       expect(body.data).toMatchObject({
         type: 'pim-job',
         id: done.id,
-        attributes: { status: 'success', type: 'product-import', created_at: done.created_at, started_at: done.started_at, completed_at: done.completed_at, updated_at: done.updated_at },
+        attributes: {
+          status: 'success',
+          type: 'product-import',
+          created_at: done.created_at,
+          started_at: done.started_at,
+          completed_at: done.completed_at,
+          updated_at: done.updated_at,
+        },
       });
       expect(body.data.meta.x_request_id).toBe(res.headers['request-id']);
     });
@@ -136,9 +208,19 @@ describe.each(DIALECTS)('Elastic Path PXM compatible API on %s', (dialect) => {
     it_('renders every documented status: pending, started, cancelling, cancelled, success, failed', async () => {
       const later = t.services.clock.now() + 3600_000;
       const scheduled = await native('export', {}, { run_at: new Date(later).toISOString(), priority: 1000 });
-      const pending = await native('duplicate-project', { project_id: '0190f5c8-5f9e-7a41-b1c2-3d4e5f607182' }, { run_at: new Date(later).toISOString() });
+      const pending = await native(
+        'duplicate-project',
+        { project_id: '0190f5c8-5f9e-7a41-b1c2-3d4e5f607182' },
+        { run_at: new Date(later).toISOString() },
+      );
       // A worker of this test takes the scheduled export: it is running until cancelled.
-      const [claimed] = await claimJobs(t.services.store, { workerId: 'test-worker', types: ['export'], limit: 1, leaseMs: 3600_000, now: later });
+      const [claimed] = await claimJobs(t.services.store, {
+        workerId: 'test-worker',
+        types: ['export'],
+        limit: 1,
+        leaseMs: 3600_000,
+        now: later,
+      });
       expect(claimed!.id).toBe(scheduled.id);
       const statuses: Record<string, string> = {};
       const status = async (id: string) => {
@@ -156,40 +238,59 @@ describe.each(DIALECTS)('Elastic Path PXM compatible API on %s', (dialect) => {
       statuses.cancelled = cancelled.json().data.attributes.status;
       expect(cancelled.json().data.attributes.completed_at).toEqual(expect.any(String));
       statuses.success = await status((await t.finished((await native('export', {})).id)).id);
-      const failed = await t.finished((await native('bulk-import', { file_id: '0190f5c8-5f9e-7a41-b1c2-3d4e5f607182' })).id);
+      const failed = await t.finished(
+        (await native('bulk-import', { file_id: '0190f5c8-5f9e-7a41-b1c2-3d4e5f607182' })).id,
+      );
       statuses.failed = await status(failed.id);
-      expect(statuses).toEqual({ pending: 'pending', started: 'started', cancelling: 'cancelling', cancelled: 'cancelled', success: 'success', failed: 'failed' });
+      expect(statuses).toEqual({
+        pending: 'pending',
+        started: 'started',
+        cancelling: 'cancelling',
+        cancelled: 'cancelled',
+        success: 'success',
+        failed: 'failed',
+      });
     });
 
-    it_('maps export to product-export with its file locations, and duplicate-project to hierarchy-duplicate', async () => {
-      const exported = await t.finished((await native('export', { type: 'translate' })).id);
-      const job = (await get(`/pcm/jobs/${exported.id}`)).json();
-      expectValid('ep-single', job);
-      expect(job.data.attributes.type).toBe('product-export');
-      expect(job.data.meta.filter).toBe('eq(type,translate)');
-      expect(job.data.meta.file_locations).toHaveLength(1);
-      const location = new URL(job.data.meta.file_locations[0]);
-      const download = await t.app.inject({ method: 'GET', url: `${location.pathname}${location.search}` });
-      expect(download.statusCode).toBe(200);
-      expect(download.headers['content-type']).toBe('application/gzip');
+    it_(
+      'maps export to product-export with its file locations, and duplicate-project to hierarchy-duplicate',
+      async () => {
+        const exported = await t.finished((await native('export', { type: 'translate' })).id);
+        const job = (await get(`/pcm/jobs/${exported.id}`)).json();
+        expectValid('ep-single', job);
+        expect(job.data.attributes.type).toBe('product-export');
+        expect(job.data.meta.filter).toBe('eq(type,translate)');
+        expect(job.data.meta.file_locations).toHaveLength(1);
+        const location = new URL(job.data.meta.file_locations[0]);
+        const download = await t.app.inject({ method: 'GET', url: `${location.pathname}${location.search}` });
+        expect(download.statusCode).toBe(200);
+        expect(download.headers['content-type']).toBe('application/gzip');
 
-      const project = (await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Catalog' } })).json();
-      const copied = await t.finished((await native('duplicate-project', { project_id: project.id })).id);
-      const dup = (await get(`/pcm/jobs/${copied.id}`)).json();
-      expectValid('ep-single', dup);
-      expect(dup.data.attributes.type).toBe('hierarchy-duplicate');
-      expect(dup.data.meta).toMatchObject({ copied_from: project.id, hierarchy_id: copied.output.new_project.id });
+        const project = (await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Catalog' } })).json();
+        const copied = await t.finished((await native('duplicate-project', { project_id: project.id })).id);
+        const dup = (await get(`/pcm/jobs/${copied.id}`)).json();
+        expectValid('ep-single', dup);
+        expect(dup.data.attributes.type).toBe('hierarchy-duplicate');
+        expect(dup.data.meta).toMatchObject({ copied_from: project.id, hierarchy_id: copied.output.new_project.id });
 
-      // A type PXM has no equivalent for keeps its Jobline name.
-      const other = await native('translate', { language: 'de' });
-      expect((await get(`/pcm/jobs/${other.id}`)).json().data.attributes.type).toBe('translate');
-    });
+        // A type PXM has no equivalent for keeps its Jobline name.
+        const other = await native('translate', { language: 'de' });
+        expect((await get(`/pcm/jobs/${other.id}`)).json().data.attributes.type).toBe('translate');
+      },
+    );
 
     it_('answers an unknown, malformed or other workspace job with 404', async () => {
       expectError(await get('/pcm/jobs/0190f5c8-5f9e-7a41-b1c2-3d4e5f607182'), 404, 'Not Found');
       expectError(await get('/pcm/jobs/not-a-job'), 404, 'Not Found');
       const other = await t.token(['jobs:read', 'jobs:write'], 'other');
-      const theirs = (await t.call({ method: 'POST', url: '/v1/jobs', token: other, payload: { type: 'translate', input: { language: 'de' } } })).json();
+      const theirs = (
+        await t.call({
+          method: 'POST',
+          url: '/v1/jobs',
+          token: other,
+          payload: { type: 'translate', input: { language: 'de' } },
+        })
+      ).json();
       expectError(await get(`/pcm/jobs/${theirs.id}`), 404);
     });
 
@@ -206,10 +307,16 @@ describe.each(DIALECTS)('Elastic Path PXM compatible API on %s', (dialect) => {
       const c = await createClient(t.services, { workspace: 'pxm-list', name: 'list', scopes: ['jobs:read'] });
       const reader = (await accessToken({ client_id: c.client.clientId, client_secret: c.clientSecret })).access_token;
       for (let i = 0; i < 4; i++) {
-        const res = await t.call({ method: 'POST', url: '/v1/jobs', token: writer, payload: { type: 'export', input: {}, run_at: new Date(t.services.clock.now() + 3600_000).toISOString() } });
+        const res = await t.call({
+          method: 'POST',
+          url: '/v1/jobs',
+          token: writer,
+          payload: { type: 'export', input: {}, run_at: new Date(t.services.clock.now() + 3600_000).toISOString() },
+        });
         expect(res.statusCode).toBe(201);
       }
-      const get = (url: string) => t.app.inject({ method: 'GET', url: `${EP}${url}`, headers: { authorization: `Bearer ${reader}` } });
+      const get = (url: string) =>
+        t.app.inject({ method: 'GET', url: `${EP}${url}`, headers: { authorization: `Bearer ${reader}` } });
       const all = (await get('/pcm/jobs')).json();
       expectValid('ep-multi', all);
       expect(all.meta.page.limit).toBe(25);
@@ -237,13 +344,18 @@ describe.each(DIALECTS)('Elastic Path PXM compatible API on %s', (dialect) => {
 
   describe('GET /pcm/jobs/{id}/errors', () => {
     it_('lists the rows a product import could not use as pim-job-error items', async () => {
-      const done = await bulkImport('type,name,input.language\ntranslate,Good,de\nNot A Type,Bad,fr\ntranslate,Worse,french\n');
+      const done = await bulkImport(
+        'type,name,input.language\ntranslate,Good,de\nNot A Type,Bad,fr\ntranslate,Worse,french\n',
+      );
       const res = await get(`/pcm/jobs/${done.id}/errors`);
       expect(res.statusCode).toBe(200);
       const body = res.json();
       expectValid('ep-job-errors', body);
       expect(body.meta.results.total).toBe(2);
-      expect(body.data.map((e: { attributes: { message: string } }) => e.attributes.message)).toEqual([expect.stringMatching(/^row 3: type:/), expect.stringMatching(/^row 4: /)]);
+      expect(body.data.map((e: { attributes: { message: string } }) => e.attributes.message)).toEqual([
+        expect.stringMatching(/^row 3: type:/),
+        expect.stringMatching(/^row 4: /),
+      ]);
       // Ids are stable from one request to the next.
       expect((await get(`/pcm/jobs/${done.id}/errors`)).json().data[0].id).toBe(body.data[0].id);
       const second = (await get(`/pcm/jobs/${done.id}/errors?page[limit]=1&page[offset]=1`)).json();
@@ -251,7 +363,14 @@ describe.each(DIALECTS)('Elastic Path PXM compatible API on %s', (dialect) => {
     });
 
     it_('reports why a job failed as a whole', async () => {
-      const file = (await t.call({ method: 'POST', url: '/v1/files?name=broken.csv', headers: { 'content-type': 'text/csv' }, payload: 'name\nHome\n' })).json();
+      const file = (
+        await t.call({
+          method: 'POST',
+          url: '/v1/files?name=broken.csv',
+          headers: { 'content-type': 'text/csv' },
+          payload: 'name\nHome\n',
+        })
+      ).json();
       const failed = await t.finished((await native('bulk-import', { file_id: file.id })).id);
       expect(failed.status).toBe('failed');
       const body = (await get(`/pcm/jobs/${failed.id}/errors`)).json();
@@ -285,7 +404,9 @@ describe.each(DIALECTS)('Elastic Path PXM compatible API on %s', (dialect) => {
         await get('/nothing'),
         await t.app.inject({ method: 'DELETE', url: `${EP}/pcm/jobs` }),
         await t.app.inject({ method: 'GET', url: `${EP}/oauth/access_token` }),
-        await get('/pcm/jobs', null).then(() => t.app.inject({ method: 'PUT', url: `${EP}/pcm/jobs/0190f5c8-5f9e-7a41-b1c2-3d4e5f607182` })),
+        await get('/pcm/jobs', null).then(() =>
+          t.app.inject({ method: 'PUT', url: `${EP}/pcm/jobs/0190f5c8-5f9e-7a41-b1c2-3d4e5f607182` }),
+        ),
       ]) {
         expectError(res, 404, 'Not Found');
       }
@@ -293,11 +414,20 @@ describe.each(DIALECTS)('Elastic Path PXM compatible API on %s', (dialect) => {
 
     it_('ignore the native representation options and answer malformed JSON bodies in the vendor body', async () => {
       const job = await native('export', {}, { run_at: new Date(t.services.clock.now() + 3600_000).toISOString() });
-      const res = await t.app.inject({ method: 'GET', url: `${EP}/pcm/jobs/${job.id}?fields=id&pretty=true`, headers: { authorization: `Bearer ${token}`, accept: 'application/xml' } });
+      const res = await t.app.inject({
+        method: 'GET',
+        url: `${EP}/pcm/jobs/${job.id}?fields=id&pretty=true`,
+        headers: { authorization: `Bearer ${token}`, accept: 'application/xml' },
+      });
       expect(res.statusCode).toBe(200);
       expect(res.body).toBe(JSON.stringify(res.json()));
       expectValid('ep-single', res.json());
-      const malformed = await t.app.inject({ method: 'POST', url: `${EP}/oauth/access_token`, headers: { 'content-type': 'application/json' }, payload: '{"grant_type":' });
+      const malformed = await t.app.inject({
+        method: 'POST',
+        url: `${EP}/oauth/access_token`,
+        headers: { 'content-type': 'application/json' },
+        payload: '{"grant_type":',
+      });
       expectError(malformed, 400, 'Bad Request');
     });
   });
@@ -312,16 +442,29 @@ describe.each(DIALECTS)('Elastic Path PXM mounted at the root on %s', (dialect) 
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
 
   it_('serves /oauth/access_token and /pcm/jobs at the root beside the native API', async () => {
-    const c = (await t.call({ method: 'POST', url: '/v1/clients', payload: { name: 'root', scopes: ['jobs:read'] } })).json();
-    const issued = await t.app.inject({ method: 'POST', url: '/oauth/access_token', payload: { grant_type: 'client_credentials', client_id: c.client_id, client_secret: c.client_secret } });
+    const c = (
+      await t.call({ method: 'POST', url: '/v1/clients', payload: { name: 'root', scopes: ['jobs:read'] } })
+    ).json();
+    const issued = await t.app.inject({
+      method: 'POST',
+      url: '/oauth/access_token',
+      payload: { grant_type: 'client_credentials', client_id: c.client_id, client_secret: c.client_secret },
+    });
     expect(issued.statusCode).toBe(200);
-    const list = await t.app.inject({ method: 'GET', url: '/pcm/jobs', headers: { authorization: `Bearer ${issued.json().access_token}` } });
+    const list = await t.app.inject({
+      method: 'GET',
+      url: '/pcm/jobs',
+      headers: { authorization: `Bearer ${issued.json().access_token}` },
+    });
     expect(list.statusCode).toBe(200);
     expect(list.json().links.first).toBe('http://localhost:80/pcm/jobs?page%5Boffset%5D=0&page%5Blimit%5D=25');
     expectError(await t.app.inject({ method: 'GET', url: '/pcm/nothing' }), 404);
     // The native API and its problem details are unchanged.
     const native = await t.app.inject({ method: 'GET', url: '/v1/nothing' });
     expect(native.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect((await t.call({ method: 'GET', url: '/compat/elasticpath/pcm/jobs', token: issued.json().access_token })).statusCode).toBe(200);
+    expect(
+      (await t.call({ method: 'GET', url: '/compat/elasticpath/pcm/jobs', token: issued.json().access_token }))
+        .statusCode,
+    ).toBe(200);
   });
 });

@@ -9,7 +9,14 @@ import * as schemas from './schemas/phrase.js';
 import { expectSeedValid, seedSchemas, undeclaredMembers } from './schemas/phrase.js';
 import { validator } from './schemas/validate.js';
 
-const expectValid = validator([schemas.phraseError, schemas.jobPartReference, schemas.jobPage, schemas.jobList, schemas.asyncRequest, schemas.preTranslateResponse]);
+const expectValid = validator([
+  schemas.phraseError,
+  schemas.jobPartReference,
+  schemas.jobPage,
+  schemas.jobList,
+  schemas.asyncRequest,
+  schemas.preTranslateResponse,
+]);
 const PHRASE = '/compat/phrase/web';
 const UNKNOWN = '0193a0b4-0000-7000-8000-000000000000';
 const TEXT = 'Hello world.\n\nThe job failed.\n\nSomething nobody translated yet.\n';
@@ -59,10 +66,17 @@ describe.each(DIALECTS)('Phrase TMS compatible API on %s', (dialect) => {
     }
   }
 
-  const auth = (token: string | null, scheme = 'ApiToken') => (token === null ? {} : { authorization: `${scheme} ${token}` });
-  const get = (url: string, token: string | null = t.admin, scheme?: string) => t.app.inject({ method: 'GET', url: `${PHRASE}${url}`, headers: auth(token, scheme) });
+  const auth = (token: string | null, scheme = 'ApiToken') =>
+    token === null ? {} : { authorization: `${scheme} ${token}` };
+  const get = (url: string, token: string | null = t.admin, scheme?: string) =>
+    t.app.inject({ method: 'GET', url: `${PHRASE}${url}`, headers: auth(token, scheme) });
   const post = (url: string, body: unknown, token: string = t.admin) =>
-    t.app.inject({ method: 'POST', url: `${PHRASE}${url}`, headers: { ...auth(token), 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    t.app.inject({
+      method: 'POST',
+      url: `${PHRASE}${url}`,
+      headers: { ...auth(token), 'content-type': 'application/json' },
+      payload: JSON.stringify(body),
+    });
 
   async function project(name: string, steps: string[] = []) {
     const res = await t.call({ method: 'POST', url: '/v1/projects', payload: { name, workflow_steps: steps } });
@@ -70,15 +84,24 @@ describe.each(DIALECTS)('Phrase TMS compatible API on %s', (dialect) => {
     return res.json<{ id: string; name: string }>();
   }
 
-  function createJobs(projectId: string, memsource: unknown, options: { filename?: string; body?: string; type?: string; token?: string; disposition?: string | null } = {}) {
-    const disposition = options.disposition === undefined ? `filename*=UTF-8''${encodeURIComponent(options.filename ?? 'Home page.txt')}` : options.disposition;
+  function createJobs(
+    projectId: string,
+    memsource: unknown,
+    options: { filename?: string; body?: string; type?: string; token?: string; disposition?: string | null } = {},
+  ) {
+    const disposition =
+      options.disposition === undefined
+        ? `filename*=UTF-8''${encodeURIComponent(options.filename ?? 'Home page.txt')}`
+        : options.disposition;
     return t.app.inject({
       method: 'POST',
       url: `${PHRASE}/api2/v1/projects/${projectId}/jobs`,
       headers: {
         ...auth(options.token ?? t.admin),
         'content-type': options.type ?? 'application/octet-stream',
-        ...(memsource === undefined ? {} : { memsource: typeof memsource === 'string' ? memsource : JSON.stringify(memsource) }),
+        ...(memsource === undefined
+          ? {}
+          : { memsource: typeof memsource === 'string' ? memsource : JSON.stringify(memsource) }),
         ...(disposition === null ? {} : { 'content-disposition': disposition }),
       },
       payload: options.body ?? TEXT,
@@ -87,23 +110,48 @@ describe.each(DIALECTS)('Phrase TMS compatible API on %s', (dialect) => {
 
   /** The translation memory: an imported bilingual file (a succeeded job whose segments have targets). */
   async function translationMemory(): Promise<void> {
-    const xliff = (await t.call({ method: 'POST', url: '/v1/files?name=memory.xlf', headers: { 'content-type': 'application/xliff+xml' }, payload: XLIFF })).json();
-    const memory = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'document-import', input: { file_id: xliff.id } } })).json();
+    const xliff = (
+      await t.call({
+        method: 'POST',
+        url: '/v1/files?name=memory.xlf',
+        headers: { 'content-type': 'application/xliff+xml' },
+        payload: XLIFF,
+      })
+    ).json();
+    const memory = (
+      await t.call({
+        method: 'POST',
+        url: '/v1/jobs',
+        payload: { type: 'document-import', input: { file_id: xliff.id } },
+      })
+    ).json();
     await run(memory.id);
   }
 
-  const setStatus = (projectId: string, jobUid: string, requestedStatus: string) => post(`/api2/v1/projects/${projectId}/jobs/${jobUid}/setStatus`, { requestedStatus });
+  const setStatus = (projectId: string, jobUid: string, requestedStatus: string) =>
+    post(`/api2/v1/projects/${projectId}/jobs/${jobUid}/setStatus`, { requestedStatus });
   const getPart = (projectId: string, uid: string) => get(`/api2/v1/projects/${projectId}/jobs/${uid}`);
 
   describe('POST /api2/v1/projects/{projectUid}/jobs', () => {
     it_('creates the import and one job per target language × workflow step, RUNNING then OK', async () => {
       const p = await project('Website', ['translation', 'revision']);
-      const res = await createJobs(p.id, { targetLangs: ['de', 'fr'], due: '2026-12-03T10:15:30Z', path: 'pages/home', callbackUrl: 'http://127.0.0.1:9/phrase' });
+      const res = await createJobs(p.id, {
+        targetLangs: ['de', 'fr'],
+        due: '2026-12-03T10:15:30Z',
+        path: 'pages/home',
+        callbackUrl: 'http://127.0.0.1:9/phrase',
+      });
       expect(res.statusCode, res.body).toBe(201);
       const body = res.json();
       expectValid('phrase-job-list', body);
       expect(body.asyncRequest.action).toBe('IMPORT_JOB');
-      expect(body.jobs.map((j: { targetLang: string; workflowLevel: number; status: string }) => [j.targetLang, j.workflowLevel, j.status])).toEqual([
+      expect(
+        body.jobs.map((j: { targetLang: string; workflowLevel: number; status: string }) => [
+          j.targetLang,
+          j.workflowLevel,
+          j.status,
+        ]),
+      ).toEqual([
         ['de', 1, 'NEW'],
         ['de', 2, 'NEW'],
         ['fr', 1, 'NEW'],
@@ -150,13 +198,23 @@ describe.each(DIALECTS)('Phrase TMS compatible API on %s', (dialect) => {
 
       // The same jobs in the native API: people jobs of the project, with the callback URL.
       const native = (await t.call({ method: 'GET', url: `/v1/jobs/${de1!.uid}` })).json();
-      expect(native).toMatchObject({ executor: 'people', project_id: p.id, type: 'translation', callback_url: 'http://127.0.0.1:9/phrase', people: { workflow_level: 1, import_job_id: body.asyncRequest.id } });
+      expect(native).toMatchObject({
+        executor: 'people',
+        project_id: p.id,
+        type: 'translation',
+        callback_url: 'http://127.0.0.1:9/phrase',
+        people: { workflow_level: 1, import_job_id: body.asyncRequest.id },
+      });
       expect(nativeAsPhrase(native)).toBe(ok.status);
     });
 
     it_('reports a document that cannot be imported as importStatus ERROR with its errorMessage', async () => {
       const p = await project('Broken');
-      const res = await createJobs(p.id, { targetLangs: ['de'] }, { filename: 'data.bin', body: '\u0000\u0001\u0002binary', type: 'application/octet-stream' });
+      const res = await createJobs(
+        p.id,
+        { targetLangs: ['de'] },
+        { filename: 'data.bin', body: '\u0000\u0001\u0002binary', type: 'application/octet-stream' },
+      );
       expect(res.statusCode, res.body).toBe(201);
       const { jobs, asyncRequest } = res.json();
       await run(asyncRequest.id);
@@ -194,14 +252,28 @@ describe.each(DIALECTS)('Phrase TMS compatible API on %s', (dialect) => {
       expectError(await createJobs(p.id, { targetLangs: ['not a language'] }), 400, 'JobCreateError');
       expectError(await createJobs(p.id, { targetLangs: ['de'], due: 'tomorrow' }), 400, 'JobCreateError');
       expectError(await createJobs(p.id, { targetLangs: ['de'] }, { disposition: null }), 400, 'JobCreateError');
-      expectError(await createJobs(p.id, { targetLangs: ['de'], workflowSettings: [{ id: 'lqa' }] }), 400, 'JobCreateError');
-      expectError(await createJobs(p.id, { targetLangs: ['de'], assignments: [{ targetLang: 'de', providers: [{ id: UNKNOWN, type: 'USER' }] }] }), 400, 'JobCreateError');
+      expectError(
+        await createJobs(p.id, { targetLangs: ['de'], workflowSettings: [{ id: 'lqa' }] }),
+        400,
+        'JobCreateError',
+      );
+      expectError(
+        await createJobs(p.id, {
+          targetLangs: ['de'],
+          assignments: [{ targetLang: 'de', providers: [{ id: UNKNOWN, type: 'USER' }] }],
+        }),
+        400,
+        'JobCreateError',
+      );
       expectError(await createJobs(UNKNOWN, { targetLangs: ['de'] }), 404, 'ResourceNotFound');
       const cancelled = await project('Cancelled');
       await t.call({ method: 'POST', url: `/v1/projects/${cancelled.id}/cancel` });
       expectError(await createJobs(cancelled.id, { targetLangs: ['de'] }), 400, 'JobCreateError');
       // A plain filename="…" works as well.
-      expect((await createJobs(p.id, { targetLangs: ['de'] }, { disposition: 'attachment; filename="notes.txt"' })).json().jobs[0].filename).toBe('notes.txt');
+      expect(
+        (await createJobs(p.id, { targetLangs: ['de'] }, { disposition: 'attachment; filename="notes.txt"' })).json()
+          .jobs[0].filename,
+      ).toBe('notes.txt');
     });
   });
 
@@ -209,11 +281,27 @@ describe.each(DIALECTS)('Phrase TMS compatible API on %s', (dialect) => {
     it_('renders every member of JobPartExtendedDtoV1 for a continuous job with its dates', async () => {
       const lena = await provider(t, 'Lena');
       const p = await project('Continuous');
-      const file = (await t.call({ method: 'POST', url: '/v1/files?name=app.txt', headers: { 'content-type': 'text/plain' }, payload: TEXT })).json();
+      const file = (
+        await t.call({
+          method: 'POST',
+          url: '/v1/files?name=app.txt',
+          headers: { 'content-type': 'text/plain' },
+          payload: TEXT,
+        })
+      ).json();
       const work = await t.call({
         method: 'POST',
         url: `/v1/projects/${p.id}/documents`,
-        payload: { file_id: file.id, source_language: 'en', target_languages: ['de'], steps: ['translation'], due_at: '2026-06-01T12:00:00Z', continuous: true, input: { path: 'app' }, assignments: [{ target_language: 'de', providers: [lena.ref] }] },
+        payload: {
+          file_id: file.id,
+          source_language: 'en',
+          target_languages: ['de'],
+          steps: ['translation'],
+          due_at: '2026-06-01T12:00:00Z',
+          continuous: true,
+          input: { path: 'app' },
+          assignments: [{ target_language: 'de', providers: [lena.ref] }],
+        },
       });
       expect(work.statusCode, work.body).toBe(201);
       const { import_job: importJob, jobs } = work.json();
@@ -223,7 +311,13 @@ describe.each(DIALECTS)('Phrase TMS compatible API on %s', (dialect) => {
       const part = expectJobPart(await getPart(p.id, jobs[0].id));
       const members = Object.keys(seedSchemas.JobPartExtendedDtoV1!.properties!);
       expect(Object.keys(part).sort()).toEqual([...members].sort());
-      expect(part).toMatchObject({ status: 'DELIVERED', sourceLang: 'en', continuous: true, providers: [{ type: 'USER', id: lena.id, uid: lena.id }], workUnit: {} });
+      expect(part).toMatchObject({
+        status: 'DELIVERED',
+        sourceLang: 'en',
+        continuous: true,
+        providers: [{ type: 'USER', id: lena.id, uid: lena.id }],
+        workUnit: {},
+      });
       expect(part.continuousJobInfo.dateUpdated).toEqual(part.updateTargetDate);
       expect(part.dateCreated).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     });
@@ -239,32 +333,51 @@ describe.each(DIALECTS)('Phrase TMS compatible API on %s', (dialect) => {
       // The import job is an async request, not a job part.
       expectError(await getPart(p.id, created.asyncRequest.id), 404, 'ResourceNotFound');
       const stranger = await t.token(['jobs:read', 'jobs:write'], 'elsewhere');
-      expectError(await get(`/api2/v1/projects/${p.id}/jobs/${created.jobs[0].uid}`, stranger), 404, 'ResourceNotFound');
+      expectError(
+        await get(`/api2/v1/projects/${p.id}/jobs/${created.jobs[0].uid}`, stranger),
+        404,
+        'ResourceNotFound',
+      );
       expectError(await get(`/api2/v1/async/${UNKNOWN}`), 404, 'ResourceNotFound');
       expectError(await get(`/api2/v1/async/${created.jobs[0].uid}`), 404, 'ResourceNotFound');
     });
 
-    it_('takes the token as ApiToken or Bearer; 401 AuthUnauthorized without one, 403 AuthAccessDenied without the scope', async () => {
-      const p = await project('Auth');
-      const created = (await createJobs(p.id, { targetLangs: ['de'] })).json();
-      const uid = created.jobs[0].uid;
-      expectJobPart(await get(`/api2/v1/projects/${p.id}/jobs/${uid}`, t.admin, 'ApiToken'));
-      expectJobPart(await get(`/api2/v1/projects/${p.id}/jobs/${uid}`, t.admin, 'Bearer'));
-      expectError(await get(`/api2/v1/projects/${p.id}/jobs/${uid}`, null), 401, 'AuthUnauthorized');
-      expectError(await get(`/api2/v1/projects/${p.id}/jobs/${uid}`, 'jl_nope_nope'), 401, 'AuthUnauthorized');
-      expectError(await get(`/api2/v1/projects/${p.id}/jobs/${uid}`, t.admin, 'Basic'), 401, 'AuthUnauthorized');
-      const reader = await t.token(['jobs:read']);
-      expectJobPart(await get(`/api2/v1/projects/${p.id}/jobs/${uid}`, reader));
-      expectError(await post(`/api2/v1/projects/${p.id}/jobs/${uid}/setStatus`, { requestedStatus: 'CANCELLED' }, reader), 403, 'AuthAccessDenied');
-      expectError(await createJobs(p.id, { targetLangs: ['de'] }, { token: reader }), 403, 'AuthAccessDenied');
-    });
+    it_(
+      'takes the token as ApiToken or Bearer; 401 AuthUnauthorized without one, 403 AuthAccessDenied without the scope',
+      async () => {
+        const p = await project('Auth');
+        const created = (await createJobs(p.id, { targetLangs: ['de'] })).json();
+        const uid = created.jobs[0].uid;
+        expectJobPart(await get(`/api2/v1/projects/${p.id}/jobs/${uid}`, t.admin, 'ApiToken'));
+        expectJobPart(await get(`/api2/v1/projects/${p.id}/jobs/${uid}`, t.admin, 'Bearer'));
+        expectError(await get(`/api2/v1/projects/${p.id}/jobs/${uid}`, null), 401, 'AuthUnauthorized');
+        expectError(await get(`/api2/v1/projects/${p.id}/jobs/${uid}`, 'jl_nope_nope'), 401, 'AuthUnauthorized');
+        expectError(await get(`/api2/v1/projects/${p.id}/jobs/${uid}`, t.admin, 'Basic'), 401, 'AuthUnauthorized');
+        const reader = await t.token(['jobs:read']);
+        expectJobPart(await get(`/api2/v1/projects/${p.id}/jobs/${uid}`, reader));
+        expectError(
+          await post(`/api2/v1/projects/${p.id}/jobs/${uid}/setStatus`, { requestedStatus: 'CANCELLED' }, reader),
+          403,
+          'AuthAccessDenied',
+        );
+        expectError(await createJobs(p.id, { targetLangs: ['de'] }, { token: reader }), 403, 'AuthAccessDenied');
+      },
+    );
   });
 
   describe('POST …/jobs/{jobUid}/setStatus', () => {
     it_('renders every Phrase status, each change a people action seen by the native API', async () => {
       const lena = await provider(t, 'Lena');
       const p = await project('Statuses');
-      const created = (await createJobs(p.id, { targetLangs: ['de', 'fr', 'it', 'es'], assignments: ['de', 'fr', 'it', 'es'].map((l) => ({ targetLang: l, providers: [{ id: lena.id, type: 'USER' }] })) })).json();
+      const created = (
+        await createJobs(p.id, {
+          targetLangs: ['de', 'fr', 'it', 'es'],
+          assignments: ['de', 'fr', 'it', 'es'].map((l) => ({
+            targetLang: l,
+            providers: [{ id: lena.id, type: 'USER' }],
+          })),
+        })
+      ).json();
       await run(created.asyncRequest.id);
       const [a, b, c, d] = created.jobs.map((j: { uid: string }) => j.uid) as string[];
       const seen = new Set<string>();
@@ -282,16 +395,40 @@ describe.each(DIALECTS)('Phrase TMS compatible API on %s', (dialect) => {
         await expectStatus(uid, to);
       };
       await expectStatus(a!, 'NEW');
-      for (const to of ['EMAILED', 'DECLINED', 'EMAILED', 'ACCEPTED', 'DELIVERED', 'ACCEPTED', 'DELIVERED', 'COMPLETED', 'NEW']) await change(a!, to);
+      for (const to of [
+        'EMAILED',
+        'DECLINED',
+        'EMAILED',
+        'ACCEPTED',
+        'DELIVERED',
+        'ACCEPTED',
+        'DELIVERED',
+        'COMPLETED',
+        'NEW',
+      ])
+        await change(a!, to);
       for (const to of ['ACCEPTED', 'COMPLETED']) await change(b!, to);
       for (const to of ['ACCEPTED', 'REJECTED']) await change(c!, to);
       await change(d!, 'CANCELLED');
-      expect([...seen].sort()).toEqual(['ACCEPTED', 'CANCELLED', 'COMPLETED', 'DECLINED', 'DELIVERED', 'EMAILED', 'NEW', 'REJECTED']);
+      expect([...seen].sort()).toEqual([
+        'ACCEPTED',
+        'CANCELLED',
+        'COMPLETED',
+        'DECLINED',
+        'DELIVERED',
+        'EMAILED',
+        'NEW',
+        'REJECTED',
+      ]);
       // Lowercase works too (Phrase enums are case-insensitive), and the same status again changes nothing.
       expect((await setStatus(p.id, d!, 'cancelled')).statusCode).toBe(204);
       // Each change is in the job's timeline as the action it took.
-      const events = (await t.call({ method: 'GET', url: `/v1/jobs/${b}/events` })).json().data.map((e: { type: string }) => e.type);
-      expect(events).toEqual(expect.arrayContaining(['job.action.accept', 'job.action.deliver', 'job.action.accept_delivery']));
+      const events = (await t.call({ method: 'GET', url: `/v1/jobs/${b}/events` }))
+        .json()
+        .data.map((e: { type: string }) => e.type);
+      expect(events).toEqual(
+        expect.arrayContaining(['job.action.accept', 'job.action.deliver', 'job.action.accept_delivery']),
+      );
     });
 
     it_('answers an illegal change, an unknown status and an unready job in Phrase error bodies', async () => {
@@ -309,7 +446,12 @@ describe.each(DIALECTS)('Phrase TMS compatible API on %s', (dialect) => {
       expectError(await post(`/api2/v1/projects/${p.id}/jobs/${uid}/setStatus`, {}), 400, 'InvalidArguments');
       // EMAILED needs someone to send it to.
       expectError(await setStatus(p.id, uid, 'EMAILED'), 400, 'InvalidArguments');
-      const malformed = await t.app.inject({ method: 'POST', url: `${PHRASE}/api2/v1/projects/${p.id}/jobs/${uid}/setStatus`, headers: { ...auth(t.admin), 'content-type': 'application/json' }, payload: '{"requestedStatus":' });
+      const malformed = await t.app.inject({
+        method: 'POST',
+        url: `${PHRASE}/api2/v1/projects/${p.id}/jobs/${uid}/setStatus`,
+        headers: { ...auth(t.admin), 'content-type': 'application/json' },
+        payload: '{"requestedStatus":',
+      });
       expectError(malformed, 400, 'InvalidArguments');
       expectError(await setStatus(p.id, UNKNOWN, 'CANCELLED'), 404, 'ResourceNotFound');
     });
@@ -328,19 +470,33 @@ describe.each(DIALECTS)('Phrase TMS compatible API on %s', (dialect) => {
       };
       const all = await list('');
       expect(all).toMatchObject({ totalElements: 3, totalPages: 1, pageSize: 50, pageNumber: 0, numberOfElements: 3 });
-      expect(all.content.map((j: { targetLang: string; workflowLevel: number }) => [j.targetLang, j.workflowLevel])).toEqual([
+      expect(
+        all.content.map((j: { targetLang: string; workflowLevel: number }) => [j.targetLang, j.workflowLevel]),
+      ).toEqual([
         ['de', 1],
         ['fr', 1],
         ['it', 1],
       ]);
-      expect((await list('?workflowLevel=2')).content.every((j: { workflowStep: { name: string } }) => j.workflowStep.name === 'revision')).toBe(true);
+      expect(
+        (await list('?workflowLevel=2')).content.every(
+          (j: { workflowStep: { name: string } }) => j.workflowStep.name === 'revision',
+        ),
+      ).toBe(true);
       const second = await list('?pageSize=2&pageNumber=1');
-      expect(second).toMatchObject({ totalElements: 3, totalPages: 2, pageSize: 2, pageNumber: 1, numberOfElements: 1 });
+      expect(second).toMatchObject({
+        totalElements: 3,
+        totalPages: 2,
+        pageSize: 2,
+        pageNumber: 1,
+        numberOfElements: 1,
+      });
       expect(second.content[0].uid).toBe(all.content[2].uid);
       expect((await list('?pageNumber=5')).numberOfElements).toBe(0);
 
       await setStatus(p.id, all.content[0].uid, 'CANCELLED');
-      expect((await list('?status=CANCELLED')).content.map((j: { uid: string }) => j.uid)).toEqual([all.content[0].uid]);
+      expect((await list('?status=CANCELLED')).content.map((j: { uid: string }) => j.uid)).toEqual([
+        all.content[0].uid,
+      ]);
       expect((await list('?status=NEW&status=CANCELLED')).totalElements).toBe(3);
       expect((await list('?status=NEW')).totalElements).toBe(2);
       expect((await list('?status=new')).totalElements).toBe(2);
@@ -354,39 +510,57 @@ describe.each(DIALECTS)('Phrase TMS compatible API on %s', (dialect) => {
   });
 
   describe('POST /api2/v3/projects/{projectUid}/jobs/preTranslate', () => {
-    it_('answers 400 JOB_NOT_READY while an import is not OK, then pre-translates from earlier translations', async () => {
-      await translationMemory();
+    it_(
+      'answers 400 JOB_NOT_READY while an import is not OK, then pre-translates from earlier translations',
+      async () => {
+        await translationMemory();
 
-      const p = await project('Pre-translated');
-      const created = (await createJobs(p.id, { targetLangs: ['de', 'fr'], sourceLang: 'en' })).json();
-      const [de, fr] = created.jobs.map((j: { uid: string }) => j.uid) as string[];
-      const body = { jobs: [{ uid: de }, { uid: fr }], preTranslateSettings: { translationMemorySettings: { useTranslationMemory: true } } };
-      const early = await post(`/api2/v3/projects/${p.id}/jobs/preTranslate`, body);
-      expectError(early, 400, 'JOB_NOT_READY');
+        const p = await project('Pre-translated');
+        const created = (await createJobs(p.id, { targetLangs: ['de', 'fr'], sourceLang: 'en' })).json();
+        const [de, fr] = created.jobs.map((j: { uid: string }) => j.uid) as string[];
+        const body = {
+          jobs: [{ uid: de }, { uid: fr }],
+          preTranslateSettings: { translationMemorySettings: { useTranslationMemory: true } },
+        };
+        const early = await post(`/api2/v3/projects/${p.id}/jobs/preTranslate`, body);
+        expectError(early, 400, 'JOB_NOT_READY');
 
-      await run(created.asyncRequest.id);
-      const res = await post(`/api2/v3/projects/${p.id}/jobs/preTranslate`, body);
-      expect(res.statusCode, res.body).toBe(202);
-      expectValid('phrase-pre-translate', res.json());
-      const request = res.json().asyncRequest;
-      expect(request).toMatchObject({ action: 'PRE_TRANSLATE', asyncResponse: null, project: { uid: p.id, name: 'Pre-translated' } });
-      await run(request.id);
-      const finished = (await get(`/api2/v1/async/${request.id}`)).json();
-      expectValid('phrase-async-request', finished);
-      expect(finished.asyncResponse).toMatchObject({ errorCode: null });
-      // The pre-translation is a machine job of the project in the native API, with its result.
-      const native = (await t.call({ method: 'GET', url: `/v1/jobs/${request.id}` })).json();
-      expect(native).toMatchObject({ type: 'pre-translate', executor: 'worker', project_id: p.id, status: 'succeeded', output: { pre_translated: 2 } });
-      const segments = (await t.call({ method: 'GET', url: `/v1/jobs/${de}/segments` })).json().data.map((s: { source: string; target: string | null }) => [s.source, s.target]);
-      expect(segments).toEqual([
-        ['Hello world.', 'Hallo Welt.'],
-        ['The job failed.', 'Der Auftrag ist fehlgeschlagen.'],
-        ['Something nobody translated yet.', null],
-      ]);
-      // French has no earlier translation.
-      const french = (await t.call({ method: 'GET', url: `/v1/jobs/${fr}/segments` })).json().data;
-      expect(french.every((s: { target: string | null }) => s.target === null)).toBe(true);
-    });
+        await run(created.asyncRequest.id);
+        const res = await post(`/api2/v3/projects/${p.id}/jobs/preTranslate`, body);
+        expect(res.statusCode, res.body).toBe(202);
+        expectValid('phrase-pre-translate', res.json());
+        const request = res.json().asyncRequest;
+        expect(request).toMatchObject({
+          action: 'PRE_TRANSLATE',
+          asyncResponse: null,
+          project: { uid: p.id, name: 'Pre-translated' },
+        });
+        await run(request.id);
+        const finished = (await get(`/api2/v1/async/${request.id}`)).json();
+        expectValid('phrase-async-request', finished);
+        expect(finished.asyncResponse).toMatchObject({ errorCode: null });
+        // The pre-translation is a machine job of the project in the native API, with its result.
+        const native = (await t.call({ method: 'GET', url: `/v1/jobs/${request.id}` })).json();
+        expect(native).toMatchObject({
+          type: 'pre-translate',
+          executor: 'worker',
+          project_id: p.id,
+          status: 'succeeded',
+          output: { pre_translated: 2 },
+        });
+        const segments = (await t.call({ method: 'GET', url: `/v1/jobs/${de}/segments` }))
+          .json()
+          .data.map((s: { source: string; target: string | null }) => [s.source, s.target]);
+        expect(segments).toEqual([
+          ['Hello world.', 'Hallo Welt.'],
+          ['The job failed.', 'Der Auftrag ist fehlgeschlagen.'],
+          ['Something nobody translated yet.', null],
+        ]);
+        // French has no earlier translation.
+        const french = (await t.call({ method: 'GET', url: `/v1/jobs/${fr}/segments` })).json().data;
+        expect(french.every((s: { target: string | null }) => s.target === null)).toBe(true);
+      },
+    );
 
     it_('pre-translates after the import when Create job asks for it with preTranslate', async () => {
       await translationMemory();
@@ -397,7 +571,11 @@ describe.each(DIALECTS)('Phrase TMS compatible API on %s', (dialect) => {
       expect(jobs).toHaveLength(1);
       await run(jobs[0].id);
       const segments = (await t.call({ method: 'GET', url: `/v1/jobs/${created.jobs[0].uid}/segments` })).json().data;
-      expect(segments.map((s: { target: string | null }) => s.target)).toEqual(['Hallo Welt.', 'Der Auftrag ist fehlgeschlagen.', null]);
+      expect(segments.map((s: { target: string | null }) => s.target)).toEqual([
+        'Hallo Welt.',
+        'Der Auftrag ist fehlgeschlagen.',
+        null,
+      ]);
     });
 
     it_('refuses an empty list, unknown jobs and more than 100', async () => {
@@ -405,15 +583,29 @@ describe.each(DIALECTS)('Phrase TMS compatible API on %s', (dialect) => {
       expectError(await post(`/api2/v3/projects/${p.id}/jobs/preTranslate`, { jobs: [] }), 400, 'InvalidArguments');
       expectError(await post(`/api2/v3/projects/${p.id}/jobs/preTranslate`, {}), 400, 'InvalidArguments');
       expectError(await post(`/api2/v3/projects/${p.id}/jobs/preTranslate`, { jobs: [{}] }), 400, 'InvalidArguments');
-      expectError(await post(`/api2/v3/projects/${p.id}/jobs/preTranslate`, { jobs: Array.from({ length: 101 }, () => ({ uid: UNKNOWN })) }), 400, 'InvalidArguments');
-      expectError(await post(`/api2/v3/projects/${p.id}/jobs/preTranslate`, { jobs: [{ uid: UNKNOWN }] }), 404, 'ResourceNotFound');
+      expectError(
+        await post(`/api2/v3/projects/${p.id}/jobs/preTranslate`, {
+          jobs: Array.from({ length: 101 }, () => ({ uid: UNKNOWN })),
+        }),
+        400,
+        'InvalidArguments',
+      );
+      expectError(
+        await post(`/api2/v3/projects/${p.id}/jobs/preTranslate`, { jobs: [{ uid: UNKNOWN }] }),
+        404,
+        'ResourceNotFound',
+      );
     });
   });
 
   describe('unknown routes under the prefix', () => {
     it_('answer 404 in the Phrase error body, never as problem details', async () => {
       expectError(await get('/api2/v1/projects'), 404, 'ResourceNotFound');
-      expectError(await t.app.inject({ method: 'DELETE', url: `${PHRASE}/api2/v1/async/${UNKNOWN}`, headers: auth(t.admin) }), 404, 'ResourceNotFound');
+      expectError(
+        await t.app.inject({ method: 'DELETE', url: `${PHRASE}/api2/v1/async/${UNKNOWN}`, headers: auth(t.admin) }),
+        404,
+        'ResourceNotFound',
+      );
       expectError(await t.app.inject({ method: 'GET', url: '/compat/phrase/other' }), 404, 'ResourceNotFound');
     });
   });
@@ -429,7 +621,11 @@ describe.each(DIALECTS)('Phrase TMS mounted at the root on %s', (dialect) => {
 
   it_('serves /web/api2/… beside the native API', async () => {
     const p = (await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Root' } })).json();
-    const res = await t.app.inject({ method: 'GET', url: `/web/api2/v2/projects/${p.id}/jobs`, headers: { authorization: `ApiToken ${t.admin}` } });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/web/api2/v2/projects/${p.id}/jobs`,
+      headers: { authorization: `ApiToken ${t.admin}` },
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ totalElements: 0, content: [] });
   });

@@ -25,10 +25,19 @@ describe.each(DIALECTS)('router errors under the compatible APIs on %s', (dialec
 
   it_('answers each in its own API error shape', async () => {
     for (const segment of [LONG, BAD_UTF8]) {
-      expect(expect400(await t.call({ method: 'GET', url: `/compat/phrase/web/api2/v1/projects/${segment}/jobs/x` }))).toMatchObject({ errorCode: expect.any(String), errorDescription: expect.any(String) });
-      expect(expect400(await t.call({ method: 'GET', url: `/compat/asana/api/1.0/jobs/${segment}` }))).toMatchObject({ errors: [{ message: expect.any(String) }] });
-      expect(expect400(await t.call({ method: 'GET', url: `/compat/elasticpath/pcm/jobs/${segment}` }))).toMatchObject({ errors: [{ status: '400', title: expect.any(String) }] });
-      expect(expect400(await t.call({ method: 'GET', url: `/compat/textking/v1/project/${segment}` }))).toMatchObject({ status: 400, message: expect.any(String) });
+      expect(
+        expect400(await t.call({ method: 'GET', url: `/compat/phrase/web/api2/v1/projects/${segment}/jobs/x` })),
+      ).toMatchObject({ errorCode: expect.any(String), errorDescription: expect.any(String) });
+      expect(expect400(await t.call({ method: 'GET', url: `/compat/asana/api/1.0/jobs/${segment}` }))).toMatchObject({
+        errors: [{ message: expect.any(String) }],
+      });
+      expect(expect400(await t.call({ method: 'GET', url: `/compat/elasticpath/pcm/jobs/${segment}` }))).toMatchObject({
+        errors: [{ status: '400', title: expect.any(String) }],
+      });
+      expect(expect400(await t.call({ method: 'GET', url: `/compat/textking/v1/project/${segment}` }))).toMatchObject({
+        status: 400,
+        message: expect.any(String),
+      });
     }
   });
 

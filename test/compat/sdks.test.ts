@@ -9,7 +9,11 @@ import { DIALECTS, skipUnlessAvailable } from '../support/databases.js';
 import { testApp, type TestApp } from '../support/app.js';
 
 // The vendors' official SDKs, unchanged but for their base URL, against a server on a real port.
-const translate = defineJob({ type: 'translate', input: Type.Object({ language: Type.String({ pattern: '^[a-z]{2}$' }) }), run: () => null });
+const translate = defineJob({
+  type: 'translate',
+  input: Type.Object({ language: Type.String({ pattern: '^[a-z]{2}$' }) }),
+  run: () => null,
+});
 
 describe.each(DIALECTS)('official SDKs against Jobline on %s', (dialect) => {
   let t: TestApp;
@@ -23,50 +27,116 @@ describe.each(DIALECTS)('official SDKs against Jobline on %s', (dialect) => {
   afterAll(async () => t?.close());
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
 
-  it_('@elasticpath/js-sdk: PCM.Jobs.All, Get and GetJobErrors, authenticating itself with client credentials', async () => {
-    const file = (await t.call({ method: 'POST', url: '/v1/files?name=products.csv', headers: { 'content-type': 'text/csv' }, payload: 'type,name,input.language\ntranslate,Good,de\ntranslate,Bad,german\n' })).json();
-    const imported = await t.finished((await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'bulk-import', input: { file_id: file.id } } })).json().id);
-    const client = (await t.call({ method: 'POST', url: '/v1/clients', payload: { name: 'sdk', scopes: ['jobs:read'] } })).json();
+  it_(
+    '@elasticpath/js-sdk: PCM.Jobs.All, Get and GetJobErrors, authenticating itself with client credentials',
+    async () => {
+      const file = (
+        await t.call({
+          method: 'POST',
+          url: '/v1/files?name=products.csv',
+          headers: { 'content-type': 'text/csv' },
+          payload: 'type,name,input.language\ntranslate,Good,de\ntranslate,Bad,german\n',
+        })
+      ).json();
+      const imported = await t.finished(
+        (
+          await t.call({
+            method: 'POST',
+            url: '/v1/jobs',
+            payload: { type: 'bulk-import', input: { file_id: file.id } },
+          })
+        ).json().id,
+      );
+      const client = (
+        await t.call({ method: 'POST', url: '/v1/clients', payload: { name: 'sdk', scopes: ['jobs:read'] } })
+      ).json();
 
-    // `protocol` is read by the SDK's Config but missing from its typings, hence the variable.
-    const options = { client_id: client.client_id, client_secret: client.client_secret, host: `${origin}/compat/elasticpath`, protocol: 'http', storage: new MemoryStorageFactory() };
-    const ep = gateway(options);
-    const all = await ep.PCM.Jobs.All();
-    expect(all.data.map((j) => j.id)).toContain(imported.id);
-    expect((all.meta as unknown as { results: { total: number } }).results.total).toBe(all.data.length);
-    const paged = await ep.PCM.Jobs.Limit(1).Offset(1).All();
-    expect(paged.data).toHaveLength(1);
-    expect(paged.data[0]!.id).toBe(all.data[1]!.id);
+      // `protocol` is read by the SDK's Config but missing from its typings, hence the variable.
+      const options = {
+        client_id: client.client_id,
+        client_secret: client.client_secret,
+        host: `${origin}/compat/elasticpath`,
+        protocol: 'http',
+        storage: new MemoryStorageFactory(),
+      };
+      const ep = gateway(options);
+      const all = await ep.PCM.Jobs.All();
+      expect(all.data.map((j) => j.id)).toContain(imported.id);
+      expect((all.meta as unknown as { results: { total: number } }).results.total).toBe(all.data.length);
+      const paged = await ep.PCM.Jobs.Limit(1).Offset(1).All();
+      expect(paged.data).toHaveLength(1);
+      expect(paged.data[0]!.id).toBe(all.data[1]!.id);
 
-    const job = await ep.PCM.Jobs.Get(imported.id);
-    expect(job.data).toMatchObject({ type: 'pim-job', id: imported.id, attributes: { type: 'product-import', status: 'success' } });
-    const errors = await ep.PCM.Jobs.GetJobErrors(imported.id);
-    expect(errors.data).toEqual([{ type: 'pim-job-error', id: expect.any(String), attributes: { message: expect.stringMatching(/^row 3: language/) } }]);
+      const job = await ep.PCM.Jobs.Get(imported.id);
+      expect(job.data).toMatchObject({
+        type: 'pim-job',
+        id: imported.id,
+        attributes: { type: 'product-import', status: 'success' },
+      });
+      const errors = await ep.PCM.Jobs.GetJobErrors(imported.id);
+      expect(errors.data).toEqual([
+        {
+          type: 'pim-job-error',
+          id: expect.any(String),
+          attributes: { message: expect.stringMatching(/^row 3: language/) },
+        },
+      ]);
 
-    // An unknown job: the SDK rejects with the JSON:API error body.
-    await expect(ep.PCM.Jobs.Get('0190f5c8-5f9e-7a41-b1c2-3d4e5f607182')).rejects.toMatchObject({ errors: [{ status: '404', title: 'Not Found' }] });
-  });
+      // An unknown job: the SDK rejects with the JSON:API error body.
+      await expect(ep.PCM.Jobs.Get('0190f5c8-5f9e-7a41-b1c2-3d4e5f607182')).rejects.toMatchObject({
+        errors: [{ status: '404', title: 'Not Found' }],
+      });
+    },
+  );
 
   it_('asana v3: ProjectsApi.duplicateProject, then JobsApi.getJob shows the finished copy', async () => {
     const project = (await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Launch plan' } })).json();
-    await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'translate', project_id: project.id, input: { language: 'de' } } });
+    await t.call({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: { type: 'translate', project_id: project.id, input: { language: 'de' } },
+    });
     const client = new Asana.ApiClient();
     client.basePath = `http://${origin}/compat/asana/api/1.0`;
-    (client.authentications as unknown as { token: { accessToken: string } }).token.accessToken = await t.token(['jobs:read', 'jobs:write']);
+    (client.authentications as unknown as { token: { accessToken: string } }).token.accessToken = await t.token([
+      'jobs:read',
+      'jobs:write',
+    ]);
     const projects = new Asana.ProjectsApi(client);
     const jobs = new Asana.JobsApi(client);
 
-    const started = await projects.duplicateProject(project.id, { body: { data: { name: 'Launch plan (copy)', include: ['members', 'task_notes'] } }, opt_fields: 'status,new_project,new_project.name' });
+    const started = await projects.duplicateProject(project.id, {
+      body: { data: { name: 'Launch plan (copy)', include: ['members', 'task_notes'] } },
+      opt_fields: 'status,new_project,new_project.name',
+    });
     // An idle worker of the server may already have taken the new job (src/services/handoff.ts).
-    expect(started.data).toMatchObject({ gid: expect.any(String), status: expect.stringMatching(/^(not_started|in_progress)$/) });
+    expect(started.data).toMatchObject({
+      gid: expect.any(String),
+      status: expect.stringMatching(/^(not_started|in_progress)$/),
+    });
     await t.finished(started.data.gid);
     const done = await jobs.getJob(started.data.gid, {});
-    expect(done.data).toMatchObject({ gid: started.data.gid, resource_type: 'job', resource_subtype: 'duplicate_project', status: 'succeeded', new_project: { resource_type: 'project', name: 'Launch plan (copy)' } });
+    expect(done.data).toMatchObject({
+      gid: started.data.gid,
+      resource_type: 'job',
+      resource_subtype: 'duplicate_project',
+      status: 'succeeded',
+      new_project: { resource_type: 'project', name: 'Launch plan (copy)' },
+    });
     const some = await jobs.getJob(started.data.gid, { opt_fields: ['status', 'new_project.name'] });
-    expect(some.data).toEqual({ gid: started.data.gid, status: 'succeeded', new_project: { gid: done.data.new_project.gid, name: 'Launch plan (copy)' } });
+    expect(some.data).toEqual({
+      gid: started.data.gid,
+      status: 'succeeded',
+      new_project: { gid: done.data.new_project.gid, name: 'Launch plan (copy)' },
+    });
 
     // Errors reach the caller as Asana's body.
-    const failure = await jobs.getJob('0190f5c8-5f9e-7a41-b1c2-3d4e5f607182', {}).catch((error: { status: number; response: { body: unknown } }) => error);
-    expect(failure).toMatchObject({ status: 404, response: { body: { errors: [{ message: 'Unknown object: 0190f5c8-5f9e-7a41-b1c2-3d4e5f607182' }] } } });
+    const failure = await jobs
+      .getJob('0190f5c8-5f9e-7a41-b1c2-3d4e5f607182', {})
+      .catch((error: { status: number; response: { body: unknown } }) => error);
+    expect(failure).toMatchObject({
+      status: 404,
+      response: { body: { errors: [{ message: 'Unknown object: 0190f5c8-5f9e-7a41-b1c2-3d4e5f607182' }] } },
+    });
   });
 });

@@ -11,13 +11,32 @@ import { textkingState } from '../people/vendor-statuses.js';
 import * as schemas from './schemas/textking.js';
 import { validator } from './schemas/validate.js';
 
-const expectValid = validator([schemas.link, schemas.job, schemas.jobList, schemas.project, schemas.projectList, schemas.error]);
+const expectValid = validator([
+  schemas.link,
+  schemas.job,
+  schemas.jobList,
+  schemas.project,
+  schemas.projectList,
+  schemas.error,
+]);
 const TK = '/compat/textking/v1';
 const BASE = `http://localhost:80${TK}`;
 const UNKNOWN = '0193a0b4-0000-7000-8000-000000000000';
 const TOPIC = '49353ab0-fdbf-4e1c-a063-cdf4aad98782';
-const JOB_RELS = ['self', 'urn:textking:project', 'urn:textking:document', 'urn:textking:translation', 'urn:textking:topic', 'urn:textking:callbacks'];
-const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', parseTagValue: false, isArray: (name) => ['job', 'link', 'project'].includes(name) });
+const JOB_RELS = [
+  'self',
+  'urn:textking:project',
+  'urn:textking:document',
+  'urn:textking:translation',
+  'urn:textking:topic',
+  'urn:textking:callbacks',
+];
+const xml = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseTagValue: false,
+  isArray: (name) => ['job', 'link', 'project'].includes(name),
+});
 
 /** TextKing's status and error body, nothing of the native problem details. */
 function expectError(res: LightMyRequestResponse, status: number): void {
@@ -46,16 +65,26 @@ describe.each(DIALECTS)('TextKing compatible API on %s', (dialect) => {
     }
   }
 
-  const call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, options: { body?: unknown; token?: string | null; accept?: string; type?: string; raw?: string | Buffer } = {}) =>
+  const call = (
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    url: string,
+    options: { body?: unknown; token?: string | null; accept?: string; type?: string; raw?: string | Buffer } = {},
+  ) =>
     t.app.inject({
       method,
       url: `${TK}${url}`,
       headers: {
         ...(options.token === null ? {} : { authorization: `Bearer ${options.token ?? t.admin}` }),
         accept: options.accept ?? 'application/json',
-        ...(options.body !== undefined || options.raw !== undefined ? { 'content-type': options.type ?? 'application/json' } : {}),
+        ...(options.body !== undefined || options.raw !== undefined
+          ? { 'content-type': options.type ?? 'application/json' }
+          : {}),
       },
-      ...(options.body !== undefined ? { payload: JSON.stringify(options.body) } : options.raw !== undefined ? { payload: options.raw } : {}),
+      ...(options.body !== undefined
+        ? { payload: JSON.stringify(options.body) }
+        : options.raw !== undefined
+          ? { payload: options.raw }
+          : {}),
     });
 
   async function project(name = 'Alice in Wonderland') {
@@ -68,7 +97,15 @@ describe.each(DIALECTS)('TextKing compatible API on %s', (dialect) => {
 
   async function job(projectId: string, fields: Record<string, unknown> = {}) {
     const res = await call('POST', `/project/${projectId}/jobs`, {
-      body: { name: 'Alice-de.docx German > English', source_language: 'de', target_language: 'en', quality: 'translation', topic: TOPIC, briefing: null, ...fields },
+      body: {
+        name: 'Alice-de.docx German > English',
+        source_language: 'de',
+        target_language: 'en',
+        quality: 'translation',
+        topic: TOPIC,
+        briefing: null,
+        ...fields,
+      },
     });
     expect(res.statusCode, res.body).toBe(201);
     expect(res.headers.location).toBe(`${BASE}/project/${projectId}/job/${res.json().id}`);
@@ -112,11 +149,34 @@ describe.each(DIALECTS)('TextKing compatible API on %s', (dialect) => {
         { rel: 'urn:textking:callbacks', href: `${self}/callbacks` },
       ]);
       // The links lead back to the job and its project.
-      expect((await t.app.inject({ method: 'GET', url: new URL(body.links[0].href).pathname, headers: { authorization: `Bearer ${t.admin}` } })).json().id).toBe(created.id);
-      expect((await t.app.inject({ method: 'GET', url: new URL(body.links[1].href).pathname, headers: { authorization: `Bearer ${t.admin}` } })).json().id).toBe(p.id);
+      expect(
+        (
+          await t.app.inject({
+            method: 'GET',
+            url: new URL(body.links[0].href).pathname,
+            headers: { authorization: `Bearer ${t.admin}` },
+          })
+        ).json().id,
+      ).toBe(created.id);
+      expect(
+        (
+          await t.app.inject({
+            method: 'GET',
+            url: new URL(body.links[1].href).pathname,
+            headers: { authorization: `Bearer ${t.admin}` },
+          })
+        ).json().id,
+      ).toBe(p.id);
       // The same job in the native API: a people job of the project.
       const native = (await t.call({ method: 'GET', url: `/v1/jobs/${created.id}` })).json();
-      expect(native).toMatchObject({ executor: 'people', type: 'translation', project_id: p.id, status: 'pending', status_reason: 'new', input: { source_language: 'de', target_language: 'en', quality: 'translation', topic: TOPIC } });
+      expect(native).toMatchObject({
+        executor: 'people',
+        type: 'translation',
+        project_id: p.id,
+        status: 'pending',
+        status_reason: 'new',
+        input: { source_language: 'de', target_language: 'en', quality: 'translation', topic: TOPIC },
+      });
       expect(textkingState(native, 'prepared')).toBe(body.state);
     });
 
@@ -127,7 +187,13 @@ describe.each(DIALECTS)('TextKing compatible API on %s', (dialect) => {
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toMatch(/^application\/xml/);
       const doc = xml.parse(res.body);
-      expect(doc.job[0]).toMatchObject({ id: created.id, state: 'new', quality: 'translation', is_active: 'true', briefing: '' });
+      expect(doc.job[0]).toMatchObject({
+        id: created.id,
+        state: 'new',
+        quality: 'translation',
+        is_active: 'true',
+        briefing: '',
+      });
       expect(doc.job[0].links.link.map((l: { rel: string }) => l.rel)).toEqual(JOB_RELS);
       expect(doc.job[0].links.link[0].href).toBe(`${BASE}/project/${p.id}/job/${created.id}`);
       // Errors follow the same Accept.
@@ -208,7 +274,13 @@ describe.each(DIALECTS)('TextKing compatible API on %s', (dialect) => {
       await expectState('translation-pending');
       expect((await act(t, created.id, 'accept', { token: translator.token })).statusCode).toBe(200);
       await expectState('translation-pending');
-      const delivered = await t.call({ method: 'POST', url: `/v1/jobs/${created.id}/deliver/file?name=alice-en.txt`, token: translator.token, headers: { 'content-type': 'text/plain' }, payload: 'Alice was beginning to get very tired.' });
+      const delivered = await t.call({
+        method: 'POST',
+        url: `/v1/jobs/${created.id}/deliver/file?name=alice-en.txt`,
+        token: translator.token,
+        headers: { 'content-type': 'text/plain' },
+        payload: 'Alice was beginning to get very tired.',
+      });
       expect(delivered.statusCode, delivered.body).toBe(200);
       await expectState('translation-delivered');
       const translation = await call('GET', `/project/${p.id}/job/${created.id}/translation`);
@@ -230,7 +302,14 @@ describe.each(DIALECTS)('TextKing compatible API on %s', (dialect) => {
       expect(res.json().state).toBe('canceled');
       expect((await getJob(cancelled.id, doomed.id)).state).toBe('canceled');
       seen.add('canceled');
-      expect([...seen].sort()).toEqual(['canceled', 'completed', 'new', 'revision-requested', 'translation-delivered', 'translation-pending']);
+      expect([...seen].sort()).toEqual([
+        'canceled',
+        'completed',
+        'new',
+        'revision-requested',
+        'translation-delivered',
+        'translation-pending',
+      ]);
     });
 
     it_('lists projects with a state filter and renders each project state', async () => {
@@ -242,12 +321,19 @@ describe.each(DIALECTS)('TextKing compatible API on %s', (dialect) => {
       expectValid('textking-project-list', list);
       expect(list.items.map((p: { id: string }) => p.id)).toEqual(expect.arrayContaining([prepared.id, running.id]));
       const onlyRunning = (await call('GET', '/projects?state=running')).json();
-      expect(onlyRunning.items.map((p: { id: string; state: string }) => [p.id, p.state])).toEqual([[running.id, 'running']]);
-      const states = new Set(((await call('GET', '/projects')).json().items as { state: string }[]).map((p) => p.state));
+      expect(onlyRunning.items.map((p: { id: string; state: string }) => [p.id, p.state])).toEqual([
+        [running.id, 'running'],
+      ]);
+      const states = new Set(
+        ((await call('GET', '/projects')).json().items as { state: string }[]).map((p) => p.state),
+      );
       expect([...states].sort()).toEqual(expect.arrayContaining(['prepared', 'running']));
       const finished = await project('Finished');
       await call('PUT', `/project/${finished.id}`, { body: { state: 'running' } });
-      expect((await call('GET', `/project/${finished.id}`)).json()).toMatchObject({ state: 'finished', links: [{ rel: 'self' }, { rel: 'urn:textking:jobs', href: `${BASE}/project/${finished.id}/jobs` }] });
+      expect((await call('GET', `/project/${finished.id}`)).json()).toMatchObject({
+        state: 'finished',
+        links: [{ rel: 'self' }, { rel: 'urn:textking:jobs', href: `${BASE}/project/${finished.id}/jobs` }],
+      });
       expectError(await call('GET', '/projects?state=lost'), 400);
     });
 
@@ -256,10 +342,16 @@ describe.each(DIALECTS)('TextKing compatible API on %s', (dialect) => {
       const created = await job(p.id);
       const renamed = await call('PUT', `/project/${p.id}`, { body: { name: 'Renamed' } });
       expect(renamed.json().name).toBe('Renamed');
-      const edited = await call('PUT', `/project/${p.id}/job/${created.id}`, { body: { topic: 'legal', briefing: 'Keep it formal.' } });
+      const edited = await call('PUT', `/project/${p.id}/job/${created.id}`, {
+        body: { topic: 'legal', briefing: 'Keep it formal.' },
+      });
       expect(edited.statusCode, edited.body).toBe(200);
       expectValid('textking-job', edited.json());
-      expect(edited.json()).toMatchObject({ topic: 'legal', briefing: 'Keep it formal.', name: 'Alice-de.docx German > English' });
+      expect(edited.json()).toMatchObject({
+        topic: 'legal',
+        briefing: 'Keep it formal.',
+        name: 'Alice-de.docx German > English',
+      });
       const removable = await job(p.id);
       expect((await call('DELETE', `/project/${p.id}/job/${removable.id}`)).statusCode).toBe(204);
       expectError(await call('GET', `/project/${p.id}/job/${removable.id}`), 404);
@@ -267,19 +359,47 @@ describe.each(DIALECTS)('TextKing compatible API on %s', (dialect) => {
       await call('PUT', `/project/${p.id}`, { body: { state: 'running' } });
       expectError(await call('PUT', `/project/${p.id}`, { body: { name: 'Too late' } }), 403);
       expectError(await call('PUT', `/project/${p.id}`, { body: { state: 'canceled' } }), 403);
-      expectError(await call('POST', `/project/${p.id}/jobs`, { body: { name: 'x', source_language: 'de', target_language: 'en', quality: 'translation' } }), 403);
+      expectError(
+        await call('POST', `/project/${p.id}/jobs`, {
+          body: { name: 'x', source_language: 'de', target_language: 'en', quality: 'translation' },
+        }),
+        403,
+      );
       expectError(await call('PUT', `/project/${p.id}/job/${created.id}`, { body: { topic: 'x' } }), 403);
       expectError(await call('DELETE', `/project/${p.id}/job/${created.id}`), 403);
-      expectError(await call('POST', `/project/${p.id}/job/${created.id}/document/late.txt`, { raw: 'Late', type: 'text/plain' }), 403);
+      expectError(
+        await call('POST', `/project/${p.id}/job/${created.id}/document/late.txt`, { raw: 'Late', type: 'text/plain' }),
+        403,
+      );
     });
 
     it_('refuses incomplete or invalid input with 400', async () => {
       const p = await project();
       expectError(await call('POST', '/projects', { body: {} }), 400);
-      expectError(await call('POST', `/project/${p.id}/jobs`, { body: { name: 'x', source_language: 'de', target_language: 'en' } }), 400);
-      expectError(await call('POST', `/project/${p.id}/jobs`, { body: { name: 'x', source_language: 'German', target_language: 'en', quality: 'translation' } }), 400);
-      expectError(await call('POST', `/project/${p.id}/jobs`, { body: { name: 'x', source_language: 'de', target_language: 'en', quality: 'perfect' } }), 400);
-      expectError(await call('POST', `/project/${p.id}/jobs`, { body: { name: 'x', source_language: 'de', target_language: 'en', quality: 'translation', is_active: 'yes' } }), 400);
+      expectError(
+        await call('POST', `/project/${p.id}/jobs`, {
+          body: { name: 'x', source_language: 'de', target_language: 'en' },
+        }),
+        400,
+      );
+      expectError(
+        await call('POST', `/project/${p.id}/jobs`, {
+          body: { name: 'x', source_language: 'German', target_language: 'en', quality: 'translation' },
+        }),
+        400,
+      );
+      expectError(
+        await call('POST', `/project/${p.id}/jobs`, {
+          body: { name: 'x', source_language: 'de', target_language: 'en', quality: 'perfect' },
+        }),
+        400,
+      );
+      expectError(
+        await call('POST', `/project/${p.id}/jobs`, {
+          body: { name: 'x', source_language: 'de', target_language: 'en', quality: 'translation', is_active: 'yes' },
+        }),
+        400,
+      );
       expectError(await call('PUT', `/project/${p.id}`, { body: { state: 'finished' } }), 400);
       expectError(await call('POST', `/project/${p.id}/jobs`, { raw: '{"name":', type: 'application/json' }), 400);
       const reader = await t.token(['jobs:read']);
@@ -320,7 +440,10 @@ describe.each(DIALECTS)('TextKing compatible API on %s', (dialect) => {
       expectError(await call('GET', `/project/${p.id}/job/${created.id}/document`), 404);
       expectError(await call('GET', `/project/${p.id}/job/${created.id}/translation`), 404);
       const text = 'Alice war es leid, neben ihrer Schwester zu sitzen.\n\nUnd nichts zu tun.\n';
-      const upload = await call('POST', `/project/${p.id}/job/${created.id}/document/Alice de.txt`, { raw: text, type: 'text/plain' });
+      const upload = await call('POST', `/project/${p.id}/job/${created.id}/document/Alice de.txt`, {
+        raw: text,
+        type: 'text/plain',
+      });
       expect(upload.statusCode, upload.body).toBe(201);
       expect(upload.headers.location).toBe(`${BASE}/project/${p.id}/job/${created.id}/document`);
       const download = await call('GET', `/project/${p.id}/job/${created.id}/document`);
@@ -333,7 +456,13 @@ describe.each(DIALECTS)('TextKing compatible API on %s', (dialect) => {
       await run(native.people.import_job_id);
       expect((await getJob(p.id, created.id)).words).toBeGreaterThan(0);
       // An unsupported type is 406.
-      expectError(await call('POST', `/project/${p.id}/job/${created.id}/document/cover.png`, { raw: Buffer.from([0x89, 0x50, 0x4e, 0x47]), type: 'image/png' }), 406);
+      expectError(
+        await call('POST', `/project/${p.id}/job/${created.id}/document/cover.png`, {
+          raw: Buffer.from([0x89, 0x50, 0x4e, 0x47]),
+          type: 'image/png',
+        }),
+        406,
+      );
     });
   });
 });

@@ -31,10 +31,19 @@ interface Target {
 const children = new Set<ChildProcess>();
 
 function start(args: string[], logFile: string): ChildProcess {
-  const env: NodeJS.ProcessEnv = { ...process.env, JOBLINE_LEASE_MS: '1000', JOBLINE_LOG_LEVEL: 'warn', JOBLINE_TEST_LOG: logFile };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    JOBLINE_LEASE_MS: '1000',
+    JOBLINE_LOG_LEVEL: 'warn',
+    JOBLINE_TEST_LOG: logFile,
+  };
   delete env.JOBLINE_DATABASE_URL;
   delete env.JOBLINE_ADMIN_TOKEN;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env, stdio: 'ignore' });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    env,
+    stdio: 'ignore',
+  });
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;
@@ -80,15 +89,26 @@ async function target(dialect: 'sqlite' | 'postgres'): Promise<Target> {
 }
 
 async function principalOf(services: Services): Promise<Principal> {
-  return { tokenId: 'crash-test', workspaceId: await ensureWorkspace(services.store.db, 'crash', Date.now()), scopes: ['admin'] };
+  return {
+    tokenId: 'crash-test',
+    workspaceId: await ensureWorkspace(services.store.db, 'crash', Date.now()),
+    scopes: ['admin'],
+  };
 }
 
 async function statusCounts(services: Services): Promise<Record<string, number>> {
-  const rows = await services.store.db.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+  const rows = await services.store.db
+    .selectFrom('jobs')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute();
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
 
-const dialects = (['sqlite', 'postgres'] as const).map((d) => ({ dialect: d, skip: d === 'postgres' && POSTGRES_URL === undefined }));
+const dialects = (['sqlite', 'postgres'] as const).map((d) => ({
+  dialect: d,
+  skip: d === 'postgres' && POSTGRES_URL === undefined,
+}));
 
 describe.each(dialects)('crash safety on $dialect', ({ dialect, skip }) => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -109,7 +129,11 @@ describe.each(dialects)('crash safety on $dialect', ({ dialect, skip }) => {
       const principal = await principalOf(t.services);
       const total = 2000;
       for (let i = 0; i < total; i += 500) {
-        await createJobs(t.services, principal, Array.from({ length: 500 }, () => ({ type: 'side-effect', maxAttempts: 10 })));
+        await createJobs(
+          t.services,
+          principal,
+          Array.from({ length: 500 }, () => ({ type: 'side-effect', maxAttempts: 10 })),
+        );
       }
 
       const logSize = () => statSync(logFile).size;
@@ -122,7 +146,9 @@ describe.each(dialects)('crash safety on $dialect', ({ dialect, skip }) => {
       // On a slow machine the jobs may run out before the time does; keep going until three kills then.
       while ((Date.now() < chaosUntil || kills < 3) && ((await statusCounts(t.services)).pending ?? 0) > 100) {
         await new Promise((r) => setTimeout(r, 250 + Math.random() * 500));
-        const ready = procs.map((p, i) => ({ p, i })).filter(({ p }) => Date.now() - p.since > 500 && logSize() > p.logAtStart);
+        const ready = procs
+          .map((p, i) => ({ p, i }))
+          .filter(({ p }) => Date.now() - p.since > 500 && logSize() > p.logAtStart);
         if (ready.length === 0) continue;
         const { i } = ready[Math.floor(Math.random() * ready.length)]!;
         await kill(procs[i]!.child);
@@ -145,7 +171,10 @@ describe.each(dialects)('crash safety on $dialect', ({ dialect, skip }) => {
       for (const line of readFileSync(logFile, 'utf8').split('\n')) {
         if (line !== '') effects.set(line, (effects.get(line) ?? 0) + 1);
       }
-      const jobs = await t.services.store.db.selectFrom('jobs').select(['id', 'status', 'status_reason', 'attempts', 'max_attempts']).execute();
+      const jobs = await t.services.store.db
+        .selectFrom('jobs')
+        .select(['id', 'status', 'status_reason', 'attempts', 'max_attempts'])
+        .execute();
       let retried = 0;
       for (const job of jobs) {
         if (job.status === 'failed') {
@@ -182,7 +211,8 @@ describe.each(dialects)('crash safety on $dialect', ({ dialect, skip }) => {
       const [job] = await createJobs(t.services, principal, [{ type: 'until-cancelled' }]);
       // Starting the process can take long on a busy machine; the timing that matters starts at the cancel.
       const deadline = Date.now() + 90_000;
-      while (!readFileSync(logFile, 'utf8').includes(`started ${job!.id}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (!readFileSync(logFile, 'utf8').includes(`started ${job!.id}`) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       expect(readFileSync(logFile, 'utf8'), 'the worker process never started the job').toContain(`started ${job!.id}`);
 
       const requestedAt = Date.now();
@@ -192,7 +222,9 @@ describe.each(dialects)('crash safety on $dialect', ({ dialect, skip }) => {
         await new Promise((r) => setTimeout(r, 20));
         current = await getJob(t.services, principal, job!.id);
       }
-      const abortedLine = readFileSync(logFile, 'utf8').split('\n').find((l) => l.startsWith(`aborted ${job!.id}`));
+      const abortedLine = readFileSync(logFile, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith(`aborted ${job!.id}`));
       expect(abortedLine).toBeDefined();
       expect(Number(abortedLine!.split(' ')[2]) - requestedAt).toBeLessThan(1000);
       expect(current.status).toBe('cancelled');

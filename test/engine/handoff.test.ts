@@ -33,7 +33,9 @@ describe.each(DIALECTS)('handing new jobs to an idle worker on %s', (dialect) =>
       type: 'gated',
       run: (ctx) => {
         started.push(String((ctx.input as { name: string }).name));
-        return new Promise<{ ok: boolean }>((resolve) => gates.set(String((ctx.input as { name: string }).name), () => resolve({ ok: true })));
+        return new Promise<{ ok: boolean }>((resolve) =>
+          gates.set(String((ctx.input as { name: string }).name), () => resolve({ ok: true })),
+        );
       },
     });
     const services = await createServices({ ...db.options, registry: new Registry([gated]) });
@@ -61,7 +63,12 @@ describe.each(DIALECTS)('handing new jobs to an idle worker on %s', (dialect) =>
    * Creates jobs named `name` until one comes back handed over: the worker takes jobs only once its
    * first claim has found the queue empty. The others run as usual.
    */
-  async function createHandedOver(services: Services, principal: Principal, release: (name: string) => Promise<void>, name: string): Promise<Job> {
+  async function createHandedOver(
+    services: Services,
+    principal: Principal,
+    release: (name: string) => Promise<void>,
+    name: string,
+  ): Promise<Job> {
     for (let i = 0; ; i++) {
       const job = await createJob(services, principal, { type: 'gated', input: { name: `${name}-${i}` } });
       if (job.status === 'running') return job;
@@ -78,7 +85,13 @@ describe.each(DIALECTS)('handing new jobs to an idle worker on %s', (dialect) =>
     expect(job.startedAt).toBe(job.createdAt);
     // The handler started without waiting for a claim, and the stored job says what createJob said.
     expect(started.at(-1)).toBe((job.input as { name: string }).name);
-    expect(await getJob(services, principal, job.id)).toMatchObject({ status: 'running', statusReason: 'claimed', attempts: 1, version: 2, startedAt: job.createdAt });
+    expect(await getJob(services, principal, job.id)).toMatchObject({
+      status: 'running',
+      statusReason: 'claimed',
+      attempts: 1,
+      version: 2,
+      startedAt: job.createdAt,
+    });
 
     await release((job.input as { name: string }).name);
     const done = await finished(services, principal, job.id);
@@ -91,14 +104,21 @@ describe.each(DIALECTS)('handing new jobs to an idle worker on %s', (dialect) =>
       [3, 'job.succeeded'],
     ]);
     expect(events[0]!.data).toEqual({ status: 'pending', status_reason: 'queued' });
-    expect(events[1]!.data).toEqual({ status: 'running', status_reason: 'claimed', previous_status: 'pending', attempt: 1, error: null });
+    expect(events[1]!.data).toEqual({
+      status: 'running',
+      status_reason: 'claimed',
+      previous_status: 'pending',
+      attempt: 1,
+      error: null,
+    });
     expect(events[1]!.actor).toBe(worker.id);
   });
 
   it.skipIf(skip)('tells workspace feed followers of every new job, handed over or not', async () => {
     const { services, principal, release, options } = await setup();
     // On PostgreSQL the follower is another process's services (it hears by LISTEN); SQLite has one process.
-    const follower = dialect === 'postgres' ? await createServices({ ...options, registry: new Registry([]) }) : services;
+    const follower =
+      dialect === 'postgres' ? await createServices({ ...options, registry: new Registry([]) }) : services;
     if (follower !== services) cleanups.push(() => follower.store.close());
     let newJobs = 0;
     follower.wakeups.onJobEvent((jobId, workspaceId) => {
@@ -107,7 +127,14 @@ describe.each(DIALECTS)('handing new jobs to an idle worker on %s', (dialect) =>
     });
     await follower.wakeups.ready();
     const job = await createHandedOver(services, principal, release, 'followed');
-    const created = Number((await services.store.db.selectFrom('jobs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const created = Number(
+      (
+        await services.store.db
+          .selectFrom('jobs')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
     await until(`a wake-up for each of the ${created} jobs created`, async () => newJobs >= created || undefined);
     expect(job.status).toBe('running');
   });
@@ -125,7 +152,8 @@ describe.each(DIALECTS)('handing new jobs to an idle worker on %s', (dialect) =>
 
     await release((first.input as { name: string }).name);
     for (const name of ['second', 'third', 'fourth']) await release(name);
-    for (const job of [...waiting, fourth]) expect((await finished(services, principal, job.id)).status).toBe('succeeded');
+    for (const job of [...waiting, fourth])
+      expect((await finished(services, principal, job.id)).status).toBe('succeeded');
     expect(started.slice(-4)).toEqual([(first.input as { name: string }).name, 'second', 'third', 'fourth']);
   });
 
@@ -134,7 +162,13 @@ describe.each(DIALECTS)('handing new jobs to an idle worker on %s', (dialect) =>
     const first = await createHandedOver(services, principal, release, 'warm');
     await release((first.input as { name: string }).name);
     await finished(services, principal, first.id);
-    await expect(createJob(services, principal, { type: 'gated', projectId: '0190b7e0-0000-7000-8000-000000000000', input: { name: 'lost' } })).rejects.toMatchObject({
+    await expect(
+      createJob(services, principal, {
+        type: 'gated',
+        projectId: '0190b7e0-0000-7000-8000-000000000000',
+        input: { name: 'lost' },
+      }),
+    ).rejects.toMatchObject({
       code: 'validation_failed',
     });
     // Had the failed insert kept its reserved slot, this worker of one slot would look busy for good.

@@ -55,14 +55,24 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
     const { services, principal } = await setup([echo]);
     const job = await createJob(services, principal, { type: 'echo', input: { text: 'hello' } });
     const done = await finished(services, principal, job.id);
-    expect(done).toMatchObject({ status: 'succeeded', statusReason: 'completed', output: { shouted: 'HELLO' }, progress: 100, attempts: 1 });
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      statusReason: 'completed',
+      output: { shouted: 'HELLO' },
+      progress: 100,
+      attempts: 1,
+    });
     const attempts = await jobAttempts(services, done);
     expect(attempts).toHaveLength(1);
     expect(attempts[0]).toMatchObject({ number: 1, outcome: 'succeeded', error: null });
   });
 
   it.skipIf(skip)('rejects input that does not match the type schema, with pointers', async () => {
-    const typed = defineJob({ type: 'typed', input: Type.Object({ count: Type.Integer({ minimum: 1 }) }), run: () => null });
+    const typed = defineJob({
+      type: 'typed',
+      input: Type.Object({ count: Type.Integer({ minimum: 1 }) }),
+      run: () => null,
+    });
     const { services, principal } = await setup([typed]);
     await expect(createJob(services, principal, { type: 'typed', input: { count: 0 } })).rejects.toMatchObject({
       code: 'validation_failed',
@@ -96,13 +106,30 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
   });
 
   it.skipIf(skip)('fails for good when attempts run out, and at once on a non-retryable error', async () => {
-    const always = defineJob({ type: 'always-fails', backoff: { baseMs: 5, maxMs: 5 }, run: () => Promise.reject(new Error('nope')) });
-    const fatal = defineJob({ type: 'fatal', run: () => Promise.reject(new NonRetryableError('bad input', 'bad_input')) });
+    const always = defineJob({
+      type: 'always-fails',
+      backoff: { baseMs: 5, maxMs: 5 },
+      run: () => Promise.reject(new Error('nope')),
+    });
+    const fatal = defineJob({
+      type: 'fatal',
+      run: () => Promise.reject(new NonRetryableError('bad input', 'bad_input')),
+    });
     const { services, principal } = await setup([always, fatal]);
     const a = await createJob(services, principal, { type: 'always-fails', maxAttempts: 2 });
     const b = await createJob(services, principal, { type: 'fatal', maxAttempts: 5 });
-    expect(await finished(services, principal, a.id)).toMatchObject({ status: 'failed', statusReason: 'attempts_exhausted', attempts: 2, error: { message: 'nope' } });
-    expect(await finished(services, principal, b.id)).toMatchObject({ status: 'failed', statusReason: 'failed', attempts: 1, error: { message: 'bad input', code: 'bad_input' } });
+    expect(await finished(services, principal, a.id)).toMatchObject({
+      status: 'failed',
+      statusReason: 'attempts_exhausted',
+      attempts: 2,
+      error: { message: 'nope' },
+    });
+    expect(await finished(services, principal, b.id)).toMatchObject({
+      status: 'failed',
+      statusReason: 'failed',
+      attempts: 1,
+      error: { message: 'bad input', code: 'bad_input' },
+    });
   });
 
   it.skipIf(skip)('fails a job whose output no database can store, and keeps error text storable', async () => {
@@ -111,8 +138,15 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
     const { services, principal } = await setup([nul, loud]);
     const a = await createJob(services, principal, { type: 'nul-output' });
     const b = await createJob(services, principal, { type: 'nul-error' });
-    expect(await finished(services, principal, a.id)).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'invalid_output' } });
-    expect(await finished(services, principal, b.id)).toMatchObject({ status: 'failed', error: { message: 'bad \uFFFD byte' } });
+    expect(await finished(services, principal, a.id)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'invalid_output' },
+    });
+    expect(await finished(services, principal, b.id)).toMatchObject({
+      status: 'failed',
+      error: { message: 'bad \uFFFD byte' },
+    });
   });
 
   it.skipIf(skip)('times out an attempt through the signal and counts it as failed', async () => {
@@ -191,12 +225,21 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
 
   it.skipIf(skip)('runs higher priority first and holds delayed jobs until run_at', async () => {
     const order: string[] = [];
-    const record = defineJob({ type: 'record', input: Type.Object({ name: Type.String() }), run: (ctx) => void order.push(ctx.input.name) });
+    const record = defineJob({
+      type: 'record',
+      input: Type.Object({ name: Type.String() }),
+      run: (ctx) => void order.push(ctx.input.name),
+    });
     const { services, principal, worker } = await setup([record], { concurrency: 1 });
     await worker.stop(100); // queue everything first, then let one worker take them in order
     await createJob(services, principal, { type: 'record', input: { name: 'low' }, priority: -5 });
     await createJob(services, principal, { type: 'record', input: { name: 'high' }, priority: 10 });
-    await createJob(services, principal, { type: 'record', input: { name: 'later' }, priority: 100, runAt: Date.now() + 600 });
+    await createJob(services, principal, {
+      type: 'record',
+      input: { name: 'later' },
+      priority: 100,
+      runAt: Date.now() + 600,
+    });
     const again = new Worker(services, { ...FAST_WORKER, concurrency: 1 });
     again.start();
     cleanups.push(() => again.stop(1000));
@@ -224,11 +267,24 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
 
     const bad = await createJob(services, principal, { type: 'step', input: { name: 'bad', fail: true } });
     const child = await createJob(services, principal, { type: 'step', input: { name: 'child' }, dependsOn: [bad.id] });
-    const grandchild = await createJob(services, principal, { type: 'step', input: { name: 'grandchild' }, dependsOn: [child.id] });
-    expect(await finished(services, principal, grandchild.id)).toMatchObject({ status: 'failed', statusReason: 'dependency_failed' });
+    const grandchild = await createJob(services, principal, {
+      type: 'step',
+      input: { name: 'grandchild' },
+      dependsOn: [child.id],
+    });
+    expect(await finished(services, principal, grandchild.id)).toMatchObject({
+      status: 'failed',
+      statusReason: 'dependency_failed',
+    });
     const failedChild = await getJob(services, principal, child.id);
     expect(failedChild.error?.message).toContain(bad.id);
-    await expect(createJob(services, principal, { type: 'step', input: { name: 'x' }, dependsOn: ['0190f5c8-5f9e-7a41-b1c2-3d4e5f607182'] })).rejects.toMatchObject({
+    await expect(
+      createJob(services, principal, {
+        type: 'step',
+        input: { name: 'x' },
+        dependsOn: ['0190f5c8-5f9e-7a41-b1c2-3d4e5f607182'],
+      }),
+    ).rejects.toMatchObject({
       code: 'validation_failed',
     });
   });
@@ -253,7 +309,10 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
 
   it.skipIf(skip)('retries a failed job on request with fresh attempts', async () => {
     let calls = 0;
-    const once = defineJob({ type: 'fails-once', run: () => (++calls === 1 ? Promise.reject(new NonRetryableError('first')) : 'ok') });
+    const once = defineJob({
+      type: 'fails-once',
+      run: () => (++calls === 1 ? Promise.reject(new NonRetryableError('first')) : 'ok'),
+    });
     const { services, principal } = await setup([once]);
     const job = await createJob(services, principal, { type: 'fails-once' });
     expect(await finished(services, principal, job.id)).toMatchObject({ status: 'failed' });
@@ -267,63 +326,75 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
 
   it.skipIf(skip)('on stop, waits for running handlers, then releases those that do not finish', async () => {
     let started = 0;
-    const forever = defineJob({ type: 'forever', run: () => ((started++, new Promise(() => undefined))) });
+    const forever = defineJob({ type: 'forever', run: () => (started++, new Promise(() => undefined)) });
     const { services, principal, worker } = await setup([forever]);
     const job = await createJob(services, principal, { type: 'forever' });
     await until('the handler to start', async () => (started > 0 ? true : undefined));
     await worker.stop(100);
     expect(await getJob(services, principal, job.id)).toMatchObject({ status: 'pending', attempts: 0 });
   });
-  it.skipIf(skip)('claims ahead with prefetch but runs no more than its concurrency; queued jobs cancel and release', async () => {
-    let running = 0;
-    let most = 0;
-    const gates: (() => void)[] = [];
-    const gated = defineJob({
-      type: 'gated',
-      run: () =>
-        new Promise<null>((resolve) => {
-          running++;
-          most = Math.max(most, running);
-          gates.push(() => {
-            running--;
-            resolve(null);
-          });
-        }),
-    });
-    const { services, principal, worker } = await setup([gated], { concurrency: 2, prefetch: 3, batchSize: 10 });
-    const jobs: { id: string }[] = [];
-    for (let i = 0; i < 6; i++) jobs.push(await createJob(services, principal, { type: 'gated' }));
-    await until('two handlers to start', async () => (running === 2 ? true : undefined));
-    // Two run and three wait in the worker's queue, leased; the sixth stays in the database.
-    const statuses = async () => Promise.all(jobs.map(async (j) => (await getJob(services, principal, j.id)).status));
-    await until('five jobs to be claimed', async () => ((await statuses()).filter((s) => s === 'running').length === 5 ? true : undefined));
-    expect((await statuses()).filter((s) => s === 'pending')).toHaveLength(1);
-    // A queued job that is cancelled ends cancelled without its handler running.
-    const held: string[] = [];
-    for (const j of jobs) if ((await getJob(services, principal, j.id)).status === 'running') held.push(j.id);
-    const queuedId = held[held.length - 1]!;
-    await cancelJob(services, principal, queuedId);
-    expect(await finished(services, principal, queuedId)).toMatchObject({ status: 'cancelled', statusReason: 'cancelled_by_client' });
-    // Finishing one handler starts a queued job: never more than two at once.
-    gates.shift()!();
-    await until('a queued job to start', async () => (gates.length === 2 ? true : undefined));
-    expect(most).toBe(2);
-    // Stopping gives the queued jobs back at once, their attempt not counted.
-    const stopped = worker.stop(100);
-    for (const release of gates.splice(0)) release();
-    await stopped;
-    const after = await Promise.all(jobs.map((j) => getJob(services, principal, j.id)));
-    expect(after.filter((j) => j.status === 'succeeded')).toHaveLength(3);
-    expect(after.filter((j) => j.status === 'cancelled')).toHaveLength(1);
-    expect(after.filter((j) => j.status === 'pending').every((j) => j.attempts === 0)).toBe(true);
-    expect(after.filter((j) => j.status === 'pending')).toHaveLength(2);
-    expect(most).toBe(2);
-  });
+  it.skipIf(skip)(
+    'claims ahead with prefetch but runs no more than its concurrency; queued jobs cancel and release',
+    async () => {
+      let running = 0;
+      let most = 0;
+      const gates: (() => void)[] = [];
+      const gated = defineJob({
+        type: 'gated',
+        run: () =>
+          new Promise<null>((resolve) => {
+            running++;
+            most = Math.max(most, running);
+            gates.push(() => {
+              running--;
+              resolve(null);
+            });
+          }),
+      });
+      const { services, principal, worker } = await setup([gated], { concurrency: 2, prefetch: 3, batchSize: 10 });
+      const jobs: { id: string }[] = [];
+      for (let i = 0; i < 6; i++) jobs.push(await createJob(services, principal, { type: 'gated' }));
+      await until('two handlers to start', async () => (running === 2 ? true : undefined));
+      // Two run and three wait in the worker's queue, leased; the sixth stays in the database.
+      const statuses = async () => Promise.all(jobs.map(async (j) => (await getJob(services, principal, j.id)).status));
+      await until('five jobs to be claimed', async () =>
+        (await statuses()).filter((s) => s === 'running').length === 5 ? true : undefined,
+      );
+      expect((await statuses()).filter((s) => s === 'pending')).toHaveLength(1);
+      // A queued job that is cancelled ends cancelled without its handler running.
+      const held: string[] = [];
+      for (const j of jobs) if ((await getJob(services, principal, j.id)).status === 'running') held.push(j.id);
+      const queuedId = held[held.length - 1]!;
+      await cancelJob(services, principal, queuedId);
+      expect(await finished(services, principal, queuedId)).toMatchObject({
+        status: 'cancelled',
+        statusReason: 'cancelled_by_client',
+      });
+      // Finishing one handler starts a queued job: never more than two at once.
+      gates.shift()!();
+      await until('a queued job to start', async () => (gates.length === 2 ? true : undefined));
+      expect(most).toBe(2);
+      // Stopping gives the queued jobs back at once, their attempt not counted.
+      const stopped = worker.stop(100);
+      for (const release of gates.splice(0)) release();
+      await stopped;
+      const after = await Promise.all(jobs.map((j) => getJob(services, principal, j.id)));
+      expect(after.filter((j) => j.status === 'succeeded')).toHaveLength(3);
+      expect(after.filter((j) => j.status === 'cancelled')).toHaveLength(1);
+      expect(after.filter((j) => j.status === 'pending').every((j) => j.attempts === 0)).toBe(true);
+      expect(after.filter((j) => j.status === 'pending')).toHaveLength(2);
+      expect(most).toBe(2);
+    },
+  );
   it.skipIf(skip)('holds no more than concurrency + prefetch + one batch, however fast handlers finish', async () => {
     let handled = 0;
-    const instant = defineJob({ type: 'instant', run: () => ((handled++, null)) });
+    const instant = defineJob({ type: 'instant', run: () => (handled++, null) });
     const { services, principal } = await setup([instant], { concurrency: 4, prefetch: 10, batchSize: 10 });
-    await createJobs(services, principal, Array.from({ length: 2000 }, () => ({ type: 'instant' })));
+    await createJobs(
+      services,
+      principal,
+      Array.from({ length: 2000 }, () => ({ type: 'instant' })),
+    );
     // Sampled from a timer: on SQLite, whose queries complete synchronously, a worker that never yielded
     // would both starve this timer and claim everything before writing anything back.
     let most = 0;
@@ -337,7 +408,11 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
     }, 2);
     try {
       await until('all jobs to succeed', async () => {
-        const r = await services.store.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'succeeded').executeTakeFirstOrThrow();
+        const r = await services.store.db
+          .selectFrom('jobs')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('status', '=', 'succeeded')
+          .executeTakeFirstOrThrow();
         return Number(r.n) === 2000 ? true : undefined;
       });
     } finally {

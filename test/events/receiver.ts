@@ -20,7 +20,9 @@ export interface Receiver {
 }
 
 /** A real HTTP server on 127.0.0.1 that records every request and answers as `answer` says (200 by default). */
-export async function startReceiver(answer: (r: Received, index: number) => Answer = () => ({ status: 200 })): Promise<Receiver> {
+export async function startReceiver(
+  answer: (r: Received, index: number) => Answer = () => ({ status: 200 }),
+): Promise<Receiver> {
   const received: Received[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -47,7 +49,11 @@ export async function startReceiver(answer: (r: Received, index: number) => Answ
 }
 
 /** Polls until `fn` returns a value (not undefined); fails after `ms` only if it never does. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  ms = 30_000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const value = await fn();

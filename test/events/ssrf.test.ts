@@ -77,9 +77,12 @@ describe('the address classifier of the SSRF guard', () => {
     expect(isPublicAddress(address)).toBe(false);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '11.0.0.1', '2a00:1450:4001::1', ...PUBLIC])('allows %s', (address) => {
-    expect(isPublicAddress(address)).toBe(true);
-  });
+  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '11.0.0.1', '2a00:1450:4001::1', ...PUBLIC])(
+    'allows %s',
+    (address) => {
+      expect(isPublicAddress(address)).toBe(true);
+    },
+  );
 
   it('refuses, at connect time, a name that resolves to loopback', async () => {
     const error = await new Promise<Error | null>((resolve) => publicOnlyLookup('localhost', {}, (e) => resolve(e)));
@@ -92,7 +95,9 @@ describe.each(DIALECTS)('webhook URLs carrying a private IPv4 address on %s', (d
   beforeAll(async () => {
     if (skipUnlessAvailable(dialect)) return;
     // Without JOBLINE_WEBHOOK_ALLOW_PRIVATE, as a server runs by default; one attempt per delivery.
-    t = await testApp(dialect, { webhooks: { retryDelaysMs: [], timeoutMs: 2000, pollMs: 50, dispatcher: { pollMs: 50 } } });
+    t = await testApp(dialect, {
+      webhooks: { retryDelaysMs: [], timeoutMs: 2000, pollMs: 50, dispatcher: { pollMs: 50 } },
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -104,13 +109,29 @@ describe.each(DIALECTS)('webhook URLs carrying a private IPv4 address on %s', (d
     for (const address of PRIVATE_CARRIED) {
       const hook = await t.call({ method: 'POST', url: '/v1/webhooks', payload: { url: url(address), events: ['*'] } });
       expect(hook.statusCode, address).toBe(422);
-      expect(hook.json().errors[0]).toMatchObject({ pointer: '#/url', detail: expect.stringMatching(/not a public address/) });
-      const job = await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'thumbnail', callback_url: url(address) } });
+      expect(hook.json().errors[0]).toMatchObject({
+        pointer: '#/url',
+        detail: expect.stringMatching(/not a public address/),
+      });
+      const job = await t.call({
+        method: 'POST',
+        url: '/v1/jobs',
+        payload: { type: 'thumbnail', callback_url: url(address) },
+      });
       expect(job.statusCode, address).toBe(422);
       expect(job.json().errors[0].pointer).toBe('#/callback_url');
     }
     for (const address of PUBLIC) {
-      expect((await t.call({ method: 'POST', url: '/v1/webhooks', payload: { url: url(address), events: ['job.succeeded'] } })).statusCode, address).toBe(201);
+      expect(
+        (
+          await t.call({
+            method: 'POST',
+            url: '/v1/webhooks',
+            payload: { url: url(address), events: ['job.succeeded'] },
+          })
+        ).statusCode,
+        address,
+      ).toBe(201);
     }
   });
 
@@ -119,7 +140,16 @@ describe.each(DIALECTS)('webhook URLs carrying a private IPv4 address on %s', (d
     const ids = new Map<string, string>();
     const now = t.services.clock.now();
     for (const address of [...PRIVATE_CARRIED, PUBLIC[0]!]) {
-      const hook = await insertWebhook(t.services.store.db, { id: uuidv7(now), workspaceId: token.workspaceId, kind: 'endpoint', url: url(address), events: ['job.created'], projectId: null, secret: newWebhookSecret(), now });
+      const hook = await insertWebhook(t.services.store.db, {
+        id: uuidv7(now),
+        workspaceId: token.workspaceId,
+        kind: 'endpoint',
+        url: url(address),
+        events: ['job.created'],
+        projectId: null,
+        secret: newWebhookSecret(),
+        now,
+      });
       ids.set(address, hook!.id);
     }
     expect((await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'thumbnail' } })).statusCode).toBe(201);

@@ -25,15 +25,61 @@ describe.each(DIALECTS)('webhook delivery retention on %s', (dialect) => {
     const webhookId = uuidv7(clock.now());
     await services.store.db
       .insertInto('webhooks')
-      .values({ id: webhookId, workspace_id: workspaceId, kind: 'endpoint', url: 'https://example.com/hook', events: '["*"]', project_id: null, secret: 'whsec_x', previous_secret: null, previous_secret_expires_at: null, disabled_at: null, disabled_reason: null, created_at: clock.now(), updated_at: clock.now() })
+      .values({
+        id: webhookId,
+        workspace_id: workspaceId,
+        kind: 'endpoint',
+        url: 'https://example.com/hook',
+        events: '["*"]',
+        project_id: null,
+        secret: 'whsec_x',
+        previous_secret: null,
+        previous_secret_expires_at: null,
+        disabled_at: null,
+        disabled_reason: null,
+        created_at: clock.now(),
+        updated_at: clock.now(),
+      })
       .execute();
     const delivery = async (status: 'pending' | 'succeeded' | 'failed', at: number, n: number) => {
       const id = uuidv7(at);
       await services.store.db
         .insertInto('webhook_deliveries')
-        .values({ id, webhook_id: webhookId, workspace_id: workspaceId, job_id: job.id, event_cursor: `0-${n}`, event_name: 'job.created', event_seq: n, msg_id: `msg_${n}`, payload: '{}', url: 'https://example.com/hook', status, attempts: 1, round_attempts: 1, next_attempt_at: null, lease_owner: null, lease_expires_at: null, last_status_code: 200, last_error: null, created_at: at, updated_at: at })
+        .values({
+          id,
+          webhook_id: webhookId,
+          workspace_id: workspaceId,
+          job_id: job.id,
+          event_cursor: `0-${n}`,
+          event_name: 'job.created',
+          event_seq: n,
+          msg_id: `msg_${n}`,
+          payload: '{}',
+          url: 'https://example.com/hook',
+          status,
+          attempts: 1,
+          round_attempts: 1,
+          next_attempt_at: null,
+          lease_owner: null,
+          lease_expires_at: null,
+          last_status_code: 200,
+          last_error: null,
+          created_at: at,
+          updated_at: at,
+        })
         .execute();
-      await services.store.db.insertInto('webhook_attempts').values({ delivery_id: id, number: 1, started_at: at, duration_ms: 3, status_code: 200, response_body: 'ok', error: null }).execute();
+      await services.store.db
+        .insertInto('webhook_attempts')
+        .values({
+          delivery_id: id,
+          number: 1,
+          started_at: at,
+          duration_ms: 3,
+          status_code: 200,
+          response_body: 'ok',
+          error: null,
+        })
+        .execute();
       return id;
     };
     const old = clock.now();

@@ -25,7 +25,13 @@ describe.each(DIALECTS)('webhooks API on %s', (dialect) => {
     const hook = res.json();
     expect(hook.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(Buffer.from(hook.secret.slice(6), 'base64')).toHaveLength(32);
-    expect(hook).toMatchObject({ kind: 'endpoint', url: 'http://127.0.0.1:9/hooks', events: ['job.succeeded', 'job.*'], project_id: null, disabled: false });
+    expect(hook).toMatchObject({
+      kind: 'endpoint',
+      url: 'http://127.0.0.1:9/hooks',
+      events: ['job.succeeded', 'job.*'],
+      project_id: null,
+      disabled: false,
+    });
     expect(res.headers.location).toBe(`/v1/webhooks/${hook.id}`);
 
     const read = (await t.call({ method: 'GET', url: `/v1/webhooks/${hook.id}` })).json();
@@ -37,10 +43,20 @@ describe.each(DIALECTS)('webhooks API on %s', (dialect) => {
     const paged = (await t.call({ method: 'GET', url: '/v1/webhooks?page=1&per_page=10' })).json();
     expect(paged.total).toBeGreaterThanOrEqual(1);
 
-    const patched = await t.call({ method: 'PATCH', url: `/v1/webhooks/${hook.id}`, payload: { events: ['job.failed'], disabled: true } });
+    const patched = await t.call({
+      method: 'PATCH',
+      url: `/v1/webhooks/${hook.id}`,
+      payload: { events: ['job.failed'], disabled: true },
+    });
     expect(patched.statusCode).toBe(200);
-    expect(patched.json()).toMatchObject({ events: ['job.failed'], disabled: true, disabled_reason: 'Disabled by a client.' });
-    const enabled = (await t.call({ method: 'PATCH', url: `/v1/webhooks/${hook.id}`, payload: { disabled: false } })).json();
+    expect(patched.json()).toMatchObject({
+      events: ['job.failed'],
+      disabled: true,
+      disabled_reason: 'Disabled by a client.',
+    });
+    const enabled = (
+      await t.call({ method: 'PATCH', url: `/v1/webhooks/${hook.id}`, payload: { disabled: false } })
+    ).json();
     expect(enabled).toMatchObject({ disabled: false, disabled_at: null, disabled_reason: null });
 
     expect((await t.call({ method: 'DELETE', url: `/v1/webhooks/${hook.id}` })).statusCode).toBe(204);
@@ -48,10 +64,13 @@ describe.each(DIALECTS)('webhooks API on %s', (dialect) => {
   });
 
   it_('pages the list with page tokens', async () => {
-    for (let i = 0; i < 3; i++) expect((await create(t, { url: `http://127.0.0.1:9/p${i}`, events: ['*'] })).statusCode).toBe(201);
+    for (let i = 0; i < 3; i++)
+      expect((await create(t, { url: `http://127.0.0.1:9/p${i}`, events: ['*'] })).statusCode).toBe(201);
     const first = (await t.call({ method: 'GET', url: '/v1/webhooks?page_size=2' })).json();
     expect(first.data).toHaveLength(2);
-    const second = (await t.call({ method: 'GET', url: `/v1/webhooks?page_size=2&page_token=${first.next_page_token}` })).json();
+    const second = (
+      await t.call({ method: 'GET', url: `/v1/webhooks?page_size=2&page_token=${first.next_page_token}` })
+    ).json();
     expect(second.data.length).toBeGreaterThanOrEqual(1);
     expect(second.data[0].id < first.data[1].id).toBe(true);
   });
@@ -81,21 +100,41 @@ describe.each(DIALECTS)('webhooks API on %s', (dialect) => {
       const res = await create(t, payload);
       expect(res.statusCode, JSON.stringify(payload)).toBe(422);
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
-      expect(res.json().errors.map((e: { pointer: string }) => e.pointer), JSON.stringify(payload)).toContain(pointer);
+      expect(
+        res.json().errors.map((e: { pointer: string }) => e.pointer),
+        JSON.stringify(payload),
+      ).toContain(pointer);
     }
   });
 
   it_('refuses loopback, private and link-local URLs without JOBLINE_WEBHOOK_ALLOW_PRIVATE', async () => {
-    for (const url of ['http://127.0.0.1:8080/', 'http://localhost/hook', 'http://10.0.0.5/', 'http://192.168.1.10/', 'http://169.254.169.254/latest', 'http://[::1]/', 'http://[::ffff:127.0.0.1]/', 'http://0.0.0.0/']) {
+    for (const url of [
+      'http://127.0.0.1:8080/',
+      'http://localhost/hook',
+      'http://10.0.0.5/',
+      'http://192.168.1.10/',
+      'http://169.254.169.254/latest',
+      'http://[::1]/',
+      'http://[::ffff:127.0.0.1]/',
+      'http://0.0.0.0/',
+    ]) {
       const res = await create(strict, { url, events: ['*'] });
       expect(res.statusCode, url).toBe(422);
       expect(res.json().errors[0]).toMatchObject({ pointer: '#/url' });
       expect(res.json().errors[0].detail).toMatch(/not a public address/);
     }
-    const job = await strict.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'thumbnail', callback_url: 'http://127.0.0.1:9/cb' } });
+    const job = await strict.call({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: { type: 'thumbnail', callback_url: 'http://127.0.0.1:9/cb' },
+    });
     expect(job.statusCode).toBe(422);
     expect(job.json().errors[0].pointer).toBe('#/callback_url');
-    const batch = await strict.call({ method: 'POST', url: '/v1/jobs:batch', payload: { jobs: [{ type: 'thumbnail' }, { type: 'thumbnail', callback_url: 'http://10.1.1.1/' }] } });
+    const batch = await strict.call({
+      method: 'POST',
+      url: '/v1/jobs:batch',
+      payload: { jobs: [{ type: 'thumbnail' }, { type: 'thumbnail', callback_url: 'http://10.1.1.1/' }] },
+    });
     expect(batch.statusCode).toBe(422);
     expect(batch.json().errors[0].pointer).toBe('#/jobs/1/callback_url');
   });
@@ -110,7 +149,12 @@ describe.each(DIALECTS)('webhooks API on %s', (dialect) => {
       ['POST', `/v1/webhooks/${hook.id}/rotate-secret`],
       ['GET', `/v1/webhooks/${hook.id}/deliveries`],
     ] as const) {
-      const res = await t.call({ method, url, token: other, ...(method === 'PATCH' ? { payload: { events: ['*'] } } : {}) });
+      const res = await t.call({
+        method,
+        url,
+        token: other,
+        ...(method === 'PATCH' ? { payload: { events: ['*'] } } : {}),
+      });
       expect(res.statusCode, `${method} ${url}`).toBe(404);
     }
     const writer = await t.token(['jobs:write']);
@@ -127,10 +171,18 @@ describe.each(DIALECTS)('webhooks API on %s', (dialect) => {
     expect(again.json().webhook_id).toBe(res.json().id);
     expect((await create(t, { kind: 'callback', url: 'http://127.0.0.1/' })).statusCode).toBe(422);
 
-    const job = await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'thumbnail', callback_url: 'http://127.0.0.1:9/cb' } });
+    const job = await t.call({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: { type: 'thumbnail', callback_url: 'http://127.0.0.1:9/cb' },
+    });
     expect(job.statusCode).toBe(201);
     expect(job.json().callback_url).toBe('http://127.0.0.1:9/cb');
-    expect((await t.call({ method: 'GET', url: `/v1/jobs/${job.json().id}` })).json().callback_url).toBe('http://127.0.0.1:9/cb');
-    expect((await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'thumbnail' } })).json().callback_url).toBeNull();
+    expect((await t.call({ method: 'GET', url: `/v1/jobs/${job.json().id}` })).json().callback_url).toBe(
+      'http://127.0.0.1:9/cb',
+    );
+    expect(
+      (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'thumbnail' } })).json().callback_url,
+    ).toBeNull();
   });
 });

@@ -19,7 +19,9 @@ describe.each(DIALECTS)('authentication and scopes on %s', (dialect) => {
     if (skipUnlessAvailable(dialect)) return;
     t = await testApp(dialect, { bodyLimit: 4096 });
     projectId = (await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Acme site' } })).json().id;
-    jobId = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report', project_id: projectId } })).json().id;
+    jobId = (
+      await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report', project_id: projectId } })
+    ).json().id;
   });
   afterAll(async () => t?.close());
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
@@ -42,14 +44,34 @@ describe.each(DIALECTS)('authentication and scopes on %s', (dialect) => {
   });
 
   it_('accepts the scheme name in any case (RFC 9110 §11.1)', async () => {
-    const res = await t.call({ method: 'GET', url: '/v1/jobs', token: null, headers: { authorization: `bearer ${t.admin}` } });
+    const res = await t.call({
+      method: 'GET',
+      url: '/v1/jobs',
+      token: null,
+      headers: { authorization: `bearer ${t.admin}` },
+    });
     expect(res.statusCode).toBe(200);
   });
 
   it_('checks the token before reading the body', async () => {
     expect401(await t.call({ method: 'POST', url: '/v1/jobs', token: null, payload: { type: 'BAD TYPE' } }));
-    expect401(await t.call({ method: 'POST', url: '/v1/jobs', token: null, payload: { type: 'report', input: { big: 'x'.repeat(10_000) } } }));
-    expect401(await t.call({ method: 'POST', url: '/v1/jobs', token: null, payload: '{broken', headers: { 'content-type': 'application/json' } }));
+    expect401(
+      await t.call({
+        method: 'POST',
+        url: '/v1/jobs',
+        token: null,
+        payload: { type: 'report', input: { big: 'x'.repeat(10_000) } },
+      }),
+    );
+    expect401(
+      await t.call({
+        method: 'POST',
+        url: '/v1/jobs',
+        token: null,
+        payload: '{broken',
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
   });
 
   it_('keeps probes, metrics and the API reference public', async () => {
@@ -66,7 +88,12 @@ describe.each(DIALECTS)('authentication and scopes on %s', (dialect) => {
     { method: 'GET', url: () => `/v1/projects/${projectId}/jobs`, needs: 'jobs:read' },
     { method: 'POST', url: () => '/v1/jobs', needs: 'jobs:write', payload: { type: 'scoped' } },
     { method: 'POST', url: () => '/v1/projects', needs: 'jobs:write', payload: { name: 'Scoped' } },
-    { method: 'PATCH', url: () => `/v1/projects/${projectId}`, needs: 'jobs:write', payload: { description: 'changed' } },
+    {
+      method: 'PATCH',
+      url: () => `/v1/projects/${projectId}`,
+      needs: 'jobs:write',
+      payload: { description: 'changed' },
+    },
     { method: 'GET', url: () => '/v1/tokens', needs: 'admin' },
     { method: 'POST', url: () => '/v1/tokens', needs: 'admin', payload: { name: 'x', scopes: ['jobs:read'] } },
     { method: 'DELETE', url: () => '/v1/tokens/0190f5c8-5f9e-7a41-b1c2-3d4e5f607182', needs: 'admin' },
@@ -76,7 +103,12 @@ describe.each(DIALECTS)('authentication and scopes on %s', (dialect) => {
     it_(`lets a token with ${held.join(' + ')} do exactly what its scopes allow`, async () => {
       const token = await t.token(held);
       for (const r of routes) {
-        const res = await t.call({ method: r.method, url: r.url(), token, ...(r.payload ? { payload: r.payload } : {}) });
+        const res = await t.call({
+          method: r.method,
+          url: r.url(),
+          token,
+          ...(r.payload ? { payload: r.payload } : {}),
+        });
         const allowed = held.includes(r.needs) || held.includes('admin');
         const label = `${r.method} ${r.url()} with ${held.join(',')}`;
         if (allowed) {
@@ -103,10 +135,20 @@ describe.each(DIALECTS)('authentication and scopes on %s', (dialect) => {
       expect(res.statusCode, `${method} ${url}`).toBe(404);
       expect(res.json().code).toBe('not_found');
     }
-    const patch = await t.call({ method: 'PATCH', url: `/v1/projects/${projectId}`, token: other, payload: { name: 'Hijacked' } });
+    const patch = await t.call({
+      method: 'PATCH',
+      url: `/v1/projects/${projectId}`,
+      token: other,
+      payload: { name: 'Hijacked' },
+    });
     expect(patch.statusCode).toBe(404);
     // Creating a job in another workspace's project fails like an unknown project would.
-    const create = await t.call({ method: 'POST', url: '/v1/jobs', token: other, payload: { type: 'report', project_id: projectId } });
+    const create = await t.call({
+      method: 'POST',
+      url: '/v1/jobs',
+      token: other,
+      payload: { type: 'report', project_id: projectId },
+    });
     expect(create.statusCode).toBe(422);
     expect(create.json().errors).toEqual([{ pointer: '#/project_id', detail: expect.any(String) }]);
     expect((await t.call({ method: 'GET', url: '/v1/projects', token: other })).json().data).toEqual([]);

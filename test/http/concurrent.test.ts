@@ -20,7 +20,10 @@ describe.each(DIALECTS)('requests arriving together on %s', (dialect) => {
 
   it_('answers each with its own job, error or new job', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 20; i++) ids.push((await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'export', name: `job ${i}` } })).json().id);
+    for (let i = 0; i < 20; i++)
+      ids.push(
+        (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'export', name: `job ${i}` } })).json().id,
+      );
     const reader = await t.token(['jobs:read']);
     const auth = (token: string) => ({ authorization: `Bearer ${token}` });
     const unknown = '01890000-0000-7000-8000-000000000000';
@@ -46,11 +49,19 @@ describe.each(DIALECTS)('requests arriving together on %s', (dialect) => {
         check: (status) => expect(status).toBe(401),
       });
       expectations.push({
-        request: fetch(`${base}/v1/jobs`, { method: 'POST', headers: { ...auth(reader), 'content-type': 'application/json' }, body: '{"type":"export"}' }),
+        request: fetch(`${base}/v1/jobs`, {
+          method: 'POST',
+          headers: { ...auth(reader), 'content-type': 'application/json' },
+          body: '{"type":"export"}',
+        }),
         check: (status, body) => expect([status, body.code]).toEqual([403, 'forbidden']),
       });
       expectations.push({
-        request: fetch(`${base}/v1/jobs`, { method: 'POST', headers: { ...auth(t.admin), 'content-type': 'application/json' }, body: JSON.stringify({ type: 'export', name: `new ${round}` }) }),
+        request: fetch(`${base}/v1/jobs`, {
+          method: 'POST',
+          headers: { ...auth(t.admin), 'content-type': 'application/json' },
+          body: JSON.stringify({ type: 'export', name: `new ${round}` }),
+        }),
         check: (status, body) => expect([status, body.name, body.status]).toEqual([201, `new ${round}`, 'pending']),
       });
     }

@@ -46,7 +46,11 @@ describe.each(DIALECTS)('connection limits on %s', (dialect) => {
   beforeAll(async () => {
     if (skip) return;
     t = await testApp(dialect, {
-      connections: { ...DEFAULT_CONNECTION_LIMITS, requestTimeoutMs: REQUEST_TIMEOUT_MS, headersTimeoutMs: REQUEST_TIMEOUT_MS },
+      connections: {
+        ...DEFAULT_CONNECTION_LIMITS,
+        requestTimeoutMs: REQUEST_TIMEOUT_MS,
+        headersTimeoutMs: REQUEST_TIMEOUT_MS,
+      },
     });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     port = (t.app.server.address() as AddressInfo).port;
@@ -73,56 +77,75 @@ describe.each(DIALECTS)('connection limits on %s', (dialect) => {
     return { sent, length: body.length, received: c.received() };
   }
 
-  it_('cuts a request whose body arrives a byte at a time slower than the request timeout, with a token or without', { timeout: 60_000 }, async () => {
-    const [withToken, without] = await Promise.all([trickle(t.admin), trickle(undefined)]);
-    for (const r of [withToken, without]) {
-      // Cut before the body was complete (it would take far longer than the timeout), never answered as a success.
-      expect(r.sent).toBeLessThan(r.length);
-      expect(r.received).not.toMatch(/^HTTP\/1\.1 2/);
-    }
-  });
+  it_(
+    'cuts a request whose body arrives a byte at a time slower than the request timeout, with a token or without',
+    { timeout: 60_000 },
+    async () => {
+      const [withToken, without] = await Promise.all([trickle(t.admin), trickle(undefined)]);
+      for (const r of [withToken, without]) {
+        // Cut before the body was complete (it would take far longer than the timeout), never answered as a success.
+        expect(r.sent).toBeLessThan(r.length);
+        expect(r.received).not.toMatch(/^HTTP\/1\.1 2/);
+      }
+    },
+  );
 
-  it_('lets a Server-Sent Events stream and a long poll last longer than the request timeout', { timeout: 60_000 }, async () => {
-    const auth = { authorization: `Bearer ${t.admin}` };
-    const stream = await connectSse(`http://127.0.0.1:${port}/v1/events?type=later`, auth);
-    expect(stream.status).toBe(200);
-    const job = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'later' } })).json<{ id: string; version: number }>();
-    const polled = await fetch(`http://127.0.0.1:${port}/v1/jobs/${job.id}?wait=2`, { headers: { ...auth, 'if-none-match': `"${job.version}"` } });
-    expect(polled.status).toBe(304);
-    await sleep(REQUEST_TIMEOUT_MS);
-    await t.call({ method: 'POST', url: `/v1/jobs/${job.id}/cancel` });
-    const events = await stream.waitFor(2);
-    expect(events.map((e) => e.event)).toEqual(['job.created', 'job.cancelled']);
-    stream.cut();
-  });
+  it_(
+    'lets a Server-Sent Events stream and a long poll last longer than the request timeout',
+    { timeout: 60_000 },
+    async () => {
+      const auth = { authorization: `Bearer ${t.admin}` };
+      const stream = await connectSse(`http://127.0.0.1:${port}/v1/events?type=later`, auth);
+      expect(stream.status).toBe(200);
+      const job = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'later' } })).json<{
+        id: string;
+        version: number;
+      }>();
+      const polled = await fetch(`http://127.0.0.1:${port}/v1/jobs/${job.id}?wait=2`, {
+        headers: { ...auth, 'if-none-match': `"${job.version}"` },
+      });
+      expect(polled.status).toBe(304);
+      await sleep(REQUEST_TIMEOUT_MS);
+      await t.call({ method: 'POST', url: `/v1/jobs/${job.id}/cancel` });
+      const events = await stream.waitFor(2);
+      expect(events.map((e) => e.event)).toEqual(['job.created', 'job.cancelled']);
+      stream.cut();
+    },
+  );
 
-  it_('closes connections beyond the cap at once, and takes new ones when one is gone', { timeout: 60_000 }, async () => {
-    // An app of its own, so that no connection of another test counts.
-    const capped = await testApp(dialect, { connections: { ...DEFAULT_CONNECTION_LIMITS, maxConnections: MAX_CONNECTIONS } });
-    try {
-      await capped.app.listen({ port: 0, host: '127.0.0.1' });
-      const cappedPort = (capped.app.server.address() as AddressInfo).port;
-      const answered = async (c: RawConnection) => {
-        c.socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
-        while (!c.received().includes('"ok"') && !c.isClosed()) await sleep(20);
-        return c.received().includes('"ok"');
-      };
-      const held: RawConnection[] = [];
-      for (let i = 0; i < MAX_CONNECTIONS; i++) held.push(await open(cappedPort));
-      // Each one is answered (and kept alive), so the server holds every one of them.
-      for (const c of held) expect(await answered(c)).toBe(true);
-      const refused = await open(cappedPort);
-      expect(await answered(refused)).toBe(false);
-      expect(refused.received()).toBe('');
+  it_(
+    'closes connections beyond the cap at once, and takes new ones when one is gone',
+    { timeout: 60_000 },
+    async () => {
+      // An app of its own, so that no connection of another test counts.
+      const capped = await testApp(dialect, {
+        connections: { ...DEFAULT_CONNECTION_LIMITS, maxConnections: MAX_CONNECTIONS },
+      });
+      try {
+        await capped.app.listen({ port: 0, host: '127.0.0.1' });
+        const cappedPort = (capped.app.server.address() as AddressInfo).port;
+        const answered = async (c: RawConnection) => {
+          c.socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+          while (!c.received().includes('"ok"') && !c.isClosed()) await sleep(20);
+          return c.received().includes('"ok"');
+        };
+        const held: RawConnection[] = [];
+        for (let i = 0; i < MAX_CONNECTIONS; i++) held.push(await open(cappedPort));
+        // Each one is answered (and kept alive), so the server holds every one of them.
+        for (const c of held) expect(await answered(c)).toBe(true);
+        const refused = await open(cappedPort);
+        expect(await answered(refused)).toBe(false);
+        expect(refused.received()).toBe('');
 
-      held.pop()!.socket.destroy();
-      await sleep(100);
-      const another = await open(cappedPort);
-      expect(await answered(another)).toBe(true);
-      another.socket.destroy();
-      for (const c of held) c.socket.destroy();
-    } finally {
-      await capped.close();
-    }
-  });
+        held.pop()!.socket.destroy();
+        await sleep(100);
+        const another = await open(cappedPort);
+        expect(await answered(another)).toBe(true);
+        another.socket.destroy();
+        for (const c of held) c.socket.destroy();
+      } finally {
+        await capped.close();
+      }
+    },
+  );
 });

@@ -65,9 +65,25 @@ describe.each(DIALECTS)('error responses on %s', (dialect) => {
   });
 
   it_('answers 406 when the client accepts neither JSON nor XML', async () => {
-    expectProblem(await t.call({ method: 'GET', url: '/v1/jobs', headers: { accept: 'text/csv' } }), 406, 'not_acceptable');
-    expectProblem(await t.call({ method: 'GET', url: '/v1/jobs', headers: { accept: 'application/json;q=0' } }), 406, 'not_acceptable');
-    expectProblem(await t.call({ method: 'GET', url: '/v1/jobs', headers: { accept: 'application/json;q=0, application/xml;q=0, text/xml;q=0, */*' } }), 406, 'not_acceptable');
+    expectProblem(
+      await t.call({ method: 'GET', url: '/v1/jobs', headers: { accept: 'text/csv' } }),
+      406,
+      'not_acceptable',
+    );
+    expectProblem(
+      await t.call({ method: 'GET', url: '/v1/jobs', headers: { accept: 'application/json;q=0' } }),
+      406,
+      'not_acceptable',
+    );
+    expectProblem(
+      await t.call({
+        method: 'GET',
+        url: '/v1/jobs',
+        headers: { accept: 'application/json;q=0, application/xml;q=0, text/xml;q=0, */*' },
+      }),
+      406,
+      'not_acceptable',
+    );
     // Wildcards and weights: the best acceptable type wins.
     const wild = await t.call({ method: 'GET', url: '/v1/jobs', headers: { accept: 'text/csv, */*;q=0.1' } });
     expect(wild.statusCode).toBe(200);
@@ -76,9 +92,17 @@ describe.each(DIALECTS)('error responses on %s', (dialect) => {
 
   it_('answers 413 for a body over the configured limit, before creating anything', async () => {
     const name = 'big-body';
-    const res = await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report', name, input: { blob: 'x'.repeat(BODY_LIMIT) } } });
+    const res = await t.call({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: { type: 'report', name, input: { blob: 'x'.repeat(BODY_LIMIT) } },
+    });
     expectProblem(res, 413, 'payload_too_large');
-    const small = await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report', input: { blob: 'x'.repeat(BODY_LIMIT / 2) } } });
+    const small = await t.call({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: { type: 'report', input: { blob: 'x'.repeat(BODY_LIMIT / 2) } },
+    });
     expect(small.statusCode).toBe(201);
     const list = await t.call({ method: 'GET', url: '/v1/jobs?type=report&page_size=100' });
     expect(list.json().data.filter((j: { name: string }) => j.name === name)).toEqual([]);
@@ -86,27 +110,60 @@ describe.each(DIALECTS)('error responses on %s', (dialect) => {
 
   it_('answers 415 for a body that is not JSON', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
-      const res = await t.call({ method: 'POST', url: '/v1/jobs', payload: 'type=export', headers: { 'content-type': type } });
+      const res = await t.call({
+        method: 'POST',
+        url: '/v1/jobs',
+        payload: 'type=export',
+        headers: { 'content-type': type },
+      });
       expectProblem(res, 415, 'unsupported_media_type');
     }
     // Forms are for creating a job with its files only; a form that is not one is a 400.
-    expectProblem(await t.call({ method: 'POST', url: '/v1/projects', payload: 'x', headers: { 'content-type': 'multipart/form-data; boundary=x' } }), 415, 'unsupported_media_type');
-    const broken = await t.call({ method: 'POST', url: '/v1/jobs', payload: 'type=export', headers: { 'content-type': 'multipart/form-data; boundary=x' } });
+    expectProblem(
+      await t.call({
+        method: 'POST',
+        url: '/v1/projects',
+        payload: 'x',
+        headers: { 'content-type': 'multipart/form-data; boundary=x' },
+      }),
+      415,
+      'unsupported_media_type',
+    );
+    const broken = await t.call({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: 'type=export',
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+    });
     expect([400, 422]).toContain(broken.statusCode);
     // JSON with parameters or a +json suffix is still JSON.
-    const ok = await t.call({ method: 'POST', url: '/v1/jobs', payload: '{"type":"report"}', headers: { 'content-type': 'Application/JSON; charset=utf-8' } });
+    const ok = await t.call({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: '{"type":"report"}',
+      headers: { 'content-type': 'Application/JSON; charset=utf-8' },
+    });
     expect(ok.statusCode).toBe(201);
   });
 
   it_('answers 400 malformed_json for broken JSON', async () => {
     for (const payload of ['{"type":', '{type: "report"}', "{'type':'report'}", '{"type":"report",}', '[1, 2', 'NaN']) {
-      const res = await t.call({ method: 'POST', url: '/v1/projects', payload, headers: { 'content-type': 'application/json' } });
+      const res = await t.call({
+        method: 'POST',
+        url: '/v1/projects',
+        payload,
+        headers: { 'content-type': 'application/json' },
+      });
       expectProblem(res, 400, 'malformed_json');
     }
   });
 
   it_('answers 422 with a JSON pointer for each invalid field', async () => {
-    const res = await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'Not A Type', priority: 'high', max_attempts: 0, colour: 'red', input: [] } });
+    const res = await t.call({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: { type: 'Not A Type', priority: 'high', max_attempts: 0, colour: 'red', input: [] },
+    });
     const body = expectProblem(res, 422, 'validation_failed');
     const pointers = body.errors.map((e: { pointer: string }) => e.pointer).sort();
     expect(pointers).toEqual(['#/colour', '#/input', '#/max_attempts', '#/priority', '#/type']);
@@ -114,10 +171,18 @@ describe.each(DIALECTS)('error responses on %s', (dialect) => {
   });
 
   it_('points into arrays and nested objects, and names a missing field', async () => {
-    const nested = await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Steps', workflow_steps: ['translation', 'Bad Step'] } });
-    expect(expectProblem(nested, 422, 'validation_failed').errors).toEqual([{ pointer: '#/workflow_steps/1', detail: expect.any(String) }]);
+    const nested = await t.call({
+      method: 'POST',
+      url: '/v1/projects',
+      payload: { name: 'Steps', workflow_steps: ['translation', 'Bad Step'] },
+    });
+    expect(expectProblem(nested, 422, 'validation_failed').errors).toEqual([
+      { pointer: '#/workflow_steps/1', detail: expect.any(String) },
+    ]);
     const missing = await t.call({ method: 'POST', url: '/v1/projects', payload: {} });
-    expect(expectProblem(missing, 422, 'validation_failed').errors).toEqual([{ pointer: '#/name', detail: 'is required' }]);
+    expect(expectProblem(missing, 422, 'validation_failed').errors).toEqual([
+      { pointer: '#/name', detail: 'is required' },
+    ]);
   });
 
   it_('treats an empty body as no body: 422 for a required body, not a parse error', async () => {
@@ -127,7 +192,11 @@ describe.each(DIALECTS)('error responses on %s', (dialect) => {
 
   it_('tells a malformed id (400 invalid_id) from an unknown one (404 not_found)', async () => {
     for (const url of ['/v1/jobs/123', '/v1/jobs/not-a-uuid/cancel', '/v1/projects/x', '/v1/projects/x/jobs']) {
-      const body = expectProblem(await t.call({ method: url.endsWith('cancel') ? 'POST' : 'GET', url }), 400, 'invalid_id');
+      const body = expectProblem(
+        await t.call({ method: url.endsWith('cancel') ? 'POST' : 'GET', url }),
+        400,
+        'invalid_id',
+      );
       expect(body.errors[0].pointer).toBe('#/params/id');
     }
     expectProblem(await t.call({ method: 'DELETE', url: '/v1/tokens/123' }), 400, 'invalid_id');
@@ -144,7 +213,9 @@ describe.each(DIALECTS)('error responses on %s', (dialect) => {
     const job = await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'case-test', project_id: upper } });
     expect(job.statusCode).toBe(201);
     expect(job.json().project_id).toBe(project.id);
-    expect((await t.call({ method: 'GET', url: `/v1/jobs/${String(job.json().id).toUpperCase()}` })).json().id).toBe(job.json().id);
+    expect((await t.call({ method: 'GET', url: `/v1/jobs/${String(job.json().id).toUpperCase()}` })).json().id).toBe(
+      job.json().id,
+    );
     expect((await t.call({ method: 'GET', url: `/v1/projects/${upper}` })).json().id).toBe(project.id);
     expect((await t.call({ method: 'GET', url: `/v1/projects/${upper}/jobs` })).json().data).toHaveLength(1);
     expect((await t.call({ method: 'GET', url: `/v1/jobs?project_id=${upper}` })).json().data).toHaveLength(1);

@@ -75,43 +75,62 @@ describe.each(DIALECTS)('job events over HTTP on %s', (dialect) => {
     await second.ended; // the stream ends by itself after the terminal event
     const all = [...seen, ...second.events];
     expect(all.map((e) => Number(e.id))).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(names(all)).toEqual(['job.created', 'job.running', 'job.progress', 'job.progress', 'job.progress', 'job.progress', 'job.succeeded']);
-    expect(JSON.parse(all[4]!.data)).toMatchObject({ job_id: id, seq: 5, type: 'job.progress', data: { progress: 75, message: 'step 3' } });
+    expect(names(all)).toEqual([
+      'job.created',
+      'job.running',
+      'job.progress',
+      'job.progress',
+      'job.progress',
+      'job.progress',
+      'job.succeeded',
+    ]);
+    expect(JSON.parse(all[4]!.data)).toMatchObject({
+      job_id: id,
+      seq: 5,
+      type: 'job.progress',
+      data: { progress: 75, message: 'step 3' },
+    });
     // What the stream said is what the history says.
     const history = (await t.call({ method: 'GET', url: `/v1/jobs/${id}/events` })).json();
-    expect(history.data.map((e: { seq: number; type: string }) => [e.seq, e.type])).toEqual(all.map((e) => [Number(e.id), e.event]));
+    expect(history.data.map((e: { seq: number; type: string }) => [e.seq, e.type])).toEqual(
+      all.map((e) => [Number(e.id), e.event]),
+    );
     // Reconnecting after the end is answered 204, which makes an EventSource stop.
     const after = await connectSse(`${base}/v1/jobs/${id}/events`, { ...auth, 'last-event-id': '7' });
     expect(after.status).toBe(204);
   });
 
-  it_('the workspace feed streams every job, resumes after a cut from Last-Event-ID and filters by event name', async () => {
-    const start = (await t.call({ method: 'GET', url: '/v1/events?page_size=100' })).json();
-    let cursor = start.next_cursor as string;
-    for (;;) {
-      const page = (await t.call({ method: 'GET', url: `/v1/events?page_size=100&after=${cursor}` })).json();
-      if (page.data.length === 0) break;
-      cursor = page.next_cursor;
-    }
-    const feed = await connectSse(`${base}/v1/events`, { ...auth, 'last-event-id': cursor });
-    const a = await createStepper(1);
-    const got = await feed.waitFor(1);
-    expect(got[0]).toMatchObject({ event: 'job.created' });
-    feed.cut();
-    const b = await createStepper(1);
-    release(2);
-    const resumed = await connectSse(`${base}/v1/events`, { ...auth, 'last-event-id': got[0]!.id! });
-    const rest = await resumed.waitFor(7); // a: running, progress, succeeded; b: created, running, progress, succeeded
-    resumed.cut();
-    const perJob = (job: string) => [...got, ...rest].filter((e) => JSON.parse(e.data).job_id === job).map((e) => e.event);
-    expect(perJob(a)).toEqual(['job.created', 'job.running', 'job.progress', 'job.succeeded']);
-    expect(perJob(b)).toEqual(['job.created', 'job.running', 'job.progress', 'job.succeeded']);
-    const ids = [...got, ...rest].map((e) => e.id);
-    expect(new Set(ids).size).toBe(ids.length);
-    // The same catch-up over JSON, filtered to one event name.
-    const done = (await t.call({ method: 'GET', url: `/v1/events?after=${cursor}&event=job.succeeded` })).json();
-    expect(done.data.map((e: { job_id: string }) => e.job_id).sort()).toEqual([a, b].sort());
-  });
+  it_(
+    'the workspace feed streams every job, resumes after a cut from Last-Event-ID and filters by event name',
+    async () => {
+      const start = (await t.call({ method: 'GET', url: '/v1/events?page_size=100' })).json();
+      let cursor = start.next_cursor as string;
+      for (;;) {
+        const page = (await t.call({ method: 'GET', url: `/v1/events?page_size=100&after=${cursor}` })).json();
+        if (page.data.length === 0) break;
+        cursor = page.next_cursor;
+      }
+      const feed = await connectSse(`${base}/v1/events`, { ...auth, 'last-event-id': cursor });
+      const a = await createStepper(1);
+      const got = await feed.waitFor(1);
+      expect(got[0]).toMatchObject({ event: 'job.created' });
+      feed.cut();
+      const b = await createStepper(1);
+      release(2);
+      const resumed = await connectSse(`${base}/v1/events`, { ...auth, 'last-event-id': got[0]!.id! });
+      const rest = await resumed.waitFor(7); // a: running, progress, succeeded; b: created, running, progress, succeeded
+      resumed.cut();
+      const perJob = (job: string) =>
+        [...got, ...rest].filter((e) => JSON.parse(e.data).job_id === job).map((e) => e.event);
+      expect(perJob(a)).toEqual(['job.created', 'job.running', 'job.progress', 'job.succeeded']);
+      expect(perJob(b)).toEqual(['job.created', 'job.running', 'job.progress', 'job.succeeded']);
+      const ids = [...got, ...rest].map((e) => e.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      // The same catch-up over JSON, filtered to one event name.
+      const done = (await t.call({ method: 'GET', url: `/v1/events?after=${cursor}&event=job.succeeded` })).json();
+      expect(done.data.map((e: { job_id: string }) => e.job_id).sort()).toEqual([a, b].sort());
+    },
+  );
 
   it_('pages a job history with page tokens', async () => {
     const id = await createStepper(3);
@@ -119,7 +138,9 @@ describe.each(DIALECTS)('job events over HTTP on %s', (dialect) => {
     await t.finished(id);
     const first = (await t.call({ method: 'GET', url: `/v1/jobs/${id}/events?page_size=2` })).json();
     expect(first.data.map((e: { seq: number }) => e.seq)).toEqual([1, 2]);
-    const second = (await t.call({ method: 'GET', url: `/v1/jobs/${id}/events?page_size=2&page_token=${first.next_page_token}` })).json();
+    const second = (
+      await t.call({ method: 'GET', url: `/v1/jobs/${id}/events?page_size=2&page_token=${first.next_page_token}` })
+    ).json();
     expect(second.data.map((e: { seq: number }) => e.seq)).toEqual([3, 4]);
     const fromSeq = (await t.call({ method: 'GET', url: `/v1/jobs/${id}/events?after=4` })).json();
     expect(fromSeq.data.map((e: { type: string }) => e.type)).toEqual(['job.progress', 'job.succeeded']);
@@ -131,12 +152,26 @@ describe.each(DIALECTS)('job events over HTTP on %s', (dialect) => {
     // Once a worker holds it, the job waits for a ticket: nothing changes until the test acts.
     let job = (await t.call({ method: 'GET', url: `/v1/jobs/${id}` })).json();
     while (job.status !== 'running') {
-      job = (await t.call({ method: 'GET', url: `/v1/jobs/${id}?wait=5`, headers: { 'if-none-match': `W/"${job.version}"` } })).json();
+      job = (
+        await t.call({
+          method: 'GET',
+          url: `/v1/jobs/${id}?wait=5`,
+          headers: { 'if-none-match': `W/"${job.version}"` },
+        })
+      ).json();
     }
     // Nothing happens for a second: 304 with the same tag.
-    const quiet = await t.call({ method: 'GET', url: `/v1/jobs/${id}?wait=1`, headers: { 'if-none-match': `W/"${job.version}"` } });
+    const quiet = await t.call({
+      method: 'GET',
+      url: `/v1/jobs/${id}?wait=1`,
+      headers: { 'if-none-match': `W/"${job.version}"` },
+    });
     expect(quiet.statusCode).toBe(304);
-    const polling = t.call({ method: 'GET', url: `/v1/jobs/${id}?wait=30`, headers: { 'if-none-match': `W/"${job.version}"` } });
+    const polling = t.call({
+      method: 'GET',
+      url: `/v1/jobs/${id}?wait=30`,
+      headers: { 'if-none-match': `W/"${job.version}"` },
+    });
     const cancel = await t.call({ method: 'POST', url: `/v1/jobs/${id}/cancel` });
     expect(cancel.statusCode).toBe(200);
     const changed = await polling;

@@ -47,42 +47,63 @@ describe.each(DIALECTS)('the workspace feed beside open transactions on %s', (di
   }
 
   const feed = async (after?: string) => {
-    const res = await t.call({ method: 'GET', url: `/v1/events?page_size=100${after === undefined ? '' : `&after=${after}`}` });
+    const res = await t.call({
+      method: 'GET',
+      url: `/v1/events?page_size=100${after === undefined ? '' : `&after=${after}`}`,
+    });
     expect(res.statusCode).toBe(200);
     return res.json<{ data: { job_id: string; type: string }[]; next_cursor: string }>();
   };
 
   it_('shows a client the jobs it just created while an unrelated transaction is open', async () => {
     await unrelatedTransaction();
-    const created = (await t.call({ method: 'POST', url: '/v1/jobs:batch', payload: { jobs: [{ type: 'seen' }, { type: 'seen' }] } })).json().data as { id: string }[];
-    const single = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'seen' } })).json<{ id: string }>();
+    const created = (
+      await t.call({ method: 'POST', url: '/v1/jobs:batch', payload: { jobs: [{ type: 'seen' }, { type: 'seen' }] } })
+    ).json().data as { id: string }[];
+    const single = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'seen' } })).json<{
+      id: string;
+    }>();
     const page = await feed();
-    expect(page.data.map((e) => [e.job_id, e.type])).toEqual([...created.map((j) => [j.id, 'job.created']), [single.id, 'job.created']]);
+    expect(page.data.map((e) => [e.job_id, e.type])).toEqual([
+      ...created.map((j) => [j.id, 'job.created']),
+      [single.id, 'job.created'],
+    ]);
   });
 
   // SQLite has one writer at a time: no transaction can be open beside the API's writes.
-  it.skipIf(skip || dialect === 'sqlite')('holds back later jobs while an earlier transaction of the same workspace is open, and skips none once it commits', async () => {
-    let commit!: () => void;
-    const committed = new Promise<void>((resolve) => (commit = resolve));
-    let opened!: (id: string) => void;
-    const openedId = new Promise<string>((resolve) => (opened = resolve));
-    const workspaceId = await ensureWorkspace(t.services.store.db, 'acme', Date.now());
-    // Jobs are numbered per project: two projects, so the later create does not wait for the earlier's number.
-    const project = async (name: string) => ((await t.call({ method: 'POST', url: '/v1/projects', payload: { name } })).json<{ id: string }>()).id;
-    const [first, second] = [await project('First'), await project('Second')];
-    const start = (await feed()).next_cursor;
-    const writing = t.services.store.db.transaction().execute(async (trx) => {
-      const [job] = await createJobs(t.services, { tokenId: 'test', workspaceId, scopes: ['admin'] }, [{ type: 'earlier', projectId: first }], trx);
-      opened(job!.id);
-      await committed;
-    });
-    const earlier = await openedId;
-    const later = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'later', project_id: second } })).json<{ id: string }>();
-    const before = await feed(start);
-    expect(before.data).toEqual([]);
-    commit();
-    await writing;
-    const after = await feed(before.next_cursor);
-    expect(after.data.map((e) => e.job_id)).toEqual([earlier, later.id]);
-  });
+  it.skipIf(skip || dialect === 'sqlite')(
+    'holds back later jobs while an earlier transaction of the same workspace is open, and skips none once it commits',
+    async () => {
+      let commit!: () => void;
+      const committed = new Promise<void>((resolve) => (commit = resolve));
+      let opened!: (id: string) => void;
+      const openedId = new Promise<string>((resolve) => (opened = resolve));
+      const workspaceId = await ensureWorkspace(t.services.store.db, 'acme', Date.now());
+      // Jobs are numbered per project: two projects, so the later create does not wait for the earlier's number.
+      const project = async (name: string) =>
+        (await t.call({ method: 'POST', url: '/v1/projects', payload: { name } })).json<{ id: string }>().id;
+      const [first, second] = [await project('First'), await project('Second')];
+      const start = (await feed()).next_cursor;
+      const writing = t.services.store.db.transaction().execute(async (trx) => {
+        const [job] = await createJobs(
+          t.services,
+          { tokenId: 'test', workspaceId, scopes: ['admin'] },
+          [{ type: 'earlier', projectId: first }],
+          trx,
+        );
+        opened(job!.id);
+        await committed;
+      });
+      const earlier = await openedId;
+      const later = (
+        await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'later', project_id: second } })
+      ).json<{ id: string }>();
+      const before = await feed(start);
+      expect(before.data).toEqual([]);
+      commit();
+      await writing;
+      const after = await feed(before.next_cursor);
+      expect(after.data.map((e) => e.job_id)).toEqual([earlier, later.id]);
+    },
+  );
 });

@@ -72,12 +72,28 @@ const COMPAT_ROUTES: [string, string][] = [
 function reproduce(request: FuzzRequest): string {
   const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
   const headers = Object.entries(request.headers).map(([k, v]) => `-H ${quote(`${k}: ${v}`)}`);
-  const body = request.payload === undefined ? [] : [`--data-binary ${quote(typeof request.payload === 'string' ? request.payload.slice(0, 2000) : `<${request.payload.length} bytes: ${request.payload.toString('hex')}>`)}`];
-  return ['curl', '-X', request.method, ...headers, '-H', quote('authorization: Bearer $TOKEN'), ...body, quote(`http://127.0.0.1:8080${request.url}`)].join(' ');
+  const body =
+    request.payload === undefined
+      ? []
+      : [
+          `--data-binary ${quote(typeof request.payload === 'string' ? request.payload.slice(0, 2000) : `<${request.payload.length} bytes: ${request.payload.toString('hex')}>`)}`,
+        ];
+  return [
+    'curl',
+    '-X',
+    request.method,
+    ...headers,
+    '-H',
+    quote('authorization: Bearer $TOKEN'),
+    ...body,
+    quote(`http://127.0.0.1:8080${request.url}`),
+  ].join(' ');
 }
 
 function describeFailure(request: FuzzRequest, res: LightMyRequestResponse, why: string): Error {
-  return new Error(`${why}\n  request: ${reproduce(request)}\n  answer: ${res.statusCode} ${String(res.headers['content-type'])} ${res.body.slice(0, 500)}\n  (seed ${SEED})`);
+  return new Error(
+    `${why}\n  request: ${reproduce(request)}\n  answer: ${res.statusCode} ${String(res.headers['content-type'])} ${res.body.slice(0, 500)}\n  (seed ${SEED})`,
+  );
 }
 
 describe.each(DIALECTS)('fuzz pass on %s', (dialect) => {
@@ -90,11 +106,24 @@ describe.each(DIALECTS)('fuzz pass on %s', (dialect) => {
     t = await testApp(dialect);
     doc = (await t.call({ method: 'GET', url: '/openapi.json' })).json<Json>();
     check = answerChecker(doc);
-    const project = (await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Fuzz', workflow_steps: ['translation'] } })).json<Json>().id as string;
-    const job = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report', project_id: project } })).json<Json>().id as string;
-    const file = (await t.call({ method: 'POST', url: '/v1/files?name=report.txt', payload: 'Hello.', headers: { 'content-type': 'text/plain' } })).json<Json>().id as string;
+    const project = (
+      await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Fuzz', workflow_steps: ['translation'] } })
+    ).json<Json>().id as string;
+    const job = (
+      await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report', project_id: project } })
+    ).json<Json>().id as string;
+    const file = (
+      await t.call({
+        method: 'POST',
+        url: '/v1/files?name=report.txt',
+        payload: 'Hello.',
+        headers: { 'content-type': 'text/plain' },
+      })
+    ).json<Json>().id as string;
     // A token to revoke: the fuzz pass's own admin token must survive DELETE /v1/tokens/{id}.
-    const token = (await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'victim', scopes: ['jobs:read'] } })).json<Json>().id as string;
+    const token = (
+      await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'victim', scopes: ['jobs:read'] } })
+    ).json<Json>().id as string;
     const peopleJob = (
       await t.call({
         method: 'POST',
@@ -102,50 +131,77 @@ describe.each(DIALECTS)('fuzz pass on %s', (dialect) => {
         payload: { name: 'Doc', source_language: 'de', target_language: 'en', quality: 'translation' },
       })
     ).json<Json>().id as string;
-    const webhook = (await t.call({ method: 'POST', url: '/v1/webhooks', payload: { kind: 'callback' } })).json<Json>().id as string;
-    const provider = (await t.call({ method: 'POST', url: '/v1/providers', payload: { type: 'vendor', name: 'Fuzz Vendor' } })).json<Json>().id as string;
+    const webhook = (await t.call({ method: 'POST', url: '/v1/webhooks', payload: { kind: 'callback' } })).json<Json>()
+      .id as string;
+    const provider = (
+      await t.call({ method: 'POST', url: '/v1/providers', payload: { type: 'vendor', name: 'Fuzz Vendor' } })
+    ).json<Json>().id as string;
     ids = { project, job, file, token, peopleJob, webhook, provider };
     for (const [kind, id] of Object.entries(ids)) expect(id, kind).toMatch(/^[0-9a-f-]{36}$/);
-    console.log(`fuzz pass on ${dialect}: seed ${SEED}, ${RUNS} requests per operation (JOBLINE_FUZZ_SEED, JOBLINE_FUZZ_RUNS)`);
+    console.log(
+      `fuzz pass on ${dialect}: seed ${SEED}, ${RUNS} requests per operation (JOBLINE_FUZZ_SEED, JOBLINE_FUZZ_RUNS)`,
+    );
   });
   afterAll(async () => t?.close());
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
 
-  it_('answers every documented operation with a declared status and body, never a 5xx', async () => {
-    const generator = new RequestGenerator(doc, ids);
-    // Deletions last, so the resources they remove serve every other operation first.
-    const operations = Object.entries<Json>(doc.paths)
-      .flatMap(([path, item]) => Object.keys(item).map((method): [string, string] => [path, method]))
-      .sort(([, a], [, b]) => Number(a === 'delete') - Number(b === 'delete'));
-    expect(operations.length).toBeGreaterThan(50);
-    // Which operations the generated requests got past validation to a success, printed as a summary.
-    const succeeded = new Set<string>();
-    for (const [path, method] of operations) {
-      await fc.assert(
-        fc.asyncProperty(generator.request(path, method), async (request) => {
-          const res = await t.call(request);
-          if (res.statusCode < 300) succeeded.add(`${method.toUpperCase()} ${path}`);
-          if (res.statusCode >= 500) throw describeFailure(request, res, `${method.toUpperCase()} ${path} answered ${res.statusCode}`);
-          const broken = check(method, path, { status: res.statusCode, contentType: res.headers['content-type'] as string | undefined, body: res.body });
-          if (broken !== undefined) throw describeFailure(request, res, `${method.toUpperCase()} ${path}: ${broken}`);
-        }),
-        { seed: SEED, numRuns: RUNS, endOnFailure: true },
+  it_(
+    'answers every documented operation with a declared status and body, never a 5xx',
+    async () => {
+      const generator = new RequestGenerator(doc, ids);
+      // Deletions last, so the resources they remove serve every other operation first.
+      const operations = Object.entries<Json>(doc.paths)
+        .flatMap(([path, item]) => Object.keys(item).map((method): [string, string] => [path, method]))
+        .sort(([, a], [, b]) => Number(a === 'delete') - Number(b === 'delete'));
+      expect(operations.length).toBeGreaterThan(50);
+      // Which operations the generated requests got past validation to a success, printed as a summary.
+      const succeeded = new Set<string>();
+      for (const [path, method] of operations) {
+        await fc.assert(
+          fc.asyncProperty(generator.request(path, method), async (request) => {
+            const res = await t.call(request);
+            if (res.statusCode < 300) succeeded.add(`${method.toUpperCase()} ${path}`);
+            if (res.statusCode >= 500)
+              throw describeFailure(request, res, `${method.toUpperCase()} ${path} answered ${res.statusCode}`);
+            const broken = check(method, path, {
+              status: res.statusCode,
+              contentType: res.headers['content-type'] as string | undefined,
+              body: res.body,
+            });
+            if (broken !== undefined) throw describeFailure(request, res, `${method.toUpperCase()} ${path}: ${broken}`);
+          }),
+          { seed: SEED, numRuns: RUNS, endOnFailure: true },
+        );
+      }
+      const never = operations
+        .map(([path, method]) => `${method.toUpperCase()} ${path}`)
+        .filter((op) => !succeeded.has(op));
+      console.log(
+        `fuzz pass on ${dialect}: ${operations.length - never.length} of ${operations.length} operations answered 2xx at least once; never: ${never.join(', ') || 'none'}`,
       );
-    }
-    const never = operations.map(([path, method]) => `${method.toUpperCase()} ${path}`).filter((op) => !succeeded.has(op));
-    console.log(`fuzz pass on ${dialect}: ${operations.length - never.length} of ${operations.length} operations answered 2xx at least once; never: ${never.join(', ') || 'none'}`);
-  }, 300_000);
+    },
+    300_000,
+  );
 
-  it_('answers every compatible route in its own error shape, never a 5xx', async () => {
-    await fc.assert(
-      fc.asyncProperty(compatRequest(COMPAT_ROUTES, ids), async (request) => {
-        const res = await t.call(request);
-        if (res.statusCode >= 500) throw describeFailure(request, res, `${request.method} ${request.url.split('?')[0]} answered ${res.statusCode}`);
-        if (res.statusCode >= 400 && String(res.headers['content-type']).startsWith('application/problem')) {
-          throw describeFailure(request, res, 'a compatible route answered with native problem details');
-        }
-      }),
-      { seed: SEED, numRuns: RUNS * COMPAT_ROUTES.length, endOnFailure: true },
-    );
-  }, 300_000);
+  it_(
+    'answers every compatible route in its own error shape, never a 5xx',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(compatRequest(COMPAT_ROUTES, ids), async (request) => {
+          const res = await t.call(request);
+          if (res.statusCode >= 500)
+            throw describeFailure(
+              request,
+              res,
+              `${request.method} ${request.url.split('?')[0]} answered ${res.statusCode}`,
+            );
+          if (res.statusCode >= 400 && String(res.headers['content-type']).startsWith('application/problem')) {
+            throw describeFailure(request, res, 'a compatible route answered with native problem details');
+          }
+        }),
+        { seed: SEED, numRuns: RUNS * COMPAT_ROUTES.length, endOnFailure: true },
+      );
+    },
+    300_000,
+  );
 });

@@ -30,21 +30,35 @@ describe.each(DIALECTS)('a job with its attempts and files on %s', (dialect) => 
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
 
   it_('shows every attempt in order with its error, and the files by name', async () => {
-    const created = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'second-time', input: {} } })).json();
+    const created = (
+      await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'second-time', input: {} } })
+    ).json();
     const job = await t.finished(created.id);
     expect(job.status).toBe('succeeded');
     expect(job.attempt_history).toMatchObject([
       { number: 1, outcome: 'failed', error: { message: 'not yet', code: 'warming_up' } },
       { number: 2, outcome: 'succeeded', error: null },
     ]);
-    expect(job.files.map((f: { name: string; size: number; content_type: string }) => [f.name, f.size, f.content_type])).toEqual([
+    expect(
+      job.files.map((f: { name: string; size: number; content_type: string }) => [f.name, f.size, f.content_type]),
+    ).toEqual([
       ['a.csv', 8, 'text/csv'],
       ['b.txt', 11, 'text/plain'],
     ]);
     // The same as the separate reads give.
-    const stored = await t.services.store.db.selectFrom('jobs').select(['id', 'attempts', 'started_at']).where('id', '=', created.id).executeTakeFirstOrThrow();
-    const attempts = await jobAttempts(t.services, { id: stored.id, attempts: stored.attempts, startedAt: stored.started_at } as never);
-    expect(job.attempt_history.map((a: { number: number; outcome: string }) => [a.number, a.outcome])).toEqual(attempts.map((a) => [a.number, a.outcome]));
+    const stored = await t.services.store.db
+      .selectFrom('jobs')
+      .select(['id', 'attempts', 'started_at'])
+      .where('id', '=', created.id)
+      .executeTakeFirstOrThrow();
+    const attempts = await jobAttempts(t.services, {
+      id: stored.id,
+      attempts: stored.attempts,
+      startedAt: stored.started_at,
+    } as never);
+    expect(job.attempt_history.map((a: { number: number; outcome: string }) => [a.number, a.outcome])).toEqual(
+      attempts.map((a) => [a.number, a.outcome]),
+    );
     const files = await jobFiles(t.services, created.id);
     expect(job.files.map((f: { id: string }) => f.id)).toEqual(files.map((f) => f.id));
   });

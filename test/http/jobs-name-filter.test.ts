@@ -35,10 +35,15 @@ describe.each(DIALECTS)('listing jobs by name on %s', (dialect) => {
   it_('pages through the matches with a token bound to q', async () => {
     const first = (await t.call({ method: 'GET', url: '/v1/jobs?q=page&page_size=1' })).json();
     expect(first.data.map((j: { name: string }) => j.name)).toEqual(['Pricing PAGE']);
-    const second = (await t.call({ method: 'GET', url: `/v1/jobs?q=page&page_size=1&page_token=${first.next_page_token}` })).json();
+    const second = (
+      await t.call({ method: 'GET', url: `/v1/jobs?q=page&page_size=1&page_token=${first.next_page_token}` })
+    ).json();
     expect(second.data.map((j: { name: string }) => j.name)).toEqual(['Home page']);
     expect(second.next_page_token).toBeUndefined();
-    const otherFilter = await t.call({ method: 'GET', url: `/v1/jobs?q=us&page_size=1&page_token=${first.next_page_token}` });
+    const otherFilter = await t.call({
+      method: 'GET',
+      url: `/v1/jobs?q=us&page_size=1&page_token=${first.next_page_token}`,
+    });
     expect(otherFilter.statusCode).toBe(400);
     expect((await t.call({ method: 'GET', url: '/v1/jobs?q=p&per_page=10' })).json().total).toBe(3); // Home page, Pricing PAGE, Plain
   });

@@ -25,9 +25,21 @@ describe.each(DIALECTS)('listing jobs by their latest change on %s', (dialect) =
   const names = (body: { data: { name: string }[] }) => body.data.map((j) => j.name);
 
   it_('orders by creation by default and by the latest change with order_by=updated_at', async () => {
-    expect(names((await t.call({ method: 'GET', url: '/v1/jobs?type=ordered' })).json())).toEqual(['fourth', 'third', 'second', 'first']);
-    expect(names((await t.call({ method: 'GET', url: '/v1/jobs?type=ordered&order_by=updated_at' })).json())).toEqual(['third', 'first', 'fourth', 'second']);
-    const offset = (await t.call({ method: 'GET', url: '/v1/jobs?type=ordered&order_by=updated_at&page=2&per_page=2' })).json();
+    expect(names((await t.call({ method: 'GET', url: '/v1/jobs?type=ordered' })).json())).toEqual([
+      'fourth',
+      'third',
+      'second',
+      'first',
+    ]);
+    expect(names((await t.call({ method: 'GET', url: '/v1/jobs?type=ordered&order_by=updated_at' })).json())).toEqual([
+      'third',
+      'first',
+      'fourth',
+      'second',
+    ]);
+    const offset = (
+      await t.call({ method: 'GET', url: '/v1/jobs?type=ordered&order_by=updated_at&page=2&per_page=2' })
+    ).json();
     expect([names(offset), offset.total]).toEqual([['fourth', 'second'], 4]);
   });
 
@@ -35,13 +47,21 @@ describe.each(DIALECTS)('listing jobs by their latest change on %s', (dialect) =
     const seen: string[] = [];
     let token: string | undefined;
     do {
-      const page = (await t.call({ method: 'GET', url: `/v1/jobs?type=ordered&order_by=updated_at&page_size=1${token !== undefined ? `&page_token=${token}` : ''}` })).json();
+      const page = (
+        await t.call({
+          method: 'GET',
+          url: `/v1/jobs?type=ordered&order_by=updated_at&page_size=1${token !== undefined ? `&page_token=${token}` : ''}`,
+        })
+      ).json();
       seen.push(...names(page));
       token = page.next_page_token;
     } while (token !== undefined);
     expect(seen).toEqual(['third', 'first', 'fourth', 'second']);
     const created = (await t.call({ method: 'GET', url: '/v1/jobs?type=ordered&page_size=1' })).json();
-    const misused = await t.call({ method: 'GET', url: `/v1/jobs?type=ordered&order_by=updated_at&page_size=1&page_token=${created.next_page_token}` });
+    const misused = await t.call({
+      method: 'GET',
+      url: `/v1/jobs?type=ordered&order_by=updated_at&page_size=1&page_token=${created.next_page_token}`,
+    });
     expect(misused.statusCode).toBe(400);
     expect(misused.json().code).toBe('invalid_page_token');
     expect((await t.call({ method: 'GET', url: '/v1/jobs?order_by=name' })).statusCode).toBe(400);

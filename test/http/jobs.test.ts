@@ -11,11 +11,23 @@ describe.each(DIALECTS)('jobs API on %s', (dialect) => {
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
 
   it_('creates a job: 201, Location, and the job as it will be read', async () => {
-    const res = await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report', name: 'Nightly report', input: { format: 'jsonl' } } });
+    const res = await t.call({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: { type: 'report', name: 'Nightly report', input: { format: 'jsonl' } },
+    });
     expect(res.statusCode).toBe(201);
     const job = res.json();
     expect(res.headers.location).toBe(`/v1/jobs/${job.id}`);
-    expect(job).toMatchObject({ type: 'report', name: 'Nightly report', status: 'pending', status_reason: 'queued', input: { format: 'jsonl' }, attempts: 0, version: 1 });
+    expect(job).toMatchObject({
+      type: 'report',
+      name: 'Nightly report',
+      status: 'pending',
+      status_reason: 'queued',
+      input: { format: 'jsonl' },
+      attempts: 0,
+      version: 1,
+    });
     const read = await t.call({ method: 'GET', url: res.headers.location });
     expect(read.statusCode).toBe(200);
     expect(read.json()).toEqual({ ...job, attempt_history: [], files: [] });
@@ -25,11 +37,19 @@ describe.each(DIALECTS)('jobs API on %s', (dialect) => {
   it_('answers 304 to If-None-Match with the current ETag', async () => {
     const job = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report' } })).json();
     const first = await t.call({ method: 'GET', url: `/v1/jobs/${job.id}` });
-    const again = await t.call({ method: 'GET', url: `/v1/jobs/${job.id}`, headers: { 'if-none-match': first.headers.etag as string } });
+    const again = await t.call({
+      method: 'GET',
+      url: `/v1/jobs/${job.id}`,
+      headers: { 'if-none-match': first.headers.etag as string },
+    });
     expect(again.statusCode).toBe(304);
     expect(again.body).toBe('');
     await t.call({ method: 'POST', url: `/v1/jobs/${job.id}/cancel` });
-    const changed = await t.call({ method: 'GET', url: `/v1/jobs/${job.id}`, headers: { 'if-none-match': first.headers.etag as string } });
+    const changed = await t.call({
+      method: 'GET',
+      url: `/v1/jobs/${job.id}`,
+      headers: { 'if-none-match': first.headers.etag as string },
+    });
     expect(changed.statusCode).toBe(200);
     expect(changed.json().status).toBe('cancelled');
   });
@@ -48,7 +68,12 @@ describe.each(DIALECTS)('jobs API on %s', (dialect) => {
   it_('numbers jobs per project', async () => {
     const project = (await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Website' } })).json();
     const numbers = [];
-    for (let i = 0; i < 3; i++) numbers.push((await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'translate', project_id: project.id } })).json().number);
+    for (let i = 0; i < 3; i++)
+      numbers.push(
+        (
+          await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'translate', project_id: project.id } })
+        ).json().number,
+      );
     expect(numbers).toEqual([1, 2, 3]);
     const list = await t.call({ method: 'GET', url: `/v1/projects/${project.id}/jobs` });
     expect(list.json().data.map((j: { number: number }) => j.number)).toEqual([3, 2, 1]);
@@ -57,12 +82,20 @@ describe.each(DIALECTS)('jobs API on %s', (dialect) => {
   it_('pages through a filtered list with opaque tokens and no duplicates', async () => {
     const project = (await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Paging' } })).json();
     const created = [];
-    for (let i = 0; i < 7; i++) created.push((await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'page-test', project_id: project.id } })).json().id);
+    for (let i = 0; i < 7; i++)
+      created.push(
+        (
+          await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'page-test', project_id: project.id } })
+        ).json().id,
+      );
     const seen: string[] = [];
     let token: string | undefined;
     let pages = 0;
     do {
-      const res = await t.call({ method: 'GET', url: `/v1/jobs?type=page-test&page_size=3${token ? `&page_token=${token}` : ''}` });
+      const res = await t.call({
+        method: 'GET',
+        url: `/v1/jobs?type=page-test&page_size=3${token ? `&page_token=${token}` : ''}`,
+      });
       expect(res.statusCode).toBe(200);
       seen.push(...res.json().data.map((j: { id: string }) => j.id));
       token = res.json().next_page_token;
@@ -75,7 +108,10 @@ describe.each(DIALECTS)('jobs API on %s', (dialect) => {
   it_('rejects a page token used with other filters', async () => {
     for (let i = 0; i < 2; i++) await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'token-test' } });
     const first = (await t.call({ method: 'GET', url: '/v1/jobs?type=token-test&page_size=1' })).json();
-    const res = await t.call({ method: 'GET', url: `/v1/jobs?type=other&page_size=1&page_token=${first.next_page_token}` });
+    const res = await t.call({
+      method: 'GET',
+      url: `/v1/jobs?type=other&page_size=1&page_token=${first.next_page_token}`,
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().code).toBe('invalid_page_token');
   });

@@ -151,9 +151,32 @@ const RAW_BODIES = [
   '{"type":"report","type":"import"}',
 ];
 
-const BROKEN_JSON = ['{', '{"type":', '{"type":"report"', "{'type':'report'}", '{"type":"report",}', '{type:"export"}', '[1,', 'nul', '"unterminated', '{"a":01}', '{"a":"\\x41"}', '\u0000'];
+const BROKEN_JSON = [
+  '{',
+  '{"type":',
+  '{"type":"report"',
+  "{'type':'report'}",
+  '{"type":"report",}',
+  '{type:"export"}',
+  '[1,',
+  'nul',
+  '"unterminated',
+  '{"a":01}',
+  '{"a":"\\x41"}',
+  '\u0000',
+];
 
-const WRONG_TYPES = ['text/plain', 'text/html', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=----x', 'application/octet-stream', 'image/png', 'application/jsonx', 'json'];
+const WRONG_TYPES = [
+  'text/plain',
+  'text/html',
+  'application/xml',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=----x',
+  'application/octet-stream',
+  'image/png',
+  'application/jsonx',
+  'json',
+];
 
 const ODD_HEADERS: Record<string, string>[] = [
   { accept: '' },
@@ -181,8 +204,12 @@ describe.each(DIALECTS)('malformed requests on %s', (dialect) => {
     if (skipUnlessAvailable(dialect)) return;
     t = await testApp(dialect, { bodyLimit: BODY_LIMIT });
     ids.project = (await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Target' } })).json().id;
-    ids.job = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report', project_id: ids.project } })).json().id;
-    ids.token = (await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'target', scopes: ['jobs:read'] } })).json().id;
+    ids.job = (
+      await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report', project_id: ids.project } })
+    ).json().id;
+    ids.token = (
+      await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'target', scopes: ['jobs:read'] } })
+    ).json().id;
   });
   afterAll(async () => t?.close());
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
@@ -190,7 +217,11 @@ describe.each(DIALECTS)('malformed requests on %s', (dialect) => {
   const url = (route: Route, id?: string) => route.path.replace(/\{(\w+)\}/, (_m, kind: string) => id ?? ids[kind]!);
 
   /** Sends one request; returns why it fails the contract, or undefined when it keeps it. */
-  async function check(label: string, options: InjectOptions & { token?: string | null }, expected?: { status: number; code: string }): Promise<string | undefined> {
+  async function check(
+    label: string,
+    options: InjectOptions & { token?: string | null },
+    expected?: { status: number; code: string },
+  ): Promise<string | undefined> {
     let res: LightMyRequestResponse;
     try {
       res = await t.call(options);
@@ -198,18 +229,25 @@ describe.each(DIALECTS)('malformed requests on %s', (dialect) => {
       return `${label}: threw ${(error as Error).message}`;
     }
     if (res.statusCode >= 500) return `${label}: ${res.statusCode} ${res.body.slice(0, 200)}`;
-    if (expected !== undefined && (res.statusCode !== expected.status || !res.body.includes(`"code":"${expected.code}"`))) {
+    if (
+      expected !== undefined &&
+      (res.statusCode !== expected.status || !res.body.includes(`"code":"${expected.code}"`))
+    ) {
       return `${label}: expected ${expected.status} ${expected.code}, got ${res.statusCode} ${res.body.slice(0, 200)}`;
     }
     if (res.statusCode >= 400) {
-      if (!String(res.headers['content-type']).startsWith('application/problem+json')) return `${label}: ${res.statusCode} as ${String(res.headers['content-type'])}`;
+      if (!String(res.headers['content-type']).startsWith('application/problem+json'))
+        return `${label}: ${res.statusCode} as ${String(res.headers['content-type'])}`;
       const body = res.json();
-      if (typeof body.code !== 'string' || body.status !== res.statusCode) return `${label}: problem without code or status ${res.body.slice(0, 200)}`;
+      if (typeof body.code !== 'string' || body.status !== res.statusCode)
+        return `${label}: problem without code or status ${res.body.slice(0, 200)}`;
     }
     return undefined;
   }
 
-  async function failures(cases: [string, InjectOptions & { token?: string | null }, { status: number; code: string }?][]): Promise<string[]> {
+  async function failures(
+    cases: [string, InjectOptions & { token?: string | null }, { status: number; code: string }?][],
+  ): Promise<string[]> {
     const out: string[] = [];
     for (const [label, options, expected] of cases) {
       const failure = await check(label, options, expected);
@@ -233,25 +271,61 @@ describe.each(DIALECTS)('malformed requests on %s', (dialect) => {
   it_('answers bad query values with 400 and the right code on every list', async () => {
     const lists = ROUTES.filter((r) => r.list === true);
     const cases = lists.flatMap((r) =>
-      BAD_QUERIES.map(([query, code]): [string, InjectOptions, { status: number; code: string }] => [`GET ${url(r)}?${query.slice(0, 60)}`, { method: 'GET', url: `${url(r)}?${query}` }, { status: 400, code }]),
+      BAD_QUERIES.map(([query, code]): [string, InjectOptions, { status: number; code: string }] => [
+        `GET ${url(r)}?${query.slice(0, 60)}`,
+        { method: 'GET', url: `${url(r)}?${query}` },
+        { status: 400, code },
+      ]),
     );
     const jobLists = lists.filter((r) => r.path.includes('jobs'));
-    for (const r of jobLists) for (const query of BAD_JOB_FILTERS) cases.push([`GET ${url(r)}?${query.slice(0, 60)}`, { method: 'GET', url: `${url(r)}?${query}` }, { status: 400, code: 'invalid_query' }]);
+    for (const r of jobLists)
+      for (const query of BAD_JOB_FILTERS)
+        cases.push([
+          `GET ${url(r)}?${query.slice(0, 60)}`,
+          { method: 'GET', url: `${url(r)}?${query}` },
+          { status: 400, code: 'invalid_query' },
+        ]);
     expect(await failures(cases)).toEqual([]);
   });
 
   it_('refuses odd `fields` and `pretty` values on every read', async () => {
     const junk = ['fields=a%3Cb', 'fields=%00', 'fields=%C3%A9', 'pretty=2', 'pretty=%00', 'unknown=1'];
-    const cases = READ_ROUTES.flatMap((r) => junk.map((q): [string, InjectOptions, { status: number; code: string }] => [`GET ${url(r)}?${q}`, { method: 'GET', url: `${url(r)}?${q}` }, { status: 400, code: 'invalid_query' }]));
+    const cases = READ_ROUTES.flatMap((r) =>
+      junk.map((q): [string, InjectOptions, { status: number; code: string }] => [
+        `GET ${url(r)}?${q}`,
+        { method: 'GET', url: `${url(r)}?${q}` },
+        { status: 400, code: 'invalid_query' },
+      ]),
+    );
     // The probes ignore parameters they do not know (monitors add their own), but not bad values.
-    for (const path of ['/healthz', '/readyz']) for (const q of junk.filter((j) => j !== 'unknown=1')) cases.push([`GET ${path}?${q}`, { method: 'GET', url: `${path}?${q}` }, { status: 400, code: 'invalid_query' }]);
+    for (const path of ['/healthz', '/readyz'])
+      for (const q of junk.filter((j) => j !== 'unknown=1'))
+        cases.push([
+          `GET ${path}?${q}`,
+          { method: 'GET', url: `${path}?${q}` },
+          { status: 400, code: 'invalid_query' },
+        ]);
     expect(await failures(cases)).toEqual([]);
   });
 
   it_('never fails on field names every object inherits, in JSON or XML', async () => {
-    const names = ['constructor', 'toString', '__proto__', '__proto__.polluted', 'constructor.prototype', 'hasOwnProperty', 'data.constructor', 'input.valueOf'];
+    const names = [
+      'constructor',
+      'toString',
+      '__proto__',
+      '__proto__.polluted',
+      'constructor.prototype',
+      'hasOwnProperty',
+      'data.constructor',
+      'input.valueOf',
+    ];
     const cases = [...READ_ROUTES, ...ROUTES.filter((r) => r.path === '/healthz')].flatMap((r) =>
-      names.flatMap((f) => ['application/json', 'application/xml'].map((accept): [string, InjectOptions] => [`GET ${url(r)}?fields=${f} as ${accept}`, { method: 'GET', url: `${url(r)}?fields=${f}`, headers: { accept } }])),
+      names.flatMap((f) =>
+        ['application/json', 'application/xml'].map((accept): [string, InjectOptions] => [
+          `GET ${url(r)}?fields=${f} as ${accept}`,
+          { method: 'GET', url: `${url(r)}?fields=${f}`, headers: { accept } },
+        ]),
+      ),
     );
     expect(await failures(cases)).toEqual([]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -271,7 +345,9 @@ describe.each(DIALECTS)('malformed requests on %s', (dialect) => {
   it_('answers a body that is not JSON with 415 on every route that takes a body', async () => {
     const cases = BODY_ROUTES.flatMap((r) =>
       // POST /v1/jobs also takes a multipart form (the job and its files); other routes take JSON only.
-      WRONG_TYPES.filter((type) => !(r.method === 'POST' && r.path === '/v1/jobs' && type.startsWith('multipart/'))).map((type): [string, InjectOptions, { status: number; code: string }] => [
+      WRONG_TYPES.filter(
+        (type) => !(r.method === 'POST' && r.path === '/v1/jobs' && type.startsWith('multipart/')),
+      ).map((type): [string, InjectOptions, { status: number; code: string }] => [
         `${r.method} ${r.path} as ${type}`,
         { method: r.method, url: url(r), payload: JSON.stringify(r.body), headers: { 'content-type': type } },
         { status: 415, code: 'unsupported_media_type' },
@@ -282,11 +358,13 @@ describe.each(DIALECTS)('malformed requests on %s', (dialect) => {
 
   it_('answers a huge body with 413 on every route that takes one, and on those that do not', async () => {
     const huge = JSON.stringify({ name: 'x', input: { blob: 'x'.repeat(BODY_LIMIT * 4) } });
-    const cases = ROUTES.filter((r) => r.method !== 'GET').map((r): [string, InjectOptions, { status: number; code: string }] => [
-      `${r.method} ${r.path} with ${huge.length} bytes`,
-      { method: r.method, url: url(r), payload: huge, headers: { 'content-type': 'application/json' } },
-      { status: 413, code: 'payload_too_large' },
-    ]);
+    const cases = ROUTES.filter((r) => r.method !== 'GET').map(
+      (r): [string, InjectOptions, { status: number; code: string }] => [
+        `${r.method} ${r.path} with ${huge.length} bytes`,
+        { method: r.method, url: url(r), payload: huge, headers: { 'content-type': 'application/json' } },
+        { status: 413, code: 'payload_too_large' },
+      ],
+    );
     expect(await failures(cases)).toEqual([]);
   });
 
@@ -296,10 +374,17 @@ describe.each(DIALECTS)('malformed requests on %s', (dialect) => {
       for (const [field, valid] of Object.entries(r.body!)) {
         for (const s of ODD_STRINGS) {
           const value = Array.isArray(valid) ? [s] : typeof valid === 'object' ? { [s]: s } : s;
-          cases.push([`${r.method} ${r.path} ${field}=${JSON.stringify(s).slice(0, 30)}`, { method: r.method, url: url(r), payload: { ...r.body, [field]: value } }]);
+          cases.push([
+            `${r.method} ${r.path} ${field}=${JSON.stringify(s).slice(0, 30)}`,
+            { method: r.method, url: url(r), payload: { ...r.body, [field]: value } },
+          ]);
         }
       }
-      for (const raw of RAW_BODIES) cases.push([`${r.method} ${r.path} ${raw.slice(0, 50)}`, { method: r.method, url: url(r), payload: raw, headers: { 'content-type': 'application/json' } }]);
+      for (const raw of RAW_BODIES)
+        cases.push([
+          `${r.method} ${r.path} ${raw.slice(0, 50)}`,
+          { method: r.method, url: url(r), payload: raw, headers: { 'content-type': 'application/json' } },
+        ]);
     }
     expect(cases.length).toBeGreaterThan(200);
     expect(await failures(cases)).toEqual([]);
@@ -314,7 +399,12 @@ describe.each(DIALECTS)('malformed requests on %s', (dialect) => {
       [`{"type":"report","input":${'{"a":'.repeat(100)}1${'}'.repeat(100)}}`, `#/input${'/a'.repeat(63)}`],
     ] as const) {
       const route = payload.includes('"type"') ? '/v1/jobs' : '/v1/projects';
-      const res = await t.call({ method: 'POST', url: route, payload, headers: { 'content-type': 'application/json' } });
+      const res = await t.call({
+        method: 'POST',
+        url: route,
+        payload,
+        headers: { 'content-type': 'application/json' },
+      });
       expect(res.statusCode, payload.slice(0, 40)).toBe(400);
       expect(res.json().code, payload.slice(0, 40)).toBe('unstorable_value');
       expect(res.json().errors, payload.slice(0, 40)).toEqual([{ pointer, detail: expect.any(String) }]);
@@ -325,7 +415,13 @@ describe.each(DIALECTS)('malformed requests on %s', (dialect) => {
     const cases = ROUTES.flatMap((r) =>
       ODD_HEADERS.map((headers): [string, InjectOptions & { token?: string | null }] => [
         `${r.method} ${r.path} ${JSON.stringify(headers).slice(0, 60)}`,
-        { method: r.method, url: url(r), headers, ...(headers.authorization !== undefined ? { token: null } : {}), ...(r.body ? { payload: r.body } : {}) },
+        {
+          method: r.method,
+          url: url(r),
+          headers,
+          ...(headers.authorization !== undefined ? { token: null } : {}),
+          ...(r.body ? { payload: r.body } : {}),
+        },
       ]),
     );
     expect(await failures(cases)).toEqual([]);
@@ -333,15 +429,25 @@ describe.each(DIALECTS)('malformed requests on %s', (dialect) => {
 
   it_('never fails at any documented operation, including ones added after this table', async () => {
     // The OpenAPI document lists every operation; each gets bad path parameters, junk queries and odd headers.
-    const doc = (await t.call({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, Record<string, unknown>> }>();
+    const doc = (await t.call({ method: 'GET', url: '/openapi.json' })).json<{
+      paths: Record<string, Record<string, unknown>>;
+    }>();
     const cases: [string, InjectOptions][] = [];
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const method of Object.keys(item).map((m) => m.toUpperCase() as Method)) {
         const params = [...path.matchAll(/\{[^}]+\}/g)].length;
         const urls = params === 0 ? [path] : BAD_IDS.map((bad) => path.replaceAll(/\{[^}]+\}/g, bad));
         for (const u of urls) cases.push([`${method} ${u.slice(0, 80)}`, { method, url: u }]);
-        for (const [query] of BAD_QUERIES) cases.push([`${method} ${path}?${query.slice(0, 40)}`, { method, url: `${path.replaceAll(/\{[^}]+\}/g, ids.job!)}?${query}` }]);
-        for (const headers of ODD_HEADERS) cases.push([`${method} ${path} ${JSON.stringify(headers).slice(0, 40)}`, { method, url: path.replaceAll(/\{[^}]+\}/g, ids.job!), headers }]);
+        for (const [query] of BAD_QUERIES)
+          cases.push([
+            `${method} ${path}?${query.slice(0, 40)}`,
+            { method, url: `${path.replaceAll(/\{[^}]+\}/g, ids.job!)}?${query}` },
+          ]);
+        for (const headers of ODD_HEADERS)
+          cases.push([
+            `${method} ${path} ${JSON.stringify(headers).slice(0, 40)}`,
+            { method, url: path.replaceAll(/\{[^}]+\}/g, ids.job!), headers },
+          ]);
       }
     }
     expect(cases.length).toBeGreaterThan(500);

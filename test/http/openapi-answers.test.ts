@@ -17,7 +17,9 @@ describe.each(DIALECTS)('answers the OpenAPI document declares, on %s', (dialect
     t = await testApp(dialect);
     check = answerChecker((await t.call({ method: 'GET', url: '/openapi.json' })).json<Json>());
     ids.project = (await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Target' } })).json().id;
-    ids.job = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report', project_id: ids.project } })).json().id;
+    ids.job = (
+      await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report', project_id: ids.project } })
+    ).json().id;
   });
   afterAll(async () => t?.close());
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
@@ -25,22 +27,45 @@ describe.each(DIALECTS)('answers the OpenAPI document declares, on %s', (dialect
   async function expectDeclared(path: string, url: string, status: number): Promise<Json> {
     const res = await t.call({ method: 'GET', url });
     expect(res.statusCode, `${url}: ${res.body.slice(0, 300)}`).toBe(status);
-    expect(check('GET', path, { status: res.statusCode, contentType: res.headers['content-type'] as string | undefined, body: res.body }), url).toBeUndefined();
+    expect(
+      check('GET', path, {
+        status: res.statusCode,
+        contentType: res.headers['content-type'] as string | undefined,
+        body: res.body,
+      }),
+      url,
+    ).toBeUndefined();
     return res.body === '' ? {} : res.json<Json>();
   }
 
   it_('declares what a `fields` projection returns', async () => {
-    expect(await expectDeclared('/v1/jobs/{id}', `/v1/jobs/${ids.job}?fields=status,progress`, 200)).toEqual({ id: ids.job, status: 'pending', progress: expect.anything() });
-    expect((await expectDeclared('/v1/jobs', '/v1/jobs?fields=status', 200)).data).toEqual([{ id: ids.job, status: 'pending' }]);
+    expect(await expectDeclared('/v1/jobs/{id}', `/v1/jobs/${ids.job}?fields=status,progress`, 200)).toEqual({
+      id: ids.job,
+      status: 'pending',
+      progress: expect.anything(),
+    });
+    expect((await expectDeclared('/v1/jobs', '/v1/jobs?fields=status', 200)).data).toEqual([
+      { id: ids.job, status: 'pending' },
+    ]);
     await expectDeclared('/v1/projects/{id}', `/v1/projects/${ids.project}?fields=name`, 200);
     await expectDeclared('/v1/projects', '/v1/projects?fields=name', 200);
     await expectDeclared('/v1/jobs/{id}', `/v1/jobs/${ids.job}?fields=input.anything`, 200);
   });
 
   it_('declares projections and XML on every operation that negotiates, writes included', async () => {
-    const patch = await t.call({ method: 'PATCH', url: `/v1/projects/${ids.project}?fields=name`, payload: { description: 'changed' } });
+    const patch = await t.call({
+      method: 'PATCH',
+      url: `/v1/projects/${ids.project}?fields=name`,
+      payload: { description: 'changed' },
+    });
     expect(patch.statusCode, patch.body).toBe(200);
-    expect(check('PATCH', '/v1/projects/{id}', { status: 200, contentType: patch.headers['content-type'] as string, body: patch.body })).toBeUndefined();
+    expect(
+      check('PATCH', '/v1/projects/{id}', {
+        status: 200,
+        contentType: patch.headers['content-type'] as string,
+        body: patch.body,
+      }),
+    ).toBeUndefined();
     for (const [path, url] of [
       ['/v1/jobs/{id}', `/v1/jobs/${ids.job}`],
       ['/v1/jobs/{id}', `/v1/jobs/${UNKNOWN}`],
@@ -48,7 +73,14 @@ describe.each(DIALECTS)('answers the OpenAPI document declares, on %s', (dialect
     ] as const) {
       const res = await t.call({ method: 'GET', url, headers: { accept: 'application/xml' } });
       expect(res.headers['content-type'], url).toMatch(/^application\/(problem\+)?xml/);
-      expect(check('GET', path, { status: res.statusCode, contentType: res.headers['content-type'] as string, body: res.body }), url).toBeUndefined();
+      expect(
+        check('GET', path, {
+          status: res.statusCode,
+          contentType: res.headers['content-type'] as string,
+          body: res.body,
+        }),
+        url,
+      ).toBeUndefined();
     }
   });
 
@@ -59,7 +91,11 @@ describe.each(DIALECTS)('answers the OpenAPI document declares, on %s', (dialect
       ['/v1/jobs?fields=data', ['data']],
       [`/v1/projects/${ids.project}?fields=statuss`, ['statuss']],
     ] as const) {
-      const body = await expectDeclared(url.startsWith('/v1/jobs?') ? '/v1/jobs' : url.startsWith('/v1/jobs') ? '/v1/jobs/{id}' : '/v1/projects/{id}', url, 400);
+      const body = await expectDeclared(
+        url.startsWith('/v1/jobs?') ? '/v1/jobs' : url.startsWith('/v1/jobs') ? '/v1/jobs/{id}' : '/v1/projects/{id}',
+        url,
+        400,
+      );
       expect(body.code).toBe('invalid_query');
       for (const name of names) expect(body.detail).toContain(JSON.stringify(name));
     }

@@ -29,10 +29,16 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
 /** Every `$ref` in the document, with where it was found. */
 function refs(node: unknown, at = '#'): [string, string][] {
   if (node === null || typeof node !== 'object') return [];
-  return Object.entries(node as Json).flatMap(([k, v]): [string, string][] => (k === '$ref' && typeof v === 'string' ? [[v, at]] : refs(v, `${at}/${k}`)));
+  return Object.entries(node as Json).flatMap(([k, v]): [string, string][] =>
+    k === '$ref' && typeof v === 'string' ? [[v, at]] : refs(v, `${at}/${k}`),
+  );
 }
 
-const resolve = (doc: Json, ref: string): unknown => ref.slice(2).split('/').reduce<Json | undefined>((node, key) => node?.[key.replaceAll('~1', '/').replaceAll('~0', '~')], doc);
+const resolve = (doc: Json, ref: string): unknown =>
+  ref
+    .slice(2)
+    .split('/')
+    .reduce<Json | undefined>((node, key) => node?.[key.replaceAll('~1', '/').replaceAll('~0', '~')], doc);
 
 /**
  * The rules of OpenAPI 3.1 that a generator can get wrong: path templating, parameter uniqueness
@@ -42,7 +48,8 @@ const resolve = (doc: Json, ref: string): unknown => ref.slice(2).split('/').red
 function openApiProblems(doc: Json): string[] {
   const problems: string[] = [];
   if (!/^3\.1\.\d+$/.test(doc.openapi)) problems.push(`openapi is ${doc.openapi}`);
-  if (typeof doc.info?.title !== 'string' || typeof doc.info?.version !== 'string') problems.push('info needs title and version');
+  if (typeof doc.info?.title !== 'string' || typeof doc.info?.version !== 'string')
+    problems.push('info needs title and version');
   const tags = new Set((doc.tags ?? []).map((t: Json) => t.name));
   const schemes = new Set(Object.keys(doc.components?.securitySchemes ?? {}));
   const operationIds = new Set<string>();
@@ -59,28 +66,34 @@ function openApiProblems(doc: Json): string[] {
       const params: Json[] = [...(item.parameters ?? []), ...(op.parameters ?? [])];
       const seen = new Set<string>();
       for (const p of params) {
-        if (!['query', 'header', 'path', 'cookie'].includes(p.in)) problems.push(`${where}: parameter ${p.name} in ${p.in}`);
+        if (!['query', 'header', 'path', 'cookie'].includes(p.in))
+          problems.push(`${where}: parameter ${p.name} in ${p.in}`);
         if (seen.has(`${p.in}:${p.name}`)) problems.push(`${where}: duplicate parameter ${p.name}`);
         seen.add(`${p.in}:${p.name}`);
-        if (p.schema === undefined && p.content === undefined) problems.push(`${where}: parameter ${p.name} has no schema`);
-        if (p.in === 'path' && (p.required !== true || !templated.includes(p.name))) problems.push(`${where}: path parameter ${p.name}`);
+        if (p.schema === undefined && p.content === undefined)
+          problems.push(`${where}: parameter ${p.name} has no schema`);
+        if (p.in === 'path' && (p.required !== true || !templated.includes(p.name)))
+          problems.push(`${where}: path parameter ${p.name}`);
       }
       for (const name of templated) if (!seen.has(`path:${name}`)) problems.push(`${where}: {${name}} is not declared`);
       const responses = Object.entries<Json>(op.responses ?? {});
       if (responses.length === 0) problems.push(`${where}: no responses`);
       for (const [status, response] of responses) {
         if (!/^([1-5]\d\d|[1-5]XX|default)$/.test(status)) problems.push(`${where}: response key ${status}`);
-        if (response.$ref === undefined && typeof response.description !== 'string') problems.push(`${where} ${status}: no description`);
+        if (response.$ref === undefined && typeof response.description !== 'string')
+          problems.push(`${where} ${status}: no description`);
       }
       for (const tag of op.tags ?? []) if (!tags.has(tag)) problems.push(`${where}: undeclared tag ${tag}`);
-      for (const requirement of op.security ?? []) for (const s of Object.keys(requirement)) if (!schemes.has(s)) problems.push(`${where}: unknown scheme ${s}`);
+      for (const requirement of op.security ?? [])
+        for (const s of Object.keys(requirement)) if (!schemes.has(s)) problems.push(`${where}: unknown scheme ${s}`);
       if (op.operationId !== undefined) {
         if (operationIds.has(op.operationId)) problems.push(`${where}: duplicate operationId`);
         operationIds.add(op.operationId);
       }
     }
   }
-  for (const [ref, at] of refs(doc)) if (!ref.startsWith('#/') || resolve(doc, ref) === undefined) problems.push(`${at}: unresolved ${ref}`);
+  for (const [ref, at] of refs(doc))
+    if (!ref.startsWith('#/') || resolve(doc, ref) === undefined) problems.push(`${at}: unresolved ${ref}`);
   // Each schema must compile as JSON Schema 2020-12, references into the document included.
   const ajv = new Ajv2020.default({ strict: false, validateFormats: false });
   ajv.addSchema({ $id: 'openapi.json', components: doc.components }, undefined, false);
@@ -108,14 +121,26 @@ describe.each(DIALECTS)('operations endpoints on %s', (dialect) => {
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     const doc = res.json();
     expect(openApiProblems(doc)).toEqual([]);
-    const listed = Object.entries<Json>(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
+    const listed = Object.entries<Json>(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(listed).toEqual(expect.arrayContaining(API_OPERATIONS));
     // Each documented path serves exactly the documented methods (its Allow, less HEAD and OPTIONS).
     for (const [path, item] of Object.entries<Json>(doc.paths)) {
-      const res = await t.call({ method: 'OPTIONS', url: path.replaceAll(/\{[^}]+\}/g, '0190f5c8-5f9e-7a41-b1c2-3d4e5f607182'), token: null });
+      const res = await t.call({
+        method: 'OPTIONS',
+        url: path.replaceAll(/\{[^}]+\}/g, '0190f5c8-5f9e-7a41-b1c2-3d4e5f607182'),
+        token: null,
+      });
       expect(res.statusCode, path).toBe(204);
-      const served = String(res.headers.allow).split(', ').filter((m) => m !== 'HEAD' && m !== 'OPTIONS');
-      expect(served, path).toEqual(Object.keys(item).map((m) => m.toUpperCase()).sort());
+      const served = String(res.headers.allow)
+        .split(', ')
+        .filter((m) => m !== 'HEAD' && m !== 'OPTIONS');
+      expect(served, path).toEqual(
+        Object.keys(item)
+          .map((m) => m.toUpperCase())
+          .sort(),
+      );
     }
   });
 
@@ -133,7 +158,14 @@ describe.each(DIALECTS)('operations endpoints on %s', (dialect) => {
     const broken = {
       openapi: '3.0.0',
       info: { title: 'x', version: '1' },
-      paths: { '/v1/jobs/:id': { get: { parameters: [{ name: 'id', in: 'path' }], responses: { 200: { $ref: '#/components/responses/Nope' } } } } },
+      paths: {
+        '/v1/jobs/:id': {
+          get: {
+            parameters: [{ name: 'id', in: 'path' }],
+            responses: { 200: { $ref: '#/components/responses/Nope' } },
+          },
+        },
+      },
       components: { schemas: { Bad: { type: 'strin' } } },
     };
     expect(openApiProblems(broken)).toEqual([
@@ -151,7 +183,12 @@ describe.each(DIALECTS)('operations endpoints on %s', (dialect) => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.body).toContain('swagger-ui');
-    const css = await t.call({ method: 'GET', url: '/docs/static/swagger-ui.css', token: null, headers: { accept: 'text/css,*/*;q=0.1' } });
+    const css = await t.call({
+      method: 'GET',
+      url: '/docs/static/swagger-ui.css',
+      token: null,
+      headers: { accept: 'text/css,*/*;q=0.1' },
+    });
     expect(css.statusCode).toBe(200);
     expect(css.headers['content-type']).toMatch(/^text\/css/);
   });
@@ -167,7 +204,11 @@ describe.each(DIALECTS)('operations endpoints on %s', (dialect) => {
 
   it_('answers 503 with Retry-After on /readyz while the database fails, and 200 again after', async () => {
     const store = t.services.store;
-    const down = { getExecutor: () => { throw new Error('connection refused'); } };
+    const down = {
+      getExecutor: () => {
+        throw new Error('connection refused');
+      },
+    };
     t.services.store = new Proxy(store, { get: (target, key) => (key === 'db' ? down : Reflect.get(target, key)) });
     try {
       const res = await t.call({ method: 'GET', url: '/readyz', token: null });
@@ -185,7 +226,14 @@ describe.each(DIALECTS)('operations endpoints on %s', (dialect) => {
   it_('still serves the HTTP metrics while the database fails, without job counts', async () => {
     const store = t.services.store;
     const db = store.db;
-    Object.defineProperty(store, 'db', { value: { selectFrom: () => { throw new Error('connection refused'); } }, configurable: true });
+    Object.defineProperty(store, 'db', {
+      value: {
+        selectFrom: () => {
+          throw new Error('connection refused');
+        },
+      },
+      configurable: true,
+    });
     try {
       const res = await t.call({ method: 'GET', url: '/metrics', token: null });
       expect(res.statusCode).toBe(200);
@@ -194,12 +242,15 @@ describe.each(DIALECTS)('operations endpoints on %s', (dialect) => {
     } finally {
       Object.defineProperty(store, 'db', { value: db, configurable: true });
     }
-    expect((await t.call({ method: 'GET', url: '/metrics', token: null })).body).toMatch(/^jobline_jobs\{status="pending"\} \d+$/m);
+    expect((await t.call({ method: 'GET', url: '/metrics', token: null })).body).toMatch(
+      /^jobline_jobs\{status="pending"\} \d+$/m,
+    );
   });
 
   it_('exposes Prometheus metrics by route pattern, latency, and jobs by status', async () => {
     const ids = [];
-    for (let i = 0; i < 3; i++) ids.push((await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'metered' } })).json().id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'metered' } })).json().id);
     await t.call({ method: 'POST', url: `/v1/jobs/${ids[0]}/cancel` });
     await t.call({ method: 'GET', url: `/v1/jobs/${ids[1]}` });
     await t.call({ method: 'GET', url: '/v1/jobs/0190f5c8-5f9e-7a41-b1c2-3d4e5f607182' });
@@ -210,9 +261,17 @@ describe.each(DIALECTS)('operations endpoints on %s', (dialect) => {
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = res.body;
     for (const line of text.split('\n').filter((l) => l !== '' && !l.startsWith('#'))) {
-      expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? (?:[-+0-9.eE]+|NaN|[+-]Inf)$/);
+      expect(line).toMatch(
+        /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? (?:[-+0-9.eE]+|NaN|[+-]Inf)$/,
+      );
     }
-    const value = (series: string) => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1]);
+    const value = (series: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((l) => l.startsWith(`${series} `))
+          ?.split(' ')[1],
+      );
     expect(value('jobline_http_requests_total{method="POST",route="/v1/jobs",status="201"}')).toBe(3);
     expect(value('jobline_http_requests_total{method="POST",route="/v1/jobs/:id/cancel",status="200"}')).toBe(1);
     expect(value('jobline_http_requests_total{method="GET",route="/v1/jobs/:id",status="200"}')).toBe(1);

@@ -11,7 +11,13 @@ function parseItem(header: unknown): Record<string, string | number> {
   expect(typeof header).toBe('string');
   const [name, ...params] = String(header).split(';');
   expect(name).toMatch(/^"[a-z]+"$/);
-  return Object.fromEntries([['policy', name!.slice(1, -1)], ...params.map((p) => { const [k, v] = p.split('='); return [k!, Number(v)]; })]);
+  return Object.fromEntries([
+    ['policy', name!.slice(1, -1)],
+    ...params.map((p) => {
+      const [k, v] = p.split('=');
+      return [k!, Number(v)];
+    }),
+  ]);
 }
 
 const remaining = (res: LightMyRequestResponse) => parseItem(res.headers.ratelimit).r;
@@ -20,7 +26,8 @@ describe.each(DIALECTS)('rate limits on %s', (dialect) => {
   let t: TestApp;
   const clock = new TestClock();
   beforeAll(async () => {
-    if (!skipUnlessAvailable(dialect)) t = await testApp(dialect, { clock, rateLimit: { limit: LIMIT, windowSeconds: WINDOW } });
+    if (!skipUnlessAvailable(dialect))
+      t = await testApp(dialect, { clock, rateLimit: { limit: LIMIT, windowSeconds: WINDOW } });
   });
   afterAll(async () => t?.close());
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
@@ -43,7 +50,8 @@ describe.each(DIALECTS)('rate limits on %s', (dialect) => {
 
   it_('answers 429 with Retry-After once the quota is spent, and again after the window', async () => {
     const token = await t.token(['jobs:read', 'jobs:write']);
-    for (let i = 0; i < LIMIT; i++) expect((await t.call({ method: 'GET', url: '/v1/jobs', token })).statusCode).toBe(200);
+    for (let i = 0; i < LIMIT; i++)
+      expect((await t.call({ method: 'GET', url: '/v1/jobs', token })).statusCode).toBe(200);
     const limited = await t.call({ method: 'POST', url: '/v1/jobs', token, payload: { type: 'report' } });
     expect(limited.statusCode).toBe(429);
     expect(limited.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -98,7 +106,12 @@ describe.each(DIALECTS)('rate limits on %s', (dialect) => {
     const first = await t.call({ method: 'GET', url: `/v1/jobs/${job.id}`, token: poller });
     expect(remaining(first)).toBe(LIMIT - 1);
     for (let i = 0; i < LIMIT * 2; i++) {
-      const res = await t.call({ method: 'GET', url: `/v1/jobs/${job.id}`, token: poller, headers: { 'if-none-match': String(first.headers.etag) } });
+      const res = await t.call({
+        method: 'GET',
+        url: `/v1/jobs/${job.id}`,
+        token: poller,
+        headers: { 'if-none-match': String(first.headers.etag) },
+      });
       expect(res.statusCode).toBe(304);
     }
     const after = await t.call({ method: 'GET', url: `/v1/jobs/${job.id}`, token: poller });

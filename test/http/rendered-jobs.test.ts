@@ -50,14 +50,22 @@ describe.each(DIALECTS)('rendered copies of jobs on %s', (dialect) => {
   };
 
   it_('serves a polled job from its copy until the job changes, and then its new state', async () => {
-    const { id } = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'polled', input: { n: 1 } } })).json();
+    const { id } = (
+      await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'polled', input: { n: 1 } } })
+    ).json();
     const first = await same(id);
     expect(first).toMatchObject({ served: 0, job: { status: 'pending', version: 1 } });
     const second = await same(id);
     expect(second).toMatchObject({ served: 1, etag: first.etag });
 
     const { store } = t.services;
-    const [claimed] = await claimJobs(store, { workerId: 'w1', types: ['polled'], limit: 1, leaseMs: 60_000, now: clock.now() });
+    const [claimed] = await claimJobs(store, {
+      workerId: 'w1',
+      types: ['polled'],
+      limit: 1,
+      leaseMs: 60_000,
+      now: clock.now(),
+    });
     const running = await same(id);
     expect(running).toMatchObject({ served: 0, job: { status: 'running', attempts: 1 } });
     expect((await same(id)).served).toBe(1);
@@ -73,10 +81,16 @@ describe.each(DIALECTS)('rendered copies of jobs on %s', (dialect) => {
     expect(withFile.json().files.map((f: { name: string }) => f.name)).toEqual(['out.txt']);
     expect(withFile.headers.etag).not.toBe(before.etag);
 
-    const success = [{ attempt: { jobId: id, number: 1, startedAt: clock.now(), outcome: 'succeeded' as const }, output: { rows: 3 } }];
+    const success = [
+      { attempt: { jobId: id, number: 1, startedAt: clock.now(), outcome: 'succeeded' as const }, output: { rows: 3 } },
+    ];
     expect((await completeJobs(store, 'w1', success, clock.now())).done).toEqual([id]);
     const done = await same(id);
-    expect(done.job).toMatchObject({ status: 'succeeded', output: { rows: 3 }, attempt_history: [{ number: 1, outcome: 'succeeded' }] });
+    expect(done.job).toMatchObject({
+      status: 'succeeded',
+      output: { rows: 3 },
+      attempt_history: [{ number: 1, outcome: 'succeeded' }],
+    });
     expect((await same(id)).served).toBe(1);
     // A client that has this version gets 304 from the copy too.
     const hitsBefore = await hits();
@@ -87,43 +101,77 @@ describe.each(DIALECTS)('rendered copies of jobs on %s', (dialect) => {
   });
 
   it_('shows a cancellation made through the API at once', async () => {
-    const { id } = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'cancelled-while-polled' } })).json();
+    const { id } = (
+      await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'cancelled-while-polled' } })
+    ).json();
     await same(id);
     expect((await t.call({ method: 'POST', url: `/v1/jobs/${id}/cancel` })).statusCode).toBe(200);
-    expect(await same(id)).toMatchObject({ served: 0, job: { status: 'cancelled', status_reason: 'cancelled_by_client' } });
+    expect(await same(id)).toMatchObject({
+      served: 0,
+      job: { status: 'cancelled', status_reason: 'cancelled_by_client' },
+    });
   });
 
-  it_('never hands a copy to another workspace, to a provider the job is not for, or for another representation', async () => {
-    const { id } = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'private', name: 'shown <once>' } })).json();
-    await same(id);
-    await same(id);
-    const stranger = await t.token(['jobs:read'], 'elsewhere');
-    const other = await t.call({ method: 'GET', url: `/v1/jobs/${id}`, token: stranger });
-    expect(other.statusCode).toBe(404);
-    expect(other.json().code).toBe('not_found');
+  it_(
+    'never hands a copy to another workspace, to a provider the job is not for, or for another representation',
+    async () => {
+      const { id } = (
+        await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'private', name: 'shown <once>' } })
+      ).json();
+      await same(id);
+      await same(id);
+      const stranger = await t.token(['jobs:read'], 'elsewhere');
+      const other = await t.call({ method: 'GET', url: `/v1/jobs/${id}`, token: stranger });
+      expect(other.statusCode).toBe(404);
+      expect(other.json().code).toBe('not_found');
 
-    const fields = await t.call({ method: 'GET', url: `/v1/jobs/${id}?fields=status` });
-    expect(fields.json()).toEqual({ id, status: 'pending' });
-    const pretty = await t.call({ method: 'GET', url: `/v1/jobs/${id}?pretty=true` });
-    expect(pretty.body).toContain('\n  "id": ');
-    const xml = await t.call({ method: 'GET', url: `/v1/jobs/${id}`, headers: { accept: 'application/xml' } });
-    expect(xml.headers['content-type']).toMatch(/^application\/xml/);
-    expect(xml.body).toContain('<name>shown &lt;once&gt;</name>');
+      const fields = await t.call({ method: 'GET', url: `/v1/jobs/${id}?fields=status` });
+      expect(fields.json()).toEqual({ id, status: 'pending' });
+      const pretty = await t.call({ method: 'GET', url: `/v1/jobs/${id}?pretty=true` });
+      expect(pretty.body).toContain('\n  "id": ');
+      const xml = await t.call({ method: 'GET', url: `/v1/jobs/${id}`, headers: { accept: 'application/xml' } });
+      expect(xml.headers['content-type']).toMatch(/^application\/xml/);
+      expect(xml.body).toContain('<name>shown &lt;once&gt;</name>');
 
-    const mine = await provider(t, 'Mina');
-    const theirs = await provider(t, 'Theo');
-    const job = await peopleJob(t, { people: { providers: [theirs.ref] } });
-    await act(t, job.id, 'offer');
-    await same(job.id);
-    await same(job.id);
-    expect((await t.call({ method: 'GET', url: `/v1/jobs/${job.id}`, token: mine.token })).statusCode).toBe(404);
-    expect((await t.call({ method: 'GET', url: `/v1/jobs/${job.id}`, token: theirs.token })).json()).toMatchObject({ id: job.id, status_reason: 'offered' });
-  });
+      const mine = await provider(t, 'Mina');
+      const theirs = await provider(t, 'Theo');
+      const job = await peopleJob(t, { people: { providers: [theirs.ref] } });
+      await act(t, job.id, 'offer');
+      await same(job.id);
+      await same(job.id);
+      expect((await t.call({ method: 'GET', url: `/v1/jobs/${job.id}`, token: mine.token })).statusCode).toBe(404);
+      expect((await t.call({ method: 'GET', url: `/v1/jobs/${job.id}`, token: theirs.token })).json()).toMatchObject({
+        id: job.id,
+        status_reason: 'offered',
+      });
+    },
+  );
 
   it_('renders a job with files again before its download links get old', async () => {
     const { id } = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'linked' } })).json();
-    await claimJobs(t.services.store, { workerId: 'w2', types: ['linked'], limit: 1, leaseMs: 60_000, now: clock.now() });
-    await writeJobFile(t.services, { id, workspaceId: (await t.services.store.db.selectFrom('jobs').select('workspace_id').where('id', '=', id).executeTakeFirstOrThrow()).workspace_id }, 'report.csv', 'text/csv', 'a,b\n');
+    await claimJobs(t.services.store, {
+      workerId: 'w2',
+      types: ['linked'],
+      limit: 1,
+      leaseMs: 60_000,
+      now: clock.now(),
+    });
+    await writeJobFile(
+      t.services,
+      {
+        id,
+        workspaceId: (
+          await t.services.store.db
+            .selectFrom('jobs')
+            .select('workspace_id')
+            .where('id', '=', id)
+            .executeTakeFirstOrThrow()
+        ).workspace_id,
+      },
+      'report.csv',
+      'text/csv',
+      'a,b\n',
+    );
     const first = await same(id);
     // Within the refresh interval the copy is served as it was, its links as signed then.
     clock.advance(FILE_LINK_REFRESH_MS / 2);
@@ -137,7 +185,8 @@ describe.each(DIALECTS)('rendered copies of jobs on %s', (dialect) => {
     clock.advance(FILE_LINK_REFRESH_MS / 2);
     const later = await same(id);
     expect(later.served).toBe(0);
-    const expires = (job: { files: { download_url: string }[] }) => Number(new URL(job.files[0]!.download_url, 'http://x').searchParams.get('expires'));
+    const expires = (job: { files: { download_url: string }[] }) =>
+      Number(new URL(job.files[0]!.download_url, 'http://x').searchParams.get('expires'));
     expect(expires(later.job)).toBeGreaterThan(expires(first.job));
   });
 
@@ -155,7 +204,13 @@ describe.each(DIALECTS)('rendered copies of jobs on %s', (dialect) => {
 });
 
 describe('the memory rendered copies take', () => {
-  const copy = (body: string, staleAt = Infinity): RenderedJob => ({ workspaceId: 'w', version: 1, retryAfter: undefined, body, staleAt });
+  const copy = (body: string, staleAt = Infinity): RenderedJob => ({
+    workspaceId: 'w',
+    version: 1,
+    retryAfter: undefined,
+    body,
+    staleAt,
+  });
 
   it('stays within its limit, letting the oldest copies go first', () => {
     const copies = new RenderedJobs(3_000);

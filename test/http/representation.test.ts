@@ -4,7 +4,8 @@ import { DIALECTS, skipUnlessAvailable } from '../support/databases.js';
 import { testApp, type TestApp } from '../support/app.js';
 
 const XML = { accept: 'application/xml' };
-const parseXml = (text: string) => new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false }).parse(text);
+const parseXml = (text: string) =>
+  new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false }).parse(text);
 
 describe.each(DIALECTS)('representations on %s', (dialect) => {
   let t: TestApp;
@@ -12,8 +13,15 @@ describe.each(DIALECTS)('representations on %s', (dialect) => {
   beforeAll(async () => {
     if (skipUnlessAvailable(dialect)) return;
     t = await testApp(dialect);
-    const project = (await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Docs & <Translations>' } })).json();
-    const payload = { type: 'translate', name: 'Fish & "Chips"', project_id: project.id, input: { locale: 'fr', 'odd key': 1, nested: { deep: true } } };
+    const project = (
+      await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Docs & <Translations>' } })
+    ).json();
+    const payload = {
+      type: 'translate',
+      name: 'Fish & "Chips"',
+      project_id: project.id,
+      input: { locale: 'fr', 'odd key': 1, nested: { deep: true } },
+    };
     job = (await t.call({ method: 'POST', url: '/v1/jobs', payload })).json();
     await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'translate', project_id: project.id } });
   });
@@ -27,7 +35,14 @@ describe.each(DIALECTS)('representations on %s', (dialect) => {
     expect(res.headers.vary).toMatch(/accept/i);
     expect(res.body.startsWith('<?xml version="1.0" encoding="UTF-8"?>')).toBe(true);
     const doc = parseXml(res.body).job;
-    expect(doc).toMatchObject({ id: job.id, type: 'translate', name: 'Fish & "Chips"', status: 'pending', version: '1', started_at: '' });
+    expect(doc).toMatchObject({
+      id: job.id,
+      type: 'translate',
+      name: 'Fish & "Chips"',
+      status: 'pending',
+      version: '1',
+      started_at: '',
+    });
     // Keys that are not XML names survive as <entry key="...">.
     expect(doc.input.locale).toBe('fr');
     expect(doc.input.entry).toMatchObject({ '@_key': 'odd key', '#text': '1' });
@@ -62,13 +77,20 @@ describe.each(DIALECTS)('representations on %s', (dialect) => {
     expect(problem['@_xmlns']).toBe('urn:ietf:rfc:7807');
     expect(problem).toMatchObject({ status: '422', code: 'validation_failed' });
     expect(problem.errors.item).toMatchObject({ pointer: '#/type' });
-    for (const [headers, status] of [[{ ...XML, authorization: 'Bearer nope' }, 401], [XML, 404]] as const) {
+    for (const [headers, status] of [
+      [{ ...XML, authorization: 'Bearer nope' }, 401],
+      [XML, 404],
+    ] as const) {
       const r = await t.call({ method: 'GET', url: '/v1/jobs/0190f5c8-5f9e-7a41-b1c2-3d4e5f607182', headers });
       expect(r.statusCode).toBe(status);
       expect(r.headers['content-type']).toMatch(/^application\/problem\+xml/);
       expect(parseXml(r.body).problem.status).toBe(String(status));
     }
-    for (const [method, url, status] of [['GET', '/v1/jobs/%E0%A4%A', 400], ['DELETE', '/v1/jobs', 405], ['GET', '/no/such/route', 404]] as const) {
+    for (const [method, url, status] of [
+      ['GET', '/v1/jobs/%E0%A4%A', 400],
+      ['DELETE', '/v1/jobs', 405],
+      ['GET', '/no/such/route', 404],
+    ] as const) {
       const r = await t.call({ method, url, headers: XML });
       expect(r.statusCode, url).toBe(status);
       expect(r.headers['content-type'], url).toMatch(/^application\/problem\+xml/);
@@ -77,7 +99,12 @@ describe.each(DIALECTS)('representations on %s', (dialect) => {
   });
 
   it_('prefers the type with the higher q, and JSON on a tie or without Accept', async () => {
-    const type = async (accept?: string) => String((await t.call({ method: 'GET', url: '/healthz', headers: accept === undefined ? {} : { accept } })).headers['content-type']);
+    const type = async (accept?: string) =>
+      String(
+        (await t.call({ method: 'GET', url: '/healthz', headers: accept === undefined ? {} : { accept } })).headers[
+          'content-type'
+        ],
+      );
     expect(await type()).toMatch(/^application\/json/);
     expect(await type('application/json, application/xml')).toMatch(/^application\/json/);
     expect(await type('application/json;q=0.5, application/xml')).toMatch(/^application\/xml/);
@@ -90,7 +117,10 @@ describe.each(DIALECTS)('representations on %s', (dialect) => {
   });
 
   it_('keeps only the requested fields, and always the id', async () => {
-    const res = await t.call({ method: 'GET', url: `/v1/jobs/${String(job.id)}?fields=status,input.locale,input.nested.deep` });
+    const res = await t.call({
+      method: 'GET',
+      url: `/v1/jobs/${String(job.id)}?fields=status,input.locale,input.nested.deep`,
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ id: job.id, status: 'pending', input: { locale: 'fr', nested: { deep: true } } });
   });
@@ -108,7 +138,11 @@ describe.each(DIALECTS)('representations on %s', (dialect) => {
       expect(res.statusCode).toBe(200);
       const body = 'accept' in headers ? parseXml(res.body).job : res.json();
       expect(body).toEqual({ id: job.id, status: 'pending' });
-      const inherited = await t.call({ method: 'GET', url: `/v1/jobs/${String(job.id)}?fields=constructor,toString,__proto__.x,valueOf`, headers });
+      const inherited = await t.call({
+        method: 'GET',
+        url: `/v1/jobs/${String(job.id)}?fields=constructor,toString,__proto__.x,valueOf`,
+        headers,
+      });
       expect(inherited.statusCode).toBe(400);
     }
     expect(({} as Record<string, unknown>).x).toBeUndefined();
@@ -136,7 +170,13 @@ describe.each(DIALECTS)('representations on %s', (dialect) => {
     expect(res.body).toContain('&lt;/name&gt;&lt;x&gt;');
     expect(parseXml(res.body).project.name).toBe('a</name><x>');
     // Job input is any JSON: control characters are kept in JSON and become U+FFFD in XML.
-    const withControls = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'raw', input: { text: 'bell\u0007 and \uFFFE' } } })).json();
+    const withControls = (
+      await t.call({
+        method: 'POST',
+        url: '/v1/jobs',
+        payload: { type: 'raw', input: { text: 'bell\u0007 and \uFFFE' } },
+      })
+    ).json();
     expect(withControls.input.text).toBe('bell\u0007 and \uFFFE');
     const xml = await t.call({ method: 'GET', url: `/v1/jobs/${String(withControls.id)}`, headers: XML });
     expect(xml.statusCode).toBe(200);

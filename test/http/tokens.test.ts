@@ -10,14 +10,20 @@ describe.each(DIALECTS)('token admin API on %s', (dialect) => {
   afterAll(async () => t?.close());
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
 
-  const create = (payload: object, token?: string) => t.call({ method: 'POST', url: '/v1/tokens', payload, ...(token ? { token } : {}) });
+  const create = (payload: object, token?: string) =>
+    t.call({ method: 'POST', url: '/v1/tokens', payload, ...(token ? { token } : {}) });
 
   it_('creates a token whose secret is shown once and works at once', async () => {
     const res = await create({ name: 'ci', scopes: ['jobs:read', 'jobs:write'] });
     expect(res.statusCode).toBe(201);
     expect(res.headers['cache-control']).toBe('no-store');
     const created = res.json();
-    expect(created).toMatchObject({ name: 'ci', scopes: ['jobs:read', 'jobs:write'], last_used_at: null, revoked_at: null });
+    expect(created).toMatchObject({
+      name: 'ci',
+      scopes: ['jobs:read', 'jobs:write'],
+      last_used_at: null,
+      revoked_at: null,
+    });
     expect(created.secret).toMatch(/^jl_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}$/);
     expect(created.secret.startsWith(`${created.prefix}_`)).toBe(true);
     const job = await t.call({ method: 'POST', url: '/v1/jobs', token: created.secret, payload: { type: 'report' } });
@@ -31,7 +37,15 @@ describe.each(DIALECTS)('token admin API on %s', (dialect) => {
     const res = await t.call({ method: 'GET', url: '/v1/tokens' });
     expect(res.statusCode).toBe(200);
     const listed = res.json().data.find((x: { id: string }) => x.id === created.id);
-    expect(listed).toEqual({ id: created.id, name: 'listed', prefix: created.prefix, scopes: ['jobs:read'], created_at: created.created_at, last_used_at: null, revoked_at: null });
+    expect(listed).toEqual({
+      id: created.id,
+      name: 'listed',
+      prefix: created.prefix,
+      scopes: ['jobs:read'],
+      created_at: created.created_at,
+      last_used_at: null,
+      revoked_at: null,
+    });
     expect(res.body).not.toContain(created.secret.slice(created.prefix.length + 1));
   });
 
@@ -44,7 +58,9 @@ describe.each(DIALECTS)('token admin API on %s', (dialect) => {
     const after = await t.call({ method: 'GET', url: '/v1/jobs', token: created.secret });
     expect(after.statusCode).toBe(401);
     expect(after.headers['www-authenticate']).toContain('error="invalid_token"');
-    const listed = (await t.call({ method: 'GET', url: '/v1/tokens' })).json().data.find((x: { id: string }) => x.id === created.id);
+    const listed = (await t.call({ method: 'GET', url: '/v1/tokens' }))
+      .json()
+      .data.find((x: { id: string }) => x.id === created.id);
     expect(listed.revoked_at).toEqual(expect.any(String));
     const again = await t.call({ method: 'DELETE', url: `/v1/tokens/${created.id}` });
     expect(again.statusCode).toBe(404);
@@ -53,7 +69,11 @@ describe.each(DIALECTS)('token admin API on %s', (dialect) => {
 
   it_('revokes with XML asked for: still an empty 204', async () => {
     const created = (await create({ name: 'xml', scopes: ['jobs:read'] })).json();
-    const res = await t.call({ method: 'DELETE', url: `/v1/tokens/${created.id}`, headers: { accept: 'application/xml' } });
+    const res = await t.call({
+      method: 'DELETE',
+      url: `/v1/tokens/${created.id}`,
+      headers: { accept: 'application/xml' },
+    });
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe('');
   });
@@ -91,7 +111,10 @@ describe.each(DIALECTS)('token admin API on %s', (dialect) => {
     for (const [payload, pointer] of cases) {
       const res = await create(payload);
       expect(res.statusCode, JSON.stringify(payload)).toBe(422);
-      expect(res.json().errors.map((e: { pointer: string }) => e.pointer), JSON.stringify(payload)).toContain(pointer);
+      expect(
+        res.json().errors.map((e: { pointer: string }) => e.pointer),
+        JSON.stringify(payload),
+      ).toContain(pointer);
     }
   });
 });

@@ -9,7 +9,11 @@ import { testApp, type TestApp } from '../support/app.js';
 function expectProblem(res: LightMyRequestResponse, pointer: string): void {
   expect(res.statusCode, res.body).toBe(400);
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.json()).toMatchObject({ status: 400, code: 'unstorable_value', errors: [{ pointer, detail: expect.stringContaining('NUL') }] });
+  expect(res.json()).toMatchObject({
+    status: 400,
+    code: 'unstorable_value',
+    errors: [{ pointer, detail: expect.stringContaining('NUL') }],
+  });
 }
 
 describe.each(DIALECTS)('text no database can store, on %s', (dialect) => {
@@ -18,7 +22,13 @@ describe.each(DIALECTS)('text no database can store, on %s', (dialect) => {
   beforeAll(async () => {
     if (skipUnlessAvailable(dialect)) return;
     t = await testApp(dialect);
-    project = (await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Target', workflow_steps: ['translation'] } })).json().id;
+    project = (
+      await t.call({
+        method: 'POST',
+        url: '/v1/projects',
+        payload: { name: 'Target', workflow_steps: ['translation'] },
+      })
+    ).json().id;
   });
   afterAll(async () => t?.close());
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
@@ -37,9 +47,22 @@ describe.each(DIALECTS)('text no database can store, on %s', (dialect) => {
 
   it_('refuses a nested NUL in a JSON body with a pointer to it, and creates nothing', async () => {
     const before = await counts();
-    const job = await t.call({ method: 'POST', url: '/v1/jobs', payload: '{"type":"report","input":{"a":[{"b":"x\\u0000y"}]}}', headers: { 'content-type': 'application/json' } });
+    const job = await t.call({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: '{"type":"report","input":{"a":[{"b":"x\\u0000y"}]}}',
+      headers: { 'content-type': 'application/json' },
+    });
     expectProblem(job, '#/input/a/0/b');
-    expectProblem(await t.call({ method: 'POST', url: '/v1/projects', payload: '{"name":"\\u0000"}', headers: { 'content-type': 'application/json' } }), '#/name');
+    expectProblem(
+      await t.call({
+        method: 'POST',
+        url: '/v1/projects',
+        payload: '{"name":"\\u0000"}',
+        headers: { 'content-type': 'application/json' },
+      }),
+      '#/name',
+    );
     expect(await counts()).toEqual(before);
   });
 
@@ -52,7 +75,9 @@ describe.each(DIALECTS)('text no database can store, on %s', (dialect) => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(res.statusCode, res.body).toBe(400);
-    expect(res.json()).toEqual({ errors: [{ status: '400', title: 'Bad Request', detail: expect.stringContaining('#/client_id') }] });
+    expect(res.json()).toEqual({
+      errors: [{ status: '400', title: 'Bad Request', detail: expect.stringContaining('#/client_id') }],
+    });
   });
 
   it_('refuses NUL in Phrase job settings and file names in its own error shape, and creates nothing', async () => {
@@ -69,15 +94,27 @@ describe.each(DIALECTS)('text no database can store, on %s', (dialect) => {
       await send('{"targetLangs":["de"]}', "filename*=UTF-8''home%00.txt"),
     ]) {
       expect(res.statusCode, res.body).toBe(400);
-      expect(res.json()).toMatchObject({ errorCode: expect.any(String), errorDescription: expect.stringContaining('NUL') });
+      expect(res.json()).toMatchObject({
+        errorCode: expect.any(String),
+        errorDescription: expect.stringContaining('NUL'),
+      });
     }
     expect(await counts()).toEqual(before);
   });
 
   it_('refuses NUL in TextKing bodies, JSON or XML, in its own error shape', async () => {
     const before = await counts();
-    const send = (payload: string, type: string) => t.call({ method: 'POST', url: '/compat/textking/v1/projects', payload, headers: { 'content-type': type, accept: 'application/json' } });
-    for (const res of [await send('{"name":"a\\u0000"}', 'application/json'), await send('<project><name>a\u0000b</name></project>', 'application/xml')]) {
+    const send = (payload: string, type: string) =>
+      t.call({
+        method: 'POST',
+        url: '/compat/textking/v1/projects',
+        payload,
+        headers: { 'content-type': type, accept: 'application/json' },
+      });
+    for (const res of [
+      await send('{"name":"a\\u0000"}', 'application/json'),
+      await send('<project><name>a\u0000b</name></project>', 'application/xml'),
+    ]) {
       expect(res.statusCode, res.body).toBe(400);
       expect(res.json()).toMatchObject({ status: 400 });
     }

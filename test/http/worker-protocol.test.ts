@@ -32,18 +32,32 @@ describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
   });
 
   async function setup(clock?: TestClock, maxFileBytes?: number): Promise<{ t: TestApp; work: string }> {
-    t = await testApp(dialect, { definitions, ...(clock !== undefined ? { clock } : {}), ...(maxFileBytes !== undefined ? { policy: { maxFileBytes } } : {}) });
+    t = await testApp(dialect, {
+      definitions,
+      ...(clock !== undefined ? { clock } : {}),
+      ...(maxFileBytes !== undefined ? { policy: { maxFileBytes } } : {}),
+    });
     check = answerChecker((await t.call({ method: 'GET', url: '/openapi.json' })).json<Json>());
-    const work = (await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'workers', scopes: ['jobs:work'] } })).json().secret as string;
+    const work = (
+      await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'workers', scopes: ['jobs:work'] } })
+    ).json().secret as string;
     return { t, work };
   }
-  const create = async (t: TestApp, type: string, input: object = {}) => (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type, input } })).json();
+  const create = async (t: TestApp, type: string, input: object = {}) =>
+    (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type, input } })).json();
   const job = async (t: TestApp, id: string) => (await t.call({ method: 'GET', url: `/v1/jobs/${id}` })).json();
   // Every answer is one the OpenAPI document declares, with the body it declares.
   const post = async (t: TestApp, token: string, url: string, payload: object) => {
     const res = await t.call({ method: 'POST', url, payload, token });
     const path = url.replace(/\/jobs\/[^/]+\//, '/jobs/{id}/');
-    expect(check('POST', path, { status: res.statusCode, contentType: res.headers['content-type'] as string | undefined, body: res.body }), `${url} ${res.statusCode}`).toBeUndefined();
+    expect(
+      check('POST', path, {
+        status: res.statusCode,
+        contentType: res.headers['content-type'] as string | undefined,
+        body: res.body,
+      }),
+      `${url} ${res.statusCode}`,
+    ).toBeUndefined();
     return res;
   };
   const claim = async (t: TestApp, token: string, body: object) => {
@@ -54,11 +68,18 @@ describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
 
   it_('shares 200 jobs between two HTTP workers and an in-process one: each succeeds exactly once', async () => {
     const { t, work } = await setup();
-    const created = (await t.call({ method: 'POST', url: '/v1/jobs:batch', payload: { jobs: Array.from({ length: 200 }, (_, n) => ({ type: 'shared', input: { n } })) } })).json();
+    const created = (
+      await t.call({
+        method: 'POST',
+        url: '/v1/jobs:batch',
+        payload: { jobs: Array.from({ length: 200 }, (_, n) => ({ type: 'shared', input: { n } })) },
+      })
+    ).json();
     const ids: string[] = created.data.map((j: { id: string }) => j.id);
     expect(ids).toHaveLength(200);
     const local = new Worker(t.services, { ...FAST_WORKER, concurrency: 2, workerId: 'in-process' });
-    const finished = async () => (await t.services.store.db.selectFrom('jobs').select('id').where('status', '=', 'succeeded').execute()).length;
+    const finished = async () =>
+      (await t.services.store.db.selectFrom('jobs').select('id').where('status', '=', 'succeeded').execute()).length;
     const done = { a: [] as string[], b: [] as string[] };
     // Worker a completes one job per call, worker b a whole claim per call.
     const remote = async (name: 'a' | 'b') => {
@@ -66,12 +87,17 @@ describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
         const claimed = await claim(t, work, { worker: `http-${name}`, types: ['shared'], limit: 5, wait: 1 });
         if (name === 'a') {
           for (const c of claimed) {
-            const res = await post(t, work, `/v1/worker/jobs/${c.id}/complete`, { lease: c.lease.token, output: { by: 'http-a', n: c.input.n } });
+            const res = await post(t, work, `/v1/worker/jobs/${c.id}/complete`, {
+              lease: c.lease.token,
+              output: { by: 'http-a', n: c.input.n },
+            });
             expect(res.json()).toEqual({ id: c.id, outcome: 'succeeded' });
             done.a.push(c.id);
           }
         } else if (claimed.length > 0) {
-          const res = await post(t, work, '/v1/worker/completions', { data: claimed.map((c) => ({ id: c.id, lease: c.lease.token, output: { by: 'http-b', n: c.input.n } })) });
+          const res = await post(t, work, '/v1/worker/completions', {
+            data: claimed.map((c) => ({ id: c.id, lease: c.lease.token, output: { by: 'http-b', n: c.input.n } })),
+          });
           expect(res.json().data).toEqual(claimed.map((c) => ({ id: c.id, outcome: 'succeeded' })));
           done.b.push(...claimed.map((c) => c.id));
         }
@@ -83,7 +109,10 @@ describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
     } finally {
       await local.stop(1000);
     }
-    const attempts = await t.services.store.db.selectFrom('job_attempts').select(['job_id', 'worker', 'outcome']).execute();
+    const attempts = await t.services.store.db
+      .selectFrom('job_attempts')
+      .select(['job_id', 'worker', 'outcome'])
+      .execute();
     // One attempt per job, and it succeeded.
     expect(attempts).toHaveLength(200);
     expect(new Set(attempts.map((a) => a.job_id)).size).toBe(200);
@@ -96,8 +125,12 @@ describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
     // The attempt history names the remote worker that ran the job.
     const one = await job(t, done.b[0]!);
     expect(one).toMatchObject({ status: 'succeeded', output: { by: 'http-b' } });
-    expect(one.attempt_history).toMatchObject([{ number: 1, outcome: 'succeeded', worker: expect.stringMatching(/^http-b#/) }]);
-    const events = (await t.call({ method: 'GET', url: `/v1/jobs/${done.a[0]}/events` })).json().data.map((e: { type: string }) => e.type);
+    expect(one.attempt_history).toMatchObject([
+      { number: 1, outcome: 'succeeded', worker: expect.stringMatching(/^http-b#/) },
+    ]);
+    const events = (await t.call({ method: 'GET', url: `/v1/jobs/${done.a[0]}/events` }))
+      .json()
+      .data.map((e: { type: string }) => e.type);
     expect(events).toEqual(expect.arrayContaining(['job.created', 'job.running', 'job.succeeded']));
   });
 
@@ -106,7 +139,13 @@ describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
     const { t, work } = await setup(clock);
     const { id } = await create(t, 'remote');
     const [first] = await claim(t, work, { worker: 'slow', types: ['remote'], lease_seconds: 5 });
-    expect(first).toMatchObject({ id, type: 'remote', attempt: 1, max_attempts: 3, lease: { token: expect.any(String), expires_at: new Date(clock.ms + 5000).toISOString() } });
+    expect(first).toMatchObject({
+      id,
+      type: 'remote',
+      attempt: 1,
+      max_attempts: 3,
+      lease: { token: expect.any(String), expires_at: new Date(clock.ms + 5000).toISOString() },
+    });
     clock.advance(3000);
     const beat = await post(t, work, `/v1/worker/jobs/${id}/heartbeat`, { lease: first.lease.token, lease_seconds: 5 });
     expect(beat.json()).toEqual({ lease_expires_at: new Date(clock.ms + 5000).toISOString(), cancel_requested: false });
@@ -126,34 +165,69 @@ describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
       expect(res.headers['content-type']).toContain('application/problem+json');
       expect(res.json()).toMatchObject({ code: 'lease_lost', job_status: 'running' });
     }
-    const batch = await post(t, work, '/v1/worker/completions', { data: [{ id, lease: first.lease.token, output: { late: true } }] });
+    const batch = await post(t, work, '/v1/worker/completions', {
+      data: [{ id, lease: first.lease.token, output: { late: true } }],
+    });
     expect(batch.json().data[0]).toMatchObject({ id, problem: { status: 409, code: 'lease_lost' } });
     expect(await job(t, id)).toEqual(before);
-    expect((await post(t, work, `/v1/worker/jobs/${id}/complete`, { lease: second.lease.token, output: { by: 'fast' } })).json()).toEqual({ id, outcome: 'succeeded' });
+    expect(
+      (
+        await post(t, work, `/v1/worker/jobs/${id}/complete`, { lease: second.lease.token, output: { by: 'fast' } })
+      ).json(),
+    ).toEqual({ id, outcome: 'succeeded' });
     const after = await job(t, id);
     expect(after).toMatchObject({ status: 'succeeded', output: { by: 'fast' }, attempts: 2 });
     expect(after.attempt_history).toMatchObject([
       { number: 1, outcome: 'lease_expired', worker: expect.stringMatching(/^slow#/) },
       { number: 2, outcome: 'succeeded', worker: expect.stringMatching(/^fast#/) },
     ]);
-    expect((await post(t, work, `/v1/worker/jobs/${id}/complete`, { lease: first.lease.token })).json()).toMatchObject({ code: 'lease_lost', job_status: 'succeeded' });
+    expect((await post(t, work, `/v1/worker/jobs/${id}/complete`, { lease: first.lease.token })).json()).toMatchObject({
+      code: 'lease_lost',
+      job_status: 'succeeded',
+    });
   });
 
-  it_('tells a remote worker of a cancel through its next heartbeat; its report then ends the job cancelled', async () => {
-    const { t, work } = await setup();
-    const { id } = await create(t, 'remote');
-    const [c] = await claim(t, work, { worker: 'w', types: ['remote'] });
-    expect((await post(t, work, `/v1/worker/jobs/${id}/progress`, { lease: c.lease.token, percent: 40, message: 'halfway there' })).statusCode).toBe(204);
-    expect(await job(t, id)).toMatchObject({ progress: 40, progress_message: 'halfway there' });
-    expect((await t.call({ method: 'POST', url: `/v1/jobs/${id}/cancel` })).json().status).toBe('cancelling');
-    expect((await post(t, work, `/v1/worker/jobs/${id}/heartbeat`, { lease: c.lease.token })).json()).toMatchObject({ cancel_requested: true });
-    expect((await post(t, work, `/v1/worker/jobs/${id}/fail`, { lease: c.lease.token, error: { message: 'stopped' } })).json()).toEqual({ id, outcome: 'cancelled' });
-    expect(await job(t, id)).toMatchObject({ status: 'cancelled' });
-  });
+  it_(
+    'tells a remote worker of a cancel through its next heartbeat; its report then ends the job cancelled',
+    async () => {
+      const { t, work } = await setup();
+      const { id } = await create(t, 'remote');
+      const [c] = await claim(t, work, { worker: 'w', types: ['remote'] });
+      expect(
+        (
+          await post(t, work, `/v1/worker/jobs/${id}/progress`, {
+            lease: c.lease.token,
+            percent: 40,
+            message: 'halfway there',
+          })
+        ).statusCode,
+      ).toBe(204);
+      expect(await job(t, id)).toMatchObject({ progress: 40, progress_message: 'halfway there' });
+      expect((await t.call({ method: 'POST', url: `/v1/jobs/${id}/cancel` })).json().status).toBe('cancelling');
+      expect((await post(t, work, `/v1/worker/jobs/${id}/heartbeat`, { lease: c.lease.token })).json()).toMatchObject({
+        cancel_requested: true,
+      });
+      expect(
+        (
+          await post(t, work, `/v1/worker/jobs/${id}/fail`, { lease: c.lease.token, error: { message: 'stopped' } })
+        ).json(),
+      ).toEqual({ id, outcome: 'cancelled' });
+      expect(await job(t, id)).toMatchObject({ status: 'cancelled' });
+    },
+  );
 
   it_('gives a released job back without counting the attempt, and lets dependents run once it succeeds', async () => {
     const { t, work } = await setup();
-    const batch = await t.call({ method: 'POST', url: '/v1/jobs:batch', payload: { jobs: [{ ref: 'first', type: 'remote' }, { type: 'remote', depends_on: ['first'] }] } });
+    const batch = await t.call({
+      method: 'POST',
+      url: '/v1/jobs:batch',
+      payload: {
+        jobs: [
+          { ref: 'first', type: 'remote' },
+          { type: 'remote', depends_on: ['first'] },
+        ],
+      },
+    });
     const [first, second] = batch.json().data.map((j: { id: string }) => j.id);
     const [c] = await claim(t, work, { worker: 'w', types: ['remote'], limit: 10 });
     expect(c.id).toBe(first); // the dependent waits
@@ -161,7 +235,10 @@ describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
     expect(await job(t, first)).toMatchObject({ status: 'pending', attempts: 0 });
     const [again] = await claim(t, work, { worker: 'w', types: ['remote'], limit: 10 });
     expect(again).toMatchObject({ id: first, attempt: 1 });
-    expect((await post(t, work, `/v1/worker/jobs/${first}/complete`, { lease: again.lease.token })).json()).toEqual({ id: first, outcome: 'succeeded' });
+    expect((await post(t, work, `/v1/worker/jobs/${first}/complete`, { lease: again.lease.token })).json()).toEqual({
+      id: first,
+      outcome: 'succeeded',
+    });
     expect((await claim(t, work, { worker: 'w', types: ['remote'], limit: 10 })).map((j) => j.id)).toEqual([second]);
   });
 
@@ -170,15 +247,25 @@ describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
     const { t, work } = await setup(clock);
     const { id } = await create(t, 'remote');
     const [c] = await claim(t, work, { worker: 'w', types: ['remote'] });
-    const failed = await post(t, work, `/v1/worker/jobs/${id}/fail`, { lease: c.lease.token, error: { message: 'upstream down', code: 'upstream' } });
+    const failed = await post(t, work, `/v1/worker/jobs/${id}/fail`, {
+      lease: c.lease.token,
+      error: { message: 'upstream down', code: 'upstream' },
+    });
     expect(failed.json()).toEqual({ id, outcome: 'retrying' });
-    expect(await job(t, id)).toMatchObject({ status: 'pending', error: { message: 'upstream down', code: 'upstream' } });
+    expect(await job(t, id)).toMatchObject({
+      status: 'pending',
+      error: { message: 'upstream down', code: 'upstream' },
+    });
     // Not before the backoff (half of it is fixed, half random).
     expect(await claim(t, work, { worker: 'w', types: ['remote'] })).toEqual([]);
     clock.advance(10_000);
     const [again] = await claim(t, work, { worker: 'w', types: ['remote'] });
     expect(again).toMatchObject({ id, attempt: 2 });
-    const final = await post(t, work, `/v1/worker/jobs/${id}/fail`, { lease: again.lease.token, error: { message: 'bad input' }, retryable: false });
+    const final = await post(t, work, `/v1/worker/jobs/${id}/fail`, {
+      lease: again.lease.token,
+      error: { message: 'bad input' },
+      retryable: false,
+    });
     expect(final.json()).toEqual({ id, outcome: 'failed' });
     const after = await job(t, id);
     expect(after).toMatchObject({ status: 'failed', attempts: 2, error: { message: 'bad input' } });
@@ -203,33 +290,54 @@ describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
     expect((await claim(t, work, { worker: 'w', types: ['bounded'] }))[0]).toMatchObject({ id, attempt: 2 });
   });
 
-  it_("stores a remote worker's output files under its lease; a lost lease or too large a file leaves none", async () => {
-    const clock = new TestClock();
-    const { t, work } = await setup(clock, 1000);
-    const { id } = await create(t, 'remote');
-    const [c] = await claim(t, work, { worker: 'w', types: ['remote'], lease_seconds: 5 });
-    const put = (lease: string, name: string, payload: string) =>
-      t.call({ method: 'PUT', url: `/v1/worker/jobs/${id}/files/${name}`, payload, token: work, headers: { 'content-type': 'text/csv', 'jobline-lease': lease } });
-    const stored = await put(c.lease.token, 'report.csv', 'a,b\n1,2\n');
-    expect(stored.statusCode, stored.body).toBe(201);
-    expect(stored.json()).toMatchObject({ job_id: id, role: 'output', name: 'report.csv', content_type: 'text/csv', size: 8 });
-    const download = await t.call({ method: 'GET', url: stored.json().download_url, token: null });
-    expect(download.body).toBe('a,b\n1,2\n');
-    const tooLarge = await put(c.lease.token, 'big.bin', 'x'.repeat(1001));
-    expect(tooLarge.statusCode).toBe(413);
-    expect(tooLarge.json().code).toBe('payload_too_large');
-    const missing = await t.call({ method: 'PUT', url: `/v1/worker/jobs/${id}/files/x.txt`, payload: 'x', token: work, headers: { 'content-type': 'text/plain' } });
-    expect(missing.statusCode).toBe(400);
-    expect(missing.json().errors[0].pointer).toContain('jobline-lease');
-    clock.advance(6000);
-    const [again] = await claim(t, work, { worker: 'v', types: ['remote'] });
-    expect(again.id).toBe(id);
-    const stale = await put(c.lease.token, 'report.csv', 'stale');
-    expect(stale.statusCode).toBe(409);
-    expect(stale.json().code).toBe('lease_lost');
-    const files = (await job(t, id)).files;
-    expect(files.map((f: { name: string; size: number }) => [f.name, f.size])).toEqual([['report.csv', 8]]);
-  });
+  it_(
+    "stores a remote worker's output files under its lease; a lost lease or too large a file leaves none",
+    async () => {
+      const clock = new TestClock();
+      const { t, work } = await setup(clock, 1000);
+      const { id } = await create(t, 'remote');
+      const [c] = await claim(t, work, { worker: 'w', types: ['remote'], lease_seconds: 5 });
+      const put = (lease: string, name: string, payload: string) =>
+        t.call({
+          method: 'PUT',
+          url: `/v1/worker/jobs/${id}/files/${name}`,
+          payload,
+          token: work,
+          headers: { 'content-type': 'text/csv', 'jobline-lease': lease },
+        });
+      const stored = await put(c.lease.token, 'report.csv', 'a,b\n1,2\n');
+      expect(stored.statusCode, stored.body).toBe(201);
+      expect(stored.json()).toMatchObject({
+        job_id: id,
+        role: 'output',
+        name: 'report.csv',
+        content_type: 'text/csv',
+        size: 8,
+      });
+      const download = await t.call({ method: 'GET', url: stored.json().download_url, token: null });
+      expect(download.body).toBe('a,b\n1,2\n');
+      const tooLarge = await put(c.lease.token, 'big.bin', 'x'.repeat(1001));
+      expect(tooLarge.statusCode).toBe(413);
+      expect(tooLarge.json().code).toBe('payload_too_large');
+      const missing = await t.call({
+        method: 'PUT',
+        url: `/v1/worker/jobs/${id}/files/x.txt`,
+        payload: 'x',
+        token: work,
+        headers: { 'content-type': 'text/plain' },
+      });
+      expect(missing.statusCode).toBe(400);
+      expect(missing.json().errors[0].pointer).toContain('jobline-lease');
+      clock.advance(6000);
+      const [again] = await claim(t, work, { worker: 'v', types: ['remote'] });
+      expect(again.id).toBe(id);
+      const stale = await put(c.lease.token, 'report.csv', 'stale');
+      expect(stale.statusCode).toBe(409);
+      expect(stale.json().code).toBe('lease_lost');
+      const files = (await job(t, id)).files;
+      expect(files.map((f: { name: string; size: number }) => [f.name, f.size])).toEqual([['report.csv', 8]]);
+    },
+  );
 
   it_('records no file whose lease was lost while its bytes were being sent', async () => {
     const clock = new TestClock();
@@ -237,7 +345,13 @@ describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
     const { id } = await create(t, 'remote');
     const [c] = await claim(t, work, { worker: 'w', types: ['remote'], lease_seconds: 5 });
     const body = new PassThrough();
-    const upload = t.call({ method: 'PUT', url: `/v1/worker/jobs/${id}/files/late.txt`, payload: body, token: work, headers: { 'content-type': 'text/plain', 'jobline-lease': c.lease.token } });
+    const upload = t.call({
+      method: 'PUT',
+      url: `/v1/worker/jobs/${id}/files/late.txt`,
+      payload: body,
+      token: work,
+      headers: { 'content-type': 'text/plain', 'jobline-lease': c.lease.token },
+    });
     body.write('first half ');
     await new Promise((r) => setTimeout(r, 200)); // the lease was checked; the bytes are on their way
     clock.advance(6000);
@@ -249,37 +363,68 @@ describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
     expect((await job(t, id)).files).toEqual([]);
   });
 
-  it_('wakes a waiting claim when a job of its types is created, and answers an empty list when the wait is over', async () => {
-    const { t, work } = await setup();
-    expect(await claim(t, work, { worker: 'w', types: ['remote'], wait: 1 })).toEqual([]);
-    const waiting = claim(t, work, { worker: 'w', types: ['remote'], wait: 20 });
-    await new Promise((r) => setTimeout(r, 100));
-    const { id } = await create(t, 'remote');
-    expect((await waiting).map((c) => c.id)).toEqual([id]);
-  });
+  it_(
+    'wakes a waiting claim when a job of its types is created, and answers an empty list when the wait is over',
+    async () => {
+      const { t, work } = await setup();
+      expect(await claim(t, work, { worker: 'w', types: ['remote'], wait: 1 })).toEqual([]);
+      const waiting = claim(t, work, { worker: 'w', types: ['remote'], wait: 20 });
+      await new Promise((r) => setTimeout(r, 100));
+      const { id } = await create(t, 'remote');
+      expect((await waiting).map((c) => c.id)).toEqual([id]);
+    },
+  );
 
   it_('answers bad worker calls with a clear 4xx and changes nothing', async () => {
     const { t, work } = await setup();
-    const limited = (await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'renderers', scopes: ['jobs:work'], job_types: ['remote'] } })).json().secret;
+    const limited = (
+      await t.call({
+        method: 'POST',
+        url: '/v1/tokens',
+        payload: { name: 'renderers', scopes: ['jobs:work'], job_types: ['remote'] },
+      })
+    ).json().secret;
     const reader = await t.token(['jobs:read']);
-    const elsewhere = (await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'x', scopes: ['jobs:work'] } })).json().secret;
+    const elsewhere = (
+      await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'x', scopes: ['jobs:work'] } })
+    ).json().secret;
     const otherWorkspace = await t.token(['jobs:work', 'jobs:write'], 'globex');
     void elsewhere;
     const { id } = await create(t, 'remote');
     const { id: otherId } = await create(t, 'other');
     const before = [await job(t, id), await job(t, otherId)];
 
-    const problem = async (res: { statusCode: number; headers: Record<string, unknown>; json(): any }, status: number, code: string) => {
+    const problem = async (
+      res: { statusCode: number; headers: Record<string, unknown>; json(): any },
+      status: number,
+      code: string,
+    ) => {
       expect(res.statusCode).toBe(status);
       expect(String(res.headers['content-type'])).toContain('application/problem+json');
       expect(res.json()).toMatchObject({ status, code, detail: expect.any(String) });
     };
     // Claims: types outside the token's, malformed or missing types, too many jobs, too long a wait.
-    await problem(await post(t, limited, '/v1/worker/claims', { worker: 'w', types: ['remote', 'other'] }), 403, 'forbidden');
-    await problem(await post(t, work, '/v1/worker/claims', { worker: 'w', types: ['Not A Type'] }), 422, 'validation_failed');
+    await problem(
+      await post(t, limited, '/v1/worker/claims', { worker: 'w', types: ['remote', 'other'] }),
+      403,
+      'forbidden',
+    );
+    await problem(
+      await post(t, work, '/v1/worker/claims', { worker: 'w', types: ['Not A Type'] }),
+      422,
+      'validation_failed',
+    );
     await problem(await post(t, work, '/v1/worker/claims', { worker: 'w', types: [] }), 422, 'validation_failed');
-    await problem(await post(t, work, '/v1/worker/claims', { worker: 'w', types: ['remote'], limit: 101 }), 422, 'validation_failed');
-    await problem(await post(t, work, '/v1/worker/claims', { worker: 'w', types: ['remote'], wait: 31 }), 422, 'validation_failed');
+    await problem(
+      await post(t, work, '/v1/worker/claims', { worker: 'w', types: ['remote'], limit: 101 }),
+      422,
+      'validation_failed',
+    );
+    await problem(
+      await post(t, work, '/v1/worker/claims', { worker: 'w', types: ['remote'], wait: 31 }),
+      422,
+      'validation_failed',
+    );
     await problem(await post(t, work, '/v1/worker/claims', { types: ['remote'] }), 422, 'validation_failed');
     await problem(await post(t, reader, '/v1/worker/claims', { worker: 'w', types: ['remote'] }), 403, 'forbidden');
     // Another workspace's worker sees none of these jobs.
@@ -290,24 +435,73 @@ describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
     const [c] = await claim(t, work, { worker: 'w', types: ['remote'] });
     const running = await job(t, id);
     const forged = `${Buffer.from('w').toString('base64url')}.${'A'.repeat(43)}`;
-    await problem(await post(t, work, `/v1/worker/jobs/${otherId}/complete`, { lease: c.lease.token }), 409, 'lease_lost');
-    await problem(await post(t, work, `/v1/worker/jobs/${otherId}/heartbeat`, { lease: c.lease.token }), 409, 'lease_lost');
+    await problem(
+      await post(t, work, `/v1/worker/jobs/${otherId}/complete`, { lease: c.lease.token }),
+      409,
+      'lease_lost',
+    );
+    await problem(
+      await post(t, work, `/v1/worker/jobs/${otherId}/heartbeat`, { lease: c.lease.token }),
+      409,
+      'lease_lost',
+    );
     await problem(await post(t, work, `/v1/worker/jobs/${id}/heartbeat`, { lease: forged }), 409, 'lease_lost');
-    await problem(await post(t, work, `/v1/worker/jobs/${id}/complete`, { lease: forged, output: 1 }), 409, 'lease_lost');
+    await problem(
+      await post(t, work, `/v1/worker/jobs/${id}/complete`, { lease: forged, output: 1 }),
+      409,
+      'lease_lost',
+    );
     await problem(await post(t, work, `/v1/worker/jobs/${id}/complete`, { lease: 'not a lease' }), 400, 'bad_request');
-    await problem(await post(t, work, `/v1/worker/jobs/${id}/fail`, { lease: c.lease.token, error: {} }), 422, 'validation_failed');
-    await problem(await post(t, work, `/v1/worker/jobs/${id}/progress`, { lease: c.lease.token, percent: 101 }), 422, 'validation_failed');
-    await problem(await post(t, work, '/v1/worker/jobs/0190f5c8-5f9e-7a41-b1c2-3d4e5f607182/complete', { lease: c.lease.token }), 404, 'not_found');
+    await problem(
+      await post(t, work, `/v1/worker/jobs/${id}/fail`, { lease: c.lease.token, error: {} }),
+      422,
+      'validation_failed',
+    );
+    await problem(
+      await post(t, work, `/v1/worker/jobs/${id}/progress`, { lease: c.lease.token, percent: 101 }),
+      422,
+      'validation_failed',
+    );
+    await problem(
+      await post(t, work, '/v1/worker/jobs/0190f5c8-5f9e-7a41-b1c2-3d4e5f607182/complete', { lease: c.lease.token }),
+      404,
+      'not_found',
+    );
     // A token limited to other types, or of another workspace, does not see the job at all.
-    await problem(await post(t, otherWorkspace, `/v1/worker/jobs/${id}/heartbeat`, { lease: c.lease.token }), 404, 'not_found');
+    await problem(
+      await post(t, otherWorkspace, `/v1/worker/jobs/${id}/heartbeat`, { lease: c.lease.token }),
+      404,
+      'not_found',
+    );
     const { id: limitedId } = await create(t, 'other');
-    await problem(await post(t, limited, `/v1/worker/jobs/${limitedId}/heartbeat`, { lease: c.lease.token }), 404, 'not_found');
+    await problem(
+      await post(t, limited, `/v1/worker/jobs/${limitedId}/heartbeat`, { lease: c.lease.token }),
+      404,
+      'not_found',
+    );
     // A batch: the job listed twice is refused whole; a bad item leaves the good one to complete.
-    await problem(await post(t, work, '/v1/worker/completions', { data: [{ id, lease: c.lease.token }, { id, lease: c.lease.token }] }), 400, 'bad_request');
+    await problem(
+      await post(t, work, '/v1/worker/completions', {
+        data: [
+          { id, lease: c.lease.token },
+          { id, lease: c.lease.token },
+        ],
+      }),
+      400,
+      'bad_request',
+    );
     expect(await job(t, id)).toEqual(running);
     expect([await job(t, otherId)]).toEqual([before[1]]);
-    const mixed = await post(t, work, '/v1/worker/completions', { data: [{ id: otherId, lease: c.lease.token }, { id, lease: c.lease.token, output: 'ok' }] });
-    expect(mixed.json().data).toMatchObject([{ id: otherId, problem: { status: 409, code: 'lease_lost' } }, { id, outcome: 'succeeded' }]);
+    const mixed = await post(t, work, '/v1/worker/completions', {
+      data: [
+        { id: otherId, lease: c.lease.token },
+        { id, lease: c.lease.token, output: 'ok' },
+      ],
+    });
+    expect(mixed.json().data).toMatchObject([
+      { id: otherId, problem: { status: 409, code: 'lease_lost' } },
+      { id, outcome: 'succeeded' },
+    ]);
     expect(await job(t, otherId)).toEqual(before[1]);
     expect(await job(t, id)).toMatchObject({ status: 'succeeded', output: 'ok' });
   });

@@ -16,7 +16,9 @@ describe.each(DIALECTS)('worker tokens on %s', (dialect) => {
     const res = await create({ name: 'renderers', scopes: ['jobs:work'], job_types: ['render', 'thumbnail'] });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ scopes: ['jobs:work'], job_types: ['render', 'thumbnail'] });
-    const listed = (await t.call({ method: 'GET', url: '/v1/tokens' })).json().data.find((x: { id: string }) => x.id === res.json().id);
+    const listed = (await t.call({ method: 'GET', url: '/v1/tokens' }))
+      .json()
+      .data.find((x: { id: string }) => x.id === res.json().id);
     expect(listed.job_types).toEqual(['render', 'thumbnail']);
   });
 

@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 // scripts/check-layers.mjs, run by `npm run lint`, on the real src/ and on small made-up trees.
 
 function check(root?: string): { status: number | null; stderr: string } {
-  const result = spawnSync(process.execPath, ['scripts/check-layers.mjs', ...(root === undefined ? [] : [root])], { encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['scripts/check-layers.mjs', ...(root === undefined ? [] : [root])], {
+    encoding: 'utf8',
+  });
   return { status: result.status, stderr: result.stderr };
 }
 

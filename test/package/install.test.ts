@@ -18,7 +18,13 @@ interface Run {
   stderr: string;
 }
 
-function run(command: string, args: string[], cwd: string, timeoutMs = 120_000, extra: Record<string, string> = {}): Promise<Run> {
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  timeoutMs = 120_000,
+  extra: Record<string, string> = {},
+): Promise<Run> {
   const child = spawn(command, args, { cwd, env: userEnv(extra), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -39,7 +45,10 @@ function run(command: string, args: string[], cwd: string, timeoutMs = 120_000, 
 /** Runs a command expecting exit code 0; returns its standard output. */
 async function ok(command: string, args: string[], cwd: string, timeoutMs?: number): Promise<string> {
   const result = await run(command, args, cwd, timeoutMs);
-  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+  if (result.code !== 0)
+    throw new Error(
+      `${command} ${args.join(' ')} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
+    );
   return result.stdout;
 }
 
@@ -50,57 +59,99 @@ describe('the packed package', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('installs into a project of its own as the README says, type-checks it strictly and runs its TypeScript job type', { timeout: 900_000 }, async () => {
-    // The README's block, run as written in a copy of the checkout; its last line, `npm start`, is
-    // started below on a free port. npm installs from its cache where it can (prefer-offline).
-    const block = codeBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8')).find((b) => b.lang === 'sh' && b.code.includes('npx jobline init'))!;
-    const lines = block.code.trimEnd().split('\n');
-    expect(lines.at(-1)).toMatch(/^npm start\b/);
-    const clone = copyCheckout(join(work, 'jobline'));
-    const setup = await run('bash', ['-euo', 'pipefail', '-c', lines.slice(0, -1).join('\n')], clone, 600_000, {
-      npm_config_prefer_offline: 'true',
-      npm_config_audit: 'false',
-      npm_config_fund: 'false',
-    });
-    expect(setup.code, `${setup.stdout}\n${setup.stderr}`).toBe(0);
-    expect(setup.stderr).not.toContain('EBADENGINE');
+  it(
+    'installs into a project of its own as the README says, type-checks it strictly and runs its TypeScript job type',
+    { timeout: 900_000 },
+    async () => {
+      // The README's block, run as written in a copy of the checkout; its last line, `npm start`, is
+      // started below on a free port. npm installs from its cache where it can (prefer-offline).
+      const block = codeBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8')).find(
+        (b) => b.lang === 'sh' && b.code.includes('npx jobline init'),
+      )!;
+      const lines = block.code.trimEnd().split('\n');
+      expect(lines.at(-1)).toMatch(/^npm start\b/);
+      const clone = copyCheckout(join(work, 'jobline'));
+      const setup = await run('bash', ['-euo', 'pipefail', '-c', lines.slice(0, -1).join('\n')], clone, 600_000, {
+        npm_config_prefer_offline: 'true',
+        npm_config_audit: 'false',
+        npm_config_fund: 'false',
+      });
+      expect(setup.code, `${setup.stdout}\n${setup.stderr}`).toBe(0);
+      expect(setup.stderr).not.toContain('EBADENGINE');
 
-    const listing = await ok('tar', ['-tvzf', join(clone, `jobline-${own.version}.tgz`)], work);
-    expect(listing).toMatch(/^-rwxr-xr-x .* package\/dist\/cli\/main\.js$/m);
-    for (const path of ['dist/index.d.ts', 'dist/ui/app.js', 'dist/store/migrations/sqlite/0001_initial.sql', 'dist/store/migrations/postgres/0001_initial.sql']) expect(listing).toContain(` package/${path}\n`);
-    expect(listing).not.toMatch(/ package\/(src|test)\/|\.map$/m);
+      const listing = await ok('tar', ['-tvzf', join(clone, `jobline-${own.version}.tgz`)], work);
+      expect(listing).toMatch(/^-rwxr-xr-x .* package\/dist\/cli\/main\.js$/m);
+      for (const path of [
+        'dist/index.d.ts',
+        'dist/ui/app.js',
+        'dist/store/migrations/sqlite/0001_initial.sql',
+        'dist/store/migrations/postgres/0001_initial.sql',
+      ])
+        expect(listing).toContain(` package/${path}\n`);
+      expect(listing).not.toMatch(/ package\/(src|test)\/|\.map$/m);
 
-    const app = join(work, 'my-jobs');
-    // Nothing but the public API is reachable.
-    const deep = await run('node', ['--input-type=module', '-e', "await import('jobline/dist/server.js')"], app);
-    expect(deep.stderr).toContain('ERR_PACKAGE_PATH_NOT_EXPORTED');
+      const app = join(work, 'my-jobs');
+      // Nothing but the public API is reachable.
+      const deep = await run('node', ['--input-type=module', '-e', "await import('jobline/dist/server.js')"], app);
+      expect(deep.stderr).toContain('ERR_PACKAGE_PATH_NOT_EXPORTED');
 
-    const port = await freePort();
-    // In a process group of its own, so the server under npm goes with it.
-    const server = spawn('npm', lines.at(-1)!.split('#')[0]!.trim().split(/\s+/).slice(1), { cwd: app, env: userEnv({ PORT: String(port) }), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    servers.push(server);
-    let out = '';
-    server.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    server.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-    expect(await eventually(() => Promise.resolve(out.includes('Jobline is serving')), 60_000), out).toBe(true);
-    const remote = ['--url', `http://127.0.0.1:${port}`, '--token', TOKEN.exec(out)![0]];
-    const created = JSON.parse(await ok('npx', ['jobline', 'jobs', 'create', '--type', 'word-count', '--input', '{"text": "to be or not to be"}', '--json', ...remote], app)) as { id: string };
-    const done = JSON.parse(await ok('npx', ['jobline', 'jobs', 'wait', created.id, '--json', ...remote], app)) as { status: string; output: unknown };
-    expect(done).toMatchObject({ status: 'succeeded', output: { words: 6, distinct: 4, file: 'counts.json' } });
-    process.kill(-server.pid!, 'SIGTERM');
-  });
+      const port = await freePort();
+      // In a process group of its own, so the server under npm goes with it.
+      const server = spawn('npm', lines.at(-1)!.split('#')[0]!.trim().split(/\s+/).slice(1), {
+        cwd: app,
+        env: userEnv({ PORT: String(port) }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      servers.push(server);
+      let out = '';
+      server.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      server.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+      expect(await eventually(() => Promise.resolve(out.includes('Jobline is serving')), 60_000), out).toBe(true);
+      const remote = ['--url', `http://127.0.0.1:${port}`, '--token', TOKEN.exec(out)![0]];
+      const created = JSON.parse(
+        await ok(
+          'npx',
+          [
+            'jobline',
+            'jobs',
+            'create',
+            '--type',
+            'word-count',
+            '--input',
+            '{"text": "to be or not to be"}',
+            '--json',
+            ...remote,
+          ],
+          app,
+        ),
+      ) as { id: string };
+      const done = JSON.parse(await ok('npx', ['jobline', 'jobs', 'wait', created.id, '--json', ...remote], app)) as {
+        status: string;
+        output: unknown;
+      };
+      expect(done).toMatchObject({ status: 'succeeded', output: { words: 6, distinct: 4, file: 'counts.json' } });
+      process.kill(-server.pid!, 'SIGTERM');
+    },
+  );
 
-  it('keeps its bin executable after every build (npx keeps linking to the rebuilt file)', { timeout: 300_000 }, async () => {
-    // A copy of the checkout, so building it leaves this checkout's dist/ to the other tests.
-    const clone = copyCheckout(join(work, 'rebuilt'));
-    await ok('npm', ['run', 'build'], clone, 180_000);
-    expect((await ok('npx', ['jobline', '--version'], clone)).trim()).toBe(own.version);
-    await ok('npm', ['run', 'build'], clone, 180_000);
-    expect((await ok('npx', ['jobline', '--version'], clone)).trim()).toBe(own.version);
-    // The first npx in a fresh npm cache runs the package's prepare, which leaves a current dist/ alone.
-    const built = statSync(join(clone, 'dist/cli/main.js')).mtimeMs;
-    const fresh = await run('npx', ['jobline', '--version'], clone, 120_000, { npm_config_cache: join(work, 'fresh-npm-cache') });
-    expect(fresh.stdout.trim(), fresh.stderr).toBe(own.version);
-    expect(statSync(join(clone, 'dist/cli/main.js')).mtimeMs).toBe(built);
-  });
+  it(
+    'keeps its bin executable after every build (npx keeps linking to the rebuilt file)',
+    { timeout: 300_000 },
+    async () => {
+      // A copy of the checkout, so building it leaves this checkout's dist/ to the other tests.
+      const clone = copyCheckout(join(work, 'rebuilt'));
+      await ok('npm', ['run', 'build'], clone, 180_000);
+      expect((await ok('npx', ['jobline', '--version'], clone)).trim()).toBe(own.version);
+      await ok('npm', ['run', 'build'], clone, 180_000);
+      expect((await ok('npx', ['jobline', '--version'], clone)).trim()).toBe(own.version);
+      // The first npx in a fresh npm cache runs the package's prepare, which leaves a current dist/ alone.
+      const built = statSync(join(clone, 'dist/cli/main.js')).mtimeMs;
+      const fresh = await run('npx', ['jobline', '--version'], clone, 120_000, {
+        npm_config_cache: join(work, 'fresh-npm-cache'),
+      });
+      expect(fresh.stdout.trim(), fresh.stderr).toBe(own.version);
+      expect(statSync(join(clone, 'dist/cli/main.js')).mtimeMs).toBe(built);
+    },
+  );
 });

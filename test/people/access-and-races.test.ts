@@ -15,7 +15,13 @@ describe.each(DIALECTS)('people actions: conflicts, races and provider tokens on
     const job = await peopleJob(t);
     const res = await act(t, job.id, 'accept_delivery');
     expect(res.statusCode).toBe(409);
-    expect(res.json()).toMatchObject({ code: 'job_state_conflict', status: 409, job_status: 'pending', status_reason: 'new', allowed_actions: ['offer', 'accept', 'decline', 'cancel'] });
+    expect(res.json()).toMatchObject({
+      code: 'job_state_conflict',
+      status: 409,
+      job_status: 'pending',
+      status_reason: 'new',
+      allowed_actions: ['offer', 'accept', 'decline', 'cancel'],
+    });
     await act(t, job.id, 'accept');
     const again = await act(t, job.id, 'accept');
     expect(again.statusCode).toBe(409);
@@ -35,7 +41,10 @@ describe.each(DIALECTS)('people actions: conflicts, races and provider tokens on
       const [a, b] = [await provider(t, `A${round}`), await provider(t, `B${round}`, 'vendor')];
       const job = await peopleJob(t, { people: { providers: [a.ref, b.ref] } });
       await act(t, job.id, 'offer');
-      const results = await Promise.all([act(t, job.id, 'accept', { token: a.token }), act(t, job.id, 'accept', { token: b.token })]);
+      const results = await Promise.all([
+        act(t, job.id, 'accept', { token: a.token }),
+        act(t, job.id, 'accept', { token: b.token }),
+      ]);
       // Exactly one wins. The loser learns it either from the guarded update (409), or, when the
       // winner committed before the loser's read, by no longer seeing the job at all (404).
       const codes = results.map((r) => r.statusCode);
@@ -43,12 +52,19 @@ describe.each(DIALECTS)('people actions: conflicts, races and provider tokens on
       const loserResponse = results.find((r) => r.statusCode !== 200)!;
       expect([404, 409]).toContain(loserResponse.statusCode);
       const winner = results.find((r) => r.statusCode === 200)!.json();
-      if (loserResponse.statusCode === 409) expect(loserResponse.json()).toMatchObject({ code: 'job_state_conflict', job_status: 'running', status_reason: 'accepted' });
+      if (loserResponse.statusCode === 409)
+        expect(loserResponse.json()).toMatchObject({
+          code: 'job_state_conflict',
+          job_status: 'running',
+          status_reason: 'accepted',
+        });
       // The winner is now the job's only provider; the loser no longer sees it.
       expect(winner.people.providers).toHaveLength(1);
       const loserToken = winner.people.providers[0].id === a.id ? b.token : a.token;
       expect((await t.call({ method: 'GET', url: `/v1/jobs/${job.id}`, token: loserToken })).statusCode).toBe(404);
-      const events = (await t.call({ method: 'GET', url: `/v1/jobs/${job.id}/events` })).json().data as { type: string }[];
+      const events = (await t.call({ method: 'GET', url: `/v1/jobs/${job.id}/events` })).json().data as {
+        type: string;
+      }[];
       expect(events.filter((e) => e.type === 'job.action.accept')).toHaveLength(1);
       expect(events.filter((e) => e.type === 'job.running')).toHaveLength(1);
     }
@@ -66,8 +82,11 @@ describe.each(DIALECTS)('people actions: conflicts, races and provider tokens on
     const hidden = await t.call({ method: 'GET', url: `/v1/jobs/${theirJob.id}`, token: mine.token });
     expect(hidden.statusCode).toBe(404);
     expect(hidden.json().code).toBe('not_found');
-    for (const action of ['accept', 'decline', 'deliver']) expect((await act(t, theirJob.id, action, { token: mine.token })).statusCode).toBe(404);
-    const listed = (await t.call({ method: 'GET', url: '/v1/jobs', token: mine.token })).json().data as { id: string }[];
+    for (const action of ['accept', 'decline', 'deliver'])
+      expect((await act(t, theirJob.id, action, { token: mine.token })).statusCode).toBe(404);
+    const listed = (await t.call({ method: 'GET', url: '/v1/jobs', token: mine.token })).json().data as {
+      id: string;
+    }[];
     expect(listed.map((j) => j.id)).toEqual([myJob.id]);
     const paged = (await t.call({ method: 'GET', url: '/v1/jobs?page=1&per_page=10', token: mine.token })).json();
     expect(paged.total).toBe(1);
@@ -75,12 +94,19 @@ describe.each(DIALECTS)('people actions: conflicts, races and provider tokens on
     // Customer actions, other resources and creating jobs are not for a provider's token.
     expect((await act(t, myJob.id, 'accept', { token: mine.token })).statusCode).toBe(200);
     expect((await act(t, myJob.id, 'reject', { token: mine.token })).statusCode).toBe(403);
-    expect((await t.call({ method: 'POST', url: `/v1/jobs/${myJob.id}/cancel`, token: mine.token })).statusCode).toBe(403);
-    expect((await t.call({ method: 'POST', url: '/v1/jobs', token: mine.token, payload: { type: 'translation' } })).statusCode).toBe(403);
+    expect((await t.call({ method: 'POST', url: `/v1/jobs/${myJob.id}/cancel`, token: mine.token })).statusCode).toBe(
+      403,
+    );
+    expect(
+      (await t.call({ method: 'POST', url: '/v1/jobs', token: mine.token, payload: { type: 'translation' } }))
+        .statusCode,
+    ).toBe(403);
     expect((await t.call({ method: 'GET', url: '/v1/projects', token: mine.token })).statusCode).toBe(403);
     expect((await t.call({ method: 'GET', url: '/v1/providers', token: mine.token })).statusCode).toBe(403);
     expect((await t.call({ method: 'GET', url: `/v1/providers/${mine.id}`, token: mine.token })).statusCode).toBe(200);
-    expect((await t.call({ method: 'GET', url: `/v1/providers/${theirs.id}`, token: mine.token })).statusCode).toBe(404);
+    expect((await t.call({ method: 'GET', url: `/v1/providers/${theirs.id}`, token: mine.token })).statusCode).toBe(
+      404,
+    );
 
     // The workspace admin sees both and can act for a provider.
     const all = (await t.call({ method: 'GET', url: '/v1/jobs?page_size=100' })).json().data as { id: string }[];
@@ -99,9 +125,16 @@ describe.each(DIALECTS)('people actions: conflicts, races and provider tokens on
     const project = (await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Editable' } })).json();
     const job = await peopleJob(t, { project_id: project.id });
     const spare = await peopleJob(t, { project_id: project.id });
-    const edited = await t.call({ method: 'PATCH', url: `/v1/jobs/${job.id}`, payload: { providers: [p.ref], due_at: '2026-03-01T12:00:00Z', input: { topic: 'legal' } } });
+    const edited = await t.call({
+      method: 'PATCH',
+      url: `/v1/jobs/${job.id}`,
+      payload: { providers: [p.ref], due_at: '2026-03-01T12:00:00Z', input: { topic: 'legal' } },
+    });
     expect(edited.statusCode).toBe(200);
-    expect(edited.json()).toMatchObject({ people: { providers: [p.ref], due_at: '2026-03-01T12:00:00.000Z' }, input: { source_language: 'en', target_language: 'de', topic: 'legal' } });
+    expect(edited.json()).toMatchObject({
+      people: { providers: [p.ref], due_at: '2026-03-01T12:00:00.000Z' },
+      input: { source_language: 'en', target_language: 'de', topic: 'legal' },
+    });
     expect((await t.call({ method: 'DELETE', url: `/v1/jobs/${spare.id}` })).statusCode).toBe(204);
     expect((await t.call({ method: 'GET', url: `/v1/jobs/${spare.id}` })).statusCode).toBe(404);
     await t.call({ method: 'POST', url: `/v1/projects/${project.id}/start` });
@@ -109,7 +142,11 @@ describe.each(DIALECTS)('people actions: conflicts, races and provider tokens on
     expect(locked.statusCode).toBe(409);
     expect(locked.json()).toMatchObject({ code: 'project_state_conflict', project_state: 'running' });
     expect((await t.call({ method: 'DELETE', url: `/v1/jobs/${job.id}` })).statusCode).toBe(409);
-    const unknown = await t.call({ method: 'PATCH', url: `/v1/jobs/${job.id}`, payload: { providers: [{ type: 'user', id: '0190f5c8-5f9e-7a41-b1c2-3d4e5f607182' }] } });
+    const unknown = await t.call({
+      method: 'PATCH',
+      url: `/v1/jobs/${job.id}`,
+      payload: { providers: [{ type: 'user', id: '0190f5c8-5f9e-7a41-b1c2-3d4e5f607182' }] },
+    });
     expect(unknown.statusCode).toBe(409);
   });
 });

@@ -35,21 +35,39 @@ describe.each(DIALECTS)("a provider's view of a shared job's events on %s", (dia
 
   it_("shows its own actions and the customer's, not another provider's decline, comment or id", async () => {
     const { mina, theo, job } = await declinedByOther();
-    expect((await act(t, job.id, 'decline', { token: theo.token, payload: { comment: 'Theo is on holiday' } })).statusCode).toBe(200);
-    expect((await act(t, job.id, 'decline', { token: mina.token, payload: { comment: 'Mina is busy' } })).statusCode).toBe(200);
+    expect(
+      (await act(t, job.id, 'decline', { token: theo.token, payload: { comment: 'Theo is on holiday' } })).statusCode,
+    ).toBe(200);
+    expect(
+      (await act(t, job.id, 'decline', { token: mina.token, payload: { comment: 'Mina is busy' } })).statusCode,
+    ).toBe(200);
 
     const res = await t.call({ method: 'GET', url: `/v1/jobs/${job.id}/events`, token: mina.token });
     expect(res.statusCode).toBe(200);
     expect(res.body).not.toContain(theo.id);
     expect(res.body).not.toContain('Theo is on holiday');
     const seen = res.json().data as Ev[];
-    expect(seen.map((e) => e.type)).toEqual(['job.created', 'job.action.offer', 'job.pending', 'job.pending', 'job.action.decline']);
+    expect(seen.map((e) => e.type)).toEqual([
+      'job.created',
+      'job.action.offer',
+      'job.pending',
+      'job.pending',
+      'job.action.decline',
+    ]);
     expect(seen[1]!.data.providers).toEqual([mina.ref]);
     expect(seen[4]).toMatchObject({ actor: `provider:${mina.id}`, data: { comment: 'Mina is busy' } });
 
     // Paged the same way.
-    const first = (await t.call({ method: 'GET', url: `/v1/jobs/${job.id}/events?page_size=4`, token: mina.token })).json();
-    const rest = (await t.call({ method: 'GET', url: `/v1/jobs/${job.id}/events?page_token=${first.next_page_token}`, token: mina.token })).json();
+    const first = (
+      await t.call({ method: 'GET', url: `/v1/jobs/${job.id}/events?page_size=4`, token: mina.token })
+    ).json();
+    const rest = (
+      await t.call({
+        method: 'GET',
+        url: `/v1/jobs/${job.id}/events?page_token=${first.next_page_token}`,
+        token: mina.token,
+      })
+    ).json();
     expect([...first.data, ...rest.data].map((e: Ev) => e.seq)).toEqual(seen.map((e) => e.seq));
 
     // The customer sees everything.
@@ -79,9 +97,18 @@ describe.each(DIALECTS)("a provider's view of a shared job's events on %s", (dia
     const { mina, theo, job } = await declinedByOther();
     const read = await t.call({ method: 'GET', url: `/v1/jobs/${job.id}`, token: mina.token });
     expect(read.json().people.providers).toEqual([mina.ref]);
-    const polled = await t.call({ method: 'GET', url: `/v1/jobs/${job.id}?wait=1`, token: mina.token, headers: { 'if-none-match': '"stale"' } });
+    const polled = await t.call({
+      method: 'GET',
+      url: `/v1/jobs/${job.id}?wait=1`,
+      token: mina.token,
+      headers: { 'if-none-match': '"stale"' },
+    });
     expect(polled.json().people.providers).toEqual([mina.ref]);
-    for (const url of ['/v1/jobs?page_size=100', '/v1/jobs?page=1&per_page=100', '/v1/jobs?order_by=updated_at&page_size=100']) {
+    for (const url of [
+      '/v1/jobs?page_size=100',
+      '/v1/jobs?page=1&per_page=100',
+      '/v1/jobs?order_by=updated_at&page_size=100',
+    ]) {
       const listed = await t.call({ method: 'GET', url, token: mina.token });
       expect(listed.statusCode, url).toBe(200);
       expect(listed.body, url).not.toContain(theo.id);
@@ -90,12 +117,18 @@ describe.each(DIALECTS)("a provider's view of a shared job's events on %s", (dia
     expect(declined.statusCode).toBe(200);
     expect(declined.json().people.providers).toEqual([mina.ref]);
     // The customer still sees both, and the decline changed nobody's offer.
-    expect((await t.call({ method: 'GET', url: `/v1/jobs/${job.id}` })).json().people.providers).toEqual([mina.ref, theo.ref]);
+    expect((await t.call({ method: 'GET', url: `/v1/jobs/${job.id}` })).json().people.providers).toEqual([
+      mina.ref,
+      theo.ref,
+    ]);
   });
 
   it_('keeps the workspace feed closed to a provider token', async () => {
     const { mina } = await declinedByOther();
     expect((await t.call({ method: 'GET', url: '/v1/events', token: mina.token })).statusCode).toBe(403);
-    expect((await t.call({ method: 'GET', url: '/v1/events', token: mina.token, headers: { accept: 'text/event-stream' } })).statusCode).toBe(403);
+    expect(
+      (await t.call({ method: 'GET', url: '/v1/events', token: mina.token, headers: { accept: 'text/event-stream' } }))
+        .statusCode,
+    ).toBe(403);
   });
 });

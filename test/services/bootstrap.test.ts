@@ -42,7 +42,12 @@ describe.each(DIALECTS)('admin token at start on %s', (dialect) => {
 
   it_('creates exactly one admin token when several processes start on an empty database at once', async () => {
     const [a, b] = await twoStarts();
-    const results = await Promise.all([ensureAdminToken(a, undefined), ensureAdminToken(b, undefined), ensureAdminToken(a, undefined), ensureAdminToken(b, undefined)]);
+    const results = await Promise.all([
+      ensureAdminToken(a, undefined),
+      ensureAdminToken(b, undefined),
+      ensureAdminToken(a, undefined),
+      ensureAdminToken(b, undefined),
+    ]);
     expect(results.filter((r) => r.created !== undefined)).toHaveLength(1);
     expect(await listTokens(a.store.db)).toHaveLength(1);
   });
@@ -50,7 +55,12 @@ describe.each(DIALECTS)('admin token at start on %s', (dialect) => {
   it_('makes sure JOBLINE_ADMIN_TOKEN exists, once, even when processes start together', async () => {
     const [a, b] = await twoStarts();
     const chosen = newSecret().token;
-    const results = await Promise.all([ensureAdminToken(a, chosen), ensureAdminToken(b, chosen), ensureAdminToken(a, chosen), ensureAdminToken(b, chosen)]);
+    const results = await Promise.all([
+      ensureAdminToken(a, chosen),
+      ensureAdminToken(b, chosen),
+      ensureAdminToken(a, chosen),
+      ensureAdminToken(b, chosen),
+    ]);
     expect(results).toEqual([{}, {}, {}, {}]);
     expect(await listTokens(a.store.db)).toHaveLength(1);
     expect(await authenticate(b, chosen)).toMatchObject({ scopes: ['admin'] });

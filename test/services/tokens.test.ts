@@ -31,7 +31,11 @@ describe.each(DIALECTS)('API tokens on %s', (dialect) => {
 
   it_('stores no part of the secret, only a hash of it', async () => {
     const { token, secret } = await createToken(services, { workspace: 'acme', name: 'ci', scopes: ['jobs:read'] });
-    const row = await services.store.db.selectFrom('api_tokens').selectAll().where('id', '=', token.id).executeTakeFirstOrThrow();
+    const row = await services.store.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('id', '=', token.id)
+      .executeTakeFirstOrThrow();
     const stored = JSON.stringify(row);
     const { prefix, secret: secretPart } = parts(secret);
     expect(row.prefix).toBe(prefix);
@@ -43,8 +47,16 @@ describe.each(DIALECTS)('API tokens on %s', (dialect) => {
   });
 
   it_('authenticates the right secret as its workspace and scopes', async () => {
-    const { token, secret } = await createToken(services, { workspace: 'acme', name: 'reader', scopes: ['jobs:read', 'jobs:write'] });
-    expect(await authenticate(services, secret)).toEqual({ tokenId: token.id, workspaceId: token.workspaceId, scopes: ['jobs:read', 'jobs:write'] });
+    const { token, secret } = await createToken(services, {
+      workspace: 'acme',
+      name: 'reader',
+      scopes: ['jobs:read', 'jobs:write'],
+    });
+    expect(await authenticate(services, secret)).toEqual({
+      tokenId: token.id,
+      workspaceId: token.workspaceId,
+      scopes: ['jobs:read', 'jobs:write'],
+    });
   });
 
   it_('rejects a wrong secret with a real prefix, and malformed tokens', async () => {
@@ -63,7 +75,12 @@ describe.each(DIALECTS)('API tokens on %s', (dialect) => {
   });
 
   it_('rejects a token from the moment it expires', async () => {
-    const { secret } = await createToken(services, { workspace: 'acme', name: 'short', scopes: ['jobs:read'], expiresAt: clock.now() + HOUR });
+    const { secret } = await createToken(services, {
+      workspace: 'acme',
+      name: 'short',
+      scopes: ['jobs:read'],
+      expiresAt: clock.now() + HOUR,
+    });
     expect(await authenticate(services, secret)).toBeDefined(); // now also cached
     clock.advance(HOUR - 1);
     expect(await authenticate(services, secret)).toBeDefined();
@@ -101,6 +118,8 @@ describe.each(DIALECTS)('API tokens on %s', (dialect) => {
     const chosen = newSecret().token;
     await createToken(services, { workspace: 'acme', name: 'chosen', scopes: ['admin'], secret: chosen });
     expect(await authenticate(services, chosen)).toMatchObject({ scopes: ['admin'] });
-    await expect(createToken(services, { workspace: 'acme', name: 'bad', scopes: ['admin'], secret: 'hunter2' })).rejects.toThrow(/jl_/);
+    await expect(
+      createToken(services, { workspace: 'acme', name: 'bad', scopes: ['admin'], secret: 'hunter2' }),
+    ).rejects.toThrow(/jl_/);
   });
 });

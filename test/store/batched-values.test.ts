@@ -9,7 +9,23 @@ import { DIALECTS, skipUnlessAvailable, testServices } from '../support/database
 // Batched inserts and completions bind one array per column; on PostgreSQL Jobline writes those
 // arrays' text itself (src/store/pg-arrays.ts). Text that means something inside an array literal
 // must come back exactly as it went in.
-const TRICKY = ['plain', '', 'say "hi"', 'back\\slash', 'trailing\\', '"', '{a,b}', 'NULL', 'null', ' spaced ', 'comma, here', 'line\nbreak', 'tab\there', 'ünïcødé ✓ 🚀', "it's"];
+const TRICKY = [
+  'plain',
+  '',
+  'say "hi"',
+  'back\\slash',
+  'trailing\\',
+  '"',
+  '{a,b}',
+  'NULL',
+  'null',
+  ' spaced ',
+  'comma, here',
+  'line\nbreak',
+  'tab\there',
+  'ünïcødé ✓ 🚀',
+  "it's",
+];
 
 describe.each(DIALECTS)('batched writes on %s', (dialect) => {
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
@@ -31,20 +47,33 @@ describe.each(DIALECTS)('batched writes on %s', (dialect) => {
     const created = await createJobs(
       services,
       principal,
-      TRICKY.map((text) => ({ type: 'tricky', name: text === '' ? undefined : text, input: { text, list: [text, null] } })),
+      TRICKY.map((text) => ({
+        type: 'tricky',
+        name: text === '' ? undefined : text,
+        input: { text, list: [text, null] },
+      })),
     );
     for (const [i, job] of created.entries()) {
       const read = await getJob(services, principal, job.id);
       expect(read.name).toBe(TRICKY[i] === '' ? null : TRICKY[i]);
       expect(read.input).toEqual({ text: TRICKY[i], list: [TRICKY[i], null] });
     }
-    const claimed = await claimJobs(services.store, { workerId: 'w"\\', types: ['tricky'], limit: 100, leaseMs: 60_000, now: Date.now() + 1000 });
+    const claimed = await claimJobs(services.store, {
+      workerId: 'w"\\',
+      types: ['tricky'],
+      limit: 100,
+      leaseMs: 60_000,
+      now: Date.now() + 1000,
+    });
     expect(claimed).toHaveLength(TRICKY.length);
     const outputs = new Map(claimed.map((j) => [j.id, { echo: (j.input as { text: string }).text }]));
     const { done } = await completeJobs(
       services.store,
       'w"\\',
-      claimed.map((j) => ({ attempt: { jobId: j.id, number: j.attempts, startedAt: Date.now(), outcome: 'succeeded' }, output: outputs.get(j.id) })),
+      claimed.map((j) => ({
+        attempt: { jobId: j.id, number: j.attempts, startedAt: Date.now(), outcome: 'succeeded' },
+        output: outputs.get(j.id),
+      })),
       Date.now() + 2000,
     );
     expect(done.sort()).toEqual(claimed.map((j) => j.id).sort());
@@ -55,14 +84,20 @@ describe.each(DIALECTS)('batched writes on %s', (dialect) => {
     }
   });
 
-  it.runIf(dialect === 'postgres' && !skipUnlessAvailable(dialect))('pgArray text reads back as the same array in PostgreSQL', async () => {
-    const { services } = await setup();
-    const raw = services.store.raw;
-    if (raw.kind !== 'postgres') throw new Error('PostgreSQL expected');
-    const texts = [...TRICKY, null];
-    const numbers = [0, -1, 42, Number.MAX_SAFE_INTEGER, null];
-    const { rows } = await raw.pool.query<{ t: (string | null)[]; n: (string | null)[] }>('SELECT $1::text[] AS t, $2::bigint[] AS n', [pgArray(texts), pgArray(numbers)]);
-    expect(rows[0]!.t).toEqual(texts);
-    expect(rows[0]!.n).toEqual(numbers.map((n) => (n === null ? null : String(n))));
-  });
+  it.runIf(dialect === 'postgres' && !skipUnlessAvailable(dialect))(
+    'pgArray text reads back as the same array in PostgreSQL',
+    async () => {
+      const { services } = await setup();
+      const raw = services.store.raw;
+      if (raw.kind !== 'postgres') throw new Error('PostgreSQL expected');
+      const texts = [...TRICKY, null];
+      const numbers = [0, -1, 42, Number.MAX_SAFE_INTEGER, null];
+      const { rows } = await raw.pool.query<{ t: (string | null)[]; n: (string | null)[] }>(
+        'SELECT $1::text[] AS t, $2::bigint[] AS n',
+        [pgArray(texts), pgArray(numbers)],
+      );
+      expect(rows[0]!.t).toEqual(texts);
+      expect(rows[0]!.n).toEqual(numbers.map((n) => (n === null ? null : String(n))));
+    },
+  );
 });

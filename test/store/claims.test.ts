@@ -22,12 +22,23 @@ describe.each(DIALECTS)('claiming on %s', (dialect) => {
     });
     const workspaceId = await ensureWorkspace(services.store.db, 'acme', Date.now());
     const principal: Principal = { tokenId: 't', workspaceId, scopes: ['admin'] };
-    for (let i = 0; i < 4; i++) await createJobs(services, principal, Array.from({ length: 75 }, (_, j) => ({ type: 'claimed', priority: j % 3 })));
+    for (let i = 0; i < 4; i++)
+      await createJobs(
+        services,
+        principal,
+        Array.from({ length: 75 }, (_, j) => ({ type: 'claimed', priority: j % 3 })),
+      );
     const taken: string[] = [];
     const claimer = async (worker: number) => {
       for (;;) {
         const limit = 1 + (taken.length % 4);
-        const jobs = await claimJobs(services.store, { workerId: `w${worker}`, types: ['claimed'], limit, leaseMs: 60_000, now: Date.now() + 1000 });
+        const jobs = await claimJobs(services.store, {
+          workerId: `w${worker}`,
+          types: ['claimed'],
+          limit,
+          leaseMs: 60_000,
+          now: Date.now() + 1000,
+        });
         expect(jobs.length).toBeLessThanOrEqual(limit);
         if (jobs.length === 0) return;
         taken.push(...jobs.map((j) => j.id));
@@ -38,24 +49,42 @@ describe.each(DIALECTS)('claiming on %s', (dialect) => {
     expect(new Set(taken).size).toBe(300);
   });
 
-  it.runIf(dialect === 'sqlite')('relaxes durability for the claim only: every other commit still waits for the disk', async () => {
-    const db = freshDatabase(dialect);
-    const services = await createServices(db.options);
-    cleanups.push(async () => {
-      await services.store.close();
-      await db.cleanup();
-    });
-    const raw = services.store.raw;
-    if (raw.kind !== 'sqlite') throw new Error('SQLite expected');
-    const synchronous = () => raw.db.pragma('synchronous', { simple: true });
-    const workspaceId = await ensureWorkspace(services.store.db, 'acme', Date.now());
-    await createJobs(services, { tokenId: 't', workspaceId, scopes: ['admin'] }, [{ type: 'claimed' }]);
-    expect(synchronous()).toBe(2); // FULL
-    const claim = () => claimJobs(services.store, { workerId: 'w', types: ['claimed'], limit: 1, leaseMs: 60_000, now: Date.now() + 1000 });
-    expect(await claim()).toHaveLength(1);
-    expect(synchronous()).toBe(2);
-    // Also after a claim that fails (a limit SQLite cannot bind).
-    await expect(claimJobs(services.store, { workerId: 'w', types: ['claimed'], limit: {} as number, leaseMs: 60_000, now: Date.now() })).rejects.toThrow();
-    expect(synchronous()).toBe(2);
-  });
+  it.runIf(dialect === 'sqlite')(
+    'relaxes durability for the claim only: every other commit still waits for the disk',
+    async () => {
+      const db = freshDatabase(dialect);
+      const services = await createServices(db.options);
+      cleanups.push(async () => {
+        await services.store.close();
+        await db.cleanup();
+      });
+      const raw = services.store.raw;
+      if (raw.kind !== 'sqlite') throw new Error('SQLite expected');
+      const synchronous = () => raw.db.pragma('synchronous', { simple: true });
+      const workspaceId = await ensureWorkspace(services.store.db, 'acme', Date.now());
+      await createJobs(services, { tokenId: 't', workspaceId, scopes: ['admin'] }, [{ type: 'claimed' }]);
+      expect(synchronous()).toBe(2); // FULL
+      const claim = () =>
+        claimJobs(services.store, {
+          workerId: 'w',
+          types: ['claimed'],
+          limit: 1,
+          leaseMs: 60_000,
+          now: Date.now() + 1000,
+        });
+      expect(await claim()).toHaveLength(1);
+      expect(synchronous()).toBe(2);
+      // Also after a claim that fails (a limit SQLite cannot bind).
+      await expect(
+        claimJobs(services.store, {
+          workerId: 'w',
+          types: ['claimed'],
+          limit: {} as number,
+          leaseMs: 60_000,
+          now: Date.now(),
+        }),
+      ).rejects.toThrow();
+      expect(synchronous()).toBe(2);
+    },
+  );
 });

@@ -31,7 +31,13 @@ describe.each(DIALECTS)('Idempotency-Key on %s', (dialect) => {
   afterAll(async () => s?.cleanup());
 
   /** POST /v1/jobs as the route does it: the create runs inside the key's transaction. */
-  function create(services: Services, key: string, body: { type: string; project_id?: string }, principal: Principal = s.principal, before?: () => Promise<void>) {
+  function create(
+    services: Services,
+    key: string,
+    body: { type: string; project_id?: string },
+    principal: Principal = s.principal,
+    before?: () => Promise<void>,
+  ) {
     const input: CreateJobInput = { type: body.type, projectId: body.project_id };
     return withIdempotencyKey<Created>(services, principal, key, body, async (trx: Executor) => {
       await before?.();
@@ -67,50 +73,71 @@ describe.each(DIALECTS)('Idempotency-Key on %s', (dialect) => {
     expect(error).toMatchObject({ code: 'idempotency_key_reused', status: 422 });
   });
 
-  it_('answers a request sent while the first with its key is still running: 409 from another process, the replay from the same', async () => {
-    const key = newKey();
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    let entered!: () => void;
-    const inside = new Promise<void>((r) => (entered = r));
-    // The first request holds the key and is stopped inside its work, before it writes anything.
-    const first = create(s.a, key, { type: 'slow' }, s.principal, async () => {
-      entered();
-      await gate;
-    });
-    await inside;
-    if (dialect === 'postgres') {
-      // Another API process answers at once and tells the client to come back.
-      const second = await create(s.b, key, { type: 'slow' }).catch((e: unknown) => e);
-      expect(second).toMatchObject({ code: 'idempotency_request_in_progress', status: 409, headers: { 'retry-after': '1' } });
-      release();
-    } else {
-      // A SQLite server has one connection: the second request queues behind the first's transaction
-      // and is answered with its result. (From another process it would be the 409 of the next test.)
-      const second = create(s.b, key, { type: 'slow' });
-      await new Promise((r) => setTimeout(r, 20));
-      release();
-      expect(await second).toEqual({ ...(await first), replayed: true });
-    }
-    const done = await first;
-    expect(done.replayed).toBe(false);
-    // Once it finished, the retry gets its response.
-    expect(await create(s.b, key, { type: 'slow' })).toEqual({ ...done, replayed: true });
-  });
+  it_(
+    'answers a request sent while the first with its key is still running: 409 from another process, the replay from the same',
+    async () => {
+      const key = newKey();
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let entered!: () => void;
+      const inside = new Promise<void>((r) => (entered = r));
+      // The first request holds the key and is stopped inside its work, before it writes anything.
+      const first = create(s.a, key, { type: 'slow' }, s.principal, async () => {
+        entered();
+        await gate;
+      });
+      await inside;
+      if (dialect === 'postgres') {
+        // Another API process answers at once and tells the client to come back.
+        const second = await create(s.b, key, { type: 'slow' }).catch((e: unknown) => e);
+        expect(second).toMatchObject({
+          code: 'idempotency_request_in_progress',
+          status: 409,
+          headers: { 'retry-after': '1' },
+        });
+        release();
+      } else {
+        // A SQLite server has one connection: the second request queues behind the first's transaction
+        // and is answered with its result. (From another process it would be the 409 of the next test.)
+        const second = create(s.b, key, { type: 'slow' });
+        await new Promise((r) => setTimeout(r, 20));
+        release();
+        expect(await second).toEqual({ ...(await first), replayed: true });
+      }
+      const done = await first;
+      expect(done.replayed).toBe(false);
+      // Once it finished, the retry gets its response.
+      expect(await create(s.b, key, { type: 'slow' })).toEqual({ ...done, replayed: true });
+    },
+  );
 
-  it_('answers 409 while a key is held by a request elsewhere, and lets a retry take it over once the holder’s lock ran out', async () => {
-    const key = newKey();
-    const body = { type: 'orphan' };
-    // What a process leaves behind when it crashes after taking the key and before finishing.
-    const claim = await claimKey(s.a.store.db, { workspaceId: s.principal.workspaceId, key, requestHash: requestHash(body), now: clock.now(), lockMs: MINUTE, retentionMs: KEY_RETENTION_MS });
-    expect(claim.kind).toBe('claimed');
-    clock.advance(MINUTE / 2);
-    await expect(create(s.b, key, body)).rejects.toMatchObject({ code: 'idempotency_request_in_progress', status: 409, headers: { 'retry-after': '1' } });
-    clock.advance(MINUTE / 2 + 1);
-    const taken = await create(s.b, key, body);
-    expect(taken).toMatchObject({ statusCode: 201, replayed: false });
-    expect(await create(s.a, key, body)).toEqual({ ...taken, replayed: true });
-  });
+  it_(
+    'answers 409 while a key is held by a request elsewhere, and lets a retry take it over once the holder’s lock ran out',
+    async () => {
+      const key = newKey();
+      const body = { type: 'orphan' };
+      // What a process leaves behind when it crashes after taking the key and before finishing.
+      const claim = await claimKey(s.a.store.db, {
+        workspaceId: s.principal.workspaceId,
+        key,
+        requestHash: requestHash(body),
+        now: clock.now(),
+        lockMs: MINUTE,
+        retentionMs: KEY_RETENTION_MS,
+      });
+      expect(claim.kind).toBe('claimed');
+      clock.advance(MINUTE / 2);
+      await expect(create(s.b, key, body)).rejects.toMatchObject({
+        code: 'idempotency_request_in_progress',
+        status: 409,
+        headers: { 'retry-after': '1' },
+      });
+      clock.advance(MINUTE / 2 + 1);
+      const taken = await create(s.b, key, body);
+      expect(taken).toMatchObject({ statusCode: 201, replayed: false });
+      expect(await create(s.a, key, body)).toEqual({ ...taken, replayed: true });
+    },
+  );
 
   it_('keeps a key for 24 hours, then lets it be used for a new request', async () => {
     const key = newKey();
@@ -140,7 +167,10 @@ describe.each(DIALECTS)('Idempotency-Key on %s', (dialect) => {
     for (let round = 0; round < 5; round++) {
       const key = newKey();
       const before = await jobCount();
-      const results = await Promise.allSettled([create(s.a, key, { type: 'twin' }), create(s.b, key, { type: 'twin' })]);
+      const results = await Promise.allSettled([
+        create(s.a, key, { type: 'twin' }),
+        create(s.b, key, { type: 'twin' }),
+      ]);
       const created = results.filter((r) => r.status === 'fulfilled' && !r.value.replayed);
       expect(created).toHaveLength(1);
       // The other one either waited for the first and replayed it, or was told to retry.

@@ -28,9 +28,19 @@ describe.each(DIALECTS)('job and project numbers on %s', (dialect) => {
 
   it_('numbers a project’s jobs 1..n without gaps or repeats under concurrent creates', async () => {
     const project = await createProject(s.a, s.principal, { name: 'Race' });
-    const singles = Promise.all(range(24).map((i) => createJob(side(i), s.principal, { type: 'n', projectId: project.id })));
+    const singles = Promise.all(
+      range(24).map((i) => createJob(side(i), s.principal, { type: 'n', projectId: project.id })),
+    );
     // Batches reserve a block of numbers at once; they must interleave with singles without overlap.
-    const batches = Promise.all(range(4).map((i) => createJobs(side(i + 1), s.principal, [0, 1, 2].map(() => ({ type: 'n', projectId: project.id })))));
+    const batches = Promise.all(
+      range(4).map((i) =>
+        createJobs(
+          side(i + 1),
+          s.principal,
+          [0, 1, 2].map(() => ({ type: 'n', projectId: project.id })),
+        ),
+      ),
+    );
     const jobs = [...(await singles), ...(await batches).flat()];
     expect(sorted(jobs.map((j) => j.number))).toEqual(range(36));
     for (const batch of await batches) {
@@ -45,8 +55,13 @@ describe.each(DIALECTS)('job and project numbers on %s', (dialect) => {
   });
 
   it_('keeps numbering two projects independently when their creates interleave', async () => {
-    const [p, q] = await Promise.all([createProject(s.a, s.principal, { name: 'P' }), createProject(side(1), s.principal, { name: 'Q' })]);
-    const jobs = await Promise.all(range(20).map((i) => createJob(side(i), s.principal, { type: 'two', projectId: i % 2 === 0 ? p.id : q.id })));
+    const [p, q] = await Promise.all([
+      createProject(s.a, s.principal, { name: 'P' }),
+      createProject(side(1), s.principal, { name: 'Q' }),
+    ]);
+    const jobs = await Promise.all(
+      range(20).map((i) => createJob(side(i), s.principal, { type: 'two', projectId: i % 2 === 0 ? p.id : q.id })),
+    );
     expect(sorted(jobs.filter((j) => j.projectId === p.id).map((j) => j.number))).toEqual(range(10));
     expect(sorted(jobs.filter((j) => j.projectId === q.id).map((j) => j.number))).toEqual(range(10));
   });
@@ -61,7 +76,15 @@ describe.each(DIALECTS)('job and project numbers on %s', (dialect) => {
       [p.id, undefined],
     ];
     for (let round = 0; round < 5; round++) {
-      const results = await Promise.allSettled(batches.map((ids, i) => createJobs(side(i), s.principal, ids.map((projectId) => ({ type: 'order', projectId })))));
+      const results = await Promise.allSettled(
+        batches.map((ids, i) =>
+          createJobs(
+            side(i),
+            s.principal,
+            ids.map((projectId) => ({ type: 'order', projectId })),
+          ),
+        ),
+      );
       // On PostgreSQL, counters locked in opposite orders end in "deadlock detected" for one of them.
       expect(results.filter((r) => r.status === 'rejected').map((r) => String(r.reason))).toEqual([]);
     }
@@ -71,7 +94,12 @@ describe.each(DIALECTS)('job and project numbers on %s', (dialect) => {
     const project = await createProject(s.a, s.principal, { name: 'Rollback' });
     await createJob(s.a, s.principal, { type: 'ok', projectId: project.id });
     // The second job names a project that does not exist, so the whole batch is refused …
-    await expect(createJobs(s.a, s.principal, [{ type: 'ok', projectId: project.id }, { type: 'bad', projectId: '01890000-0000-7000-8000-000000000000' }])).rejects.toMatchObject({
+    await expect(
+      createJobs(s.a, s.principal, [
+        { type: 'ok', projectId: project.id },
+        { type: 'bad', projectId: '01890000-0000-7000-8000-000000000000' },
+      ]),
+    ).rejects.toMatchObject({
       code: 'validation_failed',
     });
     // … and the number the first job had reserved is given to the next job instead.
@@ -85,9 +113,17 @@ describe.each(DIALECTS)('job and project numbers on %s', (dialect) => {
     const stranger = { ...s.principal, workspaceId: '01890000-0000-7000-8000-0000000000ff' };
     await expect(createJob(s.a, stranger, { type: 'ok' })).rejects.toMatchObject({ code: 'validation_failed' });
     // Two owners take the general path (one reservation per owner, in a transaction).
-    await expect(createJobs(s.a, stranger, [{ type: 'ok' }, { type: 'ok', projectId: project.id }])).rejects.toMatchObject({ code: 'validation_failed' });
-    await expect(createJob(s.a, stranger, { type: 'ok', projectId: project.id })).rejects.toMatchObject({ code: 'validation_failed' });
-    const orphans = await s.a.store.db.selectFrom('jobs').select('id').where('workspace_id', '=', stranger.workspaceId).execute();
+    await expect(
+      createJobs(s.a, stranger, [{ type: 'ok' }, { type: 'ok', projectId: project.id }]),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(createJob(s.a, stranger, { type: 'ok', projectId: project.id })).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
+    const orphans = await s.a.store.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('workspace_id', '=', stranger.workspaceId)
+      .execute();
     expect(orphans).toEqual([]);
   });
 
@@ -112,7 +148,9 @@ describe.each(DIALECTS)('job and project numbers on %s', (dialect) => {
     release();
     expect(await rolledBack).toMatchObject({ message: 'rolled back' });
     const job = await creating;
-    expect(await s.a.store.db.selectFrom('jobs').select('id').where('id', '=', job.id).executeTakeFirst()).toEqual({ id: job.id });
+    expect(await s.a.store.db.selectFrom('jobs').select('id').where('id', '=', job.id).executeTakeFirst()).toEqual({
+      id: job.id,
+    });
   });
 
   it_('numbers projects of a workspace 1..n under concurrent creates', async () => {

@@ -45,9 +45,13 @@ describe.each(DIALECTS)('page tokens on %s', (dialect) => {
   it_('accepts a token for three days and rejects it after', async () => {
     const token = await firstPageToken();
     clock.advance(3 * DAY - 1000);
-    expect((await listJobs(s.a, s.principal, { type: 'paged' }, { pageSize: 1, pageToken: token })).jobs).toHaveLength(1);
+    expect((await listJobs(s.a, s.principal, { type: 'paged' }, { pageSize: 1, pageToken: token })).jobs).toHaveLength(
+      1,
+    );
     clock.advance(2000);
-    const error = await listJobs(s.a, s.principal, { type: 'paged' }, { pageSize: 1, pageToken: token }).catch((e: unknown) => e);
+    const error = await listJobs(s.a, s.principal, { type: 'paged' }, { pageSize: 1, pageToken: token }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ code: 'invalid_page_token', status: 400 });
     expect((error as Error).message).toMatch(/expired/);
   });
@@ -55,7 +59,9 @@ describe.each(DIALECTS)('page tokens on %s', (dialect) => {
   it_('rejects a tampered or truncated token', async () => {
     const token = await firstPageToken();
     for (const bad of [tamper(token), token.slice(0, -2), `${token}AA`, 'not-a-token']) {
-      await expect(listJobs(s.a, s.principal, { type: 'paged' }, { pageSize: 1, pageToken: bad })).rejects.toMatchObject({ code: 'invalid_page_token', status: 400 });
+      await expect(
+        listJobs(s.a, s.principal, { type: 'paged' }, { pageSize: 1, pageToken: bad }),
+      ).rejects.toMatchObject({ code: 'invalid_page_token', status: 400 });
     }
   });
 
@@ -63,7 +69,9 @@ describe.each(DIALECTS)('page tokens on %s', (dialect) => {
     const other = await testServices(dialect, { clock });
     try {
       const token = await firstPageToken();
-      await expect(listJobs(other.services, s.principal, { type: 'paged' }, { pageSize: 1, pageToken: token })).rejects.toMatchObject({ code: 'invalid_page_token' });
+      await expect(
+        listJobs(other.services, s.principal, { type: 'paged' }, { pageSize: 1, pageToken: token }),
+      ).rejects.toMatchObject({ code: 'invalid_page_token' });
     } finally {
       await other.cleanup();
     }
@@ -72,6 +80,8 @@ describe.each(DIALECTS)('page tokens on %s', (dialect) => {
   it_('rejects a job list token used to page projects', async () => {
     for (let i = 0; i < 2; i++) await createProject(s.a, s.principal, { name: `p${i}` });
     const token = await firstPageToken();
-    await expect(listProjects(s.a, s.principal, { pageSize: 1, pageToken: token })).rejects.toMatchObject({ code: 'invalid_page_token' });
+    await expect(listProjects(s.a, s.principal, { pageSize: 1, pageToken: token })).rejects.toMatchObject({
+      code: 'invalid_page_token',
+    });
   });
 });

@@ -29,7 +29,11 @@ describe.each(DIALECTS)('guarded job transitions on %s', (dialect) => {
   async function runningJob(): Promise<Job> {
     const job = await pendingJob();
     const { from, to } = TRANSITIONS.claim;
-    const running = await transitionJob(s.a.store.db, s.principal.workspaceId, job.id, from, to, { statusReason: 'claimed', now: clock.now(), startedAt: clock.now() });
+    const running = await transitionJob(s.a.store.db, s.principal.workspaceId, job.id, from, to, {
+      statusReason: 'claimed',
+      now: clock.now(),
+      startedAt: clock.now(),
+    });
     expect(running?.status).toBe('running');
     return running!;
   }
@@ -59,29 +63,50 @@ describe.each(DIALECTS)('guarded job transitions on %s', (dialect) => {
         transitionJob(s.b.store.db, s.principal.workspaceId, job.id, from, to, change),
       ]);
       expect(results.filter((r) => r !== undefined)).toHaveLength(1);
-      expect(await findJob(s.b.store.db, s.principal.workspaceId, job.id)).toMatchObject({ status: 'cancelling', version: job.version + 1 });
+      expect(await findJob(s.b.store.db, s.principal.workspaceId, job.id)).toMatchObject({
+        status: 'cancelling',
+        version: job.version + 1,
+      });
     }
   });
 
   it_('store: a transition from the wrong status changes nothing', async () => {
     const job = await pendingJob();
     const { from, to } = TRANSITIONS.complete; // only running or cancelling jobs complete
-    expect(await transitionJob(s.a.store.db, s.principal.workspaceId, job.id, from, to, { statusReason: 'completed', now: clock.now() })).toBeUndefined();
-    expect(await findJob(s.a.store.db, s.principal.workspaceId, job.id)).toMatchObject({ status: 'pending', version: job.version });
+    expect(
+      await transitionJob(s.a.store.db, s.principal.workspaceId, job.id, from, to, {
+        statusReason: 'completed',
+        now: clock.now(),
+      }),
+    ).toBeUndefined();
+    expect(await findJob(s.a.store.db, s.principal.workspaceId, job.id)).toMatchObject({
+      status: 'pending',
+      version: job.version,
+    });
   });
 
   it_('service: two racing cancels of a pending job — one cancels it, the other gets job_state_conflict', async () => {
     for (let i = 0; i < ROUNDS; i++) {
       const job = await pendingJob();
-      const results = await Promise.allSettled([cancelJob(s.a, s.principal, job.id), cancelJob(s.b, s.principal, job.id)]);
+      const results = await Promise.allSettled([
+        cancelJob(s.a, s.principal, job.id),
+        cancelJob(s.b, s.principal, job.id),
+      ]);
       const won = results.filter((r) => r.status === 'fulfilled');
       const lost = results.filter((r) => r.status === 'rejected');
       expect(won).toHaveLength(1);
-      expect(won[0]!.value).toMatchObject({ status: 'cancelled', statusReason: 'cancelled_by_client', version: job.version + 1 });
+      expect(won[0]!.value).toMatchObject({
+        status: 'cancelled',
+        statusReason: 'cancelled_by_client',
+        version: job.version + 1,
+      });
       expect(lost).toHaveLength(1);
       expect(lost[0]!.reason).toBeInstanceOf(AppError);
       expect(lost[0]!.reason).toMatchObject({ code: 'job_state_conflict', status: 409 });
-      expect(await findJob(s.a.store.db, s.principal.workspaceId, job.id)).toMatchObject({ status: 'cancelled', version: job.version + 1 });
+      expect(await findJob(s.a.store.db, s.principal.workspaceId, job.id)).toMatchObject({
+        status: 'cancelled',
+        version: job.version + 1,
+      });
     }
   });
 
@@ -93,7 +118,10 @@ describe.each(DIALECTS)('guarded job transitions on %s', (dialect) => {
       expect(x).toMatchObject({ status: 'cancelling', statusReason: 'cancel_requested' });
       expect(y).toMatchObject({ status: 'cancelling', statusReason: 'cancel_requested' });
       // … but only one of the requests moved it.
-      expect(await findJob(s.a.store.db, s.principal.workspaceId, job.id)).toMatchObject({ status: 'cancelling', version: job.version + 1 });
+      expect(await findJob(s.a.store.db, s.principal.workspaceId, job.id)).toMatchObject({
+        status: 'cancelling',
+        version: job.version + 1,
+      });
     }
   });
 });

@@ -27,18 +27,32 @@ export interface TestApp {
 
 export async function testApp(
   dialect: Dialect,
-  options: Partial<BuildAppOptions> & { clock?: Clock; definitions?: JobDefinition[]; policy?: Partial<Policy>; worker?: boolean; webhooks?: boolean | WebhookRuntimeOptions } = {},
+  options: Partial<BuildAppOptions> & {
+    clock?: Clock;
+    definitions?: JobDefinition[];
+    policy?: Partial<Policy>;
+    worker?: boolean;
+    webhooks?: boolean | WebhookRuntimeOptions;
+  } = {},
 ): Promise<TestApp> {
   const { clock, definitions, policy, worker: withWorker, webhooks: withWebhooks, ...appOptions } = options;
   const { services, cleanup } = await testServices(dialect, { clock, definitions, policy });
   const app = await buildApp(services, { rateLimit: { limit: 0, windowSeconds: 60 }, ...appOptions });
-  const token = async (scopes: Scope[], workspace = 'acme') => (await createToken(services, { workspace, name: 'test', scopes })).secret;
+  const token = async (scopes: Scope[], workspace = 'acme') =>
+    (await createToken(services, { workspace, name: 'test', scopes })).secret;
   const admin = await token(['admin']);
   // A worker in the same process runs the registered job types, as `jobline serve` does.
   const worker = withWorker === true ? new Worker(services, { pollMs: 50 }) : undefined;
   worker?.start();
   // Webhook dispatch and delivery, as `jobline serve` runs them beside its worker.
-  const webhooks = withWebhooks === undefined || withWebhooks === false ? undefined : new WebhookRuntime(services, { pollMs: 100, dispatcher: { pollMs: 100 }, ...(withWebhooks === true ? {} : withWebhooks) });
+  const webhooks =
+    withWebhooks === undefined || withWebhooks === false
+      ? undefined
+      : new WebhookRuntime(services, {
+          pollMs: 100,
+          dispatcher: { pollMs: 100 },
+          ...(withWebhooks === true ? {} : withWebhooks),
+        });
   if (webhooks !== undefined) registerCompatCallbacks(webhooks.dispatcher);
   webhooks?.start();
   return {
@@ -47,10 +61,15 @@ export async function testApp(
     admin,
     token,
     call: ({ token: t, ...rest }) =>
-      app.inject({ ...rest, headers: { ...(t === null ? {} : { authorization: `Bearer ${t ?? admin}` }), ...(rest.headers ?? {}) } }),
+      app.inject({
+        ...rest,
+        headers: { ...(t === null ? {} : { authorization: `Bearer ${t ?? admin}` }), ...(rest.headers ?? {}) },
+      }),
     finished: async (id) => {
       for (let i = 0; i < 400; i++) {
-        const job = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: { authorization: `Bearer ${admin}` } })).json();
+        const job = (
+          await app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: { authorization: `Bearer ${admin}` } })
+        ).json();
         if (['succeeded', 'failed', 'cancelled'].includes(job.status)) return job;
         await new Promise((r) => setTimeout(r, 25));
       }

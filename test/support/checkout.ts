@@ -10,7 +10,17 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * read. Times are kept, so the copy's dist/ is as current as the checkout's.
  */
 export function copyCheckout(dir: string): string {
-  for (const path of ['src', 'ui', 'scripts', 'dist', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md']) {
+  for (const path of [
+    'src',
+    'ui',
+    'scripts',
+    'dist',
+    'package.json',
+    'package-lock.json',
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'README.md',
+  ]) {
     cpSync(join(ROOT, path), join(dir, path), { recursive: true, preserveTimestamps: true });
   }
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
@@ -20,7 +30,8 @@ export function copyCheckout(dir: string): string {
 /** The environment of a command run as a user would: no Jobline settings, no npm script variables of `npm test`. */
 export function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, JOBLINE_LOG_LEVEL: 'warn', NO_COLOR: '1' };
-  for (const key of Object.keys(env)) if ((key.startsWith('JOBLINE_') && key !== 'JOBLINE_LOG_LEVEL') || key.startsWith('npm_')) delete env[key];
+  for (const key of Object.keys(env))
+    if ((key.startsWith('JOBLINE_') && key !== 'JOBLINE_LOG_LEVEL') || key.startsWith('npm_')) delete env[key];
   delete env.PORT;
   return { ...env, ...extra };
 }

@@ -25,7 +25,10 @@ export function skipUnlessAvailable(dialect: Dialect): boolean {
 let counter = 0;
 
 /** A fresh database: a new SQLite file, or a new PostgreSQL schema. Returns its options and a cleanup. */
-export function freshDatabase(dialect: Dialect): { options: { dataDir?: string; databaseUrl?: string; schema?: string }; cleanup: () => Promise<void> } {
+export function freshDatabase(dialect: Dialect): {
+  options: { dataDir?: string; databaseUrl?: string; schema?: string };
+  cleanup: () => Promise<void>;
+} {
   if (dialect === 'sqlite') {
     const dataDir = mkdtempSync(join(tmpdir(), 'jobline-test-'));
     return { options: { dataDir }, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
@@ -59,7 +62,11 @@ export class TestClock implements Clock {
 
 export async function testServices(
   dialect: Dialect,
-  options: { clock?: Clock | undefined; definitions?: JobDefinition[] | undefined; policy?: Partial<Policy> | undefined } = {},
+  options: {
+    clock?: Clock | undefined;
+    definitions?: JobDefinition[] | undefined;
+    policy?: Partial<Policy> | undefined;
+  } = {},
 ): Promise<{ services: Services; cleanup: () => Promise<void> }> {
   const db = freshDatabase(dialect);
   const services = await createServices({

@@ -24,18 +24,24 @@ export function answerChecker(doc: Json): (method: string, path: string, answer:
   return (method, path, answer) => {
     const op = doc.paths?.[path]?.[method.toLowerCase()];
     if (op === undefined) return `${method} ${path} is not in the document`;
-    const response = op.responses?.[String(answer.status)] ?? op.responses?.[`${String(answer.status)[0]}XX`] ?? op.responses?.default;
-    if (response === undefined) return `${answer.status} is not declared (declared: ${Object.keys(op.responses ?? {}).join(', ')})`;
+    const response =
+      op.responses?.[String(answer.status)] ?? op.responses?.[`${String(answer.status)[0]}XX`] ?? op.responses?.default;
+    if (response === undefined)
+      return `${answer.status} is not declared (declared: ${Object.keys(op.responses ?? {}).join(', ')})`;
     const mediaType = (answer.contentType ?? '').split(';')[0]!.trim();
-    if (response.content === undefined) return answer.body === '' ? undefined : `${answer.status} declares no body but one was sent (${mediaType})`;
+    if (response.content === undefined)
+      return answer.body === '' ? undefined : `${answer.status} declares no body but one was sent (${mediaType})`;
     const media = response.content[mediaType] ?? response.content['*/*'];
-    if (media === undefined) return `${answer.status} as ${mediaType} is not declared (declared: ${Object.keys(response.content).join(', ')})`;
+    if (media === undefined)
+      return `${answer.status} as ${mediaType} is not declared (declared: ${Object.keys(response.content).join(', ')})`;
     if (!/json/.test(mediaType) || media.schema === undefined) return undefined;
     const key = `${method} ${path} ${answer.status} ${mediaType}`;
     let validate = compiled.get(key);
     if (validate === undefined) {
       // References point into the document: '#/components/…' becomes 'openapi.json#/components/…'.
-      const schema = JSON.parse(JSON.stringify(media.schema).replaceAll('"#/components/', '"openapi.json#/components/'));
+      const schema = JSON.parse(
+        JSON.stringify(media.schema).replaceAll('"#/components/', '"openapi.json#/components/'),
+      );
       validate = ajv.compile(schema);
       compiled.set(key, validate);
     }
@@ -45,6 +51,8 @@ export function answerChecker(doc: Json): (method: string, path: string, answer:
     } catch {
       return `${answer.status} body is not JSON: ${answer.body.slice(0, 100)}`;
     }
-    return validate(body) ? undefined : `${answer.status} body does not match its schema: ${ajv.errorsText(validate.errors)}`;
+    return validate(body)
+      ? undefined
+      : `${answer.status} body does not match its schema: ${ajv.errorsText(validate.errors)}`;
   };
 }

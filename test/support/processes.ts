@@ -9,7 +9,9 @@ const MAIN = 'src/cli/main.ts';
 /** The environment a CLI child starts from: the test runner's, minus Jobline settings that would leak in. */
 function childEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, JOBLINE_LOG_LEVEL: 'warn', NO_COLOR: '1' };
-  for (const key of Object.keys(env)) if (key.startsWith('JOBLINE_') && key !== 'JOBLINE_LOG_LEVEL' && key !== 'JOBLINE_TEST_DATABASE_URL') delete env[key];
+  for (const key of Object.keys(env))
+    if (key.startsWith('JOBLINE_') && key !== 'JOBLINE_LOG_LEVEL' && key !== 'JOBLINE_TEST_DATABASE_URL')
+      delete env[key];
   delete env.PORT;
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
@@ -29,8 +31,15 @@ export interface CliResult {
 }
 
 /** Runs `jobline <args>` to completion; kills it and rejects when it outlives `timeoutMs`. */
-export function runCli(args: string[], options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: childEnv(options.env ?? {}), stdio: ['ignore', 'pipe', 'pipe'] });
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    cwd: ROOT,
+    env: childEnv(options.env ?? {}),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -43,7 +52,11 @@ export function runCli(args: string[], options: { env?: Record<string, string | 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`jobline ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `jobline ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
@@ -89,17 +102,28 @@ const running = new Set<Server>();
  * Starts `jobline serve` on a free port and waits until it says it is serving. The port is chosen
  * here rather than with --port 0 so the test knows the URL without parsing it.
  */
-export async function startServe(args: string[], options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<Server> {
+export async function startServe(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): Promise<Server> {
   const port = await freePort();
   return startProcess(['serve', '--port', String(port), ...args], /Jobline is serving/, port, options);
 }
 
 /** Starts `jobline worker` and waits until it says which job types it runs; `url` and `port` mean nothing for it. */
-export function startWorker(args: string[], options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<Server> {
+export function startWorker(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): Promise<Server> {
   return startProcess(['worker', ...args], /^Worker \S+ runs /m, 0, options);
 }
 
-async function startProcess(args: string[], ready: RegExp, port: number, options: { env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<Server> {
+async function startProcess(
+  args: string[],
+  ready: RegExp,
+  port: number,
+  options: { env?: Record<string, string | undefined>; timeoutMs?: number },
+): Promise<Server> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     cwd: ROOT,
     env: childEnv(options.env ?? {}),
@@ -169,10 +193,15 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs: numbe
 }
 
 /** Runs `jobline <args>` expecting success: exit code 0 and nothing on stderr; returns stdout. */
-export async function cliOk(args: string[], options: { env?: Record<string, string | undefined> } = {}): Promise<string> {
+export async function cliOk(
+  args: string[],
+  options: { env?: Record<string, string | undefined> } = {},
+): Promise<string> {
   const result = await runCli(args, options);
   if (result.code !== 0 || result.stderr !== '') {
-    throw new Error(`jobline ${args.join(' ')} exited ${result.code}\nstderr: ${result.stderr}\nstdout: ${result.stdout}`);
+    throw new Error(
+      `jobline ${args.join(' ')} exited ${result.code}\nstderr: ${result.stderr}\nstdout: ${result.stdout}`,
+    );
   }
   return result.stdout;
 }

@@ -48,7 +48,8 @@ export function connectSse(url: string, headers: Record<string, string>): Promis
           const line = buffer.slice(0, newline).replace(/\r$/, '');
           buffer = buffer.slice(newline + 1);
           if (line === '') {
-            if (current.data.length > 0) events.push({ id: current.id, event: current.event ?? 'message', data: current.data.join('\n') });
+            if (current.data.length > 0)
+              events.push({ id: current.id, event: current.event ?? 'message', data: current.data.join('\n') });
             current = { data: [] };
             continue;
           }
@@ -67,7 +68,8 @@ export function connectSse(url: string, headers: Record<string, string>): Promis
       });
       const finish = () => {
         endedResolve();
-        for (const w of waiters.splice(0)) w.reject(new Error(`stream ended after ${events.length} events, ${w.n} expected`));
+        for (const w of waiters.splice(0))
+          w.reject(new Error(`stream ended after ${events.length} events, ${w.n} expected`));
       };
       response.on('end', finish);
       response.on('close', finish);

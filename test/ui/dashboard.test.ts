@@ -10,11 +10,14 @@ import { testApp, type TestApp } from '../support/app.js';
 
 // The dashboard in a real browser: Debian's chromium driven by playwright-core, against a server with
 // a worker. Without chromium (JOBLINE_CHROMIUM or /usr/bin/chromium) the suite is reported skipped.
-const CHROMIUM = [process.env.JOBLINE_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p !== undefined && p !== '' && existsSync(p));
+const CHROMIUM = [process.env.JOBLINE_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
+  (p) => p !== undefined && p !== '' && existsSync(p),
+);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // Every run takes the screenshots; JOBLINE_UPDATE_SCREENSHOTS=1 writes them over the ones docs/dashboard.md
 // shows, other runs into test-results/ (ignored by git), so running the suite leaves the tree clean.
-const IMAGES = process.env.JOBLINE_UPDATE_SCREENSHOTS === '1' ? `${ROOT}docs/images/` : `${ROOT}test-results/dashboard/`;
+const IMAGES =
+  process.env.JOBLINE_UPDATE_SCREENSHOTS === '1' ? `${ROOT}docs/images/` : `${ROOT}test-results/dashboard/`;
 
 // The handler moves one progress step each time the test hands out a ticket, so the test decides
 // when the page should see progress change, without sleeping; a cancel stops it at once.
@@ -67,25 +70,53 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', ()
     });
     p.on('pageerror', (error) => consoleErrors.push(`${p.url()}: ${error.message}`));
   };
-  const job = (payload: Record<string, unknown>) => t.call({ method: 'POST', url: '/v1/jobs', payload }).then((r) => r.json());
+  const job = (payload: Record<string, unknown>) =>
+    t.call({ method: 'POST', url: '/v1/jobs', payload }).then((r) => r.json());
 
   beforeAll(async () => {
     execFileSync(process.execPath, ['scripts/build-ui.mjs'], { cwd: ROOT }); // the same files `npm run build` ships
-    t = await testApp('sqlite', { worker: true, definitions: [report, quick], policy: { webhookAllowPrivate: true }, webhooks: { pollMs: 50, dispatcher: { pollMs: 50 } } });
+    t = await testApp('sqlite', {
+      worker: true,
+      definitions: [report, quick],
+      policy: { webhookAllowPrivate: true },
+      webhooks: { pollMs: 50, dispatcher: { pollMs: 50 } },
+    });
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     // A webhook receiver that takes every delivery, so the workspace page has a delivery log to show.
     receiver = createServer((request, response) => request.resume().on('end', () => response.writeHead(204).end()));
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/jobline`;
-    expect((await t.call({ method: 'POST', url: '/v1/webhooks', payload: { url: hookUrl, events: ['job.succeeded'] } })).statusCode).toBe(201);
-    const project = (await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Website', workflow_steps: ['translation', 'review'] } })).json();
+    expect(
+      (await t.call({ method: 'POST', url: '/v1/webhooks', payload: { url: hookUrl, events: ['job.succeeded'] } }))
+        .statusCode,
+    ).toBe(201);
+    const project = (
+      await t.call({
+        method: 'POST',
+        url: '/v1/projects',
+        payload: { name: 'Website', workflow_steps: ['translation', 'review'] },
+      })
+    ).json();
     for (const language of ['de', 'fr', 'ja']) {
-      await job({ type: 'translate', name: `Home page (${language})`, project_id: project.id, input: { target_language: language, workflow_step: 'translation' } });
+      await job({
+        type: 'translate',
+        name: `Home page (${language})`,
+        project_id: project.id,
+        input: { target_language: language, workflow_step: 'translation' },
+      });
     }
-    await job({ type: 'translate', name: 'Home page review (de)', project_id: project.id, input: { target_language: 'de', workflow_step: 'review' } });
-    for (let i = 0; i < 4; i++) await t.finished((await job({ type: 'thumbnail', name: `Cover image ${i + 1}`, input: {} })).id);
-    await t.finished((await job({ type: 'thumbnail', name: 'Broken image', input: { fail: true }, max_attempts: 1 })).id);
+    await job({
+      type: 'translate',
+      name: 'Home page review (de)',
+      project_id: project.id,
+      input: { target_language: 'de', workflow_step: 'review' },
+    });
+    for (let i = 0; i < 4; i++)
+      await t.finished((await job({ type: 'thumbnail', name: `Cover image ${i + 1}`, input: {} })).id);
+    await t.finished(
+      (await job({ type: 'thumbnail', name: 'Broken image', input: { fail: true }, max_attempts: 1 })).id,
+    );
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
@@ -173,8 +204,19 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', ()
   }, 60_000);
 
   it('takes a people job through the actions its status allows, each confirmed', async () => {
-    const provider = (await t.call({ method: 'POST', url: '/v1/providers', payload: { type: 'user', name: 'Ana Translator', email: 'ana@example.com' } })).json();
-    const work = await job({ type: 'review', name: 'Legal review', executor: 'people', people: { providers: [{ type: 'user', id: provider.id }] } });
+    const provider = (
+      await t.call({
+        method: 'POST',
+        url: '/v1/providers',
+        payload: { type: 'user', name: 'Ana Translator', email: 'ana@example.com' },
+      })
+    ).json();
+    const work = await job({
+      type: 'review',
+      name: 'Legal review',
+      executor: 'people',
+      people: { providers: [{ type: 'user', id: provider.id }] },
+    });
     await page.goto(`${base}/ui#/jobs/${work.id}`);
     const badge = page.locator('.title-row .badge');
     for (const [action, status] of [
@@ -233,7 +275,10 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', ()
   it("shows a webhook's delivery log and replays a delivery after a confirmation", async () => {
     // Four thumbnails and the people job succeeded: five deliveries, once the sender got to them.
     const hook = (await t.call({ method: 'GET', url: '/v1/webhooks' })).json().data[0];
-    const delivered = async () => (await t.call({ method: 'GET', url: `/v1/webhooks/${hook.id}/deliveries?page_size=100` })).json().data.filter((d: { status: string }) => d.status === 'succeeded').length;
+    const delivered = async () =>
+      (await t.call({ method: 'GET', url: `/v1/webhooks/${hook.id}/deliveries?page_size=100` }))
+        .json()
+        .data.filter((d: { status: string }) => d.status === 'succeeded').length;
     await expect.poll(delivered, { timeout: 10_000 }).toBe(5);
     await page.getByRole('button', { name: 'Delivery log' }).click();
     const rows = page.locator('tr', { hasText: 'job.succeeded' });
@@ -282,7 +327,9 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', ()
     await p.getByLabel('API token').fill(token);
     await p.getByRole('button', { name: 'Sign in' }).click();
     await p.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
-    const id = (await t.call({ method: 'GET', url: '/v1/tokens' })).json().data.find((row: { prefix: string }) => token.startsWith(`${row.prefix}_`)).id;
+    const id = (await t.call({ method: 'GET', url: '/v1/tokens' }))
+      .json()
+      .data.find((row: { prefix: string }) => token.startsWith(`${row.prefix}_`)).id;
     await t.call({ method: 'DELETE', url: `/v1/tokens/${id}` });
     // The next request with the token (this navigation, or the page's own live updates, whichever comes
     // first) is refused, and the page goes back to sign-in.

@@ -40,7 +40,11 @@ export async function failure(res: Response): Promise<ApiError> {
   } catch {
     // not problem+json (a proxy's page): the status says enough
   }
-  const error = new ApiError(res.status, problem.code, problem.detail ?? problem.title ?? `${res.status} ${res.statusText}`);
+  const error = new ApiError(
+    res.status,
+    problem.code,
+    problem.detail ?? problem.title ?? `${res.status} ${res.statusText}`,
+  );
   if (res.status === 401) session.signOut('Your token is no longer accepted (expired or revoked). Sign in again.');
   return error;
 }
@@ -99,7 +103,12 @@ export interface Job {
   updated_at: string;
   version: number;
   callback_url: string | null;
-  people: { providers: { type: string; id: string }[]; due_at: string | null; reference_id: string | null; workflow_level: number | null } | null;
+  people: {
+    providers: { type: string; id: string }[];
+    due_at: string | null;
+    reference_id: string | null;
+    workflow_level: number | null;
+  } | null;
   attempt_history?: Attempt[];
   files?: JobFile[];
 }

@@ -43,15 +43,26 @@ export function finishedChart(title: string, succeeded: number[], failed: number
     const x = PAD.left + i * step + 1;
     const label = `${n - i - 1 === 0 ? 'this minute' : `${n - i - 1} min ago`}: ${s} succeeded, ${f} failed`;
     bars.push(
-      svg('g', {}, svg('title', {}, label), s > 0 ? svg('rect', { x, width: step - 2, y: y(s), height: y(0) - y(s), class: 'bar-succeeded' }) : null, f > 0 ? svg('rect', { x, width: step - 2, y: y(s + f), height: y(s) - y(s + f), class: 'bar-failed' }) : null),
+      svg(
+        'g',
+        {},
+        svg('title', {}, label),
+        s > 0 ? svg('rect', { x, width: step - 2, y: y(s), height: y(0) - y(s), class: 'bar-succeeded' }) : null,
+        f > 0 ? svg('rect', { x, width: step - 2, y: y(s + f), height: y(s) - y(s + f), class: 'bar-failed' }) : null,
+      ),
     );
   }
   const total = (a: number[]) => a.reduce((x, v) => x + v, 0);
   const summary = `${title}: ${total(succeeded)} succeeded and ${total(failed)} failed in the last ${n} minutes.`;
-  return figure(title, summary, svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': summary, class: 'chart' }, axes(top, n, y), bars), [
-    ['legend-succeeded', 'succeeded'],
-    ['legend-failed', 'failed'],
-  ]);
+  return figure(
+    title,
+    summary,
+    svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': summary, class: 'chart' }, axes(top, n, y), bars),
+    [
+      ['legend-succeeded', 'succeeded'],
+      ['legend-failed', 'failed'],
+    ],
+  );
 }
 
 /** A line of the queue's depth at the end of each minute. */
@@ -61,14 +72,30 @@ export function depthChart(title: string, depth: number[]): HTMLElement {
   const step = (W - PAD.left - PAD.right) / Math.max(1, n - 1);
   const points = depth.map((v, i) => `${(PAD.left + i * step).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
   const summary = `${title}: ${depth.at(-1) ?? 0} waiting now, at most ${Math.max(0, ...depth)} in the last ${n} minutes.`;
-  return figure(title, summary, svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': summary, class: 'chart' }, axes(top, n, y), svg('polyline', { points, class: 'line-depth' })), [['legend-depth', 'waiting']]);
+  return figure(
+    title,
+    summary,
+    svg(
+      'svg',
+      { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': summary, class: 'chart' },
+      axes(top, n, y),
+      svg('polyline', { points, class: 'line-depth' }),
+    ),
+    [['legend-depth', 'waiting']],
+  );
 }
 
 function figure(title: string, summary: string, chart: SVGElement, legend: [string, string][]): HTMLElement {
   return h(
     'figure',
     { class: 'chart-figure' },
-    h('figcaption', {}, h('span', { class: 'chart-title' }, title), ' ', legend.map(([cls, text]) => h('span', { class: `legend ${cls}` }, text))),
+    h(
+      'figcaption',
+      {},
+      h('span', { class: 'chart-title' }, title),
+      ' ',
+      legend.map(([cls, text]) => h('span', { class: `legend ${cls}` }, text)),
+    ),
     chart,
     h('p', { class: 'visually-hidden' }, summary),
   );

@@ -26,7 +26,11 @@ function append(el: Element, children: Child[]): void {
   }
 }
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   apply(el, attrs);
   append(el, children);
@@ -81,7 +85,18 @@ export function confirmAction(title: string, text: string, confirmLabel: string)
     const dialog = h(
       'dialog',
       { class: 'confirm', 'aria-labelledby': 'confirm-title' },
-      h('form', { method: 'dialog' }, h('h2', { id: 'confirm-title' }, title), h('p', {}, text), h('div', { class: 'buttons' }, h('button', { value: 'cancel', type: 'submit' }, 'Go back'), h('button', { value: 'ok', type: 'submit', class: 'primary' }, confirmLabel))),
+      h(
+        'form',
+        { method: 'dialog' },
+        h('h2', { id: 'confirm-title' }, title),
+        h('p', {}, text),
+        h(
+          'div',
+          { class: 'buttons' },
+          h('button', { value: 'cancel', type: 'submit' }, 'Go back'),
+          h('button', { value: 'ok', type: 'submit', class: 'primary' }, confirmLabel),
+        ),
+      ),
     );
     dialog.addEventListener('close', () => {
       resolve(dialog.returnValue === 'ok');

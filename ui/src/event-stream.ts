@@ -31,7 +31,10 @@ export async function followStream(path: string, o: FollowOptions): Promise<void
   while (!o.signal.aborted) {
     try {
       const res = await fetch(path, {
-        headers: authHeaders({ accept: 'text/event-stream', ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}) }),
+        headers: authHeaders({
+          accept: 'text/event-stream',
+          ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}),
+        }),
         cache: 'no-store',
         signal: o.signal,
       });
@@ -55,7 +58,11 @@ export async function followStream(path: string, o: FollowOptions): Promise<void
 }
 
 /** Reads one connection to its end; returns the last event id seen. */
-async function read(body: ReadableStream<Uint8Array>, lastEventId: string | undefined, o: FollowOptions): Promise<string | undefined> {
+async function read(
+  body: ReadableStream<Uint8Array>,
+  lastEventId: string | undefined,
+  o: FollowOptions,
+): Promise<string | undefined> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   const stop = () => void reader.cancel().catch(() => undefined);

@@ -35,7 +35,13 @@ function route(): void {
   if (session.token() === null) {
     header.hidden = true;
     document.title = 'Sign in · Jobline';
-    signInView(main, { params: [], query: new URLSearchParams(), signal, reason: signOutReason, done: () => ((signOutReason = undefined), route()) });
+    signInView(main, {
+      params: [],
+      query: new URLSearchParams(),
+      signal,
+      reason: signOutReason,
+      done: () => ((signOutReason = undefined), route()),
+    });
     return;
   }
   header.hidden = false;
@@ -50,7 +56,8 @@ function route(): void {
   }
   const view = match.r.view(main, { params: match.m!.slice(1), query: new URLSearchParams(search), signal });
   Promise.resolve(view).catch((error: unknown) => {
-    if (!signal.aborted) fill(main, h('p', { class: 'error', role: 'alert' }, error instanceof Error ? error.message : String(error)));
+    if (!signal.aborted)
+      fill(main, h('p', { class: 'error', role: 'alert' }, error instanceof Error ? error.message : String(error)));
   });
   // Keyboard and screen-reader users start reading the new view, not the old link they pressed.
   if (rendered) main.focus({ preventScroll: true });

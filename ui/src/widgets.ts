@@ -1,14 +1,25 @@
 import type { Job, JobStatus } from './api.js';
 import { h } from './dom.js';
 
-export const STATUSES: JobStatus[] = ['pending', 'running', 'delivered', 'succeeded', 'failed', 'cancelling', 'cancelled'];
+export const STATUSES: JobStatus[] = [
+  'pending',
+  'running',
+  'delivered',
+  'succeeded',
+  'failed',
+  'cancelling',
+  'cancelled',
+];
 
 export function statusBadge(status: string): HTMLElement {
   return h('span', { class: `badge status-${status}` }, status);
 }
 
 /** A native progress bar: screen readers announce its value; an unknown progress shows as indeterminate. */
-export function progressBar(job: Pick<Job, 'progress' | 'status' | 'name' | 'id'>, label?: string): HTMLProgressElement {
+export function progressBar(
+  job: Pick<Job, 'progress' | 'status' | 'name' | 'id'>,
+  label?: string,
+): HTMLProgressElement {
   const bar = h('progress', { max: 100, 'aria-label': label ?? `Progress of ${job.name ?? job.id}` });
   setProgress(bar, job);
   return bar;
@@ -26,7 +37,10 @@ export function jobTitle(job: Pick<Job, 'name' | 'type' | 'number'>): string {
 }
 
 /** A short live/reconnecting indicator for views that follow a stream. */
-export function liveIndicator(): { el: HTMLElement; set(state: 'live' | 'reconnecting' | 'ended' | 'connecting'): void } {
+export function liveIndicator(): {
+  el: HTMLElement;
+  set(state: 'live' | 'reconnecting' | 'ended' | 'connecting'): void;
+} {
   const el = h('span', { class: 'live', 'data-state': 'connecting' }, 'Connecting…');
   const text = { live: 'Live', reconnecting: 'Reconnecting…', ended: 'Finished', connecting: 'Connecting…' };
   return { el, set: (state) => ((el.dataset.state = state), (el.textContent = text[state])) };

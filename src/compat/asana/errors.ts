@@ -3,7 +3,8 @@ import type { VendorErrorRenderer } from '../vendor-scope.js';
 
 // Asana's error body: `{errors: [{message, help, phrase?}]}`, `phrase` on 500s only ("6 sad squid
 // snuggle softly"). Messages follow Asana's style, `<field>: <problem>`, where Jobline's detail fits.
-export const ASANA_HELP = 'For more information on API status codes and how to handle them, read the docs on errors: https://developers.asana.com/docs/errors';
+export const ASANA_HELP =
+  'For more information on API status codes and how to handle them, read the docs on errors: https://developers.asana.com/docs/errors';
 
 /** Jobline statuses Asana does not use, as the status Asana documents for the same case. */
 function vendorStatus(error: AppError): number {
@@ -41,7 +42,11 @@ export function errorPhrase(requestId: string): string {
 
 export const asanaErrors: VendorErrorRenderer = (error, request) => {
   const status = vendorStatus(error);
-  if (status >= 500) return { status, body: { errors: [{ message: 'Server Error', phrase: errorPhrase(request.id), help: ASANA_HELP }] } };
+  if (status >= 500)
+    return {
+      status,
+      body: { errors: [{ message: 'Server Error', phrase: errorPhrase(request.id), help: ASANA_HELP }] },
+    };
   const message =
     status === 401
       ? 'Not Authorized'

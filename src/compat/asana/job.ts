@@ -41,13 +41,22 @@ export function asanaJob(job: Job, ctx: AsanaJobContext = {}) {
     resource_subtype: ASANA_SUBTYPES[job.type] ?? job.type,
     status: ASANA_JOB_STATUSES[job.status],
     // The copy exists once the job has made it (Jobline creates it inside the job, in one transaction).
-    new_project: job.type === 'duplicate-project' && typeof copy.id === 'string' ? { gid: copy.id, resource_type: 'project', name: copy.name as string } : null,
+    new_project:
+      job.type === 'duplicate-project' && typeof copy.id === 'string'
+        ? { gid: copy.id, resource_type: 'project', name: copy.name as string }
+        : null,
     new_task: null,
     new_project_template: null,
     new_graph_export: null,
     new_resource_export:
       job.type === 'export'
-        ? { gid: job.id, resource_type: 'export_request', created_at: toIso(job.createdAt)!, download_url: ctx.downloadUrl ?? null, completed_at: job.status === 'succeeded' ? toIso(job.completedAt) : null }
+        ? {
+            gid: job.id,
+            resource_type: 'export_request',
+            created_at: toIso(job.createdAt)!,
+            download_url: ctx.downloadUrl ?? null,
+            completed_at: job.status === 'succeeded' ? toIso(job.completedAt) : null,
+          }
         : null,
     new_portfolio: null,
     new_task_template: null,
@@ -57,4 +66,13 @@ export function asanaJob(job: Job, ctx: AsanaJobContext = {}) {
 export type AsanaJob = ReturnType<typeof asanaJob>;
 
 /** Fields a job has without opt_fields: everything but the two object kinds Jobline never makes. */
-export const DEFAULT_JOB_FIELDS = ['resource_type', 'resource_subtype', 'status', 'new_project', 'new_task', 'new_project_template', 'new_graph_export', 'new_resource_export'];
+export const DEFAULT_JOB_FIELDS = [
+  'resource_type',
+  'resource_subtype',
+  'status',
+  'new_project',
+  'new_task',
+  'new_project_template',
+  'new_graph_export',
+  'new_resource_export',
+];

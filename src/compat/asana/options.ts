@@ -13,13 +13,16 @@ export interface OutputOptions {
 function expandGroups(term: string): string[] {
   const m = /\(([^()]*)\)/.exec(term);
   if (m === null) return [term];
-  return m[1]!.split('|').flatMap((alt) => expandGroups(term.slice(0, m.index) + alt + term.slice(m.index + m[0].length)));
+  return m[1]!
+    .split('|')
+    .flatMap((alt) => expandGroups(term.slice(0, m.index) + alt + term.slice(m.index + m[0].length)));
 }
 
 export function parseFields(value: unknown): string[] | undefined {
   const items = Array.isArray(value) ? value : value === undefined || value === '' ? [] : [value];
   const terms = items.flatMap((v) => (typeof v === 'string' ? v.split(',') : []));
-  if (items.length > 0 && items.some((v) => typeof v !== 'string')) throw new AppError('bad_request', 'opt_fields: must be a comma-separated list of field names');
+  if (items.length > 0 && items.some((v) => typeof v !== 'string'))
+    throw new AppError('bad_request', 'opt_fields: must be a comma-separated list of field names');
   const fields = terms
     .map((t) => t.trim())
     .filter((t) => t !== '')
@@ -35,7 +38,9 @@ function truthy(value: unknown): boolean {
 
 export function outputOptions(query: unknown, body?: unknown): OutputOptions {
   const q = (query ?? {}) as Record<string, unknown>;
-  const options = (body !== null && typeof body === 'object' ? (body as Record<string, unknown>).options : undefined) as Record<string, unknown> | undefined;
+  const options = (
+    body !== null && typeof body === 'object' ? (body as Record<string, unknown>).options : undefined
+  ) as Record<string, unknown> | undefined;
   // The SDK serialises an opt_fields array as opt_fields[0]=…&opt_fields[1]=…; plain repeats work too.
   const fromQuery = Object.keys(q)
     .filter((k) => /^opt_fields(\[\d*\])?$/.test(k))

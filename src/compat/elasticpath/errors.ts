@@ -39,10 +39,18 @@ function vendorStatus(error: AppError): number {
 export function elasticPathErrors(options: { unauthorizedTitle?: string } = {}): VendorErrorRenderer {
   return (error, request) => {
     const status = vendorStatus(error);
-    const title = status === 401 && options.unauthorizedTitle !== undefined ? options.unauthorizedTitle : (TITLES[status] ?? error.title);
+    const title =
+      status === 401 && options.unauthorizedTitle !== undefined
+        ? options.unauthorizedTitle
+        : (TITLES[status] ?? error.title);
     const item =
       status >= 500
-        ? { status: String(status), title, detail: 'There was an internal server error, you can report with your request id.', request_id: request.id }
+        ? {
+            status: String(status),
+            title,
+            detail: 'There was an internal server error, you can report with your request id.',
+            request_id: request.id,
+          }
         : { status: String(status), title, detail: error.message };
     return { status, body: { errors: [item] } };
   };

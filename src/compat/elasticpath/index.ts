@@ -12,7 +12,9 @@ import { oauthRoutes } from './oauth.js';
 export async function mountElasticPath(app: FastifyInstance, services: Services, mount: string): Promise<void> {
   const errors = elasticPathErrors();
   await vendorScope(app, mount, errors, async (api) => {
-    await vendorScope(api, '/oauth', elasticPathErrors({ unauthorizedTitle: 'Unauthorized' }), (scope) => oauthRoutes(scope, services));
+    await vendorScope(api, '/oauth', elasticPathErrors({ unauthorizedTitle: 'Unauthorized' }), (scope) =>
+      oauthRoutes(scope, services),
+    );
     await vendorScope(api, '/pcm', errors, (scope) => pcmJobRoutes(scope, services, mount));
   });
 }

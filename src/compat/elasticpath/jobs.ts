@@ -28,10 +28,14 @@ function pageOf(request: FastifyRequest): Page {
     const raw = query[name];
     if (raw === undefined || raw === '') return fallback;
     const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(n >= min && n <= max)) throw new AppError('bad_request', `${name} must be a whole number from ${min} to ${max}.`);
+    if (!(n >= min && n <= max))
+      throw new AppError('bad_request', `${name} must be a whole number from ${min} to ${max}.`);
     return n;
   };
-  return { limit: number('page[limit]', DEFAULT_LIMIT, 1, MAX_LIMIT), offset: number('page[offset]', 0, 0, MAX_OFFSET) };
+  return {
+    limit: number('page[limit]', DEFAULT_LIMIT, 1, MAX_LIMIT),
+    offset: number('page[offset]', 0, 0, MAX_OFFSET),
+  };
 }
 
 /** `links` and `meta` of a page of `total` items, with absolute URLs (JSON:API §7.6). */
@@ -48,7 +52,12 @@ function pageEnvelope(url: string, page: Page, total: number) {
       prev: page.offset > 0 ? at(Math.max(0, page.offset - page.limit)) : null,
     },
     meta: {
-      page: { limit: page.limit, offset: page.offset, current: Math.floor(page.offset / page.limit) + 1, total: Math.ceil(total / page.limit) },
+      page: {
+        limit: page.limit,
+        offset: page.offset,
+        current: Math.floor(page.offset / page.limit) + 1,
+        total: Math.ceil(total / page.limit),
+      },
       results: { total },
     },
   };
@@ -61,9 +70,12 @@ export function pcmJobRoutes(scope: FastifyInstance, services: Services, mount: 
   async function fileLocations(request: FastifyRequest, job: Job): Promise<string[] | undefined> {
     if (job.type !== 'export' || job.status !== 'succeeded') return undefined;
     const now = services.clock.now();
-    return (await jobFiles(services, job.id)).filter((f) => f.role === 'output').map((f) => `${origin(request)}${services.downloads.sign(f.id, now)}`);
+    return (await jobFiles(services, job.id))
+      .filter((f) => f.role === 'output')
+      .map((f) => `${origin(request)}${services.downloads.sign(f.id, now)}`);
   }
-  const render = async (request: FastifyRequest, job: Job) => pimJob(job, { requestId: request.id, fileLocations: await fileLocations(request, job) });
+  const render = async (request: FastifyRequest, job: Job) =>
+    pimJob(job, { requestId: request.id, fileLocations: await fileLocations(request, job) });
 
   const jobOf = async (request: FastifyRequest): Promise<Job> => {
     const { jobID } = request.params as { jobID: string };
@@ -78,30 +90,52 @@ export function pcmJobRoutes(scope: FastifyInstance, services: Services, mount: 
   scope.get('/jobs', { config: { ...VENDOR_ROUTE, scope: 'jobs:read' }, schema: { hide: true } }, async (request) => {
     const page = pageOf(request);
     // Offsets need not be multiples of the limit, so this pages by offset in the store directly.
-    const result = await listJobsPage(services.store.db, { workspaceId: request.principal!.workspaceId }, page.offset, page.limit);
+    const result = await listJobsPage(
+      services.store.db,
+      { workspaceId: request.principal!.workspaceId },
+      page.offset,
+      page.limit,
+    );
     const data = await Promise.all(result.jobs.map((job) => render(request, job)));
     return { data, ...pageEnvelope(`${origin(request)}${mount}/pcm/jobs`, page, result.total) };
   });
 
-  scope.get('/jobs/:jobID', { config: { ...VENDOR_ROUTE, scope: 'jobs:read' }, schema: { hide: true } }, async (request) => ({
-    data: await render(request, await jobOf(request)),
-  }));
+  scope.get(
+    '/jobs/:jobID',
+    { config: { ...VENDOR_ROUTE, scope: 'jobs:read' }, schema: { hide: true } },
+    async (request) => ({
+      data: await render(request, await jobOf(request)),
+    }),
+  );
 
-  scope.post('/jobs/:jobID/cancel', { config: { ...VENDOR_ROUTE, scope: 'jobs:write' }, schema: { hide: true } }, async (request) => {
-    const job = await jobOf(request);
-    return { data: await render(request, await cancelJob(services, request.principal!, job.id)) };
-  });
+  scope.post(
+    '/jobs/:jobID/cancel',
+    { config: { ...VENDOR_ROUTE, scope: 'jobs:write' }, schema: { hide: true } },
+    async (request) => {
+      const job = await jobOf(request);
+      return { data: await render(request, await cancelJob(services, request.principal!, job.id)) };
+    },
+  );
 
-  scope.get('/jobs/:jobID/errors', { config: { ...VENDOR_ROUTE, scope: 'jobs:read' }, schema: { hide: true } }, async (request) => {
-    const job = await jobOf(request);
-    const page = pageOf(request);
-    // A job that failed as a whole (a file without a header, say) reports that error first; the rows
-    // of a bulk import that could not become jobs follow, in file order.
-    const head = job.status === 'failed' && job.error !== null ? [pimJobError(job.id, 0, job.error.message)] : [];
-    const first = head.slice(page.offset, page.offset + page.limit);
-    const rows = await listJobErrors(services.store.db, job.id, Math.max(0, page.offset - head.length), page.limit - first.length);
-    const total = head.length + (await countJobErrors(services.store.db, job.id));
-    const data = [...first, ...rows.map((r) => pimJobError(job.id, r.seq, r.message))];
-    return { data, ...pageEnvelope(`${origin(request)}${mount}/pcm/jobs/${job.id}/errors`, page, total) };
-  });
+  scope.get(
+    '/jobs/:jobID/errors',
+    { config: { ...VENDOR_ROUTE, scope: 'jobs:read' }, schema: { hide: true } },
+    async (request) => {
+      const job = await jobOf(request);
+      const page = pageOf(request);
+      // A job that failed as a whole (a file without a header, say) reports that error first; the rows
+      // of a bulk import that could not become jobs follow, in file order.
+      const head = job.status === 'failed' && job.error !== null ? [pimJobError(job.id, 0, job.error.message)] : [];
+      const first = head.slice(page.offset, page.offset + page.limit);
+      const rows = await listJobErrors(
+        services.store.db,
+        job.id,
+        Math.max(0, page.offset - head.length),
+        page.limit - first.length,
+      );
+      const total = head.length + (await countJobErrors(services.store.db, job.id));
+      const data = [...first, ...rows.map((r) => pimJobError(job.id, r.seq, r.message))];
+      return { data, ...pageEnvelope(`${origin(request)}${mount}/pcm/jobs/${job.id}/errors`, page, total) };
+    },
+  );
 }

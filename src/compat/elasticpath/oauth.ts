@@ -13,9 +13,14 @@ function grantOf(body: unknown): Grant {
   const b = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
   const grantType = field(b, 'grant_type');
   const clientId = field(b, 'client_id');
-  const missing = (name: string) => new AppError('validation_failed', `${name} is required`, { errors: [{ pointer: `#/${name}`, detail: 'is required' }] });
+  const missing = (name: string) =>
+    new AppError('validation_failed', `${name} is required`, {
+      errors: [{ pointer: `#/${name}`, detail: 'is required' }],
+    });
   if (grantType !== 'client_credentials' && grantType !== 'implicit') {
-    throw new AppError('validation_failed', 'grant_type must be client_credentials or implicit', { errors: [{ pointer: '#/grant_type', detail: 'must be client_credentials or implicit' }] });
+    throw new AppError('validation_failed', 'grant_type must be client_credentials or implicit', {
+      errors: [{ pointer: '#/grant_type', detail: 'must be client_credentials or implicit' }],
+    });
   }
   if (clientId === undefined) throw missing('client_id');
   if (grantType === 'implicit') return { grantType, clientId };

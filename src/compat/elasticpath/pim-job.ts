@@ -52,7 +52,11 @@ function meta(job: Job, ctx: PimJobContext): Record<string, unknown> {
       return { ...base, file_locations: ctx.fileLocations ?? null, filter: exportFilter(input) };
     case 'duplicate-project': {
       const copy = record(output.new_project);
-      return { ...base, copied_from: input.project_id, ...(typeof copy.id === 'string' ? { hierarchy_id: copy.id } : {}) };
+      return {
+        ...base,
+        copied_from: input.project_id,
+        ...(typeof copy.id === 'string' ? { hierarchy_id: copy.id } : {}),
+      };
     }
     default:
       return base;

@@ -17,11 +17,24 @@ export function asyncAction(type: string): string {
 }
 
 function asyncResponse(job: Job) {
-  if (job.status === 'succeeded') return { dateCreated: phraseDate(job.completedAt ?? job.updatedAt)!, errorCode: null, errorDesc: null, errorDetails: [], warnings: [] };
+  if (job.status === 'succeeded')
+    return {
+      dateCreated: phraseDate(job.completedAt ?? job.updatedAt)!,
+      errorCode: null,
+      errorDesc: null,
+      errorDetails: [],
+      warnings: [],
+    };
   if (job.status === 'failed' || job.status === 'cancelled') {
     const message = job.error?.message ?? 'The request was cancelled.';
     const code = job.status === 'cancelled' ? 'AsyncRequestCancelled' : (job.error?.code ?? 'AsyncRequestFailed');
-    return { dateCreated: phraseDate(job.completedAt ?? job.updatedAt)!, errorCode: code, errorDesc: message, errorDetails: [{ code, args: {}, message }], warnings: [] };
+    return {
+      dateCreated: phraseDate(job.completedAt ?? job.updatedAt)!,
+      errorCode: code,
+      errorDesc: message,
+      errorDetails: [{ code, args: {}, message }],
+      warnings: [],
+    };
   }
   return null;
 }

@@ -20,7 +20,8 @@ import { storageFileName } from '../file-names.js';
 
 const LANGUAGE = new RegExp(LANGUAGE_PATTERN);
 
-const createError = (message: string, args: Record<string, unknown> = {}) => new AppError('bad_request', message, { extra: { phraseCode: 'JobCreateError', phraseArgs: args } });
+const createError = (message: string, args: Record<string, unknown> = {}) =>
+  new AppError('bad_request', message, { extra: { phraseCode: 'JobCreateError', phraseArgs: args } });
 
 /** The file name of a Content-Disposition header (RFC 6266; the pattern Phrase documents). */
 export function dispositionFilename(header: string | undefined): string | undefined {
@@ -53,7 +54,8 @@ function providersOf(value: unknown, where: string): ProviderRef[] {
   return value.map((p: unknown, i) => {
     const r = (p ?? {}) as Record<string, unknown>;
     const type = typeof r.type === 'string' ? r.type.toLowerCase() : '';
-    if (typeof r.id !== 'string' || (type !== 'user' && type !== 'vendor')) throw createError(`${where}.providers[${i}] must be {"id": "…", "type": "USER" | "VENDOR"}.`);
+    if (typeof r.id !== 'string' || (type !== 'user' && type !== 'vendor'))
+      throw createError(`${where}.providers[${i}] must be {"id": "…", "type": "USER" | "VENDOR"}.`);
     return { type, id: r.id.toLowerCase() };
   });
 }
@@ -64,43 +66,61 @@ function assignmentsOf(value: unknown, where: string, workflowLevel?: number): M
   return value.map((a: unknown, i) => {
     const r = (a ?? {}) as Record<string, unknown>;
     if (typeof r.targetLang !== 'string') throw createError(`${where}[${i}].targetLang is required.`);
-    return { targetLanguage: r.targetLang, ...(workflowLevel !== undefined ? { workflowLevel } : {}), providers: providersOf(r.providers, `${where}[${i}]`) };
+    return {
+      targetLanguage: r.targetLang,
+      ...(workflowLevel !== undefined ? { workflowLevel } : {}),
+      providers: providersOf(r.providers, `${where}[${i}]`),
+    };
   });
 }
 
 export function parseMetadata(header: string | string[] | undefined, steps: string[]): Metadata {
-  if (header === undefined || Array.isArray(header)) throw createError('Send the job settings as JSON in the Memsource header, e.g. Memsource: {"targetLangs": ["de"]}.');
+  if (header === undefined || Array.isArray(header))
+    throw createError(
+      'Send the job settings as JSON in the Memsource header, e.g. Memsource: {"targetLangs": ["de"]}.',
+    );
   let raw: unknown;
   try {
     raw = JSON.parse(header);
   } catch {
     throw createError('The Memsource header is not valid JSON.');
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw createError('The Memsource header must be a JSON object.');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw createError('The Memsource header must be a JSON object.');
   const unstorable = unstorableJson(raw, '#/Memsource');
   if (unstorable !== undefined) throw unstorableValue(unstorable);
   const m = raw as Record<string, unknown>;
-  if (!Array.isArray(m.targetLangs) || m.targetLangs.length === 0) throw createError('targetLangs is required: the target languages, e.g. ["de", "fr"].', { targetLangs: m.targetLangs ?? null });
+  if (!Array.isArray(m.targetLangs) || m.targetLangs.length === 0)
+    throw createError('targetLangs is required: the target languages, e.g. ["de", "fr"].', {
+      targetLangs: m.targetLangs ?? null,
+    });
   const targetLangs = m.targetLangs.map((l: unknown) => {
-    if (typeof l !== 'string' || !LANGUAGE.test(l)) throw createError(`targetLangs: ${JSON.stringify(l)} is not a language code.`, { targetLang: l });
+    if (typeof l !== 'string' || !LANGUAGE.test(l))
+      throw createError(`targetLangs: ${JSON.stringify(l)} is not a language code.`, { targetLang: l });
     return l;
   });
-  if (m.sourceLang !== undefined && (typeof m.sourceLang !== 'string' || !LANGUAGE.test(m.sourceLang))) throw createError('sourceLang is not a language code.');
+  if (m.sourceLang !== undefined && (typeof m.sourceLang !== 'string' || !LANGUAGE.test(m.sourceLang)))
+    throw createError('sourceLang is not a language code.');
   let due: number | undefined;
   if (m.due !== undefined && m.due !== null) {
     due = typeof m.due === 'string' ? Date.parse(m.due) : Number.NaN;
-    if (Number.isNaN(due)) throw createError('due must be an ISO 8601 date and time, e.g. 2026-12-03T10:15:30Z.', { due: m.due });
+    if (Number.isNaN(due))
+      throw createError('due must be an ISO 8601 date and time, e.g. 2026-12-03T10:15:30Z.', { due: m.due });
   }
   if (m.callbackUrl !== undefined && typeof m.callbackUrl !== 'string') throw createError('callbackUrl must be a URL.');
   if (m.path !== undefined && typeof m.path !== 'string') throw createError('path must be a string.');
   // Projects with a workflow assign per step (workflowSettings: [{id, assignments}]); others per language.
   const assignments = assignmentsOf(m.assignments, 'assignments');
   if (m.workflowSettings !== undefined) {
-    if (!Array.isArray(m.workflowSettings)) throw createError('workflowSettings must be a list of {"id", "assignments"}.');
+    if (!Array.isArray(m.workflowSettings))
+      throw createError('workflowSettings must be a list of {"id", "assignments"}.');
     for (const [i, w] of (m.workflowSettings as unknown[]).entries()) {
       const r = (w ?? {}) as Record<string, unknown>;
       const level = steps.indexOf(String(r.id)) + 1;
-      if (level === 0) throw createError(`workflowSettings[${i}].id ${JSON.stringify(r.id)} is not a workflow step of the project (${steps.join(', ')}).`);
+      if (level === 0)
+        throw createError(
+          `workflowSettings[${i}].id ${JSON.stringify(r.id)} is not a workflow step of the project (${steps.join(', ')}).`,
+        );
       assignments.push(...assignmentsOf(r.assignments, `workflowSettings[${i}].assignments`, level));
     }
   }
@@ -115,18 +135,32 @@ export function parseMetadata(header: string | string[] | undefined, steps: stri
   };
 }
 
-export async function createPhraseJobs(services: Services, principal: Principal, project: Project, request: FastifyRequest): Promise<{ importJob: Job; jobs: Job[] }> {
+export async function createPhraseJobs(
+  services: Services,
+  principal: Principal,
+  project: Project,
+  request: FastifyRequest,
+): Promise<{ importJob: Job; jobs: Job[] }> {
   // A project without a workflow has one step; Phrase calls its jobs' step translation too.
   const steps = project.workflowSteps.length > 0 ? project.workflowSteps : ['translation'];
   const metadata = parseMetadata(request.headers.memsource, steps);
   const filename = dispositionFilename(request.headers['content-disposition']);
-  if (filename === undefined) throw createError('Name the file in Content-Disposition, e.g. Content-Disposition: filename*=UTF-8\'\'document.docx.');
+  if (filename === undefined)
+    throw createError(
+      "Name the file in Content-Disposition, e.g. Content-Disposition: filename*=UTF-8''document.docx.",
+    );
   // The header is checked as sent; its percent-decoded name may still hold NUL.
   const badName = badText(filename);
-  if (badName !== undefined) throw unstorableValue({ pointer: '#/headers/content-disposition', detail: `names a file that ${badName}` });
+  if (badName !== undefined)
+    throw unstorableValue({ pointer: '#/headers/content-disposition', detail: `names a file that ${badName}` });
   if (request.body === undefined || request.body === null) throw createError('Send the file as the request body.');
-  const contentType = (request.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() || 'application/octet-stream';
-  const file = await uploadFile(services, principal, { name: storageFileName(filename), contentType, source: request.body as Readable });
+  const contentType =
+    (request.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() || 'application/octet-stream';
+  const file = await uploadFile(services, principal, {
+    name: storageFileName(filename),
+    contentType,
+    source: request.body as Readable,
+  });
   const result = await createDocumentWork(services, principal, project.id, {
     fileId: file.id,
     sourceLanguage: metadata.sourceLang,
@@ -138,7 +172,10 @@ export async function createPhraseJobs(services: Services, principal: Principal,
     assignments: metadata.assignments,
   }).catch((error: unknown) => {
     if (error instanceof AppError && (error.code === 'project_state_conflict' || error.code === 'validation_failed')) {
-      throw new AppError(error.code, error.message, { ...(error.errors !== undefined ? { errors: error.errors } : {}), extra: { phraseCode: 'JobCreateError' } });
+      throw new AppError(error.code, error.message, {
+        ...(error.errors !== undefined ? { errors: error.errors } : {}),
+        extra: { phraseCode: 'JobCreateError' },
+      });
     }
     throw error;
   });
@@ -146,7 +183,13 @@ export async function createPhraseJobs(services: Services, principal: Principal,
   if (metadata.preTranslate) {
     const ids = result.jobs.map((j) => j.id);
     for (let i = 0; i < ids.length; i += 100) {
-      await createJob(services, principal, { type: 'pre-translate', name: `Pre-translate ${filename}`, projectId: project.id, input: { job_ids: ids.slice(i, i + 100) }, dependsOn: [result.importJob.id] });
+      await createJob(services, principal, {
+        type: 'pre-translate',
+        name: `Pre-translate ${filename}`,
+        projectId: project.id,
+        input: { job_ids: ids.slice(i, i + 100) },
+        dependsOn: [result.importJob.id],
+      });
     }
   }
   return result;

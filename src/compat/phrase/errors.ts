@@ -49,12 +49,23 @@ export const phraseErrors: VendorErrorRenderer = (error, request) => {
   const status = vendorStatus(error);
   const errorCode = codeOf(error, status);
   const description =
-    status === 401 ? 'The provided API key is not valid' : status >= 500 ? `An internal error occurred; quote request id ${request.id} when reporting it.` : error.message;
-  const args = typeof error.extra.phraseArgs === 'object' && error.extra.phraseArgs !== null ? (error.extra.phraseArgs as Record<string, unknown>) : {};
+    status === 401
+      ? 'The provided API key is not valid'
+      : status >= 500
+        ? `An internal error occurred; quote request id ${request.id} when reporting it.`
+        : error.message;
+  const args =
+    typeof error.extra.phraseArgs === 'object' && error.extra.phraseArgs !== null
+      ? (error.extra.phraseArgs as Record<string, unknown>)
+      : {};
   // Invalid fields each get a detail naming the field; otherwise one detail repeats the error.
   const details =
     error.errors !== undefined && error.errors.length > 0
-      ? error.errors.map((e) => ({ code: errorCode, args: { field: e.pointer.replace(/^#\//, '').replaceAll('/', '.') }, message: e.detail }))
+      ? error.errors.map((e) => ({
+          code: errorCode,
+          args: { field: e.pointer.replace(/^#\//, '').replaceAll('/', '.') },
+          message: e.detail,
+        }))
       : [{ code: errorCode, args, message: description }];
   return { status, body: { errorCode, errorDescription: description, errorDetails: details } };
 };

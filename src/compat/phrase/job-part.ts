@@ -43,19 +43,29 @@ export function importStatus(importJob: Job | undefined): { status: ImportState;
 }
 
 /** Loads the context of several parts of one project with one query per kind. */
-export async function partContexts(services: Services, project: Project, jobs: Job[]): Promise<Map<string, PartContext>> {
+export async function partContexts(
+  services: Services,
+  project: Project,
+  jobs: Job[],
+): Promise<Map<string, PartContext>> {
   const db = services.store.db;
   const importIds = jobs.flatMap((j) => (j.people?.importJobId != null ? [j.people.importJobId] : []));
   const imports = new Map((await findJobsById(db, project.workspaceId, importIds)).map((j) => [j.id, j]));
-  const references = await referenceInfo(db, project.workspaceId, jobs.flatMap((j) => (j.people?.referenceId != null ? [j.people.referenceId] : [])));
+  const references = await referenceInfo(
+    db,
+    project.workspaceId,
+    jobs.flatMap((j) => (j.people?.referenceId != null ? [j.people.referenceId] : [])),
+  );
   const fileNames = new Map<string, string>();
   const out = new Map<string, PartContext>();
   for (const job of jobs) {
     const input = record(job.input);
     const importJob = job.people?.importJobId != null ? imports.get(job.people.importJobId) : undefined;
-    let filename = typeof input.filename === 'string' ? input.filename : (record(importJob?.output).file_name as string | undefined);
+    let filename =
+      typeof input.filename === 'string' ? input.filename : (record(importJob?.output).file_name as string | undefined);
     if (filename === undefined && typeof input.file_id === 'string') {
-      if (!fileNames.has(input.file_id)) fileNames.set(input.file_id, (await findFile(db, project.workspaceId, input.file_id))?.name ?? '');
+      if (!fileNames.has(input.file_id))
+        fileNames.set(input.file_id, (await findFile(db, project.workspaceId, input.file_id))?.name ?? '');
       filename = fileNames.get(input.file_id) || undefined;
     }
     out.set(job.id, {
@@ -90,7 +100,12 @@ export function jobPartExtended(job: Job, ctx: PartContext) {
   const level = job.people?.workflowLevel ?? 1;
   const state = importStatus(ctx.importJob);
   const segments = typeof imported.segments === 'number' ? imported.segments : 0;
-  const sourceLang = typeof input.source_language === 'string' ? input.source_language : typeof imported.source_language === 'string' ? imported.source_language : undefined;
+  const sourceLang =
+    typeof input.source_language === 'string'
+      ? input.source_language
+      : typeof imported.source_language === 'string'
+        ? imported.source_language
+        : undefined;
   return compact({
     uid: job.id,
     // Jobs of one file and language share the number of their first workflow step's job.
@@ -117,7 +132,10 @@ export function jobPartExtended(job: Job, ctx: PartContext) {
     importStatus: state,
     imported: state.status === 'OK',
     continuous: job.people?.continuous ?? false,
-    continuousJobInfo: job.people?.continuous === true ? compact({ dateUpdated: phraseDate(job.people.continuousUpdatedAt ?? job.people.sourceUpdatedAt) }) : undefined,
+    continuousJobInfo:
+      job.people?.continuous === true
+        ? compact({ dateUpdated: phraseDate(job.people.continuousUpdatedAt ?? job.people.sourceUpdatedAt) })
+        : undefined,
     originalFileDirectory: typeof input.path === 'string' ? input.path : undefined,
     serverTaskId: job.people?.importJobId ?? undefined,
   });

@@ -6,7 +6,16 @@ import type { StatusCondition } from '../../store/people-views.js';
 // docs/compat.md). This table is the whole mapping: rendering, the `status` filter of the job list and
 // setStatus all read it.
 
-export const PHRASE_STATUSES = ['NEW', 'ACCEPTED', 'DECLINED', 'REJECTED', 'DELIVERED', 'EMAILED', 'COMPLETED', 'CANCELLED'] as const;
+export const PHRASE_STATUSES = [
+  'NEW',
+  'ACCEPTED',
+  'DECLINED',
+  'REJECTED',
+  'DELIVERED',
+  'EMAILED',
+  'COMPLETED',
+  'CANCELLED',
+] as const;
 export type PhraseStatus = (typeof PHRASE_STATUSES)[number];
 
 /** Each Phrase status as the native jobs it covers (one vendor status, one condition; no overlaps). */
@@ -56,12 +65,20 @@ export function actionsFor(from: PhraseStatus, to: PhraseStatus): PeopleAction[]
       return ['NEW', 'EMAILED'].includes(from) ? ['decline'] : undefined;
     case 'ACCEPTED':
       // Back from DELIVERED is a revision request: the linguist works on it again.
-      return ['NEW', 'EMAILED', 'DECLINED'].includes(from) ? ['accept'] : from === 'DELIVERED' ? ['request_revision'] : undefined;
+      return ['NEW', 'EMAILED', 'DECLINED'].includes(from)
+        ? ['accept']
+        : from === 'DELIVERED'
+          ? ['request_revision']
+          : undefined;
     case 'DELIVERED':
       return from === 'ACCEPTED' ? ['deliver'] : undefined;
     case 'COMPLETED':
       // A linguist completing an accepted job hands it in and it is accepted, in Phrase one step.
-      return from === 'DELIVERED' ? ['accept_delivery'] : from === 'ACCEPTED' ? ['deliver', 'accept_delivery'] : undefined;
+      return from === 'DELIVERED'
+        ? ['accept_delivery']
+        : from === 'ACCEPTED'
+          ? ['deliver', 'accept_delivery']
+          : undefined;
     case 'REJECTED':
       return ['ACCEPTED', 'DELIVERED'].includes(from) ? ['reject'] : undefined;
     case 'CANCELLED':

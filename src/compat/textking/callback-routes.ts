@@ -5,7 +5,14 @@ import type { Job } from '../../core/job.js';
 import type { Project } from '../../core/project.js';
 import type { Services } from '../../services/context.js';
 import { webhookUrlProblem } from '../../services/webhook-urls.js';
-import { deleteTextKingCallback, findTextKingCallback, insertTextKingCallback, listTextKingCallbacks, updateTextKingCallback, type TextKingCallback } from '../../store/textking-callbacks.js';
+import {
+  deleteTextKingCallback,
+  findTextKingCallback,
+  insertTextKingCallback,
+  listTextKingCallbacks,
+  updateTextKingCallback,
+  type TextKingCallback,
+} from '../../store/textking-callbacks.js';
 import { VENDOR_ROUTE } from '../vendor-scope.js';
 import { CALLBACK_TRIGGER_STATES } from './callbacks.js';
 import { sendTextKing, textkingCallback, textkingPage } from './representation.js';
@@ -37,7 +44,11 @@ interface CallbackFields {
  * `{url, trigger_state, extra_data}`; on PUT the ones given replace the callback's. A URL is checked as a
  * webhook's is (http or https, no credentials, a public host): TextKing answers bad input with 400.
  */
-async function callbackFields(services: Services, body: Record<string, unknown>, current: TextKingCallback | undefined): Promise<CallbackFields> {
+async function callbackFields(
+  services: Services,
+  body: Record<string, unknown>,
+  current: TextKingCallback | undefined,
+): Promise<CallbackFields> {
   const url = body.url ?? current?.url;
   if (typeof url !== 'string' || url === '') throw badInput('url is required.');
   const problem = url === current?.url ? undefined : await webhookUrlProblem(url, services.policy.webhookAllowPrivate);
@@ -48,7 +59,8 @@ async function callbackFields(services: Services, body: Record<string, unknown>,
   }
   // The wiki shows extra_data as text and, once, as an object: an object is kept as its JSON.
   const extra = 'extra_data' in body ? body.extra_data : (current?.extraData ?? null);
-  const extraData = extra === null || extra === undefined ? null : typeof extra === 'string' ? extra : JSON.stringify(extra);
+  const extraData =
+    extra === null || extra === undefined ? null : typeof extra === 'string' ? extra : JSON.stringify(extra);
   return { url, triggerState, extraData };
 }
 
@@ -67,45 +79,90 @@ export function textkingCallbackRoutes(scope: FastifyInstance, services: Service
     return callback;
   }
 
-  const send = (request: FastifyRequest, project: Project, callback: TextKingCallback) => textkingCallback(c.base(request), project.id, callback);
+  const send = (request: FastifyRequest, project: Project, callback: TextKingCallback) =>
+    textkingCallback(c.base(request), project.id, callback);
 
-  scope.get('/project/:projectId/job/:jobId/callbacks', { config: READ, schema: { hide: true } }, async (request, reply) => {
-    const { project, job } = await jobOf(request);
-    const { page, perPage } = c.pageOf(request);
-    const result = await listTextKingCallbacks(services.store.db, job.id, (page - 1) * perPage, perPage);
-    const url = `${c.base(request)}/project/${project.id}/job/${job.id}/callbacks`;
-    return sendTextKing(request, reply, textkingPage(url, page, perPage, result.total, result.callbacks.map((cb) => send(request, project, cb))), { root: 'callbacks', itemName: 'callback' });
-  });
+  scope.get(
+    '/project/:projectId/job/:jobId/callbacks',
+    { config: READ, schema: { hide: true } },
+    async (request, reply) => {
+      const { project, job } = await jobOf(request);
+      const { page, perPage } = c.pageOf(request);
+      const result = await listTextKingCallbacks(services.store.db, job.id, (page - 1) * perPage, perPage);
+      const url = `${c.base(request)}/project/${project.id}/job/${job.id}/callbacks`;
+      return sendTextKing(
+        request,
+        reply,
+        textkingPage(
+          url,
+          page,
+          perPage,
+          result.total,
+          result.callbacks.map((cb) => send(request, project, cb)),
+        ),
+        { root: 'callbacks', itemName: 'callback' },
+      );
+    },
+  );
 
   // The wiki's example answers a registration with 200 and a Location (not the 201 of other creates).
-  scope.post('/project/:projectId/job/:jobId/callbacks', { config: WRITE, schema: { hide: true } }, async (request, reply) => {
-    const { project, job } = await jobOf(request);
-    const fields = await callbackFields(services, c.bodyOf(request), undefined);
-    const now = services.clock.now();
-    const callback: TextKingCallback = { id: uuidv7(now), workspaceId: job.workspaceId, jobId: job.id, ...fields, createdAt: now, updatedAt: now };
-    await insertTextKingCallback(services.store.db, callback);
-    const location = `${c.base(request)}/project/${project.id}/job/${job.id}/callback/${callback.id}`;
-    return sendTextKing(request, reply.code(200).header('location', location).header('content-location', location), send(request, project, callback), { root: 'callback' });
-  });
+  scope.post(
+    '/project/:projectId/job/:jobId/callbacks',
+    { config: WRITE, schema: { hide: true } },
+    async (request, reply) => {
+      const { project, job } = await jobOf(request);
+      const fields = await callbackFields(services, c.bodyOf(request), undefined);
+      const now = services.clock.now();
+      const callback: TextKingCallback = {
+        id: uuidv7(now),
+        workspaceId: job.workspaceId,
+        jobId: job.id,
+        ...fields,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await insertTextKingCallback(services.store.db, callback);
+      const location = `${c.base(request)}/project/${project.id}/job/${job.id}/callback/${callback.id}`;
+      return sendTextKing(
+        request,
+        reply.code(200).header('location', location).header('content-location', location),
+        send(request, project, callback),
+        { root: 'callback' },
+      );
+    },
+  );
 
-  scope.get('/project/:projectId/job/:jobId/callback/:callbackId', { config: READ, schema: { hide: true } }, async (request, reply) => {
-    const { project, job } = await jobOf(request);
-    return sendTextKing(request, reply, send(request, project, await callbackOf(request, job)), { root: 'callback' });
-  });
+  scope.get(
+    '/project/:projectId/job/:jobId/callback/:callbackId',
+    { config: READ, schema: { hide: true } },
+    async (request, reply) => {
+      const { project, job } = await jobOf(request);
+      return sendTextKing(request, reply, send(request, project, await callbackOf(request, job)), { root: 'callback' });
+    },
+  );
 
-  scope.put('/project/:projectId/job/:jobId/callback/:callbackId', { config: WRITE, schema: { hide: true } }, async (request, reply) => {
-    const { project, job } = await jobOf(request);
-    const current = await callbackOf(request, job);
-    const fields = await callbackFields(services, c.bodyOf(request), current);
-    const updated = { ...current, ...fields, updatedAt: services.clock.now() };
-    if (!(await updateTextKingCallback(services.store.db, updated))) throw notFound('callback', current.id);
-    return sendTextKing(request, reply, send(request, project, updated), { root: 'callback' });
-  });
+  scope.put(
+    '/project/:projectId/job/:jobId/callback/:callbackId',
+    { config: WRITE, schema: { hide: true } },
+    async (request, reply) => {
+      const { project, job } = await jobOf(request);
+      const current = await callbackOf(request, job);
+      const fields = await callbackFields(services, c.bodyOf(request), current);
+      const updated = { ...current, ...fields, updatedAt: services.clock.now() };
+      if (!(await updateTextKingCallback(services.store.db, updated))) throw notFound('callback', current.id);
+      return sendTextKing(request, reply, send(request, project, updated), { root: 'callback' });
+    },
+  );
 
-  scope.delete('/project/:projectId/job/:jobId/callback/:callbackId', { config: WRITE, schema: { hide: true } }, async (request, reply) => {
-    const { job } = await jobOf(request);
-    const callback = await callbackOf(request, job);
-    if (!(await deleteTextKingCallback(services.store.db, job.id, callback.id))) throw notFound('callback', callback.id);
-    return reply.code(204).send();
-  });
+  scope.delete(
+    '/project/:projectId/job/:jobId/callback/:callbackId',
+    { config: WRITE, schema: { hide: true } },
+    async (request, reply) => {
+      const { job } = await jobOf(request);
+      const callback = await callbackOf(request, job);
+      if (!(await deleteTextKingCallback(services.store.db, job.id, callback.id)))
+        throw notFound('callback', callback.id);
+      return reply.code(204).send();
+    },
+  );
 }

@@ -41,8 +41,12 @@ export function statesAfterEvents(events: readonly HistoryEvent[]): Map<number, 
       status = e.data.status as JobStatus;
       reason = typeof e.data.status_reason === 'string' ? e.data.status_reason : null;
     }
-    if (e.name === 'job.action.offer' || status !== 'pending' || (reason !== null && !UNSTARTED_REASONS.has(reason))) started = true;
-    states.set(e.seq, textkingJobState({ status, statusReason: reason as Job['statusReason'] }, started ? 'running' : 'prepared'));
+    if (e.name === 'job.action.offer' || status !== 'pending' || (reason !== null && !UNSTARTED_REASONS.has(reason)))
+      started = true;
+    states.set(
+      e.seq,
+      textkingJobState({ status, statusReason: reason as Job['statusReason'] }, started ? 'running' : 'prepared'),
+    );
   }
   return states;
 }
@@ -63,7 +67,11 @@ export function callbackPayload(projectId: string | null, jobId: string, extraDa
  * moves the job into the callback's trigger state. Events from before a callback was registered do not
  * trigger it.
  */
-export async function textkingCallbackTriggers(db: Executor, store: Store, events: readonly JobEvent[]): Promise<CallbackTrigger[]> {
+export async function textkingCallbackTriggers(
+  db: Executor,
+  store: Store,
+  events: readonly JobEvent[],
+): Promise<CallbackTrigger[]> {
   const callbacks = await textkingCallbacksOfJobs(db, [...new Set(events.map((e) => e.jobId))]);
   if (callbacks.length === 0) return [];
   const byJob = new Map<string, TextKingCallback[]>();
@@ -78,13 +86,23 @@ export async function textkingCallbackTriggers(db: Executor, store: Store, event
     const after = jobStates.get(e.seq);
     if (after === undefined || after === jobStates.get(e.seq - 1)) continue;
     for (const callback of byJob.get(e.jobId)!) {
-      if (callback.triggerState === after && e.createdAt >= callback.createdAt) triggers.push({ event: e, callback, payload: callbackPayload(e.projectId, e.jobId, callback.extraData) });
+      if (callback.triggerState === after && e.createdAt >= callback.createdAt)
+        triggers.push({ event: e, callback, payload: callbackPayload(e.projectId, e.jobId, callback.extraData) });
     }
   }
   return triggers;
 }
 
 /** The dispatcher's source of TextKing callbacks (registered by compat/index.ts). */
-export async function textkingFormCallbacks(db: Executor, store: Store, events: readonly JobEvent[]): Promise<FormCallback[]> {
-  return (await textkingCallbackTriggers(db, store, events)).map((t) => ({ event: t.event, url: t.callback.url, payload: t.payload, key: `textking:${t.callback.id}` }));
+export async function textkingFormCallbacks(
+  db: Executor,
+  store: Store,
+  events: readonly JobEvent[],
+): Promise<FormCallback[]> {
+  return (await textkingCallbackTriggers(db, store, events)).map((t) => ({
+    event: t.event,
+    url: t.callback.url,
+    payload: t.payload,
+    key: `textking:${t.callback.id}`,
+  }));
 }

@@ -34,12 +34,17 @@ function vendorStatus(error: AppError): number {
 export function sendTextKingError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   const status = vendorStatus(error);
-  const message = status >= 500 ? `An internal error occurred; quote request id ${request.id} when reporting it.` : error.message;
+  const message =
+    status >= 500 ? `An internal error occurred; quote request id ${request.id} when reporting it.` : error.message;
   return sendTextKing(request, reply.code(status), { status, message }, { root: 'error' }, formatOf(request, 'json'));
 }
 
 /** An encapsulated scope under `prefix` whose every error is TextKing's; unknown routes are its 404. */
-export async function textkingScope(app: FastifyInstance, prefix: string, routes: (scope: FastifyInstance) => void | Promise<void>): Promise<void> {
+export async function textkingScope(
+  app: FastifyInstance,
+  prefix: string,
+  routes: (scope: FastifyInstance) => void | Promise<void>,
+): Promise<void> {
   await app.register(
     async (scope) => {
       scope.setErrorHandler((error: FastifyError, request, reply) => {
@@ -47,7 +52,13 @@ export async function textkingScope(app: FastifyInstance, prefix: string, routes
         if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
         return sendTextKingError(request, reply, appError);
       });
-      scope.setNotFoundHandler((request, reply) => sendTextKingError(request, reply, new AppError('route_not_found', `There is no ${request.method} ${request.url.split('?')[0]} here.`)));
+      scope.setNotFoundHandler((request, reply) =>
+        sendTextKingError(
+          request,
+          reply,
+          new AppError('route_not_found', `There is no ${request.method} ${request.url.split('?')[0]} here.`),
+        ),
+      );
       await routes(scope);
     },
     { prefix },

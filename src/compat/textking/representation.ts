@@ -70,7 +70,11 @@ export function textkingProject(base: string, project: Project, jobs: Job[]) {
     state: TEXTKING_PROJECT_STATES[project.state ?? 'prepared'],
     // The sum of its active jobs' prices, when they are all in one currency.
     currency: currencies.length === 1 ? currencies[0]! : null,
-    net_price: currencies.length === 1 ? Math.round(prices.reduce((sum, i) => sum + (i.is_active === false ? 0 : (i.net_price as number)), 0) * 100) / 100 : null,
+    net_price:
+      currencies.length === 1
+        ? Math.round(prices.reduce((sum, i) => sum + (i.is_active === false ? 0 : (i.net_price as number)), 0) * 100) /
+          100
+        : null,
     vat: null,
     coupon_name: null,
     coupon_value: null,
@@ -106,14 +110,21 @@ export function textkingPage<T>(url: string, page: number, perPage: number, tota
 // empty element.
 
 function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!,
+  );
 }
 
 function element(name: string, value: unknown, itemName: string): string {
   if (value === null || value === undefined) return `<${name}/>`;
-  if (name === 'links' && Array.isArray(value)) return `<links>${(value as Link[]).map((l) => `<link rel="${escape(l.rel)}" href="${escape(l.href)}"/>`).join('')}</links>`;
+  if (name === 'links' && Array.isArray(value))
+    return `<links>${(value as Link[]).map((l) => `<link rel="${escape(l.rel)}" href="${escape(l.href)}"/>`).join('')}</links>`;
   if (Array.isArray(value)) return `<${name}>${value.map((v) => element(itemName, v, 'item')).join('')}</${name}>`;
-  if (typeof value === 'object') return `<${name}>${Object.entries(value).map(([k, v]) => element(k, v, itemName)).join('')}</${name}>`;
+  if (typeof value === 'object')
+    return `<${name}>${Object.entries(value)
+      .map(([k, v]) => element(k, v, itemName))
+      .join('')}</${name}>`;
   return `<${name}>${escape(typeof value === 'string' ? value : JSON.stringify(value))}</${name}>`;
 }
 
@@ -132,8 +143,18 @@ export function formatOf(request: FastifyRequest, fallback?: Format): Format {
 }
 
 /** Sends a representation: `root` and `itemName` name the XML elements. */
-export function sendTextKing(request: FastifyRequest, reply: FastifyReply, value: unknown, xml: { root: string; itemName?: string }, format: Format = formatOf(request)): FastifyReply {
-  if (format === 'xml') return reply.type('application/xml; charset=utf-8').serializer((v) => v as string).send(toTextKingXml(xml.root, value, xml.itemName));
+export function sendTextKing(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  value: unknown,
+  xml: { root: string; itemName?: string },
+  format: Format = formatOf(request),
+): FastifyReply {
+  if (format === 'xml')
+    return reply
+      .type('application/xml; charset=utf-8')
+      .serializer((v) => v as string)
+      .send(toTextKingXml(xml.root, value, xml.itemName));
   return reply.type('application/json; charset=utf-8').serializer(JSON.stringify).send(value);
 }
 

@@ -40,7 +40,11 @@ function uuidOf(value: string): string {
 function requirePrepared(project: Project, what: string): void {
   const state = project.state ?? 'prepared';
   if (state !== 'prepared') {
-    throw new AppError('project_state_conflict', `The project is ${TEXTKING_PROJECT_STATES[state]}; ${what} only while it is prepared.`, { extra: { project_state: state } });
+    throw new AppError(
+      'project_state_conflict',
+      `The project is ${TEXTKING_PROJECT_STATES[state]}; ${what} only while it is prepared.`,
+      { extra: { project_state: state } },
+    );
   }
 }
 
@@ -72,7 +76,8 @@ function fromXml(value: unknown): unknown {
   if (value === '') return null;
   if (value === 'true') return true;
   if (value === 'false') return false;
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fromXml(v)]));
+  if (value !== null && typeof value === 'object' && !Array.isArray(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fromXml(v)]));
   return value;
 }
 
@@ -95,14 +100,19 @@ function jobFields(body: Record<string, unknown>, create: boolean): JobFields {
       if (required) throw badInput(`${name} is required.`);
       return;
     }
-    if (value !== null && (typeof value !== 'string' || value === '' || (pattern !== undefined && !pattern.test(value)))) throw badInput(`${name} is not valid: ${JSON.stringify(value)}.`);
+    if (
+      value !== null &&
+      (typeof value !== 'string' || value === '' || (pattern !== undefined && !pattern.test(value)))
+    )
+      throw badInput(`${name} is not valid: ${JSON.stringify(value)}.`);
     (out as Record<string, unknown>)[name] = value;
   };
   text('name', create);
   text('source_language', create, LANGUAGE);
   text('target_language', create, LANGUAGE);
   text('quality', create);
-  if (out.quality !== undefined && !QUALITIES.includes(out.quality)) throw badInput(`quality must be one of ${QUALITIES.join(', ')}.`);
+  if (out.quality !== undefined && !QUALITIES.includes(out.quality))
+    throw badInput(`quality must be one of ${QUALITIES.join(', ')}.`);
   text('topic', false, undefined, true);
   text('briefing', false, undefined, true);
   if (body.is_active !== undefined) {
@@ -130,7 +140,8 @@ export function textkingRoutes(scope: FastifyInstance, services: Services, mount
     }
   });
 
-  const projectOf = async (request: FastifyRequest, id: string) => getProject(services, principalOf(request), uuidOf(id));
+  const projectOf = async (request: FastifyRequest, id: string) =>
+    getProject(services, principalOf(request), uuidOf(id));
 
   /** A TextKing job: a people job of the project. */
   async function jobOf(request: FastifyRequest, project: Project, id: string): Promise<Job> {
@@ -144,7 +155,12 @@ export function textkingRoutes(scope: FastifyInstance, services: Services, mount
   }
 
   async function projectBody(request: FastifyRequest, project: Project) {
-    const { jobs } = await listProjectJobsPage(services.store.db, { workspaceId: project.workspaceId, projectId: project.id, executor: 'people' }, 0, PROJECT_JOBS_LIMIT);
+    const { jobs } = await listProjectJobsPage(
+      services.store.db,
+      { workspaceId: project.workspaceId, projectId: project.id, executor: 'people' },
+      0,
+      PROJECT_JOBS_LIMIT,
+    );
     return textkingProject(base(request), project, jobs);
   }
 
@@ -157,22 +173,43 @@ export function textkingRoutes(scope: FastifyInstance, services: Services, mount
   scope.get('/projects', { config: READ, schema: { hide: true } }, async (request, reply) => {
     const { page, perPage } = pageOf(request);
     const raw = ((request.query ?? {}) as Record<string, unknown>).state;
-    const states = raw === undefined ? undefined : (Array.isArray(raw) ? raw : [raw]).map((s) => {
-      const state = s === 'canceled' ? 'cancelled' : s;
-      if (!['prepared', 'running', 'finished', 'cancelled'].includes(String(state))) throw badInput(`state must be prepared, running, finished or canceled.`);
-      return state as Project['state'] & string;
-    });
-    const result = await listProjectsInStates(services.store.db, principalOf(request).workspaceId, states, (page - 1) * perPage, perPage);
+    const states =
+      raw === undefined
+        ? undefined
+        : (Array.isArray(raw) ? raw : [raw]).map((s) => {
+            const state = s === 'canceled' ? 'cancelled' : s;
+            if (!['prepared', 'running', 'finished', 'cancelled'].includes(String(state)))
+              throw badInput(`state must be prepared, running, finished or canceled.`);
+            return state as Project['state'] & string;
+          });
+    const result = await listProjectsInStates(
+      services.store.db,
+      principalOf(request).workspaceId,
+      states,
+      (page - 1) * perPage,
+      perPage,
+    );
     const items = await Promise.all(result.projects.map((p) => projectBody(request, p)));
-    return sendTextKing(request, reply, textkingPage(`${base(request)}/projects`, page, perPage, result.total, items), { root: 'projects', itemName: 'project' });
+    return sendTextKing(request, reply, textkingPage(`${base(request)}/projects`, page, perPage, result.total, items), {
+      root: 'projects',
+      itemName: 'project',
+    });
   });
 
   scope.post('/projects', { config: WRITE, schema: { hide: true } }, async (request, reply) => {
     const body = bodyOf(request);
     if (typeof body.name !== 'string' || body.name.trim() === '') throw badInput('name is required.');
     // A TextKing project's jobs are translations: one workflow step.
-    const project = await createProject(services, principalOf(request), { name: body.name, workflowSteps: ['translation'] });
-    return sendTextKing(request, created(reply, `${base(request)}/project/${project.id}`), await projectBody(request, project), { root: 'project' });
+    const project = await createProject(services, principalOf(request), {
+      name: body.name,
+      workflowSteps: ['translation'],
+    });
+    return sendTextKing(
+      request,
+      created(reply, `${base(request)}/project/${project.id}`),
+      await projectBody(request, project),
+      { root: 'project' },
+    );
   });
 
   scope.get('/project/:projectId', { config: READ, schema: { hide: true } }, async (request, reply) => {
@@ -202,9 +239,19 @@ export function textkingRoutes(scope: FastifyInstance, services: Services, mount
   scope.get('/project/:projectId/jobs', { config: READ, schema: { hide: true } }, async (request, reply) => {
     const project = await projectOf(request, (request.params as { projectId: string }).projectId);
     const { page, perPage } = pageOf(request);
-    const result = await listProjectJobsPage(services.store.db, { workspaceId: project.workspaceId, projectId: project.id, executor: 'people' }, (page - 1) * perPage, perPage);
+    const result = await listProjectJobsPage(
+      services.store.db,
+      { workspaceId: project.workspaceId, projectId: project.id, executor: 'people' },
+      (page - 1) * perPage,
+      perPage,
+    );
     const items = result.jobs.map((job) => textkingJob(base(request), job, project));
-    return sendTextKing(request, reply, textkingPage(`${base(request)}/project/${project.id}/jobs`, page, perPage, result.total, items), { root: 'jobs', itemName: 'job' });
+    return sendTextKing(
+      request,
+      reply,
+      textkingPage(`${base(request)}/project/${project.id}/jobs`, page, perPage, result.total, items),
+      { root: 'jobs', itemName: 'job' },
+    );
   });
 
   scope.post('/project/:projectId/jobs', { config: WRITE, schema: { hide: true } }, async (request, reply) => {
@@ -223,15 +270,33 @@ export function textkingRoutes(scope: FastifyInstance, services: Services, mount
         briefing: fields.briefing ?? null,
         is_active: fields.is_active ?? true,
       },
-      people: { providers: [], dueAt: null, referenceId: null, workflowLevel: null, continuous: false, importJobId: null, sourceUpdatedAt: null, targetUpdatedAt: null, continuousUpdatedAt: null, statusReason: 'new' },
+      people: {
+        providers: [],
+        dueAt: null,
+        referenceId: null,
+        workflowLevel: null,
+        continuous: false,
+        importJobId: null,
+        sourceUpdatedAt: null,
+        targetUpdatedAt: null,
+        continuousUpdatedAt: null,
+        statusReason: 'new',
+      },
     });
-    return sendTextKing(request, created(reply, `${base(request)}/project/${project.id}/job/${job.id}`), textkingJob(base(request), job, project), { root: 'job' });
+    return sendTextKing(
+      request,
+      created(reply, `${base(request)}/project/${project.id}/job/${job.id}`),
+      textkingJob(base(request), job, project),
+      { root: 'job' },
+    );
   });
 
   scope.get('/project/:projectId/job/:jobId', { config: READ, schema: { hide: true } }, async (request, reply) => {
     const { projectId, jobId } = request.params as { projectId: string; jobId: string };
     const project = await projectOf(request, projectId);
-    return sendTextKing(request, reply, textkingJob(base(request), await jobOf(request, project, jobId), project), { root: 'job' });
+    return sendTextKing(request, reply, textkingJob(base(request), await jobOf(request, project, jobId), project), {
+      root: 'job',
+    });
   });
 
   scope.put('/project/:projectId/job/:jobId', { config: WRITE, schema: { hide: true } }, async (request, reply) => {
@@ -240,7 +305,10 @@ export function textkingRoutes(scope: FastifyInstance, services: Services, mount
     const job = await jobOf(request, project, jobId);
     requirePrepared(project, 'its jobs can be changed');
     const { name, ...input } = jobFields(bodyOf(request), false);
-    const updated = await editPeopleJob(services, principalOf(request), job.id, { ...(name !== undefined ? { name } : {}), input });
+    const updated = await editPeopleJob(services, principalOf(request), job.id, {
+      ...(name !== undefined ? { name } : {}),
+      input,
+    });
     return sendTextKing(request, reply, textkingJob(base(request), updated, project), { root: 'job' });
   });
 
@@ -259,46 +327,75 @@ export function textkingRoutes(scope: FastifyInstance, services: Services, mount
   void scope.register(async (uploads) => {
     uploads.removeAllContentTypeParsers();
     uploads.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-    uploads.post('/project/:projectId/job/:jobId/document/:documentName', { config: WRITE, schema: { hide: true } }, async (request, reply) => {
-      const { projectId, jobId, documentName } = request.params as { projectId: string; jobId: string; documentName: string };
+    uploads.post(
+      '/project/:projectId/job/:jobId/document/:documentName',
+      { config: WRITE, schema: { hide: true } },
+      async (request, reply) => {
+        const { projectId, jobId, documentName } = request.params as {
+          projectId: string;
+          jobId: string;
+          documentName: string;
+        };
+        const project = await projectOf(request, projectId);
+        const job = await jobOf(request, project, jobId);
+        requirePrepared(project, 'documents can be uploaded');
+        const contentType =
+          (request.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() ||
+          'application/octet-stream';
+        // "406 Not Acceptable: the document type is not supported" — judged by its name and Content-Type.
+        if (detectFormat(documentName, contentType, Buffer.alloc(0)) === undefined) {
+          throw new AppError(
+            'unsupported_media_type',
+            `${documentName} (${contentType}) is not a supported document type.`,
+          );
+        }
+        if (request.body === undefined || request.body === null)
+          throw badInput('Send the document as the request body.');
+        await updateSource(services, principalOf(request), job.id, {
+          name: storageFileName(documentName),
+          contentType,
+          source: request.body as Readable,
+        });
+        return created(reply, `${base(request)}/project/${project.id}/job/${job.id}/document`).send();
+      },
+    );
+  });
+
+  scope.get(
+    '/project/:projectId/job/:jobId/document',
+    { config: READ, schema: { hide: true } },
+    async (request, reply) => {
+      const { projectId, jobId } = request.params as { projectId: string; jobId: string };
       const project = await projectOf(request, projectId);
       const job = await jobOf(request, project, jobId);
-      requirePrepared(project, 'documents can be uploaded');
-      const contentType = (request.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() || 'application/octet-stream';
-      // "406 Not Acceptable: the document type is not supported" — judged by its name and Content-Type.
-      if (detectFormat(documentName, contentType, Buffer.alloc(0)) === undefined) {
-        throw new AppError('unsupported_media_type', `${documentName} (${contentType}) is not a supported document type.`);
-      }
-      if (request.body === undefined || request.body === null) throw badInput('Send the document as the request body.');
-      await updateSource(services, principalOf(request), job.id, { name: storageFileName(documentName), contentType, source: request.body as Readable });
-      return created(reply, `${base(request)}/project/${project.id}/job/${job.id}/document`).send();
-    });
-  });
-
-  scope.get('/project/:projectId/job/:jobId/document', { config: READ, schema: { hide: true } }, async (request, reply) => {
-    const { projectId, jobId } = request.params as { projectId: string; jobId: string };
-    const project = await projectOf(request, projectId);
-    const job = await jobOf(request, project, jobId);
-    const importJobId = job.people?.importJobId ?? null;
-    const [importJob] = importJobId === null ? [] : await findJobsById(services.store.db, job.workspaceId, [importJobId]);
-    const fileId = (importJob?.input as { file_id?: string } | undefined)?.file_id;
-    if (fileId === undefined) throw new AppError('not_found', 'The job has no document yet.');
-    const file = await getFile(services, principalOf(request), fileId);
-    reply.header('last-modified', new Date(file.createdAt).toUTCString());
-    return sendFileContent(request, reply, services, file);
-  });
+      const importJobId = job.people?.importJobId ?? null;
+      const [importJob] =
+        importJobId === null ? [] : await findJobsById(services.store.db, job.workspaceId, [importJobId]);
+      const fileId = (importJob?.input as { file_id?: string } | undefined)?.file_id;
+      if (fileId === undefined) throw new AppError('not_found', 'The job has no document yet.');
+      const file = await getFile(services, principalOf(request), fileId);
+      reply.header('last-modified', new Date(file.createdAt).toUTCString());
+      return sendFileContent(request, reply, services, file);
+    },
+  );
 
   // The translation is the file the provider delivered last (POST /v1/jobs/{id}/deliver/file).
-  scope.get('/project/:projectId/job/:jobId/translation', { config: READ, schema: { hide: true } }, async (request, reply) => {
-    const { projectId, jobId } = request.params as { projectId: string; jobId: string };
-    const project = await projectOf(request, projectId);
-    const job = await jobOf(request, project, jobId);
-    const delivered = (await jobFiles(services, job.id)).filter((f) => f.role === 'output').sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
-    const file = delivered[0];
-    if (file === undefined) throw new AppError('not_found', 'The job has no translation yet.');
-    reply.header('last-modified', new Date(file.createdAt).toUTCString());
-    return sendFileContent(request, reply, services, file);
-  });
+  scope.get(
+    '/project/:projectId/job/:jobId/translation',
+    { config: READ, schema: { hide: true } },
+    async (request, reply) => {
+      const { projectId, jobId } = request.params as { projectId: string; jobId: string };
+      const project = await projectOf(request, projectId);
+      const job = await jobOf(request, project, jobId);
+      const delivered = (await jobFiles(services, job.id))
+        .filter((f) => f.role === 'output')
+        .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
+      const file = delivered[0];
+      if (file === undefined) throw new AppError('not_found', 'The job has no translation yet.');
+      reply.header('last-modified', new Date(file.createdAt).toUTCString());
+      return sendFileContent(request, reply, services, file);
+    },
+  );
 
   textkingCallbackRoutes(scope, services, { base, projectOf, jobOf, bodyOf, pageOf });
 }

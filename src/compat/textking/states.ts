@@ -4,7 +4,14 @@ import type { ProjectState } from '../../core/people.js';
 // TextKing's job and project states as Jobline's native status, reason and project state (docs/api.md,
 // People work; repeated in docs/compat.md). This is the whole mapping.
 
-export const TEXTKING_JOB_STATES = ['new', 'translation-pending', 'translation-delivered', 'revision-requested', 'completed', 'canceled'] as const;
+export const TEXTKING_JOB_STATES = [
+  'new',
+  'translation-pending',
+  'translation-delivered',
+  'revision-requested',
+  'completed',
+  'canceled',
+] as const;
 export type TextKingJobState = (typeof TEXTKING_JOB_STATES)[number];
 
 export const TEXTKING_PROJECT_STATES: Readonly<Record<ProjectState, string>> = {
@@ -15,7 +22,10 @@ export const TEXTKING_PROJECT_STATES: Readonly<Record<ProjectState, string>> = {
 };
 
 /** A job's TextKing state: its native status and reason, and whether its project has started. */
-export function textkingJobState(job: Pick<Job, 'status' | 'statusReason'>, projectState: ProjectState): TextKingJobState {
+export function textkingJobState(
+  job: Pick<Job, 'status' | 'statusReason'>,
+  projectState: ProjectState,
+): TextKingJobState {
   switch (job.status) {
     case 'pending':
       // "The job has been created and the corresponding project is not yet started." A declined

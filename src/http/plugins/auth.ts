@@ -14,7 +14,8 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   const match = /^(\S+)\s+(\S+)\s*$/.exec(header);
   if (match === null) return undefined;
   const scheme = match[1]!.toLowerCase();
-  const accepted = scheme === 'bearer' || (request.routeOptions.config.authSchemes ?? []).some((s) => s.toLowerCase() === scheme);
+  const accepted =
+    scheme === 'bearer' || (request.routeOptions.config.authSchemes ?? []).some((s) => s.toLowerCase() === scheme);
   return accepted ? match[2] : undefined;
 }
 
@@ -36,9 +37,13 @@ export function authorize(services: Services, request: FastifyRequest): void | P
   if (scope === undefined) return;
   const token = bearerToken(request);
   if (token === undefined) {
-    throw new AppError('unauthorized', 'Send an API token as `Authorization: Bearer <token>`; create one with `jobline token create`.', {
-      headers: { 'www-authenticate': 'Bearer realm="jobline"' },
-    });
+    throw new AppError(
+      'unauthorized',
+      'Send an API token as `Authorization: Bearer <token>`; create one with `jobline token create`.',
+      {
+        headers: { 'www-authenticate': 'Bearer realm="jobline"' },
+      },
+    );
   }
   const cached = cachedPrincipal(services, token);
   if (cached !== undefined) return admit(request, scope, cached);
@@ -48,7 +53,10 @@ export function authorize(services: Services, request: FastifyRequest): void | P
 function admit(request: FastifyRequest, scope: Scope, principal: Principal | undefined): void {
   if (principal === undefined) {
     throw new AppError('unauthorized', 'The token is unknown, revoked or expired.', {
-      headers: { 'www-authenticate': 'Bearer realm="jobline", error="invalid_token", error_description="The token is unknown, revoked or expired"' },
+      headers: {
+        'www-authenticate':
+          'Bearer realm="jobline", error="invalid_token", error_description="The token is unknown, revoked or expired"',
+      },
     });
   }
   const providerRoute = principal.providerId !== undefined && request.routeOptions.config.provider === true;

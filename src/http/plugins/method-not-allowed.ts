@@ -40,7 +40,13 @@ export function collectRoutes(app: FastifyInstance): { finish: () => void } {
           schema: { hide: true },
           handler: (request, reply) => {
             reply.header('allow', allow);
-            return sendProblem(request, reply, new AppError('method_not_allowed', `${request.method} is not supported here; use ${allow}.`, { extra: { allow: allowed } }));
+            return sendProblem(
+              request,
+              reply,
+              new AppError('method_not_allowed', `${request.method} is not supported here; use ${allow}.`, {
+                extra: { allow: allowed },
+              }),
+            );
           },
         });
       }

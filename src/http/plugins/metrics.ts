@@ -9,7 +9,11 @@ import type { RenderedJobs } from '../rendered-jobs.js';
 export type ObserveResponse = (request: FastifyRequest, reply: FastifyReply) => void;
 
 /** Prometheus metrics at GET /metrics: requests by route and status, latency, jobs by status. */
-export function installMetrics(app: FastifyInstance, store: Store, options: { processMetrics: boolean; rendered: RenderedJobs }): ObserveResponse {
+export function installMetrics(
+  app: FastifyInstance,
+  store: Store,
+  options: { processMetrics: boolean; rendered: RenderedJobs },
+): ObserveResponse {
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'jobline_' });
   const requests = new Counter({

@@ -25,7 +25,10 @@ function optionalEverywhere(node: unknown, schemas: Json, seen: Set<string>): un
   const out: Json = {};
   for (const [k, v] of Object.entries(node)) {
     if (k === 'required' || k === '$id') continue;
-    out[k] = k === 'properties' && isObject(v) ? Object.fromEntries(Object.entries(v).map(([p, s]) => [p, optionalEverywhere(s, schemas, seen)])) : optionalEverywhere(v, schemas, seen);
+    out[k] =
+      k === 'properties' && isObject(v)
+        ? Object.fromEntries(Object.entries(v).map(([p, s]) => [p, optionalEverywhere(s, schemas, seen)]))
+        : optionalEverywhere(v, schemas, seen);
   }
   return out;
 }
@@ -37,10 +40,14 @@ function projectionOf(schema: Json, schemas: Json): Json {
 
 /** The response schema with its projection as the alternative; for a list envelope, its items'. */
 function withProjection(schema: Json, schemas: Json, named: Map<string, string>): Json {
-  const resolved = typeof schema.$ref === 'string' ? (schemas[schema.$ref.slice(REF_PREFIX.length)] as Json | undefined) : schema;
+  const resolved =
+    typeof schema.$ref === 'string' ? (schemas[schema.$ref.slice(REF_PREFIX.length)] as Json | undefined) : schema;
   const data = isObject(resolved?.properties) ? resolved.properties.data : undefined;
   if (resolved !== undefined && isObject(data) && data.type === 'array' && isObject(data.items)) {
-    const properties = { ...(resolved.properties as Json), data: { ...data, items: withProjection(data.items, schemas, named) } };
+    const properties = {
+      ...(resolved.properties as Json),
+      data: { ...data, items: withProjection(data.items, schemas, named) },
+    };
     return { ...resolved, properties };
   }
   const ref = schema.$ref;
@@ -50,11 +57,19 @@ function withProjection(schema: Json, schemas: Json, named: Map<string, string>)
     const projection = `${name}Projection`;
     if (!named.has(name)) {
       named.set(name, projection);
-      schemas[projection] = { ...projectionOf(schema, schemas), description: `${name} as \`fields\` selects it: \`id\` and the listed members.` };
+      schemas[projection] = {
+        ...projectionOf(schema, schemas),
+        description: `${name} as \`fields\` selects it: \`id\` and the listed members.`,
+      };
     }
     return { anyOf: [schema, { $ref: `${REF_PREFIX}${projection}` }] };
   }
-  return { anyOf: [schema, { ...projectionOf(schema, schemas), description: 'As `fields` selects it: `id` and the listed members.' }] };
+  return {
+    anyOf: [
+      schema,
+      { ...projectionOf(schema, schemas), description: 'As `fields` selects it: `id` and the listed members.' },
+    ],
+  };
 }
 
 export function documentProjections<T extends object>(document: T): T {
@@ -69,7 +84,13 @@ export function documentProjections<T extends object>(document: T): T {
         const content = isObject(response.content) ? response.content : undefined;
         const media = content?.['application/json'];
         if (!/^2\d\d$/.test(status) || !isObject(media) || !isObject(media.schema)) continue;
-        (op.responses as Json)[status] = { ...response, content: { ...content, 'application/json': { ...media, schema: withProjection(media.schema, schemas, named) } } };
+        (op.responses as Json)[status] = {
+          ...response,
+          content: {
+            ...content,
+            'application/json': { ...media, schema: withProjection(media.schema, schemas, named) },
+          },
+        };
       }
     }
   }
@@ -90,8 +111,10 @@ export function documentXml<T extends object>(document: T): T {
         if (!isObject(response) || !isObject(response.content)) continue;
         // Copies: a response object may be shared with the route schemas (errorResponses).
         const content = { ...response.content };
-        if (isObject(content['application/json'])) content['application/xml'] ??= { schema: content['application/json'].schema };
-        if (isObject(content['application/problem+json'])) content['application/problem+xml'] ??= { schema: content['application/problem+json'].schema };
+        if (isObject(content['application/json']))
+          content['application/xml'] ??= { schema: content['application/json'].schema };
+        if (isObject(content['application/problem+json']))
+          content['application/problem+xml'] ??= { schema: content['application/problem+json'].schema };
         responses[status] = { ...response, content };
       }
     }

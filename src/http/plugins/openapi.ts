@@ -14,23 +14,43 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
         description:
           'Jobs for machine and people work. Errors are RFC 9457 problem details with a stable `code`; lists page with `page_size` and an opaque `page_token`; every read sends an ETag.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token: jl_<prefix>_<secret>.' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API token: jl_<prefix>_<secret>.' },
+        },
+      },
       security: [{ bearer: [] }],
       tags: [
         { name: 'jobs', description: 'Create, read, list and cancel jobs.' },
         { name: 'projects', description: 'Group jobs and number them.' },
         { name: 'tokens', description: 'API tokens of your workspace (admin).' },
         { name: 'files', description: 'Files jobs read and write, and signed download links.' },
-        { name: 'events', description: "Every change of a job, as history, a workspace feed, or live Server-Sent Events." },
-        { name: 'people', description: 'Work done by people: offer, accept, deliver, review; documents and workflow steps.' },
-        { name: 'providers', description: 'The users and vendors people work is assigned to, with tokens of their own.' },
-        { name: 'worker', description: 'Workers in any language: claim jobs, keep their leases, report progress and outcomes (jobs:work).' },
+        {
+          name: 'events',
+          description: 'Every change of a job, as history, a workspace feed, or live Server-Sent Events.',
+        },
+        {
+          name: 'people',
+          description: 'Work done by people: offer, accept, deliver, review; documents and workflow steps.',
+        },
+        {
+          name: 'providers',
+          description: 'The users and vendors people work is assigned to, with tokens of their own.',
+        },
+        {
+          name: 'worker',
+          description:
+            'Workers in any language: claim jobs, keep their leases, report progress and outcomes (jobs:work).',
+        },
         { name: 'webhooks', description: 'Signed deliveries of job events to your endpoints (Standard Webhooks).' },
         { name: 'operations', description: 'Health and readiness.' },
       ],
     },
-    transformObject: (document) => documentXml(documentProjections('openapiObject' in document ? document.openapiObject : document.swaggerObject)),
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    transformObject: (document) =>
+      documentXml(documentProjections('openapiObject' in document ? document.openapiObject : document.swaggerObject)),
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // The reference is HTML, scripts and styles, not a JSON/XML representation: a browser's

@@ -38,7 +38,11 @@ interface ValidationIssue {
 
 function pointerOf(issue: ValidationIssue, prefix: string): string {
   const extra =
-    issue.keyword === 'required' ? `/${String(issue.params.missingProperty)}` : issue.keyword === 'additionalProperties' ? `/${String(issue.params.additionalProperty)}` : '';
+    issue.keyword === 'required'
+      ? `/${String(issue.params.missingProperty)}`
+      : issue.keyword === 'additionalProperties'
+        ? `/${String(issue.params.additionalProperty)}`
+        : '';
   return `#${prefix}${issue.instancePath}${extra}`;
 }
 
@@ -50,7 +54,9 @@ function detailOf(issue: ValidationIssue): string {
 }
 
 /** Turns anything thrown while handling a request into an AppError with the right status. */
-export function toAppError(error: FastifyError & { validation?: ValidationIssue[]; validationContext?: string }): AppError {
+export function toAppError(
+  error: FastifyError & { validation?: ValidationIssue[]; validationContext?: string },
+): AppError {
   if (error instanceof AppError) return error;
   if (error.validation !== undefined) {
     const context = error.validationContext ?? 'body';
@@ -75,7 +81,10 @@ export function toAppError(error: FastifyError & { validation?: ValidationIssue[
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AppError('unsupported_media_type', 'Send the body as application/json.');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new AppError('malformed_json', 'The body is empty but Content-Type says JSON; send a JSON document or no Content-Type.');
+      return new AppError(
+        'malformed_json',
+        'The body is empty but Content-Type says JSON; send a JSON document or no Content-Type.',
+      );
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new AppError('malformed_json', `The body is not valid JSON: ${error.message}`);
   }
@@ -83,7 +92,8 @@ export function toAppError(error: FastifyError & { validation?: ValidationIssue[
     return new AppError('malformed_json', `The body is not valid JSON: ${error.message}`);
   }
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-    const code = (Object.keys(ERRORS) as ErrorCode[]).find((c) => ERRORS[c].status === error.statusCode) ?? 'bad_request';
+    const code =
+      (Object.keys(ERRORS) as ErrorCode[]).find((c) => ERRORS[c].status === error.statusCode) ?? 'bad_request';
     return new AppError(code, error.message);
   }
   return new AppError('internal', 'The server failed to handle this request; it has been logged.');
@@ -91,7 +101,8 @@ export function toAppError(error: FastifyError & { validation?: ValidationIssue[
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
-  if (error.status === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', 'Bearer realm="jobline"');
+  if (error.status === 401 && !reply.hasHeader('www-authenticate'))
+    reply.header('www-authenticate', 'Bearer realm="jobline"');
   return reply.code(error.status).type('application/problem+json; charset=utf-8').send(problemBody(error, request.id));
 }
 
@@ -102,6 +113,13 @@ export function installProblems(app: FastifyInstance): void {
     return sendProblem(request, reply, appError);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, new AppError('route_not_found', `There is no ${request.method} ${request.url.split('?')[0]} here; see /docs for the API reference.`)),
+    sendProblem(
+      request,
+      reply,
+      new AppError(
+        'route_not_found',
+        `There is no ${request.method} ${request.url.split('?')[0]} here; see /docs for the API reference.`,
+      ),
+    ),
   );
 }

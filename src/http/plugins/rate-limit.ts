@@ -49,10 +49,14 @@ export function rateLimit(options: RateLimitOptions, clock: Clock): RateLimit | 
         reply.header('ratelimit', `"default";r=0;t=${reset}`);
         // A second of jitter keeps every throttled client from returning in the same instant.
         const retryAfter = reset + Math.floor(Math.random() * 2);
-        throw new AppError('rate_limited', `This token may make ${options.limit} requests per ${options.windowSeconds} s; retry after ${retryAfter} s.`, {
-          headers: { 'retry-after': String(retryAfter) },
-          extra: { 'violated-policies': ['default'] },
-        });
+        throw new AppError(
+          'rate_limited',
+          `This token may make ${options.limit} requests per ${options.windowSeconds} s; retry after ${retryAfter} s.`,
+          {
+            headers: { 'retry-after': String(retryAfter) },
+            extra: { 'violated-policies': ['default'] },
+          },
+        );
       }
       w.used++;
       reply.header('ratelimit', `"default";r=${options.limit - w.used};t=${reset}`);

@@ -27,14 +27,24 @@ export function chooseRepresentation(request: FastifyRequest, reply: FastifyRepl
   reply.header('vary', 'accept');
   // Requests the router rejected before parsing (see frameworkErrors in app.ts) have no query object.
   const query = (request.query ?? {}) as Record<string, unknown>;
-  const fields = typeof query.fields === 'string' && query.fields !== '' ? query.fields.split(',').filter((f) => f !== '') : undefined;
+  const fields =
+    typeof query.fields === 'string' && query.fields !== ''
+      ? query.fields.split(',').filter((f) => f !== '')
+      : undefined;
   const pretty = query.pretty === 'true' || query.pretty === '1';
   const unknown = fields === undefined ? [] : unknownFields(request, fields);
   if (unknown.length > 0) {
     request.representation = { format: 'json', pretty, fields: undefined };
-    throw new AppError('invalid_query', `fields: ${unknown.map((f) => JSON.stringify(f)).join(', ')} ${unknown.length === 1 ? 'is not a field' : 'are not fields'} of this resource.`, {
-      errors: unknown.map((f) => ({ pointer: '#/query/fields', detail: `${JSON.stringify(f)} is not a field of this resource` })),
-    });
+    throw new AppError(
+      'invalid_query',
+      `fields: ${unknown.map((f) => JSON.stringify(f)).join(', ')} ${unknown.length === 1 ? 'is not a field' : 'are not fields'} of this resource.`,
+      {
+        errors: unknown.map((f) => ({
+          pointer: '#/query/fields',
+          detail: `${JSON.stringify(f)} is not a field of this resource`,
+        })),
+      },
+    );
   }
   // Decide the default first so that a 406 below is itself rendered.
   request.representation = { format: 'json', pretty, fields };
@@ -71,8 +81,13 @@ function serialize(request: FastifyRequest, reply: FastifyReply, payload: unknow
   const isProblem = contentType.startsWith('application/problem');
   const data = fields !== undefined && !isProblem ? applyFields(payload, fields) : payload;
   if (format === 'xml') {
-    reply.header('content-type', isProblem ? 'application/problem+xml; charset=utf-8' : 'application/xml; charset=utf-8');
-    return isProblem ? toXml('problem', data, pretty, PROBLEM_NS) : toXml(request.routeOptions.config.xmlRoot ?? 'response', data, pretty);
+    reply.header(
+      'content-type',
+      isProblem ? 'application/problem+xml; charset=utf-8' : 'application/xml; charset=utf-8',
+    );
+    return isProblem
+      ? toXml('problem', data, pretty, PROBLEM_NS)
+      : toXml(request.routeOptions.config.xmlRoot ?? 'response', data, pretty);
   }
   if (contentType === '') reply.header('content-type', 'application/json; charset=utf-8');
   return JSON.stringify(data, null, pretty ? 2 : undefined);

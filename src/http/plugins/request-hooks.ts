@@ -12,7 +12,11 @@ import type { RateLimit } from './rate-limit.js';
  * (406), auth (401/403, the only step that may wait, for the database), the rate limit (429); as the
  * response ends, the rate-limit refund of a 304, then the metrics.
  */
-export function installRequestHooks(app: FastifyInstance, services: Services, steps: { rateLimit: RateLimit | undefined; observe: ObserveResponse }): void {
+export function installRequestHooks(
+  app: FastifyInstance,
+  services: Services,
+  steps: { rateLimit: RateLimit | undefined; observe: ObserveResponse },
+): void {
   const { rateLimit, observe } = steps;
 
   // Requests whose hook is done wait here for the event loop's check phase, then their routes run

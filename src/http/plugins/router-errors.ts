@@ -26,7 +26,10 @@ function badSegment(url: string, maxLength: number): number {
  * Fastify's `frameworkErrors`: router errors leave as problem details, in the representation asked
  * for, unless `sendElsewhere` sends them in another shape (a compatible API's) and says so.
  */
-export function routerErrorHandler(maxParamLength: number, sendElsewhere: (request: FastifyRequest, reply: FastifyReply, error: AppError) => boolean = () => false) {
+export function routerErrorHandler(
+  maxParamLength: number,
+  sendElsewhere: (request: FastifyRequest, reply: FastifyReply, error: AppError) => boolean = () => false,
+) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
     reply.header('request-id', request.id);
     try {
@@ -38,7 +41,9 @@ export function routerErrorHandler(maxParamLength: number, sendElsewhere: (reque
     const isId = badSegment(request.url, maxParamLength) === ID_SEGMENT;
     const what = isId ? 'The id in the path' : 'A path segment';
     const detail = `${what} is ${tooLong ? `longer than ${maxParamLength} characters` : 'not valid percent-encoded UTF-8'}${isId ? '; ids are UUIDs' : ''}.`;
-    const appError = new AppError(isId ? 'invalid_id' : 'bad_request', detail, { errors: [{ pointer: isId ? '#/params/id' : '#/params', detail }] });
+    const appError = new AppError(isId ? 'invalid_id' : 'bad_request', detail, {
+      errors: [{ pointer: isId ? '#/params/id' : '#/params', detail }],
+    });
     if (!sendElsewhere(request, reply, appError)) void sendProblem(request, reply, appError);
   };
 }

@@ -42,7 +42,9 @@ export function installStorableInput(app: FastifyInstance): void {
       inRecord(request.params, 'params') ??
       inRecord(request.query, 'query') ??
       inRecord(request.headers, 'headers') ??
-      (isParsed(request.body) && !JSON_BODY.test(request.headers['content-type'] ?? '') ? unstorableJson(request.body) : undefined);
+      (isParsed(request.body) && !JSON_BODY.test(request.headers['content-type'] ?? '')
+        ? unstorableJson(request.body)
+        : undefined);
     if (found === undefined) done();
     else done(unstorableValue(found) as unknown as Parameters<HookHandlerDoneFunction>[0]);
   });

@@ -13,7 +13,8 @@ export function webhookRepresentation(w: Webhook, now: number) {
     disabled: w.disabledAt !== null,
     disabled_at: toIso(w.disabledAt),
     disabled_reason: w.disabledReason,
-    previous_secret_expires_at: w.previousSecretExpiresAt !== null && w.previousSecretExpiresAt > now ? toIso(w.previousSecretExpiresAt) : null,
+    previous_secret_expires_at:
+      w.previousSecretExpiresAt !== null && w.previousSecretExpiresAt > now ? toIso(w.previousSecretExpiresAt) : null,
     created_at: toIso(w.createdAt)!,
     updated_at: toIso(w.updatedAt)!,
   };

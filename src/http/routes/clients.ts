@@ -11,14 +11,23 @@ import { IdParams, Name, Nullable, RepresentationQuery, Timestamp, errorResponse
 const Client = Type.Object({
   id: Type.String(),
   name: Type.String(),
-  client_id: Type.String({ description: 'Public; sent with the secret to POST /oauth/access_token (client_credentials).' }),
+  client_id: Type.String({
+    description: 'Public; sent with the secret to POST /oauth/access_token (client_credentials).',
+  }),
   scopes: Type.Array(Type.String()),
   created_at: Timestamp,
   revoked_at: Nullable(Timestamp),
 });
 
 function clientRepresentation(client: OAuthClient) {
-  return { id: client.id, name: client.name, client_id: client.clientId, scopes: client.scopes, created_at: toIso(client.createdAt)!, revoked_at: toIso(client.revokedAt) };
+  return {
+    id: client.id,
+    name: client.name,
+    client_id: client.clientId,
+    scopes: client.scopes,
+    created_at: toIso(client.createdAt)!,
+    revoked_at: toIso(client.revokedAt),
+  };
 }
 
 /** OAuth2 clients of the workspace, for APIs that authenticate with client credentials (Elastic Path). */
@@ -30,9 +39,13 @@ export function clientRoutes(app: App, services: Services): void {
       schema: {
         tags: ['tokens'],
         summary: 'Create an OAuth2 client in your workspace',
-        description: 'The client_secret is in the response once and is never shown again. Its access tokens carry these scopes and live an hour.',
+        description:
+          'The client_secret is in the response once and is never shown again. Its access tokens carry these scopes and live an hour.',
         body: Type.Object(
-          { name: Name({ maxLength: 100 }), scopes: Type.Array(Type.Union(SCOPES.map((s) => Type.Literal(s))), { minItems: 1, uniqueItems: true }) },
+          {
+            name: Name({ maxLength: 100 }),
+            scopes: Type.Array(Type.Union(SCOPES.map((s) => Type.Literal(s))), { minItems: 1, uniqueItems: true }),
+          },
           { additionalProperties: false },
         ),
         response: { 201: Type.Intersect([Client, Type.Object({ client_secret: Type.String() })]), ...errorResponses },
@@ -40,7 +53,11 @@ export function clientRoutes(app: App, services: Services): void {
     },
     async (request, reply) => {
       const workspace = await findWorkspaceById(services.store.db, request.principal!.workspaceId);
-      const created = await createClient(services, { workspace: workspace!.name, name: request.body.name, scopes: request.body.scopes });
+      const created = await createClient(services, {
+        workspace: workspace!.name,
+        name: request.body.name,
+        scopes: request.body.scopes,
+      });
       reply.header('cache-control', 'no-store');
       return reply.code(201).send({ ...clientRepresentation(created.client), client_secret: created.clientSecret });
     },
@@ -57,7 +74,9 @@ export function clientRoutes(app: App, services: Services): void {
         response: { 200: Type.Object({ data: Type.Array(Client) }), ...errorResponses },
       },
     },
-    async (request) => ({ data: (await listClients(services.store.db, request.principal!.workspaceId)).map(clientRepresentation) }),
+    async (request) => ({
+      data: (await listClients(services.store.db, request.principal!.workspaceId)).map(clientRepresentation),
+    }),
   );
 
   app.delete(

@@ -28,14 +28,29 @@ export function documentRoutes(app: App, services: Services): void {
             file_id: Uuid,
             source_language: Type.Optional(Language),
             target_languages: Type.Array(Language, { minItems: 1, maxItems: 100, uniqueItems: true }),
-            steps: Type.Optional(Type.Array(Step, { minItems: 1, maxItems: 15, uniqueItems: true, description: "Defaults to the project's workflow_steps." })),
+            steps: Type.Optional(
+              Type.Array(Step, {
+                minItems: 1,
+                maxItems: 15,
+                uniqueItems: true,
+                description: "Defaults to the project's workflow_steps.",
+              }),
+            ),
             due_at: Type.Optional(Type.String({ format: 'date-time' })),
             continuous: Type.Optional(Type.Boolean()),
-            input: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Fields every job gets in its input (quality, topic, briefing…).' })),
+            input: Type.Optional(
+              Type.Record(Type.String(), Type.Unknown(), {
+                description: 'Fields every job gets in its input (quality, topic, briefing…).',
+              }),
+            ),
             assignments: Type.Optional(
               Type.Array(
                 Type.Object(
-                  { target_language: Language, workflow_level: Type.Optional(Type.Integer({ minimum: 1, maximum: 15 })), providers: ProviderRefs },
+                  {
+                    target_language: Language,
+                    workflow_level: Type.Optional(Type.Integer({ minimum: 1, maximum: 15 })),
+                    providers: ProviderRefs,
+                  },
                   { additionalProperties: false },
                 ),
                 { maxItems: 1500 },
@@ -44,7 +59,10 @@ export function documentRoutes(app: App, services: Services): void {
           },
           { additionalProperties: false },
         ),
-        response: { 201: Type.Object({ import_job: Type.Ref('Job'), jobs: Type.Array(Type.Ref('Job')) }), ...errorResponses },
+        response: {
+          201: Type.Object({ import_job: Type.Ref('Job'), jobs: Type.Array(Type.Ref('Job')) }),
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {
@@ -57,9 +75,15 @@ export function documentRoutes(app: App, services: Services): void {
         dueAt: b.due_at === undefined ? undefined : Date.parse(b.due_at),
         continuous: b.continuous,
         input: b.input,
-        assignments: b.assignments?.map((a) => ({ targetLanguage: a.target_language, workflowLevel: a.workflow_level, providers: a.providers })),
+        assignments: b.assignments?.map((a) => ({
+          targetLanguage: a.target_language,
+          workflowLevel: a.workflow_level,
+          providers: a.providers,
+        })),
       });
-      return reply.code(201).send({ import_job: jobRepresentation(result.importJob), jobs: result.jobs.map(jobRepresentation) });
+      return reply
+        .code(201)
+        .send({ import_job: jobRepresentation(result.importJob), jobs: result.jobs.map(jobRepresentation) });
     },
   );
 
@@ -71,7 +95,12 @@ export function documentRoutes(app: App, services: Services): void {
       `/v1/projects/:id/${action}`,
       {
         config: { scope: 'jobs:write', xmlRoot: 'project' },
-        schema: { tags: ['projects'], summary, params: IdParams, response: { 200: Type.Ref('Project'), ...errorResponses } },
+        schema: {
+          tags: ['projects'],
+          summary,
+          params: IdParams,
+          response: { 200: Type.Ref('Project'), ...errorResponses },
+        },
       },
       async (request) => {
         const run = action === 'start' ? documents.startProject : documents.cancelProject;
@@ -85,9 +114,16 @@ export function documentRoutes(app: App, services: Services): void {
     '/v1/projects/:id/rates',
     {
       config: { scope: 'jobs:read', xmlRoot: 'rates' },
-      schema: { tags: ['projects'], summary: "A project's prices per word and language pair", params: IdParams, response: { 200: RateList, ...errorResponses } },
+      schema: {
+        tags: ['projects'],
+        summary: "A project's prices per word and language pair",
+        params: IdParams,
+        response: { 200: RateList, ...errorResponses },
+      },
     },
-    async (request) => ({ data: (await documents.projectRates(services, request.principal!, request.params.id)).map(rateRepresentation) }),
+    async (request) => ({
+      data: (await documents.projectRates(services, request.principal!, request.params.id)).map(rateRepresentation),
+    }),
   );
   app.put(
     '/v1/projects/:id/rates',
@@ -96,15 +132,25 @@ export function documentRoutes(app: App, services: Services): void {
       schema: {
         tags: ['projects'],
         summary: "Replace a project's prices per word and language pair",
-        description: 'People jobs whose source is imported afterwards get `net_price` = words × price_per_word (rounded to cents) and `currency` in their input.',
+        description:
+          'People jobs whose source is imported afterwards get `net_price` = words × price_per_word (rounded to cents) and `currency` in their input.',
         params: IdParams,
         body: Type.Object({ rates: Type.Array(RateSchema, { maxItems: 1000 }) }, { additionalProperties: false }),
         response: { 200: RateList, ...errorResponses },
       },
     },
     async (request) => {
-      const rates = request.body.rates.map((r) => ({ sourceLanguage: r.source_language, targetLanguage: r.target_language, pricePerWord: r.price_per_word, currency: r.currency }));
-      return { data: (await documents.replaceProjectRates(services, request.principal!, request.params.id, rates)).map(rateRepresentation) };
+      const rates = request.body.rates.map((r) => ({
+        sourceLanguage: r.source_language,
+        targetLanguage: r.target_language,
+        pricePerWord: r.price_per_word,
+        currency: r.currency,
+      }));
+      return {
+        data: (await documents.replaceProjectRates(services, request.principal!, request.params.id, rates)).map(
+          rateRepresentation,
+        ),
+      };
     },
   );
 }

@@ -5,7 +5,15 @@ import { EVENT_NAMES, isTerminalEvent, unknownEventPatterns, type JobEvent } fro
 import { eventsFor } from '../../core/provider-view.js';
 import type { Services } from '../../services/context.js';
 import { getJob } from '../../services/jobs.js';
-import { FEED_START, decodeCursor, encodeCursor, listJobEvents, readFeed, type FeedCursor, type FeedFilter } from '../../store/events.js';
+import {
+  FEED_START,
+  decodeCursor,
+  encodeCursor,
+  listJobEvents,
+  readFeed,
+  type FeedCursor,
+  type FeedFilter,
+} from '../../store/events.js';
 import type { App } from '../app.js';
 import { eventRepresentation } from '../representations/event.js';
 import { IdParams, errorResponses } from '../schemas/common.js';
@@ -33,22 +41,31 @@ export function eventRoutes(app: App, services: Services): void {
         description: `${STREAM_NOTE} The stream of a job ends after its terminal event (\`job.succeeded\`, \`job.failed\`, \`job.cancelled\`); reconnecting after that answers 204, which makes an EventSource stop.`,
         params: IdParams,
         querystring: JobEventsQuery,
-        response: { 200: Type.Object({ data: Type.Array(Type.Ref('Event')), next_page_token: Type.Optional(Type.String()) }), ...errorResponses },
+        response: {
+          200: Type.Object({ data: Type.Array(Type.Ref('Event')), next_page_token: Type.Optional(Type.String()) }),
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {
       const job = await getJob(services, request.principal!, request.params.id);
       const providerId = request.principal!.providerId;
-      if (request.eventStream) return streamJob(request, reply, job.id, resumeSeq(request, request.query.after), providerId);
+      if (request.eventStream)
+        return streamJob(request, reply, job.id, resumeSeq(request, request.query.after), providerId);
       const scope = { events: job.id };
-      const after = request.query.page_token !== undefined ? Number(services.pageTokens.decode(request.query.page_token, scope)) : (request.query.after ?? 0);
+      const after =
+        request.query.page_token !== undefined
+          ? Number(services.pageTokens.decode(request.query.page_token, scope))
+          : (request.query.after ?? 0);
       const size = request.query.page_size ?? 50;
       const events = await listJobEvents(services.store, job.id, after, size + 1);
       const data = events.slice(0, size);
       // A provider's page may hold fewer events than page_size; the token still follows the page read.
       return {
         data: eventsFor(data, providerId).map(eventRepresentation),
-        ...(events.length > size ? { next_page_token: services.pageTokens.encode(String(data.at(-1)!.seq), scope) } : {}),
+        ...(events.length > size
+          ? { next_page_token: services.pageTokens.encode(String(data.at(-1)!.seq), scope) }
+          : {}),
       };
     },
   );
@@ -62,16 +79,23 @@ export function eventRoutes(app: App, services: Services): void {
         summary: "The workspace's events in order, after a cursor (or live, as Server-Sent Events)",
         description: `For clients that catch up after downtime: keep the \`next_cursor\` (or the last event's \`id\`) and ask again with \`after\`. ${STREAM_NOTE}`,
         querystring: FeedQuery,
-        response: { 200: Type.Object({ data: Type.Array(Type.Ref('Event')), next_cursor: Type.String() }), ...errorResponses },
+        response: {
+          200: Type.Object({ data: Type.Array(Type.Ref('Event')), next_cursor: Type.String() }),
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {
       const q = request.query;
       const unknown = unknownEventPatterns(q.event ?? []).filter((p) => !p.includes('*'));
       if (unknown.length > 0 || (q.event ?? []).some((p) => p.includes('*'))) {
-        throw new AppError('invalid_query', `Unknown event name ${JSON.stringify((unknown[0] ?? q.event!.find((p) => p.includes('*')))!)}; known: ${EVENT_NAMES.join(', ')}.`, {
-          errors: [{ pointer: '/query/event', detail: 'unknown event name' }],
-        });
+        throw new AppError(
+          'invalid_query',
+          `Unknown event name ${JSON.stringify((unknown[0] ?? q.event!.find((p) => p.includes('*')))!)}; known: ${EVENT_NAMES.join(', ')}.`,
+          {
+            errors: [{ pointer: '/query/event', detail: 'unknown event name' }],
+          },
+        );
       }
       const filter: FeedFilter = { projectId: q.project_id, jobType: q.type, names: q.event };
       const lastEventId = request.eventStream ? header(request, 'last-event-id') : undefined;
@@ -83,7 +107,13 @@ export function eventRoutes(app: App, services: Services): void {
   );
 
   /** Replays the job's events after `afterSeq`, then follows it live until its terminal event. */
-  async function streamJob(request: FastifyRequest, reply: FastifyReply, jobId: string, afterSeq: number, providerId: string | undefined): Promise<FastifyReply> {
+  async function streamJob(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    jobId: string,
+    afterSeq: number,
+    providerId: string | undefined,
+  ): Promise<FastifyReply> {
     // A client that already saw the end is told to stop (an EventSource reconnects after every close).
     const tail = await listJobEvents(services.store, jobId, afterSeq, 1);
     if (tail.length === 0 && afterSeq > 0 && (await isFinished(jobId, afterSeq))) return reply.code(204).send();
@@ -101,7 +131,13 @@ export function eventRoutes(app: App, services: Services): void {
     return last.length === 1 && isTerminalEvent(last[0]!.name);
   }
 
-  async function streamFeed(request: FastifyRequest, reply: FastifyReply, workspaceId: string, start: FeedCursor, filter: FeedFilter): Promise<FastifyReply> {
+  async function streamFeed(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    workspaceId: string,
+    start: FeedCursor,
+    filter: FeedFilter,
+  ): Promise<FastifyReply> {
     const stream = startEventStream(request, reply, streams);
     const stop = services.hub.followFeed(workspaceId, start, filter, (events) => {
       for (const e of events) stream.send({ id: e.cursor, event: e.name, data: eventRepresentation(e) });
@@ -133,7 +169,9 @@ function resumeSeq(request: FastifyRequest, after: number | undefined): number {
   const last = header(request, 'last-event-id');
   if (last === undefined) return after ?? 0;
   if (!/^\d{1,9}$/.test(last)) {
-    throw new AppError('bad_request', "Last-Event-ID must be the id of an event of this job's stream (its seq).", { errors: [{ pointer: '#/headers/last-event-id', detail: 'invalid' }] });
+    throw new AppError('bad_request', "Last-Event-ID must be the id of an event of this job's stream (its seq).", {
+      errors: [{ pointer: '#/headers/last-event-id', detail: 'invalid' }],
+    });
   }
   return Number(last);
 }
@@ -142,9 +180,13 @@ function parseCursor(text: string | undefined, what: string): FeedCursor {
   if (text === undefined) return FEED_START;
   const cursor = decodeCursor(text);
   if (cursor === undefined) {
-    throw new AppError(what === 'after' ? 'invalid_query' : 'bad_request', `${what} must be an event id from this feed (e.g. "0-42").`, {
-      errors: [{ pointer: what === 'after' ? '/query/after' : '#/headers/last-event-id', detail: 'not an event id' }],
-    });
+    throw new AppError(
+      what === 'after' ? 'invalid_query' : 'bad_request',
+      `${what} must be an event id from this feed (e.g. "0-42").`,
+      {
+        errors: [{ pointer: what === 'after' ? '/query/after' : '#/headers/last-event-id', detail: 'not an event id' }],
+      },
+    );
   }
   return cursor;
 }

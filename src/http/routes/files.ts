@@ -4,13 +4,20 @@ import type { Readable } from 'node:stream';
 import { toIso } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Services } from '../../services/context.js';
-import { FILE_NAME_PATTERN, getFile, jobFile, jobFiles, signedFile, uploadFile, type FileInfo } from '../../services/files.js';
+import {
+  FILE_NAME_PATTERN,
+  getFile,
+  jobFile,
+  jobFiles,
+  signedFile,
+  uploadFile,
+  type FileInfo,
+} from '../../services/files.js';
 import { getJob } from '../../services/jobs.js';
 import type { App } from '../app.js';
 import { sendFileContent } from '../file-content.js';
 import { IdParams, Uuid, errorResponses } from '../schemas/common.js';
 import { fileContentResponses, FileSchema } from '../schemas/file.js';
-
 
 export function fileRepresentation(services: Services, file: FileInfo) {
   return {
@@ -40,15 +47,26 @@ export function fileRoutes(app: App, services: Services): void {
         schema: {
           tags: ['files'],
           summary: 'Upload a file',
-          description: 'Send the bytes as the body with their Content-Type, and the file name in `?name=`. Jobs refer to the file by its id (e.g. document-import input `file_id`).',
-          querystring: Type.Object({ name: Type.String({ pattern: FILE_NAME_PATTERN }) }, { additionalProperties: false }),
+          description:
+            'Send the bytes as the body with their Content-Type, and the file name in `?name=`. Jobs refer to the file by its id (e.g. document-import input `file_id`).',
+          querystring: Type.Object(
+            { name: Type.String({ pattern: FILE_NAME_PATTERN }) },
+            { additionalProperties: false },
+          ),
           response: { 201: FileSchema, ...errorResponses },
         },
       },
       async (request, reply) => {
-        if (request.body === undefined || request.body === null) throw new AppError('bad_request', 'Send the file as the request body.');
-        const contentType = (request.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() || 'application/octet-stream';
-        const file = await uploadFile(services, request.principal!, { name: request.query.name, contentType, source: request.body as Readable });
+        if (request.body === undefined || request.body === null)
+          throw new AppError('bad_request', 'Send the file as the request body.');
+        const contentType =
+          (request.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() ||
+          'application/octet-stream';
+        const file = await uploadFile(services, request.principal!, {
+          name: request.query.name,
+          contentType,
+          source: request.body as Readable,
+        });
         reply.header('location', `/v1/files/${file.id}`);
         return reply.code(201).send(fileRepresentation(services, file));
       },
@@ -57,14 +75,31 @@ export function fileRoutes(app: App, services: Services): void {
 
   app.get(
     '/v1/files/:id',
-    { config: { scope: 'jobs:read', xmlRoot: 'file' }, schema: { tags: ['files'], summary: "A file's metadata and a download link", params: IdParams, response: { 200: FileSchema, ...errorResponses } } },
+    {
+      config: { scope: 'jobs:read', xmlRoot: 'file' },
+      schema: {
+        tags: ['files'],
+        summary: "A file's metadata and a download link",
+        params: IdParams,
+        response: { 200: FileSchema, ...errorResponses },
+      },
+    },
     async (request) => fileRepresentation(services, await getFile(services, request.principal!, request.params.id)),
   );
 
   app.get(
     '/v1/files/:id/content',
-    { config: { scope: 'jobs:read', negotiate: false }, schema: { tags: ['files'], summary: "A file's bytes (Range supported)", params: IdParams, response: fileContentResponses } },
-    async (request, reply) => sendFileContent(request, reply, services, await getFile(services, request.principal!, request.params.id)),
+    {
+      config: { scope: 'jobs:read', negotiate: false },
+      schema: {
+        tags: ['files'],
+        summary: "A file's bytes (Range supported)",
+        params: IdParams,
+        response: fileContentResponses,
+      },
+    },
+    async (request, reply) =>
+      sendFileContent(request, reply, services, await getFile(services, request.principal!, request.params.id)),
   );
 
   app.get(
@@ -80,14 +115,25 @@ export function fileRoutes(app: App, services: Services): void {
         response: fileContentResponses,
       },
     },
-    async (request, reply) => sendFileContent(request, reply, services, await signedFile(services, request.params.id, request.query.expires, request.query.signature)),
+    async (request, reply) =>
+      sendFileContent(
+        request,
+        reply,
+        services,
+        await signedFile(services, request.params.id, request.query.expires, request.query.signature),
+      ),
   );
 
   app.get(
     '/v1/jobs/:id/files',
     {
       config: { scope: 'jobs:read', xmlRoot: 'files' },
-      schema: { tags: ['files'], summary: "A job's files", params: IdParams, response: { 200: Type.Object({ data: Type.Array(FileSchema) }), ...errorResponses } },
+      schema: {
+        tags: ['files'],
+        summary: "A job's files",
+        params: IdParams,
+        response: { 200: Type.Object({ data: Type.Array(FileSchema) }), ...errorResponses },
+      },
     },
     async (request) => {
       const job = await getJob(services, request.principal!, request.params.id);

@@ -6,7 +6,10 @@ import type { App } from '../app.js';
 import { IdParams, Nullable, errorResponses } from '../schemas/common.js';
 
 const PageQuery = Type.Object(
-  { page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })), page_token: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })) },
+  {
+    page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+    page_token: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+  },
   { additionalProperties: false },
 );
 
@@ -20,10 +23,16 @@ const SegmentSchema = Type.Object({
 });
 
 const JobErrorSchema = Type.Object({
-  row: Nullable(Type.Integer({ description: 'Row of the imported file (CSV: the spreadsheet row, header = 1; JSON Lines: the line).' })),
+  row: Nullable(
+    Type.Integer({
+      description: 'Row of the imported file (CSV: the spreadsheet row, header = 1; JSON Lines: the line).',
+    }),
+  ),
   field: Nullable(Type.String()),
   code: Type.String(),
-  message: Type.String({ examples: ['row 17: target_language: must match pattern "^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?$"'] }),
+  message: Type.String({
+    examples: ['row 17: target_language: must match pattern "^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?$"'],
+  }),
 });
 
 /**
@@ -42,7 +51,9 @@ async function pageBySequence<Row>(
   const size = query.page_size ?? 50;
   const rows = await fetch(after, size + 1);
   const data = rows.slice(0, size);
-  return rows.length > size ? { data, next_page_token: services.pageTokens.encode(String(numberOf(data.at(-1)!)), scope) } : { data };
+  return rows.length > size
+    ? { data, next_page_token: services.pageTokens.encode(String(numberOf(data.at(-1)!)), scope) }
+    : { data };
 }
 
 export function jobResultRoutes(app: App, services: Services): void {
@@ -55,13 +66,26 @@ export function jobResultRoutes(app: App, services: Services): void {
         summary: "A job's per-item errors (e.g. bulk-import rows)",
         params: IdParams,
         querystring: PageQuery,
-        response: { 200: Type.Object({ data: Type.Array(JobErrorSchema), next_page_token: Type.Optional(Type.String()) }), ...errorResponses },
+        response: {
+          200: Type.Object({ data: Type.Array(JobErrorSchema), next_page_token: Type.Optional(Type.String()) }),
+          ...errorResponses,
+        },
       },
     },
     async (request) => {
       const job = await getJob(services, request.principal!, request.params.id);
-      const page = await pageBySequence(services, { errors: job.id }, request.query, 0, (after, limit) => listJobErrors(services.store.db, job.id, after, limit), (r) => r.seq);
-      return { ...page, data: page.data.map((r) => ({ row: r.row, field: r.field, code: r.code, message: r.message })) };
+      const page = await pageBySequence(
+        services,
+        { errors: job.id },
+        request.query,
+        0,
+        (after, limit) => listJobErrors(services.store.db, job.id, after, limit),
+        (r) => r.seq,
+      );
+      return {
+        ...page,
+        data: page.data.map((r) => ({ row: r.row, field: r.field, code: r.code, message: r.message })),
+      };
     },
   );
 
@@ -74,13 +98,33 @@ export function jobResultRoutes(app: App, services: Services): void {
         summary: 'The segments a document-import job found, in document order',
         params: IdParams,
         querystring: PageQuery,
-        response: { 200: Type.Object({ data: Type.Array(SegmentSchema), next_page_token: Type.Optional(Type.String()) }), ...errorResponses },
+        response: {
+          200: Type.Object({ data: Type.Array(SegmentSchema), next_page_token: Type.Optional(Type.String()) }),
+          ...errorResponses,
+        },
       },
     },
     async (request) => {
       const job = await getJob(services, request.principal!, request.params.id);
-      const page = await pageBySequence(services, { segments: job.id }, request.query, -1, (after, limit) => listSegments(services.store.db, job.id, after, limit), (r) => r.idx);
-      return { ...page, data: page.data.map((r) => ({ index: r.idx, key: r.key, context: r.context, source: r.source, target: r.target, words: r.words })) };
+      const page = await pageBySequence(
+        services,
+        { segments: job.id },
+        request.query,
+        -1,
+        (after, limit) => listSegments(services.store.db, job.id, after, limit),
+        (r) => r.idx,
+      );
+      return {
+        ...page,
+        data: page.data.map((r) => ({
+          index: r.idx,
+          key: r.key,
+          context: r.context,
+          source: r.source,
+          target: r.target,
+          words: r.words,
+        })),
+      };
     },
   );
 }

@@ -20,7 +20,13 @@ import { offsetPage } from '../paging.js';
 import { FILE_LINK_REFRESH_MS, type RenderedJob, type RenderedJobs } from '../rendered-jobs.js';
 
 const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Replays the first response for the same key and body for 24 h.' })),
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description: 'Replays the first response for the same key and body for 24 h.',
+    }),
+  ),
 });
 
 /** How soon a poller should look again (RFC 9110 §10.2.3); finished jobs send none. */
@@ -34,7 +40,9 @@ function idempotencyKey(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   const key = raw.trim().replace(/^"(.*)"$/, '$1');
   if (key === '' || !/^[\x21-\x7e]+$/.test(key)) {
-    throw new AppError('bad_request', 'Idempotency-Key must be 1 to 255 visible ASCII characters.', { errors: [{ pointer: '#/headers/idempotency-key', detail: 'invalid' }] });
+    throw new AppError('bad_request', 'Idempotency-Key must be 1 to 255 visible ASCII characters.', {
+      errors: [{ pointer: '#/headers/idempotency-key', detail: 'invalid' }],
+    });
   }
   return key;
 }
@@ -79,12 +87,22 @@ function retryAfterHeader(job: Job): string | undefined {
 }
 
 /** Sets Retry-After and the ETag; true when the client already has this version (the reply is a 304). */
-function conditional(request: FastifyRequest, reply: FastifyReply, version: number, retryAfter: string | undefined): boolean {
+function conditional(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  version: number,
+  retryAfter: string | undefined,
+): boolean {
   if (retryAfter !== undefined) reply.header('retry-after', retryAfter);
   return notModified(request, reply, versionTag(version));
 }
 
-function sendJob(request: FastifyRequest, reply: FastifyReply, job: Job, retryAfter: string | undefined): JobRepresentation | FastifyReply {
+function sendJob(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  job: Job,
+  retryAfter: string | undefined,
+): JobRepresentation | FastifyReply {
   if (conditional(request, reply, job.version, retryAfter)) return reply.send();
   return jobRepresentation(job);
 }
@@ -127,7 +145,10 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
         const job = await jobService.createJob(services, principal, input, trx);
         return { statusCode: 201, body: jobRepresentation(job), location: `/v1/jobs/${job.id}` };
       };
-      const result = key === undefined ? { ...(await create()), replayed: false } : await withIdempotencyKey(services, principal, key, b, create);
+      const result =
+        key === undefined
+          ? { ...(await create()), replayed: false }
+          : await withIdempotencyKey(services, principal, key, b, create);
       if (key !== undefined && !result.replayed) services.wakeups.jobsAdded(); // created inside the key's transaction
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       reply.header('location', result.location!);
@@ -143,7 +164,8 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
       schema: {
         tags: ['jobs'],
         summary: 'Create up to 1,000 jobs at once, all or none',
-        description: 'Jobs of the batch may depend on each other through `ref`; a cycle or an unknown reference is a 422 and nothing is created.',
+        description:
+          'Jobs of the batch may depend on each other through `ref`; a cycle or an unknown reference is a 422 and nothing is created.',
         body: CreateJobsBatchBody,
         headers: IdempotencyHeaders,
         response: { 201: Type.Object({ data: Type.Array(Type.Ref('Job')) }), ...errorResponses },
@@ -157,7 +179,10 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
         const jobs = await jobService.createJobs(services, principal, inputs, trx);
         return { statusCode: 201, body: { data: jobs.map(jobRepresentation) }, location: null };
       };
-      const result = key === undefined ? { ...(await create()), replayed: false } : await withIdempotencyKey(services, principal, key, request.body, create);
+      const result =
+        key === undefined
+          ? { ...(await create()), replayed: false }
+          : await withIdempotencyKey(services, principal, key, request.body, create);
       if (key !== undefined && !result.replayed) services.wakeups.jobsAdded();
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(result.statusCode).send(result.body);
@@ -171,12 +196,19 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
       schema: {
         tags: ['jobs'],
         summary: 'Get a job',
-        description: 'With `wait=<seconds>` and `If-None-Match`, a long poll: the answer comes as soon as the job differs from that version, or when the wait ends (then 304).',
+        description:
+          'With `wait=<seconds>` and `If-None-Match`, a long poll: the answer comes as soon as the job differs from that version, or when the wait ends (then 304).',
         params: IdParams,
         querystring: Type.Object(
           {
             ...RepresentationQuery,
-            wait: Type.Optional(Type.Integer({ minimum: 0, maximum: 60, description: 'Seconds to wait for a change of the version named in If-None-Match (long polling).' })),
+            wait: Type.Optional(
+              Type.Integer({
+                minimum: 0,
+                maximum: 60,
+                description: 'Seconds to wait for a change of the version named in If-None-Match (long polling).',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -188,10 +220,19 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
       const principal = request.principal!;
       const id = request.params.id;
       const { format, pretty, fields } = request.representation;
-      const plain = rendered.enabled && wait === 0 && format === 'json' && !pretty && fields === undefined && principal.providerId === undefined;
+      const plain =
+        rendered.enabled &&
+        wait === 0 &&
+        format === 'json' &&
+        !pretty &&
+        fields === undefined &&
+        principal.providerId === undefined;
       const now = services.clock.now();
       const copy = plain ? rendered.get(id, principal.workspaceId, now) : undefined;
-      const read = copy === undefined ? await jobService.getJobDetails(services, principal, id) : await jobService.getJobDetailsIfChanged(services, principal, id, copy.version);
+      const read =
+        copy === undefined
+          ? await jobService.getJobDetails(services, principal, id)
+          : await jobService.getJobDetailsIfChanged(services, principal, id, copy.version);
       if (read === 'unchanged') {
         rendered.hits++;
         return sendRendered(request, reply, copy!);
@@ -207,7 +248,10 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
       if (body === reply) return body;
       // Added to the fresh representation, not spread into a copy: V8 copies an object of this many
       // properties by a slow path that costs more than building the representation did.
-      const job = Object.assign(body as JobRepresentation, { attempt_history: details.attempts.map(attemptRepresentation), files: details.files.map((f) => fileRepresentation(services, f)) });
+      const job = Object.assign(body as JobRepresentation, {
+        attempt_history: details.attempts.map(attemptRepresentation),
+        files: details.files.map((f) => fileRepresentation(services, f)),
+      });
       if (!plain) return job;
       const text = reply.serialize(job) as string; // the schema-compiled serializer gives a string
       const staleAt = job.files.length > 0 ? now + FILE_LINK_REFRESH_MS : Infinity;
@@ -216,7 +260,12 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
     },
   );
 
-  const list = async (request: FastifyRequest, reply: FastifyReply, q: typeof ListJobsQuery.static, projectId?: string) => {
+  const list = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    q: typeof ListJobsQuery.static,
+    projectId?: string,
+  ) => {
     const filter: jobService.ListFilter = {
       projectId: projectId ?? q.project_id,
       statuses: q.status,
@@ -228,20 +277,44 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
     const offset = offsetPage(q);
     if (offset !== undefined) {
       const { page, perPage } = offset;
-      const result = await jobService.listJobsByPage(services, request.principal!, filter, { page, perPage, order: q.order_by });
-      if (notModified(request, reply, listTag(result.jobs, `${page}/${perPage}/${result.total}/${q.order_by ?? ''}`))) return reply.send();
+      const result = await jobService.listJobsByPage(services, request.principal!, filter, {
+        page,
+        perPage,
+        order: q.order_by,
+      });
+      if (notModified(request, reply, listTag(result.jobs, `${page}/${perPage}/${result.total}/${q.order_by ?? ''}`)))
+        return reply.send();
       return { data: result.jobs.map(jobRepresentation), total: result.total, page, per_page: perPage };
     }
-    const result = await jobService.listJobs(services, request.principal!, filter, { pageSize: q.page_size ?? 50, pageToken: q.page_token, order: q.order_by });
-    if (notModified(request, reply, listTag(result.jobs, `${q.page_token ?? ''}/${result.nextPageToken !== undefined}/${q.order_by ?? ''}`))) return reply.send();
-    return { data: result.jobs.map(jobRepresentation), ...(result.nextPageToken !== undefined ? { next_page_token: result.nextPageToken } : {}) };
+    const result = await jobService.listJobs(services, request.principal!, filter, {
+      pageSize: q.page_size ?? 50,
+      pageToken: q.page_token,
+      order: q.order_by,
+    });
+    if (
+      notModified(
+        request,
+        reply,
+        listTag(result.jobs, `${q.page_token ?? ''}/${result.nextPageToken !== undefined}/${q.order_by ?? ''}`),
+      )
+    )
+      return reply.send();
+    return {
+      data: result.jobs.map(jobRepresentation),
+      ...(result.nextPageToken !== undefined ? { next_page_token: result.nextPageToken } : {}),
+    };
   };
 
   app.get(
     '/v1/jobs',
     {
       config: { scope: 'jobs:read', xmlRoot: 'jobs', provider: true },
-      schema: { tags: ['jobs'], summary: 'List jobs', querystring: ListJobsQuery, response: { 200: JobList, ...errorResponses } },
+      schema: {
+        tags: ['jobs'],
+        summary: 'List jobs',
+        querystring: ListJobsQuery,
+        response: { 200: JobList, ...errorResponses },
+      },
     },
     (request, reply) => list(request, reply, request.query),
   );
@@ -250,7 +323,13 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
     '/v1/projects/:id/jobs',
     {
       config: { scope: 'jobs:read', xmlRoot: 'jobs' },
-      schema: { tags: ['jobs'], summary: "List a project's jobs", params: IdParams, querystring: ListJobsQuery, response: { 200: JobList, ...errorResponses } },
+      schema: {
+        tags: ['jobs'],
+        summary: "List a project's jobs",
+        params: IdParams,
+        querystring: ListJobsQuery,
+        response: { 200: JobList, ...errorResponses },
+      },
     },
     async (request, reply) => {
       await getProject(services, request.principal!, request.params.id); // 404 for another workspace's project
@@ -265,7 +344,8 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
       schema: {
         tags: ['jobs'],
         summary: 'Cancel a job',
-        description: 'Pending jobs are cancelled at once; running jobs become `cancelling` until their handler stops; finished jobs answer 409.',
+        description:
+          'Pending jobs are cancelled at once; running jobs become `cancelling` until their handler stops; finished jobs answer 409.',
         params: IdParams,
         response: { 200: Type.Ref('Job'), ...errorResponses },
       },
@@ -280,7 +360,8 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
       schema: {
         tags: ['jobs'],
         summary: 'Retry a failed or cancelled job',
-        description: 'Puts the job back in the queue with a fresh set of attempts; its earlier attempts stay in `attempt_history`. Other statuses answer 409.',
+        description:
+          'Puts the job back in the queue with a fresh set of attempts; its earlier attempts stay in `attempt_history`. Other statuses answer 409.',
         params: IdParams,
         response: { 200: Type.Ref('Job'), ...errorResponses },
       },

@@ -15,7 +15,10 @@ import { ProviderRefs } from '../schemas/people.js';
 // (POST /v1/jobs/{id}/accept …). Provider actions take the assigned provider's own token too.
 
 const Comment = Type.String({ maxLength: 5000, description: 'Kept with the event in the job timeline.' });
-const ActionBody = Type.Union([Type.Object({ comment: Type.Optional(Comment) }, { additionalProperties: false }), Type.Null()]);
+const ActionBody = Type.Union([
+  Type.Object({ comment: Type.Optional(Comment) }, { additionalProperties: false }),
+  Type.Null(),
+]);
 const OfferBody = Type.Union([
   Type.Object(
     {
@@ -29,12 +32,15 @@ const OfferBody = Type.Union([
 ]);
 
 const DESCRIPTIONS: Record<PeopleAction, string> = {
-  offer: 'Offers the job to its providers (or to the `providers` given, which replace them): pending, reason `offered`.',
-  accept: 'A provider accepts the job: running, reason `accepted`. With a provider token, that provider becomes the only one on the job. Two racing accepts: one wins, the other gets 409.',
+  offer:
+    'Offers the job to its providers (or to the `providers` given, which replace them): pending, reason `offered`.',
+  accept:
+    'A provider accepts the job: running, reason `accepted`. With a provider token, that provider becomes the only one on the job. Two racing accepts: one wins, the other gets 409.',
   decline: 'A provider declines the job: pending, reason `declined`.',
   deliver: 'The provider delivers: delivered, reason `delivered`. Use the upload variant below to deliver with a file.',
   request_revision: 'The customer asks for changes to a delivery: running, reason `revision_requested`.',
-  accept_delivery: 'The customer accepts the delivery: succeeded, reason `delivery_accepted`; the next workflow step becomes available.',
+  accept_delivery:
+    'The customer accepts the delivery: succeeded, reason `delivery_accepted`; the next workflow step becomes available.',
   reject: 'The customer rejects the work: failed, reason `rejected`.',
   cancel: 'Cancels the job: cancelled, reason `cancelled_by_client` (also POST /v1/jobs/{id}/cancel).',
   reopen: 'Opens a finished job again: pending, reason `reopened`.',
@@ -52,7 +58,9 @@ export function peopleActionRoutes(app: App, services: Services): void {
           tags: ['people'],
           summary: `${action.replace('_', ' ')} (people jobs; ${PEOPLE_ACTORS[action] === 'provider' ? 'the assigned provider, or jobs:write' : 'jobs:write'})`,
           description: `${DESCRIPTIONS[action]} From ${t.from.join(' or ')}; otherwise 409 with the current status and \`allowed_actions\`.${
-            ['offer', 'accept', 'decline', 'deliver'].includes(action) ? ' While the source is imported or an earlier workflow step is open: 400 `job_not_ready`.' : ''
+            ['offer', 'accept', 'decline', 'deliver'].includes(action)
+              ? ' While the source is imported or an earlier workflow step is open: 400 `job_not_ready`.'
+              : ''
           }`,
           params: IdParams,
           body: action === 'offer' ? OfferBody : ActionBody,
@@ -60,7 +68,11 @@ export function peopleActionRoutes(app: App, services: Services): void {
         },
       },
       async (request) => {
-        const b = (request.body ?? {}) as { comment?: string; providers?: { type: 'user' | 'vendor'; id: string }[]; due_at?: string | null };
+        const b = (request.body ?? {}) as {
+          comment?: string;
+          providers?: { type: 'user' | 'vendor'; id: string }[];
+          due_at?: string | null;
+        };
         const job = await actOnJob(services, request.principal!, request.params.id, action, {
           comment: b.comment,
           providers: b.providers,
@@ -76,8 +88,12 @@ export function peopleActionRoutes(app: App, services: Services): void {
     const files = plugin.withTypeProvider<TypeBoxTypeProvider>();
     files.removeAllContentTypeParsers();
     files.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-    const contentType = (raw: string | undefined) => (raw ?? 'application/octet-stream').split(';')[0]!.trim() || 'application/octet-stream';
-    const NameQuery = Type.Object({ name: Type.String({ pattern: FILE_NAME_PATTERN }) }, { additionalProperties: false });
+    const contentType = (raw: string | undefined) =>
+      (raw ?? 'application/octet-stream').split(';')[0]!.trim() || 'application/octet-stream';
+    const NameQuery = Type.Object(
+      { name: Type.String({ pattern: FILE_NAME_PATTERN }) },
+      { additionalProperties: false },
+    );
 
     files.post(
       '/v1/jobs/:id/deliver/file',
@@ -86,15 +102,21 @@ export function peopleActionRoutes(app: App, services: Services): void {
         schema: {
           tags: ['people'],
           summary: 'deliver with a file (the assigned provider, or jobs:write)',
-          description: 'As POST /v1/jobs/{id}/deliver, with the delivered file as the body (its Content-Type, the name in `?name=`); it becomes an output file of the job.',
+          description:
+            'As POST /v1/jobs/{id}/deliver, with the delivered file as the body (its Content-Type, the name in `?name=`); it becomes an output file of the job.',
           params: IdParams,
           querystring: NameQuery,
           response: { 200: Type.Ref('Job'), ...errorResponses },
         },
       },
       async (request) => {
-        if (request.body === undefined || request.body === null) throw new AppError('bad_request', 'Send the delivered file as the request body.');
-        const file = { name: request.query.name, contentType: contentType(request.headers['content-type']), source: request.body as Readable };
+        if (request.body === undefined || request.body === null)
+          throw new AppError('bad_request', 'Send the delivered file as the request body.');
+        const file = {
+          name: request.query.name,
+          contentType: contentType(request.headers['content-type']),
+          source: request.body as Readable,
+        };
         return jobRepresentation(await actOnJob(services, request.principal!, request.params.id, 'deliver', { file }));
       },
     );
@@ -114,8 +136,13 @@ export function peopleActionRoutes(app: App, services: Services): void {
         },
       },
       async (request) => {
-        if (request.body === undefined || request.body === null) throw new AppError('bad_request', 'Send the source document as the request body.');
-        const upload = { name: request.query.name, contentType: contentType(request.headers['content-type']), source: request.body as Readable };
+        if (request.body === undefined || request.body === null)
+          throw new AppError('bad_request', 'Send the source document as the request body.');
+        const upload = {
+          name: request.query.name,
+          contentType: contentType(request.headers['content-type']),
+          source: request.body as Readable,
+        };
         return jobRepresentation((await updateSource(services, request.principal!, request.params.id, upload)).job);
       },
     );
@@ -128,7 +155,8 @@ export function peopleActionRoutes(app: App, services: Services): void {
       schema: {
         tags: ['people'],
         summary: 'Edit a pending people job',
-        description: 'Name, due date, providers and input fields (merged into the input) of a pending people job, while its project is prepared (409 `project_state_conflict` otherwise).',
+        description:
+          'Name, due date, providers and input fields (merged into the input) of a pending people job, while its project is prepared (409 `project_state_conflict` otherwise).',
         params: IdParams,
         body: Type.Object(
           {

@@ -20,7 +20,8 @@ function expectedVersion(ifMatch: string | undefined): number | undefined {
   if (ifMatch === undefined || ifMatch.trim() === '*') return undefined;
   const m = /^(?:W\/)?"(\d{1,10})"$/.exec(ifMatch.trim());
   const version = m === null ? NaN : Number(m[1]);
-  if (!(version <= MAX_VERSION)) throw new AppError('precondition_failed', 'If-Match must be an ETag returned by this API, such as W/"3".');
+  if (!(version <= MAX_VERSION))
+    throw new AppError('precondition_failed', 'If-Match must be an ETag returned by this API, such as W/"3".');
   return version;
 }
 
@@ -29,11 +30,20 @@ export function projectRoutes(app: App, services: Services): void {
     '/v1/projects',
     {
       config: { scope: 'jobs:write', xmlRoot: 'project' },
-      schema: { tags: ['projects'], summary: 'Create a project', body: CreateProjectBody, response: { 201: Type.Ref('Project'), ...errorResponses } },
+      schema: {
+        tags: ['projects'],
+        summary: 'Create a project',
+        body: CreateProjectBody,
+        response: { 201: Type.Ref('Project'), ...errorResponses },
+      },
     },
     async (request, reply) => {
       const b = request.body;
-      const project = await projectService.createProject(services, request.principal!, { name: b.name, description: b.description, workflowSteps: b.workflow_steps });
+      const project = await projectService.createProject(services, request.principal!, {
+        name: b.name,
+        description: b.description,
+        workflowSteps: b.workflow_steps,
+      });
       reply.header('location', `/v1/projects/${project.id}`).header('etag', versionTag(project.version));
       return reply.code(201).send(projectRepresentation(project));
     },
@@ -91,7 +101,8 @@ export function projectRoutes(app: App, services: Services): void {
       schema: {
         tags: ['projects'],
         summary: 'Update a project',
-        description: 'Send `If-Match` with the ETag you read to update only if nobody changed the project since (412 otherwise).',
+        description:
+          'Send `If-Match` with the ETag you read to update only if nobody changed the project since (412 otherwise).',
         params: IdParams,
         body: UpdateProjectBody,
         response: { 200: Type.Ref('Project'), ...errorResponses },
@@ -101,7 +112,13 @@ export function projectRoutes(app: App, services: Services): void {
       const b = request.body;
       const version = expectedVersion(request.headers['if-match']);
       const change = { name: b.name, description: b.description, workflowSteps: b.workflow_steps };
-      const project = await projectService.updateProject(services, request.principal!, request.params.id, change, version);
+      const project = await projectService.updateProject(
+        services,
+        request.principal!,
+        request.params.id,
+        change,
+        version,
+      );
       reply.header('etag', versionTag(project.version));
       return projectRepresentation(project);
     },

@@ -17,7 +17,10 @@ export function providerRoutes(app: App, services: Services): void {
       schema: {
         tags: ['providers'],
         summary: 'Create a provider (a user or a vendor people jobs are offered to)',
-        body: Type.Object({ type: ProviderType, name: ProviderName, email: Type.Optional(Nullable(Email)) }, { additionalProperties: false }),
+        body: Type.Object(
+          { type: ProviderType, name: ProviderName, email: Type.Optional(Nullable(Email)) },
+          { additionalProperties: false },
+        ),
         response: { 201: ProviderSchema, ...errorResponses },
       },
     },
@@ -47,8 +50,14 @@ export function providerRoutes(app: App, services: Services): void {
       },
     },
     async (request) => {
-      const result = await providerService.listProviders(services, request.principal!, { pageSize: request.query.page_size ?? 50, pageToken: request.query.page_token });
-      return { data: result.providers.map(providerRepresentation), ...(result.nextPageToken !== undefined ? { next_page_token: result.nextPageToken } : {}) };
+      const result = await providerService.listProviders(services, request.principal!, {
+        pageSize: request.query.page_size ?? 50,
+        pageToken: request.query.page_token,
+      });
+      return {
+        data: result.providers.map(providerRepresentation),
+        ...(result.nextPageToken !== undefined ? { next_page_token: result.nextPageToken } : {}),
+      };
     },
   );
 
@@ -64,7 +73,8 @@ export function providerRoutes(app: App, services: Services): void {
         response: { 200: ProviderSchema, ...errorResponses },
       },
     },
-    async (request) => providerRepresentation(await providerService.getProvider(services, request.principal!, request.params.id)),
+    async (request) =>
+      providerRepresentation(await providerService.getProvider(services, request.principal!, request.params.id)),
   );
 
   app.patch(
@@ -75,11 +85,17 @@ export function providerRoutes(app: App, services: Services): void {
         tags: ['providers'],
         summary: 'Update a provider',
         params: IdParams,
-        body: Type.Object({ name: Type.Optional(ProviderName), email: Type.Optional(Nullable(Email)) }, { additionalProperties: false, minProperties: 1 }),
+        body: Type.Object(
+          { name: Type.Optional(ProviderName), email: Type.Optional(Nullable(Email)) },
+          { additionalProperties: false, minProperties: 1 },
+        ),
         response: { 200: ProviderSchema, ...errorResponses },
       },
     },
-    async (request) => providerRepresentation(await providerService.updateProvider(services, request.principal!, request.params.id, request.body)),
+    async (request) =>
+      providerRepresentation(
+        await providerService.updateProvider(services, request.principal!, request.params.id, request.body),
+      ),
   );
 
   app.post(
@@ -88,20 +104,39 @@ export function providerRoutes(app: App, services: Services): void {
       config: { scope: 'admin', xmlRoot: 'token' },
       schema: {
         tags: ['providers'],
-        summary: "Create a token for the provider itself",
-        description: 'The token sees only the jobs assigned to the provider (others answer 404) and may only accept, decline and deliver them. The secret is in the response once.',
+        summary: 'Create a token for the provider itself',
+        description:
+          'The token sees only the jobs assigned to the provider (others answer 404) and may only accept, decline and deliver them. The secret is in the response once.',
         params: IdParams,
         body: Type.Object({ name: Name({ maxLength: 100 }) }, { additionalProperties: false }),
         response: {
-          201: Type.Object({ id: Type.String(), name: Type.String(), prefix: Type.String(), provider_id: Type.String(), scopes: Type.Array(Type.String()), created_at: Type.String(), secret: Type.String() }, { additionalProperties: true }),
+          201: Type.Object(
+            {
+              id: Type.String(),
+              name: Type.String(),
+              prefix: Type.String(),
+              provider_id: Type.String(),
+              scopes: Type.Array(Type.String()),
+              created_at: Type.String(),
+              secret: Type.String(),
+            },
+            { additionalProperties: true },
+          ),
           ...errorResponses,
         },
       },
     },
     async (request, reply) => {
-      const created = await providerService.createProviderToken(services, request.principal!, request.params.id, request.body.name);
+      const created = await providerService.createProviderToken(
+        services,
+        request.principal!,
+        request.params.id,
+        request.body.name,
+      );
       reply.header('cache-control', 'no-store');
-      return reply.code(201).send({ ...tokenRepresentation(created.token), provider_id: request.params.id, secret: created.secret });
+      return reply
+        .code(201)
+        .send({ ...tokenRepresentation(created.token), provider_id: request.params.id, secret: created.secret });
     },
   );
 }

@@ -16,7 +16,9 @@ const Token = Type.Object({
   created_at: Timestamp,
   last_used_at: Nullable(Timestamp),
   revoked_at: Nullable(Timestamp),
-  job_types: Type.Optional(Type.Array(Type.String(), { description: 'A worker token restricted to these job types (absent: any type).' })),
+  job_types: Type.Optional(
+    Type.Array(Type.String(), { description: 'A worker token restricted to these job types (absent: any type).' }),
+  ),
 });
 
 const ScopeSchema = Type.Union(SCOPES.map((s) => Type.Literal(s)));
@@ -34,7 +36,9 @@ export function tokenRoutes(app: App, services: Services): void {
           {
             name: Name({ maxLength: 100 }),
             scopes: Type.Array(ScopeSchema, { minItems: 1, uniqueItems: true }),
-            job_types: Type.Optional(JobTypes({ description: 'With the jobs:work scope: the only job types this worker token may claim.' })),
+            job_types: Type.Optional(
+              JobTypes({ description: 'With the jobs:work scope: the only job types this worker token may claim.' }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -43,7 +47,12 @@ export function tokenRoutes(app: App, services: Services): void {
     },
     async (request, reply) => {
       const workspace = await findWorkspaceById(services.store.db, request.principal!.workspaceId);
-      const created = await createToken(services, { workspace: workspace!.name, name: request.body.name, scopes: request.body.scopes, jobTypes: request.body.job_types ?? null });
+      const created = await createToken(services, {
+        workspace: workspace!.name,
+        name: request.body.name,
+        scopes: request.body.scopes,
+        jobTypes: request.body.job_types ?? null,
+      });
       reply.header('cache-control', 'no-store');
       return reply.code(201).send({ ...tokenRepresentation(created.token), secret: created.secret });
     },
@@ -60,14 +69,21 @@ export function tokenRoutes(app: App, services: Services): void {
         response: { 200: Type.Object({ data: Type.Array(Token) }), ...errorResponses },
       },
     },
-    async (request) => ({ data: (await listTokens(services.store.db, request.principal!.workspaceId)).map(tokenRepresentation) }),
+    async (request) => ({
+      data: (await listTokens(services.store.db, request.principal!.workspaceId)).map(tokenRepresentation),
+    }),
   );
 
   app.delete(
     '/v1/tokens/:id',
     {
       config: { scope: 'admin' },
-      schema: { tags: ['tokens'], summary: 'Revoke a token', params: IdParams, response: { 204: Type.Null({ description: 'Revoked.' }), ...errorResponses } },
+      schema: {
+        tags: ['tokens'],
+        summary: 'Revoke a token',
+        params: IdParams,
+        response: { 204: Type.Null({ description: 'Revoked.' }), ...errorResponses },
+      },
     },
     async (request, reply) => {
       await revokeToken(services, request.params.id, request.principal!.workspaceId);

@@ -40,7 +40,10 @@ export function uiRoutes(app: App): void {
     const type = ASSETS[name];
     const dir = uiDirectory();
     if (type === undefined || dir === undefined) {
-      throw new AppError('not_found', dir === undefined ? 'The dashboard is not built; run `npm run build`.' : `No dashboard file ${name}.`);
+      throw new AppError(
+        'not_found',
+        dir === undefined ? 'The dashboard is not built; run `npm run build`.' : `No dashboard file ${name}.`,
+      );
     }
     const body = await readFile(`${dir}${name}`);
     reply.header('content-type', type);
@@ -54,7 +57,15 @@ export function uiRoutes(app: App): void {
     return reply.send(body);
   };
   // A person who opens the server's address in a browser is looking for the dashboard.
-  app.get('/', { config: { negotiate: false }, schema: { hide: true } }, (_request, reply) => reply.redirect('/ui', 302));
-  app.get('/ui', { config: { negotiate: false }, schema: { hide: true } }, (_request, reply) => send('index.html', reply));
-  app.get<{ Params: { file: string } }>('/ui/:file', { config: { negotiate: false }, schema: { hide: true } }, (request, reply) => send(request.params.file, reply));
+  app.get('/', { config: { negotiate: false }, schema: { hide: true } }, (_request, reply) =>
+    reply.redirect('/ui', 302),
+  );
+  app.get('/ui', { config: { negotiate: false }, schema: { hide: true } }, (_request, reply) =>
+    send('index.html', reply),
+  );
+  app.get<{ Params: { file: string } }>(
+    '/ui/:file',
+    { config: { negotiate: false }, schema: { hide: true } },
+    (request, reply) => send(request.params.file, reply),
+  );
 }

@@ -5,7 +5,16 @@ import type { App } from '../app.js';
 import { pagedList } from '../paging.js';
 import { deliveryRepresentation, webhookRepresentation } from '../representations/webhook.js';
 import { CursorQuery, IdParams, RepresentationQuery, Uuid, errorResponses } from '../schemas/common.js';
-import { CreateWebhookBody, Delivery, DeliveryList, DeliveryStatus, UpdateWebhookBody, Webhook, WebhookList, WebhookWithSecret } from '../schemas/webhook.js';
+import {
+  CreateWebhookBody,
+  Delivery,
+  DeliveryList,
+  DeliveryStatus,
+  UpdateWebhookBody,
+  Webhook,
+  WebhookList,
+  WebhookWithSecret,
+} from '../schemas/webhook.js';
 
 // Webhook endpoints are managed with the admin scope: an endpoint receives every matching event of
 // the workspace, and its secret is what receivers trust.
@@ -30,7 +39,12 @@ export function webhookRoutes(app: App, services: Services): void {
     },
     async (request, reply) => {
       const b = request.body;
-      const { webhook, secret } = await webhookService.createWebhook(services, request.principal!, { kind: b.kind, url: b.url, events: b.events, projectId: b.project_id });
+      const { webhook, secret } = await webhookService.createWebhook(services, request.principal!, {
+        kind: b.kind,
+        url: b.url,
+        events: b.events,
+        projectId: b.project_id,
+      });
       reply.header('location', `/v1/webhooks/${webhook.id}`).header('cache-control', 'no-store');
       return reply.code(201).send({ ...show(webhook), secret });
     },
@@ -91,7 +105,12 @@ export function webhookRoutes(app: App, services: Services): void {
     },
     async (request) => {
       const b = request.body;
-      const webhook = await webhookService.updateWebhook(services, request.principal!, request.params.id, { url: b.url, events: b.events, projectId: b.project_id, disabled: b.disabled });
+      const webhook = await webhookService.updateWebhook(services, request.principal!, request.params.id, {
+        url: b.url,
+        events: b.events,
+        projectId: b.project_id,
+        disabled: b.disabled,
+      });
       return show(webhook);
     },
   );
@@ -100,7 +119,12 @@ export function webhookRoutes(app: App, services: Services): void {
     '/v1/webhooks/:id',
     {
       config: { scope: 'admin' },
-      schema: { tags: ['webhooks'], summary: 'Delete an endpoint and its delivery log', params: IdParams, response: { 204: Type.Null({ description: 'Deleted.' }), ...errorResponses } },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Delete an endpoint and its delivery log',
+        params: IdParams,
+        response: { 204: Type.Null({ description: 'Deleted.' }), ...errorResponses },
+      },
     },
     async (request, reply) => {
       await webhookService.deleteWebhook(services, request.principal!, request.params.id);
@@ -115,13 +139,18 @@ export function webhookRoutes(app: App, services: Services): void {
       schema: {
         tags: ['webhooks'],
         summary: 'Replace the signing secret',
-        description: 'The new secret is in the response once. For 24 hours deliveries carry two signatures, one per secret, so receivers can switch without a gap.',
+        description:
+          'The new secret is in the response once. For 24 hours deliveries carry two signatures, one per secret, so receivers can switch without a gap.',
         params: IdParams,
         response: { 200: WebhookWithSecret, ...errorResponses },
       },
     },
     async (request, reply) => {
-      const { webhook, secret } = await webhookService.rotateWebhookSecret(services, request.principal!, request.params.id);
+      const { webhook, secret } = await webhookService.rotateWebhookSecret(
+        services,
+        request.principal!,
+        request.params.id,
+      );
       reply.header('cache-control', 'no-store');
       return { ...show(webhook), secret };
     },
@@ -150,8 +179,17 @@ export function webhookRoutes(app: App, services: Services): void {
     },
     async (request) => {
       const q = request.query;
-      const result = await webhookService.listDeliveries(services, request.principal!, request.params.id, { status: q.status, jobId: q.job_id }, { pageSize: q.page_size ?? 50, pageToken: q.page_token });
-      return { data: result.deliveries.map(deliveryRepresentation), ...(result.nextPageToken !== undefined ? { next_page_token: result.nextPageToken } : {}) };
+      const result = await webhookService.listDeliveries(
+        services,
+        request.principal!,
+        request.params.id,
+        { status: q.status, jobId: q.job_id },
+        { pageSize: q.page_size ?? 50, pageToken: q.page_token },
+      );
+      return {
+        data: result.deliveries.map(deliveryRepresentation),
+        ...(result.nextPageToken !== undefined ? { next_page_token: result.nextPageToken } : {}),
+      };
     },
   );
 
@@ -162,13 +200,19 @@ export function webhookRoutes(app: App, services: Services): void {
       schema: {
         tags: ['webhooks'],
         summary: 'Send a delivery again',
-        description: 'The same payload and webhook-id, with a fresh retry schedule. A delivery still on its way is left as it is.',
+        description:
+          'The same payload and webhook-id, with a fresh retry schedule. A delivery still on its way is left as it is.',
         params: DeliveryParams,
         response: { 202: Delivery, ...errorResponses },
       },
     },
     async (request, reply) => {
-      const delivery = await webhookService.replayDelivery(services, request.principal!, request.params.id, request.params.delivery_id);
+      const delivery = await webhookService.replayDelivery(
+        services,
+        request.principal!,
+        request.params.id,
+        request.params.delivery_id,
+      );
       return reply.code(202).send(deliveryRepresentation(delivery));
     },
   );

@@ -90,7 +90,13 @@ export function workerRoutes(app: App, services: Services): void {
       },
     },
     async (request) => {
-      const beat = await remote.heartbeat(services, request.principal!, request.params.id, request.body.lease, seconds(request.body.lease_seconds));
+      const beat = await remote.heartbeat(
+        services,
+        request.principal!,
+        request.params.id,
+        request.body.lease,
+        seconds(request.body.lease_seconds),
+      );
       return { lease_expires_at: toIso(beat.expiresAt)!, cancel_requested: beat.cancelRequested };
     },
   );
@@ -99,10 +105,23 @@ export function workerRoutes(app: App, services: Services): void {
     '/v1/worker/jobs/:id/progress',
     {
       config,
-      schema: { tags, summary: "Report a job's progress", params: IdParams, body: ProgressBody, response: { 204: Type.Null({ description: 'Recorded.' }), ...errorResponses } },
+      schema: {
+        tags,
+        summary: "Report a job's progress",
+        params: IdParams,
+        body: ProgressBody,
+        response: { 204: Type.Null({ description: 'Recorded.' }), ...errorResponses },
+      },
     },
     async (request, reply) => {
-      await remote.progress(services, request.principal!, request.params.id, request.body.lease, request.body.percent, request.body.message ?? null);
+      await remote.progress(
+        services,
+        request.principal!,
+        request.params.id,
+        request.body.lease,
+        request.body.percent,
+        request.body.message ?? null,
+      );
       return reply.code(204).send(null);
     },
   );
@@ -121,7 +140,11 @@ export function workerRoutes(app: App, services: Services): void {
       },
     },
     async (request) => {
-      const outcome = await remote.complete(services, request.principal!, { id: request.params.id, lease: request.body.lease, output: request.body.output ?? null });
+      const outcome = await remote.complete(services, request.principal!, {
+        id: request.params.id,
+        lease: request.body.lease,
+        output: request.body.output ?? null,
+      });
       return { id: request.params.id, outcome };
     },
   );
@@ -133,7 +156,8 @@ export function workerRoutes(app: App, services: Services): void {
       schema: {
         tags,
         summary: 'Fail the attempt: retried after backoff, or failed for good',
-        description: 'Retried while attempts are left, unless `retryable` is false. A job whose cancellation was requested ends cancelled instead.',
+        description:
+          'Retried while attempts are left, unless `retryable` is false. A job whose cancellation was requested ends cancelled instead.',
         params: IdParams,
         body: FailBody,
         response: { 200: OutcomeResponse, ...errorResponses },
@@ -141,7 +165,14 @@ export function workerRoutes(app: App, services: Services): void {
     },
     async (request) => {
       const b = request.body;
-      const outcome = await remote.fail(services, request.principal!, request.params.id, b.lease, { message: b.error.message, code: b.error.code }, b.retryable ?? true);
+      const outcome = await remote.fail(
+        services,
+        request.principal!,
+        request.params.id,
+        b.lease,
+        { message: b.error.message, code: b.error.code },
+        b.retryable ?? true,
+      );
       return { id: request.params.id, outcome };
     },
   );
@@ -176,20 +207,30 @@ export function workerRoutes(app: App, services: Services): void {
         schema: {
           tags,
           summary: 'Store an output file of a job',
-          description: "Send the bytes as the body with their Content-Type, and the lease token in `Jobline-Lease`. Writing the same name again replaces the file, as a handler's `ctx.writeFile`.",
+          description:
+            "Send the bytes as the body with their Content-Type, and the lease token in `Jobline-Lease`. Writing the same name again replaces the file, as a handler's `ctx.writeFile`.",
           params: Type.Object({ id: Uuid, name: Type.String({ pattern: FILE_NAME_PATTERN }) }),
           headers: LeaseHeaders,
           response: { 201: FileSchema, ...errorResponses },
         },
       },
       async (request, reply) => {
-        if (request.body === undefined || request.body === null) throw new AppError('bad_request', 'Send the file as the request body.');
-        const contentType = (request.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() || 'application/octet-stream';
-        const file = await remote.writeFile(services, request.principal!, request.params.id, request.headers['jobline-lease'], {
-          name: request.params.name,
-          contentType,
-          source: request.body as Readable,
-        });
+        if (request.body === undefined || request.body === null)
+          throw new AppError('bad_request', 'Send the file as the request body.');
+        const contentType =
+          (request.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() ||
+          'application/octet-stream';
+        const file = await remote.writeFile(
+          services,
+          request.principal!,
+          request.params.id,
+          request.headers['jobline-lease'],
+          {
+            name: request.params.name,
+            contentType,
+            source: request.body as Readable,
+          },
+        );
         reply.header('location', `/v1/files/${file.id}`);
         return reply.code(201).send(fileRepresentation(services, file));
       },
@@ -213,7 +254,10 @@ export function workerRoutes(app: App, services: Services): void {
       const seen = new Set<string>();
       for (const [i, item] of items.entries()) {
         const id = item.id.toLowerCase();
-        if (seen.has(id)) throw new AppError('bad_request', `Job ${item.id} is listed twice.`, { errors: [{ pointer: `#/data/${i}/id`, detail: 'is listed twice' }] });
+        if (seen.has(id))
+          throw new AppError('bad_request', `Job ${item.id} is listed twice.`, {
+            errors: [{ pointer: `#/data/${i}/id`, detail: 'is listed twice' }],
+          });
         seen.add(id);
       }
       const results = await remote.completeRemote(
@@ -222,7 +266,11 @@ export function workerRoutes(app: App, services: Services): void {
         items.map((item) => ({ id: item.id, lease: item.lease, output: item.output ?? null })),
       );
       return {
-        data: results.map((r, i) => ('outcome' in r ? { id: items[i]!.id, outcome: r.outcome } : { id: items[i]!.id, problem: problemBody(r.error, request.id) })),
+        data: results.map((r, i) =>
+          'outcome' in r
+            ? { id: items[i]!.id, outcome: r.outcome }
+            : { id: items[i]!.id, problem: problemBody(r.error, request.id) },
+        ),
       };
     },
   );

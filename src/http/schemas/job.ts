@@ -10,16 +10,23 @@ export const JobStatus = Type.Union(
   { description: 'pending → running → (delivered) → succeeded | failed; cancelling → cancelled.' },
 );
 
-export const JobType = Type.String({ pattern: JOB_TYPE_PATTERN, description: 'The kind of work; workers register handlers by type.', examples: ['export'] });
+export const JobType = Type.String({
+  pattern: JOB_TYPE_PATTERN,
+  description: 'The kind of work; workers register handlers by type.',
+  examples: ['export'],
+});
 
 /** A list of job types: what a worker claims, or what a worker token may claim. */
-export const JobTypes = (options: { description: string }) => Type.Array(Type.String({ pattern: JOB_TYPE_PATTERN }), { minItems: 1, maxItems: 100, uniqueItems: true, ...options });
+export const JobTypes = (options: { description: string }) =>
+  Type.Array(Type.String({ pattern: JOB_TYPE_PATTERN }), { minItems: 1, maxItems: 100, uniqueItems: true, ...options });
 
 export const Job = Type.Object(
   {
     id: Uuid,
     project_id: Nullable(Uuid),
-    number: Type.Integer({ description: 'Sequence number within the project (or the workspace for jobs without a project).' }),
+    number: Type.Integer({
+      description: 'Sequence number within the project (or the workspace for jobs without a project).',
+    }),
     type: JobType,
     name: Nullable(Type.String()),
     executor: Type.Union([Type.Literal('worker'), Type.Literal('people')]),
@@ -28,7 +35,9 @@ export const Job = Type.Object(
     priority: Type.Integer(),
     input: Type.Unknown(),
     output: Type.Unknown(),
-    error: Nullable(Type.Object({ message: Type.String(), code: Type.Optional(Type.String()) }, { additionalProperties: true })),
+    error: Nullable(
+      Type.Object({ message: Type.String(), code: Type.Optional(Type.String()) }, { additionalProperties: true }),
+    ),
     progress: Type.Number({ minimum: 0, maximum: 100 }),
     progress_message: Nullable(Type.String()),
     attempts: Type.Integer(),
@@ -50,12 +59,16 @@ export const Job = Type.Object(
           started_at: Timestamp,
           finished_at: Nullable(Timestamp),
           outcome: Type.String({ description: 'succeeded, failed, timed_out, cancelled or lease_expired' }),
-          error: Nullable(Type.Object({ message: Type.String(), code: Nullable(Type.String()), stack: Nullable(Type.String()) })),
+          error: Nullable(
+            Type.Object({ message: Type.String(), code: Nullable(Type.String()), stack: Nullable(Type.String()) }),
+          ),
         }),
         { description: 'Every attempt so far (GET of one job only).' },
       ),
     ),
-    files: Type.Optional(Type.Array(FileSchema, { description: "The job's input and output files (GET of one job only)." })),
+    files: Type.Optional(
+      Type.Array(FileSchema, { description: "The job's input and output files (GET of one job only)." }),
+    ),
   },
   { $id: 'Job' },
 );
@@ -65,18 +78,42 @@ export const CreateJobBody = Type.Object(
     type: JobType,
     name: Type.Optional(Name({ maxLength: 200 })),
     project_id: Type.Optional(Uuid),
-    priority: Type.Optional(Type.Integer({ minimum: PRIORITY_MIN, maximum: PRIORITY_MAX, description: 'Higher runs first.' })),
-    input: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Arbitrary JSON object handed to the handler.' })),
+    priority: Type.Optional(
+      Type.Integer({ minimum: PRIORITY_MIN, maximum: PRIORITY_MAX, description: 'Higher runs first.' }),
+    ),
+    input: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), { description: 'Arbitrary JSON object handed to the handler.' }),
+    ),
     run_at: Type.Optional(Type.String({ format: 'date-time', description: 'Do not start before this time.' })),
     max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-    timeout_ms: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 24 * 3600 * 1000, description: 'Per attempt; the handler is signalled and the attempt fails when it runs out.' })),
+    timeout_ms: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 7 * 24 * 3600 * 1000,
+        description: 'Per attempt; the handler is signalled and the attempt fails when it runs out.',
+      }),
+    ),
     depends_on: Type.Optional(
-      Type.Array(Uuid, { maxItems: 100, uniqueItems: true, description: 'Jobs that must succeed first; the job waits (status_reason "waiting") and fails if one of them fails.' }),
+      Type.Array(Uuid, {
+        maxItems: 100,
+        uniqueItems: true,
+        description:
+          'Jobs that must succeed first; the job waits (status_reason "waiting") and fails if one of them fails.',
+      }),
     ),
     callback_url: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 2000, description: "An http(s) URL that receives this job's events, signed with the workspace's callback endpoint secret (see /v1/webhooks)." }),
+      Type.String({
+        minLength: 1,
+        maxLength: 2000,
+        description:
+          "An http(s) URL that receives this job's events, signed with the workspace's callback endpoint secret (see /v1/webhooks).",
+      }),
     ),
-    executor: Type.Optional(Type.Union([Type.Literal('worker'), Type.Literal('people')], { description: '`people` for work done by providers (default `worker`).' })),
+    executor: Type.Optional(
+      Type.Union([Type.Literal('worker'), Type.Literal('people')], {
+        description: '`people` for work done by providers (default `worker`).',
+      }),
+    ),
     people: Type.Optional(CreatePeopleWork),
   },
   { additionalProperties: false },
@@ -85,13 +122,23 @@ export const CreateJobBody = Type.Object(
 export const ListJobsQuery = Type.Object(
   {
     project_id: Type.Optional(Uuid),
-    status: Type.Optional(Type.Array(JobStatus, { maxItems: 7, description: 'Repeat to match any of several statuses.' })),
+    status: Type.Optional(
+      Type.Array(JobStatus, { maxItems: 7, description: 'Repeat to match any of several statuses.' }),
+    ),
     type: Type.Optional(JobType),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Jobs whose name contains this text (any letter case).' })),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Jobs whose name contains this text (any letter case).',
+      }),
+    ),
     created_after: Type.Optional(Type.String({ format: 'date-time' })),
     created_before: Type.Optional(Type.String({ format: 'date-time' })),
     order_by: Type.Optional(
-      Type.Union([Type.Literal('created_at'), Type.Literal('updated_at')], { description: 'Newest first by creation (default) or by the latest change.' }),
+      Type.Union([Type.Literal('created_at'), Type.Literal('updated_at')], {
+        description: 'Newest first by creation (default) or by the latest change.',
+      }),
     ),
     ...CursorQuery,
     ...RepresentationQuery,
@@ -107,14 +154,21 @@ export const JobList = Type.Object({
   per_page: Type.Optional(Type.Integer()),
 });
 
-const Ref = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'A label for this job that other jobs of the batch can name in depends_on.' });
+const Ref = Type.String({
+  pattern: '^[A-Za-z0-9_.-]{1,64}$',
+  description: 'A label for this job that other jobs of the batch can name in depends_on.',
+});
 
 export const BatchJobBody = Type.Object(
   {
     ...CreateJobBody.properties,
     ref: Type.Optional(Ref),
     depends_on: Type.Optional(
-      Type.Array(Type.Union([Uuid, Ref]), { maxItems: 100, uniqueItems: true, description: 'Ids of existing jobs, or refs of jobs in this batch.' }),
+      Type.Array(Type.Union([Uuid, Ref]), {
+        maxItems: 100,
+        uniqueItems: true,
+        description: 'Ids of existing jobs, or refs of jobs in this batch.',
+      }),
     ),
   },
   { additionalProperties: false },

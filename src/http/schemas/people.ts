@@ -4,16 +4,23 @@ import { Name, Nullable, Timestamp, Uuid } from './common.js';
 
 export const ProviderType = Type.Union(PROVIDER_TYPES.map((t) => Type.Literal(t)));
 export const ProviderRef = Type.Object({ type: ProviderType, id: Uuid }, { additionalProperties: false });
-export const ProviderRefs = Type.Array(ProviderRef, { maxItems: 50, description: 'Providers (users or vendors of the workspace) the job is offered to.' });
+export const ProviderRefs = Type.Array(ProviderRef, {
+  maxItems: 50,
+  description: 'Providers (users or vendors of the workspace) the job is offered to.',
+});
 export const Language = Type.String({ pattern: LANGUAGE_PATTERN, examples: ['de'] });
 
 /** The people part of a job (null on machine jobs). */
 export const PeopleWorkSchema = Type.Object({
   providers: Type.Array(Type.Object({ type: ProviderType, id: Uuid })),
   due_at: Nullable(Timestamp),
-  reference_id: Nullable(Type.String({ description: 'Shared by the jobs of one document and target language, one per workflow step.' })),
+  reference_id: Nullable(
+    Type.String({ description: 'Shared by the jobs of one document and target language, one per workflow step.' }),
+  ),
   workflow_level: Nullable(Type.Integer({ description: '1 for the first workflow step, 2 for the next…' })),
-  continuous: Type.Boolean({ description: 'Accepts new versions of its source while open (PUT /v1/jobs/{id}/source).' }),
+  continuous: Type.Boolean({
+    description: 'Accepts new versions of its source while open (PUT /v1/jobs/{id}/source).',
+  }),
   import_job_id: Nullable(Uuid),
   source_updated_at: Nullable(Timestamp),
   target_updated_at: Nullable(Timestamp),
@@ -29,7 +36,10 @@ export const CreatePeopleWork = Type.Object(
     workflow_level: Type.Optional(Type.Integer({ minimum: 1, maximum: 15 })),
     continuous: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false, description: 'Makes the job one done by people (executor people): offered to providers who accept and deliver it.' },
+  {
+    additionalProperties: false,
+    description: 'Makes the job one done by people (executor people): offered to providers who accept and deliver it.',
+  },
 );
 
 export const ProviderSchema = Type.Object({
@@ -42,7 +52,10 @@ export const ProviderSchema = Type.Object({
   version: Type.Integer(),
 });
 
-export const ProjectState = Type.Union(PROJECT_STATES.map((s) => Type.Literal(s)), { description: 'prepared → running → finished, or cancelled.' });
+export const ProjectState = Type.Union(
+  PROJECT_STATES.map((s) => Type.Literal(s)),
+  { description: 'prepared → running → finished, or cancelled.' },
+);
 
 export const RateSchema = Type.Object(
   {

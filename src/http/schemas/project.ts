@@ -23,7 +23,13 @@ export const CreateProjectBody = Type.Object(
   {
     name: Name({ maxLength: 200 }),
     description: Type.Optional(Nullable(Text({ maxLength: 5000 }))),
-    workflow_steps: Type.Optional(Type.Array(Step, { maxItems: 10, uniqueItems: true, description: 'Ordered steps, e.g. ["translation", "revision"].' })),
+    workflow_steps: Type.Optional(
+      Type.Array(Step, {
+        maxItems: 10,
+        uniqueItems: true,
+        description: 'Ordered steps, e.g. ["translation", "revision"].',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,7 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import { Nullable, Timestamp, Uuid } from './common.js';
 
-const Url = Type.String({ minLength: 1, maxLength: 2000, description: 'An http(s) URL resolving to public addresses (private ones need JOBLINE_WEBHOOK_ALLOW_PRIVATE=true).' });
+const Url = Type.String({
+  minLength: 1,
+  maxLength: 2000,
+  description: 'An http(s) URL resolving to public addresses (private ones need JOBLINE_WEBHOOK_ALLOW_PRIVATE=true).',
+});
 const Events = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
   minItems: 1,
   maxItems: 50,
@@ -13,21 +17,31 @@ const Events = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
 export const Webhook = Type.Object(
   {
     id: Uuid,
-    kind: Type.Union([Type.Literal('endpoint'), Type.Literal('callback')], { description: '`callback` signs the deliveries to jobs\' `callback_url`.' }),
+    kind: Type.Union([Type.Literal('endpoint'), Type.Literal('callback')], {
+      description: "`callback` signs the deliveries to jobs' `callback_url`.",
+    }),
     url: Nullable(Type.String({ description: 'null for the callback endpoint.' })),
     events: Type.Array(Type.String()),
     project_id: Nullable(Uuid),
     disabled: Type.Boolean(),
     disabled_at: Nullable(Timestamp),
     disabled_reason: Nullable(Type.String()),
-    previous_secret_expires_at: Nullable(Type.String({ format: 'date-time', description: 'Until then deliveries carry a second signature, made with the previous secret.' })),
+    previous_secret_expires_at: Nullable(
+      Type.String({
+        format: 'date-time',
+        description: 'Until then deliveries carry a second signature, made with the previous secret.',
+      }),
+    ),
     created_at: Timestamp,
     updated_at: Timestamp,
   },
   { description: 'A webhook endpoint (never its secret).' },
 );
 
-export const WebhookWithSecret = Type.Object({ ...Webhook.properties, secret: Type.String({ description: 'Shown this once: `whsec_` and base64.' }) });
+export const WebhookWithSecret = Type.Object({
+  ...Webhook.properties,
+  secret: Type.String({ description: 'Shown this once: `whsec_` and base64.' }),
+});
 
 export const CreateWebhookBody = Type.Object(
   {
@@ -44,7 +58,9 @@ export const UpdateWebhookBody = Type.Object(
     url: Type.Optional(Url),
     events: Type.Optional(Events),
     project_id: Type.Optional(Nullable(Uuid)),
-    disabled: Type.Optional(Type.Boolean({ description: '`false` re-enables an endpoint, for instance one disabled after a 410.' })),
+    disabled: Type.Optional(
+      Type.Boolean({ description: '`false` re-enables an endpoint, for instance one disabled after a 410.' }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -66,7 +82,12 @@ const Attempt = Type.Object({
   error: Nullable(Type.String()),
 });
 
-export const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('sending'), Type.Literal('succeeded'), Type.Literal('failed')]);
+export const DeliveryStatus = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('sending'),
+  Type.Literal('succeeded'),
+  Type.Literal('failed'),
+]);
 
 export const Delivery = Type.Object(
   {
@@ -84,7 +105,8 @@ export const Delivery = Type.Object(
     last_error: Nullable(Type.String()),
     payload: Type.String({ description: 'The exact body sent.' }),
     content_type: Type.Union([Type.Literal('application/json'), Type.Literal('application/x-www-form-urlencoded')], {
-      description: 'application/json for events (signed); application/x-www-form-urlencoded for TextKing callbacks (unsigned).',
+      description:
+        'application/json for events (signed); application/x-www-form-urlencoded for TextKing callbacks (unsigned).',
     }),
     created_at: Timestamp,
     updated_at: Timestamp,

@@ -21,7 +21,8 @@ const OLE_SIGNATURE = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 export function parseDocx(bytes: Uint8Array): ParsedContent {
   const xml = readMainPart(bytes);
   const root = parseXml(decodeText(xml, MAIN_PART));
-  if (root.name !== 'document') throw invalid(`${MAIN_PART} is not a WordprocessingML document: its root element is <${root.name}>`);
+  if (root.name !== 'document')
+    throw invalid(`${MAIN_PART} is not a WordprocessingML document: its root element is <${root.name}>`);
   const segments = new SegmentList();
   collectParagraphs(root.children, segments);
   return { segments: segments.items };
@@ -47,11 +48,17 @@ function readMainPart(bytes: Uint8Array): Uint8Array {
       },
     });
   } catch (error) {
-    throw invalid(`not a .docx file: the zip archive is damaged (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+    throw invalid(
+      `not a .docx file: the zip archive is damaged (${error instanceof Error ? error.message : String(error)})`,
+      { cause: error },
+    );
   }
   if (declaredSize === undefined) throw invalid(`not a .docx file: the archive has no ${MAIN_PART}`);
   if (declaredSize > MAX_DOCX_XML_BYTES) {
-    throw new DocumentError('document_too_large', `${MAIN_PART} inflates to ${declaredSize} bytes; the limit is ${MAX_DOCX_XML_BYTES}`);
+    throw new DocumentError(
+      'document_too_large',
+      `${MAIN_PART} inflates to ${declaredSize} bytes; the limit is ${MAX_DOCX_XML_BYTES}`,
+    );
   }
   return files[MAIN_PART]!;
 }

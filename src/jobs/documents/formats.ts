@@ -55,7 +55,11 @@ const SNIFF_BYTES = 8192;
  *    a CSV header, Markdown syntax, or else any valid UTF-8 text;
  * 4. text/plain, for bytes that did not look like text at all.
  */
-export function detectFormat(name: string | undefined, contentType: string | undefined, bytes: Buffer): DocumentFormat | undefined {
+export function detectFormat(
+  name: string | undefined,
+  contentType: string | undefined,
+  bytes: Buffer,
+): DocumentFormat | undefined {
   const byName = name === undefined ? undefined : formatFromName(name);
   if (byName) return byName;
   const declared = contentType === undefined ? undefined : formatFromContentType(contentType);
@@ -98,9 +102,13 @@ export function sniffFormat(bytes: Buffer): DocumentFormat | undefined {
 
   if (text.startsWith('<')) {
     if (/<(?:[\w.-]+:)?xliff[\s>]/.test(text)) return 'xliff';
-    if (/^(?:<\?xml[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html|head|body)[\s>]/i.test(text)) return 'html';
+    if (/^(?:<\?xml[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html|head|body)[\s>]/i.test(text))
+      return 'html';
     if (text.startsWith('<?xml')) return undefined;
-    if (/^<(?:!--|div|p|h[1-6]|section|article|main|header|nav|span|table|ul|ol|a|img|meta|title|link)[\s>/]/i.test(text)) return 'html';
+    if (
+      /^<(?:!--|div|p|h[1-6]|section|article|main|header|nav|span|table|ul|ol|a|img|meta|title|link)[\s>/]/i.test(text)
+    )
+      return 'html';
   }
   if (text.startsWith('{') || /^\[\s*(?:[{["\]\d-]|true|false|null)/.test(text)) return 'json';
   if (/^msgid\s+"/m.test(text) && /^msgstr(?:\[\d+\])?\s+"/m.test(text)) return 'po';

@@ -6,11 +6,64 @@ import type { ParsedContent } from './types.js';
 
 /** Elements whose start or end ends a run of text: each run inside them becomes one segment. */
 const BLOCK_ELEMENTS = new Set([
-  'address', 'article', 'aside', 'blockquote', 'body', 'caption', 'center', 'dd', 'details', 'dialog',
-  'dir', 'div', 'dl', 'dt', 'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4',
-  'h5', 'h6', 'head', 'header', 'hgroup', 'hr', 'html', 'li', 'main', 'menu', 'nav', 'noscript', 'ol',
-  'optgroup', 'option', 'p', 'pre', 'section', 'select', 'summary', 'table', 'tbody', 'td', 'template',
-  'textarea', 'tfoot', 'th', 'thead', 'title', 'tr', 'ul', 'video', 'audio', 'iframe', 'object',
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'body',
+  'caption',
+  'center',
+  'dd',
+  'details',
+  'dialog',
+  'dir',
+  'div',
+  'dl',
+  'dt',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'head',
+  'header',
+  'hgroup',
+  'hr',
+  'html',
+  'li',
+  'main',
+  'menu',
+  'nav',
+  'noscript',
+  'ol',
+  'optgroup',
+  'option',
+  'p',
+  'pre',
+  'section',
+  'select',
+  'summary',
+  'table',
+  'tbody',
+  'td',
+  'template',
+  'textarea',
+  'tfoot',
+  'th',
+  'thead',
+  'title',
+  'tr',
+  'ul',
+  'video',
+  'audio',
+  'iframe',
+  'object',
 ]);
 
 /** Raw-text elements: their content is code, never shown to a reader. */
@@ -61,11 +114,13 @@ export function collectHtml(html: string, segments: SegmentList): { language?: s
     {
       onopentag(name, attributes) {
         const parent = stack[stack.length - 1];
-        const skip = (parent?.skip ?? false) || SKIPPED_ELEMENTS.has(name) || attributes.translate?.trim().toLowerCase() === 'no';
+        const skip =
+          (parent?.skip ?? false) || SKIPPED_ELEMENTS.has(name) || attributes.translate?.trim().toLowerCase() === 'no';
         if (skip && !(parent?.skip ?? false)) buffer += GAP;
         stack.push({ name, skip, pre: (parent?.pre ?? false) || name === 'pre' || name === 'textarea' });
         // Thrown from the callback, this stops the parser before its stack grows any deeper.
-        if (stack.length > MAX_HTML_DEPTH) throw invalid(`HTML elements are nested deeper than ${MAX_HTML_DEPTH} levels`);
+        if (stack.length > MAX_HTML_DEPTH)
+          throw invalid(`HTML elements are nested deeper than ${MAX_HTML_DEPTH} levels`);
         if (BLOCK_ELEMENTS.has(name)) flush();
         if (name === 'html' && language === undefined) {
           const lang = (attributes.lang ?? attributes['xml:lang'])?.trim();

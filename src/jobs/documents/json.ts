@@ -60,7 +60,9 @@ class JsonReader {
           this.number();
           return;
         }
-        this.fail(c === undefined ? 'unexpected end of input, expected a value' : `unexpected ${describe(c)}, expected a value`);
+        this.fail(
+          c === undefined ? 'unexpected end of input, expected a value' : `unexpected ${describe(c)}, expected a value`,
+        );
     }
   }
 
@@ -138,7 +140,8 @@ class JsonReader {
         this.pos++;
         return out;
       }
-      if (code < 0x20) this.fail(`control character U+${code.toString(16).padStart(4, '0').toUpperCase()} in a string; escape it`);
+      if (code < 0x20)
+        this.fail(`control character U+${code.toString(16).padStart(4, '0').toUpperCase()} in a string; escape it`);
       if (code === 0x5c) {
         out += this.text.slice(runStart, this.pos);
         out += this.escape();
@@ -151,7 +154,16 @@ class JsonReader {
 
   private escape(): string {
     const c = this.text[this.pos + 1];
-    const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+    const simple: Record<string, string> = {
+      '"': '"',
+      '\\': '\\',
+      '/': '/',
+      b: '\b',
+      f: '\f',
+      n: '\n',
+      r: '\r',
+      t: '\t',
+    };
     if (c !== undefined && c in simple) {
       this.pos += 2;
       return simple[c]!;
@@ -177,7 +189,8 @@ class JsonReader {
   }
 
   private literal(word: 'true' | 'false' | 'null'): void {
-    if (!this.text.startsWith(word, this.pos)) this.fail(`unexpected ${describe(this.text[this.pos]!)}, expected a value`);
+    if (!this.text.startsWith(word, this.pos))
+      this.fail(`unexpected ${describe(this.text[this.pos]!)}, expected a value`);
     this.pos += word.length;
   }
 
@@ -195,7 +208,9 @@ class JsonReader {
 
   private failExpected(what: string): never {
     const c = this.text[this.pos];
-    this.fail(c === undefined ? `unexpected end of input, expected ${what}` : `unexpected ${describe(c)}, expected ${what}`);
+    this.fail(
+      c === undefined ? `unexpected end of input, expected ${what}` : `unexpected ${describe(c)}, expected ${what}`,
+    );
   }
 
   private fail(message: string): never {
@@ -213,7 +228,9 @@ class JsonReader {
 function describe(c: string): string {
   if (c === "'") return `character "'"`;
   const code = c.codePointAt(0)!;
-  return code < 0x20 || code === 0x7f ? `control character U+${code.toString(16).padStart(4, '0').toUpperCase()}` : `character '${c}'`;
+  return code < 0x20 || code === 0x7f
+    ? `control character U+${code.toString(16).padStart(4, '0').toUpperCase()}`
+    : `character '${c}'`;
 }
 
 function escapePointer(key: string): string {

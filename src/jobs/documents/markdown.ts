@@ -99,7 +99,6 @@ function inlineContent(children: Token[]): { text: string; extras: string[] } {
   return { text, extras: extras.filter((extra) => extra !== '') };
 }
 
-
 function plainText(children: Token[]): string {
   let text = '';
   for (const child of children) {

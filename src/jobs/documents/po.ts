@@ -71,7 +71,8 @@ export function parsePo(text: string): ParsedContent {
       continue;
     }
     if (line.startsWith('"')) {
-      if (!last) throw invalid(`line ${lineNumber}: a string continues nothing; expected msgid, msgstr or msgctxt before it`);
+      if (!last)
+        throw invalid(`line ${lineNumber}: a string continues nothing; expected msgid, msgstr or msgctxt before it`);
       last.append(readString(line, 0, lineNumber, last.field));
       continue;
     }
@@ -91,7 +92,9 @@ export function parsePo(text: string): ParsedContent {
       const current = entry;
       if (field === 'msgctxt') {
         if (current.context !== undefined || current.id !== undefined) {
-          throw invalid(`line ${lineNumber}: msgctxt after ${current.id !== undefined ? 'msgid' : 'msgctxt'}; the entry on line ${current.line} has no msgstr`);
+          throw invalid(
+            `line ${lineNumber}: msgctxt after ${current.id !== undefined ? 'msgid' : 'msgctxt'}; the entry on line ${current.line} has no msgstr`,
+          );
         }
         current.context = value;
         last = { field, append: (s) => (current.context += s) };
@@ -114,7 +117,8 @@ export function parsePo(text: string): ParsedContent {
     }
     const index = match[2] === undefined ? undefined : Number(match[2]);
     if (index === undefined) {
-      if (current.plural !== undefined) throw invalid(`line ${lineNumber}: the entry has msgid_plural, so its translations are msgstr[0], msgstr[1]…`);
+      if (current.plural !== undefined)
+        throw invalid(`line ${lineNumber}: the entry has msgid_plural, so its translations are msgstr[0], msgstr[1]…`);
       if (current.hasMsgstr) throw invalid(`line ${lineNumber}: second msgstr in one entry`);
     } else {
       if (current.plural === undefined) throw invalid(`line ${lineNumber}: ${field} without msgid_plural`);
@@ -134,7 +138,17 @@ export function parsePo(text: string): ParsedContent {
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = {
-  n: '\n', t: '\t', r: '\r', '"': '"', '\\': '\\', a: '\x07', b: '\b', f: '\f', v: '\v', "'": "'", '?': '?',
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '"': '"',
+  '\\': '\\',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  "'": "'",
+  '?': '?',
 };
 
 /** Reads the C string literal starting at line[start] (a double quote); only whitespace may follow it. */

@@ -1,6 +1,15 @@
 export type DocumentFormat = 'text' | 'markdown' | 'html' | 'json' | 'po' | 'xliff' | 'csv' | 'docx';
 
-export const DOCUMENT_FORMATS: readonly DocumentFormat[] = ['text', 'markdown', 'html', 'json', 'po', 'xliff', 'csv', 'docx'];
+export const DOCUMENT_FORMATS: readonly DocumentFormat[] = [
+  'text',
+  'markdown',
+  'html',
+  'json',
+  'po',
+  'xliff',
+  'csv',
+  'docx',
+];
 
 /** One translatable unit, in document order; `index` is its position in `segments`. */
 export interface Segment {

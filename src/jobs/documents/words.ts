@@ -50,7 +50,9 @@ export function countWordsInAll(texts: Iterable<string>, locale?: string): numbe
 // most one word per cut is miscounted.
 const PIECE_TARGET = 256;
 const PIECE_HARD_LIMIT = 4096;
-const CJK_CLAUSE_END = new Set([0x3001, 0x3002, 0xff01, 0xff0c, 0xff1a, 0xff1b, 0xff1f, 0x300d, 0x300f, 0xff09, 0x3011]);
+const CJK_CLAUSE_END = new Set([
+  0x3001, 0x3002, 0xff01, 0xff0c, 0xff1a, 0xff1b, 0xff1f, 0x300d, 0x300f, 0xff09, 0x3011,
+]);
 
 function* pieces(text: string): Generator<string> {
   let start = 0;
@@ -83,8 +85,16 @@ function findCut(text: string, start: number): number {
  */
 function isBreakingSpace(code: number): boolean {
   return (
-    code === 0x20 || (code >= 0x09 && code <= 0x0d) || code === 0x85 || code === 0x1680 || (code >= 0x2000 && code <= 0x2006) ||
-    (code >= 0x2008 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x205f || code === 0x3000
+    code === 0x20 ||
+    (code >= 0x09 && code <= 0x0d) ||
+    code === 0x85 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x2006) ||
+    (code >= 0x2008 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x205f ||
+    code === 0x3000
   );
 }
 

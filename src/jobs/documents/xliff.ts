@@ -13,13 +13,17 @@ import { asElement, childElements, parseXml, textOf, type XmlElement, type XmlNo
  */
 export function parseXliff(text: string): ParsedContent {
   const root = parseXml(text);
-  if (root.name !== 'xliff') throw invalid(`not an XLIFF document: the root element is <${root.name}>, expected <xliff>`);
+  if (root.name !== 'xliff')
+    throw invalid(`not an XLIFF document: the root element is <${root.name}>, expected <xliff>`);
   const version = root.attributes.version?.trim();
   if (version === undefined || version === '') throw invalid('the <xliff> element has no version attribute');
   const segments = new SegmentList();
   if (/^1\.[0-2]$/.test(version)) return readVersion1(root, segments);
   if (/^2\.[0-2]$/.test(version)) return readVersion2(root, segments);
-  throw new DocumentError('document_unsupported', `XLIFF version ${version} is not supported (1.0–1.2 and 2.0–2.2 are)`);
+  throw new DocumentError(
+    'document_unsupported',
+    `XLIFF version ${version} is not supported (1.0–1.2 and 2.0–2.2 are)`,
+  );
 }
 
 interface Scope {
@@ -78,7 +82,9 @@ function readTransUnit(unit: XmlElement, scope: Scope, segments: SegmentList): v
   if (text.trim() === '') return;
   const target = children.find((child) => child.name === 'target');
   const targetText = target ? inlineText(target, scopeOf(target, scope), 1) : '';
-  const notes = children.filter((child) => child.name === 'note').map((note) => collapseWhitespace(inlineText(note, { preserve: false }, 1)));
+  const notes = children
+    .filter((child) => child.name === 'note')
+    .map((note) => collapseWhitespace(inlineText(note, { preserve: false }, 1)));
   segments.add(text, {
     key: id,
     target: targetText === '' ? undefined : targetText,

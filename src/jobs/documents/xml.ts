@@ -77,9 +77,12 @@ export function parseXml(input: string): XmlElement {
     nodes = parser.parse(text) as XmlNode[];
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw invalid(`malformed XML: ${/nested/i.test(message) ? `elements are nested deeper than ${MAX_XML_DEPTH} levels` : message}`, {
-      cause: error,
-    });
+    throw invalid(
+      `malformed XML: ${/nested/i.test(message) ? `elements are nested deeper than ${MAX_XML_DEPTH} levels` : message}`,
+      {
+        cause: error,
+      },
+    );
   }
   const roots = nodes.map(asElement).filter((element) => element !== undefined);
   if (roots.length !== 1) {
@@ -138,11 +141,18 @@ function characterReference(name: string): number | undefined {
 
 function isXmlChar(code: number): boolean {
   return (
-    code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff)
+    code === 0x9 ||
+    code === 0xa ||
+    code === 0xd ||
+    (code >= 0x20 && code <= 0xd7ff) ||
+    (code >= 0xe000 && code <= 0xfffd) ||
+    (code >= 0x10000 && code <= 0x10ffff)
   );
 }
 
 /** The text with comments, CDATA sections and processing instructions blanked, line breaks kept. */
 function maskLiterals(text: string): string {
-  return text.replace(/<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>/g, (literal) => literal.replace(/[^\n]/g, ' '));
+  return text.replace(/<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>/g, (literal) =>
+    literal.replace(/[^\n]/g, ' '),
+  );
 }

@@ -65,13 +65,25 @@ describe('CSV', () => {
 
   describe('broken files name the line', () => {
     it('an unterminated quoted field, by the line it opens on', async () => {
-      await expectFailure(parseText('key,source\na,"ok"\nb,"never\nclosed\n', 'csv'), 'document_invalid', 'line 3: unterminated quoted field');
+      await expectFailure(
+        parseText('key,source\na,"ok"\nb,"never\nclosed\n', 'csv'),
+        'document_invalid',
+        'line 3: unterminated quoted field',
+      );
     });
     it('a quote inside an unquoted field', async () => {
-      await expectFailure(parseText('key,source\na,5" screen\n', 'csv'), 'document_invalid', 'line 2: a quote inside an unquoted field; quote the whole field and double the quote');
+      await expectFailure(
+        parseText('key,source\na,5" screen\n', 'csv'),
+        'document_invalid',
+        'line 2: a quote inside an unquoted field; quote the whole field and double the quote',
+      );
     });
     it('text after a closing quote, counting line breaks inside quoted fields', async () => {
-      await expectFailure(parseText('key,source\na,"multi\r\nline"\nb,"x"y\n', 'csv'), 'document_invalid', 'line 4: unexpected "y" after the closing quote of a field');
+      await expectFailure(
+        parseText('key,source\na,"multi\r\nline"\nb,"x"y\n', 'csv'),
+        'document_invalid',
+        'line 4: unexpected "y" after the closing quote of a field',
+      );
     });
   });
 });

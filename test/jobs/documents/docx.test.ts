@@ -44,23 +44,37 @@ describe('DOCX', () => {
   });
 
   it('reads a stored (uncompressed) archive too', async () => {
-    const bytes = Buffer.from(zipSync({ 'word/document.xml': strToU8(wordDocument('<w:p><w:r><w:t>Stored</w:t></w:r></w:p>')) }, { level: 0 }));
+    const bytes = Buffer.from(
+      zipSync({ 'word/document.xml': strToU8(wordDocument('<w:p><w:r><w:t>Stored</w:t></w:r></w:p>')) }, { level: 0 }),
+    );
     expect((await parseDocument(bytes, 'docx')).segments).toStrictEqual([{ index: 0, text: 'Stored' }]);
   });
 
   describe('broken files', () => {
     it('a file that is not a zip', async () => {
-      await expectFailure(parseDocument(Buffer.from('Just text, renamed to .docx'), 'docx'), 'document_invalid', 'not a .docx file: it is not a zip archive');
+      await expectFailure(
+        parseDocument(Buffer.from('Just text, renamed to .docx'), 'docx'),
+        'document_invalid',
+        'not a .docx file: it is not a zip archive',
+      );
     });
 
     it('a truncated zip', async () => {
       const bytes = buildDocx(wordDocument('<w:p><w:r><w:t>Cut</w:t></w:r></w:p>'));
-      await expectFailure(parseDocument(bytes.subarray(0, 60), 'docx'), 'document_invalid', 'not a .docx file: the zip archive is damaged (invalid zip data)');
+      await expectFailure(
+        parseDocument(bytes.subarray(0, 60), 'docx'),
+        'document_invalid',
+        'not a .docx file: the zip archive is damaged (invalid zip data)',
+      );
     });
 
     it('a zip without word/document.xml', async () => {
       const bytes = buildDocx(wordDocument(''), { mainPart: 'word/main.xml' });
-      await expectFailure(parseDocument(bytes, 'docx'), 'document_invalid', 'not a .docx file: the archive has no word/document.xml');
+      await expectFailure(
+        parseDocument(bytes, 'docx'),
+        'document_invalid',
+        'not a .docx file: the archive has no word/document.xml',
+      );
     });
 
     it('a legacy .doc or an encrypted document', async () => {
@@ -74,21 +88,44 @@ describe('DOCX', () => {
 
     it('malformed XML in word/document.xml, by line', async () => {
       const bytes = buildDocx('<?xml version="1.0"?>\n<w:document>\n<w:body><w:p></w:body>\n</w:document>');
-      await expectFailure(parseDocument(bytes, 'docx'), 'document_invalid', "malformed XML at line 3, column 14: Expected closing tag 'w:p' (opened in line 3, col 9) instead of closing tag 'w:body'.");
+      await expectFailure(
+        parseDocument(bytes, 'docx'),
+        'document_invalid',
+        "malformed XML at line 3, column 14: Expected closing tag 'w:p' (opened in line 3, col 9) instead of closing tag 'w:body'.",
+      );
     });
 
     it('word/document.xml that is not a Word document', async () => {
-      await expectFailure(parseDocument(buildDocx('<html><body/></html>'), 'docx'), 'document_invalid', 'word/document.xml is not a WordprocessingML document: its root element is <html>');
+      await expectFailure(
+        parseDocument(buildDocx('<html><body/></html>'), 'docx'),
+        'document_invalid',
+        'word/document.xml is not a WordprocessingML document: its root element is <html>',
+      );
     });
 
     it('word/document.xml in another encoding', async () => {
-      const files = { 'word/document.xml': new Uint8Array([...strToU8('<w:document><w:body><w:p><w:r><w:t>caf'), 0xe9, ...strToU8('</w:t></w:r></w:p></w:body></w:document>')]) };
-      await expectFailure(parseDocument(Buffer.from(zipSync(files)), 'docx'), 'document_invalid', 'line 1: invalid UTF-8 at byte 38; save word/document.xml as UTF-8');
+      const files = {
+        'word/document.xml': new Uint8Array([
+          ...strToU8('<w:document><w:body><w:p><w:r><w:t>caf'),
+          0xe9,
+          ...strToU8('</w:t></w:r></w:p></w:body></w:document>'),
+        ]),
+      };
+      await expectFailure(
+        parseDocument(Buffer.from(zipSync(files)), 'docx'),
+        'document_invalid',
+        'line 1: invalid UTF-8 at byte 38; save word/document.xml as UTF-8',
+      );
     });
 
     it('an entity declaration in word/document.xml', async () => {
-      const xml = '<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">]>\n<w:document><w:body><w:p><w:r><w:t>&a;</w:t></w:r></w:p></w:body></w:document>';
-      await expectFailure(parseDocument(buildDocx(xml), 'docx'), 'document_invalid', 'line 2: the document declares entities, which are not allowed');
+      const xml =
+        '<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">]>\n<w:document><w:body><w:p><w:r><w:t>&a;</w:t></w:r></w:p></w:body></w:document>';
+      await expectFailure(
+        parseDocument(buildDocx(xml), 'docx'),
+        'document_invalid',
+        'line 2: the document declares entities, which are not allowed',
+      );
     });
 
     it('a zip bomb: word/document.xml declared larger than 200 MB', async () => {
@@ -96,7 +133,11 @@ describe('DOCX', () => {
       // Rewrite the uncompressed size in the central directory entry, which is what readers trust.
       const central = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
       const names = [];
-      for (let at = bytes.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])); at !== -1; at = bytes.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), at + 4)) {
+      for (
+        let at = bytes.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+        at !== -1;
+        at = bytes.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), at + 4)
+      ) {
         const nameLength = bytes.readUInt16LE(at + 28);
         const name = bytes.subarray(at + 46, at + 46 + nameLength).toString('latin1');
         names.push(name);
@@ -104,7 +145,11 @@ describe('DOCX', () => {
       }
       expect(central).toBeGreaterThan(0);
       expect(names).toContain('word/document.xml');
-      await expectFailure(parseDocument(bytes, 'docx'), 'document_too_large', 'word/document.xml inflates to 314572800 bytes; the limit is 209715200');
+      await expectFailure(
+        parseDocument(bytes, 'docx'),
+        'document_too_large',
+        'word/document.xml inflates to 314572800 bytes; the limit is 209715200',
+      );
     });
 
     it('a zip whose entry inflates past its declared size is cut there, not trusted', async () => {

@@ -99,7 +99,11 @@ describe('detectFormat by sniffing', () => {
 
   const cases: Array<[string, string | Buffer, DocumentFormat | undefined]> = [
     ['an HTML fragment', '<p>Hello <b>there</b></p>', 'html'],
-    ['XHTML with a declaration', '<?xml version="1.0"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body/></html>', 'html'],
+    [
+      'XHTML with a declaration',
+      '<?xml version="1.0"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body/></html>',
+      'html',
+    ],
     ['HTML after a comment', '<!-- generated -->\n<!DOCTYPE html><html></html>', 'html'],
     ['other XML', '<?xml version="1.0"?>\n<resources><string name="a">A</string></resources>', undefined],
     ['a prefixed XLIFF root', '<x:xliff xmlns:x="urn:oasis:names:tc:xliff:document:1.2" version="1.2"/>', 'xliff'],
@@ -128,9 +132,14 @@ describe('detectFormat by sniffing', () => {
   });
 
   it('reads UTF-16 with a byte order mark and a UTF-8 BOM', () => {
-    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<?xml version="1.0" encoding="UTF-16"?><xliff version="2.0"/>', 'utf16le')]);
+    const utf16 = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('<?xml version="1.0" encoding="UTF-16"?><xliff version="2.0"/>', 'utf16le'),
+    ]);
     expect(detectFormat(undefined, undefined, utf16)).toBe('xliff');
-    expect(detectFormat(undefined, undefined, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), text('{"a": "b"}')]))).toBe('json');
+    expect(
+      detectFormat(undefined, undefined, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), text('{"a": "b"}')])),
+    ).toBe('json');
   });
 
   it('does not fail on a multi-byte character cut by the sniffing window', () => {
@@ -140,7 +149,9 @@ describe('detectFormat by sniffing', () => {
 
   it('gives up on binary data and invalid UTF-8', () => {
     expect(detectFormat(undefined, undefined, Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1'))).toBeUndefined();
-    expect(detectFormat(undefined, undefined, Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0]))).toBeUndefined();
+    expect(
+      detectFormat(undefined, undefined, Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0])),
+    ).toBeUndefined();
     expect(detectFormat(undefined, undefined, Buffer.from('text\0with NUL'))).toBeUndefined();
   });
 

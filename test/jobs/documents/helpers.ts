@@ -36,7 +36,10 @@ export async function expectFailure(promise: Promise<unknown>, code: string, mes
  * A .docx package as Word writes one: content types, the package relationship pointing at the main
  * part, and word/document.xml. Extra parts (or a different main part name) make broken packages.
  */
-export function buildDocx(documentXml: string, options: { mainPart?: string; extraParts?: Record<string, string> } = {}): Buffer {
+export function buildDocx(
+  documentXml: string,
+  options: { mainPart?: string; extraParts?: Record<string, string> } = {},
+): Buffer {
   const mainPart = options.mainPart ?? 'word/document.xml';
   const files: Zippable = {
     '[Content_Types].xml': strToU8(

@@ -54,7 +54,10 @@ describe('HTML', () => {
   });
 
   it('decodes named, decimal and hexadecimal character references, in text and attributes', async () => {
-    const doc = await parseText('<p title="&quot;Tips&quot; &amp; tricks">&lt;tag&gt; &eacute;t&eacute; &#8364;5 &#x1F600; &nbsp;</p>', 'html');
+    const doc = await parseText(
+      '<p title="&quot;Tips&quot; &amp; tricks">&lt;tag&gt; &eacute;t&eacute; &#8364;5 &#x1F600; &nbsp;</p>',
+      'html',
+    );
     expect(doc.segments).toStrictEqual([
       { index: 0, text: '<tag> été €5 😀' },
       { index: 1, text: '"Tips" & tricks' },
@@ -62,7 +65,10 @@ describe('HTML', () => {
   });
 
   it('reads the language of an XHTML document from xml:lang', async () => {
-    const doc = await parseText('<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml" xml:lang="pt-BR"><body><p>Olá</p></body></html>', 'html');
+    const doc = await parseText(
+      '<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml" xml:lang="pt-BR"><body><p>Olá</p></body></html>',
+      'html',
+    );
     expect(doc.sourceLanguage).toBe('pt-BR');
     expect(doc.segments).toStrictEqual([{ index: 0, text: 'Olá' }]);
   });
@@ -76,7 +82,15 @@ describe('HTML', () => {
   it('accepts 512 levels of nesting and refuses more, before the parser slows down', async () => {
     const nested = (depth: number) => '<div>'.repeat(depth) + 'Deep' + '</div>'.repeat(depth);
     expect((await parseText(nested(512), 'html')).segments).toStrictEqual([{ index: 0, text: 'Deep' }]);
-    await expectFailure(parseText(nested(513), 'html'), 'document_invalid', 'HTML elements are nested deeper than 512 levels');
-    await expectFailure(parseText('<b>'.repeat(500_000), 'html'), 'document_invalid', 'HTML elements are nested deeper than 512 levels');
+    await expectFailure(
+      parseText(nested(513), 'html'),
+      'document_invalid',
+      'HTML elements are nested deeper than 512 levels',
+    );
+    await expectFailure(
+      parseText('<b>'.repeat(500_000), 'html'),
+      'document_invalid',
+      'HTML elements are nested deeper than 512 levels',
+    );
   });
 });

@@ -36,18 +36,27 @@ describe('Markdown', () => {
   });
 
   it('leaves out fenced and indented code entirely', async () => {
-    const doc = await parseText('Intro\n\n```js\nconst label = "Not text";\n```\n\n    indented();\n\n~~~\ntilde fence\n~~~\n', 'markdown');
+    const doc = await parseText(
+      'Intro\n\n```js\nconst label = "Not text";\n```\n\n    indented();\n\n~~~\ntilde fence\n~~~\n',
+      'markdown',
+    );
     expect(doc.segments).toStrictEqual([{ index: 0, text: 'Intro' }]);
     expect(doc.words).toBe(1);
   });
 
   it('keeps link text, emphasis and escaped characters, and drops inline HTML tags', async () => {
-    const doc = await parseText('See [the *full* guide](./guide.md) \\*now\\* <kbd>Ctrl</kbd>+C, then `run`.', 'markdown');
+    const doc = await parseText(
+      'See [the *full* guide](./guide.md) \\*now\\* <kbd>Ctrl</kbd>+C, then `run`.',
+      'markdown',
+    );
     expect(doc.segments).toStrictEqual([{ index: 0, text: 'See the full guide *now* Ctrl+C, then.' }]);
   });
 
   it('makes image alt text its own segment, after the paragraph around it', async () => {
-    const doc = await parseText('Before ![Diagram of **queues**](q.png "Queues") after\n\n![](empty-alt.png)', 'markdown');
+    const doc = await parseText(
+      'Before ![Diagram of **queues**](q.png "Queues") after\n\n![](empty-alt.png)',
+      'markdown',
+    );
     expect(doc.segments).toStrictEqual([
       { index: 0, text: 'Before after' },
       { index: 1, text: 'Diagram of queues' },
@@ -56,7 +65,10 @@ describe('Markdown', () => {
   });
 
   it('reads setext headings, nested blockquotes and headings made of entities', async () => {
-    const doc = await parseText('Release notes\n=============\n\n> > Deep &copy; quote\n\n### caf&eacute; &#x2615;\n', 'markdown');
+    const doc = await parseText(
+      'Release notes\n=============\n\n> > Deep &copy; quote\n\n### caf&eacute; &#x2615;\n',
+      'markdown',
+    );
     expect(doc.segments.map((segment) => segment.text)).toEqual(['Release notes', 'Deep © quote', 'café ☕']);
   });
 

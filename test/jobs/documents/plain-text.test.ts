@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_DOCUMENT_BYTES, MAX_SEGMENTS, parseDocument, type DocumentFormat } from '../../../src/jobs/documents/index.js';
+import {
+  MAX_DOCUMENT_BYTES,
+  MAX_SEGMENTS,
+  parseDocument,
+  type DocumentFormat,
+} from '../../../src/jobs/documents/index.js';
 import { expectFailure, fixture, parseText } from './helpers.js';
 
 describe('plain text', () => {
@@ -21,7 +26,10 @@ describe('plain text', () => {
   });
 
   it('reads CRLF and CR line endings and a UTF-8 byte order mark', async () => {
-    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('First line\r\nsame paragraph\r\n\r\nSecond\r\rThird', 'utf8')]);
+    const bytes = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from('First line\r\nsame paragraph\r\n\r\nSecond\r\rThird', 'utf8'),
+    ]);
     const doc = await parseDocument(bytes, 'text');
     expect(doc.segments.map((segment) => segment.text)).toEqual(['First line\nsame paragraph', 'Second', 'Third']);
     expect(doc.words).toBe(6);
@@ -31,7 +39,11 @@ describe('plain text', () => {
     const doc = await parseText('word\n\n'.repeat(MAX_SEGMENTS), 'text');
     expect(doc.segments).toHaveLength(MAX_SEGMENTS);
     expect(doc.words).toBe(MAX_SEGMENTS);
-    await expectFailure(parseText('word\n\n'.repeat(MAX_SEGMENTS + 1), 'text'), 'document_too_large', 'the document has more than 200000 segments');
+    await expectFailure(
+      parseText('word\n\n'.repeat(MAX_SEGMENTS + 1), 'text'),
+      'document_too_large',
+      'the document has more than 200000 segments',
+    );
   });
 
   it('reads UTF-16 with a byte order mark', async () => {
@@ -48,7 +60,11 @@ describe('input every format refuses', () => {
   it.each(textFormats)('an empty %s file', async (format) => {
     await expectFailure(parseDocument(Buffer.alloc(0), format), 'document_invalid', 'the document is empty');
     await expectFailure(parseText(' \n\t\r\n ', format), 'document_invalid', 'the document is empty');
-    await expectFailure(parseDocument(Buffer.from([0xef, 0xbb, 0xbf]), format), 'document_invalid', 'the document is empty');
+    await expectFailure(
+      parseDocument(Buffer.from([0xef, 0xbb, 0xbf]), format),
+      'document_invalid',
+      'the document is empty',
+    );
   });
 
   it('an empty .docx file', async () => {
@@ -57,15 +73,35 @@ describe('input every format refuses', () => {
 
   it.each(textFormats)('invalid UTF-8 in a %s file, located by line and byte', async (format) => {
     // "café" in Latin-1: 0xE9 is not followed by continuation bytes.
-    const bytes = Buffer.concat([Buffer.from('line one\nline two\ncaf', 'utf8'), Buffer.from([0xe9]), Buffer.from('\n', 'utf8')]);
-    await expectFailure(parseDocument(bytes, format), 'document_invalid', 'line 3: invalid UTF-8 at byte 21; save the document as UTF-8');
+    const bytes = Buffer.concat([
+      Buffer.from('line one\nline two\ncaf', 'utf8'),
+      Buffer.from([0xe9]),
+      Buffer.from('\n', 'utf8'),
+    ]);
+    await expectFailure(
+      parseDocument(bytes, format),
+      'document_invalid',
+      'line 3: invalid UTF-8 at byte 21; save the document as UTF-8',
+    );
   });
 
   it('an overlong or surrogate UTF-8 sequence, which a lenient decoder would accept', async () => {
-    await expectFailure(parseDocument(Buffer.from([0x61, 0xc0, 0xaf]), 'text'), 'document_invalid', 'line 1: invalid UTF-8 at byte 1; save the document as UTF-8');
-    await expectFailure(parseDocument(Buffer.from([0x61, 0x62, 0xed, 0xa0, 0x80]), 'text'), 'document_invalid', 'line 1: invalid UTF-8 at byte 2; save the document as UTF-8');
+    await expectFailure(
+      parseDocument(Buffer.from([0x61, 0xc0, 0xaf]), 'text'),
+      'document_invalid',
+      'line 1: invalid UTF-8 at byte 1; save the document as UTF-8',
+    );
+    await expectFailure(
+      parseDocument(Buffer.from([0x61, 0x62, 0xed, 0xa0, 0x80]), 'text'),
+      'document_invalid',
+      'line 1: invalid UTF-8 at byte 2; save the document as UTF-8',
+    );
     // The offset counts the byte order mark.
-    await expectFailure(parseDocument(Buffer.from([0xef, 0xbb, 0xbf, 0x61, 0xff]), 'text'), 'document_invalid', 'line 1: invalid UTF-8 at byte 4; save the document as UTF-8');
+    await expectFailure(
+      parseDocument(Buffer.from([0xef, 0xbb, 0xbf, 0x61, 0xff]), 'text'),
+      'document_invalid',
+      'line 1: invalid UTF-8 at byte 4; save the document as UTF-8',
+    );
   });
 
   it('UTF-16 without a byte order mark, which decodes as UTF-8 full of NULs', async () => {
@@ -78,7 +114,11 @@ describe('input every format refuses', () => {
 
   it('a broken UTF-16 file', async () => {
     const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from([0x00, 0xd8, 0x41, 0x00])]); // lone high surrogate
-    await expectFailure(parseDocument(bytes, 'text'), 'document_invalid', 'the document has a UTF-16 byte order mark but is not valid UTF-16LE');
+    await expectFailure(
+      parseDocument(bytes, 'text'),
+      'document_invalid',
+      'the document has a UTF-16 byte order mark but is not valid UTF-16LE',
+    );
   });
 
   it('a file over 50 MB, before reading it', async () => {
@@ -93,7 +133,11 @@ describe('input every format refuses', () => {
   });
 
   it('a format it does not know', async () => {
-    await expectFailure(parseText('hello', 'pdf' as DocumentFormat), 'document_unsupported', 'unsupported document format "pdf"');
+    await expectFailure(
+      parseText('hello', 'pdf' as DocumentFormat),
+      'document_unsupported',
+      'unsupported document format "pdf"',
+    );
   });
 
   it('accepts a document of exactly 50 MB', async () => {
@@ -101,7 +145,9 @@ describe('input every format refuses', () => {
     bytes.write('Fifty megabytes', 0, 'utf8');
     bytes.write('end', MAX_DOCUMENT_BYTES - 3, 'utf8');
     const doc = await parseDocument(bytes, 'text');
-    expect(doc.segments).toStrictEqual([{ index: 0, text: `Fifty megabytes${' '.repeat(MAX_DOCUMENT_BYTES - 18)}end` }]);
+    expect(doc.segments).toStrictEqual([
+      { index: 0, text: `Fifty megabytes${' '.repeat(MAX_DOCUMENT_BYTES - 18)}end` },
+    ]);
     expect(doc.words).toBe(3);
   });
 });

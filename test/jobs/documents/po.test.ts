@@ -18,7 +18,8 @@ describe('Gettext PO', () => {
         {
           index: 5,
           text: 'Jobs run in the background. You can close this page; we will email you when the "export" is ready.\n',
-          target: 'Aufträge laufen im Hintergrund. Sie können diese Seite schließen; wir senden eine E-Mail, wenn der "Export" fertig ist.\n',
+          target:
+            'Aufträge laufen im Hintergrund. Sie können diese Seite schließen; wir senden eine E-Mail, wenn der "Export" fertig ist.\n',
         },
         // Fuzzy: still a segment, with its (doubtful) translation.
         { index: 6, text: 'Delete this project', target: 'Projekt löschen' },
@@ -68,7 +69,10 @@ describe('Gettext PO', () => {
   });
 
   it('reads X-Source-Language as the source language and counts words with it', async () => {
-    const doc = await parseText('msgid ""\nmsgstr "X-Source-Language: ja\\nLanguage: en\\n"\n\nmsgid "日本語のテキストです。"\nmsgstr "Japanese text."\n', 'po');
+    const doc = await parseText(
+      'msgid ""\nmsgstr "X-Source-Language: ja\\nLanguage: en\\n"\n\nmsgid "日本語のテキストです。"\nmsgstr "Japanese text."\n',
+      'po',
+    );
     expect(doc.sourceLanguage).toBe('ja');
     expect(doc.targetLanguage).toBe('en');
     expect(doc.words).toBe(4);
@@ -78,20 +82,44 @@ describe('Gettext PO', () => {
     const cases: Array<[string, string, string]> = [
       ['an unterminated msgstr', 'msgid "a"\nmsgstr "b\n', 'line 2: unterminated msgstr'],
       ['an unterminated continuation', 'msgid ""\n"first\nmsgstr ""\n', 'line 2: unterminated msgid'],
-      ['an unterminated plural form', 'msgid "a"\nmsgid_plural "as"\nmsgstr[0] "x"\nmsgstr[1] "y\n', 'line 4: unterminated msgstr[1]'],
+      [
+        'an unterminated plural form',
+        'msgid "a"\nmsgid_plural "as"\nmsgstr[0] "x"\nmsgstr[1] "y\n',
+        'line 4: unterminated msgstr[1]',
+      ],
       ['a msgid without msgstr', '# comment\nmsgid "a"\n\nmsgid "b"\nmsgstr ""\n', 'line 2: msgid without msgstr'],
       ['a msgid without msgstr at the end', 'msgid "a"\nmsgstr ""\n\nmsgid "b"\n', 'line 4: msgid without msgstr'],
       ['a msgstr without msgid', 'msgstr "x"\n', 'line 1: msgstr without msgid'],
       ['a msgctxt alone', 'msgctxt "menu"\n', 'line 1: msgctxt without msgid'],
       ['msgstr[n] without msgid_plural', 'msgid "a"\nmsgstr[0] "x"\n', 'line 2: msgstr[0] without msgid_plural'],
-      ['msgstr for a plural entry', 'msgid "a"\nmsgid_plural "as"\nmsgstr "x"\n', 'line 3: the entry has msgid_plural, so its translations are msgstr[0], msgstr[1]…'],
-      ['a plural entry without msgstr[0]', 'msgid "a"\nmsgid_plural "as"\nmsgstr[1] "x"\n', 'line 1: msgid_plural without msgstr[0]'],
+      [
+        'msgstr for a plural entry',
+        'msgid "a"\nmsgid_plural "as"\nmsgstr "x"\n',
+        'line 3: the entry has msgid_plural, so its translations are msgstr[0], msgstr[1]…',
+      ],
+      [
+        'a plural entry without msgstr[0]',
+        'msgid "a"\nmsgid_plural "as"\nmsgstr[1] "x"\n',
+        'line 1: msgid_plural without msgstr[0]',
+      ],
       ['two msgstr', 'msgid "a"\nmsgstr "x"\nmsgstr "y"\n', 'line 3: second msgstr in one entry'],
-      ['an unknown keyword', 'msgid "a"\nmsgstr "x"\nmsgtxt "y"\n', "line 3: unexpected 'msgtxt'; expected msgctxt, msgid, msgid_plural or msgstr"],
+      [
+        'an unknown keyword',
+        'msgid "a"\nmsgstr "x"\nmsgtxt "y"\n',
+        "line 3: unexpected 'msgtxt'; expected msgctxt, msgid, msgid_plural or msgstr",
+      ],
       ['a keyword without a string', 'msgid "a"\nmsgstr\n', 'line 2: msgstr needs a string in double quotes'],
-      ['text after the closing quote', 'msgid "a" "b"\nmsgstr ""\n', 'line 1: unexpected text after the closing quote of msgid'],
+      [
+        'text after the closing quote',
+        'msgid "a" "b"\nmsgstr ""\n',
+        'line 1: unexpected text after the closing quote of msgid',
+      ],
       ['an invalid escape', 'msgid "a\\qb"\nmsgstr ""\n', 'line 1: invalid escape sequence \\q in msgid'],
-      ['a stray string', '"orphan"\nmsgid "a"\nmsgstr ""\n', 'line 1: a string continues nothing; expected msgid, msgstr or msgctxt before it'],
+      [
+        'a stray string',
+        '"orphan"\nmsgid "a"\nmsgstr ""\n',
+        'line 1: a string continues nothing; expected msgid, msgstr or msgctxt before it',
+      ],
       ['plain text', 'Hello world\n', "line 1: unexpected 'Hello'; expected msgctxt, msgid, msgid_plural or msgstr"],
     ];
     it.each(cases)('%s', async (_name, text, message) => {

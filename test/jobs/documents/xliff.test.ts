@@ -14,7 +14,13 @@ describe('XLIFF 1.2', () => {
       targetLanguage: 'fr-FR',
       segments: [
         // <g> keeps its text.
-        { index: 0, text: 'Welcome to Jobline!', key: 'welcome.title', context: 'Shown on the home page', target: 'Bienvenue sur Jobline !' },
+        {
+          index: 0,
+          text: 'Welcome to Jobline!',
+          key: 'welcome.title',
+          context: 'Shown on the home page',
+          target: 'Bienvenue sur Jobline !',
+        },
         // <x/> has no text and <ph> holds the original's markup; an empty <target/> is no translation.
         { index: 1, text: 'You have jobs & 2 projects.', key: 'jobs.count' },
         // Inside a <group>; the line break and indentation collapse.
@@ -31,7 +37,10 @@ describe('XLIFF 1.2', () => {
   });
 
   it('counts words with the source language', async () => {
-    const doc = await parseText(v12('<trans-unit id="1"><source>我喜欢学习中文</source></trans-unit>', 'source-language="zh-CN"'), 'xliff');
+    const doc = await parseText(
+      v12('<trans-unit id="1"><source>我喜欢学习中文</source></trans-unit>', 'source-language="zh-CN"'),
+      'xliff',
+    );
     expect(doc.sourceLanguage).toBe('zh-CN');
     expect(doc.targetLanguage).toBeUndefined();
     expect(doc.words).toBe(4);
@@ -53,7 +62,11 @@ describe('XLIFF 1.2', () => {
   });
 
   it('refuses a trans-unit without source', async () => {
-    await expectFailure(parseText(v12('<trans-unit id="t9"><target>Solo</target></trans-unit>'), 'xliff'), 'document_invalid', 'XLIFF <trans-unit id="t9"> has no <source>');
+    await expectFailure(
+      parseText(v12('<trans-unit id="t9"><target>Solo</target></trans-unit>'), 'xliff'),
+      'document_invalid',
+      'XLIFF <trans-unit id="t9"> has no <source>',
+    );
   });
 });
 
@@ -65,7 +78,13 @@ describe('XLIFF 2.0', () => {
       sourceLanguage: 'en',
       targetLanguage: 'de',
       segments: [
-        { index: 0, text: 'Hello world!', key: 'greeting', context: 'Greeting on the dashboard', target: 'Hallo Welt!' },
+        {
+          index: 0,
+          text: 'Hello world!',
+          key: 'greeting',
+          context: 'Greeting on the dashboard',
+          target: 'Hallo Welt!',
+        },
         // A unit of two segments keys each by segment id; <ignorable> is not translated.
         { index: 1, text: 'The job failed.', key: 'errors.retry/1', target: 'Der Auftrag ist fehlgeschlagen.' },
         { index: 2, text: 'It will run again in minutes.', key: 'errors.retry/2' },
@@ -85,8 +104,16 @@ describe('XLIFF 2.0', () => {
   });
 
   it('refuses an XLIFF version it does not know', async () => {
-    await expectFailure(parseText('<xliff version="3.0"><file/></xliff>', 'xliff'), 'document_unsupported', 'XLIFF version 3.0 is not supported (1.0–1.2 and 2.0–2.2 are)');
-    await expectFailure(parseText('<xliff><file/></xliff>', 'xliff'), 'document_invalid', 'the <xliff> element has no version attribute');
+    await expectFailure(
+      parseText('<xliff version="3.0"><file/></xliff>', 'xliff'),
+      'document_unsupported',
+      'XLIFF version 3.0 is not supported (1.0–1.2 and 2.0–2.2 are)',
+    );
+    await expectFailure(
+      parseText('<xliff><file/></xliff>', 'xliff'),
+      'document_invalid',
+      'the <xliff> element has no version attribute',
+    );
   });
 });
 
@@ -100,9 +127,21 @@ describe('broken or hostile XML', () => {
   });
 
   it('names the line of an unclosed element and of a bare ampersand', async () => {
-    await expectFailure(parseText('<xliff version="1.2">\n<file>\n', 'xliff'), 'document_invalid', 'malformed XML at line 3: the document ends before <xliff>, <file> are closed');
-    await expectFailure(parseText('<xliff version="1.2">\n<file/>\n', 'xliff'), 'document_invalid', "malformed XML at line 1, column 1: Unclosed tag 'xliff'.");
-    await expectFailure(parseText(v12('<trans-unit id="1"><source>Fish & chips</source></trans-unit>'), 'xliff'), 'document_invalid', "malformed XML at line 5, column 33: char '&' is not expected.");
+    await expectFailure(
+      parseText('<xliff version="1.2">\n<file>\n', 'xliff'),
+      'document_invalid',
+      'malformed XML at line 3: the document ends before <xliff>, <file> are closed',
+    );
+    await expectFailure(
+      parseText('<xliff version="1.2">\n<file/>\n', 'xliff'),
+      'document_invalid',
+      "malformed XML at line 1, column 1: Unclosed tag 'xliff'.",
+    );
+    await expectFailure(
+      parseText(v12('<trans-unit id="1"><source>Fish & chips</source></trans-unit>'), 'xliff'),
+      'document_invalid',
+      "malformed XML at line 5, column 33: char '&' is not expected.",
+    );
   });
 
   it('refuses entity declarations instead of expanding them (billion laughs)', async () => {
@@ -113,12 +152,20 @@ describe('broken or hostile XML', () => {
   <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
 ]>
 <xliff version="1.2"><file source-language="en"><body><trans-unit id="1"><source>&lol2;</source></trans-unit></body></file></xliff>`;
-    await expectFailure(parseText(laughs, 'xliff'), 'document_invalid', 'line 3: the document declares entities, which are not allowed');
+    await expectFailure(
+      parseText(laughs, 'xliff'),
+      'document_invalid',
+      'line 3: the document declares entities, which are not allowed',
+    );
   });
 
   it('refuses external entities', async () => {
     const external = `<?xml version="1.0"?>\n<!DOCTYPE xliff [<!ENTITY secret SYSTEM "file:///etc/passwd">]>\n<xliff version="1.2"><file><body><trans-unit id="1"><source>&secret;</source></trans-unit></body></file></xliff>`;
-    await expectFailure(parseText(external, 'xliff'), 'document_invalid', 'line 2: the document declares entities, which are not allowed');
+    await expectFailure(
+      parseText(external, 'xliff'),
+      'document_invalid',
+      'line 2: the document declares entities, which are not allowed',
+    );
   });
 
   it('allows a DOCTYPE that declares no entities, and "<!ENTITY" inside a comment', async () => {
@@ -127,18 +174,42 @@ describe('broken or hostile XML', () => {
   });
 
   it('refuses references to undeclared entities and to characters XML forbids', async () => {
-    await expectFailure(parseText(v12('<trans-unit id="1"><source>&nbsp;</source></trans-unit>'), 'xliff'), 'document_invalid', 'malformed XML at line 5: unknown entity &nbsp;');
-    await expectFailure(parseText(v12('<trans-unit id="1"><source>&#0;</source></trans-unit>'), 'xliff'), 'document_invalid', 'malformed XML at line 5: &#0; is not a character XML allows');
+    await expectFailure(
+      parseText(v12('<trans-unit id="1"><source>&nbsp;</source></trans-unit>'), 'xliff'),
+      'document_invalid',
+      'malformed XML at line 5: unknown entity &nbsp;',
+    );
+    await expectFailure(
+      parseText(v12('<trans-unit id="1"><source>&#0;</source></trans-unit>'), 'xliff'),
+      'document_invalid',
+      'malformed XML at line 5: &#0; is not a character XML allows',
+    );
   });
 
   it('refuses elements nested deeper than 256 levels', async () => {
     const deep = `<xliff version="1.2"><file><body><trans-unit id="1"><source>${'<g>'.repeat(300)}x${'</g>'.repeat(300)}</source></trans-unit></body></file></xliff>`;
-    await expectFailure(parseText(deep, 'xliff'), 'document_invalid', 'malformed XML: elements are nested deeper than 256 levels');
+    await expectFailure(
+      parseText(deep, 'xliff'),
+      'document_invalid',
+      'malformed XML: elements are nested deeper than 256 levels',
+    );
   });
 
   it('refuses XML that is not XLIFF, text that is not XML, and two roots', async () => {
-    await expectFailure(parseText('<?xml version="1.0"?>\n<resources><string name="a">A</string></resources>', 'xliff'), 'document_invalid', 'not an XLIFF document: the root element is <resources>, expected <xliff>');
-    await expectFailure(parseText('Just some words', 'xliff'), 'document_invalid', "malformed XML at line 1, column 1: char 'J' is not expected.");
-    await expectFailure(parseText('<xliff version="1.2"/><xliff version="1.2"/>', 'xliff'), 'document_invalid', 'malformed XML: more than one root element');
+    await expectFailure(
+      parseText('<?xml version="1.0"?>\n<resources><string name="a">A</string></resources>', 'xliff'),
+      'document_invalid',
+      'not an XLIFF document: the root element is <resources>, expected <xliff>',
+    );
+    await expectFailure(
+      parseText('Just some words', 'xliff'),
+      'document_invalid',
+      "malformed XML at line 1, column 1: char 'J' is not expected.",
+    );
+    await expectFailure(
+      parseText('<xliff version="1.2"/><xliff version="1.2"/>', 'xliff'),
+      'document_invalid',
+      'malformed XML: more than one root element',
+    );
   });
 });

@@ -9,15 +9,35 @@ import type { ViewContext } from './view.js';
 // What the user may do from here, taken from the lifecycle table the server enforces. The engine's own
 // transitions (claim, complete…) are not buttons; request_cancel is what "Cancel" means for a running job.
 const USER_ACTIONS: Record<string, { label: string; path: string; question: string }> = {
-  cancel: { label: 'Cancel job', path: 'cancel', question: 'A pending job is cancelled at once; a running job is asked to stop.' },
-  request_cancel: { label: 'Cancel job', path: 'cancel', question: 'The running handler is asked to stop; the job ends cancelled.' },
-  retry: { label: 'Retry job', path: 'retry', question: 'The job goes back to the queue with a fresh set of attempts.' },
+  cancel: {
+    label: 'Cancel job',
+    path: 'cancel',
+    question: 'A pending job is cancelled at once; a running job is asked to stop.',
+  },
+  request_cancel: {
+    label: 'Cancel job',
+    path: 'cancel',
+    question: 'The running handler is asked to stop; the job ends cancelled.',
+  },
+  retry: {
+    label: 'Retry job',
+    path: 'retry',
+    question: 'The job goes back to the queue with a fresh set of attempts.',
+  },
   offer: { label: 'Offer', path: 'offer', question: 'Offer the job to its providers.' },
   accept: { label: 'Accept', path: 'accept', question: 'Accept the job on behalf of its provider.' },
   decline: { label: 'Decline', path: 'decline', question: 'Decline the job on behalf of its provider.' },
   deliver: { label: 'Deliver', path: 'deliver', question: 'Mark the work as delivered.' },
-  request_revision: { label: 'Request revision', path: 'request_revision', question: 'Ask the provider for changes to the delivery.' },
-  accept_delivery: { label: 'Accept delivery', path: 'accept_delivery', question: 'Accept the delivered work; the job succeeds.' },
+  request_revision: {
+    label: 'Request revision',
+    path: 'request_revision',
+    question: 'Ask the provider for changes to the delivery.',
+  },
+  accept_delivery: {
+    label: 'Accept delivery',
+    path: 'accept_delivery',
+    question: 'Accept the delivered work; the job succeeds.',
+  },
   reject: { label: 'Reject', path: 'reject', question: 'Reject the work; the job fails.' },
   reopen: { label: 'Reopen', path: 'reopen', question: 'Open the finished job again.' },
 };
@@ -44,7 +64,17 @@ export async function jobView(root: HTMLElement, ctx: ViewContext): Promise<void
     message,
     actions,
     h('div', { class: 'progress-row' }, bar, progressText),
-    h('div', { class: 'detail' }, h('div', {}, fields, data, attempts, files), h('section', { class: 'events', 'aria-labelledby': 'timeline-title' }, h('h2', { id: 'timeline-title' }, 'Timeline'), timeline)),
+    h(
+      'div',
+      { class: 'detail' },
+      h('div', {}, fields, data, attempts, files),
+      h(
+        'section',
+        { class: 'events', 'aria-labelledby': 'timeline-title' },
+        h('h2', { id: 'timeline-title' }, 'Timeline'),
+        timeline,
+      ),
+    ),
   );
 
   const render = () => {
@@ -69,16 +99,37 @@ export async function jobView(root: HTMLElement, ctx: ViewContext): Promise<void
       row('Started', timeElement(job.started_at)),
       row('Completed', timeElement(job.completed_at)),
       row('Updated', timeElement(job.updated_at)),
-      job.people !== null ? row('Workflow step', job.people.workflow_level === null ? '—' : String(job.people.workflow_level)) : null,
-      job.people !== null ? row('Providers', job.people.providers.map((p) => `${p.type}:${p.id}`).join(', ') || '—') : null,
+      job.people !== null
+        ? row('Workflow step', job.people.workflow_level === null ? '—' : String(job.people.workflow_level))
+        : null,
+      job.people !== null
+        ? row('Providers', job.people.providers.map((p) => `${p.type}:${p.id}`).join(', ') || '—')
+        : null,
       job.people !== null && job.people.due_at !== null ? row('Due', timeElement(job.people.due_at)) : null,
     );
-    const block = (title: string, value: unknown) => h('section', {}, h('h2', {}, title), h('pre', { class: 'json', tabindex: 0, 'aria-label': title }, json(value)));
-    fill(data, block('Input', job.input), job.output !== null ? block('Output', job.output) : null, job.error !== null ? block('Error', job.error) : null);
+    const block = (title: string, value: unknown) =>
+      h('section', {}, h('h2', {}, title), h('pre', { class: 'json', tabindex: 0, 'aria-label': title }, json(value)));
+    fill(
+      data,
+      block('Input', job.input),
+      job.output !== null ? block('Output', job.output) : null,
+      job.error !== null ? block('Error', job.error) : null,
+    );
     const history = [...(job.attempt_history ?? [])];
     // The attempt under way is recorded when it ends; show it meanwhile.
-    if ((job.status === 'running' || job.status === 'cancelling') && job.started_at !== null && !history.some((a) => a.number === job.attempts)) {
-      history.push({ number: job.attempts, worker: null, started_at: job.started_at, finished_at: null, outcome: null, error: null });
+    if (
+      (job.status === 'running' || job.status === 'cancelling') &&
+      job.started_at !== null &&
+      !history.some((a) => a.number === job.attempts)
+    ) {
+      history.push({
+        number: job.attempts,
+        worker: null,
+        started_at: job.started_at,
+        finished_at: null,
+        outcome: null,
+        error: null,
+      });
     }
     fill(
       attempts,
@@ -91,12 +142,28 @@ export async function jobView(root: HTMLElement, ctx: ViewContext): Promise<void
             h(
               'table',
               {},
-              h('thead', {}, h('tr', {}, ['#', 'Started', 'Finished', 'Outcome', 'Error'].map((c) => h('th', { scope: 'col' }, c)))),
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  ['#', 'Started', 'Finished', 'Outcome', 'Error'].map((c) => h('th', { scope: 'col' }, c)),
+                ),
+              ),
               h(
                 'tbody',
                 {},
                 history.map((a) =>
-                  h('tr', {}, h('td', {}, String(a.number)), h('td', {}, timeElement(a.started_at)), h('td', {}, timeElement(a.finished_at)), h('td', {}, a.outcome ?? 'running'), h('td', { class: 'error-text' }, a.error?.message ?? '')),
+                  h(
+                    'tr',
+                    {},
+                    h('td', {}, String(a.number)),
+                    h('td', {}, timeElement(a.started_at)),
+                    h('td', {}, timeElement(a.finished_at)),
+                    h('td', {}, a.outcome ?? 'running'),
+                    h('td', { class: 'error-text' }, a.error?.message ?? ''),
+                  ),
                 ),
               ),
             ),
@@ -108,7 +175,18 @@ export async function jobView(root: HTMLElement, ctx: ViewContext): Promise<void
       h('h2', { id: 'files-title' }, 'Files'),
       list.length === 0
         ? h('p', { class: 'empty' }, 'No files.')
-        : h('ul', { class: 'files' }, list.map((file) => h('li', {}, h('a', { href: file.download_url, download: file.name }, file.name), ` ${file.role} · ${file.content_type} · ${bytes(file.size)}`))),
+        : h(
+            'ul',
+            { class: 'files' },
+            list.map((file) =>
+              h(
+                'li',
+                {},
+                h('a', { href: file.download_url, download: file.name }, file.name),
+                ` ${file.role} · ${file.content_type} · ${bytes(file.size)}`,
+              ),
+            ),
+          ),
     );
     renderActions();
   };
@@ -119,7 +197,11 @@ export async function jobView(root: HTMLElement, ctx: ViewContext): Promise<void
       actions,
       names.map((name) => {
         const a = USER_ACTIONS[name]!;
-        return h('button', { type: 'button', class: name === 'retry' ? 'primary' : 'danger', onclick: () => void act(a) }, a.label);
+        return h(
+          'button',
+          { type: 'button', class: name === 'retry' ? 'primary' : 'danger', onclick: () => void act(a) },
+          a.label,
+        );
       }),
     );
   };
@@ -191,5 +273,12 @@ function eventItem(e: JobEvent): HTMLElement {
   if (error?.message !== undefined) detail.push(error.message);
   const file = e.data.file as { name?: string } | undefined;
   if (file?.name !== undefined) detail.push(file.name);
-  return h('li', { 'data-type': e.type }, h('span', { class: 'event-type' }, e.type.replace(/^job\./, '')), ' ', h('time', { datetime: e.created_at }, time(e.created_at)), detail.length > 0 ? h('div', { class: 'event-detail' }, detail.join(' · ')) : null);
+  return h(
+    'li',
+    { 'data-type': e.type },
+    h('span', { class: 'event-type' }, e.type.replace(/^job\./, '')),
+    ' ',
+    h('time', { datetime: e.created_at }, time(e.created_at)),
+    detail.length > 0 ? h('div', { class: 'event-detail' }, detail.join(' · ')) : null,
+  );
 }

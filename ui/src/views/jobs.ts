@@ -25,12 +25,29 @@ export async function jobsView(root: HTMLElement, ctx: ViewContext): Promise<voi
   };
   const live = liveIndicator();
   const counts = h('ul', { class: 'counts', 'aria-label': 'Counts per status' });
-  const statusSelect = h('select', { name: 'status' }, h('option', { value: '' }, 'Any'), STATUSES.map((s) => h('option', { value: s }, s)));
-  const typeInput = h('input', { name: 'type', type: 'text', list: 'job-types', autocomplete: 'off', placeholder: 'any', pattern: '[A-Za-z0-9_.:\\-]+' });
+  const statusSelect = h(
+    'select',
+    { name: 'status' },
+    h('option', { value: '' }, 'Any'),
+    STATUSES.map((s) => h('option', { value: s }, s)),
+  );
+  const typeInput = h('input', {
+    name: 'type',
+    type: 'text',
+    list: 'job-types',
+    autocomplete: 'off',
+    placeholder: 'any',
+    pattern: '[A-Za-z0-9_.:\\-]+',
+  });
   const typeList = h('datalist', { id: 'job-types' });
   const projectSelect = h('select', { name: 'project' }, h('option', { value: '' }, 'Any'));
   const search = h('input', { name: 'q', type: 'search', autocomplete: 'off', placeholder: 'Name contains…' });
-  const sortSelect = h('select', { name: 'sort' }, h('option', { value: 'created' }, 'Created, newest first'), h('option', { value: 'updated' }, 'Updated, latest first'));
+  const sortSelect = h(
+    'select',
+    { name: 'sort' },
+    h('option', { value: 'created' }, 'Created, newest first'),
+    h('option', { value: 'updated' }, 'Updated, latest first'),
+  );
   const form = h(
     'form',
     { class: 'filters', role: 'search', 'aria-label': 'Filter jobs' },
@@ -59,7 +76,8 @@ export async function jobsView(root: HTMLElement, ctx: ViewContext): Promise<voi
         projectSelect.append(h('option', { value: p.id }, p.name));
       }
       projectSelect.value = f.project;
-      for (const cell of table.querySelectorAll<HTMLElement>('[data-project]')) cell.textContent = projects.get(cell.dataset.project!)?.name ?? '—';
+      for (const cell of table.querySelectorAll<HTMLElement>('[data-project]'))
+        cell.textContent = projects.get(cell.dataset.project!)?.name ?? '—';
     })
     .catch(() => undefined);
 
@@ -78,7 +96,12 @@ export async function jobsView(root: HTMLElement, ctx: ViewContext): Promise<voi
           {},
           h(
             'button',
-            { type: 'button', class: `count status-${s}`, 'aria-pressed': String(f.status === s), onclick: () => ((f.status = f.status === s ? '' : s), (statusSelect.value = f.status), void apply()) },
+            {
+              type: 'button',
+              class: `count status-${s}`,
+              'aria-pressed': String(f.status === s),
+              onclick: () => ((f.status = f.status === s ? '' : s), (statusSelect.value = f.status), void apply()),
+            },
             h('span', { class: 'n' }, String(countValues[s] ?? 0)),
             ' ',
             s,
@@ -96,7 +119,11 @@ export async function jobsView(root: HTMLElement, ctx: ViewContext): Promise<voi
       h('td', { class: 'opt' }, job.type),
       h('td', { class: 'status' }, statusBadge(job.status)),
       h('td', { class: 'progress' }, progressBar(job)),
-      h('td', { class: 'opt', 'data-project': job.project_id ?? '' }, job.project_id === null ? '—' : (projects.get(job.project_id)?.name ?? '…')),
+      h(
+        'td',
+        { class: 'opt', 'data-project': job.project_id ?? '' },
+        job.project_id === null ? '—' : (projects.get(job.project_id)?.name ?? '…'),
+      ),
       h('td', { class: 'opt' }, timeElement(job.created_at)),
       h('td', { class: 'updated' }, timeElement(job.updated_at)),
     );
@@ -117,15 +144,45 @@ export async function jobsView(root: HTMLElement, ctx: ViewContext): Promise<voi
             'table',
             { class: 'jobs' },
             h('caption', { class: 'visually-hidden' }, `Jobs, page ${tokens.length}`),
-            h('thead', {}, h('tr', {}, ['#', 'Name', 'Type', 'Status', 'Progress', 'Project', 'Created', 'Updated'].map((c, i) => h('th', { scope: 'col', class: [2, 5, 6].includes(i) ? 'opt' : i === 7 ? 'updated' : null }, c)))),
-            h('tbody', {}, [...rows.values()].map((r) => r.row)),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ['#', 'Name', 'Type', 'Status', 'Progress', 'Project', 'Created', 'Updated'].map((c, i) =>
+                  h('th', { scope: 'col', class: [2, 5, 6].includes(i) ? 'opt' : i === 7 ? 'updated' : null }, c),
+                ),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              [...rows.values()].map((r) => r.row),
+            ),
           ),
     );
     fill(
       pager,
-      h('button', { type: 'button', disabled: tokens.length === 1, onclick: () => ((tokens = tokens.slice(0, -1)), void loadPage().catch(showError)) }, 'Previous page'),
+      h(
+        'button',
+        {
+          type: 'button',
+          disabled: tokens.length === 1,
+          onclick: () => ((tokens = tokens.slice(0, -1)), void loadPage().catch(showError)),
+        },
+        'Previous page',
+      ),
       h('span', {}, `Page ${tokens.length}`),
-      h('button', { type: 'button', disabled: page.next_page_token === undefined, onclick: () => (tokens.push(page.next_page_token), void loadPage().catch(showError)) }, 'Next page'),
+      h(
+        'button',
+        {
+          type: 'button',
+          disabled: page.next_page_token === undefined,
+          onclick: () => (tokens.push(page.next_page_token), void loadPage().catch(showError)),
+        },
+        'Next page',
+      ),
     );
     announce(`${jobs.length} jobs shown, page ${tokens.length}.`);
   };
@@ -164,17 +221,27 @@ export async function jobsView(root: HTMLElement, ctx: ViewContext): Promise<voi
     f.project = projectSelect.value;
     f.q = search.value.trim();
     f.sort = sortSelect.value === 'updated' ? 'updated' : 'created';
-    history.replaceState(null, '', `#/jobs${query({ status: f.status, type: f.type, project: f.project, q: f.q, sort: f.sort === 'updated' ? 'updated' : undefined })}`);
+    history.replaceState(
+      null,
+      '',
+      `#/jobs${query({ status: f.status, type: f.type, project: f.project, q: f.q, sort: f.sort === 'updated' ? 'updated' : undefined })}`,
+    );
     tokens = [undefined];
     feed?.abort();
     feed = new AbortController();
     const stop = feed;
     ctx.signal.addEventListener('abort', () => stop.abort(), { once: true });
     try {
-      const [stats] = await Promise.all([get<Stats>(`/v1/stats${query({ project_id: f.project, type: f.type })}`, ctx.signal), loadPage()]);
+      const [stats] = await Promise.all([
+        get<Stats>(`/v1/stats${query({ project_id: f.project, type: f.type })}`, ctx.signal),
+        loadPage(),
+      ]);
       countValues = { ...stats.counts };
       renderCounts();
-      fill(typeList, stats.types.map((t) => h('option', { value: t.type })));
+      fill(
+        typeList,
+        stats.types.map((t) => h('option', { value: t.type })),
+      );
       live.set('connecting');
       void followStream(`/v1/events${query({ project_id: f.project, type: f.type })}`, {
         signal: stop.signal,
@@ -191,7 +258,8 @@ export async function jobsView(root: HTMLElement, ctx: ViewContext): Promise<voi
     event.preventDefault();
     void apply();
   });
-  for (const control of [statusSelect, projectSelect, sortSelect]) control.addEventListener('change', () => void apply());
+  for (const control of [statusSelect, projectSelect, sortSelect])
+    control.addEventListener('change', () => void apply());
   let typing: ReturnType<typeof setTimeout> | undefined;
   search.addEventListener('input', () => {
     clearTimeout(typing);

@@ -22,7 +22,10 @@ export async function projectView(root: HTMLElement, ctx: ViewContext): Promise<
   const jobs: Job[] = [];
   let token: string | undefined;
   do {
-    const page = await get<Page<Job>>(`/v1/projects/${id}/jobs${query({ page_size: 100, page_token: token })}`, ctx.signal);
+    const page = await get<Page<Job>>(
+      `/v1/projects/${id}/jobs${query({ page_size: 100, page_token: token })}`,
+      ctx.signal,
+    );
     jobs.push(...page.data);
     token = page.next_page_token;
   } while (token !== undefined && jobs.length < MAX_JOBS);
@@ -40,7 +43,14 @@ export async function projectView(root: HTMLElement, ctx: ViewContext): Promise<
     h('p', { class: 'crumbs' }, h('a', { href: '#/projects' }, '← Projects')),
     h('h1', {}, project.name),
     project.description !== null ? h('p', {}, project.description) : null,
-    h('p', { class: 'meta' }, `Project #${project.number} · ${project.state} · created `, timeElement(project.created_at), ' · ', h('a', { href: `#/jobs${query({ project: project.id })}` }, 'Filter the jobs table')),
+    h(
+      'p',
+      { class: 'meta' },
+      `Project #${project.number} · ${project.state} · created `,
+      timeElement(project.created_at),
+      ' · ',
+      h('a', { href: `#/jobs${query({ project: project.id })}` }, 'Filter the jobs table'),
+    ),
     gridable.length > 0 ? grid(gridable, steps, stepName) : null,
     h('h2', {}, gridable.length > 0 ? 'All jobs' : 'Jobs'),
     jobs.length === 0
@@ -51,8 +61,30 @@ export async function projectView(root: HTMLElement, ctx: ViewContext): Promise<
           h(
             'table',
             {},
-            h('thead', {}, h('tr', {}, ['#', 'Name', 'Type', 'Status', 'Updated'].map((c) => h('th', { scope: 'col' }, c)))),
-            h('tbody', {}, jobs.map((j) => h('tr', {}, h('td', { class: 'num' }, String(j.number)), h('td', {}, h('a', { href: `#/jobs/${j.id}` }, jobTitle(j))), h('td', {}, j.type), h('td', {}, statusBadge(j.status)), h('td', {}, timeElement(j.updated_at))))),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ['#', 'Name', 'Type', 'Status', 'Updated'].map((c) => h('th', { scope: 'col' }, c)),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              jobs.map((j) =>
+                h(
+                  'tr',
+                  {},
+                  h('td', { class: 'num' }, String(j.number)),
+                  h('td', {}, h('a', { href: `#/jobs/${j.id}` }, jobTitle(j))),
+                  h('td', {}, j.type),
+                  h('td', {}, statusBadge(j.status)),
+                  h('td', {}, timeElement(j.updated_at)),
+                ),
+              ),
+            ),
           ),
         ),
     jobs.length >= MAX_JOBS ? h('p', { class: 'hint' }, `Showing the newest ${MAX_JOBS} jobs.`) : null,
@@ -76,7 +108,16 @@ function grid(jobs: Job[], steps: string[], stepName: (j: Job) => string | undef
       h(
         'table',
         { class: 'grid' },
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Language'), columns.map((c) => h('th', { scope: 'col' }, c)))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'col' }, 'Language'),
+            columns.map((c) => h('th', { scope: 'col' }, c)),
+          ),
+        ),
         h(
           'tbody',
           {},
@@ -87,7 +128,17 @@ function grid(jobs: Job[], steps: string[], stepName: (j: Job) => string | undef
               h('th', { scope: 'row' }, lang),
               columns.map((step) => {
                 const j = cell.get(`${lang}\u0000${step}`);
-                return h('td', {}, j === undefined ? '—' : h('a', { href: `#/jobs/${j.id}`, 'aria-label': `${lang}, ${step}: ${j.status}` }, statusBadge(j.status)));
+                return h(
+                  'td',
+                  {},
+                  j === undefined
+                    ? '—'
+                    : h(
+                        'a',
+                        { href: `#/jobs/${j.id}`, 'aria-label': `${lang}, ${step}: ${j.status}` },
+                        statusBadge(j.status),
+                      ),
+                );
               }),
             ),
           ),

@@ -31,7 +31,15 @@ export async function projectsView(root: HTMLElement, ctx: ViewContext): Promise
         : h(
             'table',
             {},
-            h('thead', {}, h('tr', {}, ['#', 'Name', 'Workflow', 'State', 'Created'].map((c) => h('th', { scope: 'col' }, c)))),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ['#', 'Name', 'Workflow', 'State', 'Created'].map((c) => h('th', { scope: 'col' }, c)),
+              ),
+            ),
             h(
               'tbody',
               {},
@@ -41,7 +49,11 @@ export async function projectsView(root: HTMLElement, ctx: ViewContext): Promise
                   {},
                   h('td', { class: 'num' }, String(p.number)),
                   h('td', {}, h('a', { href: `#/projects/${p.id}` }, p.name)),
-                  h('td', {}, Array.isArray(p.workflow_steps) && p.workflow_steps.length > 0 ? p.workflow_steps.join(' → ') : '—'),
+                  h(
+                    'td',
+                    {},
+                    Array.isArray(p.workflow_steps) && p.workflow_steps.length > 0 ? p.workflow_steps.join(' → ') : '—',
+                  ),
                   h('td', {}, p.state),
                   h('td', {}, timeElement(p.created_at)),
                 ),
@@ -52,8 +64,15 @@ export async function projectsView(root: HTMLElement, ctx: ViewContext): Promise
   };
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const workflow = steps.value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-    post<Project>('/v1/projects', { name: name.value.trim(), ...(description.value.trim() !== '' ? { description: description.value.trim() } : {}), ...(workflow.length > 0 ? { workflow_steps: workflow } : {}) })
+    const workflow = steps.value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    post<Project>('/v1/projects', {
+      name: name.value.trim(),
+      ...(description.value.trim() !== '' ? { description: description.value.trim() } : {}),
+      ...(workflow.length > 0 ? { workflow_steps: workflow } : {}),
+    })
       .then(async (project) => {
         form.reset();
         fill(message);

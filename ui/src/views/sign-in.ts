@@ -2,8 +2,18 @@ import { session } from '../api.js';
 import { fill, field, h } from '../dom.js';
 import type { ViewContext } from './view.js';
 
-export function signInView(root: HTMLElement, ctx: ViewContext & { reason: string | undefined; done: () => void }): void {
-  const input = h('input', { type: 'password', name: 'token', autocomplete: 'off', spellcheck: 'false', required: true, placeholder: 'jl_…' });
+export function signInView(
+  root: HTMLElement,
+  ctx: ViewContext & { reason: string | undefined; done: () => void },
+): void {
+  const input = h('input', {
+    type: 'password',
+    name: 'token',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    required: true,
+    placeholder: 'jl_…',
+  });
   const message = h('p', { class: 'error', role: 'alert', hidden: ctx.reason === undefined }, ctx.reason ?? '');
   const button = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
   const form = h(
@@ -20,14 +30,21 @@ export function signInView(root: HTMLElement, ctx: ViewContext & { reason: strin
     const token = input.value.trim();
     button.disabled = true;
     // A cheap request any token with jobs:read may make tells whether the token works; only then is it kept.
-    fetch('/v1/jobs?page_size=1', { headers: { accept: 'application/json', authorization: `Bearer ${token}` }, cache: 'no-store' })
+    fetch('/v1/jobs?page_size=1', {
+      headers: { accept: 'application/json', authorization: `Bearer ${token}` },
+      cache: 'no-store',
+    })
       .then(async (res) => {
         if (res.ok) {
           session.signIn(token);
           return ctx.done();
         }
         const problem = (await res.json().catch(() => ({}))) as { detail?: string };
-        throw new Error(res.status === 401 ? 'That token is unknown, revoked or expired.' : (problem.detail ?? `${res.status} ${res.statusText}`));
+        throw new Error(
+          res.status === 401
+            ? 'That token is unknown, revoked or expired.'
+            : (problem.detail ?? `${res.status} ${res.statusText}`),
+        );
       })
       .catch((error: unknown) => {
         button.disabled = false;

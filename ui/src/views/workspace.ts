@@ -70,7 +70,12 @@ async function tokenPanel(panel: HTMLElement, ctx: ViewContext): Promise<void> {
     { class: 'inline-form', 'aria-labelledby': 'new-token' },
     h('h3', { id: 'new-token' }, 'New token'),
     field('Name', name),
-    h('fieldset', {}, h('legend', {}, 'Scopes'), boxes.map((b) => h('label', { class: 'check' }, b, ` ${b.value}`))),
+    h(
+      'fieldset',
+      {},
+      h('legend', {}, 'Scopes'),
+      boxes.map((b) => h('label', { class: 'check' }, b, ` ${b.value}`)),
+    ),
     h('button', { type: 'submit', class: 'primary' }, 'Create token'),
     message,
   );
@@ -84,7 +89,15 @@ async function tokenPanel(panel: HTMLElement, ctx: ViewContext): Promise<void> {
         h(
           'table',
           {},
-          h('thead', {}, h('tr', {}, ['Name', 'Token', 'Scopes', 'Created', 'Last used', ''].map((c) => h('th', { scope: 'col' }, c)))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['Name', 'Token', 'Scopes', 'Created', 'Last used', ''].map((c) => h('th', { scope: 'col' }, c)),
+            ),
+          ),
           h(
             'tbody',
             {},
@@ -102,7 +115,16 @@ async function tokenPanel(panel: HTMLElement, ctx: ViewContext): Promise<void> {
                   {},
                   t.revoked_at !== null
                     ? `revoked ${time(t.revoked_at)}`
-                    : h('button', { type: 'button', class: 'danger', 'aria-label': `Revoke token ${t.name}`, onclick: () => void revoke(t) }, 'Revoke'),
+                    : h(
+                        'button',
+                        {
+                          type: 'button',
+                          class: 'danger',
+                          'aria-label': `Revoke token ${t.name}`,
+                          onclick: () => void revoke(t),
+                        },
+                        'Revoke',
+                      ),
                 ),
               ),
             ),
@@ -115,7 +137,14 @@ async function tokenPanel(panel: HTMLElement, ctx: ViewContext): Promise<void> {
     }
   };
   const revoke = async (t: Token) => {
-    if (!(await confirmAction(`Revoke “${t.name}”?`, 'Clients using this token are refused from now on. This cannot be undone.', 'Revoke'))) return;
+    if (
+      !(await confirmAction(
+        `Revoke “${t.name}”?`,
+        'Clients using this token are refused from now on. This cannot be undone.',
+        'Revoke',
+      ))
+    )
+      return;
     try {
       await api('DELETE', `/v1/tokens/${t.id}`);
       announce(`Token ${t.name} revoked.`);
@@ -132,15 +161,37 @@ async function tokenPanel(panel: HTMLElement, ctx: ViewContext): Promise<void> {
       .then(async (created) => {
         form.reset();
         fill(message);
-        const value = h('input', { type: 'text', readonly: true, value: created.secret, 'aria-label': 'New token secret', class: 'secret-value' });
+        const value = h('input', {
+          type: 'text',
+          readonly: true,
+          value: created.secret,
+          'aria-label': 'New token secret',
+          class: 'secret-value',
+        });
         fill(
           secret,
           h(
             'div',
             { class: 'secret', role: 'status' },
-            h('p', {}, h('strong', {}, `Token “${created.name}” created.`), ' Copy it now: it is shown this once and cannot be read again.'),
+            h(
+              'p',
+              {},
+              h('strong', {}, `Token “${created.name}” created.`),
+              ' Copy it now: it is shown this once and cannot be read again.',
+            ),
             value,
-            h('button', { type: 'button', onclick: () => void navigator.clipboard?.writeText(created.secret).then(() => announce('Copied.')).catch(() => value.select()) }, 'Copy'),
+            h(
+              'button',
+              {
+                type: 'button',
+                onclick: () =>
+                  void navigator.clipboard
+                    ?.writeText(created.secret)
+                    .then(() => announce('Copied.'))
+                    .catch(() => value.select()),
+              },
+              'Copy',
+            ),
             h('button', { type: 'button', onclick: () => fill(secret) }, 'Done'),
           ),
         );
@@ -170,7 +221,17 @@ async function webhookPanel(panel: HTMLElement, ctx: ViewContext): Promise<void>
               h(
                 'table',
                 {},
-                h('thead', {}, h('tr', {}, ['Event', 'Job', 'Status', 'Attempts', 'Last answer', 'Updated', ''].map((c) => h('th', { scope: 'col' }, c)))),
+                h(
+                  'thead',
+                  {},
+                  h(
+                    'tr',
+                    {},
+                    ['Event', 'Job', 'Status', 'Attempts', 'Last answer', 'Updated', ''].map((c) =>
+                      h('th', { scope: 'col' }, c),
+                    ),
+                  ),
+                ),
                 h(
                   'tbody',
                   {},
@@ -193,9 +254,15 @@ async function webhookPanel(panel: HTMLElement, ctx: ViewContext): Promise<void>
                             type: 'button',
                             'aria-label': `Replay ${d.event} of job ${d.job_id}`,
                             onclick: () =>
-                              void confirmAction('Replay this delivery?', 'The same event goes to the receiver again, with the same webhook-id and a fresh retry schedule.', 'Replay').then(async (ok) => {
+                              void confirmAction(
+                                'Replay this delivery?',
+                                'The same event goes to the receiver again, with the same webhook-id and a fresh retry schedule.',
+                                'Replay',
+                              ).then(async (ok) => {
                                 if (!ok) return;
-                                await post(`/v1/webhooks/${w.id}/deliveries/${d.id}/replay`).catch((error: unknown) => deliveries.prepend(errorBox(error)));
+                                await post(`/v1/webhooks/${w.id}/deliveries/${d.id}/replay`).catch((error: unknown) =>
+                                  deliveries.prepend(errorBox(error)),
+                                );
                                 announce('Delivery queued again.');
                                 await showDeliveries(w);
                               }),
@@ -218,7 +285,11 @@ async function webhookPanel(panel: HTMLElement, ctx: ViewContext): Promise<void>
     fill(
       body,
       page.data.length === 0
-        ? h('p', { class: 'empty' }, 'No webhook endpoints. Register one with POST /v1/webhooks (see the API reference at /docs).')
+        ? h(
+            'p',
+            { class: 'empty' },
+            'No webhook endpoints. Register one with POST /v1/webhooks (see the API reference at /docs).',
+          )
         : h(
             'ul',
             { class: 'webhooks' },
@@ -240,7 +311,12 @@ async function webhookPanel(panel: HTMLElement, ctx: ViewContext): Promise<void>
 
 async function providerPanel(panel: HTMLElement, ctx: ViewContext): Promise<void> {
   const body = h('div', {});
-  fill(panel, h('h2', { id: 'providers-title' }, 'Providers'), h('p', { class: 'hint' }, 'People and vendors that people jobs are offered to.'), body);
+  fill(
+    panel,
+    h('h2', { id: 'providers-title' }, 'Providers'),
+    h('p', { class: 'hint' }, 'People and vendors that people jobs are offered to.'),
+    body,
+  );
   try {
     const page = await get<Page<Provider>>('/v1/providers?page_size=100', ctx.signal);
     fill(
@@ -253,8 +329,29 @@ async function providerPanel(panel: HTMLElement, ctx: ViewContext): Promise<void
             h(
               'table',
               {},
-              h('thead', {}, h('tr', {}, ['Name', 'Type', 'Email', 'Created'].map((c) => h('th', { scope: 'col' }, c)))),
-              h('tbody', {}, page.data.map((p) => h('tr', {}, h('td', {}, p.name), h('td', {}, p.type), h('td', {}, p.email ?? '—'), h('td', {}, timeElement(p.created_at))))),
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  ['Name', 'Type', 'Email', 'Created'].map((c) => h('th', { scope: 'col' }, c)),
+                ),
+              ),
+              h(
+                'tbody',
+                {},
+                page.data.map((p) =>
+                  h(
+                    'tr',
+                    {},
+                    h('td', {}, p.name),
+                    h('td', {}, p.type),
+                    h('td', {}, p.email ?? '—'),
+                    h('td', {}, timeElement(p.created_at)),
+                  ),
+                ),
+              ),
             ),
           ),
     );
