@@ -63,12 +63,16 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<voi
     const stop = (reason: Stop): void => {
       if (!abort.signal.aborted) abort.abort(reason);
     };
-    const beat = setInterval(() => {
-      calls.heartbeat(job, leaseSeconds).then(
-        (b) => b.cancel_requested && stop('cancelled'),
-        (error: unknown) => (isLeaseLost(error) ? stop('lease_lost') : log.warn({ err: error, job: job.id }, 'heartbeat failed')),
-      );
-    }, (leaseSeconds * 1000) / 3);
+    const beat = setInterval(
+      () => {
+        calls.heartbeat(job, leaseSeconds).then(
+          (b) => b.cancel_requested && stop('cancelled'),
+          (error: unknown) =>
+            isLeaseLost(error) ? stop('lease_lost') : log.warn({ err: error, job: job.id }, 'heartbeat failed'),
+        );
+      },
+      (leaseSeconds * 1000) / 3,
+    );
     const timeout = job.timeout_ms === null ? undefined : setTimeout(() => stop('timed_out'), job.timeout_ms);
     const lost = (error: unknown): never => {
       if (isLeaseLost(error)) stop('lease_lost');
@@ -82,7 +86,12 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<voi
       log: log.child({ job: job.id, type: job.type }),
       progress: (percent, message) => calls.progress(job, percent, message).catch(lost),
       writeFile: (fileName, data, contentType) => calls.writeFile(job, fileName, data, contentType).catch(lost),
-      readFile: () => Promise.reject(new Error('readFile is not available to remote workers: the worker protocol gives no access to workspace files.')),
+      readFile: () =>
+        Promise.reject(
+          new Error(
+            'readFile is not available to remote workers: the worker protocol gives no access to workspace files.',
+          ),
+        ),
       projectId: null,
       workspaceId: '',
     };
@@ -105,7 +114,11 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<voi
         if ('outcome' in answer) return;
         if (answer.problem instanceof ApiError && answer.problem.status === 422) {
           // The output does not match the type's schema: the attempt fails, as it does in-process.
-          await calls.fail(job, { message: answer.problem.message.slice(0, 2000) || 'invalid output', code: 'invalid_output' }, true);
+          await calls.fail(
+            job,
+            { message: answer.problem.message.slice(0, 2000) || 'invalid output', code: 'invalid_output' },
+            true,
+          );
           return;
         }
         if (!isLeaseLost(answer.problem)) log.warn({ err: answer.problem, job: job.id }, 'completion failed');
@@ -113,8 +126,13 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<voi
       }
       const error = result.error instanceof Error ? result.error : new Error(String(result.error));
       const code = (error as { code?: unknown }).code;
-      const message = reason === 'timed_out' ? `timed out after ${job.timeout_ms} ms` : error.message.slice(0, 2000) || error.name;
-      await calls.fail(job, { message, ...(typeof code === 'string' && /^[A-Za-z0-9_.:-]{1,100}$/.test(code) ? { code } : {}) }, !(result.error instanceof NonRetryableError));
+      const message =
+        reason === 'timed_out' ? `timed out after ${job.timeout_ms} ms` : error.message.slice(0, 2000) || error.name;
+      await calls.fail(
+        job,
+        { message, ...(typeof code === 'string' && /^[A-Za-z0-9_.:-]{1,100}$/.test(code) ? { code } : {}) },
+        !(result.error instanceof NonRetryableError),
+      );
     } catch (error) {
       // A 409 here is expected after a timeout or lost lease: the server already recorded the attempt.
       if (!isLeaseLost(error)) log.warn({ err: error, job: job.id }, 'could not report the job');
@@ -130,7 +148,13 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<voi
     }
     let claimed: ClaimedJob[];
     try {
-      const body = { worker: name, types, limit: concurrency - running.size, wait: Math.min(options.waitSeconds ?? 20, 30), lease_seconds: leaseSeconds };
+      const body = {
+        worker: name,
+        types,
+        limit: concurrency - running.size,
+        wait: Math.min(options.waitSeconds ?? 20, 30),
+        lease_seconds: leaseSeconds,
+      };
       claimed = await calls.claim(body, stopping.signal);
     } catch (error) {
       if (stopping.signal.aborted) break;

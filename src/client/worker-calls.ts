@@ -29,50 +29,99 @@ export class WorkerCalls {
     private readonly token: string,
   ) {}
 
-  async claim(body: { worker: string; types: string[]; limit: number; wait: number; lease_seconds: number }, signal: AbortSignal): Promise<ClaimedJob[]> {
+  async claim(
+    body: { worker: string; types: string[]; limit: number; wait: number; lease_seconds: number },
+    signal: AbortSignal,
+  ): Promise<ClaimedJob[]> {
     return (await this.client.request<{ data: ClaimedJob[] }>('POST', '/v1/worker/claims', body, {}, signal)).data;
   }
 
   heartbeat(job: ClaimedJob, leaseSeconds: number): Promise<{ lease_expires_at: string; cancel_requested: boolean }> {
-    return this.client.request('POST', path(job.id, 'heartbeat'), { lease: job.lease.token, lease_seconds: leaseSeconds });
+    return this.client.request('POST', path(job.id, 'heartbeat'), {
+      lease: job.lease.token,
+      lease_seconds: leaseSeconds,
+    });
   }
 
   async progress(job: ClaimedJob, percent: number, message?: string): Promise<void> {
-    await this.client.request('POST', path(job.id, 'progress'), { lease: job.lease.token, percent, ...(message !== undefined ? { message } : {}) });
+    await this.client.request('POST', path(job.id, 'progress'), {
+      lease: job.lease.token,
+      percent,
+      ...(message !== undefined ? { message } : {}),
+    });
   }
 
   async fail(job: ClaimedJob, error: { message: string; code?: string }, retryable: boolean): Promise<Outcome> {
-    return (await this.client.request<{ outcome: Outcome }>('POST', path(job.id, 'fail'), { lease: job.lease.token, error, retryable })).outcome;
+    return (
+      await this.client.request<{ outcome: Outcome }>('POST', path(job.id, 'fail'), {
+        lease: job.lease.token,
+        error,
+        retryable,
+      })
+    ).outcome;
   }
 
   async release(job: ClaimedJob): Promise<void> {
     await this.client.request('POST', path(job.id, 'release'), { lease: job.lease.token });
   }
 
-  async complete(items: { job: ClaimedJob; output: unknown }[]): Promise<({ outcome: Outcome } | { problem: ApiError })[]> {
-    const body = { data: items.map(({ job, output }) => ({ id: job.id, lease: job.lease.token, output: output ?? null })) };
-    const answer = await this.client.request<{ data: { outcome?: Outcome; problem?: ApiError['problem'] & { status?: number } }[] }>('POST', '/v1/worker/completions', body);
-    return answer.data.map((r) => (r.outcome !== undefined ? { outcome: r.outcome } : { problem: new ApiError(r.problem?.status ?? 500, r.problem ?? {}) }));
+  async complete(
+    items: { job: ClaimedJob; output: unknown }[],
+  ): Promise<({ outcome: Outcome } | { problem: ApiError })[]> {
+    const body = {
+      data: items.map(({ job, output }) => ({ id: job.id, lease: job.lease.token, output: output ?? null })),
+    };
+    const answer = await this.client.request<{
+      data: { outcome?: Outcome; problem?: ApiError['problem'] & { status?: number } }[];
+    }>('POST', '/v1/worker/completions', body);
+    return answer.data.map((r) =>
+      r.outcome !== undefined
+        ? { outcome: r.outcome }
+        : { problem: new ApiError(r.problem?.status ?? 500, r.problem ?? {}) },
+    );
   }
 
   /** Uploads an output file; the bytes are read into memory first, so the upload has a known length. */
-  async writeFile(job: ClaimedJob, name: string, data: Readable | Buffer | string, contentType = 'application/octet-stream'): Promise<{ name: string; size: number; sha256: string }> {
-    const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.isBuffer(data) ? data : Buffer.concat(await Readable.from(data).toArray());
+  async writeFile(
+    job: ClaimedJob,
+    name: string,
+    data: Readable | Buffer | string,
+    contentType = 'application/octet-stream',
+  ): Promise<{ name: string; size: number; sha256: string }> {
+    const bytes =
+      typeof data === 'string'
+        ? Buffer.from(data)
+        : Buffer.isBuffer(data)
+          ? data
+          : Buffer.concat(await Readable.from(data).toArray());
     const response = await fetch(`${this.url}${path(job.id, `files/${encodeURIComponent(name)}`)}`, {
       method: 'PUT',
-      headers: { authorization: `Bearer ${this.token}`, 'jobline-lease': job.lease.token, 'content-type': contentType, accept: 'application/json' },
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        'jobline-lease': job.lease.token,
+        'content-type': contentType,
+        accept: 'application/json',
+      },
       body: bytes,
     });
     const text = await response.text();
     const parsed = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
     if (!response.ok) throw new ApiError(response.status, parsed);
-    return { name: parsed.name as string, size: parsed.size as number, sha256: (parsed.sha256 as string | undefined) ?? createHash('sha256').update(bytes).digest('hex') };
+    return {
+      name: parsed.name as string,
+      size: parsed.size as number,
+      sha256: (parsed.sha256 as string | undefined) ?? createHash('sha256').update(bytes).digest('hex'),
+    };
   }
 }
 
 /** Collects completions and sends them in one call per batch (at most 100 jobs a call). */
 export class CompletionBatcher {
-  private pending: { job: ClaimedJob; output: unknown; done: (r: { outcome: Outcome } | { problem: unknown }) => void }[] = [];
+  private pending: {
+    job: ClaimedJob;
+    output: unknown;
+    done: (r: { outcome: Outcome } | { problem: unknown }) => void;
+  }[] = [];
   private flushing: Promise<void> | undefined;
 
   constructor(private readonly calls: WorkerCalls) {}

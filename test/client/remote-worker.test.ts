@@ -69,12 +69,25 @@ describe.each(DIALECTS)('a remote TypeScript worker on %s', (dialect) => {
     t = await testApp(dialect, { definitions: jobs });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    const token = (await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'remote', scopes: ['jobs:work'] } })).json().secret as string;
+    const token = (
+      await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'remote', scopes: ['jobs:work'] } })
+    ).json().secret as string;
     stop = new AbortController();
-    running = runRemoteWorker({ url, token, jobs, concurrency: 3, name: 'remote-ts', signal: stop.signal, leaseSeconds: 1, waitSeconds: 1, log: pino({ level: 'silent' }) });
+    running = runRemoteWorker({
+      url,
+      token,
+      jobs,
+      concurrency: 3,
+      name: 'remote-ts',
+      signal: stop.signal,
+      leaseSeconds: 1,
+      waitSeconds: 1,
+      log: pino({ level: 'silent' }),
+    });
     return t;
   }
-  const create = async (t: TestApp, type: string, input: object = {}) => (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type, input } })).json().id as string;
+  const create = async (t: TestApp, type: string, input: object = {}) =>
+    (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type, input } })).json().id as string;
 
   it_('runs jobs created through the API to success, with progress and files, then stops', async () => {
     const t = await start();
@@ -98,12 +111,26 @@ describe.each(DIALECTS)('a remote TypeScript worker on %s', (dialect) => {
       else expect(request.url).not.toMatch(/\/complete$/);
     });
     const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const token = (await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'remote', scopes: ['jobs:work'] } })).json().secret as string;
+    const token = (
+      await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'remote', scopes: ['jobs:work'] } })
+    ).json().secret as string;
     // The jobs wait before the worker starts, so its first claim takes three that finish in one turn.
-    const created = await t.call({ method: 'POST', url: '/v1/jobs:batch', payload: { jobs: Array.from({ length: 9 }, () => ({ type: 'quick' })) } });
+    const created = await t.call({
+      method: 'POST',
+      url: '/v1/jobs:batch',
+      payload: { jobs: Array.from({ length: 9 }, () => ({ type: 'quick' })) },
+    });
     const ids = created.json().data.map((j: any) => j.id as string);
     stop = new AbortController();
-    running = runRemoteWorker({ url, token, jobs, concurrency: 3, signal: stop.signal, waitSeconds: 1, log: pino({ level: 'silent' }) });
+    running = runRemoteWorker({
+      url,
+      token,
+      jobs,
+      concurrency: 3,
+      signal: stop.signal,
+      waitSeconds: 1,
+      log: pino({ level: 'silent' }),
+    });
     const done = await Promise.all(ids.map((id: string) => t!.finished(id)));
     expect(done.map((j) => j.status)).toEqual(Array(9).fill('succeeded'));
     expect(sizes[0]).toBe(3);
@@ -141,10 +168,21 @@ describe.each(DIALECTS)('a remote TypeScript worker on %s', (dialect) => {
     t = await testApp(dialect, { definitions: jobs });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    const token = (await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'remote', scopes: ['jobs:work'] } })).json().secret as string;
+    const token = (
+      await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'remote', scopes: ['jobs:work'] } })
+    ).json().secret as string;
     const id = await create(t, 'wait-for-cancel');
     const halt = new AbortController();
-    const worker = runRemoteWorker({ url, token, jobs, signal: halt.signal, leaseSeconds: 1, waitSeconds: 1, graceMs: 0, log: pino({ level: 'silent' }) });
+    const worker = runRemoteWorker({
+      url,
+      token,
+      jobs,
+      signal: halt.signal,
+      leaseSeconds: 1,
+      waitSeconds: 1,
+      graceMs: 0,
+      log: pino({ level: 'silent' }),
+    });
     while (!started.includes(id)) await new Promise((r) => setTimeout(r, 20));
     halt.abort();
     await worker;

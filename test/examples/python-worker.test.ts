@@ -8,10 +8,14 @@ import { testApp, type TestApp } from '../support/app.js';
 // The Python example of examples/python-worker/, run as a user runs it, against a listening server.
 const DIR = fileURLToPath(new URL('../../examples/python-worker/', import.meta.url));
 const python = spawnSync('python3', ['--version']).status === 0;
-const title = python ? 'the Python example worker on %s' : 'the Python example worker on %s (skipped: python3 is not installed)';
+const title = python
+  ? 'the Python example worker on %s'
+  : 'the Python example worker on %s (skipped: python3 is not installed)';
 
 function exited(child: ChildProcess): Promise<number | null> {
-  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  return child.exitCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
 describe.each(DIALECTS)(title, (dialect) => {
@@ -31,32 +35,59 @@ describe.each(DIALECTS)(title, (dialect) => {
     t = await testApp(dialect);
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    const token = (await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'python', scopes: ['jobs:work'], job_types: ['word-count'] } })).json().secret as string;
-    const worker = spawn('python3', ['worker.py'], { cwd: DIR, env: { ...process.env, JOBLINE_URL: url, JOBLINE_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const token = (
+      await t.call({
+        method: 'POST',
+        url: '/v1/tokens',
+        payload: { name: 'python', scopes: ['jobs:work'], job_types: ['word-count'] },
+      })
+    ).json().secret as string;
+    const worker = spawn('python3', ['worker.py'], {
+      cwd: DIR,
+      env: { ...process.env, JOBLINE_URL: url, JOBLINE_TOKEN: token },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child = worker;
     let output = '';
     worker.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
     worker.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
 
-    const texts = Array.from({ length: 10 }, (_, n) => Array.from({ length: n + 1 }, (_, i) => `word${i} and more`).join('\n'));
+    const texts = Array.from({ length: 10 }, (_, n) =>
+      Array.from({ length: n + 1 }, (_, i) => `word${i} and more`).join('\n'),
+    );
     const ids = await Promise.all(
-      texts.map(async (text) => (await t!.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'word-count', input: { text } } })).json().id as string),
+      texts.map(
+        async (text) =>
+          (await t!.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'word-count', input: { text } } })).json()
+            .id as string,
+      ),
     );
     const done = await Promise.all(ids.map((id) => t!.finished(id)));
-    expect(done.map((j) => j.status), output).toEqual(Array(10).fill('succeeded'));
+    expect(
+      done.map((j) => j.status),
+      output,
+    ).toEqual(Array(10).fill('succeeded'));
     expect(done.map((j) => j.output)).toEqual(texts.map((_, n) => ({ words: 3 * (n + 1), lines: n + 1 })));
     expect(done.every((j) => j.attempts === 1 && j.progress === 100)).toBe(true);
 
-    const bad = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'word-count', input: { text: 42 } } })).json().id as string;
+    const bad = (
+      await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'word-count', input: { text: 42 } } })
+    ).json().id as string;
     expect(await t.finished(bad)).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'bad_input' } });
 
     // A long job is running when the worker is told to stop: it finishes the job, then exits.
     const long = Array.from({ length: 400 }, (_, i) => `line ${i}`).join('\n');
-    const last = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'word-count', input: { text: long } } })).json().id as string;
-    while ((await t.call({ method: 'GET', url: `/v1/jobs/${last}` })).json().status === 'pending') await new Promise((r) => setTimeout(r, 20));
+    const last = (
+      await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'word-count', input: { text: long } } })
+    ).json().id as string;
+    while ((await t.call({ method: 'GET', url: `/v1/jobs/${last}` })).json().status === 'pending')
+      await new Promise((r) => setTimeout(r, 20));
     worker.kill('SIGTERM');
     expect(await exited(worker), output).toBe(0);
     expect(output).toContain('word-count worker stopped');
-    expect((await t.call({ method: 'GET', url: `/v1/jobs/${last}` })).json()).toMatchObject({ status: 'succeeded', output: { words: 800, lines: 400 } });
+    expect((await t.call({ method: 'GET', url: `/v1/jobs/${last}` })).json()).toMatchObject({
+      status: 'succeeded',
+      output: { words: 800, lines: 400 },
+    });
   });
 });
