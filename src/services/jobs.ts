@@ -106,7 +106,14 @@ export async function createJobs(
   const run = async (db: Executor): Promise<Job[]> => {
     const now = services.clock.now();
     const ids = inputs.map(() => uuidv7(now));
-    const dependencies = await resolveDependencies(db, principal.workspaceId, inputs, ids, pointer);
+    const dependencies = await resolveDependencies(
+      db,
+      principal.workspaceId,
+      inputs,
+      ids,
+      pointer,
+      services.store.capabilities.singleWriter,
+    );
     if (inputs.some((i) => i.people !== undefined)) await preparePeopleJobs(db, principal, inputs, pointer);
     // Numbers are reserved per project (or per workspace for jobs without one) in one statement each.
     const byProject = new Map<string | null, number>();
@@ -254,6 +261,7 @@ async function resolveDependencies(
   inputs: CreateJobInput[],
   newIds: string[],
   pointer: (index: number, field: string) => string,
+  singleWriter: boolean,
 ): Promise<Dependencies[]> {
   // References to jobs of the same batch, by `ref`, become their new ids.
   const byRef = new Map<string, number>();
@@ -283,7 +291,10 @@ async function resolveDependencies(
   }
   // Only well-formed ids can name existing jobs (PostgreSQL would reject the rest as uuids).
   const existing = [...new Set(edges.flat().filter((d) => !inBatch.has(d) && isUuid(d)))];
-  const found = new Map((await jobs.findStatuses(db, workspaceId, existing)).map((j) => [j.id, j.status]));
+  // With several writers, a dependency could end between this read and the new job's commit, and its
+  // ending would not see the new job waiting on it: the rows are locked until this transaction ends.
+  const lock = !singleWriter;
+  const found = new Map((await jobs.findStatuses(db, workspaceId, existing, { lock })).map((j) => [j.id, j.status]));
   return edges.map((ids, index) => {
     const unknown = ids.filter((id) => !inBatch.has(id) && !found.has(id));
     if (unknown.length > 0) {

@@ -57,14 +57,17 @@ export async function findStatuses(
   db: Executor,
   workspaceId: string,
   ids: string[],
+  options: { lock?: boolean } = {},
 ): Promise<{ id: string; status: JobStatus }[]> {
   if (ids.length === 0) return [];
-  const rows = await db
+  const query = db
     .selectFrom('jobs')
     .select(['id', 'status'])
     .where('workspace_id', '=', workspaceId)
-    .where('id', 'in', ids)
-    .execute();
+    .where('id', 'in', ids);
+  // `lock` holds the rows until the caller's transaction ends (FOR SHARE): a job created waiting on one
+  // of them then commits its dependency before that job can end, or sees how it ended.
+  const rows = await (options.lock === true ? query.forShare() : query).execute();
   return rows.map((r) => ({ id: r.id, status: r.status as JobStatus }));
 }
 
