@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { JobEvent } from '../core/events.js';
 import { pgArray } from './pg-arrays.js';
-import { SETTLED_BELOW } from './settled-events.js';
+import { feedBound } from './settled-events.js';
 import type { Executor, Store } from './store.js';
 
 // Reading the event log. Events are written by the triggers of migration 0005 (and appendEvent for
@@ -221,7 +221,7 @@ export interface FeedPage {
 
 /**
  * A workspace's events after `after`, in feed order. On PostgreSQL only events of transactions older
- * than every transaction still in progress that may write events here are returned (SETTLED_BELOW), so
+ * than every transaction still in progress that may write events here are returned (feedBound), so
  * an event can never appear behind a cursor a client already holds.
  */
 export async function readFeed(
@@ -236,8 +236,7 @@ export async function readFeed(
   // call the feed settled although those events were never returned.
   let settledBelow: number | undefined;
   if (store.capabilities.dialect === 'postgres') {
-    const { rows: bound } = await sql<{ below: string }>`SELECT ${SETTLED_BELOW}::text AS below`.execute(store.db);
-    settledBelow = Number(bound[0]!.below);
+    settledBelow = await feedBound(store.db, workspaceId);
   }
   const rows = await feedRows(store, workspaceId, after, filter, limit, settledBelow);
   const events = rows.map(toEvent);

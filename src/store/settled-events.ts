@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { Executor } from './store.js';
 
 // PostgreSQL: the feed pages by (tx, id), tx being the writing transaction's id (migration 0005). A
 // transaction still in progress may yet commit events with its older tx, so readers take only events
@@ -37,3 +38,20 @@ export const SETTLED_BELOW = sql<number>`(
     (SELECT min(x::text::bigint) FROM pg_snapshot_xip(s) AS x WHERE x::xid NOT IN (SELECT transactionid FROM elsewhere))
   ) FROM snapshot
 )`;
+
+/**
+ * The bound of a workspace's feed read. Reading pg_locks costs several times the rest of a small feed
+ * read, and every feed subscriber reads on every wake-up, so it is consulted only when the cheap bound
+ * (pg_snapshot_xmin) would hold back one of this workspace's committed events. Otherwise the cheap bound
+ * hides nothing here yet; an event that commits after it was taken is held back once and reported as
+ * unsettled, so the reader comes back and then gets the precise bound.
+ */
+export async function feedBound(db: Executor, workspaceId: string): Promise<number> {
+  const { rows } = await sql<{ xmin: string; held: boolean }>`
+    SELECT x.xmin::text AS xmin,
+      EXISTS (SELECT 1 FROM job_events WHERE workspace_id = ${workspaceId} AND tx >= x.xmin) AS held
+    FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin) x`.execute(db);
+  if (!rows[0]!.held) return Number(rows[0]!.xmin);
+  const { rows: precise } = await sql<{ below: string }>`SELECT ${SETTLED_BELOW}::text AS below`.execute(db);
+  return Number(precise[0]!.below);
+}
