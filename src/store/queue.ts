@@ -124,10 +124,15 @@ const CLAIM_SQLITE = `UPDATE jobs SET status = 'running', status_reason = 'claim
     AND status = 'pending'
   RETURNING ${CLAIMED_COLUMNS.join(', ')}, event_seq, error`;
 
-const CLAIM_IN_WORKSPACE_SQLITE = CLAIM_SQLITE.replace(
-  "AND executor = 'worker'",
-  "AND executor = 'worker' AND workspace_id = ?",
-);
+// The same claim limited to one workspace. Built from CLAIM_SQLITE so the two cannot drift; should its
+// text change so that the condition no longer fits, this fails at load rather than claim across workspaces.
+const CLAIM_IN_WORKSPACE_SQLITE = inWorkspace(CLAIM_SQLITE);
+
+function inWorkspace(claim: string): string {
+  const anchor = "AND executor = 'worker'";
+  if (claim.split(anchor).length !== 2) throw new Error('The SQLite claim has no single executor condition.');
+  return claim.replace(anchor, `${anchor} AND workspace_id = ?`);
+}
 
 function toClaimedJob(row: ClaimedRow): ClaimedJob {
   return {
