@@ -3,6 +3,11 @@ import type { Services } from '../services/context.js';
 import type { FileInfo } from '../services/files.js';
 import { noneMatch } from './conditional.js';
 
+/** The media type an uploaded body declares, without parameters; bytes of no declared type are octet-stream. */
+export function uploadedType(header: string | undefined): string {
+  return (header ?? 'application/octet-stream').split(';')[0]!.trim() || 'application/octet-stream';
+}
+
 /** A single byte range (RFC 9110 §14.1.2); several ranges are answered with the whole file. */
 export function parseRange(
   header: string | undefined,

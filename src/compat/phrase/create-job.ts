@@ -11,6 +11,7 @@ import { createDocumentWork } from '../../services/documents.js';
 import { uploadFile } from '../../services/files.js';
 import { createJob } from '../../services/jobs.js';
 import { storageFileName } from '../file-names.js';
+import { uploadedType } from '../../http/file-content.js';
 
 // Create job (POST /api2/v1/projects/{projectUid}/jobs): the file is the body, its name in
 // Content-Disposition (`filename*=UTF-8''<name>` or `filename="<name>"`) and the job's settings in
@@ -154,8 +155,7 @@ export async function createPhraseJobs(
   if (badName !== undefined)
     throw unstorableValue({ pointer: '#/headers/content-disposition', detail: `names a file that ${badName}` });
   if (request.body === undefined || request.body === null) throw createError('Send the file as the request body.');
-  const contentType =
-    (request.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() || 'application/octet-stream';
+  const contentType = uploadedType(request.headers['content-type']);
   const file = await uploadFile(services, principal, {
     name: storageFileName(filename),
     contentType,

@@ -13,7 +13,7 @@ import { getFile, jobFiles } from '../../services/files.js';
 import { createJob, getJob } from '../../services/jobs.js';
 import { deletePeopleJob, editPeopleJob, updateSource } from '../../services/people.js';
 import { createProject, getProject, updateProject } from '../../services/projects.js';
-import { sendFileContent } from '../../http/file-content.js';
+import { sendFileContent, uploadedType } from '../../http/file-content.js';
 import { detectFormat } from '../../jobs/documents/index.js';
 import { findJobsById, listProjectJobsPage, listProjectsInStates } from '../../store/people-views.js';
 import { storageFileName } from '../file-names.js';
@@ -339,9 +339,7 @@ export function textkingRoutes(scope: FastifyInstance, services: Services, mount
         const project = await projectOf(request, projectId);
         const job = await jobOf(request, project, jobId);
         requirePrepared(project, 'documents can be uploaded');
-        const contentType =
-          (request.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() ||
-          'application/octet-stream';
+        const contentType = uploadedType(request.headers['content-type']);
         // "406 Not Acceptable: the document type is not supported" — judged by its name and Content-Type.
         if (detectFormat(documentName, contentType, Buffer.alloc(0)) === undefined) {
           throw new AppError(

@@ -15,7 +15,7 @@ import {
 } from '../../services/files.js';
 import { getJob } from '../../services/jobs.js';
 import type { App } from '../app.js';
-import { sendFileContent } from '../file-content.js';
+import { sendFileContent, uploadedType } from '../file-content.js';
 import { IdParams, Uuid, errorResponses } from '../schemas/common.js';
 import { fileContentResponses, FileSchema } from '../schemas/file.js';
 
@@ -59,9 +59,7 @@ export function fileRoutes(app: App, services: Services): void {
       async (request, reply) => {
         if (request.body === undefined || request.body === null)
           throw new AppError('bad_request', 'Send the file as the request body.');
-        const contentType =
-          (request.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() ||
-          'application/octet-stream';
+        const contentType = uploadedType(request.headers['content-type']);
         const file = await uploadFile(services, request.principal!, {
           name: request.query.name,
           contentType,

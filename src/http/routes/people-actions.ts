@@ -10,6 +10,7 @@ import type { App } from '../app.js';
 import { jobRepresentation } from '../../core/job-json.js';
 import { IdParams, Name, Nullable, errorResponses } from '../schemas/common.js';
 import { ProviderRefs } from '../schemas/people.js';
+import { uploadedType } from '../file-content.js';
 
 // The actions on jobs done by people, one route per action named as in `allowed_actions`
 // (POST /v1/jobs/{id}/accept …). Provider actions take the assigned provider's own token too.
@@ -88,8 +89,6 @@ export function peopleActionRoutes(app: App, services: Services): void {
     const files = plugin.withTypeProvider<TypeBoxTypeProvider>();
     files.removeAllContentTypeParsers();
     files.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-    const contentType = (raw: string | undefined) =>
-      (raw ?? 'application/octet-stream').split(';')[0]!.trim() || 'application/octet-stream';
     const NameQuery = Type.Object(
       { name: Type.String({ pattern: FILE_NAME_PATTERN }) },
       { additionalProperties: false },
@@ -114,7 +113,7 @@ export function peopleActionRoutes(app: App, services: Services): void {
           throw new AppError('bad_request', 'Send the delivered file as the request body.');
         const file = {
           name: request.query.name,
-          contentType: contentType(request.headers['content-type']),
+          contentType: uploadedType(request.headers['content-type']),
           source: request.body as Readable,
         };
         return jobRepresentation(await actOnJob(services, request.principal!, request.params.id, 'deliver', { file }));
@@ -140,7 +139,7 @@ export function peopleActionRoutes(app: App, services: Services): void {
           throw new AppError('bad_request', 'Send the source document as the request body.');
         const upload = {
           name: request.query.name,
-          contentType: contentType(request.headers['content-type']),
+          contentType: uploadedType(request.headers['content-type']),
           source: request.body as Readable,
         };
         return jobRepresentation((await updateSource(services, request.principal!, request.params.id, upload)).job);

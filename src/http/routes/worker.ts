@@ -25,6 +25,7 @@ import {
   OutcomeResponse,
   ProgressBody,
 } from '../schemas/worker.js';
+import { uploadedType } from '../file-content.js';
 
 // The worker protocol (docs/workers.md): a token with the jobs:work scope claims jobs and reports on
 // them; every call after the claim carries the claim's lease token (src/services/remote-work.ts).
@@ -217,9 +218,7 @@ export function workerRoutes(app: App, services: Services): void {
       async (request, reply) => {
         if (request.body === undefined || request.body === null)
           throw new AppError('bad_request', 'Send the file as the request body.');
-        const contentType =
-          (request.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim() ||
-          'application/octet-stream';
+        const contentType = uploadedType(request.headers['content-type']);
         const file = await remote.writeFile(
           services,
           request.principal!,
