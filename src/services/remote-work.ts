@@ -173,8 +173,27 @@ interface Held {
  * as the in-process worker fails it, and answers 409 too.
  */
 async function held(services: Services, principal: Principal, id: string, leaseToken: string): Promise<Held> {
-  const owner = ownerOfToken(leaseToken);
-  const row = await services.store.db
+  const [job] = await heldAll(services, principal, [{ id, lease: leaseToken }]);
+  if (job instanceof AppError) throw job;
+  return job!;
+}
+
+/** `held` for many jobs with one read: each item's job, or its error. */
+async function heldAll(
+  services: Services,
+  principal: Principal,
+  items: { id: string; lease: string }[],
+): Promise<(Held | AppError)[]> {
+  const owners = items.map((item) => {
+    try {
+      return ownerOfToken(item.lease);
+    } catch (error) {
+      if (error instanceof AppError) return error;
+      throw error;
+    }
+  });
+  const ids = [...new Set(items.map((item) => item.id))];
+  const rows = await services.store.db
     .selectFrom('jobs')
     .select([
       'id',
@@ -187,51 +206,60 @@ async function held(services: Services, principal: Principal, id: string, leaseT
       'timeout_ms',
       'executor',
     ])
-    .where('id', '=', id)
+    .where('id', 'in', ids)
     .where('workspace_id', '=', principal.workspaceId)
-    .executeTakeFirst();
-  if (
-    row === undefined ||
-    row.executor !== 'worker' ||
-    (principal.jobTypes !== undefined && !principal.jobTypes.includes(row.type))
-  )
-    throw notFound('job', id);
-  if (!sameOwner(row.lease_owner, owner)) {
-    throw new AppError(
-      'lease_lost',
-      `This lease does not hold job ${id}: it expired and the job went back to the queue, was claimed again, or was never claimed with it. Stop working on it.`,
-      {
-        extra: { job_status: row.status },
-      },
-    );
-  }
-  const job: Held = {
-    id,
-    type: row.type,
-    owner,
-    attempt: row.attempts,
-    maxAttempts: row.max_attempts,
-    startedAt: row.attempt_started_at ?? services.clock.now(),
-    timeoutMs: row.timeout_ms ?? services.registry.get(row.type)?.timeoutMs ?? null,
-  };
+    .execute();
+  const byId = new Map(rows.map((row) => [row.id, row]));
   const now = services.clock.now();
-  if (job.timeoutMs !== null && now - job.startedAt >= job.timeoutMs) {
-    await finishFailed(
-      services,
-      job,
-      { message: `The attempt timed out after ${job.timeoutMs} ms.`, code: 'timeout' },
-      true,
-      'timed_out',
-    );
-    throw new AppError(
-      'lease_lost',
-      `The attempt on job ${id} timed out after ${job.timeoutMs} ms; it was ended as the job's timeout says. Stop working on it.`,
-      {
-        extra: { job_status: row.status, reason: 'timed_out' },
-      },
-    );
+  const result: (Held | AppError)[] = [];
+  for (const [index, { id }] of items.entries()) {
+    const owner = owners[index]!;
+    const row = byId.get(id);
+    if (owner instanceof AppError) result.push(owner);
+    else if (
+      row === undefined ||
+      row.executor !== 'worker' ||
+      (principal.jobTypes !== undefined && !principal.jobTypes.includes(row.type))
+    )
+      result.push(notFound('job', id));
+    else if (!sameOwner(row.lease_owner, owner))
+      result.push(
+        new AppError(
+          'lease_lost',
+          `This lease does not hold job ${id}: it expired and the job went back to the queue, was claimed again, or was never claimed with it. Stop working on it.`,
+          { extra: { job_status: row.status } },
+        ),
+      );
+    else {
+      const job: Held = {
+        id,
+        type: row.type,
+        owner,
+        attempt: row.attempts,
+        maxAttempts: row.max_attempts,
+        startedAt: row.attempt_started_at ?? now,
+        timeoutMs: row.timeout_ms ?? services.registry.get(row.type)?.timeoutMs ?? null,
+      };
+      if (job.timeoutMs === null || now - job.startedAt < job.timeoutMs) result.push(job);
+      else {
+        await finishFailed(
+          services,
+          job,
+          { message: `The attempt timed out after ${job.timeoutMs} ms.`, code: 'timeout' },
+          true,
+          'timed_out',
+        );
+        result.push(
+          new AppError(
+            'lease_lost',
+            `The attempt on job ${id} timed out after ${job.timeoutMs} ms; it was ended as the job's timeout says. Stop working on it.`,
+            { extra: { job_status: row.status, reason: 'timed_out' } },
+          ),
+        );
+      }
+    }
   }
-  return job;
+  return result;
 }
 
 export async function heartbeat(
@@ -281,9 +309,11 @@ export async function completeRemote(
 ): Promise<({ outcome: Outcome } | { error: AppError })[]> {
   const results: ({ outcome: Outcome } | { error: AppError })[] = [];
   const byOwner = new Map<string, { index: number; job: Held; output: unknown }[]>();
+  const jobs = await heldAll(services, principal, items);
   for (const [index, item] of items.entries()) {
     try {
-      const job = await held(services, principal, item.id, item.lease);
+      const job = jobs[index]!;
+      if (job instanceof AppError) throw job;
       const invalid = services.registry.validateOutput(job.type, item.output);
       if (invalid !== undefined)
         throw new AppError(
