@@ -6,7 +6,7 @@
 // the run within 10 % of RSS before it. Runs against the build in dist/ and writes its section of
 // docs/benchmarks.md.
 //
-//   npm run bench -- soak [--duration 180] [--interval 15] [--streams 100] [--pollers 20] [--rate 20] [--no-write]
+//   npm run bench -- soak [--duration 180] [--interval 15] [--streams 100] [--pollers 20] [--rate 20] [--seed 20000] [--gc-each] [--no-write]
 //   JOBLINE_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench -- soak
 import { fork } from 'node:child_process';
 import http from 'node:http';
@@ -23,6 +23,8 @@ const OPTIONS = {
   streams: { type: 'string', default: '100' },
   pollers: { type: 'string', default: '20' },
   rate: { type: 'string', default: '20' },
+  seed: { type: 'string', default: '20000' },
+  'gc-each': { type: 'boolean', default: false },
   'no-write': { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 };
@@ -197,11 +199,35 @@ function startLoad(url, token, o) {
   };
 }
 
+/** Creates `count` jobs of a type no worker runs, 100 per request, a few requests at a time. */
+async function seedJobs(url, token, count) {
+  const pad = 'x'.repeat(400);
+  let next = 0;
+  const one = async () => {
+    while (next < count) {
+      const n = Math.min(100, count - next);
+      next += n;
+      const res = await fetch(`${url}/v1/jobs:batch`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ jobs: Array.from({ length: n }, (_, i) => ({ type: 'soak-seed', input: { i, pad } })) }),
+      });
+      if (res.status !== 201) throw new Error(`seeding answered ${res.status}: ${await res.text()}`);
+      await res.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, one));
+}
+
 async function soak(dialect, databaseUrl, o) {
   const server = await startServerChild(databaseUrl);
   try {
     const start = await server.sample(true);
     log(`${dialect}: started, RSS ${(start.rss / MB).toFixed(1)} MB`);
+    // A deployment's database is not empty: the database's own caches (SQLite's page cache of each
+    // connection, the mapped file) fill as it grows and stay bounded, so jobs nobody runs are written
+    // first, else the soak measures an empty database filling up rather than what streams leave behind.
+    await seedJobs(server.url, server.token, o.seed);
     // Warm-up: the first minutes of a process fill its code caches and pools; measured from after them.
     let load = startLoad(server.url, server.token, o);
     await sleep(o.warmup * 1000);
@@ -215,7 +241,7 @@ async function soak(dialect, databaseUrl, o) {
     const t0 = Date.now();
     for (let t = o.interval; t <= o.duration; t += o.interval) {
       await sleep(t0 + t * 1000 - Date.now());
-      const s = await server.sample(false);
+      const s = await server.sample(o.gcEach);
       samples.push({ t, ...s, counts: { ...load.counts } });
       log(
         `${dialect} ${String(t).padStart(4)} s: RSS ${(s.rss / MB).toFixed(1)} MB (heap ${(s.heapUsed / MB).toFixed(1)}, external ${(s.external / MB).toFixed(1)}, anon ${(s.rssAnon / MB).toFixed(1)}), loop delay p99 ${s.delay.p99.toFixed(1)} ms max ${s.delay.max.toFixed(1)} ms, ` +
@@ -228,7 +254,7 @@ async function soak(dialect, databaseUrl, o) {
     const after = await server.sample(true);
     const ratio = after.rss / before.rss;
     log(
-      `${dialect}: after the load and a forced GC, RSS ${(after.rss / MB).toFixed(1)} MB, anon ${(after.rssAnon / MB).toFixed(1)}, heap ${(after.heapUsed / MB).toFixed(1)} of ${(after.heapTotal / MB).toFixed(1)}, external ${(after.external / MB).toFixed(1)} (${((ratio - 1) * 100).toFixed(1)} % against before), hub ${JSON.stringify(after.hub)}`,
+      `${dialect}: after the load and a forced GC, RSS ${(after.rss / MB).toFixed(1)} MB, anon ${(after.rssAnon / MB).toFixed(1)}, heap ${(after.heapUsed / MB).toFixed(1)} of ${(after.heapTotal / MB).toFixed(1)}, external ${(after.external / MB).toFixed(1)}, resident anonymous before → after: main arena ${(before.mainArena / MB).toFixed(1)} → ${(after.mainArena / MB).toFixed(1)}, thread arenas ${(before.threadArenas / MB).toFixed(1)} → ${(after.threadArenas / MB).toFixed(1)}, other ${(before.otherAnon / MB).toFixed(1)} → ${(after.otherAnon / MB).toFixed(1)} (${((ratio - 1) * 100).toFixed(1)} % against before), hub ${JSON.stringify(after.hub)}`,
     );
     return {
       dialect,
@@ -249,7 +275,7 @@ export async function run(args) {
   const { values } = parseArgs({ args, options: OPTIONS });
   if (values.help) {
     log(
-      'npm run bench -- soak [--duration 180] [--interval 15] [--warmup 20] [--streams 100] [--pollers 20] [--rate 20] [--no-write]',
+      'npm run bench -- soak [--duration 180] [--interval 15] [--warmup 20] [--streams 100] [--pollers 20] [--rate 20] [--seed 20000] [--gc-each] [--no-write]',
     );
     log('environment: JOBLINE_BENCH_DATABASE_URL runs on PostgreSQL instead of SQLite');
     return;
@@ -261,6 +287,8 @@ export async function run(args) {
     streams: Number(values.streams),
     pollers: Number(values.pollers),
     rate: Number(values.rate),
+    gcEach: values['gc-each'],
+    seed: Number(values.seed),
   };
   const databaseUrl = process.env.JOBLINE_BENCH_DATABASE_URL || undefined;
   const dialect = databaseUrl === undefined ? 'sqlite' : 'postgres';
@@ -271,18 +299,20 @@ export async function run(args) {
   const summary = [
     `## Soak: streams, long polls and jobs for ${Math.round(o.duration / 60)} minutes on ${dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'}${arenas === undefined ? '' : `, MALLOC_ARENA_MAX=${arenas}`}`,
     '',
-    `\`${arenas === undefined ? '' : `MALLOC_ARENA_MAX=${arenas} `}${dialect === 'sqlite' ? '' : 'JOBLINE_BENCH_DATABASE_URL=postgres://… '}npm run bench -- soak\`: \`jobline serve\` (startServer with its worker, in a child process started with --expose-gc) while ${o.streams} clients open a Server-Sent Events stream (the workspace feed or a recent job's events), cut it after 0.2 to 2 s and open the next, ${o.pollers} clients long-poll a recent job (\`?wait=2\`), and one creates ${o.rate} jobs a second in batches of ten that the worker runs (created, running, progress, succeeded). The server reports its memory and event-loop delay (since the previous row) every ${o.interval} s. "Before" and "after" are taken with the load stopped, after a forced collection. Pass: RSS after within ${RSS_TOLERANCE * 100} % of RSS before, and the event hub holding no subscriber, read or retry.`,
+    `\`${arenas === undefined ? '' : `MALLOC_ARENA_MAX=${arenas} `}${dialect === 'sqlite' ? '' : 'JOBLINE_BENCH_DATABASE_URL=postgres://… '}npm run bench -- soak\`: \`jobline serve\` (startServer with its worker, in a child process started with --expose-gc) while ${o.streams} clients open a Server-Sent Events stream (the workspace feed or a recent job's events), cut it after 0.2 to 2 s and open the next, ${o.pollers} clients long-poll a recent job (\`?wait=2\`), and one creates ${o.rate} jobs a second in batches of ten that the worker runs (created, running, progress, succeeded). The server reports its memory and event-loop delay (since the previous row) every ${o.interval} s. "Before" and "after" are taken with the load stopped, after a forced collection, once RSS stops falling (V8 returns the pages a collection freed from a background task, after \`gc()\` returns). Pass: RSS after within ${RSS_TOLERANCE * 100} % of RSS before, and the event hub holding no subscriber, read or retry.`,
     '',
-    `${o.duration} s after ${o.warmup} s of warm-up: ${r.counts.streams.toLocaleString('en')} streams opened and cut, ${r.counts.polls.toLocaleString('en')} long polls, ${r.counts.created.toLocaleString('en')} jobs created and run, ${r.counts.errors} client errors.`,
+    `${o.seed.toLocaleString('en')} jobs of a type no worker runs created first, then ${o.duration} s after ${o.warmup} s of warm-up: ${r.counts.streams.toLocaleString('en')} streams opened and cut, ${r.counts.polls.toLocaleString('en')} long polls, ${r.counts.created.toLocaleString('en')} jobs created and run, ${r.counts.errors} client errors.`,
     '',
-    '| time | RSS | anonymous | file-backed | heap used | heap reserved | loop delay p50 | p99 | max | subscribers |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    `| before (forced GC) | ${mb(r.before.rss)} | ${mb(r.before.rssAnon)} | ${mb(r.before.rssFile)} | ${mb(r.before.heapUsed)} | ${mb(r.before.heapTotal)} | | | | ${r.before.hub.subscribers} |`,
+    '| time | RSS | anonymous | file-backed | heap used | heap reserved | glibc main arena | loop delay p50 | p99 | max | subscribers |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| before (forced GC) | ${mb(r.before.rss)} | ${mb(r.before.rssAnon)} | ${mb(r.before.rssFile)} | ${mb(r.before.heapUsed)} | ${mb(r.before.heapTotal)} | ${mb(r.before.mainArena)} | | | | ${r.before.hub.subscribers} |`,
     ...r.samples.map(
       (s) =>
-        `| ${s.t} s | ${mb(s.rss)} | ${mb(s.rssAnon)} | ${mb(s.rssFile)} | ${mb(s.heapUsed)} | ${mb(s.heapTotal)} | ${s.delay.p50.toFixed(1)} ms | ${s.delay.p99.toFixed(1)} ms | ${s.delay.max.toFixed(1)} ms | ${s.hub.subscribers} |`,
+        `| ${s.t} s | ${mb(s.rss)} | ${mb(s.rssAnon)} | ${mb(s.rssFile)} | ${mb(s.heapUsed)} | ${mb(s.heapTotal)} | ${mb(s.mainArena)} | ${s.delay.p50.toFixed(1)} ms | ${s.delay.p99.toFixed(1)} ms | ${s.delay.max.toFixed(1)} ms | ${s.hub.subscribers} |`,
     ),
-    `| after (forced GC) | ${mb(r.after.rss)} | ${mb(r.after.rssAnon)} | ${mb(r.after.rssFile)} | ${mb(r.after.heapUsed)} | ${mb(r.after.heapTotal)} | | | | ${r.after.hub.subscribers} |`,
+    `| after (forced GC) | ${mb(r.after.rss)} | ${mb(r.after.rssAnon)} | ${mb(r.after.rssFile)} | ${mb(r.after.heapUsed)} | ${mb(r.after.heapTotal)} | ${mb(r.after.mainArena)} | | | | ${r.after.hub.subscribers} |`,
+    '',
+    `Resident anonymous memory, before → after: glibc's main arena ${mb(r.before.mainArena)} → ${mb(r.after.mainArena)}, its thread arenas ${mb(r.before.threadArenas)} → ${mb(r.after.threadArenas)}, the rest (V8's heap and code, other mappings) ${mb(r.before.otherAnon)} → ${mb(r.after.otherAnon)}.`,
     '',
     `RSS after against before: ${((r.after.rss / r.before.rss - 1) * 100).toFixed(1)} % (limit ${RSS_TOLERANCE * 100} %); the hub holds ${JSON.stringify(r.after.hub)} after the load: **${r.pass ? 'pass' : 'fail'}**.`,
     `Machine: ${host.nproc} cores (${host.cpu}), Node ${host.node}, load average ${host.loadavg.map((l) => l.toFixed(2)).join(' ')} at the end.`,

@@ -59,10 +59,52 @@ function memory() {
     rss: m.rss,
     rssAnon: kib('RssAnon'),
     rssFile: kib('RssFile'),
+    ...anonymousByRegion(),
     heapUsed: m.heapUsed,
     heapTotal: m.heapTotal,
     external: m.external,
   };
+}
+
+/**
+ * Resident anonymous memory split by where it lives: glibc's main arena (`[heap]`), mappings of
+ * exactly one glibc thread arena's reservation (64 MiB, aligned), and every other anonymous mapping
+ * (V8's heap and code, other mmap'd blocks).
+ */
+function anonymousByRegion() {
+  const out = { mainArena: 0, threadArenas: 0, otherAnon: 0 };
+  let region;
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ (\d+)\s*(.*)$/.exec(line);
+    if (head !== null) {
+      const [, from, to, inode, name] = head;
+      const size = Number(BigInt(`0x${to}`) - BigInt(`0x${from}`));
+      if (name === '[heap]') region = 'mainArena';
+      else if (inode !== '0' || name !== '') region = undefined;
+      else
+        region =
+          size <= 64 * 2 ** 20 && BigInt(`0x${from}`) % BigInt(64 * 2 ** 20) === 0n ? 'threadArenas' : 'otherAnon';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss !== null && region !== undefined) out[region] += Number(rss[1]) * 1024;
+  }
+  return out;
+}
+
+/**
+ * Waits until RSS stops falling: V8 hands the pages a collection freed back to the system from a
+ * background task, after gc() has returned, so a reading taken at once counts memory already let go.
+ */
+async function settled() {
+  await new Promise((r) => setTimeout(r, 2000));
+  let last = process.memoryUsage().rss;
+  for (let waited = 0; waited < 10_000; waited += 500) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = process.memoryUsage().rss;
+    if (now > last * 0.99) return;
+    last = now;
+  }
 }
 
 let running;
@@ -80,6 +122,7 @@ process.on('message', async (msg) => {
         global.gc();
         await new Promise((r) => setImmediate(r));
         global.gc();
+        await settled();
       }
       const ms = (ns) => ns / 1e6;
       const sample = {
