@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { Worker } from '../../src/engine/worker.js';
+import { findJobByNumber } from '../../src/store/people-views.js';
 import { DIALECTS, skipUnlessAvailable } from '../support/databases.js';
 import { testApp, type TestApp } from '../support/app.js';
 import { provider } from '../people/helpers.js';
@@ -55,12 +56,26 @@ describe.each(DIALECTS)('Phrase TMS compatible API on %s', (dialect) => {
   afterAll(async () => t?.close());
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
 
-  /** Runs the queue until these jobs have finished. */
+  /** The Jobline id of an async request id (project number × 10^9 + job number, in workspace acme). */
+  async function jobId(id: string): Promise<string> {
+    if (!/^\d+$/.test(id)) return id;
+    const { id: workspaceId } = await t.services.store.db
+      .selectFrom('workspaces')
+      .select('id')
+      .where('name', '=', 'acme')
+      .executeTakeFirstOrThrow();
+    const n = Number(id);
+    const projectNumber = Math.floor(n / 1e9);
+    const job = await findJobByNumber(t.services.store.db, workspaceId, projectNumber || null, n % 1e9);
+    return job!.id;
+  }
+
+  /** Runs the queue until these jobs (Jobline ids or async request ids) have finished. */
   async function run(...ids: string[]): Promise<void> {
     const worker = new Worker(t.services, { pollMs: 20 });
     worker.start();
     try {
-      for (const id of ids) await t.finished(id);
+      for (const id of ids) await t.finished(await jobId(id));
     } finally {
       await worker.stop(1000);
     }
@@ -176,7 +191,7 @@ describe.each(DIALECTS)('Phrase TMS compatible API on %s', (dialect) => {
         imported: false,
         originalFileDirectory: 'pages/home',
         project: { uid: p.id, name: 'Website' },
-        serverTaskId: body.asyncRequest.id,
+        serverTaskId: await jobId(body.asyncRequest.id),
         isParentJobSplit: false,
       });
       const first = expectJobPart(await getPart(p.id, de1!.uid));
@@ -203,7 +218,7 @@ describe.each(DIALECTS)('Phrase TMS compatible API on %s', (dialect) => {
         project_id: p.id,
         type: 'translation',
         callback_url: 'http://127.0.0.1:9/phrase',
-        people: { workflow_level: 1, import_job_id: body.asyncRequest.id },
+        people: { workflow_level: 1, import_job_id: await jobId(body.asyncRequest.id) },
       });
       expect(nativeAsPhrase(native)).toBe(ok.status);
     });
@@ -331,7 +346,7 @@ describe.each(DIALECTS)('Phrase TMS compatible API on %s', (dialect) => {
       expectError(await getPart('12345', created.jobs[0].uid), 404, 'ResourceNotFound');
       expectError(await getPart(other.id, created.jobs[0].uid), 404, 'ResourceNotFound');
       // The import job is an async request, not a job part.
-      expectError(await getPart(p.id, created.asyncRequest.id), 404, 'ResourceNotFound');
+      expectError(await getPart(p.id, await jobId(created.asyncRequest.id)), 404, 'ResourceNotFound');
       const stranger = await t.token(['jobs:read', 'jobs:write'], 'elsewhere');
       expectError(
         await get(`/api2/v1/projects/${p.id}/jobs/${created.jobs[0].uid}`, stranger),
@@ -540,7 +555,7 @@ describe.each(DIALECTS)('Phrase TMS compatible API on %s', (dialect) => {
         expectValid('phrase-async-request', finished);
         expect(finished.asyncResponse).toMatchObject({ errorCode: null });
         // The pre-translation is a machine job of the project in the native API, with its result.
-        const native = (await t.call({ method: 'GET', url: `/v1/jobs/${request.id}` })).json();
+        const native = (await t.call({ method: 'GET', url: `/v1/jobs/${await jobId(request.id)}` })).json();
         expect(native).toMatchObject({
           type: 'pre-translate',
           executor: 'worker',
@@ -600,7 +615,7 @@ describe.each(DIALECTS)('Phrase TMS compatible API on %s', (dialect) => {
 
   describe('unknown routes under the prefix', () => {
     it_('answer 404 in the Phrase error body, never as problem details', async () => {
-      expectError(await get('/api2/v1/projects'), 404, 'ResourceNotFound');
+      expectError(await get('/api2/v1/projectz'), 404, 'ResourceNotFound');
       expectError(
         await t.app.inject({ method: 'DELETE', url: `${PHRASE}/api2/v1/async/${UNKNOWN}`, headers: auth(t.admin) }),
         404,

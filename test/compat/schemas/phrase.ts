@@ -86,7 +86,7 @@ export const jobList = {
   properties: {
     jobs: { type: 'array', items: { $ref: 'phrase-job-part-reference' } },
     unsupportedFiles: { type: 'array', items: { type: 'string' } },
-    asyncRequest: { type: 'object', required: ['id', 'dateCreated', 'action'], additionalProperties: false, properties: { id: { type: 'string' }, dateCreated: { type: 'string', format: 'date-time' }, action: { type: 'string' } } },
+    asyncRequest: { type: 'object', required: ['id', 'dateCreated', 'action'], additionalProperties: false, properties: { id: { type: 'string', pattern: '^[0-9]+$' }, dateCreated: { type: 'string', format: 'date-time' }, action: { type: 'string' } } },
   },
 };
 
@@ -96,7 +96,7 @@ export const asyncRequest = {
   required: ['id', 'dateCreated', 'action', 'asyncResponse', 'parent', 'project'],
   additionalProperties: false,
   properties: {
-    id: { type: 'string' },
+    id: { type: 'string', pattern: '^[0-9]+$' },
     dateCreated: { type: 'string', format: 'date-time' },
     action: { type: 'string' },
     asyncResponse: {
