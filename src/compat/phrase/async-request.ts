@@ -21,13 +21,8 @@ export function asyncAction(type: string): string {
 
 function asyncResponse(job: Job) {
   if (job.status === 'succeeded')
-    return {
-      dateCreated: phraseDate(job.completedAt ?? job.updatedAt)!,
-      errorCode: null,
-      errorDesc: null,
-      errorDetails: [],
-      warnings: [],
-    };
+    // errorCode and errorDesc are strings in Phrase's schema: a success leaves them out.
+    return { dateCreated: phraseDate(job.completedAt ?? job.updatedAt)!, errorDetails: [], warnings: [] };
   if (job.status === 'failed' || job.status === 'cancelled') {
     const message = job.error?.message ?? 'The request was cancelled.';
     const code = job.status === 'cancelled' ? 'AsyncRequestCancelled' : (job.error?.code ?? 'AsyncRequestFailed');
@@ -70,8 +65,8 @@ export function asyncRequest(job: Job, project: Project | undefined) {
     dateCreated: phraseDate(job.createdAt)!,
     action: asyncAction(job.type),
     asyncResponse: asyncResponse(job),
-    parent: null,
-    project: project === undefined ? null : { uid: project.id, name: project.name },
+    // No request has a parent here; `parent` and a missing project are left out (objects in the schema).
+    ...(project === undefined ? {} : { project: { uid: project.id, name: project.name } }),
   };
 }
 
@@ -84,8 +79,7 @@ export function exportRequest(job: Job, project: Project | undefined, now: numbe
     id: asyncRequestId(job, project),
     dateCreated: phraseDate(job.updatedAt)!,
     action: 'EXPORT_COMPLETE_FILE',
-    asyncResponse: { dateCreated: phraseDate(now)!, errorCode: null, errorDesc: null, errorDetails: [], warnings: [] },
-    parent: null,
-    project: project === undefined ? null : { uid: project.id, name: project.name },
+    asyncResponse: { dateCreated: phraseDate(now)!, errorDetails: [], warnings: [] },
+    ...(project === undefined ? {} : { project: { uid: project.id, name: project.name } }),
   };
 }

@@ -236,6 +236,10 @@ export function phraseJobRoutes(scope: FastifyInstance, services: Services): voi
     async (request, reply) => {
       const { project, job } = await target(request);
       const { asyncRequestId: id } = request.params as { asyncRequestId: string };
+      const format = (request.query as Record<string, unknown>).format;
+      // Phrase's formats are ORIGINAL (the default) and PDF; Jobline makes no PDFs.
+      if (format !== undefined && (typeof format !== 'string' || format.toUpperCase() !== 'ORIGINAL'))
+        throw invalid('format must be ORIGINAL: Jobline does not render PDF previews.', { format });
       if (id !== asyncRequestId(job, project))
         throw new AppError('not_found', `No async request ${id} exports this job.`);
       return sendTargetFile(request, reply, services, job);

@@ -40,23 +40,7 @@ function workflowSteps(project: Project) {
   }));
 }
 
-/** ProjectReference: an item of List projects. */
-export function projectReference(project: Project) {
-  return {
-    uid: project.id,
-    innerId: project.number,
-    name: project.name,
-    createdDate: phraseDate(project.createdAt)!,
-    ...(project.sourceLanguage != null ? { sourceLang: project.sourceLanguage } : {}),
-    targetLangs: project.targetLanguages ?? [],
-    status: STATUS[project.state ?? 'prepared'] ?? 'NEW',
-    ...(project.description !== null ? { note: project.description } : {}),
-    deleted: false,
-    archived: false,
-  };
-}
-
-/** AbstractProjectDto (Get project, Create project) as the project manager sees it. */
+/** AbstractProjectDto (Get project, Create project, the items of List projects) as the project manager sees it. */
 export function projectDto(project: Project) {
   return {
     uid: project.id,
@@ -72,7 +56,6 @@ export function projectDto(project: Project) {
     status: STATUS[project.state ?? 'prepared'] ?? 'NEW',
     ...(project.description !== null ? { note: project.description } : {}),
     workflowSteps: workflowSteps(project),
-    archived: false,
   };
 }
 
@@ -157,7 +140,7 @@ export function phraseProjectRoutes(scope: FastifyInstance, services: Services):
       pageSize,
       pageNumber,
       numberOfElements: result.projects.length,
-      content: result.projects.map(projectReference),
+      content: result.projects.map(projectDto),
     };
   });
 
@@ -169,11 +152,8 @@ export function phraseProjectRoutes(scope: FastifyInstance, services: Services):
       const project = await projectOf(services, principalOf(request), projectUid);
       return {
         projectWorkflowSteps: workflowSteps(project).map((s) => ({
-          id: String(s.id),
-          name: s.name,
-          abbreviation: s.abbreviation,
-          workflowLevel: s.workflowLevel,
-          workflowStep: { uid: s.workflowStep.id, id: s.workflowStep.id, name: s.name },
+          ...s,
+          workflowStep: { uid: s.name, id: s.name, name: s.name, order: s.workflowLevel },
         })),
       };
     },
