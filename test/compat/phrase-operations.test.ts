@@ -309,4 +309,49 @@ describe.each(DIALECTS)('Phrase TMS operations on %s', (dialect) => {
       'ResourceNotFound',
     );
   });
+
+  it_('updates the source of jobs from a new file, imported again; refuses bad updates', async () => {
+    const p = await phraseProject('Sources');
+    const created = (await createJobs(p.uid, { targetLangs: ['de', 'fr'] }, 'page.txt')).json();
+    const [de, fr] = created.jobs.map((j: { uid: string }) => j.uid) as string[];
+    await runQueue();
+    const update = (memsource: unknown, options: { disposition?: string | null; body?: string } = {}) =>
+      t.app.inject({
+        method: 'POST',
+        url: `${PHRASE}/api2/v1/projects/${p.uid}/jobs/source`,
+        headers: {
+          authorization: `ApiToken ${t.admin}`,
+          'content-type': 'application/octet-stream',
+          ...(memsource === undefined
+            ? {}
+            : { memsource: typeof memsource === 'string' ? memsource : JSON.stringify(memsource) }),
+          ...(options.disposition === null
+            ? {}
+            : { 'content-disposition': options.disposition ?? "filename*=UTF-8''page.txt" }),
+        },
+        payload: options.body ?? 'Hello again.\n\nA new paragraph.\n',
+      });
+    const res = await update({ jobs: [{ uid: de }, { uid: fr }] });
+    expect(res.statusCode, res.body).toBe(200);
+    expectPhrase('JobUpdateSourceResponseDto', res.json());
+    expect(res.json().jobs.map((j: { uid: string }) => j.uid)).toEqual([de, fr]);
+    const running = (await send('GET', `/api2/v1/projects/${p.uid}/jobs/${de}`)).json();
+    expect(running.importStatus.status).toBe('RUNNING');
+    expect(running.updateSourceDate).toEqual(expect.any(String));
+    await runQueue();
+    const target = await send('GET', `/api2/v1/projects/${p.uid}/jobs/${de}/targetFile`);
+    expect(target.body).toBe('Hello again.\n\nA new paragraph.\n');
+
+    expectError(await update(undefined), 400, 'InvalidArguments');
+    expectError(await update('{"jobs":'), 400, 'InvalidArguments');
+    expectError(await update({ jobs: [] }), 400, 'InvalidArguments');
+    expectError(await update({ jobs: [{ uid: de }] }, { disposition: null }), 400, 'InvalidArguments');
+    expectError(await update({ jobs: [{ uid: UNKNOWN }] }), 404, 'ResourceNotFound');
+    // A job that is taken (not continuous) takes no new source.
+    const accepted = await send('POST', `/api2/v1/projects/${p.uid}/jobs/${de}/setStatus`, {
+      requestedStatus: 'ACCEPTED',
+    });
+    expect(accepted.statusCode, accepted.body).toBe(204);
+    expectError(await update({ jobs: [{ uid: de }] }), 400, 'InvalidArguments');
+  });
 });

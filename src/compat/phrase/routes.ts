@@ -11,6 +11,7 @@ import { listFilter, NOTHING, parseBoolean } from './list-filter.js';
 import { integer, invalid, jobUids, partOf, PHRASE_READ, PHRASE_WRITE, projectOf } from './params.js';
 import { phraseProjectRoutes } from './projects.js';
 import { phraseJobRoutes } from './job-routes.js';
+import { phraseUpdateSourceRoutes } from './update-source.js';
 import { changeStatus, requestedStatus } from './status-change.js';
 
 // Phrase's page size is at most 50 ("The maximum page size is 50", API Technology TMS); pageNumber is
@@ -162,4 +163,5 @@ export function phraseRoutes(scope: FastifyInstance, services: Services): void {
   phraseAsyncRoutes(scope, services);
   phraseProjectRoutes(scope, services);
   phraseJobRoutes(scope, services);
+  phraseUpdateSourceRoutes(scope, services);
 }
