@@ -9,8 +9,9 @@ import { phraseStatus as nativeAsPhrase } from '../people/vendor-statuses.js';
 import * as schemas from './schemas/phrase.js';
 import { expectSeedValid, seedSchemas, undeclaredMembers } from './schemas/phrase.js';
 import { validator } from './schemas/validate.js';
+import { expectPhrase } from './schemas/phrase-tms.js';
 
-const expectValid = validator([
+const expectHandWritten = validator([
   schemas.phraseError,
   schemas.jobPartReference,
   schemas.jobPage,
@@ -18,6 +19,18 @@ const expectValid = validator([
   schemas.asyncRequest,
   schemas.preTranslateResponse,
 ]);
+// Each body is checked against the hand-written schema (members required as Jobline sends them) and
+// against Phrase's own schema as its generated client embeds it (test/fixtures/phrase-openapi).
+const PHRASE_SCHEMAS: Record<string, string> = {
+  'phrase-job-page': 'PageDtoJobPartReferenceV2',
+  'phrase-job-list': 'JobListDto',
+  'phrase-async-request': 'AsyncRequestDto',
+  'phrase-pre-translate': 'AsyncRequestWrapperV2Dto',
+};
+function expectValid(id: string, value: unknown): void {
+  expectHandWritten(id, value);
+  if (PHRASE_SCHEMAS[id] !== undefined) expectPhrase(PHRASE_SCHEMAS[id], value);
+}
 const PHRASE = '/compat/phrase/web';
 const UNKNOWN = '0193a0b4-0000-7000-8000-000000000000';
 const TEXT = 'Hello world.\n\nThe job failed.\n\nSomething nobody translated yet.\n';
