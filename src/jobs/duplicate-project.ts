@@ -44,6 +44,8 @@ export const duplicateProject = defineBuiltinJob({
         name: ctx.input.name ?? `Copy of ${source.name}`.slice(0, 200),
         description: source.description,
         workflowSteps: source.workflowSteps,
+        sourceLanguage: source.sourceLanguage ?? null,
+        targetLanguages: source.targetLanguages ?? [],
         now,
       });
       let copied = 0;

@@ -9,6 +9,8 @@ export interface ProjectInput {
   name: string;
   description?: string | null | undefined;
   workflowSteps?: string[] | undefined;
+  sourceLanguage?: string | null | undefined;
+  targetLanguages?: string[] | undefined;
 }
 
 export async function createProject(services: Services, principal: Principal, input: ProjectInput): Promise<Project> {
@@ -23,6 +25,8 @@ export async function createProject(services: Services, principal: Principal, in
           name: input.name,
           description: input.description ?? null,
           workflowSteps: input.workflowSteps ?? [],
+          sourceLanguage: input.sourceLanguage ?? null,
+          targetLanguages: input.targetLanguages ?? [],
           now,
         }),
       );

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Job } from '../core/job.js';
 import type { JobStatus, StatusReason } from '../core/lifecycle.js';
 import type { ProjectState } from '../core/people.js';
@@ -26,6 +27,23 @@ export interface PeopleJobFilter {
   workflowLevel?: number | undefined;
   /** Only jobs of this executor; all jobs of the project when absent. */
   executor?: 'people' | 'worker' | undefined;
+  /** Only jobs whose input names this target language (any letter case) or this file name. */
+  targetLanguage?: string | undefined;
+  filename?: string | undefined;
+  /** The dialect, for the input lookups above. */
+  dialect?: 'sqlite' | 'postgres' | undefined;
+  /** Only jobs assigned to this provider of this type. */
+  provider?: { id: string; type: 'user' | 'vendor' } | undefined;
+  /** Only jobs due in [dueFrom, dueTo) (either bound optional). */
+  dueFrom?: number | undefined;
+  dueTo?: number | undefined;
+}
+
+/** The text of a top-level member of a job's input. */
+function inputText(dialect: 'sqlite' | 'postgres' | undefined, key: 'target_language' | 'filename') {
+  return dialect === 'postgres'
+    ? sql<string>`input ->> ${sql.lit(key)}`
+    : sql<string>`json_extract(input, ${`$.${key}`})`;
 }
 
 function filtered(db: Executor, f: PeopleJobFilter) {
@@ -43,6 +61,22 @@ function filtered(db: Executor, f: PeopleJobFilter) {
         : eb('workflow_level', '=', level),
     );
   }
+  if (f.targetLanguage !== undefined)
+    q = q.where(sql<boolean>`lower(${inputText(f.dialect, 'target_language')}) = ${f.targetLanguage.toLowerCase()}`);
+  if (f.filename !== undefined) q = q.where(sql<boolean>`${inputText(f.dialect, 'filename')} = ${f.filename}`);
+  if (f.provider !== undefined) {
+    const { id, type } = f.provider;
+    q = q.where('id', 'in', (eb) =>
+      eb
+        .selectFrom('job_providers as jp')
+        .innerJoin('providers as pv', 'pv.id', 'jp.provider_id')
+        .select('jp.job_id')
+        .where('jp.provider_id', '=', id)
+        .where('pv.type', '=', type),
+    );
+  }
+  if (f.dueFrom !== undefined) q = q.where('due_at', '>=', f.dueFrom);
+  if (f.dueTo !== undefined) q = q.where('due_at', '<', f.dueTo);
   const conditions = f.conditions ?? [];
   if (conditions.length > 0) {
     q = q.where((eb) =>
@@ -171,4 +205,54 @@ export async function listProjectsInStates(
     base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return { projects: rows.map(toProject), total: Number(count.n) };
+}
+
+/**
+ * The job numbered `number` in the workspace's project numbered `projectNumber`, or among its jobs
+ * without a project when that is null (job numbers count per project); unless expired.
+ */
+export async function findJobByNumber(
+  db: Executor,
+  workspaceId: string,
+  projectNumber: number | null,
+  number: number,
+): Promise<Job | undefined> {
+  let q = db
+    .selectFrom('jobs')
+    .selectAll('jobs')
+    .where('jobs.workspace_id', '=', workspaceId)
+    .where('jobs.number', '=', number)
+    .where('jobs.expired_at', 'is', null);
+  q =
+    projectNumber === null
+      ? q.where('jobs.project_id', 'is', null)
+      : q.where('jobs.project_id', '=', (eb) =>
+          eb
+            .selectFrom('projects')
+            .select('projects.id')
+            .where('projects.workspace_id', '=', workspaceId)
+            .where('projects.number', '=', projectNumber),
+        );
+  const row = await q.executeTakeFirst();
+  return row === undefined ? undefined : toJob(row);
+}
+
+/** Machine jobs not yet finished (Phrase's pending asynchronous requests), oldest first, with the total. */
+export async function listPendingMachineJobs(
+  db: Executor,
+  workspaceId: string,
+  offset: number,
+  limit: number,
+): Promise<{ jobs: Job[]; total: number }> {
+  const base = db
+    .selectFrom('jobs')
+    .where('workspace_id', '=', workspaceId)
+    .where('executor', '!=', 'people')
+    .where('status', 'in', ['pending', 'running', 'cancelling'])
+    .where('expired_at', 'is', null);
+  const [rows, count] = await Promise.all([
+    base.selectAll().orderBy('id', 'asc').limit(limit).offset(offset).execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { jobs: rows.map(toJob), total: Number(count.n) };
 }

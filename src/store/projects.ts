@@ -12,6 +12,8 @@ export function toProject(row: Selectable<ProjectsTable>): Project {
     name: row.name,
     description: row.description,
     workflowSteps: parseJson(row.workflow_steps) as string[],
+    sourceLanguage: row.source_language,
+    targetLanguages: parseJson(row.target_languages) as string[],
     state: row.state as ProjectState,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -27,6 +29,8 @@ export async function insertProject(
     name: string;
     description: string | null;
     workflowSteps: string[];
+    sourceLanguage?: string | null | undefined;
+    targetLanguages?: string[] | undefined;
     now: number;
   },
 ): Promise<Project> {
@@ -54,6 +58,8 @@ export async function insertProject(
       name: p.name,
       description: p.description,
       workflow_steps: JSON.stringify(p.workflowSteps),
+      source_language: p.sourceLanguage ?? null,
+      target_languages: JSON.stringify(p.targetLanguages ?? []),
       created_at: p.now,
       updated_at: p.now,
     })

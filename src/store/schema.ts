@@ -41,6 +41,8 @@ export interface ProjectsTable {
   name: string;
   description: string | null;
   workflow_steps: Json;
+  source_language: ColumnType<string | null, string | null | undefined, string | null>;
+  target_languages: ColumnType<unknown, string | undefined, string>;
   state: Generated<string>;
   job_counter: Generated<number>;
   created_at: number;

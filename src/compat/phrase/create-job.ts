@@ -117,7 +117,9 @@ export function parseMetadata(header: string | string[] | undefined, steps: stri
       throw createError('workflowSettings must be a list of {"id", "assignments"}.');
     for (const [i, w] of (m.workflowSettings as unknown[]).entries()) {
       const r = (w ?? {}) as Record<string, unknown>;
-      const level = steps.indexOf(String(r.id)) + 1;
+      // A step is named by its name or by the integer id Get project shows for it (its level).
+      const byLevel = /^\d{1,2}$/.test(String(r.id)) ? Number(r.id) : 0;
+      const level = byLevel >= 1 && byLevel <= steps.length ? byLevel : steps.indexOf(String(r.id).toLowerCase()) + 1;
       if (level === 0)
         throw createError(
           `workflowSettings[${i}].id ${JSON.stringify(r.id)} is not a workflow step of the project (${steps.join(', ')}).`,
@@ -145,6 +147,16 @@ export async function createPhraseJobs(
   // A project without a workflow has one step; Phrase calls its jobs' step translation too.
   const steps = project.workflowSteps.length > 0 ? project.workflowSteps : ['translation'];
   const metadata = parseMetadata(request.headers.memsource, steps);
+  // A project with target languages takes jobs in those only, as Phrase's do.
+  const allowed = (project.targetLanguages ?? []).map((l) => l.toLowerCase());
+  const outside = metadata.targetLangs.filter((l) => allowed.length > 0 && !allowed.includes(l.toLowerCase()));
+  if (outside.length > 0)
+    throw createError(
+      `targetLangs ${outside.join(', ')} are not target languages of the project (${allowed.join(', ')}).`,
+      {
+        targetLangs: outside,
+      },
+    );
   const filename = dispositionFilename(request.headers['content-disposition']);
   if (filename === undefined)
     throw createError(
@@ -163,7 +175,7 @@ export async function createPhraseJobs(
   });
   const result = await createDocumentWork(services, principal, project.id, {
     fileId: file.id,
-    sourceLanguage: metadata.sourceLang,
+    sourceLanguage: metadata.sourceLang ?? project.sourceLanguage ?? undefined,
     targetLanguages: metadata.targetLangs,
     steps,
     dueAt: metadata.due,

@@ -105,7 +105,7 @@ export function jobPartExtended(job: Job, ctx: PartContext) {
       ? input.source_language
       : typeof imported.source_language === 'string'
         ? imported.source_language
-        : undefined;
+        : (ctx.project.sourceLanguage ?? undefined); // Phrase takes it from the project
   return compact({
     uid: job.id,
     // Jobs of one file and language share the number of their first workflow step's job.

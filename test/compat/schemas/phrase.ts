@@ -86,17 +86,17 @@ export const jobList = {
   properties: {
     jobs: { type: 'array', items: { $ref: 'phrase-job-part-reference' } },
     unsupportedFiles: { type: 'array', items: { type: 'string' } },
-    asyncRequest: { type: 'object', required: ['id', 'dateCreated', 'action'], additionalProperties: false, properties: { id: { type: 'string' }, dateCreated: { type: 'string', format: 'date-time' }, action: { type: 'string' } } },
+    asyncRequest: { type: 'object', required: ['id', 'dateCreated', 'action'], additionalProperties: false, properties: { id: { type: 'string', pattern: '^[0-9]+$' }, dateCreated: { type: 'string', format: 'date-time' }, action: { type: 'string' } } },
   },
 };
 
 export const asyncRequest = {
   $id: 'phrase-async-request',
   type: 'object',
-  required: ['id', 'dateCreated', 'action', 'asyncResponse', 'parent', 'project'],
+  required: ['id', 'dateCreated', 'action', 'asyncResponse'],
   additionalProperties: false,
   properties: {
-    id: { type: 'string' },
+    id: { type: 'string', pattern: '^[0-9]+$' },
     dateCreated: { type: 'string', format: 'date-time' },
     action: { type: 'string' },
     asyncResponse: {
@@ -104,13 +104,12 @@ export const asyncRequest = {
         { type: 'null' },
         {
           type: 'object',
-          required: ['dateCreated', 'errorCode', 'errorDesc', 'errorDetails', 'warnings'],
-          properties: { dateCreated: { type: 'string', format: 'date-time' }, errorCode: { anyOf: [{ type: 'string' }, { type: 'null' }] }, errorDesc: { anyOf: [{ type: 'string' }, { type: 'null' }] }, errorDetails: { type: 'array' }, warnings: { type: 'array' } },
+          required: ['dateCreated', 'errorDetails', 'warnings'],
+          properties: { dateCreated: { type: 'string', format: 'date-time' }, errorCode: { type: 'string' }, errorDesc: { type: 'string' }, errorDetails: { type: 'array' }, warnings: { type: 'array' } },
         },
       ],
     },
-    parent: { type: 'null' },
-    project: { oneOf: [{ type: 'null' }, { type: 'object', required: ['uid', 'name'], properties: { uid: { type: 'string' }, name: { type: 'string' } } }] },
+    project: { type: 'object', required: ['uid', 'name'], properties: { uid: { type: 'string' }, name: { type: 'string' } } },
   },
 };
 
