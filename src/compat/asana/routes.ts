@@ -7,10 +7,16 @@ import { jobFiles } from '../../services/files.js';
 import { createJob, getJob } from '../../services/jobs.js';
 import { getProject } from '../../services/projects.js';
 import { VENDOR_ROUTE } from '../vendor-scope.js';
+import { Readable } from 'node:stream';
+import { findFileById } from '../../store/files.js';
+import { findJob } from '../../store/jobs.js';
+import { asanaExportStream, commonProject, exportParameters, type ExportParameter } from './export.js';
 import { asanaJob, DEFAULT_JOB_FIELDS } from './job.js';
 import { outputOptions, selectFields, serialize } from './options.js';
 
 const badInput = (message: string) => new AppError('bad_request', message);
+// What an export's download link signs beside the file id, so that it opens this route only.
+const EXPORT_LINK = 'asana-export/';
 
 /** Asana gids are opaque strings; Jobline's are UUIDs, and anything else is "Not a recognized ID". */
 function gidOf(name: string, value: string): string {
@@ -35,8 +41,11 @@ export function asanaRoutes(scope: FastifyInstance, services: Services, base: st
     let downloadUrl: string | undefined;
     if (job.type === 'export' && job.status === 'succeeded') {
       const file = (await jobFiles(services, job.id)).find((f) => f.role === 'output');
-      if (file !== undefined)
-        downloadUrl = `${request.protocol}://${request.host}${services.downloads.sign(file.id, services.clock.now())}`;
+      if (file !== undefined) {
+        // Signed for this route only: the native link would serve Jobline's records.
+        const signed = services.downloads.sign(`${EXPORT_LINK}${file.id}`, services.clock.now());
+        downloadUrl = `${request.protocol}://${request.host}${base}/exports/resource/files/${file.id}${signed.slice(signed.indexOf('?'))}`;
+      }
     }
     return asanaJob(job, { downloadUrl });
   }
@@ -48,7 +57,9 @@ export function asanaRoutes(scope: FastifyInstance, services: Services, base: st
     // Without opt_fields the default members are sent whole; with it, only what was asked for.
     const data =
       options.fields === undefined
-        ? Object.fromEntries(['gid', ...DEFAULT_JOB_FIELDS].map((f) => [f, full[f as keyof typeof full]]))
+        ? Object.fromEntries(
+            ['gid', ...DEFAULT_JOB_FIELDS].filter((f) => f in full).map((f) => [f, full[f as keyof typeof full]]),
+          )
         : selectFields(full, options.fields);
     return reply
       .code(status)
@@ -101,39 +112,53 @@ export function asanaRoutes(scope: FastifyInstance, services: Services, base: st
     },
   );
 
-  // A resource export is the built-in export job: Asana's tasks are Jobline's jobs, filtered by project.
+  // A resource export is the built-in export job; its download is shaped as Asana's (export.ts).
   scope.post(
     '/exports/resource',
     { config: { ...VENDOR_ROUTE, scope: 'jobs:write' }, schema: { hide: true } },
     async (request, reply) => {
       const data = dataOf(request.body);
-      const parameters = data.export_request_parameters ?? [];
-      if (!Array.isArray(parameters)) throw badInput('export_request_parameters: Value is not an array');
-      if (parameters.length > 1)
-        throw badInput(
-          'export_request_parameters: Jobline exports one set of tasks (jobs) at a time; send at most one item',
-        );
-      const input: Record<string, unknown> = {};
-      const parameter = (parameters[0] ?? {}) as Record<string, unknown>;
-      if (parameter.resource_type !== undefined && parameter.resource_type !== 'task') {
-        throw badInput(
-          `export_request_parameters.resource_type: ${JSON.stringify(parameter.resource_type)} cannot be exported; Jobline exports tasks (its jobs)`,
-        );
-      }
-      const filters = (parameter.filters ?? {}) as Record<string, unknown>;
-      if (filters.project !== undefined) {
-        const project = gidOf(
-          'project',
-          typeof filters.project === 'string' ? filters.project : JSON.stringify(filters.project),
-        );
-        await getProject(services, request.principal!, project).catch((error: unknown) => {
+      const parameters = exportParameters(data.export_request_parameters);
+      for (const p of parameters) {
+        const project = p.filters.project as string | undefined;
+        if (project === undefined) continue;
+        await getProject(services, request.principal!, project.toLowerCase()).catch((error: unknown) => {
           if (error instanceof AppError && error.code === 'not_found') throw unknownObject(project);
           throw error;
         });
-        input.project_id = project;
       }
-      const job = await createJob(services, request.principal!, { type: 'export', name: 'Resource export', input });
+      const job = await createJob(services, request.principal!, {
+        type: 'export',
+        name: 'Resource export',
+        input: { project_id: commonProject(parameters), presentation: { asana: parameters } },
+      });
       return created(request, reply, job);
+    },
+  );
+
+  // The export's file as Asana's: a signed link like the native download, no token needed.
+  scope.get(
+    '/exports/resource/files/:file_id',
+    { config: VENDOR_ROUTE, schema: { hide: true } },
+    async (request, reply) => {
+      const { file_id: fileId } = request.params as { file_id: string };
+      const query = (request.query ?? {}) as { expires?: string; signature?: string };
+      const expires = Number(query.expires);
+      if (
+        !isUuid(fileId) ||
+        typeof query.signature !== 'string' ||
+        !services.downloads.verify(`${EXPORT_LINK}${fileId}`, expires, query.signature, services.clock.now())
+      )
+        throw new AppError('forbidden', 'This download link is invalid or has expired; ask for the job again.');
+      const file = await findFileById(services.store.db, fileId);
+      const job = file?.job_id == null ? undefined : await findJob(services.store.db, file.workspace_id, file.job_id);
+      if (file === undefined || job === undefined) throw unknownObject(fileId);
+      const presentation = (job.input as { presentation?: { asana?: ExportParameter[] } }).presentation;
+      const parameters = presentation?.asana ?? [{ resource_type: 'task' as const, filters: {} }];
+      return reply
+        .type('application/gzip')
+        .header('content-disposition', `attachment; filename=export_${job.id}.jsonl.gz`)
+        .send(asanaExportStream(Readable.from(services.files.read(file.id)), parameters, file.workspace_id));
     },
   );
 }
