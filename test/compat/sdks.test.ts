@@ -27,67 +27,100 @@ describe.each(DIALECTS)('official SDKs against Jobline on %s', (dialect) => {
   afterAll(async () => t?.close());
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
 
-  it_(
-    '@elasticpath/js-sdk: PCM.Jobs.All, Get and GetJobErrors, authenticating itself with client credentials',
-    async () => {
-      const file = (
+  it_('@elasticpath/js-sdk workflow: authenticate, list, get, cancel and read errors with the SDK', async () => {
+    const file = (
+      await t.call({
+        method: 'POST',
+        url: '/v1/files?name=products.csv',
+        headers: { 'content-type': 'text/csv' },
+        payload: 'type,name,input.language\ntranslate,Good,de\ntranslate,Bad,german\n',
+      })
+    ).json();
+    const imported = await t.finished(
+      (
         await t.call({
           method: 'POST',
-          url: '/v1/files?name=products.csv',
-          headers: { 'content-type': 'text/csv' },
-          payload: 'type,name,input.language\ntranslate,Good,de\ntranslate,Bad,german\n',
+          url: '/v1/jobs',
+          payload: { type: 'bulk-import', input: { file_id: file.id } },
         })
-      ).json();
-      const imported = await t.finished(
-        (
-          await t.call({
-            method: 'POST',
-            url: '/v1/jobs',
-            payload: { type: 'bulk-import', input: { file_id: file.id } },
-          })
-        ).json().id,
-      );
-      const client = (
-        await t.call({ method: 'POST', url: '/v1/clients', payload: { name: 'sdk', scopes: ['jobs:read'] } })
-      ).json();
+      ).json().id,
+    );
+    // A scheduled export: a PXM product-export job to cancel. A job of a type PXM has no name for is
+    // not shown to an Elastic Path client.
+    const scheduled = (
+      await t.call({
+        method: 'POST',
+        url: '/v1/jobs',
+        payload: { type: 'export', input: {}, run_at: new Date(t.services.clock.now() + 3600_000).toISOString() },
+      })
+    ).json();
+    const hidden = (
+      await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'translate', input: { language: 'de' } } })
+    ).json();
+    const client = (
+      await t.call({
+        method: 'POST',
+        url: '/v1/clients',
+        payload: { name: 'sdk', scopes: ['jobs:read', 'jobs:write'] },
+      })
+    ).json();
 
-      // `protocol` is read by the SDK's Config but missing from its typings, hence the variable.
-      const options = {
-        client_id: client.client_id,
-        client_secret: client.client_secret,
-        host: `${origin}/compat/elasticpath`,
-        protocol: 'http',
-        storage: new MemoryStorageFactory(),
-      };
-      const ep = gateway(options);
-      const all = await ep.PCM.Jobs.All();
-      expect(all.data.map((j) => j.id)).toContain(imported.id);
-      expect((all.meta as unknown as { results: { total: number } }).results.total).toBe(all.data.length);
-      const paged = await ep.PCM.Jobs.Limit(1).Offset(1).All();
-      expect(paged.data).toHaveLength(1);
-      expect(paged.data[0]!.id).toBe(all.data[1]!.id);
+    // `protocol` is read by the SDK's Config but missing from its typings, hence the variable.
+    const options = {
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+      host: `${origin}/compat/elasticpath`,
+      protocol: 'http',
+      storage: new MemoryStorageFactory(),
+    };
+    const ep = gateway(options);
+    const all = await ep.PCM.Jobs.All();
+    expect(all.data.map((j) => j.id)).toContain(imported.id);
+    expect(all.data.map((j) => j.id)).toContain(scheduled.id);
+    expect(all.data.map((j) => j.id)).not.toContain(hidden.id);
+    expect((all.meta as unknown as { results: { total: number } }).results.total).toBe(all.data.length);
+    const paged = await ep.PCM.Jobs.Limit(1).Offset(1).All();
+    expect(paged.data).toHaveLength(1);
+    expect(paged.data[0]!.id).toBe(all.data[1]!.id);
 
-      const job = await ep.PCM.Jobs.Get(imported.id);
-      expect(job.data).toMatchObject({
-        type: 'pim-job',
-        id: imported.id,
-        attributes: { type: 'product-import', status: 'success' },
-      });
-      const errors = await ep.PCM.Jobs.GetJobErrors(imported.id);
-      expect(errors.data).toEqual([
-        {
-          type: 'pim-job-error',
-          id: expect.any(String),
-          attributes: { message: expect.stringMatching(/^row 3: language/) },
-        },
-      ]);
+    const job = await ep.PCM.Jobs.Get(imported.id);
+    expect(job.data).toMatchObject({
+      type: 'pim-job',
+      id: imported.id,
+      attributes: { type: 'product-import', status: 'success' },
+    });
+    const errors = await ep.PCM.Jobs.GetJobErrors(imported.id);
+    expect(errors.data).toEqual([
+      {
+        type: 'pim-job-error',
+        id: expect.any(String),
+        attributes: { message: expect.stringMatching(/^row 3: language/) },
+      },
+    ]);
 
-      // An unknown job: the SDK rejects with the JSON:API error body.
-      await expect(ep.PCM.Jobs.Get('0190f5c8-5f9e-7a41-b1c2-3d4e5f607182')).rejects.toMatchObject({
-        errors: [{ status: '404', title: 'Not Found' }],
-      });
-    },
-  );
+    // The SDK has no method for cancel; its request factory sends the call as its methods do.
+    const request = (ep.PCM.Jobs as unknown as { request: { send(...args: unknown[]): Promise<unknown> } }).request;
+    const cancelled = (await request.send(
+      `jobs/${scheduled.id}/cancel`,
+      'POST',
+      undefined,
+      undefined,
+      undefined,
+      false,
+    )) as {
+      data: { attributes: { status: string } };
+    };
+    expect(cancelled.data.attributes.status).toBe('cancelled');
+    await expect(
+      request.send(`jobs/${scheduled.id}/cancel`, 'POST', undefined, undefined, undefined, false),
+    ).rejects.toMatchObject({ errors: [{ status: '422', title: 'Failed Validation' }] });
+    await expect(ep.PCM.Jobs.Get(hidden.id)).rejects.toMatchObject({ errors: [{ status: '404' }] });
+
+    // An unknown job: the SDK rejects with the JSON:API error body.
+    await expect(ep.PCM.Jobs.Get('0190f5c8-5f9e-7a41-b1c2-3d4e5f607182')).rejects.toMatchObject({
+      errors: [{ status: '404', title: 'Not Found' }],
+    });
+  });
 
   it_('asana v3: ProjectsApi.duplicateProject, then JobsApi.getJob shows the finished copy', async () => {
     const project = (await t.call({ method: 'POST', url: '/v1/projects', payload: { name: 'Launch plan' } })).json();
