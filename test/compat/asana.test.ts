@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { defineJob, type JobDefinition } from '../../src/engine/define-job.js';
 import { BUILTIN_JOBS } from '../../src/jobs/builtin.js';
 import { claimJobs } from '../../src/store/queue.js';
+import { authenticate } from '../../src/services/tokens.js';
 import { DIALECTS, skipUnlessAvailable } from '../support/databases.js';
 import { testApp, type TestApp } from '../support/app.js';
 import * as schemas from './schemas/asana.js';
@@ -374,9 +375,85 @@ describe.each(DIALECTS)('Asana compatible API on %s', (dialect) => {
     });
   });
 
+  describe('duplicate task, instantiate project, graph export, tasks and projects', () => {
+    it_("answers bad input with 400 and unknown objects with 404, in Asana's body", async () => {
+      const p = await project('Inputs', 1);
+      const [task] = (await t.call({ method: 'GET', url: `/v1/projects/${p.id}/jobs` })).json().data;
+      const cases: [Promise<LightMyRequestResponse>, number, RegExp][] = [
+        [post('/tasks/nope/duplicate', { data: {} }), 400, /^task: Not a recognized ID/],
+        [post(`/tasks/${UNKNOWN}/duplicate`, { data: {} }), 404, /Unknown object/],
+        [post(`/tasks/${task.id}/duplicate`, { data: { name: 7 } }), 400, /^name:/],
+        [post(`/tasks/${task.id}/duplicate`, { data: { name: 'x', include: 7 } }), 400, /^include:/],
+        [post(`/tasks/${task.id}/duplicate`, {}), 400, /^data: Missing input/],
+        [post(`/project_templates/${p.id}/instantiateProject`, { data: {} }), 400, /^name: Missing input/],
+        [post(`/project_templates/${UNKNOWN}/instantiateProject`, { data: { name: 'x' } }), 404, /Unknown object/],
+        [post('/project_templates/x/instantiateProject', { data: { name: 'x' } }), 400, /Not a recognized ID/],
+        [
+          post(`/project_templates/${p.id}/instantiateProject`, { data: { name: 'x', requested_dates: 'soon' } }),
+          400,
+          /^requested_dates:/,
+        ],
+        [post('/exports/graph', { data: {} }), 400, /^parent: Missing input/],
+        [post('/exports/graph', { data: { parent: 12 } }), 400, /^parent: Value is not a string/],
+        [post('/exports/graph', { data: { parent: 'goal-1' } }), 400, /^parent: Not a recognized ID/],
+        [post('/exports/graph', { data: { parent: UNKNOWN } }), 404, /Unknown object/],
+        [get('/tasks/nope'), 400, /Not a recognized ID/],
+        [get(`/tasks/${UNKNOWN}`), 404, /Unknown object/],
+        [get(`/projects/${UNKNOWN}`), 404, /Unknown object/],
+      ];
+      for (const [res, status, message] of cases) expectError(await res, status, message);
+      const reader = await t.token(['jobs:read']);
+      expectError(await post(`/tasks/${task.id}/duplicate`, { data: {} }, reader), 403);
+    });
+
+    it_('duplicates a task into its project and exports the workspace graph as a team', async () => {
+      const p = await project('Source', 1);
+      const [task] = (await t.call({ method: 'GET', url: `/v1/projects/${p.id}/jobs` })).json().data;
+      const res = await post(`/tasks/${task.id}/duplicate`, { data: { name: 'Second' } });
+      expect(res.statusCode, res.body).toBe(201);
+      expectValid('asana-job-response', res.json());
+      await t.finished(res.json().data.gid);
+      const done = (await get(`/jobs/${res.json().data.gid}`)).json();
+      expectValid('asana-job-response', done);
+      expect(done.data).toMatchObject({ resource_subtype: 'duplicate_task', status: 'succeeded' });
+      const copy = (await get(`/tasks/${done.data.new_task.gid}?opt_fields=name,projects`)).json();
+      expect(copy.data).toEqual({
+        gid: done.data.new_task.gid,
+        name: 'Second',
+        projects: [{ gid: p.id, resource_type: 'project' }],
+      });
+      const native = (await t.call({ method: 'GET', url: `/v1/jobs/${done.data.new_task.gid}` })).json();
+      expect(native).toMatchObject({
+        type: 'translate',
+        project_id: p.id,
+        input: { language: 'de' },
+        status: expect.any(String),
+      });
+
+      const workspace = (await t.call({ method: 'GET', url: `/v1/jobs/${task.id}` })).json();
+      const parent = (await authenticate(t.services, t.admin))!.workspaceId;
+      const graph = await post('/exports/graph', { data: { parent } });
+      expect(graph.statusCode, graph.body).toBe(201);
+      await t.finished(graph.json().data.gid);
+      const graphJob = (await get(`/jobs/${graph.json().data.gid}`)).json();
+      expectValid('asana-job-response', graphJob);
+      const url = new URL(graphJob.data.new_graph_export.download_url);
+      const body = JSON.parse(
+        gunzipSync((await t.app.inject({ method: 'GET', url: `${url.pathname}${url.search}` })).rawPayload).toString(
+          'utf8',
+        ),
+      );
+      expect(body).toMatchObject({ gid: parent, resource_type: 'team' });
+      expect(body.tasks.map((x: { gid: string }) => x.gid)).toContain(workspace.id);
+      // The resource route does not open a graph export's file with its signature.
+      const wrong = `${url.pathname.replace('/exports/graph/', '/exports/resource/')}${url.search}`;
+      expectError(await t.app.inject({ method: 'GET', url: wrong }), 403);
+    });
+  });
+
   describe('unknown routes and methods under the prefix', () => {
     it_('answer 404 in the Asana error body, never as problem details', async () => {
-      expectError(await get('/tasks/1'), 404);
+      expectError(await get('/tags/1'), 404);
       expectError(
         await t.app.inject({
           method: 'DELETE',

@@ -158,3 +158,28 @@ export function asanaExportStream(source: Readable, parameters: ExportParameter[
   }
   return Readable.from(out()).pipe(createGzip());
 }
+
+export interface GraphParent {
+  parent: string;
+  resource_type: 'project' | 'team';
+}
+
+/**
+ * A graph export's file: the parent (a project or the workspace as a team) as one JSON document with
+ * its tasks, gzip-compressed, as Asana's "JSON format … in a gzip container".
+ */
+export function asanaGraphStream(source: Readable, graph: GraphParent): Readable {
+  const lines = createInterface({ input: source.pipe(createGunzip()), crlfDelay: Infinity });
+  async function* out(): AsyncGenerator<string> {
+    yield `{"gid":${JSON.stringify(graph.parent)},"resource_type":${JSON.stringify(graph.resource_type)},"tasks":[`;
+    let first = true;
+    for await (const line of lines) {
+      if (line.trim() === '') continue;
+      const task = shaped(asanaTask(JSON.parse(line) as JobRepresentation), undefined, DEFAULT_TASK_FIELDS);
+      yield `${first ? '' : ','}${JSON.stringify(task)}`;
+      first = false;
+    }
+    yield ']}';
+  }
+  return Readable.from(out()).pipe(createGzip());
+}

@@ -19,8 +19,14 @@ export const ASANA_JOB_STATUSES: Readonly<Record<JobStatus, string>> = {
 /** Jobline job type → Asana `resource_subtype`; other types keep their Jobline name. */
 export const ASANA_SUBTYPES: Readonly<Record<string, string>> = {
   'duplicate-project': 'duplicate_project',
+  'duplicate-job': 'duplicate_task',
   export: 'export_request',
 };
+
+/** An export started by Asana's graph export (its parameters are kept in the job's input). */
+export function isGraphExport(job: Job): boolean {
+  return job.type === 'export' && record(record(job.input).presentation).asana_graph !== undefined;
+}
 
 function record(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
@@ -49,7 +55,7 @@ export function asanaJob(job: Job, ctx: AsanaJobContext = {}) {
     // Not nullable in Asana's schema: absent until the export is complete.
     ...(done ? { completed_at: toIso(job.completedAt)! } : {}),
   });
-  const subtype = ASANA_SUBTYPES[job.type] ?? job.type;
+  const subtype = isGraphExport(job) ? 'graph_export_request' : (ASANA_SUBTYPES[job.type] ?? job.type);
   return {
     gid: job.id,
     resource_type: 'job',
@@ -66,6 +72,7 @@ export function asanaJob(job: Job, ctx: AsanaJobContext = {}) {
     ...(typeof template.id === 'string'
       ? { new_project_template: { gid: template.id, resource_type: 'project_template', name: template.name as string } }
       : {}),
+    ...(subtype === 'graph_export_request' ? { new_graph_export: exportObject('graph_export') } : {}),
     ...(subtype === 'export_request' ? { new_resource_export: exportObject('export_request') } : {}),
   };
 }

@@ -7,33 +7,28 @@ import { jobFiles } from '../../services/files.js';
 import { createJob, getJob } from '../../services/jobs.js';
 import { getProject } from '../../services/projects.js';
 import { VENDOR_ROUTE } from '../vendor-scope.js';
+import { asanaJobRoutes } from './job-routes.js';
+import { dataOf, gidOf, nameOf, unknownObject } from './input.js';
 import { Readable } from 'node:stream';
 import { findFileById } from '../../store/files.js';
 import { findJob } from '../../store/jobs.js';
-import { asanaExportStream, commonProject, exportParameters, type ExportParameter } from './export.js';
-import { asanaJob, DEFAULT_JOB_FIELDS } from './job.js';
+import {
+  asanaExportStream,
+  asanaGraphStream,
+  commonProject,
+  exportParameters,
+  type ExportParameter,
+  type GraphParent,
+} from './export.js';
+import { asanaJob, DEFAULT_JOB_FIELDS, isGraphExport } from './job.js';
 import { outputOptions, selectFields, serialize } from './options.js';
 
-const badInput = (message: string) => new AppError('bad_request', message);
 // What an export's download link signs beside the file id, so that it opens this route only.
 const EXPORT_LINK = 'asana-export/';
 
-/** Asana gids are opaque strings; Jobline's are UUIDs, and anything else is "Not a recognized ID". */
-function gidOf(name: string, value: string): string {
-  if (!isUuid(value)) throw badInput(`${name}: Not a recognized ID: ${value}`);
-  return value.toLowerCase();
-}
-
-function unknownObject(gid: string): AppError {
-  return new AppError('not_found', `Unknown object: ${gid}`);
-}
-
-/** The `data` member of an Asana request body, which must be an object. */
-function dataOf(body: unknown): Record<string, unknown> {
-  const data = body !== null && typeof body === 'object' ? (body as Record<string, unknown>).data : undefined;
-  if (data === undefined || data === null) throw badInput('data: Missing input');
-  if (typeof data !== 'object' || Array.isArray(data)) throw badInput('data: Value is not an object');
-  return data as Record<string, unknown>;
+interface ExportPresentation {
+  asana?: ExportParameter[];
+  asana_graph?: GraphParent;
 }
 
 export function asanaRoutes(scope: FastifyInstance, services: Services, base: string): void {
@@ -42,9 +37,10 @@ export function asanaRoutes(scope: FastifyInstance, services: Services, base: st
     if (job.type === 'export' && job.status === 'succeeded') {
       const file = (await jobFiles(services, job.id)).find((f) => f.role === 'output');
       if (file !== undefined) {
-        // Signed for this route only: the native link would serve Jobline's records.
-        const signed = services.downloads.sign(`${EXPORT_LINK}${file.id}`, services.clock.now());
-        downloadUrl = `${request.protocol}://${request.host}${base}/exports/resource/files/${file.id}${signed.slice(signed.indexOf('?'))}`;
+        // Signed for the Asana route only: the native link would serve Jobline's records.
+        const kind = isGraphExport(job) ? 'graph' : 'resource';
+        const signed = services.downloads.sign(`${EXPORT_LINK}${kind}/${file.id}`, services.clock.now());
+        downloadUrl = `${request.protocol}://${request.host}${base}/exports/${kind}/files/${file.id}${signed.slice(signed.indexOf('?'))}`;
       }
     }
     return asanaJob(job, { downloadUrl });
@@ -95,9 +91,7 @@ export function asanaRoutes(scope: FastifyInstance, services: Services, base: st
     async (request, reply) => {
       const gid = gidOf('project', (request.params as { project_gid: string }).project_gid);
       const data = dataOf(request.body);
-      if (data.name === undefined || data.name === null || data.name === '') throw badInput('name: Missing input');
-      if (typeof data.name !== 'string' || data.name.length > 200)
-        throw badInput('name: Value is not a string of at most 200 characters');
+      const name = nameOf(data, true)!;
       const principal = request.principal!;
       await getProject(services, principal, gid).catch((error: unknown) => {
         if (error instanceof AppError && error.code === 'not_found') throw unknownObject(gid);
@@ -106,7 +100,7 @@ export function asanaRoutes(scope: FastifyInstance, services: Services, base: st
       const job = await createJob(services, principal, {
         type: 'duplicate-project',
         name: `Duplicate project ${gid}`,
-        input: { project_id: gid, name: data.name, include_jobs: true },
+        input: { project_id: gid, name, include_jobs: true },
       });
       return created(request, reply, job);
     },
@@ -137,28 +131,42 @@ export function asanaRoutes(scope: FastifyInstance, services: Services, base: st
   );
 
   // The export's file as Asana's: a signed link like the native download, no token needed.
-  scope.get(
-    '/exports/resource/files/:file_id',
-    { config: VENDOR_ROUTE, schema: { hide: true } },
-    async (request, reply) => {
-      const { file_id: fileId } = request.params as { file_id: string };
-      const query = (request.query ?? {}) as { expires?: string; signature?: string };
-      const expires = Number(query.expires);
-      if (
-        !isUuid(fileId) ||
-        typeof query.signature !== 'string' ||
-        !services.downloads.verify(`${EXPORT_LINK}${fileId}`, expires, query.signature, services.clock.now())
-      )
-        throw new AppError('forbidden', 'This download link is invalid or has expired; ask for the job again.');
-      const file = await findFileById(services.store.db, fileId);
-      const job = file?.job_id == null ? undefined : await findJob(services.store.db, file.workspace_id, file.job_id);
-      if (file === undefined || job === undefined) throw unknownObject(fileId);
-      const presentation = (job.input as { presentation?: { asana?: ExportParameter[] } }).presentation;
-      const parameters = presentation?.asana ?? [{ resource_type: 'task' as const, filters: {} }];
-      return reply
-        .type('application/gzip')
-        .header('content-disposition', `attachment; filename=export_${job.id}.jsonl.gz`)
-        .send(asanaExportStream(Readable.from(services.files.read(file.id)), parameters, file.workspace_id));
-    },
-  );
+  for (const kind of ['resource', 'graph'] as const)
+    scope.get(
+      `/exports/${kind}/files/:file_id`,
+      { config: VENDOR_ROUTE, schema: { hide: true } },
+      async (request, reply) => {
+        const { file_id: fileId } = request.params as { file_id: string };
+        const query = (request.query ?? {}) as { expires?: string; signature?: string };
+        const expires = Number(query.expires);
+        if (
+          !isUuid(fileId) ||
+          typeof query.signature !== 'string' ||
+          !services.downloads.verify(`${EXPORT_LINK}${kind}/${fileId}`, expires, query.signature, services.clock.now())
+        )
+          throw new AppError('forbidden', 'This download link is invalid or has expired; ask for the job again.');
+        const file = await findFileById(services.store.db, fileId);
+        const job = file?.job_id == null ? undefined : await findJob(services.store.db, file.workspace_id, file.job_id);
+        if (file === undefined || job === undefined) throw unknownObject(fileId);
+        const presentation = (job.input as { presentation?: ExportPresentation }).presentation ?? {};
+        const source = Readable.from(services.files.read(file.id));
+        const body =
+          kind === 'graph'
+            ? asanaGraphStream(source, presentation.asana_graph!)
+            : asanaExportStream(
+                source,
+                presentation.asana ?? [{ resource_type: 'task', filters: {} }],
+                file.workspace_id,
+              );
+        return reply
+          .type('application/gzip')
+          .header(
+            'content-disposition',
+            `attachment; filename=${kind}_export_${job.id}.json${kind === 'graph' ? '' : 'l'}.gz`,
+          )
+          .send(body);
+      },
+    );
+
+  asanaJobRoutes(scope, services, created);
 }
