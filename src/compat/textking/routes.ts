@@ -231,9 +231,11 @@ export function textkingRoutes(scope: FastifyInstance, services: Services, mount
     let project = await projectOf(request, (request.params as { projectId: string }).projectId);
     const body = bodyOf(request);
     requirePrepared(project, 'it can be changed');
-    const state = body.state === undefined ? undefined : parseProjectState(body.state);
-    if (body.state !== undefined && state === undefined) throw badInput('state must be prepared, running or canceled.');
-    if (body.name !== undefined) {
+    // The PHP client sends every member of its Project model, null where the caller set nothing.
+    const given = (value: unknown) => value !== undefined && value !== null;
+    const state = given(body.state) ? parseProjectState(body.state) : undefined;
+    if (given(body.state) && state === undefined) throw badInput('state must be prepared, running or canceled.');
+    if (given(body.name)) {
       if (typeof body.name !== 'string' || body.name.trim() === '') throw badInput('name must be a non-empty string.');
       project = await updateProject(services, principal, project.id, { name: body.name });
     }
