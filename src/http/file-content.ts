@@ -38,10 +38,11 @@ export function sendFileContent(
   reply: FastifyReply,
   services: Services,
   file: FileInfo,
+  disposition = `attachment; filename="${file.name}"`,
 ): FastifyReply {
   const etag = `"${file.sha256}"`;
   reply.header('etag', etag).header('accept-ranges', 'bytes').header('cache-control', 'private, no-cache');
-  reply.header('content-disposition', `attachment; filename="${file.name}"`);
+  reply.header('content-disposition', disposition);
   if (noneMatch(request, etag)) return reply.code(304).send();
   reply.type(file.contentType);
   // If-Range: only send part of the file if the client's copy is still this one.

@@ -1,5 +1,6 @@
 import type { JobDefinition } from '../engine/define-job.js';
 import { bulkImport } from './bulk-import.js';
+import { duplicateJob } from './duplicate-job.js';
 import { duplicateProject } from './duplicate-project.js';
 import { documentImport } from './document-import.js';
 import { exportJobs } from './export.js';
@@ -9,6 +10,7 @@ import { preTranslate } from './pre-translate.js';
 export const BUILTIN_JOBS: JobDefinition[] = [
   exportJobs,
   duplicateProject,
+  duplicateJob,
   bulkImport,
   documentImport,
   preTranslate,

@@ -29,6 +29,12 @@ export const documentImport = defineBuiltinJob({
           { description: 'Otherwise detected from the file name, type and content.' },
         ),
       ),
+      store_only: Type.Optional(
+        Type.Boolean({
+          description:
+            'Keep the file as the source without reading it (a format Jobline cannot segment, handed to people as it is): no segments, no words.',
+        }),
+      ),
       source_language: Type.Optional(
         Type.String({
           pattern: '^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$',
@@ -58,6 +64,18 @@ export const documentImport = defineBuiltinJob({
         );
       throw error;
     });
+    if (ctx.input.store_only === true) {
+      const language = ctx.input.source_language ?? null;
+      return {
+        file_id: ctx.input.file_id,
+        file_name: file.name,
+        format: 'stored',
+        segments: 0,
+        words: 0,
+        source_language: language,
+        target_language: null,
+      };
+    }
     const format: DocumentFormat | undefined =
       ctx.input.format ?? detectFormat(file.name, file.contentType, file.bytes);
     if (format === undefined) {

@@ -27,6 +27,12 @@ export const exportJobs = defineBuiltinJob({
       project_id: Type.Optional(Type.Union([Type.String({ format: 'uuid' }), Type.Null()])),
       status: Type.Optional(Type.Array(Type.Union(JOB_STATUSES.map((s) => Type.Literal(s))), { maxItems: 7 })),
       type: Type.Optional(Type.String({ pattern: JOB_TYPE_PATTERN })),
+      presentation: Type.Optional(
+        Type.Unknown({
+          description:
+            'Kept with the job for the API that asked for the export, which shapes the file it serves from it; the export does not read it.',
+        }),
+      ),
     },
     { additionalProperties: false },
   ),

@@ -262,7 +262,7 @@ export async function updateSource(
   services: Services,
   principal: Principal,
   id: string,
-  upload: { name: string; contentType: string; source: Readable | Buffer },
+  upload: { name: string; contentType: string; source: Readable | Buffer; storeOnly?: boolean },
 ): Promise<{ job: Job; importJob: Job }> {
   if (principal.providerId !== undefined)
     throw new AppError('forbidden', "A provider's token cannot change a job's source.");
@@ -286,6 +286,7 @@ export async function updateSource(
         input: {
           file_id: file.id,
           ...(input.source_language !== undefined ? { source_language: input.source_language } : {}),
+          ...(upload.storeOnly === true ? { store_only: true } : {}),
         },
       },
       trx,

@@ -94,6 +94,8 @@ export interface JobFilter {
   projectId?: string | undefined;
   statuses?: JobStatus[] | undefined;
   type?: string | undefined;
+  /** Only jobs of one of these types. */
+  types?: readonly string[] | undefined;
   /** Jobs whose name contains this text, in any letter case (a scan within the workspace's other filters). */
   nameContains?: string | undefined;
   createdAfter?: number | undefined;
@@ -112,6 +114,7 @@ function filtered(db: Executor, f: JobFilter) {
   if (f.projectId !== undefined) q = q.where('project_id', '=', f.projectId);
   if (f.statuses !== undefined && f.statuses.length > 0) q = q.where('status', 'in', f.statuses);
   if (f.type !== undefined) q = q.where('type', '=', f.type);
+  if (f.types !== undefined) q = q.where('type', 'in', f.types.length > 0 ? [...f.types] : ['']);
   if (f.nameContains !== undefined)
     q = q.where(sql<boolean>`lower(name) LIKE ${containsPattern(f.nameContains)} ESCAPE '\\'`);
   if (f.createdAfter !== undefined) q = q.where('created_at', '>', f.createdAfter);

@@ -5,12 +5,26 @@ import { gunzipSync } from 'node:zlib';
 import { defineJob, type JobDefinition } from '../../src/engine/define-job.js';
 import { BUILTIN_JOBS } from '../../src/jobs/builtin.js';
 import { claimJobs } from '../../src/store/queue.js';
+import { authenticate } from '../../src/services/tokens.js';
 import { DIALECTS, skipUnlessAvailable } from '../support/databases.js';
 import { testApp, type TestApp } from '../support/app.js';
 import * as schemas from './schemas/asana.js';
 import { validator } from './schemas/validate.js';
+import { vendorValidator } from './schemas/vendor.js';
 
-const expectValid = validator([schemas.job, schemas.jobResponse, schemas.jobData, schemas.error]);
+const closed = validator([schemas.job, schemas.jobResponse, schemas.jobData, schemas.error]);
+const vendor = vendorValidator('asana-oas.json');
+/** Each body against the closed schema beside this test and against Asana's own (asana_oas.yaml). */
+const VENDOR_SCHEMAS: Record<string, (body: { data?: unknown }) => void> = {
+  'asana-job-response': (body) => vendor('JobResponse', body.data),
+  'asana-job-data': (body) => vendor('JobResponse', body.data),
+  'asana-error': (body) => vendor('ErrorResponse', body),
+  'asana-task': (body) => vendor('TaskResponse', body),
+};
+function expectValid(id: string, body: { data?: unknown }): void {
+  if (id !== 'asana-task') closed(id, body);
+  VENDOR_SCHEMAS[id]!(body);
+}
 const ASANA = '/compat/asana/api/1.0';
 /** A new job's status: an idle worker of the same process may already have taken it (src/services/handoff.ts). */
 const FRESH = /^(not_started|in_progress)$/;
@@ -79,8 +93,9 @@ describe.each(DIALECTS)('Asana compatible API on %s', (dialect) => {
         resource_type: 'job',
         resource_subtype: 'duplicate_project',
         status: expect.stringMatching(FRESH),
-        new_project: null,
       });
+      // Members the job has not made yet are left out (the schema lets only new_task be null).
+      expect(job).not.toHaveProperty('new_project');
       await t.finished(job.gid);
       const res = await get(`/jobs/${job.gid}`);
       expect(res.statusCode).toBe(200);
@@ -92,10 +107,9 @@ describe.each(DIALECTS)('Asana compatible API on %s', (dialect) => {
         resource_subtype: 'duplicate_project',
         status: 'succeeded',
         new_task: null,
-        new_project_template: null,
-        new_graph_export: null,
-        new_resource_export: null,
       });
+      for (const absent of ['new_project_template', 'new_graph_export', 'new_resource_export'])
+        expect(body.data).not.toHaveProperty(absent);
       expect(body.data.new_project).toEqual({
         gid: expect.any(String),
         resource_type: 'project',
@@ -149,7 +163,9 @@ describe.each(DIALECTS)('Asana compatible API on %s', (dialect) => {
           status: 'succeeded',
           new_resource_export: {
             gid: done.id,
-            download_url: expect.stringMatching(/^http:\/\/localhost:80\/v1\/downloads\//),
+            download_url: expect.stringMatching(
+              /^http:\/\/localhost:80\/compat\/asana\/api\/1.0\/exports\/resource\/files\//,
+            ),
           },
         },
       });
@@ -254,8 +270,10 @@ describe.each(DIALECTS)('Asana compatible API on %s', (dialect) => {
       expect(job).toMatchObject({
         resource_subtype: 'export_request',
         status: expect.stringMatching(FRESH),
-        new_resource_export: { gid: job.gid, resource_type: 'export_request', download_url: null, completed_at: null },
+        new_resource_export: { gid: job.gid, resource_type: 'export_request', download_url: null },
       });
+      // completed_at is not nullable in Asana's schema: absent until the export is complete.
+      expect(job.new_resource_export).not.toHaveProperty('completed_at');
       await t.finished(job.gid);
       const body = (await get(`/jobs/${job.gid}`)).json();
       expectValid('asana-job-response', body);
@@ -268,18 +286,85 @@ describe.each(DIALECTS)('Asana compatible API on %s', (dialect) => {
       expect(lines).toHaveLength(2);
     });
 
-    it_('refuses resource types other than task, several parameter sets and an unknown project', async () => {
-      expectError(
-        await post('/exports/resource', { data: { export_request_parameters: [{ resource_type: 'team' }] } }),
-        400,
-        /resource_type/,
+    it_('writes Asana tasks, applies filters and fields, exports the team, several parameter sets', async () => {
+      const p = await project('Filtered', 2);
+      const other = await project('Other', 1);
+      const cutoff = '2000-01-01T00:00:00Z';
+      const res = await post('/exports/resource', {
+        data: {
+          export_request_parameters: [
+            {
+              resource_type: 'task',
+              filters: { project: p.id, 'created_at.after': cutoff },
+              fields: ['name', 'completed'],
+            },
+            { resource_type: 'task', filters: { project: other.id } },
+            { resource_type: 'team' },
+          ],
+        },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      await t.finished(res.json().data.gid);
+      const body = (await get(`/jobs/${res.json().data.gid}`)).json();
+      const url = new URL(body.data.new_resource_export.download_url);
+      const download = await t.app.inject({ method: 'GET', url: `${url.pathname}${url.search}` });
+      expect(download.statusCode).toBe(200);
+      const lines = gunzipSync(download.rawPayload)
+        .toString('utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(lines[0]).toMatchObject({ resource_type: 'team', gid: expect.any(String) });
+      const tasks = lines.slice(1);
+      // The first set keeps only name and completed (and gid); the second every default member.
+      const filtered = tasks.filter((l) => !('resource_type' in l));
+      expect(filtered).toHaveLength(2);
+      for (const task of filtered) expect(Object.keys(task).sort()).toEqual(['completed', 'gid', 'name']);
+      const whole = tasks.filter((l) => 'resource_type' in l);
+      expect(whole).toHaveLength(1);
+      expect(whole[0]).toMatchObject({
+        resource_type: 'task',
+        resource_subtype: 'default_task',
+        completed: expect.any(Boolean),
+        projects: [{ gid: other.id, resource_type: 'project' }],
+      });
+      for (const task of whole) expectValid('asana-task', task);
+      // A date filter in the future leaves nothing; a tampered link is refused.
+      const none = await post('/exports/resource', {
+        data: {
+          export_request_parameters: [{ filters: { project: p.id, 'created_at.after': '2999-01-01T00:00:00Z' } }],
+        },
+      });
+      await t.finished(none.json().data.gid);
+      const noneUrl = new URL(
+        (await get(`/jobs/${none.json().data.gid}`)).json().data.new_resource_export.download_url,
       );
+      const empty = await t.app.inject({ method: 'GET', url: `${noneUrl.pathname}${noneUrl.search}` });
+      expect(gunzipSync(empty.rawPayload).toString('utf8')).toBe('');
+      expectError(await t.app.inject({ method: 'GET', url: `${url.pathname}?expires=1&signature=x` }), 403);
+      const native = new URL(body.data.new_resource_export.download_url);
       expectError(
-        await post('/exports/resource', {
-          data: { export_request_parameters: [{ resource_type: 'task' }, { resource_type: 'task' }] },
+        await t.app.inject({
+          method: 'GET',
+          url: `${native.pathname.replace(/files\/.*/, 'files/not-a-file')}${native.search}`,
         }),
-        400,
+        403,
       );
+    });
+
+    it_('refuses unknown resource types, filters Jobline cannot apply, bad values and an unknown project', async () => {
+      const bad = async (parameters: unknown, pattern: RegExp) =>
+        expectError(await post('/exports/resource', { data: { export_request_parameters: parameters } }), 400, pattern);
+      await bad([{ resource_type: 'message' }], /resource_type/);
+      await bad([{ resource_type: 'task', filters: { 'liked_by.any': ['1'] } }], /does not record/);
+      await bad([{ filters: { 'created_at.after': 'yesterday' } }], /date-time/);
+      await bad([{ filters: { 'assignee.any': 'me' } }], /array/);
+      await bad([{ filters: { color: 'red' } }], /Unknown filter/);
+      await bad([{ fields: 'name' }], /fields/);
+      await bad([{ resource_type: 'team', filters: { project: UNKNOWN } }], /teams take no filters/);
+      await bad([], /from 1 to 20/);
+      await bad('task', /not an array/);
+      await bad([7], /not an object/);
       expectError(
         await post('/exports/resource', {
           data: { export_request_parameters: [{ resource_type: 'task', filters: { project: UNKNOWN } }] },
@@ -290,9 +375,85 @@ describe.each(DIALECTS)('Asana compatible API on %s', (dialect) => {
     });
   });
 
+  describe('duplicate task, instantiate project, graph export, tasks and projects', () => {
+    it_("answers bad input with 400 and unknown objects with 404, in Asana's body", async () => {
+      const p = await project('Inputs', 1);
+      const [task] = (await t.call({ method: 'GET', url: `/v1/projects/${p.id}/jobs` })).json().data;
+      const cases: [Promise<LightMyRequestResponse>, number, RegExp][] = [
+        [post('/tasks/nope/duplicate', { data: {} }), 400, /^task: Not a recognized ID/],
+        [post(`/tasks/${UNKNOWN}/duplicate`, { data: {} }), 404, /Unknown object/],
+        [post(`/tasks/${task.id}/duplicate`, { data: { name: 7 } }), 400, /^name:/],
+        [post(`/tasks/${task.id}/duplicate`, { data: { name: 'x', include: 7 } }), 400, /^include:/],
+        [post(`/tasks/${task.id}/duplicate`, {}), 400, /^data: Missing input/],
+        [post(`/project_templates/${p.id}/instantiateProject`, { data: {} }), 400, /^name: Missing input/],
+        [post(`/project_templates/${UNKNOWN}/instantiateProject`, { data: { name: 'x' } }), 404, /Unknown object/],
+        [post('/project_templates/x/instantiateProject', { data: { name: 'x' } }), 400, /Not a recognized ID/],
+        [
+          post(`/project_templates/${p.id}/instantiateProject`, { data: { name: 'x', requested_dates: 'soon' } }),
+          400,
+          /^requested_dates:/,
+        ],
+        [post('/exports/graph', { data: {} }), 400, /^parent: Missing input/],
+        [post('/exports/graph', { data: { parent: 12 } }), 400, /^parent: Value is not a string/],
+        [post('/exports/graph', { data: { parent: 'goal-1' } }), 400, /^parent: Not a recognized ID/],
+        [post('/exports/graph', { data: { parent: UNKNOWN } }), 404, /Unknown object/],
+        [get('/tasks/nope'), 400, /Not a recognized ID/],
+        [get(`/tasks/${UNKNOWN}`), 404, /Unknown object/],
+        [get(`/projects/${UNKNOWN}`), 404, /Unknown object/],
+      ];
+      for (const [res, status, message] of cases) expectError(await res, status, message);
+      const reader = await t.token(['jobs:read']);
+      expectError(await post(`/tasks/${task.id}/duplicate`, { data: {} }, reader), 403);
+    });
+
+    it_('duplicates a task into its project and exports the workspace graph as a team', async () => {
+      const p = await project('Source', 1);
+      const [task] = (await t.call({ method: 'GET', url: `/v1/projects/${p.id}/jobs` })).json().data;
+      const res = await post(`/tasks/${task.id}/duplicate`, { data: { name: 'Second' } });
+      expect(res.statusCode, res.body).toBe(201);
+      expectValid('asana-job-response', res.json());
+      await t.finished(res.json().data.gid);
+      const done = (await get(`/jobs/${res.json().data.gid}`)).json();
+      expectValid('asana-job-response', done);
+      expect(done.data).toMatchObject({ resource_subtype: 'duplicate_task', status: 'succeeded' });
+      const copy = (await get(`/tasks/${done.data.new_task.gid}?opt_fields=name,projects`)).json();
+      expect(copy.data).toEqual({
+        gid: done.data.new_task.gid,
+        name: 'Second',
+        projects: [{ gid: p.id, resource_type: 'project' }],
+      });
+      const native = (await t.call({ method: 'GET', url: `/v1/jobs/${done.data.new_task.gid}` })).json();
+      expect(native).toMatchObject({
+        type: 'translate',
+        project_id: p.id,
+        input: { language: 'de' },
+        status: expect.any(String),
+      });
+
+      const workspace = (await t.call({ method: 'GET', url: `/v1/jobs/${task.id}` })).json();
+      const parent = (await authenticate(t.services, t.admin))!.workspaceId;
+      const graph = await post('/exports/graph', { data: { parent } });
+      expect(graph.statusCode, graph.body).toBe(201);
+      await t.finished(graph.json().data.gid);
+      const graphJob = (await get(`/jobs/${graph.json().data.gid}`)).json();
+      expectValid('asana-job-response', graphJob);
+      const url = new URL(graphJob.data.new_graph_export.download_url);
+      const body = JSON.parse(
+        gunzipSync((await t.app.inject({ method: 'GET', url: `${url.pathname}${url.search}` })).rawPayload).toString(
+          'utf8',
+        ),
+      );
+      expect(body).toMatchObject({ gid: parent, resource_type: 'team' });
+      expect(body.tasks.map((x: { gid: string }) => x.gid)).toContain(workspace.id);
+      // The resource route does not open a graph export's file with its signature.
+      const wrong = `${url.pathname.replace('/exports/graph/', '/exports/resource/')}${url.search}`;
+      expectError(await t.app.inject({ method: 'GET', url: wrong }), 403);
+    });
+  });
+
   describe('unknown routes and methods under the prefix', () => {
     it_('answer 404 in the Asana error body, never as problem details', async () => {
-      expectError(await get('/tasks/1'), 404);
+      expectError(await get('/tags/1'), 404);
       expectError(
         await t.app.inject({
           method: 'DELETE',

@@ -9,8 +9,9 @@ import { DIALECTS, skipUnlessAvailable } from '../support/databases.js';
 import { testApp, type TestApp } from '../support/app.js';
 import * as schemas from './schemas/elasticpath.js';
 import { validator } from './schemas/validate.js';
+import { vendorValidator } from './schemas/vendor.js';
 
-const expectValid = validator([
+const closed = validator([
   schemas.job,
   schemas.single,
   schemas.multi,
@@ -18,6 +19,20 @@ const expectValid = validator([
   schemas.error,
   schemas.accessToken,
 ]);
+const vendor = vendorValidator('pim.json');
+/** The pim.yaml schema of each body (the token response is the authentication API's, not in pim.yaml). */
+const VENDOR_SCHEMAS: Record<string, string | undefined> = {
+  'ep-single': 'single',
+  'ep-multi': 'multi',
+  'ep-job-errors': 'errors',
+  'ep-error': 'error',
+};
+/** Each body against the closed schema beside this test and against Elastic Path's own (pim.yaml). */
+function expectValid(id: string, body: unknown): void {
+  closed(id, body);
+  const schema = VENDOR_SCHEMAS[id];
+  if (schema !== undefined) vendor(schema, body);
+}
 const EP = '/compat/elasticpath';
 const translate = defineJob({
   type: 'translate',
@@ -273,9 +288,15 @@ describe.each(DIALECTS)('Elastic Path PXM compatible API on %s', (dialect) => {
         expect(dup.data.attributes.type).toBe('hierarchy-duplicate');
         expect(dup.data.meta).toMatchObject({ copied_from: project.id, hierarchy_id: copied.output.new_project.id });
 
-        // A type PXM has no equivalent for keeps its Jobline name.
+        // A type PXM has no equivalent for is not a PXM job: not found, not listed, not cancelled.
         const other = await native('translate', { language: 'de' });
-        expect((await get(`/pcm/jobs/${other.id}`)).json().data.attributes.type).toBe('translate');
+        expectError(await get(`/pcm/jobs/${other.id}`), 404, 'Not Found');
+        expectError(await post(`/pcm/jobs/${other.id}/cancel`), 404, 'Not Found');
+        expectError(await get(`/pcm/jobs/${other.id}/errors`), 404, 'Not Found');
+        const listed = (await get('/pcm/jobs?page[limit]=100')).json();
+        expectValid('ep-multi', listed);
+        expect(listed.data.map((j: { id: string }) => j.id)).not.toContain(other.id);
+        expect(listed.data.map((j: { id: string }) => j.id)).toContain(exported.id);
       },
     );
 
@@ -331,6 +352,17 @@ describe.each(DIALECTS)('Elastic Path PXM compatible API on %s', (dialect) => {
       expect(body.links.first).toBe(`http://localhost:80${EP}/pcm/jobs?page%5Boffset%5D=0&page%5Blimit%5D=2`);
       expect(body.links.prev).toBe(`http://localhost:80${EP}/pcm/jobs?page%5Boffset%5D=0&page%5Blimit%5D=2`);
       expect(body.links.next).toBe(`http://localhost:80${EP}/pcm/jobs?page%5Boffset%5D=3&page%5Blimit%5D=2`);
+      expect(body.links.last).toBe(`http://localhost:80${EP}/pcm/jobs?page%5Boffset%5D=2&page%5Blimit%5D=2`);
+      // pim.yaml: `prev` is absent on the first page, `next` and `last` on the final one; never null.
+      const first = (await get('/pcm/jobs?page[limit]=2')).json();
+      expectValid('ep-multi', first);
+      expect(first.links).not.toHaveProperty('prev');
+      expect(first.links.next).toEqual(expect.any(String));
+      const final = (await get('/pcm/jobs?page[limit]=2&page[offset]=2')).json();
+      expectValid('ep-multi', final);
+      expect(Object.keys(final.links).sort()).toEqual(['current', 'first', 'prev']);
+      const only = (await get('/pcm/jobs')).json();
+      expect(Object.keys(only.links).sort()).toEqual(['current', 'first']);
     });
 
     it_('refuses page[limit] over 100 or below 1 and a page[offset] beyond 10,000 with 400', async () => {

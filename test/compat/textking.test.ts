@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XMLParser } from 'fast-xml-parser';
 import Fastify, { type LightMyRequestResponse } from 'fastify';
 import { mountTextKing } from '../../src/compat/textking/index.js';
+import { textkingDisposition } from '../../src/compat/textking/representation.js';
 import type { Services } from '../../src/services/context.js';
 import { Worker } from '../../src/engine/worker.js';
 import { DIALECTS, skipUnlessAvailable } from '../support/databases.js';
@@ -18,6 +19,10 @@ const expectValid = validator([
   schemas.project,
   schemas.projectList,
   schemas.error,
+  schemas.topic,
+  schemas.topicList,
+  schemas.language,
+  schemas.languageList,
 ]);
 const TK = '/compat/textking/v1';
 const BASE = `http://localhost:80${TK}`;
@@ -215,7 +220,7 @@ describe.each(DIALECTS)('TextKing compatible API on %s', (dialect) => {
       expectError(await call('GET', `/project/${p.id}/job/${created.id}`, { token: stranger }), 404);
       expectError(await call('GET', `/project/${p.id}/job/${created.id}`, { token: null }), 401);
       expectError(await call('GET', `/project/${p.id}/job/${created.id}`, { token: 'jl_nope_nope' }), 401);
-      expectError(await call('GET', '/topics'), 404);
+      expectError(await call('GET', '/coupons'), 404);
       expectError(await t.app.inject({ method: 'GET', url: '/compat/textking/other' }), 404);
     });
   });
@@ -286,7 +291,7 @@ describe.each(DIALECTS)('TextKing compatible API on %s', (dialect) => {
       const translation = await call('GET', `/project/${p.id}/job/${created.id}/translation`);
       expect(translation.statusCode).toBe(200);
       expect(translation.body).toBe('Alice was beginning to get very tired.');
-      expect(translation.headers['content-disposition']).toBe('attachment; filename="alice-en.txt"');
+      expect(translation.headers['content-disposition']).toBe('attachment; filename=alice-en.txt');
       expect(translation.headers['last-modified']).toEqual(expect.any(String));
       expect((await act(t, created.id, 'request_revision')).statusCode).toBe(200);
       await expectState('revision-requested');
@@ -450,7 +455,7 @@ describe.each(DIALECTS)('TextKing compatible API on %s', (dialect) => {
       expect(download.statusCode).toBe(200);
       expect(download.body).toBe(text);
       expect(download.headers['content-type']).toMatch(/^text\/plain/);
-      expect(download.headers['content-disposition']).toBe('attachment; filename="Alice_de.txt"');
+      expect(download.headers['content-disposition']).toBe('attachment; filename=Alice_de.txt');
       expect(download.headers['last-modified']).toEqual(expect.any(String));
       const native = (await t.call({ method: 'GET', url: `/v1/jobs/${created.id}` })).json();
       await run(native.people.import_job_id);
@@ -463,6 +468,119 @@ describe.each(DIALECTS)('TextKing compatible API on %s', (dialect) => {
         }),
         406,
       );
+    });
+  });
+  describe("the PHP client's details", () => {
+    it_('takes is_active: null as "not given": true on create, unchanged on update (JSON and XML)', async () => {
+      const p = await project('Nulls');
+      const created = await job(p.id, { is_active: null });
+      expect(created.is_active).toBe(true);
+      const off = await call('PUT', `/project/${p.id}/job/${created.id}`, { body: { is_active: false } });
+      expect(off.json().is_active).toBe(false);
+      const kept = await call('PUT', `/project/${p.id}/job/${created.id}`, {
+        body: { name: 'Renamed', is_active: null },
+      });
+      expect(kept.statusCode, kept.body).toBe(200);
+      expect(kept.json()).toMatchObject({ name: 'Renamed', is_active: false });
+      const xmlBody =
+        '<job><name>X</name><source_language>de</source_language><target_language>en</target_language><quality>basic</quality><is_active/></job>';
+      const fromXml = await call('POST', `/project/${p.id}/jobs`, { type: 'application/xml', raw: xmlBody });
+      expect(fromXml.statusCode, fromXml.body).toBe(201);
+      expect(fromXml.json().is_active).toBe(true);
+      expectError(await call('POST', `/project/${p.id}/jobs`, { body: { ...created, is_active: 'yes' } }), 400);
+    });
+
+    it_('accepts every format the wiki lists; those Jobline cannot read are kept as they are', async () => {
+      const p = await project('Formats');
+      for (const [name, type, readable] of [
+        ['slides.pptx', 'application/vnd.openxmlformats-officedocument.presentationml.presentation', false],
+        ['old.doc', 'application/msword', false],
+        ['sheet.xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', false],
+        ['sheet.xls', 'application/vnd.ms-excel', false],
+        ['book.idml', 'application/vnd.adobe.indesign-idml-package', false],
+        ['letter.rtf', 'application/rtf', false],
+        ['text.odt', 'application/vnd.oasis.opendocument.text', false],
+        ['data.xml', 'application/xml', false],
+        ['page.html', 'text/html', true],
+        ['notes.txt', 'text/plain', true],
+      ] as const) {
+        const created = await job(p.id, { name });
+        const bytes = readable ? '<p>Hello world</p>' : Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0xff]);
+        const upload = await call('POST', `/project/${p.id}/job/${created.id}/document/${name}`, { raw: bytes, type });
+        expect(upload.statusCode, `${name}: ${upload.body}`).toBe(201);
+        const native = (await t.call({ method: 'GET', url: `/v1/jobs/${created.id}` })).json();
+        await run(native.people.import_job_id);
+        const importJob = (await t.call({ method: 'GET', url: `/v1/jobs/${native.people.import_job_id}` })).json();
+        expect(importJob.status, name).toBe('succeeded');
+        expect(importJob.output.format === 'stored', name).toBe(!readable);
+        const download = await call('GET', `/project/${p.id}/job/${created.id}/document`);
+        expect(download.statusCode).toBe(200);
+        expect(download.rawPayload.equals(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes)), name).toBe(true);
+        expect(download.headers['content-disposition']).toBe(`attachment; filename=${name}`);
+        // The job is ready for its provider: its source is no longer being imported.
+        expect((await t.call({ method: 'GET', url: `/v1/jobs/${created.id}` })).json().status_reason).not.toBe(
+          'input_not_ready',
+        );
+      }
+    });
+
+    it_('writes Content-Disposition unquoted; a name that is not a token goes in filename* too', () => {
+      // Stored names are tokens (storageFileName); the second form guards names stored some other way.
+      expect(textkingDisposition('Alice_de.docx')).toBe('attachment; filename=Alice_de.docx');
+      const odd = textkingDisposition('Übersetzung "final" (v2).txt');
+      expect(odd).toMatch(/^attachment; filename=[A-Za-z0-9._-]+; filename\*=UTF-8''[A-Za-z0-9%._~-]+$/);
+      expect(decodeURIComponent(odd.split("UTF-8''")[1]!)).toBe('Übersetzung "final" (v2).txt');
+    });
+
+    it_('shows jobs made through other APIs with languages and a quality its clients can read', async () => {
+      const p = await project('Native');
+      const res = await t.call({
+        method: 'POST',
+        url: '/v1/jobs',
+        payload: { type: 'translation', project_id: p.id, executor: 'people', input: {} },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      const shown = await getJob(p.id, res.json().id);
+      expect(shown).toMatchObject({ source_language: 'und', target_language: 'und', quality: 'translation' });
+      const und = await call('GET', '/language/und');
+      expect(und.json()).toMatchObject({ code: 'und', name: 'Undetermined' });
+    });
+  });
+
+  describe('topics and languages', () => {
+    it_('lists topics and resolves every job topic link', async () => {
+      const p = await project('Topics');
+      const created = await job(p.id);
+      const list = await call('GET', '/topics?per_page=3');
+      expect(list.statusCode).toBe(200);
+      expectValid('textking-topic-list', list.json());
+      expect(list.json()).toMatchObject({ page: 1, per_page: 3, total: expect.any(Number) });
+      expect(list.json().items).toHaveLength(3);
+      const first = list.json().items[0];
+      expect((await call('GET', `/topic/${first.id}`)).json()).toEqual(first);
+      const link = created.links.find((l: { rel: string }) => l.rel === 'urn:textking:topic').href as string;
+      const topic = await call('GET', new URL(link).pathname.slice(TK.length));
+      expect(topic.statusCode).toBe(200);
+      expectValid('textking-topic', topic.json());
+      expect(topic.json().id).toBe(TOPIC);
+      const asXml = await call('GET', `/topic/${first.id}`, { accept: 'application/xml' });
+      expect(asXml.body).toContain(`<topic><id>${first.id}</id>`);
+    });
+
+    it_('lists source and target languages and reads one language; bad codes are 400, unknown 404', async () => {
+      for (const side of ['source', 'target']) {
+        const list = await call('GET', `/languages/${side}`);
+        expect(list.statusCode).toBe(200);
+        expectValid('textking-language-list', list.json());
+        expect(list.json().items).toContainEqual({ code: 'de', name: 'German', localization_language: 'en' });
+      }
+      const one = await call('GET', '/language/pt-BR');
+      expectValid('textking-language', one.json());
+      expect(one.json().name).toBe('Brazilian Portuguese');
+      expectError(await call('GET', '/language/not a code'), 400);
+      expectError(await call('GET', '/language/qq'), 404);
+      expectError(await call('GET', '/languages/source?per_page=0'), 400);
+      expectError(await call('GET', '/topics', { token: null }), 401);
     });
   });
 });

@@ -112,6 +112,27 @@ describe.each(DIALECTS)('built-in job types on %s', (dialect) => {
     ]);
   });
 
+  it_('duplicate-job copies one job into its project, people work and all but its source', async () => {
+    const p = await project('Single', [{ type: 'translate', name: 'home', input: { target_language: 'de' } }]);
+    const [original] = (await t.call({ method: 'GET', url: `/v1/projects/${p.id}/jobs` })).json().data;
+    const done = await run('duplicate-job', { job_id: original.id, name: 'home again' });
+    expect(done.output).toMatchObject({ new_task: { name: 'home again' } });
+    const copy = (await t.call({ method: 'GET', url: `/v1/jobs/${done.output.new_task.id}` })).json();
+    expect(copy).toMatchObject({ type: 'translate', project_id: p.id, input: { target_language: 'de' } });
+    const people = (
+      await t.call({
+        method: 'POST',
+        url: '/v1/jobs',
+        payload: { type: 'translation', executor: 'people', project_id: p.id, input: { target_language: 'fr' } },
+      })
+    ).json();
+    const again = await run('duplicate-job', { job_id: people.id });
+    const peopleCopy = (await t.call({ method: 'GET', url: `/v1/jobs/${again.output.new_task.id}` })).json();
+    expect(peopleCopy).toMatchObject({ executor: 'people', status: 'pending', people: { import_job_id: null } });
+    const missing = await run('duplicate-job', { job_id: '0190f5c8-5f9e-7a41-b1c2-3d4e5f607182' });
+    expect(missing).toMatchObject({ status: 'failed', error: { code: 'job_not_found' } });
+  });
+
   it_('bulk-import creates the valid rows of a CSV and reports each invalid row by row and field', async () => {
     const csv = [
       'type,name,priority,input.target_language',

@@ -19,8 +19,14 @@ export const ASANA_JOB_STATUSES: Readonly<Record<JobStatus, string>> = {
 /** Jobline job type → Asana `resource_subtype`; other types keep their Jobline name. */
 export const ASANA_SUBTYPES: Readonly<Record<string, string>> = {
   'duplicate-project': 'duplicate_project',
+  'duplicate-job': 'duplicate_task',
   export: 'export_request',
 };
+
+/** An export started by Asana's graph export (its parameters are kept in the job's input). */
+export function isGraphExport(job: Job): boolean {
+  return job.type === 'export' && record(record(job.input).presentation).asana_graph !== undefined;
+}
 
 function record(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
@@ -31,41 +37,49 @@ export interface AsanaJobContext {
   downloadUrl?: string | undefined;
 }
 
-/** The full record; `selectFields` keeps what opt_fields asks for (or the default set). */
+/**
+ * The full record; `selectFields` keeps what opt_fields asks for (or the default set). Objects the job
+ * has not made are left out, as Asana does: its schema lets only `new_task` be null.
+ */
 export function asanaJob(job: Job, ctx: AsanaJobContext = {}) {
   const output = record(job.output);
   const copy = record(output.new_project);
+  const task = record(output.new_task);
+  const template = record(output.new_project_template);
+  const done = job.status === 'succeeded';
+  const exportObject = (resourceType: string) => ({
+    gid: job.id,
+    resource_type: resourceType,
+    created_at: toIso(job.createdAt)!,
+    download_url: ctx.downloadUrl ?? null,
+    // Not nullable in Asana's schema: absent until the export is complete.
+    ...(done ? { completed_at: toIso(job.completedAt)! } : {}),
+  });
+  const subtype = isGraphExport(job) ? 'graph_export_request' : (ASANA_SUBTYPES[job.type] ?? job.type);
   return {
     gid: job.id,
     resource_type: 'job',
-    resource_subtype: ASANA_SUBTYPES[job.type] ?? job.type,
+    resource_subtype: subtype,
     status: ASANA_JOB_STATUSES[job.status],
     // The copy exists once the job has made it (Jobline creates it inside the job, in one transaction).
-    new_project:
-      job.type === 'duplicate-project' && typeof copy.id === 'string'
-        ? { gid: copy.id, resource_type: 'project', name: copy.name as string }
+    ...(typeof copy.id === 'string'
+      ? { new_project: { gid: copy.id, resource_type: 'project', name: copy.name as string } }
+      : {}),
+    new_task:
+      typeof task.id === 'string'
+        ? { gid: task.id, resource_type: 'task', name: task.name as string, resource_subtype: 'default_task' }
         : null,
-    new_task: null,
-    new_project_template: null,
-    new_graph_export: null,
-    new_resource_export:
-      job.type === 'export'
-        ? {
-            gid: job.id,
-            resource_type: 'export_request',
-            created_at: toIso(job.createdAt)!,
-            download_url: ctx.downloadUrl ?? null,
-            completed_at: job.status === 'succeeded' ? toIso(job.completedAt) : null,
-          }
-        : null,
-    new_portfolio: null,
-    new_task_template: null,
+    ...(typeof template.id === 'string'
+      ? { new_project_template: { gid: template.id, resource_type: 'project_template', name: template.name as string } }
+      : {}),
+    ...(subtype === 'graph_export_request' ? { new_graph_export: exportObject('graph_export') } : {}),
+    ...(subtype === 'export_request' ? { new_resource_export: exportObject('export_request') } : {}),
   };
 }
 
 export type AsanaJob = ReturnType<typeof asanaJob>;
 
-/** Fields a job has without opt_fields: everything but the two object kinds Jobline never makes. */
+/** Fields a job has without opt_fields (those the job has of the seed example's members). */
 export const DEFAULT_JOB_FIELDS = [
   'resource_type',
   'resource_subtype',

@@ -7,27 +7,28 @@ import { jobFiles } from '../../services/files.js';
 import { createJob, getJob } from '../../services/jobs.js';
 import { getProject } from '../../services/projects.js';
 import { VENDOR_ROUTE } from '../vendor-scope.js';
-import { asanaJob, DEFAULT_JOB_FIELDS } from './job.js';
+import { asanaJobRoutes } from './job-routes.js';
+import { dataOf, gidOf, nameOf, unknownObject } from './input.js';
+import { Readable } from 'node:stream';
+import { findFileById } from '../../store/files.js';
+import { findJob } from '../../store/jobs.js';
+import {
+  asanaExportStream,
+  asanaGraphStream,
+  commonProject,
+  exportParameters,
+  type ExportParameter,
+  type GraphParent,
+} from './export.js';
+import { asanaJob, DEFAULT_JOB_FIELDS, isGraphExport } from './job.js';
 import { outputOptions, selectFields, serialize } from './options.js';
 
-const badInput = (message: string) => new AppError('bad_request', message);
+// What an export's download link signs beside the file id, so that it opens this route only.
+const EXPORT_LINK = 'asana-export/';
 
-/** Asana gids are opaque strings; Jobline's are UUIDs, and anything else is "Not a recognized ID". */
-function gidOf(name: string, value: string): string {
-  if (!isUuid(value)) throw badInput(`${name}: Not a recognized ID: ${value}`);
-  return value.toLowerCase();
-}
-
-function unknownObject(gid: string): AppError {
-  return new AppError('not_found', `Unknown object: ${gid}`);
-}
-
-/** The `data` member of an Asana request body, which must be an object. */
-function dataOf(body: unknown): Record<string, unknown> {
-  const data = body !== null && typeof body === 'object' ? (body as Record<string, unknown>).data : undefined;
-  if (data === undefined || data === null) throw badInput('data: Missing input');
-  if (typeof data !== 'object' || Array.isArray(data)) throw badInput('data: Value is not an object');
-  return data as Record<string, unknown>;
+interface ExportPresentation {
+  asana?: ExportParameter[];
+  asana_graph?: GraphParent;
 }
 
 export function asanaRoutes(scope: FastifyInstance, services: Services, base: string): void {
@@ -35,8 +36,12 @@ export function asanaRoutes(scope: FastifyInstance, services: Services, base: st
     let downloadUrl: string | undefined;
     if (job.type === 'export' && job.status === 'succeeded') {
       const file = (await jobFiles(services, job.id)).find((f) => f.role === 'output');
-      if (file !== undefined)
-        downloadUrl = `${request.protocol}://${request.host}${services.downloads.sign(file.id, services.clock.now())}`;
+      if (file !== undefined) {
+        // Signed for the Asana route only: the native link would serve Jobline's records.
+        const kind = isGraphExport(job) ? 'graph' : 'resource';
+        const signed = services.downloads.sign(`${EXPORT_LINK}${kind}/${file.id}`, services.clock.now());
+        downloadUrl = `${request.protocol}://${request.host}${base}/exports/${kind}/files/${file.id}${signed.slice(signed.indexOf('?'))}`;
+      }
     }
     return asanaJob(job, { downloadUrl });
   }
@@ -48,7 +53,9 @@ export function asanaRoutes(scope: FastifyInstance, services: Services, base: st
     // Without opt_fields the default members are sent whole; with it, only what was asked for.
     const data =
       options.fields === undefined
-        ? Object.fromEntries(['gid', ...DEFAULT_JOB_FIELDS].map((f) => [f, full[f as keyof typeof full]]))
+        ? Object.fromEntries(
+            ['gid', ...DEFAULT_JOB_FIELDS].filter((f) => f in full).map((f) => [f, full[f as keyof typeof full]]),
+          )
         : selectFields(full, options.fields);
     return reply
       .code(status)
@@ -84,9 +91,7 @@ export function asanaRoutes(scope: FastifyInstance, services: Services, base: st
     async (request, reply) => {
       const gid = gidOf('project', (request.params as { project_gid: string }).project_gid);
       const data = dataOf(request.body);
-      if (data.name === undefined || data.name === null || data.name === '') throw badInput('name: Missing input');
-      if (typeof data.name !== 'string' || data.name.length > 200)
-        throw badInput('name: Value is not a string of at most 200 characters');
+      const name = nameOf(data, true)!;
       const principal = request.principal!;
       await getProject(services, principal, gid).catch((error: unknown) => {
         if (error instanceof AppError && error.code === 'not_found') throw unknownObject(gid);
@@ -95,45 +100,73 @@ export function asanaRoutes(scope: FastifyInstance, services: Services, base: st
       const job = await createJob(services, principal, {
         type: 'duplicate-project',
         name: `Duplicate project ${gid}`,
-        input: { project_id: gid, name: data.name, include_jobs: true },
+        input: { project_id: gid, name, include_jobs: true },
       });
       return created(request, reply, job);
     },
   );
 
-  // A resource export is the built-in export job: Asana's tasks are Jobline's jobs, filtered by project.
+  // A resource export is the built-in export job; its download is shaped as Asana's (export.ts).
   scope.post(
     '/exports/resource',
     { config: { ...VENDOR_ROUTE, scope: 'jobs:write' }, schema: { hide: true } },
     async (request, reply) => {
       const data = dataOf(request.body);
-      const parameters = data.export_request_parameters ?? [];
-      if (!Array.isArray(parameters)) throw badInput('export_request_parameters: Value is not an array');
-      if (parameters.length > 1)
-        throw badInput(
-          'export_request_parameters: Jobline exports one set of tasks (jobs) at a time; send at most one item',
-        );
-      const input: Record<string, unknown> = {};
-      const parameter = (parameters[0] ?? {}) as Record<string, unknown>;
-      if (parameter.resource_type !== undefined && parameter.resource_type !== 'task') {
-        throw badInput(
-          `export_request_parameters.resource_type: ${JSON.stringify(parameter.resource_type)} cannot be exported; Jobline exports tasks (its jobs)`,
-        );
-      }
-      const filters = (parameter.filters ?? {}) as Record<string, unknown>;
-      if (filters.project !== undefined) {
-        const project = gidOf(
-          'project',
-          typeof filters.project === 'string' ? filters.project : JSON.stringify(filters.project),
-        );
-        await getProject(services, request.principal!, project).catch((error: unknown) => {
+      const parameters = exportParameters(data.export_request_parameters);
+      for (const p of parameters) {
+        const project = p.filters.project as string | undefined;
+        if (project === undefined) continue;
+        await getProject(services, request.principal!, project.toLowerCase()).catch((error: unknown) => {
           if (error instanceof AppError && error.code === 'not_found') throw unknownObject(project);
           throw error;
         });
-        input.project_id = project;
       }
-      const job = await createJob(services, request.principal!, { type: 'export', name: 'Resource export', input });
+      const job = await createJob(services, request.principal!, {
+        type: 'export',
+        name: 'Resource export',
+        input: { project_id: commonProject(parameters), presentation: { asana: parameters } },
+      });
       return created(request, reply, job);
     },
   );
+
+  // The export's file as Asana's: a signed link like the native download, no token needed.
+  for (const kind of ['resource', 'graph'] as const)
+    scope.get(
+      `/exports/${kind}/files/:file_id`,
+      { config: VENDOR_ROUTE, schema: { hide: true } },
+      async (request, reply) => {
+        const { file_id: fileId } = request.params as { file_id: string };
+        const query = (request.query ?? {}) as { expires?: string; signature?: string };
+        const expires = Number(query.expires);
+        if (
+          !isUuid(fileId) ||
+          typeof query.signature !== 'string' ||
+          !services.downloads.verify(`${EXPORT_LINK}${kind}/${fileId}`, expires, query.signature, services.clock.now())
+        )
+          throw new AppError('forbidden', 'This download link is invalid or has expired; ask for the job again.');
+        const file = await findFileById(services.store.db, fileId);
+        const job = file?.job_id == null ? undefined : await findJob(services.store.db, file.workspace_id, file.job_id);
+        if (file === undefined || job === undefined) throw unknownObject(fileId);
+        const presentation = (job.input as { presentation?: ExportPresentation }).presentation ?? {};
+        const source = Readable.from(services.files.read(file.id));
+        const body =
+          kind === 'graph'
+            ? asanaGraphStream(source, presentation.asana_graph!)
+            : asanaExportStream(
+                source,
+                presentation.asana ?? [{ resource_type: 'task', filters: {} }],
+                file.workspace_id,
+              );
+        return reply
+          .type('application/gzip')
+          .header(
+            'content-disposition',
+            `attachment; filename=${kind}_export_${job.id}.json${kind === 'graph' ? '' : 'l'}.gz`,
+          )
+          .send(body);
+      },
+    );
+
+  asanaJobRoutes(scope, services, created);
 }

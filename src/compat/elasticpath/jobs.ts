@@ -9,7 +9,10 @@ import { cancelJob } from '../../services/job-cancel.js';
 import { countJobErrors, listJobErrors } from '../../store/job-results.js';
 import { listJobsPage } from '../../store/jobs.js';
 import { VENDOR_ROUTE } from '../vendor-scope.js';
-import { pimJob, pimJobError } from './pim-job.js';
+import { PIM_JOB_TYPES, pimJob, pimJobError } from './pim-job.js';
+
+/** The Jobline job types an Elastic Path client sees: those with a PXM job type. */
+const PXM_SOURCE_TYPES = Object.keys(PIM_JOB_TYPES);
 
 // Platform paging rules (Elastic Path "Pagination"): page[limit] defaults to 25 and is at most 100;
 // page[offset] is zero-based with a soft limit of 10,000.
@@ -44,12 +47,14 @@ function pageEnvelope(url: string, page: Page, total: number) {
   const at = (offset: number) => `${url}?page%5Boffset%5D=${offset}&page%5Blimit%5D=${page.limit}`;
   const lastOffset = total === 0 ? 0 : Math.floor((total - 1) / page.limit) * page.limit;
   return {
+    // pim.yaml's multi_links, as it describes them from September 2026: `last` is left out on the final
+    // page, `next` on the last and `prev` on the first; none is ever null.
     links: {
       current: at(page.offset),
       first: at(0),
-      last: at(lastOffset),
-      next: page.offset + page.limit < total ? at(page.offset + page.limit) : null,
-      prev: page.offset > 0 ? at(Math.max(0, page.offset - page.limit)) : null,
+      ...(page.offset < lastOffset ? { last: at(lastOffset) } : {}),
+      ...(page.offset + page.limit < total ? { next: at(page.offset + page.limit) } : {}),
+      ...(page.offset > 0 ? { prev: at(Math.max(0, page.offset - page.limit)) } : {}),
     },
     meta: {
       page: {
@@ -81,10 +86,13 @@ export function pcmJobRoutes(scope: FastifyInstance, services: Services, mount: 
     const { jobID } = request.params as { jobID: string };
     // Every job id is a UUID; anything else names no job (and must not reach PostgreSQL's uuid column).
     if (!isUuid(jobID)) throw notFound('job', jobID);
-    return getJob(services, request.principal!, jobID.toLowerCase()).catch((error: unknown) => {
+    const job = await getJob(services, request.principal!, jobID.toLowerCase()).catch((error: unknown) => {
       if (error instanceof AppError && error.code === 'gone') throw notFound('job', jobID);
       throw error;
     });
+    // A job PXM has no type for is not a PXM job (docs/compat.md).
+    if (!PXM_SOURCE_TYPES.includes(job.type)) throw notFound('job', jobID);
+    return job;
   };
 
   scope.get('/jobs', { config: { ...VENDOR_ROUTE, scope: 'jobs:read' }, schema: { hide: true } }, async (request) => {
@@ -92,7 +100,7 @@ export function pcmJobRoutes(scope: FastifyInstance, services: Services, mount: 
     // Offsets need not be multiples of the limit, so this pages by offset in the store directly.
     const result = await listJobsPage(
       services.store.db,
-      { workspaceId: request.principal!.workspaceId },
+      { workspaceId: request.principal!.workspaceId, types: PXM_SOURCE_TYPES },
       page.offset,
       page.limit,
     );

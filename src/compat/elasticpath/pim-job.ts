@@ -6,7 +6,7 @@ import type { JobStatus } from '../../core/lifecycle.js';
 // Jobline's job as Elastic Path PXM's `pim-job` (components.schemas.job of the PIM OpenAPI). The
 // tables below are the whole mapping; docs/compat.md repeats them.
 
-/** Jobline job type → PXM job type. Other types keep their Jobline name (PXM has no equivalent). */
+/** Jobline job type → PXM job type. Jobs of other types are not shown through PXM's API. */
 export const PIM_JOB_TYPES: Readonly<Record<string, string>> = {
   'bulk-import': 'product-import',
   export: 'product-export',

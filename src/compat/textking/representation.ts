@@ -3,6 +3,7 @@ import type { Job } from '../../core/job.js';
 import type { Project } from '../../core/project.js';
 import { negotiateFormat, type Format } from '../../http/negotiation.js';
 import type { TextKingCallback } from '../../store/textking-callbacks.js';
+import { storageFileName } from '../file-names.js';
 import { TEXTKING_PROJECT_STATES, textkingJobState } from './states.js';
 
 // TextKing's representations (TextKing/textking-api wiki: GET Job, GET Jobs, GET Project) in JSON or
@@ -38,15 +39,21 @@ export function jobLinks(base: string, job: Job): Link[] {
   ];
 }
 
+/** BCP 47's "undetermined" language, for a job whose language nobody gave. */
+export const UNDETERMINED_LANGUAGE = 'und';
+/** One translator's pass, which is what a people job of one workflow step is. */
+export const DEFAULT_QUALITY = 'translation';
+
 export function textkingJob(base: string, job: Job, project: Project) {
   const input = record(job.input);
   return {
     id: job.id,
     number: `${projectNumber(project)}-${String(job.number).padStart(2, '0')}`,
     name: job.name ?? '',
-    source_language: str(input.source_language),
-    target_language: str(input.target_language),
-    quality: str(input.quality),
+    // A job made through another API may lack these; TextKing's clients need strings (docs/compat.md).
+    source_language: str(input.source_language) ?? UNDETERMINED_LANGUAGE,
+    target_language: str(input.target_language) ?? UNDETERMINED_LANGUAGE,
+    quality: str(input.quality) ?? DEFAULT_QUALITY,
     topic: str(input.topic),
     briefing: str(input.briefing),
     state: textkingJobState(job, project.state ?? 'prepared'),
@@ -171,4 +178,17 @@ export function textkingCallback(base: string, projectId: string, callback: Text
       { rel: 'urn:textking:job', href: job },
     ],
   };
+}
+
+// RFC 9110 token characters: a name made of these needs no quotes.
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * `attachment; filename={filename}` unquoted, as the wiki writes it (its client keeps quotes as part of
+ * the name). Names stored through TextKing are always tokens; any other name (a translation delivered
+ * through the native API, say) is sent in its safe form, with the exact name in `filename*` (RFC 6266).
+ */
+export function textkingDisposition(name: string): string {
+  if (TOKEN.test(name)) return `attachment; filename=${name}`;
+  return `attachment; filename=${storageFileName(name)}; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
 }

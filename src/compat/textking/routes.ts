@@ -19,8 +19,9 @@ import { findJobsById, listProjectJobsPage, listProjectsInStates } from '../../s
 import { storageFileName } from '../file-names.js';
 import { VENDOR_ROUTE } from '../vendor-scope.js';
 import { textkingCallbackRoutes } from './callback-routes.js';
+import { textkingCatalogueRoutes } from './catalogue-routes.js';
 import { parseProjectState, TEXTKING_PROJECT_STATES } from './states.js';
-import { sendTextKing, textkingJob, textkingPage, textkingProject } from './representation.js';
+import { sendTextKing, textkingDisposition, textkingJob, textkingPage, textkingProject } from './representation.js';
 
 const READ = { ...VENDOR_ROUTE, scope: 'jobs:read' } as const;
 const WRITE = { ...VENDOR_ROUTE, scope: 'jobs:write' } as const;
@@ -30,6 +31,12 @@ const LANGUAGE = new RegExp(LANGUAGE_PATTERN);
 const PROJECT_JOBS_LIMIT = 10_000;
 
 const badInput = (message: string) => new AppError('bad_request', message);
+
+/** The document formats TextKing's wiki lists as accepted. */
+const WIKI_FORMATS = new Set(['docx', 'doc', 'xlsx', 'xls', 'pptx', 'idml', 'rtf', 'odt', 'html', 'txt', 'xml']);
+/** Those of them Jobline's document import does not read. */
+const STORED_FORMATS = new Set(['doc', 'xlsx', 'xls', 'pptx', 'idml', 'rtf', 'odt', 'xml']);
+const extensionOf = (name: string) => (/\.([A-Za-z0-9]+)$/.exec(name)?.[1] ?? '').toLowerCase();
 
 /** "400 Bad Request: Either the job ID or the project ID is not a valid UUID." */
 function uuidOf(value: string): string {
@@ -115,7 +122,8 @@ function jobFields(body: Record<string, unknown>, create: boolean): JobFields {
     throw badInput(`quality must be one of ${QUALITIES.join(', ')}.`);
   text('topic', false, undefined, true);
   text('briefing', false, undefined, true);
-  if (body.is_active !== undefined) {
+  // The PHP client sends `is_active: null` unless told otherwise; the wiki makes the field optional.
+  if (body.is_active !== undefined && body.is_active !== null) {
     if (typeof body.is_active !== 'boolean') throw badInput('is_active must be true or false.');
     out.is_active = body.is_active;
   }
@@ -223,9 +231,11 @@ export function textkingRoutes(scope: FastifyInstance, services: Services, mount
     let project = await projectOf(request, (request.params as { projectId: string }).projectId);
     const body = bodyOf(request);
     requirePrepared(project, 'it can be changed');
-    const state = body.state === undefined ? undefined : parseProjectState(body.state);
-    if (body.state !== undefined && state === undefined) throw badInput('state must be prepared, running or canceled.');
-    if (body.name !== undefined) {
+    // The PHP client sends every member of its Project model, null where the caller set nothing.
+    const given = (value: unknown) => value !== undefined && value !== null;
+    const state = given(body.state) ? parseProjectState(body.state) : undefined;
+    if (given(body.state) && state === undefined) throw badInput('state must be prepared, running or canceled.');
+    if (given(body.name)) {
       if (typeof body.name !== 'string' || body.name.trim() === '') throw badInput('name must be a non-empty string.');
       project = await updateProject(services, principal, project.id, { name: body.name });
     }
@@ -341,10 +351,14 @@ export function textkingRoutes(scope: FastifyInstance, services: Services, mount
         requirePrepared(project, 'documents can be uploaded');
         const contentType = uploadedType(request.headers['content-type']);
         // "406 Not Acceptable: the document type is not supported" — judged by its name and Content-Type.
-        if (detectFormat(documentName, contentType, Buffer.alloc(0)) === undefined) {
+        // The wiki's formats Jobline cannot segment are kept as the source and handed over as they are.
+        const extension = extensionOf(documentName);
+        const readable =
+          !STORED_FORMATS.has(extension) && detectFormat(documentName, contentType, Buffer.alloc(0)) !== undefined;
+        if (!readable && !WIKI_FORMATS.has(extension)) {
           throw new AppError(
             'unsupported_media_type',
-            `${documentName} (${contentType}) is not a supported document type.`,
+            `${documentName} (${contentType}) is not a supported document type; send one of ${[...WIKI_FORMATS].join(', ')}.`,
           );
         }
         if (request.body === undefined || request.body === null)
@@ -353,6 +367,7 @@ export function textkingRoutes(scope: FastifyInstance, services: Services, mount
           name: storageFileName(documentName),
           contentType,
           source: request.body as Readable,
+          storeOnly: !readable,
         });
         return created(reply, `${base(request)}/project/${project.id}/job/${job.id}/document`).send();
       },
@@ -373,7 +388,7 @@ export function textkingRoutes(scope: FastifyInstance, services: Services, mount
       if (fileId === undefined) throw new AppError('not_found', 'The job has no document yet.');
       const file = await getFile(services, principalOf(request), fileId);
       reply.header('last-modified', new Date(file.createdAt).toUTCString());
-      return sendFileContent(request, reply, services, file);
+      return sendFileContent(request, reply, services, file, textkingDisposition(file.name));
     },
   );
 
@@ -391,9 +406,10 @@ export function textkingRoutes(scope: FastifyInstance, services: Services, mount
       const file = delivered[0];
       if (file === undefined) throw new AppError('not_found', 'The job has no translation yet.');
       reply.header('last-modified', new Date(file.createdAt).toUTCString());
-      return sendFileContent(request, reply, services, file);
+      return sendFileContent(request, reply, services, file, textkingDisposition(file.name));
     },
   );
 
   textkingCallbackRoutes(scope, services, { base, projectOf, jobOf, bodyOf, pageOf });
+  textkingCatalogueRoutes(scope, { base, pageOf });
 }

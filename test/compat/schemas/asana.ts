@@ -14,7 +14,7 @@ const exportObject = (resourceType: string) =>
   compact(resourceType, {
     created_at: { type: 'string', format: 'date-time' },
     download_url: { type: ['string', 'null'], format: 'uri' },
-    completed_at: { type: ['string', 'null'], format: 'date-time' },
+    completed_at: { type: 'string', format: 'date-time' },
   });
 
 export const job = {
@@ -27,17 +27,15 @@ export const job = {
     resource_type: { const: 'job' },
     resource_subtype: { type: 'string' },
     status: { enum: ASANA_JOB_STATUSES },
-    new_project: nullable(compact('project', { name: { type: 'string' } })),
+    new_project: compact('project', { name: { type: 'string' } }),
     new_task: nullable(compact('task', { name: { type: 'string' }, resource_subtype: { type: 'string' }, created_by: { type: 'object' } })),
-    new_project_template: nullable(compact('project_template', { name: { type: 'string' } })),
-    new_graph_export: nullable(exportObject('graph_export')),
-    new_resource_export: nullable(exportObject('export_request')),
-    new_portfolio: nullable(compact('portfolio', { name: { type: 'string' } })),
-    new_task_template: nullable(compact('task_template', { name: { type: 'string' } })),
+    new_project_template: compact('project_template', { name: { type: 'string' } }),
+    new_graph_export: exportObject('graph_export'),
+    new_resource_export: exportObject('export_request'),
   },
 };
 
-/** The full response of GET /jobs/{job_gid} without opt_fields: the seed example's members, all present. */
+/** The full response of GET /jobs/{job_gid} without opt_fields: the seed example's members the job has. */
 export const jobResponse = {
   $id: 'asana-job-response',
   type: 'object',
@@ -47,7 +45,7 @@ export const jobResponse = {
     data: {
       allOf: [
         { $ref: 'asana-job' },
-        { type: 'object', required: ['gid', 'resource_type', 'resource_subtype', 'status', 'new_project', 'new_task', 'new_project_template', 'new_graph_export', 'new_resource_export'] },
+        { type: 'object', required: ['gid', 'resource_type', 'resource_subtype', 'status', 'new_task'] },
       ],
     },
   },

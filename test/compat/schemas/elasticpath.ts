@@ -47,11 +47,11 @@ const links = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    current: { type: ['string', 'null'], format: 'uri' },
-    first: { type: ['string', 'null'], format: 'uri' },
-    last: { type: ['string', 'null'], format: 'uri' },
-    next: { type: ['string', 'null'], format: 'uri' },
-    prev: { type: ['string', 'null'], format: 'uri' },
+    current: { type: 'string', format: 'uri' },
+    first: { type: 'string', format: 'uri' },
+    last: { type: 'string', format: 'uri' },
+    next: { type: 'string', format: 'uri' },
+    prev: { type: 'string', format: 'uri' },
   },
 };
 

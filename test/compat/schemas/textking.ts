@@ -87,3 +87,23 @@ export const error = {
   additionalProperties: false,
   properties: { status: { type: 'integer' }, message: { type: 'string' } },
 };
+
+// Topic and Language, from the PHP client's models (TextKing/textking-api-php src/TextKing/Model/Topic.php
+// and Language.php): the members their fromJson reads, and nothing else.
+export const topic = {
+  $id: 'textking-topic',
+  type: 'object',
+  required: ['id', 'name', 'localization_language'],
+  additionalProperties: false,
+  properties: { id: { type: 'string', minLength: 1 }, name: { type: 'string', minLength: 1 }, localization_language: { type: 'string' } },
+};
+export const topicList = page('textking-topic-list', 'textking-topic');
+
+export const language = {
+  $id: 'textking-language',
+  type: 'object',
+  required: ['code', 'name', 'localization_language'],
+  additionalProperties: false,
+  properties: { code: { type: 'string', minLength: 2 }, name: { type: 'string', minLength: 1 }, localization_language: { type: 'string' } },
+};
+export const languageList = page('textking-language-list', 'textking-language');
