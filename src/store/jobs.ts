@@ -35,6 +35,7 @@ export function toJob(row: JobRow): Job {
     version: row.version,
     expiredAt: row.expired_at,
     callbackUrl: row.callback_url ?? null,
+    scheduleId: row.schedule_id ?? null,
     people: row.executor === 'people' ? toPeopleWork(row) : null,
   };
 }
