@@ -1,6 +1,21 @@
 import { isTerminalEvent } from '../core/events.js';
 import type { eventRepresentation } from '../http/representations/event.js';
 import type { JobRepresentation } from '../core/job-json.js';
+import type { scheduleRepresentation } from '../http/representations/schedule.js';
+import type { JobTemplate, MissedRuns } from '../core/schedule.js';
+
+export type ScheduleRepresentation = ReturnType<typeof scheduleRepresentation>;
+
+/** The fields of POST /v1/schedules (PATCH takes any of them). */
+export interface ScheduleRequest {
+  name?: string | null;
+  cron?: string;
+  interval_seconds?: number;
+  time_zone?: string;
+  job?: JobTemplate;
+  missed_runs?: MissedRuns;
+  paused?: boolean;
+}
 
 /** A problem+json answer from the API, thrown by the client with its fields intact. */
 export class ApiError extends Error {
@@ -104,6 +119,37 @@ export class JoblineClient {
 
   cancelJob(id: string): Promise<JobRepresentation> {
     return this.request('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`);
+  }
+
+  createSchedule(schedule: ScheduleRequest & { job: JobTemplate }): Promise<ScheduleRepresentation> {
+    return this.request('POST', '/v1/schedules', schedule);
+  }
+
+  listSchedules(
+    query: { page_size?: number; page_token?: string } = {},
+  ): Promise<{ data: ScheduleRepresentation[]; next_page_token?: string }> {
+    const params = new URLSearchParams();
+    if (query.page_size !== undefined) params.set('page_size', String(query.page_size));
+    if (query.page_token !== undefined) params.set('page_token', query.page_token);
+    const qs = params.toString();
+    return this.request('GET', `/v1/schedules${qs === '' ? '' : `?${qs}`}`);
+  }
+
+  getSchedule(id: string): Promise<ScheduleRepresentation> {
+    return this.request('GET', `/v1/schedules/${encodeURIComponent(id)}`);
+  }
+
+  updateSchedule(id: string, change: ScheduleRequest): Promise<ScheduleRepresentation> {
+    return this.request('PATCH', `/v1/schedules/${encodeURIComponent(id)}`, change);
+  }
+
+  /** Pauses (`pause`) or resumes (`resume`) a schedule. */
+  scheduleAction(id: string, action: 'pause' | 'resume'): Promise<ScheduleRepresentation> {
+    return this.request('POST', `/v1/schedules/${encodeURIComponent(id)}/${action}`);
+  }
+
+  async deleteSchedule(id: string): Promise<void> {
+    await this.request('DELETE', `/v1/schedules/${encodeURIComponent(id)}`);
   }
 }
 
