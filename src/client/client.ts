@@ -1,3 +1,4 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { isTerminalEvent } from '../core/events.js';
 import type { eventRepresentation } from '../http/representations/event.js';
 import type { JobRepresentation } from '../core/job-json.js';
@@ -44,6 +45,22 @@ export interface CreateJobRequest {
   timeout_ms?: number;
 }
 
+/**
+ * The W3C trace context of the caller's active OpenTelemetry span, if there is one: jobs created in it
+ * keep it, and their handlers' spans continue the caller's trace.
+ */
+function activeTraceContext(): Record<string, string> {
+  const span = trace.getActiveSpan();
+  if (span === undefined) return {};
+  const c = span.spanContext();
+  if (!isSpanContextValid(c)) return {};
+  const state = c.traceState?.serialize();
+  return {
+    traceparent: `00-${c.traceId}-${c.spanId}-${(c.traceFlags & 0xff).toString(16).padStart(2, '0')}`,
+    ...(state !== undefined && state !== '' ? { tracestate: state } : {}),
+  };
+}
+
 /** A small typed client for the native API, used by the CLI and the tests. */
 export class JoblineClient {
   private readonly base: string;
@@ -69,6 +86,7 @@ export class JoblineClient {
         authorization: `Bearer ${this.token}`,
         accept: 'application/json',
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...activeTraceContext(),
         ...headers,
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),

@@ -242,3 +242,19 @@ export async function transitionJob(
     .executeTakeFirst();
   return row === undefined ? undefined : toJob(row);
 }
+
+/** The W3C trace context a job was created in. */
+export async function findTraceContext(
+  db: Executor,
+  jobId: string,
+): Promise<{ traceparent?: string; tracestate?: string }> {
+  const row = await db
+    .selectFrom('jobs')
+    .select(['traceparent', 'tracestate'])
+    .where('id', '=', jobId)
+    .executeTakeFirst();
+  return {
+    ...(row?.traceparent != null ? { traceparent: row.traceparent } : {}),
+    ...(row?.tracestate != null ? { tracestate: row.tracestate } : {}),
+  };
+}
