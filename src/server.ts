@@ -13,6 +13,7 @@ import { loadJobModules } from './engine/job-modules.js';
 import { Worker } from './engine/worker.js';
 import { withBuiltinJobs } from './jobs/builtin.js';
 import { WebhookRuntime } from './events/webhook-runtime.js';
+import { ScheduleRunner } from './services/schedule-runner.js';
 import { registerCompatCallbacks } from './compat/index.js';
 
 export interface RunningServer {
@@ -78,6 +79,9 @@ export async function startServer(
   const webhooks = worker !== undefined ? new WebhookRuntime(services, { logger }) : undefined;
   if (webhooks !== undefined) registerCompatCallbacks(webhooks.dispatcher);
   webhooks?.start();
+  // So do schedules: each process that runs workers creates the jobs that fall due (one per time).
+  const schedules = worker !== undefined ? new ScheduleRunner(services, { logger }) : undefined;
+  schedules?.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -107,6 +111,7 @@ export async function startServer(
     async close() {
       clearInterval(sweep);
       clearInterval(retention);
+      await schedules?.stop();
       await worker?.stop();
       await webhooks?.stop();
       await app.close();

@@ -5,20 +5,20 @@ import type { JobRepresentation } from '../core/job-json.js';
 import { table } from './table.js';
 import { readSettings, settingOptions } from '../config/read.js';
 
-interface RemoteFlags {
+export interface RemoteFlags {
   url?: string;
   token?: string;
   json?: boolean;
 }
 
-function client(flags: RemoteFlags): JoblineClient {
+export function client(flags: RemoteFlags): JoblineClient {
   const { url, token } = readSettings('jobs', { ...flags });
   if (token === undefined || token === '')
     throw new Error('Give a token with --token or JOBLINE_TOKEN (create one with `jobline token create`).');
   return new JoblineClient(url, token);
 }
 
-function remote(cmd: Command): Command {
+export function remote(cmd: Command): Command {
   return settingOptions(cmd, 'jobs').option('--json', 'print the JSON response');
 }
 
@@ -62,7 +62,7 @@ function printJob(job: JobRepresentation): void {
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v === null || v === undefined ? '-' : String(v)}`);
 }
 
-function parseInput(raw: string | undefined): Record<string, unknown> | undefined {
+export function parseInput(raw: string | undefined): Record<string, unknown> | undefined {
   if (raw === undefined) return undefined;
   try {
     const value = JSON.parse(raw) as unknown;

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { adminCommands } from './admin.js';
 import { initCommand } from './init.js';
 import { describeCliError, jobsCommands } from './jobs.js';
+import { schedulesCommands } from './schedules.js';
 import { serveCommand } from './serve.js';
 import { workerCommand } from './worker.js';
 
@@ -19,6 +20,7 @@ serveCommand(program);
 workerCommand(program);
 adminCommands(program);
 jobsCommands(program);
+schedulesCommands(program);
 initCommand(program, own);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

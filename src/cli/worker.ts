@@ -7,6 +7,7 @@ import { withBuiltinJobs } from '../jobs/builtin.js';
 import { createServices } from '../create-services.js';
 import { readSettings, settingOptions, type Flags } from '../config/read.js';
 import { WebhookRuntime } from '../events/webhook-runtime.js';
+import { ScheduleRunner } from '../services/schedule-runner.js';
 import { registerCompatCallbacks } from '../compat/index.js';
 import { runUntilStopped } from './until-stopped.js';
 
@@ -42,9 +43,12 @@ export function workerCommand(program: Command): void {
     const webhooks = new WebhookRuntime(services, { logger });
     registerCompatCallbacks(webhooks.dispatcher);
     webhooks.start();
+    const schedules = new ScheduleRunner(services, { logger });
+    schedules.start();
     console.log(`Worker ${worker.id} runs ${registry.types().join(', ')} on ${services.store.description}.`);
     runUntilStopped(async (signal) => {
       console.log(`${signal} received: no new jobs; waiting for running ones to finish.`);
+      await schedules.stop();
       await worker.stop(settings.shutdownTimeoutMs);
       await webhooks.stop();
       await services.store.close();

@@ -1,6 +1,22 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { isTerminalEvent } from '../core/events.js';
 import type { eventRepresentation } from '../http/representations/event.js';
 import type { JobRepresentation } from '../core/job-json.js';
+import type { scheduleRepresentation } from '../http/representations/schedule.js';
+import type { JobTemplate, MissedRuns } from '../core/schedule.js';
+
+export type ScheduleRepresentation = ReturnType<typeof scheduleRepresentation>;
+
+/** The fields of POST /v1/schedules (PATCH takes any of them). */
+export interface ScheduleRequest {
+  name?: string | null;
+  cron?: string;
+  interval_seconds?: number;
+  time_zone?: string;
+  job?: JobTemplate;
+  missed_runs?: MissedRuns;
+  paused?: boolean;
+}
 
 /** A problem+json answer from the API, thrown by the client with its fields intact. */
 export class ApiError extends Error {
@@ -29,6 +45,22 @@ export interface CreateJobRequest {
   timeout_ms?: number;
 }
 
+/**
+ * The W3C trace context of the caller's active OpenTelemetry span, if there is one: jobs created in it
+ * keep it, and their handlers' spans continue the caller's trace.
+ */
+function activeTraceContext(): Record<string, string> {
+  const span = trace.getActiveSpan();
+  if (span === undefined) return {};
+  const c = span.spanContext();
+  if (!isSpanContextValid(c)) return {};
+  const state = c.traceState?.serialize();
+  return {
+    traceparent: `00-${c.traceId}-${c.spanId}-${(c.traceFlags & 0xff).toString(16).padStart(2, '0')}`,
+    ...(state !== undefined && state !== '' ? { tracestate: state } : {}),
+  };
+}
+
 /** A small typed client for the native API, used by the CLI and the tests. */
 export class JoblineClient {
   private readonly base: string;
@@ -54,6 +86,7 @@ export class JoblineClient {
         authorization: `Bearer ${this.token}`,
         accept: 'application/json',
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...activeTraceContext(),
         ...headers,
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -104,6 +137,37 @@ export class JoblineClient {
 
   cancelJob(id: string): Promise<JobRepresentation> {
     return this.request('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`);
+  }
+
+  createSchedule(schedule: ScheduleRequest & { job: JobTemplate }): Promise<ScheduleRepresentation> {
+    return this.request('POST', '/v1/schedules', schedule);
+  }
+
+  listSchedules(
+    query: { page_size?: number; page_token?: string } = {},
+  ): Promise<{ data: ScheduleRepresentation[]; next_page_token?: string }> {
+    const params = new URLSearchParams();
+    if (query.page_size !== undefined) params.set('page_size', String(query.page_size));
+    if (query.page_token !== undefined) params.set('page_token', query.page_token);
+    const qs = params.toString();
+    return this.request('GET', `/v1/schedules${qs === '' ? '' : `?${qs}`}`);
+  }
+
+  getSchedule(id: string): Promise<ScheduleRepresentation> {
+    return this.request('GET', `/v1/schedules/${encodeURIComponent(id)}`);
+  }
+
+  updateSchedule(id: string, change: ScheduleRequest): Promise<ScheduleRepresentation> {
+    return this.request('PATCH', `/v1/schedules/${encodeURIComponent(id)}`, change);
+  }
+
+  /** Pauses (`pause`) or resumes (`resume`) a schedule. */
+  scheduleAction(id: string, action: 'pause' | 'resume'): Promise<ScheduleRepresentation> {
+    return this.request('POST', `/v1/schedules/${encodeURIComponent(id)}/${action}`);
+  }
+
+  async deleteSchedule(id: string): Promise<void> {
+    await this.request('DELETE', `/v1/schedules/${encodeURIComponent(id)}`);
   }
 }
 

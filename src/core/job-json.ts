@@ -29,6 +29,7 @@ export function jobRepresentation(job: Job) {
     updated_at: toIso(job.updatedAt)!,
     version: job.version,
     callback_url: job.callbackUrl ?? null,
+    schedule_id: job.scheduleId ?? null,
     people: peopleRepresentation(job.people),
   };
 }

@@ -34,6 +34,8 @@ export interface Job {
   people?: PeopleWork | null;
   /** Where this job's events are POSTed, signed with the workspace's callback secret. */
   callbackUrl?: string | null;
+  /** The schedule that created this job (services/schedules.ts), if one did. */
+  scheduleId?: string | null;
 }
 
 /** What a worker needs of a job it claimed: reading back every column cost as much as the claim itself. */

@@ -5,6 +5,7 @@ import type { ClaimedJob } from '../core/job.js';
 import type { Services } from '../services/context.js';
 import * as queue from '../store/queue.js';
 import { retryDelay } from '../core/backoff.js';
+import { traced } from './tracing.js';
 import { jobContext } from './context.js';
 import { unstorableJson } from '../core/json.js';
 
@@ -435,8 +436,13 @@ export class Worker {
     let outcome: { ok: true; output: unknown } | { ok: false; error: unknown };
     try {
       const handler = Promise.resolve().then(() =>
-        definition.run(
-          jobContext(this.services, this.id, job, { signal: () => this.signalOf(entry), log: () => this.logOf(entry) }),
+        traced(this.services, job, () =>
+          definition.run(
+            jobContext(this.services, this.id, job, {
+              signal: () => this.signalOf(entry),
+              log: () => this.logOf(entry),
+            }),
+          ),
         ),
       );
       // A handler that ignores its signal is not waited for forever: after the grace period (see

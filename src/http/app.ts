@@ -35,6 +35,7 @@ import { eventRoutes } from './routes/events.js';
 import { EventSchema } from './schemas/event.js';
 import { jobResultRoutes } from './routes/job-results.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { providerRoutes } from './routes/providers.js';
 import { peopleActionRoutes } from './routes/people-actions.js';
 import { documentRoutes } from './routes/documents.js';
@@ -187,6 +188,7 @@ export async function buildHttpApp(
   fileRoutes(app, services);
   jobResultRoutes(app, services);
   webhookRoutes(app, services);
+  scheduleRoutes(app, services);
   providerRoutes(app, services);
   peopleActionRoutes(app, services);
   documentRoutes(app, services);

@@ -31,6 +31,11 @@ export interface CreateJobInput {
   ref?: string | undefined;
   /** Where the job's events are delivered (validated like a webhook URL). */
   callbackUrl?: string | undefined;
+  /** The schedule creating the job (services/schedules.ts). */
+  scheduleId?: string | undefined;
+  /** The W3C trace context the job is created in (services/trace-context.ts). */
+  traceparent?: string | undefined;
+  tracestate?: string | undefined;
   /** A job done by people (see services/people-jobs.ts): its fields and the reason it starts pending with. */
   people?: (PeopleWork & { statusReason: StatusReason }) | undefined;
 }
@@ -203,6 +208,8 @@ function newJobRows(
       runAt,
       timeoutMs: i.timeoutMs ?? null,
       callbackUrl: i.callbackUrl ?? null,
+      ...(i.scheduleId !== undefined ? { scheduleId: i.scheduleId } : {}),
+      ...(i.traceparent !== undefined ? { traceparent: i.traceparent, tracestate: i.tracestate } : {}),
       people: i.people,
       now,
     };
@@ -238,6 +245,7 @@ function createdJob(r: inserts.NewJobRow, now: number): Job {
     version: 1,
     expiredAt: null,
     callbackUrl: r.callbackUrl ?? null,
+    scheduleId: r.scheduleId ?? null,
     people: r.people ?? null,
   };
 }

@@ -65,6 +65,9 @@ const JOB_COLUMNS = everyJobColumn([
   'source_updated_at',
   'target_updated_at',
   'continuous_updated_at',
+  'schedule_id',
+  'traceparent',
+  'tracestate',
 ] as const);
 
 const SQLITE_DETAILS = `
@@ -116,8 +119,11 @@ function sqliteDetailsRow(v: readonly unknown[]): DetailsRow {
     source_updated_at: v[35],
     target_updated_at: v[36],
     continuous_updated_at: v[37],
-    jl_attempts: v[38],
-    jl_files: v[39],
+    schedule_id: v[38],
+    traceparent: v[39],
+    tracestate: v[40],
+    jl_attempts: v[41],
+    jl_files: v[42],
   } satisfies Record<keyof DetailsRow, unknown> as DetailsRow;
 }
 

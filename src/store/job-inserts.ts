@@ -32,6 +32,11 @@ export interface NewJobRow extends Pick<
   statusReason: StatusReason;
   error?: JobError | undefined;
   callbackUrl?: string | null | undefined;
+  /** The schedule creating the job (services/schedules.ts). */
+  scheduleId?: string | undefined;
+  /** The W3C trace context the job was created in (its `traceparent` and `tracestate` headers). */
+  traceparent?: string | undefined;
+  tracestate?: string | undefined;
   /** Jobs done by people carry these; machine jobs leave them out. */
   people?: PeopleWork | undefined;
   now: number;
@@ -63,9 +68,22 @@ const MACHINE_JOB_FIELDS: readonly Field[] = [
   ['updated_at', 'bigint', (j) => j.now],
   ['callback_url', 'text', (j) => j.callbackUrl ?? null],
 ];
-const MACHINE_JOB_COLUMNS = MACHINE_JOB_FIELDS.map(([column]) => column);
+/**
+ * Columns only some jobs have (a schedule's, or one created in a trace): written only by statements
+ * for batches where one of them is set, so the others insert what they did before these existed.
+ */
+const ORIGIN_FIELDS: readonly Field[] = [
+  ['schedule_id', 'uuid', (j) => j.scheduleId ?? null],
+  ['traceparent', 'text', (j) => j.traceparent ?? null],
+  ['tracestate', 'text', (j) => j.tracestate ?? null],
+];
+const WITH_ORIGIN_FIELDS = [...MACHINE_JOB_FIELDS, ...ORIGIN_FIELDS];
+const fieldsOf = (origin: boolean): readonly Field[] => (origin ? WITH_ORIGIN_FIELDS : MACHINE_JOB_FIELDS);
+const columnsOf = (origin: boolean): string[] => fieldsOf(origin).map(([column]) => column);
+const hasOrigin = (jobs: NewJobRow[]): boolean =>
+  jobs.some((j) => j.scheduleId !== undefined || j.traceparent !== undefined);
 
-/** The columns a claim sets, written after MACHINE_JOB_COLUMNS when new jobs are inserted claimed. */
+/** The columns a claim sets, written after the job's own columns when new jobs are inserted claimed. */
 const CLAIM_COLUMNS = [
   'attempts',
   'lease_owner',
@@ -76,32 +94,39 @@ const CLAIM_COLUMNS = [
 ] as const;
 
 /**
- * PostgreSQL: the jobs as `v`, one row per job from unnest(…) of one array per column, bound as $1…$18,
- * so a batch of 1,000 jobs is parsed and planned like a batch of one.
+ * PostgreSQL: the jobs as `v`, one row per job from unnest(…) of one array per column, bound as $1…$18
+ * (…$21 with the origin columns), so a batch of 1,000 jobs is parsed and planned like a batch of one.
  */
-const UNNEST_JOBS = `unnest(${MACHINE_JOB_FIELDS.map(([, type], index) => `$${index + 1}::${type}[]`).join(', ')})
-    WITH ORDINALITY AS v(${MACHINE_JOB_COLUMNS.join(', ')}, position)`;
-const unnestValues = (jobs: NewJobRow[]): unknown[] =>
-  MACHINE_JOB_FIELDS.map(([, , value]) => pgArray(jobs.map(value)));
+const unnestJobs = (origin: boolean): string => `unnest(${fieldsOf(origin)
+  .map(([, type], index) => `$${index + 1}::${type}[]`)
+  .join(', ')})
+    WITH ORDINALITY AS v(${columnsOf(origin).join(', ')}, position)`;
+const unnestValues = (jobs: NewJobRow[], origin: boolean): unknown[] =>
+  fieldsOf(origin).map(([, , value]) => pgArray(jobs.map(value)));
 
-/** MACHINE_JOB_COLUMNS' values from UNNEST_JOBS' `v`; `overrides` replaces some (the number, a claim's status). */
-function jobValues(overrides: Record<string, string>): string {
-  return MACHINE_JOB_COLUMNS.map(
-    (c) => overrides[c] ?? (c === 'input' || c === 'error' ? `v.${c}::jsonb` : `v.${c}`),
-  ).join(', ');
+/** The columns' values from unnestJobs' `v`; `overrides` replaces some (the number, a claim's status). */
+function jobValues(origin: boolean, overrides: Record<string, string>): string {
+  return columnsOf(origin)
+    .map((c) => overrides[c] ?? (c === 'input' || c === 'error' ? `v.${c}::jsonb` : `v.${c}`))
+    .join(', ');
 }
 
-const INSERT_JOBS = `INSERT INTO jobs (${MACHINE_JOB_COLUMNS.join(', ')}) SELECT ${jobValues({})} FROM ${UNNEST_JOBS}`;
+const INSERT_JOBS = [false, true].map(
+  (origin) =>
+    `INSERT INTO jobs (${columnsOf(origin).join(', ')}) SELECT ${jobValues(origin, {})} FROM ${unnestJobs(origin)}`,
+);
 
 /**
  * The statement numbering and inserting machine jobs of one project (or of none) on PostgreSQL: the
  * counter's increment and the rows in one statement, its own transaction, one round trip. Its
- * parameters follow UNNEST_JOBS': the count, the workspace, the project if any; then, when the jobs
+ * parameters follow unnestJobs': the count, the workspace, the project if any; then, when the jobs
  * are inserted claimed, the claimed ids, the worker and the lease's expiry. Those rows are written as
  * a claim leaves them (what jobline_claim sets; migration 0018 gives them the events of a claim too).
  */
-function numberedInsert(project: boolean, claimed: boolean): { name: string; text: string } {
-  let last = MACHINE_JOB_FIELDS.length;
+function numberedInsert(project: boolean, claimed: boolean, origin: boolean): { name: string; text: string } {
+  const columns = columnsOf(origin);
+  const UNNEST_JOBS = unnestJobs(origin);
+  let last = columns.length;
   const param = () => `$${++last}`;
   const count = param();
   const workspace = param();
@@ -110,29 +135,29 @@ function numberedInsert(project: boolean, claimed: boolean): { name: string; tex
         RETURNING job_counter - ${count}::bigint AS before`
     : `UPDATE workspaces SET job_counter = job_counter + ${count}::bigint WHERE id = ${workspace}::text RETURNING job_counter - ${count}::bigint AS before`;
   const number = 'counter.before + v.position';
-  let insert = `INSERT INTO jobs (${MACHINE_JOB_COLUMNS.join(', ')}) SELECT ${jobValues({ number })} FROM counter, ${UNNEST_JOBS}`;
+  let insert = `INSERT INTO jobs (${columns.join(', ')}) SELECT ${jobValues(origin, { number })} FROM counter, ${UNNEST_JOBS}`;
   if (claimed) {
     const [ids, worker, lease] = [param(), param(), param()];
-    const values = jobValues({
+    const values = jobValues(origin, {
       number,
       status: `CASE WHEN c.claimed THEN 'running' ELSE v.status END`,
       status_reason: `CASE WHEN c.claimed THEN 'claimed' ELSE v.status_reason END`,
     });
-    insert = `INSERT INTO jobs (${[...MACHINE_JOB_COLUMNS, ...CLAIM_COLUMNS].join(', ')})
+    insert = `INSERT INTO jobs (${[...columns, ...CLAIM_COLUMNS].join(', ')})
       SELECT ${values}, CASE WHEN c.claimed THEN 1 ELSE 0 END, CASE WHEN c.claimed THEN ${worker}::text END,
         CASE WHEN c.claimed THEN ${lease}::bigint END, CASE WHEN c.claimed THEN v.created_at END,
         CASE WHEN c.claimed THEN v.created_at END, CASE WHEN c.claimed THEN 2 ELSE 1 END
       FROM counter, ${UNNEST_JOBS} CROSS JOIN LATERAL (SELECT v.id = ANY(${ids}::uuid[]) AS claimed) c`;
   }
   return {
-    name: `jobline_insert_${project ? 'project_' : ''}${claimed ? 'claimed_' : ''}jobs`,
+    name: `jobline_insert_${project ? 'project_' : ''}${claimed ? 'claimed_' : ''}${origin ? 'origin_' : ''}jobs`,
     text: `WITH counter AS (${counter}), inserted AS (${insert}) SELECT before FROM counter`,
   };
 }
 
-/** numberedInsert's four statements, by [project][claimed]. */
+/** numberedInsert's eight statements, by [project][claimed][origin]. */
 const NUMBERED_INSERTS = [false, true].map((project) =>
-  [false, true].map((claimed) => numberedInsert(project, claimed)),
+  [false, true].map((claimed) => [false, true].map((origin) => numberedInsert(project, claimed, origin))),
 );
 
 /** New jobs to insert already claimed by a worker of this process (services/handoff.ts). */
@@ -225,13 +250,14 @@ async function insertNumberedJobsPostgres(
   jobs: NewJobRow[],
   claim: InsertClaim | undefined,
 ): Promise<number | undefined> {
-  const values = unnestValues(jobs);
+  const origin = hasOrigin(jobs);
+  const values = unnestValues(jobs, origin);
   values.push(jobs.length, workspaceId);
   if (projectId !== null) values.push(projectId);
   if (claim !== undefined) values.push([...claim.ids], claim.workerId, claim.leaseExpiresAt);
   // A named prepared statement (the text never varies), planned once per connection.
   const { rows } = await pool.query<{ before: string | number }>({
-    ...NUMBERED_INSERTS[projectId === null ? 0 : 1]![claim === undefined ? 0 : 1]!,
+    ...NUMBERED_INSERTS[projectId === null ? 0 : 1]![claim === undefined ? 0 : 1]![origin ? 1 : 0]!,
     values,
   });
   return rows[0] === undefined ? undefined : Number(rows[0].before) + 1;
@@ -242,10 +268,11 @@ export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void>
   if (jobs.length === 0) return;
   const machine = jobs.every((j) => j.people === undefined);
   if (machine && db.getExecutor().adapter instanceof PostgresAdapter) {
-    await db.executeQuery(CompiledQuery.raw(INSERT_JOBS, unnestValues(jobs)));
+    const origin = hasOrigin(jobs);
+    await db.executeQuery(CompiledQuery.raw(INSERT_JOBS[origin ? 1 : 0]!, unnestValues(jobs, origin)));
     return;
   }
-  // A statement binds a limited number of values (SQLite 32,766): 18 to 24 per job, so 1,000 jobs per INSERT.
+  // A statement binds a limited number of values (SQLite 32,766): 18 to 29 per job, so 1,000 jobs per INSERT.
   for (let i = 0; i < jobs.length; i += SQLITE_INSERT_CHUNK) {
     const chunk = jobs.slice(i, i + SQLITE_INSERT_CHUNK);
     await (machine ? insertMachineJobRows(db, chunk) : insertJobRows(db, chunk));
@@ -262,9 +289,8 @@ export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void>
 
 const SQLITE_INSERT_CHUNK = 1000;
 
-/** Statement texts by batch size (see repeatedTuples), without and with the claim's columns. */
-const machineInsertSql = new Map<number, string>();
-const claimedInsertSql = new Map<number, string>();
+/** Statement texts by batch size (see repeatedTuples), by [claimed][origin]. */
+const insertSql = [0, 1].map(() => [new Map<number, string>(), new Map<number, string>()]);
 
 async function insertMachineJobRows(db: Executor, jobs: NewJobRow[]): Promise<void> {
   const { text, values } = machineJobRows(jobs, undefined);
@@ -278,9 +304,11 @@ async function insertMachineJobRows(db: Executor, jobs: NewJobRow[]): Promise<vo
  */
 function machineJobRows(jobs: NewJobRow[], claim: InsertClaim | undefined): { text: string; values: unknown[] } {
   // event_seq (SQLite migration 0025): a job inserted claimed starts with two events, created and running.
-  const columns = claim === undefined ? MACHINE_JOB_COLUMNS : [...MACHINE_JOB_COLUMNS, ...CLAIM_COLUMNS, 'event_seq'];
+  const origin = hasOrigin(jobs);
+  const base = columnsOf(origin);
+  const columns = claim === undefined ? base : [...base, ...CLAIM_COLUMNS, 'event_seq'];
   const text = repeatedTuples(
-    claim === undefined ? machineInsertSql : claimedInsertSql,
+    insertSql[claim === undefined ? 0 : 1]![origin ? 1 : 0]!,
     jobs.length,
     columns.length,
     (tuples) => `INSERT INTO jobs (${columns.join(', ')}) VALUES ${tuples}`,
@@ -309,6 +337,7 @@ function machineJobRows(jobs: NewJobRow[], claim: InsertClaim | undefined): { te
       j.now,
       j.callbackUrl ?? null,
     );
+    if (origin) values.push(j.scheduleId ?? null, j.traceparent ?? null, j.tracestate ?? null);
     if (claim === undefined) continue;
     if (claimed) values.push(1, claim.workerId, claim.leaseExpiresAt, j.now, j.now, 2, 2);
     else values.push(0, null, null, null, null, 1, 1);
@@ -340,6 +369,7 @@ async function insertJobRows(db: Executor, jobs: NewJobRow[]): Promise<void> {
         created_at: j.now,
         updated_at: j.now,
         ...(j.callbackUrl != null ? { callback_url: j.callbackUrl } : {}),
+        ...(j.traceparent !== undefined ? { traceparent: j.traceparent, tracestate: j.tracestate ?? null } : {}),
         ...(j.people !== undefined
           ? {
               executor: 'people',

@@ -35,6 +35,7 @@ export function toJob(row: JobRow): Job {
     version: row.version,
     expiredAt: row.expired_at,
     callbackUrl: row.callback_url ?? null,
+    scheduleId: row.schedule_id ?? null,
     people: row.executor === 'people' ? toPeopleWork(row) : null,
   };
 }
@@ -243,4 +244,20 @@ export async function transitionJob(
     .returningAll()
     .executeTakeFirst();
   return row === undefined ? undefined : toJob(row);
+}
+
+/** The W3C trace context a job was created in. */
+export async function findTraceContext(
+  db: Executor,
+  jobId: string,
+): Promise<{ traceparent?: string; tracestate?: string }> {
+  const row = await db
+    .selectFrom('jobs')
+    .select(['traceparent', 'tracestate'])
+    .where('id', '=', jobId)
+    .executeTakeFirst();
+  return {
+    ...(row?.traceparent != null ? { traceparent: row.traceparent } : {}),
+    ...(row?.tracestate != null ? { tracestate: row.tracestate } : {}),
+  };
 }

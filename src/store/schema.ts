@@ -89,6 +89,9 @@ export interface JobsTable {
   source_updated_at: number | null;
   target_updated_at: number | null;
   continuous_updated_at: number | null;
+  schedule_id: Generated<string | null>;
+  traceparent: Generated<string | null>;
+  tracestate: Generated<string | null>;
 }
 
 export interface ProvidersTable {
@@ -283,6 +286,34 @@ export interface Database {
   providers: ProvidersTable;
   job_providers: JobProvidersTable;
   project_rates: ProjectRatesTable;
+  schedules: SchedulesTable;
+  schedule_runs: ScheduleRunsTable;
+}
+
+export interface SchedulesTable {
+  id: string;
+  workspace_id: string;
+  name: string | null;
+  cron: string | null;
+  interval_ms: number | null;
+  time_zone: string;
+  job: Json;
+  missed_runs: string;
+  paused: number;
+  next_run_at: number | null;
+  last_run_at: number | null;
+  last_job_id: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  version: Generated<number>;
+}
+
+export interface ScheduleRunsTable {
+  schedule_id: string;
+  scheduled_at: number;
+  job_id: string;
+  created_at: number;
 }
 
 export function parseJson(value: unknown): unknown {

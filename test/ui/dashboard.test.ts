@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineJob } from '../../src/engine/define-job.js';
+import { ScheduleRunner } from '../../src/services/schedule-runner.js';
 import { testApp, type TestApp } from '../support/app.js';
 
 // The dashboard in a real browser: Debian's chromium driven by playwright-core, against a server with
@@ -256,6 +257,45 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', ()
     await page.getByRole('img', { name: /thumbnail: finished per minute: 4 succeeded and 1 failed/ }).waitFor();
     await page.getByRole('img', { name: /translate: queue depth: 4 waiting now/ }).waitFor();
     await page.screenshot({ path: `${IMAGES}dashboard-charts.png`, fullPage: true });
+  });
+
+  it('lists the schedules with their next and last runs and whether they are paused', async () => {
+    const schedule = (payload: Record<string, unknown>) =>
+      t.call({ method: 'POST', url: '/v1/schedules', payload }).then((r) => r.json());
+    await schedule({
+      name: 'Nightly digest',
+      cron: '0 3 * * *',
+      time_zone: 'Europe/Berlin',
+      job: { type: 'digest' },
+      paused: true,
+    });
+    const often = await schedule({ name: 'Sync catalogue', interval_seconds: 1, job: { type: 'catalogue-sync' } });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await new ScheduleRunner(t.services).tick(); // as a worker process would
+    const last = (await t.call({ method: 'GET', url: `/v1/schedules/${often.id}` })).json();
+    expect(last.last_job_id).not.toBeNull();
+
+    await page.getByRole('link', { name: 'Schedules', exact: true }).click();
+    const rows = page.locator('main table tbody tr');
+    await rows.first().waitFor();
+    const paused = rows.filter({ hasText: 'Nightly digest' });
+    expect(await paused.locator('td').allInnerTexts()).toEqual([
+      'Nightly digest',
+      '0 3 * * *',
+      'Europe/Berlin',
+      'digest',
+      'paused',
+      '—',
+      '—',
+      '—',
+    ]);
+    const active = rows.filter({ hasText: 'Sync catalogue' });
+    expect(await active.locator('td').nth(4).innerText()).toBe('active');
+    expect(await active.locator('td').nth(5).locator('time').count()).toBe(1);
+    expect(await active.locator('td').nth(6).locator('time').count()).toBe(1);
+    await active.getByRole('link', { name: 'open' }).click();
+    await page.getByRole('heading', { name: /catalogue-sync/ }).waitFor();
+    expect(page.url()).toContain(`#/jobs/${last.last_job_id}`);
   });
 
   it('creates a token and shows its secret once', async () => {

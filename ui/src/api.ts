@@ -164,6 +164,20 @@ export interface Stats {
   types: { type: string; succeeded: number[]; failed: number[]; queue_depth: number[] }[];
 }
 
+export interface Schedule {
+  id: string;
+  name: string | null;
+  cron: string | null;
+  interval_seconds: number | null;
+  time_zone: string;
+  job: { type: string };
+  paused: boolean;
+  next_run_at: string | null;
+  last_run_at: string | null;
+  last_job_id: string | null;
+  last_error: string | null;
+}
+
 export interface Page<T> {
   data: T[];
   next_page_token?: string;

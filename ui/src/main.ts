@@ -5,6 +5,7 @@ import { jobView } from './views/job.js';
 import { jobsView } from './views/jobs.js';
 import { projectView } from './views/project.js';
 import { projectsView } from './views/projects.js';
+import { schedulesView } from './views/schedules.js';
 import { signInView } from './views/sign-in.js';
 import { workspaceView } from './views/workspace.js';
 import type { View } from './views/view.js';
@@ -16,6 +17,7 @@ const ROUTES: { pattern: RegExp; nav: string; view: View }[] = [
   { pattern: /^\/(?:jobs)?$/, nav: 'jobs', view: jobsView },
   { pattern: /^\/projects\/([0-9a-fA-F-]{36})$/, nav: 'projects', view: projectView },
   { pattern: /^\/projects$/, nav: 'projects', view: projectsView },
+  { pattern: /^\/schedules$/, nav: 'schedules', view: schedulesView },
   { pattern: /^\/charts$/, nav: 'charts', view: chartsView },
   { pattern: /^\/workspace$/, nav: 'workspace', view: workspaceView },
 ];

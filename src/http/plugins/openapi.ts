@@ -42,6 +42,7 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
           description:
             'Workers in any language: claim jobs, keep their leases, report progress and outcomes (jobs:work).',
         },
+        { name: 'schedules', description: 'Recurring jobs: a cron expression in a time zone, or an interval.' },
         { name: 'webhooks', description: 'Signed deliveries of job events to your endpoints (Standard Webhooks).' },
         { name: 'operations', description: 'Health and readiness.' },
       ],

@@ -16,6 +16,7 @@ import { attemptRepresentation, jobRepresentation, type JobRepresentation } from
 import { IdParams, RepresentationQuery, errorResponses } from '../schemas/common.js';
 import { BatchJobBody, CreateJobBody, CreateJobsBatchBody, JobList, ListJobsQuery } from '../schemas/job.js';
 import type { App } from '../app.js';
+import { creatingJobs } from '../tracing.js';
 import { offsetPage } from '../paging.js';
 import { FILE_LINK_REFRESH_MS, type RenderedJob, type RenderedJobs } from '../rendered-jobs.js';
 
@@ -139,16 +140,17 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
     async (request, reply) => {
       const principal = request.principal!;
       const b = request.body;
-      const input = toCreateInput(b);
       const key = idempotencyKey(request.headers['idempotency-key']);
-      const create = async (trx?: Parameters<typeof jobService.createJob>[3]) => {
-        const job = await jobService.createJob(services, principal, input, trx);
-        return { statusCode: 201, body: jobRepresentation(job), location: `/v1/jobs/${job.id}` };
-      };
-      const result =
-        key === undefined
+      const result = await creatingJobs(request, 'create job', async (traceContext) => {
+        const input = { ...toCreateInput(b), ...traceContext };
+        const create = async (trx?: Parameters<typeof jobService.createJob>[3]) => {
+          const job = await jobService.createJob(services, principal, input, trx);
+          return { statusCode: 201, body: jobRepresentation(job), location: `/v1/jobs/${job.id}` };
+        };
+        return key === undefined
           ? { ...(await create()), replayed: false }
           : await withIdempotencyKey(services, principal, key, b, create);
+      });
       if (key !== undefined && !result.replayed) services.wakeups.jobsAdded(); // created inside the key's transaction
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       reply.header('location', result.location!);
@@ -173,16 +175,21 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
     },
     async (request, reply) => {
       const principal = request.principal!;
-      const inputs: jobService.CreateJobInput[] = request.body.jobs.map((b) => ({ ...toCreateInput(b), ref: b.ref }));
       const key = idempotencyKey(request.headers['idempotency-key']);
-      const create = async (trx?: Parameters<typeof jobService.createJobs>[3]) => {
-        const jobs = await jobService.createJobs(services, principal, inputs, trx);
-        return { statusCode: 201, body: { data: jobs.map(jobRepresentation) }, location: null };
-      };
-      const result =
-        key === undefined
+      const result = await creatingJobs(request, 'create jobs', async (traceContext) => {
+        const inputs: jobService.CreateJobInput[] = request.body.jobs.map((b) => ({
+          ...toCreateInput(b),
+          ref: b.ref,
+          ...traceContext,
+        }));
+        const create = async (trx?: Parameters<typeof jobService.createJobs>[3]) => {
+          const jobs = await jobService.createJobs(services, principal, inputs, trx);
+          return { statusCode: 201, body: { data: jobs.map(jobRepresentation) }, location: null };
+        };
+        return key === undefined
           ? { ...(await create()), replayed: false }
           : await withIdempotencyKey(services, principal, key, request.body, create);
+      });
       if (key !== undefined && !result.replayed) services.wakeups.jobsAdded();
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(result.statusCode).send(result.body);

@@ -50,6 +50,9 @@ export const Job = Type.Object(
     updated_at: Timestamp,
     version: Type.Integer({ description: 'Increases on every change; the ETag is derived from it.' }),
     callback_url: Nullable(Type.String({ description: "Where this job's events are POSTed, signed as webhooks." })),
+    schedule_id: Nullable(
+      Type.String({ format: 'uuid', description: 'The schedule that created this job (/v1/schedules), if one did.' }),
+    ),
     people: Nullable(PeopleWorkSchema),
     attempt_history: Type.Optional(
       Type.Array(
