@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { DEFAULT_LEASE_SECONDS, MAX_CLAIM, MAX_LEASE_SECONDS, MAX_WAIT_SECONDS } from '../../services/remote-work.js';
+import { DEFAULT_LEASE_SECONDS, MAX_CLAIM, MAX_LEASE_SECONDS, MAX_WAIT_SECONDS } from '../../services/worker-claims.js';
 import { Text, Timestamp, Uuid } from './common.js';
 import { JobTypes } from './job.js';
 
