@@ -42,6 +42,10 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
           description:
             'Workers in any language: claim jobs, keep their leases, report progress and outcomes (jobs:work).',
         },
+        {
+          name: 'job-types',
+          description: 'Input schemas of job types declared without code, so jobs run by remote workers are validated.',
+        },
         { name: 'webhooks', description: 'Signed deliveries of job events to your endpoints (Standard Webhooks).' },
         { name: 'operations', description: 'Health and readiness.' },
       ],
