@@ -34,6 +34,33 @@ export async function heartbeat(
   return { expiresAt: now + leaseMs, cancelRequested: status === 'cancelling' };
 }
 
+/**
+ * Heartbeats of many jobs at once (a worker running several): one lease renewal per lease owner. Each
+ * item answers its new expiry and whether its job was cancelled, or its own error (that lease unchanged).
+ */
+export async function heartbeats(
+  services: Services,
+  principal: Principal,
+  items: { id: string; lease: string }[],
+  leaseMs: number,
+): Promise<({ expiresAt: number; cancelRequested: boolean } | { error: AppError })[]> {
+  const jobs = await heldAll(services, principal, items);
+  const byOwner = new Map<string, string[]>();
+  for (const job of jobs)
+    if (!(job instanceof AppError)) byOwner.set(job.owner, [...(byOwner.get(job.owner) ?? []), job.id]);
+  const now = services.clock.now();
+  const statuses = new Map<string, string>();
+  for (const [owner, ids] of byOwner)
+    for (const [id, status] of await queue.renewLeases(services.store, owner, ids, leaseMs, now))
+      statuses.set(id, status);
+  return jobs.map((job) => {
+    if (job instanceof AppError) return { error: job };
+    const status = statuses.get(job.id);
+    if (status === undefined) return { error: lostMeanwhile(job.id) };
+    return { expiresAt: now + leaseMs, cancelRequested: status === 'cancelling' };
+  });
+}
+
 export async function progress(
   services: Services,
   principal: Principal,

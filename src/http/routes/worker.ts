@@ -7,7 +7,6 @@ import type { Services } from '../../services/context.js';
 import * as claims from '../../services/worker-claims.js';
 import * as reports from '../../services/worker-reports.js';
 import type { App } from '../app.js';
-import { problemBody } from '../plugins/problems.js';
 import { FILE_NAME_PATTERN } from '../../services/files.js';
 import { IdParams, Uuid, errorResponses } from '../schemas/common.js';
 import { FileSchema } from '../schemas/file.js';
@@ -16,8 +15,6 @@ import {
   ClaimBody,
   ClaimResponse,
   CompleteBody,
-  CompletionsBody,
-  CompletionsResponse,
   FailBody,
   HeartbeatBody,
   HeartbeatResponse,
@@ -27,6 +24,7 @@ import {
   ProgressBody,
 } from '../schemas/worker.js';
 import { uploadedType } from '../file-content.js';
+import { workerBatchRoutes } from './worker-batches.js';
 
 // The worker protocol (docs/workers.md): a token with the jobs:work scope claims jobs and reports on
 // them; every call after the claim carries the claim's lease token (src/services/worker-claims.ts, worker-reports.ts).
@@ -236,42 +234,5 @@ export function workerRoutes(app: App, services: Services): void {
       },
     );
   });
-
-  app.post(
-    '/v1/worker/completions',
-    {
-      config,
-      schema: {
-        tags,
-        summary: 'Finish many jobs at once',
-        description: `Up to ${claims.MAX_CLAIM} jobs, each with its lease token; written together per claim. Each item answers its outcome or its own problem (that job is left unchanged).`,
-        body: CompletionsBody,
-        response: { 200: CompletionsResponse, ...errorResponses },
-      },
-    },
-    async (request) => {
-      const items = request.body.data;
-      const seen = new Set<string>();
-      for (const [i, item] of items.entries()) {
-        const id = item.id.toLowerCase();
-        if (seen.has(id))
-          throw new AppError('bad_request', `Job ${item.id} is listed twice.`, {
-            errors: [{ pointer: `#/data/${i}/id`, detail: 'is listed twice' }],
-          });
-        seen.add(id);
-      }
-      const results = await reports.completeRemote(
-        services,
-        request.principal!,
-        items.map((item) => ({ id: item.id, lease: item.lease, output: item.output ?? null })),
-      );
-      return {
-        data: results.map((r, i) =>
-          'outcome' in r
-            ? { id: items[i]!.id, outcome: r.outcome }
-            : { id: items[i]!.id, problem: problemBody(r.error, request.id) },
-        ),
-      };
-    },
-  );
+  workerBatchRoutes(app, services);
 }

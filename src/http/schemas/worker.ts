@@ -152,3 +152,31 @@ export const CompletionsResponse = Type.Object({
     }),
   ),
 });
+
+export const HeartbeatsBody = Type.Object(
+  {
+    data: Type.Array(Type.Object({ id: Uuid, lease: LeaseToken }, { additionalProperties: false }), {
+      minItems: 1,
+      maxItems: MAX_CLAIM,
+    }),
+    lease_seconds: Type.Optional(LeaseSeconds),
+  },
+  { additionalProperties: false },
+);
+
+export const HeartbeatsResponse = Type.Object({
+  data: Type.Array(
+    Type.Object({
+      id: Uuid,
+      lease_expires_at: Type.Optional(Timestamp),
+      cancel_requested: Type.Optional(
+        Type.Boolean({ description: 'The job was cancelled: stop, then report it (it ends cancelled).' }),
+      ),
+      problem: Type.Optional(
+        Type.Ref('Problem', {
+          description: 'Why this lease was not extended (409 lease_lost: drop the job); nothing of it changed.',
+        }),
+      ),
+    }),
+  ),
+});
