@@ -6,6 +6,7 @@ import type { Services } from './services/context.js';
 import { createServices } from './create-services.js';
 import { KEY_RETENTION_MS } from './services/idempotency.js';
 import { ensureAdminToken } from './services/bootstrap.js';
+import { storeJobTypesFile } from './services/job-types-file.js';
 import { purgeKeys } from './store/idempotency.js';
 import { sweepExpired } from './services/retention.js';
 import { Registry } from './core/registry.js';
@@ -42,6 +43,7 @@ export async function startServer(
   });
   let app: App | undefined;
   try {
+    if (config.jobTypesFile !== undefined) await storeJobTypesFile(services, config.jobTypesFile);
     const admin = await ensureAdminToken(services, config.adminToken);
     if (admin.created !== undefined) {
       print(`Created an admin token for workspace "default". It is shown once; keep it:\n\n  ${admin.created}\n`);

@@ -101,6 +101,9 @@ class Worker:
         self.stopping = threading.Event()
         self.slots = threading.Semaphore(concurrency)
         self.running = []
+        self.held = {}  # job id -> Context of the jobs running now, whose leases the heartbeat thread keeps
+        self.held_lock = threading.Lock()
+        self.finished = threading.Event()
 
     def stop(self, *_):
         self.stopping.set()
@@ -112,11 +115,13 @@ class Worker:
             signal.signal(signal.SIGINT, self.stop)
         claimer = threading.Thread(target=self._claim_loop, daemon=True)
         claimer.start()
+        threading.Thread(target=self._heartbeats, daemon=True).start()
         # The main thread only waits, so a signal is handled at once even during a long poll.
         while claimer.is_alive():
             claimer.join(0.2)
         for thread in list(self.running):
             thread.join()
+        self.finished.set()
 
     def _claim_loop(self):
         while not self.stopping.is_set():
@@ -153,9 +158,8 @@ class Worker:
 
     def _run_job(self, job):
         ctx = Context(self.client, job)
-        done = threading.Event()
-        beat = threading.Thread(target=self._heartbeat, args=(ctx, done), daemon=True)
-        beat.start()
+        with self.held_lock:
+            self.held[ctx.id] = ctx
         try:
             try:
                 output = self.handlers[job["type"]](ctx)
@@ -166,7 +170,8 @@ class Worker:
             else:
                 self._report(ctx, "complete", {"output": output})
         finally:
-            done.set()
+            with self.held_lock:
+                del self.held[ctx.id]
             self.running.remove(threading.current_thread())
             self.slots.release()
 
@@ -174,15 +179,29 @@ class Worker:
         if not ctx.lease_lost:
             self._quietly(lambda: ctx._post(what, body))
 
-    def _heartbeat(self, ctx, done):
-        while not done.wait(self.lease_seconds / 3):
-            try:
-                if ctx._post("heartbeat", {"lease_seconds": self.lease_seconds})["cancel_requested"]:
-                    ctx.cancelled.set()
-            except (ApiError, OSError) as error:
-                if ctx.lease_lost:
-                    return
-                print("jobline worker: heartbeat of %s failed: %s" % (ctx.id, error), flush=True)
+    def _heartbeats(self):
+        """Keeps the leases of all running jobs at a third of the lease: one call a round, 100 jobs a call."""
+        while not self.finished.wait(self.lease_seconds / 3):
+            with self.held_lock:
+                held = list(self.held.values())
+            for start in range(0, len(held), 100):
+                chunk = held[start:start + 100]
+                body = {"lease_seconds": self.lease_seconds, "data": [{"id": c.id, "lease": c.lease} for c in chunk]}
+                try:
+                    answers = self.client.call("POST", "/v1/worker/heartbeats", body)["data"]
+                except (ApiError, OSError) as error:
+                    print("jobline worker: heartbeats failed: %s" % error, flush=True)
+                    continue
+                for ctx, answer in zip(chunk, answers):
+                    problem = answer.get("problem")
+                    if problem is None:
+                        if answer["cancel_requested"]:
+                            ctx.cancelled.set()
+                    elif problem.get("status") == 409:  # the lease is lost: someone else may run the job
+                        ctx.lease_lost = True
+                        ctx.cancelled.set()
+                    else:
+                        print("jobline worker: heartbeat of %s failed: %s" % (ctx.id, problem.get("detail")), flush=True)
 
     @staticmethod
     def _quietly(call):

@@ -29,6 +29,7 @@ if __name__ == "__main__":
     if not token:
         sys.exit("Set JOBLINE_TOKEN to a token with the jobs:work scope (see README.md).")
     concurrency = int(os.environ.get("WORKER_CONCURRENCY", "4"))
+    lease_seconds = int(os.environ.get("WORKER_LEASE_SECONDS", "60"))
     print("word-count worker on %s, %d at a time" % (url, concurrency), flush=True)
-    Worker(url, token, {"word-count": count_words}, concurrency=concurrency).run()
+    Worker(url, token, {"word-count": count_words}, concurrency=concurrency, lease_seconds=lease_seconds).run()
     print("word-count worker stopped", flush=True)

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { NonRetryableError, type JobContext, type JobDefinition } from '../engine/define-job.js';
 import { ApiError, JoblineClient } from './client.js';
+import { Heartbeats } from './heartbeats.js';
 import { CompletionBatcher, isLeaseLost, WorkerCalls, type ClaimedJob } from './worker-calls.js';
 
 // Runs `defineJob` handlers in any process that can reach a Jobline server over HTTP, through the worker
@@ -43,6 +44,7 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<voi
   const leaseSeconds = options.leaseSeconds ?? 60;
   const name = options.name ?? `${hostname().replace(/[^A-Za-z0-9._:@/-]/g, '-')}:${process.pid}`;
   const log = options.log ?? pino({ name: 'jobline-remote-worker' });
+  const heartbeats = new Heartbeats(calls, leaseSeconds, log);
   const stopping = new AbortController();
   const running = new Set<Promise<void>>();
   const aborts = new Set<AbortController>();
@@ -63,16 +65,7 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<voi
     const stop = (reason: Stop): void => {
       if (!abort.signal.aborted) abort.abort(reason);
     };
-    const beat = setInterval(
-      () => {
-        calls.heartbeat(job, leaseSeconds).then(
-          (b) => b.cancel_requested && stop('cancelled'),
-          (error: unknown) =>
-            isLeaseLost(error) ? stop('lease_lost') : log.warn({ err: error, job: job.id }, 'heartbeat failed'),
-        );
-      },
-      (leaseSeconds * 1000) / 3,
-    );
+    heartbeats.add({ job, stop });
     const timeout = job.timeout_ms === null ? undefined : setTimeout(() => stop('timed_out'), job.timeout_ms);
     const lost = (error: unknown): never => {
       if (isLeaseLost(error)) stop('lease_lost');
@@ -101,7 +94,7 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<voi
     } catch (error) {
       result = { ok: false, error };
     } finally {
-      clearInterval(beat);
+      heartbeats.delete(job.id);
       clearTimeout(timeout);
       aborts.delete(abort);
     }

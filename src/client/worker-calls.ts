@@ -43,6 +43,24 @@ export class WorkerCalls {
     });
   }
 
+  /** Heartbeats of several jobs in one call (at most 100): each answers on its own. */
+  async heartbeats(
+    jobs: ClaimedJob[],
+    leaseSeconds: number,
+  ): Promise<({ cancel_requested: boolean } | { problem: ApiError })[]> {
+    const answer = await this.client.request<{
+      data: { cancel_requested?: boolean; problem?: ApiError['problem'] & { status?: number } }[];
+    }>('POST', '/v1/worker/heartbeats', {
+      lease_seconds: leaseSeconds,
+      data: jobs.map((job) => ({ id: job.id, lease: job.lease.token })),
+    });
+    return answer.data.map((r) =>
+      r.problem === undefined
+        ? { cancel_requested: r.cancel_requested === true }
+        : { problem: new ApiError(r.problem.status ?? 500, r.problem) },
+    );
+  }
+
   async progress(job: ClaimedJob, percent: number, message?: string): Promise<void> {
     await this.client.request('POST', path(job.id, 'progress'), {
       lease: job.lease.token,

@@ -14,6 +14,8 @@ export interface ServeConfig {
   logLevel: string;
   /** Handler modules (`--jobs`) whose job types this process runs. */
   jobModules: string[];
+  /** A JSON file of job types declared without code (input schemas), stored in the database at start. */
+  jobTypesFile: string | undefined;
   /** Jobs the in-process worker runs at once; 0 runs no worker in this process. */
   workerConcurrency: number;
   /** Jobs the worker claims ahead of free slots (a local queue for many short jobs); 0 claims none ahead. */

@@ -98,6 +98,13 @@ export const SETTINGS = {
     default: [],
     commands: SERVE_AND_WORKER,
   }),
+  jobTypesFile: setting({
+    flag: '--job-types <file>',
+    env: 'JOBLINE_JOB_TYPES_FILE',
+    schema: Type.String({ description: 'JSON file of job types declared without code, stored at start' }),
+    default: undefined,
+    commands: ['serve'],
+  }),
   workerConcurrency: setting({
     flag: '--concurrency <n>',
     env: 'JOBLINE_WORKER_CONCURRENCY',

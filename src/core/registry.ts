@@ -2,6 +2,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Backoff } from './backoff.js';
 import type { FieldError } from './errors.js';
+import { fieldErrors } from './input-schemas.js';
 
 /**
  * What the services need of a job type: its schemas and defaults. The engine's JobDefinition (with
@@ -51,10 +52,7 @@ export class Registry<D extends JobType = JobType> {
   validateInput(type: string, input: unknown, prefix = '#/input'): FieldError[] {
     const validate = this.inputValidators.get(type);
     if (validate === undefined || validate(input)) return [];
-    return (validate.errors ?? []).map((e) => ({
-      pointer: `${prefix}${e.instancePath}${e.keyword === 'required' ? `/${String(e.params.missingProperty)}` : e.keyword === 'additionalProperties' ? `/${String(e.params.additionalProperty)}` : ''}`,
-      detail: e.keyword === 'additionalProperties' ? 'is not a known field' : (e.message ?? 'is invalid'),
-    }));
+    return fieldErrors(validate.errors, prefix);
   }
 
   validateOutput(type: string, output: unknown): string | undefined {

@@ -42,6 +42,7 @@ import { documentRoutes } from './routes/documents.js';
 import { clientRoutes } from './routes/clients.js';
 import { statsRoutes } from './routes/stats.js';
 import { workerRoutes } from './routes/worker.js';
+import { jobTypeRoutes } from './routes/job-types.js';
 import { uiRoutes } from './routes/ui.js';
 import { Problem } from './schemas/common.js';
 import { Job } from './schemas/job.js';
@@ -197,6 +198,7 @@ export async function buildHttpApp(
   eventRoutes(app, services);
   statsRoutes(app, services);
   workerRoutes(app, services);
+  jobTypeRoutes(app, services);
   uiRoutes(app); // the dashboard's static files at /ui
   await app.after(); // routes declared inside plugins (uploads) exist only once these load
   routes.finish();

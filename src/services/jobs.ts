@@ -15,6 +15,7 @@ import { fileInfo, type FileInfo } from './files.js';
 import { callbackUrlProblems } from './webhooks.js';
 import { jobFor } from '../core/provider-view.js';
 import { preparePeopleJobs } from './people-jobs.js';
+import { storedInputProblems } from './job-types.js';
 
 export interface CreateJobInput {
   type: string;
@@ -50,6 +51,15 @@ export async function createJobs(
   const pointer = (index: number, field: string) => (inputs.length === 1 ? `#/${field}` : `#/jobs/${index}/${field}`);
   const problems = inputs.flatMap((i, index) =>
     services.registry.validateInput(i.type, i.input ?? {}, pointer(index, 'input')),
+  );
+  // Types no code defines may have an input schema stored in the workspace (services/job-types.ts).
+  problems.push(
+    ...(await storedInputProblems(
+      services,
+      trx ?? services.store.db,
+      principal.workspaceId,
+      inputs.map((i, index) => ({ type: i.type, input: i.input ?? {}, pointer: pointer(index, 'input') })),
+    )),
   );
   if (inputs.some((i) => i.callbackUrl !== undefined)) {
     problems.push(

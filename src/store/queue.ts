@@ -18,7 +18,7 @@ export interface ClaimOptions {
   limit: number;
   leaseMs: number;
   now: number;
-  /** Only jobs of this workspace (a remote worker's claim, src/services/remote-work.ts); any when absent. */
+  /** Only jobs of this workspace (a remote worker's claim, src/services/worker-claims.ts); any when absent. */
   workspaceId?: string | undefined;
 }
 

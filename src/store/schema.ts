@@ -265,6 +265,18 @@ export interface IdempotencyKeysTable {
   created_at: number;
 }
 
+export interface JobTypesTable {
+  workspace_id: string;
+  type: string;
+  /** JSON text. */
+  input_schema: string;
+  version: number;
+  /** New with every write, never reused: what compiled validators are keyed by. */
+  revision: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   settings: SettingsTable;
   workspaces: WorkspacesTable;
@@ -280,6 +292,7 @@ export interface Database {
   job_events: JobEventsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  job_types: JobTypesTable;
   webhook_attempts: WebhookAttemptsTable;
   webhook_dispatch: WebhookDispatchTable;
   textking_callbacks: TextKingCallbacksTable;

@@ -65,8 +65,9 @@ describe.each(DIALECTS)('a remote TypeScript worker on %s', (dialect) => {
     t = undefined;
   });
 
-  async function start(): Promise<TestApp> {
+  async function start(seen?: (url: string, body: unknown) => void): Promise<TestApp> {
     t = await testApp(dialect, { definitions: jobs });
+    if (seen !== undefined) t.app.addHook('preHandler', async (request) => seen(request.url, request.body));
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     const token = (
@@ -145,6 +146,34 @@ describe.each(DIALECTS)('a remote TypeScript worker on %s', (dialect) => {
     const job = await t.finished(id);
     expect(job.status).toBe('cancelled');
     expect(sawAbort[id]).toBe('cancelled');
+  });
+
+  it_('keeps the leases of its running jobs with one heartbeat call for all, which brings a cancel', async () => {
+    const batches: number[] = [];
+    let single = 0;
+    const t = await start((url, body) => {
+      if (url === '/v1/worker/heartbeats') batches.push((body as { data: unknown[] }).data.length);
+      if (url.endsWith('/heartbeat')) single++;
+    });
+    const ids = await Promise.all([1, 2, 3].map(() => create(t, 'wait-for-cancel')));
+    while (!ids.every((id) => started.includes(id))) await new Promise((r) => setTimeout(r, 20));
+    // Twice the lease (1 s): without heartbeats the leases would have run out.
+    const since = batches.length;
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(batches.slice(since).filter((n) => n === 3).length).toBeGreaterThanOrEqual(3);
+    expect(single).toBe(0);
+    const held = await t.services.store.db
+      .selectFrom('jobs')
+      .select(['status', 'attempts', 'lease_expires_at'])
+      .where('id', 'in', ids)
+      .execute();
+    expect(held.every((j) => j.status === 'running' && j.attempts === 1 && j.lease_expires_at! > Date.now())).toBe(
+      true,
+    );
+    for (const id of ids) expect((await t.call({ method: 'POST', url: `/v1/jobs/${id}/cancel` })).statusCode).toBe(200);
+    const done = await Promise.all(ids.map((id) => t.finished(id)));
+    expect(done.map((j) => j.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    expect(ids.map((id) => sawAbort[id])).toEqual(['cancelled', 'cancelled', 'cancelled']);
   });
 
   it_('fails a job whose handler throws NonRetryableError without retrying it', async () => {

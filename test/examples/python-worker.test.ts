@@ -90,4 +90,54 @@ describe.each(DIALECTS)(title, (dialect) => {
       output: { words: 800, lines: 400 },
     });
   });
+
+  it_(
+    'keeps the leases of its running jobs with one heartbeat call for all',
+    async () => {
+      t = await testApp(dialect);
+      const beats: number[] = [];
+      let single = 0;
+      t.app.addHook('preHandler', async (request) => {
+        if (request.url === '/v1/worker/heartbeats') beats.push((request.body as { data: unknown[] }).data.length);
+        if (request.url.endsWith('/heartbeat')) single++;
+      });
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+      const token = (
+        await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'python', scopes: ['jobs:work'] } })
+      ).json().secret as string;
+      // Jobs of many lines report progress line by line: they run longer than a third of a 1 s lease.
+      const text = Array.from({ length: 400 }, (_, i) => `line ${i}`).join('\n');
+      const ids = await Promise.all(
+        [1, 2, 3].map(
+          async () =>
+            (
+              await t!.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'word-count', input: { text } } })
+            ).json().id as string,
+        ),
+      );
+      const worker = spawn('python3', ['worker.py'], {
+        cwd: DIR,
+        env: { ...process.env, JOBLINE_URL: url, JOBLINE_TOKEN: token, WORKER_LEASE_SECONDS: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child = worker;
+      let output = '';
+      worker.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+      worker.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+      const done = await Promise.all(ids.map((id) => t!.finished(id)));
+      expect(
+        done.map((j) => [j.status, j.attempts]),
+        output,
+      ).toEqual(Array(3).fill(['succeeded', 1]));
+      expect(
+        beats.some((n) => n > 1),
+        `${output} ${JSON.stringify(beats)}`,
+      ).toBe(true);
+      expect(single).toBe(0);
+      worker.kill('SIGTERM');
+      expect(await exited(worker), output).toBe(0);
+    },
+    60_000,
+  );
 });

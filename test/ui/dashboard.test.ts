@@ -312,6 +312,66 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', ()
     expect(await page.getByLabel('New token secret').count()).toBe(0);
   });
 
+  it('creates a worker token limited to some job types, and lists it with them', async () => {
+    await page.getByRole('link', { name: 'Workspace', exact: true }).click();
+    await page.getByRole('heading', { name: 'API tokens' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('renderers');
+    await page.getByRole('checkbox', { name: 'jobs:read' }).uncheck();
+    await page.getByRole('checkbox', { name: 'jobs:write' }).uncheck();
+    await page.getByRole('checkbox', { name: 'jobs:work' }).check();
+    await page.getByLabel('Job types').fill('thumbnail, resize-image');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = await page.getByLabel('New token secret').inputValue();
+    await page.getByRole('button', { name: 'Done' }).click();
+    const row = page.locator('tr', { hasText: 'renderers' });
+    await row.getByText('jobs:work (thumbnail, resize-image)').waitFor();
+    // The token is a worker's: it claims, and only those types.
+    const claim = (types: string[]) =>
+      t.call({ method: 'POST', url: '/v1/worker/claims', token: secret, payload: { worker: 'ui-test', types } });
+    expect((await claim(['resize-image'])).statusCode).toBe(200);
+    expect((await claim(['report'])).statusCode).toBe(403);
+    // Any job type: said so rather than left blank.
+    await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'any-worker', scopes: ['jobs:work'] } });
+    await page.reload();
+    await page.locator('tr', { hasText: 'any-worker' }).getByText('jobs:work (any job type)').waitFor();
+  });
+
+  it('shows the name a remote worker sent in the attempts of a job it ran', async () => {
+    const work = await t.token(['jobs:work']);
+    const { id } = await job({ type: 'resize-image', name: 'Remote resize', input: {} });
+    const claimed = (
+      await t.call({
+        method: 'POST',
+        url: '/v1/worker/claims',
+        token: work,
+        payload: { worker: 'render-7:4121', types: ['resize-image'] },
+      })
+    ).json().data;
+    expect(claimed.map((c: { id: string }) => c.id)).toEqual([id]);
+    // It fails (for good): a success would add a delivery to the webhook log the next test counts.
+    const done = await t.call({
+      method: 'POST',
+      url: `/v1/worker/jobs/${id}/fail`,
+      token: work,
+      payload: { lease: claimed[0].lease.token, error: { message: 'no such image' }, retryable: false },
+    });
+    expect(done.json().outcome).toBe('failed');
+    await page.goto(`${base}/ui#/jobs/${id}`);
+    const attempts = page.getByRole('region', { name: 'Attempts' });
+    const cell = attempts.getByRole('cell', { name: 'render-7:4121', exact: true });
+    await cell.waitFor();
+    // The lease owner's hash is kept out of the way, in the tooltip.
+    expect(await cell.getAttribute('title')).toMatch(/^render-7:4121#[A-Za-z0-9_-]{22}$/);
+    // A job run in-process shows that worker's id.
+    const local = (await t.call({ method: 'GET', url: '/v1/jobs?type=thumbnail&page_size=1' })).json().data[0];
+    await page.goto(`${base}/ui#/jobs/${local.id}`);
+    const history = (await t.call({ method: 'GET', url: `/v1/jobs/${local.id}` })).json().attempt_history;
+    await attempts.getByRole('cell', { name: history[0].worker.split('#')[0], exact: true }).waitFor();
+    // Back where the next test starts: the workspace page.
+    await page.getByRole('link', { name: 'Workspace', exact: true }).click();
+    await page.getByRole('heading', { name: 'API tokens' }).waitFor();
+  });
+
   it("shows a webhook's delivery log and replays a delivery after a confirmation", async () => {
     // Four thumbnails and the people job succeeded: five deliveries, once the sender got to them.
     const hook = (await t.call({ method: 'GET', url: '/v1/webhooks' })).json().data[0];

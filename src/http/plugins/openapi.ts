@@ -43,6 +43,10 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
             'Workers in any language: claim jobs, keep their leases, report progress and outcomes (jobs:work).',
         },
         { name: 'schedules', description: 'Recurring jobs: a cron expression in a time zone, or an interval.' },
+        {
+          name: 'job-types',
+          description: 'Input schemas of job types declared without code, so jobs run by remote workers are validated.',
+        },
         { name: 'webhooks', description: 'Signed deliveries of job events to your endpoints (Standard Webhooks).' },
         { name: 'operations', description: 'Health and readiness.' },
       ],

@@ -4,9 +4,9 @@ import type { Readable } from 'node:stream';
 import { toIso } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Services } from '../../services/context.js';
-import * as remote from '../../services/remote-work.js';
+import * as claims from '../../services/worker-claims.js';
+import * as reports from '../../services/worker-reports.js';
 import type { App } from '../app.js';
-import { problemBody } from '../plugins/problems.js';
 import { FILE_NAME_PATTERN } from '../../services/files.js';
 import { IdParams, Uuid, errorResponses } from '../schemas/common.js';
 import { FileSchema } from '../schemas/file.js';
@@ -15,8 +15,6 @@ import {
   ClaimBody,
   ClaimResponse,
   CompleteBody,
-  CompletionsBody,
-  CompletionsResponse,
   FailBody,
   HeartbeatBody,
   HeartbeatResponse,
@@ -26,13 +24,14 @@ import {
   ProgressBody,
 } from '../schemas/worker.js';
 import { uploadedType } from '../file-content.js';
+import { workerBatchRoutes } from './worker-batches.js';
 
 // The worker protocol (docs/workers.md): a token with the jobs:work scope claims jobs and reports on
-// them; every call after the claim carries the claim's lease token (src/services/remote-work.ts).
+// them; every call after the claim carries the claim's lease token (src/services/worker-claims.ts, worker-reports.ts).
 
 const config = { scope: 'jobs:work' as const };
 const tags = ['worker'];
-const seconds = (s: number | undefined): number => (s ?? remote.DEFAULT_LEASE_SECONDS) * 1000;
+const seconds = (s: number | undefined): number => (s ?? claims.DEFAULT_LEASE_SECONDS) * 1000;
 
 export function workerRoutes(app: App, services: Services): void {
   app.post(
@@ -42,7 +41,7 @@ export function workerRoutes(app: App, services: Services): void {
       schema: {
         tags,
         summary: 'Claim runnable jobs, waiting for one if asked',
-        description: `Takes up to \`limit\` (at most ${remote.MAX_CLAIM}) runnable jobs of the given types, each leased to the caller. With \`wait\` (seconds, at most ${remote.MAX_WAIT_SECONDS}) and nothing runnable, answers as soon as a job of these types is created or released, or with an empty list when the time is up.`,
+        description: `Takes up to \`limit\` (at most ${claims.MAX_CLAIM}) runnable jobs of the given types, each leased to the caller. With \`wait\` (seconds, at most ${claims.MAX_WAIT_SECONDS}) and nothing runnable, answers as soon as a job of these types is created or released, or with an empty list when the time is up.`,
         body: ClaimBody,
         response: { 200: ClaimResponse, ...errorResponses },
       },
@@ -53,7 +52,7 @@ export function workerRoutes(app: App, services: Services): void {
       const gone = (): void => abort.abort();
       request.raw.socket?.once('close', gone);
       try {
-        const claims = await remote.claimRemote(services, request.principal!, {
+        const claimed = await claims.claimRemote(services, request.principal!, {
           worker: body.worker,
           types: body.types,
           limit: body.limit ?? 1,
@@ -62,7 +61,7 @@ export function workerRoutes(app: App, services: Services): void {
           signal: abort.signal,
         });
         return {
-          data: claims.map((c) => ({
+          data: claimed.map((c) => ({
             id: c.job.id,
             type: c.job.type,
             input: c.job.input,
@@ -91,7 +90,7 @@ export function workerRoutes(app: App, services: Services): void {
       },
     },
     async (request) => {
-      const beat = await remote.heartbeat(
+      const beat = await reports.heartbeat(
         services,
         request.principal!,
         request.params.id,
@@ -115,7 +114,7 @@ export function workerRoutes(app: App, services: Services): void {
       },
     },
     async (request, reply) => {
-      await remote.progress(
+      await reports.progress(
         services,
         request.principal!,
         request.params.id,
@@ -141,7 +140,7 @@ export function workerRoutes(app: App, services: Services): void {
       },
     },
     async (request) => {
-      const outcome = await remote.complete(services, request.principal!, {
+      const outcome = await reports.complete(services, request.principal!, {
         id: request.params.id,
         lease: request.body.lease,
         output: request.body.output ?? null,
@@ -166,7 +165,7 @@ export function workerRoutes(app: App, services: Services): void {
     },
     async (request) => {
       const b = request.body;
-      const outcome = await remote.fail(
+      const outcome = await reports.fail(
         services,
         request.principal!,
         request.params.id,
@@ -191,7 +190,7 @@ export function workerRoutes(app: App, services: Services): void {
       },
     },
     async (request, reply) => {
-      await remote.release(services, request.principal!, request.params.id, request.body.lease);
+      await reports.release(services, request.principal!, request.params.id, request.body.lease);
       return reply.code(204).send(null);
     },
   );
@@ -219,7 +218,7 @@ export function workerRoutes(app: App, services: Services): void {
         if (request.body === undefined || request.body === null)
           throw new AppError('bad_request', 'Send the file as the request body.');
         const contentType = uploadedType(request.headers['content-type']);
-        const file = await remote.writeFile(
+        const file = await reports.writeFile(
           services,
           request.principal!,
           request.params.id,
@@ -235,42 +234,5 @@ export function workerRoutes(app: App, services: Services): void {
       },
     );
   });
-
-  app.post(
-    '/v1/worker/completions',
-    {
-      config,
-      schema: {
-        tags,
-        summary: 'Finish many jobs at once',
-        description: `Up to ${remote.MAX_CLAIM} jobs, each with its lease token; written together per claim. Each item answers its outcome or its own problem (that job is left unchanged).`,
-        body: CompletionsBody,
-        response: { 200: CompletionsResponse, ...errorResponses },
-      },
-    },
-    async (request) => {
-      const items = request.body.data;
-      const seen = new Set<string>();
-      for (const [i, item] of items.entries()) {
-        const id = item.id.toLowerCase();
-        if (seen.has(id))
-          throw new AppError('bad_request', `Job ${item.id} is listed twice.`, {
-            errors: [{ pointer: `#/data/${i}/id`, detail: 'is listed twice' }],
-          });
-        seen.add(id);
-      }
-      const results = await remote.completeRemote(
-        services,
-        request.principal!,
-        items.map((item) => ({ id: item.id, lease: item.lease, output: item.output ?? null })),
-      );
-      return {
-        data: results.map((r, i) =>
-          'outcome' in r
-            ? { id: items[i]!.id, outcome: r.outcome }
-            : { id: items[i]!.id, problem: problemBody(r.error, request.id) },
-        ),
-      };
-    },
-  );
+  workerBatchRoutes(app, services);
 }

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { DEFAULT_LEASE_SECONDS, MAX_CLAIM, MAX_LEASE_SECONDS, MAX_WAIT_SECONDS } from '../../services/remote-work.js';
+import { DEFAULT_LEASE_SECONDS, MAX_CLAIM, MAX_LEASE_SECONDS, MAX_WAIT_SECONDS } from '../../services/worker-claims.js';
 import { Text, Timestamp, Uuid } from './common.js';
 import { JobTypes } from './job.js';
 
@@ -148,6 +148,34 @@ export const CompletionsResponse = Type.Object({
       outcome: Type.Optional(OutcomeSchema),
       problem: Type.Optional(
         Type.Ref('Problem', { description: 'Why this job was not completed; nothing of it changed.' }),
+      ),
+    }),
+  ),
+});
+
+export const HeartbeatsBody = Type.Object(
+  {
+    data: Type.Array(Type.Object({ id: Uuid, lease: LeaseToken }, { additionalProperties: false }), {
+      minItems: 1,
+      maxItems: MAX_CLAIM,
+    }),
+    lease_seconds: Type.Optional(LeaseSeconds),
+  },
+  { additionalProperties: false },
+);
+
+export const HeartbeatsResponse = Type.Object({
+  data: Type.Array(
+    Type.Object({
+      id: Uuid,
+      lease_expires_at: Type.Optional(Timestamp),
+      cancel_requested: Type.Optional(
+        Type.Boolean({ description: 'The job was cancelled: stop, then report it (it ends cancelled).' }),
+      ),
+      problem: Type.Optional(
+        Type.Ref('Problem', {
+          description: 'Why this lease was not extended (409 lease_lost: drop the job); nothing of it changed.',
+        }),
       ),
     }),
   ),

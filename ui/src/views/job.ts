@@ -148,7 +148,7 @@ export async function jobView(root: HTMLElement, ctx: ViewContext): Promise<void
                 h(
                   'tr',
                   {},
-                  ['#', 'Started', 'Finished', 'Outcome', 'Error'].map((c) => h('th', { scope: 'col' }, c)),
+                  ['#', 'Worker', 'Started', 'Finished', 'Outcome', 'Error'].map((c) => h('th', { scope: 'col' }, c)),
                 ),
               ),
               h(
@@ -159,6 +159,7 @@ export async function jobView(root: HTMLElement, ctx: ViewContext): Promise<void
                     'tr',
                     {},
                     h('td', {}, String(a.number)),
+                    workerCell(a.worker),
                     h('td', {}, timeElement(a.started_at)),
                     h('td', {}, timeElement(a.finished_at)),
                     h('td', {}, a.outcome ?? 'running'),
@@ -281,4 +282,15 @@ function eventItem(e: JobEvent): HTMLElement {
     h('time', { datetime: e.created_at }, time(e.created_at)),
     detail.length > 0 ? h('div', { class: 'event-detail' }, detail.join(' · ')) : null,
   );
+}
+
+/**
+ * The worker of an attempt: the name a remote worker sent with its claim (its lease owner is
+ * `<name>#<hash of the lease secret>`; the hash stays in the tooltip), or an in-process worker's id.
+ */
+function workerCell(worker: string | null): HTMLElement {
+  if (worker === null) return h('td', {}, '—');
+  const hash = worker.lastIndexOf('#');
+  const name = hash > 0 ? worker.slice(0, hash) : worker;
+  return h('td', { class: 'worker', title: worker }, h('code', {}, name));
 }

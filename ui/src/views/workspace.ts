@@ -12,6 +12,8 @@ interface Token {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** A worker token (jobs:work) restricted to these job types; absent when it may work on any. */
+  job_types?: string[];
 }
 interface Webhook {
   id: string;
@@ -40,7 +42,7 @@ interface Provider {
   created_at: string;
 }
 
-const SCOPES = ['jobs:read', 'jobs:write', 'admin'];
+const SCOPES = ['jobs:read', 'jobs:write', 'jobs:work', 'admin'];
 
 export async function workspaceView(root: HTMLElement, ctx: ViewContext): Promise<void> {
   document.title = 'Workspace · Jobline';
@@ -59,11 +61,28 @@ function unavailable(error: unknown, what: string): HTMLElement {
   return errorBox(error);
 }
 
+/** A token's scopes; a worker token's job types with its jobs:work scope. */
+function scopeText(t: Token): string {
+  return t.scopes
+    .map((s) =>
+      s === 'jobs:work' ? `jobs:work (${t.job_types === undefined ? 'any job type' : t.job_types.join(', ')})` : s,
+    )
+    .join(', ');
+}
+
 async function tokenPanel(panel: HTMLElement, ctx: ViewContext): Promise<void> {
   const list = h('div', { class: 'table-wrap' });
   const secret = h('div', { 'aria-live': 'polite' });
   const name = h('input', { name: 'name', type: 'text', required: true, maxlength: 100 });
-  const boxes = SCOPES.map((s) => h('input', { type: 'checkbox', name: 'scopes', value: s, checked: s !== 'admin' }));
+  const boxes = SCOPES.map((s) =>
+    h('input', { type: 'checkbox', name: 'scopes', value: s, checked: s === 'jobs:read' || s === 'jobs:write' }),
+  );
+  const jobTypes = h('input', {
+    name: 'job_types',
+    type: 'text',
+    maxlength: 2000,
+    placeholder: 'resize-image, thumbnail',
+  });
   const message = h('div', {});
   const form = h(
     'form',
@@ -76,6 +95,7 @@ async function tokenPanel(panel: HTMLElement, ctx: ViewContext): Promise<void> {
       h('legend', {}, 'Scopes'),
       boxes.map((b) => h('label', { class: 'check' }, b, ` ${b.value}`)),
     ),
+    field('Job types', jobTypes, 'With jobs:work (a remote worker): the only job types it may claim; empty for any.'),
     h('button', { type: 'submit', class: 'primary' }, 'Create token'),
     message,
   );
@@ -107,7 +127,7 @@ async function tokenPanel(panel: HTMLElement, ctx: ViewContext): Promise<void> {
                 { 'data-token': t.id },
                 h('td', {}, t.name),
                 h('td', {}, h('code', {}, `${t.prefix}_…`)),
-                h('td', {}, t.scopes.join(', ')),
+                h('td', {}, scopeText(t)),
                 h('td', {}, timeElement(t.created_at)),
                 h('td', {}, timeElement(t.last_used_at)),
                 h(
@@ -157,7 +177,17 @@ async function tokenPanel(panel: HTMLElement, ctx: ViewContext): Promise<void> {
     event.preventDefault();
     const scopes = boxes.filter((b) => b.checked).map((b) => b.value);
     if (scopes.length === 0) return fill(message, errorBox(new Error('Choose at least one scope.')));
-    post<Token & { secret: string }>('/v1/tokens', { name: name.value.trim(), scopes })
+    const types = jobTypes.value
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t !== '');
+    if (types.length > 0 && !scopes.includes('jobs:work'))
+      return fill(message, errorBox(new Error('Job types apply to worker tokens: choose jobs:work too.')));
+    post<Token & { secret: string }>('/v1/tokens', {
+      name: name.value.trim(),
+      scopes,
+      ...(types.length > 0 ? { job_types: types } : {}),
+    })
       .then(async (created) => {
         form.reset();
         fill(message);
