@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +72,33 @@ describe('jobline serve', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/^Error: JOBLINE_ADMIN_TOKEN must look like jl_/);
     expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('stores the job types of --job-types at start, and stops on a bad file', { timeout: 90_000 }, async () => {
+    const data = tempDir();
+    const file = join(data, 'job-types.json');
+    writeFileSync(file, JSON.stringify({ job_types: [{ type: 'word-count', input_schema: { requried: ['text'] } }] }));
+    const bad = await runCli(['serve', '--port', String(await freePort()), '--data', data, '--job-types', file]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/job-types\.json is not valid at #\/job_types\/0: .*unknown keyword: "requried"/);
+
+    const schema = { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] };
+    writeFileSync(file, JSON.stringify({ job_types: [{ type: 'word-count', input_schema: schema }] }));
+    const server = await startServe(['--data', data], { env: { JOBLINE_JOB_TYPES_FILE: file } });
+    const admin = (server.output().match(TOKEN) ?? [])[0]!;
+    const create = (input: object) =>
+      fetch(`${server.url}/v1/jobs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'word-count', input }),
+      });
+    const refused = await create({ txt: 'hello' });
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as { errors: unknown[] }).errors).toEqual([
+      { pointer: '#/input/text', detail: "must have required property 'text'" },
+    ]);
+    expect((await create({ text: 'hello' })).status).toBe(201);
   });
 
   it('reports a port that is already taken with one line and a non-zero exit', { timeout: 60_000 }, async () => {
