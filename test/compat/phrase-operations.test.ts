@@ -90,6 +90,12 @@ describe.each(DIALECTS)('Phrase TMS operations on %s', (dialect) => {
     const got = await send('GET', `/api2/v1/projects/${p.uid}`);
     expectPhrase('AdminProjectManager', got.json());
     expect(got.json().workflowSteps.map((s: { name: string }) => s.name)).toEqual(['translation', 'revision']);
+    const stepped = (await createJobs(p.uid, { targetLangs: ['de'] })).json();
+    const revision = stepped.jobs.find((j: { workflowLevel: number }) => j.workflowLevel === 2);
+    const step = await send('GET', `/api2/v1/projects/${p.uid}/jobs/${revision.uid}/workflowStep`);
+    expectPhrase('ProjectWorkflowStepDto', step.json());
+    expect(step.json()).toMatchObject({ id: 2, name: 'revision', workflowLevel: 2 });
+    expectError(await send('GET', `/api2/v1/projects/${p.uid}/jobs/${UNKNOWN}/workflowStep`), 404, 'ResourceNotFound');
     const v1 = await send('POST', '/api2/v1/projects', { name: 'Old client', sourceLang: 'en', targetLangs: ['it'] });
     expect(v1.statusCode, v1.body).toBe(201);
     expectPhrase('AdminProjectManager', v1.json());

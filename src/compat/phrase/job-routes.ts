@@ -152,6 +152,23 @@ export function phraseJobRoutes(scope: FastifyInstance, services: Services): voi
     },
   );
 
+  // Get job's workflowStep: ProjectWorkflowStepDto, whose integer id is the step's level (as Get project's).
+  scope.get(
+    '/api2/v1/projects/:projectUid/jobs/:jobUid/workflowStep',
+    { config: PHRASE_READ, schema: { hide: true } },
+    async (request) => {
+      const { job } = await target(request);
+      const level = job.people?.workflowLevel ?? 1;
+      return {
+        id: level,
+        abbreviation: job.type.slice(0, 1).toUpperCase(),
+        name: job.type,
+        workflowLevel: level,
+        workflowStep: { id: job.type, name: job.type },
+      };
+    },
+  );
+
   // Edit job (PUT: the whole entity, absent members cleared, as Phrase's PUT) and Patch job.
   for (const [method, whole] of [
     ['PUT', true],
