@@ -1,0 +1,49 @@
+import type { Store } from '../store.js';
+import { failDependents } from './dependents.js';
+
+/**
+ * Gives jobs back when a worker shuts down before their handlers finished: the interrupted attempt
+ * is not counted against the job, and a job whose cancel was requested ends cancelled.
+ */
+export async function releaseJobs(store: Store, workerId: string, ids: string[], now: number): Promise<void> {
+  if (ids.length === 0) return;
+  await store.transaction(async (trx) => {
+    await trx
+      .updateTable('jobs')
+      .set((eb) => ({
+        status: 'pending',
+        status_reason: 'queued',
+        attempts: eb('attempts', '-', 1),
+        run_at: now,
+        updated_at: now,
+        version: eb('version', '+', 1),
+        lease_owner: null,
+        lease_expires_at: null,
+      }))
+      .where('lease_owner', '=', workerId)
+      .where('id', 'in', ids)
+      .where('status', '=', 'running')
+      .execute();
+    const cancelled = await trx
+      .updateTable('jobs')
+      .set((eb) => ({
+        status: 'cancelled',
+        status_reason: 'cancelled_by_client',
+        completed_at: now,
+        updated_at: now,
+        version: eb('version', '+', 1),
+        lease_owner: null,
+        lease_expires_at: null,
+      }))
+      .where('lease_owner', '=', workerId)
+      .where('id', 'in', ids)
+      .where('status', '=', 'cancelling')
+      .returning('id')
+      .execute();
+    await failDependents(
+      trx,
+      cancelled.map((r) => r.id),
+      now,
+    );
+  });
+}
