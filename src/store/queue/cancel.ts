@@ -1,3 +1,4 @@
+import { TRANSITIONS } from '../../core/lifecycle.js';
 import type { Store } from '../store.js';
 import { attemptRow, recordAttempts, type Attempt } from './attempts.js';
 import { failDependents } from './dependents.js';
@@ -9,11 +10,12 @@ export async function confirmCancelled(
   attempt: Attempt,
   now: number,
 ): Promise<boolean> {
+  const { from, to } = TRANSITIONS.confirm_cancel;
   return store.transaction(async (trx) => {
     const r = await trx
       .updateTable('jobs')
       .set((eb) => ({
-        status: 'cancelled',
+        status: to,
         status_reason: 'cancelled_by_client',
         completed_at: now,
         updated_at: now,
@@ -23,7 +25,7 @@ export async function confirmCancelled(
       }))
       .where('id', '=', attempt.jobId)
       .where('lease_owner', '=', workerId)
-      .where('status', '=', 'cancelling')
+      .where('status', 'in', from)
       .executeTakeFirst();
     if (r.numUpdatedRows === 0n) return false;
     await recordAttempts(trx, [attemptRow(attempt, workerId, now)]);

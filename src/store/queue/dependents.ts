@@ -1,6 +1,10 @@
 import type { Executor } from '../store.js';
 
-/** Jobs waiting on a job that failed or was cancelled fail too, naming it; and so on down the chain. */
+/**
+ * Jobs waiting on a job that failed or was cancelled fail too, naming it; and so on down the chain.
+ * No action of the lifecycle table moves a pending job to failed: this is the one change outside it,
+ * made by the store alone and told apart by its reason (dependency_failed).
+ */
 export async function failDependents(db: Executor, ended: string[], now: number): Promise<void> {
   let frontier = ended;
   while (frontier.length > 0) {

@@ -1,3 +1,4 @@
+import { TRANSITIONS } from '../../core/lifecycle.js';
 import type { JobError } from '../../core/job.js';
 import type { Store } from '../store.js';
 import { attemptRow, recordAttempts, storableText, type Attempt } from './attempts.js';
@@ -20,13 +21,14 @@ export async function failJob(store: Store, workerId: string, f: Failure, now: n
   return store
     .transaction(async (trx) => {
       const retry = f.retryAt !== undefined;
+      const { from, to } = TRANSITIONS[retry ? 'retry_later' : 'fail'];
       // The attempt first, so the timeline reads "attempt failed" before the status it led to; a lost
       // lease rolls both back.
       await recordAttempts(trx, [attemptRow(f.attempt, workerId, now)]);
       const r = await trx
         .updateTable('jobs')
         .set((eb) => ({
-          status: retry ? 'pending' : 'failed',
+          status: to,
           status_reason: retry ? 'retrying' : f.exhausted ? 'attempts_exhausted' : 'failed',
           error: JSON.stringify(error),
           run_at: retry ? f.retryAt! : eb.ref('run_at'),
@@ -38,7 +40,7 @@ export async function failJob(store: Store, workerId: string, f: Failure, now: n
         }))
         .where('id', '=', f.attempt.jobId)
         .where('lease_owner', '=', workerId)
-        .where('status', '=', 'running')
+        .where('status', 'in', from)
         .executeTakeFirst();
       if (r.numUpdatedRows === 0n) throw lost;
       if (!retry) await failDependents(trx, [f.attempt.jobId], now);

@@ -1,3 +1,4 @@
+import { TRANSITIONS, type JobStatus } from '../../core/lifecycle.js';
 import type { Store } from '../store.js';
 import { recordAttempts } from './attempts.js';
 import { failDependents } from './dependents.js';
@@ -12,22 +13,24 @@ export async function reapExpiredLeases(
   now: number,
   limit = 500,
 ): Promise<{ requeued: number; failed: number; cancelled: number }> {
+  const { release, fail, confirm_cancel } = TRANSITIONS;
   return store.transaction(async (trx) => {
     const q = trx
       .selectFrom('jobs')
       .select(['id', 'status', 'attempts', 'max_attempts', 'lease_owner', 'attempt_started_at'])
       .where('lease_owner', 'is not', null)
       .where('lease_expires_at', '<', now)
+      .where('status', 'in', [...release.from, ...confirm_cancel.from])
       .limit(limit);
     const expired = await store.dialect.lockSkippingHeld(q).execute();
     const counts = { requeued: 0, failed: 0, cancelled: 0 };
     const ended: string[] = [];
     const message = 'The worker stopped renewing its lease (it crashed, was killed or froze).';
     for (const job of expired) {
-      const cancelled = job.status === 'cancelling';
+      const cancelled = confirm_cancel.from.includes(job.status as JobStatus);
       const exhausted = job.attempts >= job.max_attempts;
-      const to = cancelled ? 'cancelled' : exhausted ? 'failed' : 'pending';
-      const requeued = to === 'pending';
+      const { from, to } = cancelled ? confirm_cancel : exhausted ? fail : release;
+      const requeued = to === release.to;
       // The row is locked (PostgreSQL) or the database is (SQLite), so the update below will match:
       // record the attempt first, so the timeline reads "attempt failed" before the status it led to.
       await recordAttempts(trx, [
@@ -59,6 +62,7 @@ export async function reapExpiredLeases(
         .where('id', '=', job.id)
         .where('lease_owner', '=', job.lease_owner)
         .where('lease_expires_at', '<', now)
+        .where('status', 'in', from)
         .executeTakeFirst();
       if (r.numUpdatedRows === 0n) continue;
       if (requeued) counts.requeued++;

@@ -1,3 +1,4 @@
+import { TRANSITIONS } from '../../core/lifecycle.js';
 import type { Store } from '../store.js';
 import { failDependents } from './dependents.js';
 
@@ -7,11 +8,12 @@ import { failDependents } from './dependents.js';
  */
 export async function releaseJobs(store: Store, workerId: string, ids: string[], now: number): Promise<void> {
   if (ids.length === 0) return;
+  const { release, confirm_cancel } = TRANSITIONS;
   await store.transaction(async (trx) => {
     await trx
       .updateTable('jobs')
       .set((eb) => ({
-        status: 'pending',
+        status: release.to,
         status_reason: 'queued',
         attempts: eb('attempts', '-', 1),
         run_at: now,
@@ -22,12 +24,12 @@ export async function releaseJobs(store: Store, workerId: string, ids: string[],
       }))
       .where('lease_owner', '=', workerId)
       .where('id', 'in', ids)
-      .where('status', '=', 'running')
+      .where('status', 'in', release.from)
       .execute();
     const cancelled = await trx
       .updateTable('jobs')
       .set((eb) => ({
-        status: 'cancelled',
+        status: confirm_cancel.to,
         status_reason: 'cancelled_by_client',
         completed_at: now,
         updated_at: now,
@@ -37,7 +39,7 @@ export async function releaseJobs(store: Store, workerId: string, ids: string[],
       }))
       .where('lease_owner', '=', workerId)
       .where('id', 'in', ids)
-      .where('status', '=', 'cancelling')
+      .where('status', 'in', confirm_cancel.from)
       .returning('id')
       .execute();
     await failDependents(
