@@ -41,12 +41,10 @@ export async function postgresRecordAttempts(db: Executor, rows: JobAttemptsTabl
 const { complete } = TRANSITIONS;
 
 /**
- * The completion: one statement, so one round trip and one commit. The update joins the unnested
+ * The completion's first statement: the jobs and their attempt rows. The update joins the unnested
  * array rather than the CTE `v`, whose row count the planner cannot see: without statistics it then
- * took "this worker's running jobs" for one row and scanned the table for them. The update, the
- * attempt rows and the release of dependents are data-modifying CTEs; they all see the snapshot from
- * before the statement, so the dependency check counts the jobs finished here as succeeded
- * explicitly. It returns only ids, so a column added to `jobs` later cannot change its result type.
+ * took "this worker's running jobs" for one row and scanned the table for them. It returns only ids,
+ * so a column added to `jobs` later cannot change its result type.
  */
 const COMPLETE_JOBS = `
 WITH v AS (
@@ -64,22 +62,38 @@ WITH v AS (
   SELECT v.id, v.number, $10::text, v.started_at, $9::bigint, v.outcome, v.error_message, v.error_code, v.error_stack
   FROM v JOIN done ON done.id = v.id
   ON CONFLICT (job_id, started_at, number) DO NOTHING
-), released AS (
-  -- The first condition does not depend on the row: PostgreSQL checks it once, so a batch without
-  -- dependents (the usual case) skips this update altogether.
-  UPDATE jobs AS c SET status_reason = 'queued', updated_at = $9::bigint, version = c.version + 1
-  WHERE EXISTS (SELECT 1 FROM job_dependencies d WHERE d.depends_on_id = ANY (ARRAY(SELECT id FROM done)))
-    AND c.id = ANY (ARRAY(SELECT d.job_id FROM job_dependencies d WHERE d.depends_on_id = ANY (ARRAY(SELECT id FROM done))))
-    AND c.status = 'pending' AND c.status_reason = 'waiting'
-    AND NOT EXISTS (
-      SELECT 1 FROM job_dependencies d JOIN jobs p ON p.id = d.depends_on_id
-      WHERE d.job_id = c.id AND p.status <> 'succeeded' AND p.id <> ALL (ARRAY(SELECT id FROM done)))
-  RETURNING c.id
 )
-SELECT id, false AS released FROM done
-UNION ALL
-SELECT id, true AS released FROM released`;
+SELECT id FROM done`;
 
+/**
+ * The jobs waiting on the succeeded ones, locked in one order, so that of two completions releasing
+ * the same job the second waits for the first to commit, and then sees its dependency succeeded. The
+ * first condition does not depend on the row: PostgreSQL checks it once, so a batch without
+ * dependents (the usual case) reads nothing more.
+ */
+const LOCK_DEPENDENTS = `
+SELECT c.id FROM jobs c
+WHERE EXISTS (SELECT 1 FROM job_dependencies d WHERE d.depends_on_id = ANY ($1::uuid[]))
+  AND c.id = ANY (ARRAY(SELECT d.job_id FROM job_dependencies d WHERE d.depends_on_id = ANY ($1::uuid[])))
+  AND c.status = 'pending' AND c.status_reason = 'waiting'
+ORDER BY c.id
+FOR UPDATE`;
+
+/** Those of the locked dependents that nothing holds back any more become runnable. */
+const RELEASE_DEPENDENTS = `
+UPDATE jobs AS c SET status_reason = 'queued', updated_at = $2::bigint, version = c.version + 1
+WHERE c.id = ANY ($1::uuid[]) AND c.status = 'pending' AND c.status_reason = 'waiting'
+  AND NOT EXISTS (
+    SELECT 1 FROM job_dependencies d JOIN jobs p ON p.id = d.depends_on_id
+    WHERE d.job_id = c.id AND p.status <> 'succeeded')`;
+
+/**
+ * The completion, in one transaction of three statements, each a named prepared statement. The
+ * dependents are read by statements after the completion's, not by a part of it: a statement sees the
+ * database as it was when it started (READ COMMITTED), and the completion may have waited for a job
+ * created waiting on one of these (it holds their rows FOR SHARE until it commits). A part of the
+ * completion's statement would not see that job, which would then wait for ever.
+ */
 export async function postgresComplete(
   pool: pg.Pool,
   workerId: string,
@@ -87,24 +101,52 @@ export async function postgresComplete(
   now: number,
 ): Promise<{ done: string[]; released: number }> {
   const rows = batch.map((b) => b.attempt);
-  const result = await pool.query<{ id: string; released: boolean }>({
-    name: 'jobline_complete_jobs',
-    text: COMPLETE_JOBS,
-    values: [
-      pgArray(rows.map((r) => r.job_id)),
-      pgArray(batch.map((b) => JSON.stringify(b.output ?? null))),
-      pgArray(rows.map((r) => r.number)),
-      pgArray(rows.map((r) => r.started_at)),
-      pgArray(rows.map((r) => r.outcome)),
-      pgArray(rows.map((r) => r.error_message)),
-      pgArray(rows.map((r) => r.error_code)),
-      pgArray(rows.map((r) => r.error_stack)),
-      now,
-      workerId,
-    ],
-  });
-  return {
-    done: result.rows.filter((r) => !r.released).map((r) => r.id),
-    released: result.rows.filter((r) => r.released).length,
-  };
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const done = await client.query<{ id: string }>({
+      name: 'jobline_complete_jobs',
+      text: COMPLETE_JOBS,
+      values: [
+        pgArray(rows.map((r) => r.job_id)),
+        pgArray(batch.map((b) => JSON.stringify(b.output ?? null))),
+        pgArray(rows.map((r) => r.number)),
+        pgArray(rows.map((r) => r.started_at)),
+        pgArray(rows.map((r) => r.outcome)),
+        pgArray(rows.map((r) => r.error_message)),
+        pgArray(rows.map((r) => r.error_code)),
+        pgArray(rows.map((r) => r.error_stack)),
+        now,
+        workerId,
+      ],
+    });
+    const ids = done.rows.map((r) => r.id);
+    let released = 0;
+    if (ids.length > 0) {
+      const waiting = await client.query<{ id: string }>({
+        name: 'jobline_lock_dependents',
+        text: LOCK_DEPENDENTS,
+        values: [pgArray(ids)],
+      });
+      if (waiting.rows.length > 0) {
+        const result = await client.query({
+          name: 'jobline_release_dependents',
+          text: RELEASE_DEPENDENTS,
+          values: [pgArray(waiting.rows.map((r) => r.id)), now],
+        });
+        released = result.rowCount ?? 0;
+      }
+    }
+    await client.query('COMMIT');
+    client.release();
+    return { done: ids, released };
+  } catch (error) {
+    // A connection that cannot roll back is dropped rather than handed to the next caller.
+    const broken = await client.query('ROLLBACK').then(
+      () => undefined,
+      (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+    );
+    client.release(broken);
+    throw error;
+  }
 }
