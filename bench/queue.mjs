@@ -7,11 +7,13 @@
 //
 //   npm run bench -- queue [--rounds 3] [--jobs 100000] [--batch 1000] [--concurrency 32]
 //                          [--samples 200] [--systems jobline-pg,jobline-sqlite,...] [--no-write]
+//                          [--baseline DIR]  (also measures DIR/dist, another checkout's build, beside this one)
 //   JOBLINE_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test)
 //   JOBLINE_BENCH_REDIS_URL    (default redis://127.0.0.1:6379)
 import { execFileSync, fork } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -38,6 +40,11 @@ const OPTIONS = {
   /** Jobs per pg-boss fetch (pg-boss 10 has no other way to go fast; see bench/peers/pgboss.mjs). */
   'pgboss-batch': { type: 'string', default: '100' },
   systems: { type: 'string' },
+  /**
+   * Another checkout (built) whose dist/ runs as Jobline's baseline: each Jobline system then also runs
+   * from that build, right after this build's run of it in every round.
+   */
+  baseline: { type: 'string' },
   'latency-systems': { type: 'string' },
   'no-latency': { type: 'boolean', default: false },
   'no-throughput': { type: 'boolean', default: false },
@@ -69,9 +76,29 @@ const LATENCY_ONLY = {
 const THROUGHPUT_ORDER = ['jobline-pg', 'graphile-worker', 'pg-boss', 'bullmq', 'jobline-sqlite'];
 const LATENCY_ORDER = ['jobline-pg', 'jobline-pg-notify', 'jobline-sqlite', 'graphile-worker', 'bullmq', 'pg-boss'];
 
+// With --baseline, every Jobline system has a twin run from the baseline build.
+const BASELINE = '-baseline';
+for (const table of [SYSTEMS, LATENCY_ONLY]) {
+  for (const [name, system] of Object.entries(table)) {
+    if (name.startsWith('jobline')) table[name + BASELINE] = { ...system, label: `${system.label}, baseline build` };
+  }
+}
+/** The list with each Jobline system followed by its baseline twin. */
+const withBaselines = (list) =>
+  list.flatMap((s) => (s.startsWith('jobline') && !s.endsWith(BASELINE) ? [s, s + BASELINE] : [s]));
+
 // The issue's goals and its reference figures for the peers on such a machine.
 const GOALS = { sqliteJobsPerSecond: 20_000, pickupP50Postgres: 2, pickupP50Sqlite: 1 };
 const REFERENCE = { bullmq: 11_000, 'graphile-worker': 15_000, 'pg-boss': 8_500 };
+
+/** The commit a checkout is at, for the record. */
+function gitDescribe(dir) {
+  try {
+    return execFileSync('git', ['-C', dir, 'log', '-1', '--format=%h %s'], { encoding: 'utf8' }).trim();
+  } catch {
+    return dir;
+  }
+}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -79,6 +106,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // Child: one measurement of one system.
 
 async function makeAdapter(system, o) {
+  if (system.endsWith(BASELINE)) {
+    if (o.baseline === undefined) throw new Error(`${system} needs --baseline`);
+    return makeAdapter(system.slice(0, -BASELINE.length), { ...o, dist: join(o.baseline, 'dist') });
+  }
   switch (system) {
     case 'jobline-pg':
     case 'jobline-pg-notify':
@@ -88,6 +119,7 @@ async function makeAdapter(system, o) {
         ...o,
         dialect: system === 'jobline-sqlite' ? 'sqlite' : 'postgres',
         separateProducer: system === 'jobline-pg-notify',
+        ...(o.dist !== undefined ? { dist: o.dist } : {}),
         workerOptions: { prefetch: o.prefetch, batchSize: o.claimBatch },
       });
     }
@@ -346,8 +378,11 @@ export async function run(argv) {
           .split(',')
           .map((s) => s.trim())
           .filter(Boolean);
-  const throughputSystems = values['no-throughput'] ? [] : pick(values.systems, THROUGHPUT_ORDER);
-  const latencySystems = values['no-latency'] ? [] : pick(values['latency-systems'] ?? values.systems, LATENCY_ORDER);
+  const baselines = (list) => (values.baseline === undefined ? list : [...new Set(withBaselines(list))]);
+  const throughputSystems = values['no-throughput'] ? [] : baselines(pick(values.systems, THROUGHPUT_ORDER));
+  const latencySystems = values['no-latency']
+    ? []
+    : baselines(pick(values['latency-systems'] ?? values.systems, LATENCY_ORDER));
   for (const s of throughputSystems) if (SYSTEMS[s] === undefined) throw new Error(`unknown system ${s}`);
   for (const s of latencySystems)
     if (SYSTEMS[s] === undefined && LATENCY_ONLY[s] === undefined) throw new Error(`unknown system ${s}`);
@@ -360,7 +395,17 @@ export async function run(argv) {
     `queue benchmark: ${o.rounds} round(s), ${fmt(o.jobs)} jobs in batches of ${fmt(o.batch)}, concurrency ${o.concurrency}; ${host.nproc} cores, ${host.cpu}, Node ${host.node}`,
   );
   log(`PostgreSQL ${facts.postgres.server_version}, Redis ${facts.redis.version}`);
-  const childOptions = { ...o, databaseUrl, redisUrl, timeoutMs: 900_000 };
+  const childOptions = {
+    ...o,
+    databaseUrl,
+    redisUrl,
+    timeoutMs: 900_000,
+    ...(values.baseline !== undefined ? { baseline: resolvePath(values.baseline) } : {}),
+  };
+  if (values.baseline !== undefined) {
+    o.baseline = gitDescribe(childOptions.baseline);
+    log(`baseline: ${o.baseline}`);
+  }
 
   const throughput = Object.fromEntries(throughputSystems.map((s) => [s, []]));
   const latency = Object.fromEntries(latencySystems.map((s) => [s, []]));
@@ -400,8 +445,9 @@ export async function run(argv) {
   for (const [s, l] of Object.entries(summary.latency))
     log(`median ${s.padEnd(18)} pickup p50 ${fmt(l.p50, 2)} ms, p95 ${fmt(l.p95, 2)} ms`);
   if (values['no-write']) return;
+  // A comparison of builds has a section of its own, so the comparison with the peers stays.
   const path = writeSection(
-    'queue',
+    values.baseline !== undefined ? 'queue-baseline' : 'queue',
     render({ o, host, started, facts, describe, throughput, latency, summary, databaseUrl }),
   );
   log(`wrote ${path}`);
@@ -435,7 +481,8 @@ function summarize(throughput, latency) {
 
 const label = (s) => (SYSTEMS[s] ?? LATENCY_ONLY[s]).label;
 
-function versionOf(s, describe) {
+function versionOf(s, describe, o) {
+  if (s.endsWith(BASELINE)) return `${o.baseline ?? 'baseline'}`;
   if (s.startsWith('jobline')) return require('../package.json').version;
   return describe[s]?.version ?? '–';
 }
@@ -445,7 +492,11 @@ function render({ o, host, started, facts, describe, summary }) {
   const l = summary.latency;
   const jl = t['jobline-pg']?.total;
   const lines = [];
-  lines.push('## Queue: 100,000 no-op jobs end to end, and pickup latency');
+  lines.push(
+    o.baseline !== undefined
+      ? `## Queue: this build against a baseline build (${o.baseline})`
+      : '## Queue: 100,000 no-op jobs end to end, and pickup latency',
+  );
   lines.push('');
   lines.push(
     `Measured ${started.toISOString().slice(0, 10)} on a **2-core virtual machine** (its speed varies by ±30 % from minute to minute, so compare systems within one run): ` +
@@ -471,12 +522,12 @@ function render({ o, host, started, facts, describe, summary }) {
     '| system | version | end to end jobs/s | insert jobs/s | processing jobs/s | Jobline PG ÷ this | runs (end to end) | worker CPU s | server CPU s |',
   );
   lines.push('|---|---|--:|--:|--:|--:|---|--:|--:|');
-  for (const s of THROUGHPUT_ORDER) {
+  for (const s of withBaselines(THROUGHPUT_ORDER)) {
     const x = t[s];
     if (x === undefined) continue;
     const ratio = s === 'jobline-pg' ? '1.00' : jl !== undefined ? fmt(jl / x.total, 2) : '–';
     lines.push(
-      `| ${label(s)} | ${versionOf(s, describe)} | **${fmt(x.total)}** | ${fmt(x.insert)} | ${fmt(x.process)} | ${ratio} | ${x.runs.map((v) => fmt(v)).join(', ')} | ${fmt(x.nodeCpu, 1)} | ${fmt(x.serverCpu, 1)} |`,
+      `| ${label(s)} | ${versionOf(s, describe, o)} | **${fmt(x.total)}** | ${fmt(x.insert)} | ${fmt(x.process)} | ${ratio} | ${x.runs.map((v) => fmt(v)).join(', ')} | ${fmt(x.nodeCpu, 1)} | ${fmt(x.serverCpu, 1)} |`,
     );
   }
   lines.push('');
@@ -493,7 +544,7 @@ function render({ o, host, started, facts, describe, summary }) {
     lines.push('');
     lines.push('| system | p50 ms | p95 ms | insert call p50 ms | goal |');
     lines.push('|---|--:|--:|--:|---|');
-    for (const s of LATENCY_ORDER) {
+    for (const s of withBaselines(LATENCY_ORDER)) {
       const x = l[s];
       if (x === undefined) continue;
       const goal =
@@ -512,6 +563,20 @@ function render({ o, host, started, facts, describe, summary }) {
   }
   lines.push('### Goals');
   lines.push('');
+  for (const s of Object.keys(t).filter((s) => s.endsWith(BASELINE))) {
+    const now = t[s.slice(0, -BASELINE.length)];
+    if (now === undefined) continue;
+    lines.push(
+      `- ${label(s.slice(0, -BASELINE.length))} against the baseline build (${o.baseline}): ${fmt(now.total)} vs ${fmt(t[s].total)} jobs/s end to end = **${fmt(now.total / t[s].total, 2)}×**; processing ${fmt(now.process)} vs ${fmt(t[s].process)} jobs/s = ${fmt(now.process / t[s].process, 2)}×; insert ${fmt(now.insert)} vs ${fmt(t[s].insert)} jobs/s = ${fmt(now.insert / t[s].insert, 2)}× (goal: ≥ 1).`,
+    );
+  }
+  for (const s of Object.keys(l).filter((s) => s.endsWith(BASELINE))) {
+    const now = l[s.slice(0, -BASELINE.length)];
+    if (now === undefined) continue;
+    lines.push(
+      `- Pickup p50, ${label(s.slice(0, -BASELINE.length))} against the baseline build: ${fmt(now.p50, 2)} vs ${fmt(l[s].p50, 2)} ms (goal: not worse).`,
+    );
+  }
   for (const s of ['graphile-worker', 'bullmq', 'pg-boss']) {
     if (t[s] === undefined || jl === undefined) continue;
     lines.push(

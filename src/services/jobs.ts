@@ -121,14 +121,7 @@ export async function createJobs(
   const run = async (db: Executor): Promise<Job[]> => {
     const now = services.clock.now();
     const ids = inputs.map(() => uuidv7(now));
-    const dependencies = await resolveDependencies(
-      db,
-      principal.workspaceId,
-      inputs,
-      ids,
-      pointer,
-      services.store.capabilities.singleWriter,
-    );
+    const dependencies = await resolveDependencies(db, principal.workspaceId, inputs, ids, pointer);
     if (inputs.some((i) => i.people !== undefined)) await preparePeopleJobs(db, principal, inputs, pointer);
     // Numbers are reserved per project (or per workspace for jobs without one) in one statement each.
     const byProject = new Map<string | null, number>();
@@ -279,7 +272,6 @@ async function resolveDependencies(
   inputs: CreateJobInput[],
   newIds: string[],
   pointer: (index: number, field: string) => string,
-  singleWriter: boolean,
 ): Promise<Dependencies[]> {
   // References to jobs of the same batch, by `ref`, become their new ids.
   const byRef = new Map<string, number>();
@@ -311,8 +303,9 @@ async function resolveDependencies(
   const existing = [...new Set(edges.flat().filter((d) => !inBatch.has(d) && isUuid(d)))];
   // With several writers, a dependency could end between this read and the new job's commit, and its
   // ending would not see the new job waiting on it: the rows are locked until this transaction ends.
-  const lock = !singleWriter;
-  const found = new Map((await jobs.findStatuses(db, workspaceId, existing, { lock })).map((j) => [j.id, j.status]));
+  const found = new Map(
+    (await jobs.findStatuses(db, workspaceId, existing, { lock: true })).map((j) => [j.id, j.status]),
+  );
   return edges.map((ids, index) => {
     const unknown = ids.filter((id) => !inBatch.has(id) && !found.has(id));
     if (unknown.length > 0) {

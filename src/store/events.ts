@@ -1,7 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { JobEvent } from '../core/events.js';
-import { pgArray } from './pg-arrays.js';
-import { feedBound } from './settled-events.js';
 import type { Executor, Store } from './store.js';
 
 // Reading the event log. Events are written by the triggers of migration 0005 (and appendEvent for
@@ -67,10 +65,6 @@ export function toEvent(r: EventRow): JobEvent {
   };
 }
 
-// PostgreSQL (migration 0024): the batched created event of the job `j`. Found through the partial
-// index on created_at: a batch row's created_at is its jobs' own.
-export const CREATED_BATCH_OF_JOB = sql`e.job_id IS NULL AND e.created_at = j.created_at AND e.workspace_id = j.workspace_id AND j.id = ANY(e.job_ids)`;
-
 /**
  * An event row with a batch row expanded into one row per job (PostgreSQL's batched created events,
  * its migration 0024; SQLite's batched status events, its migration 0025), as `e` joined to `u`, one
@@ -94,30 +88,8 @@ export interface Expansion {
 }
 
 /** The columns of an expanded row, its k given by the dialect. */
-const expandedColumns = (k: RawBuilder<number>, jobId: RawBuilder<unknown>) =>
+export const expandedColumns = (k: RawBuilder<number>, jobId: RawBuilder<unknown>) =>
   sql`e.id, e.tx, ${k} AS k, e.workspace_id, COALESCE(e.job_id, ${jobId}) AS job_id, e.project_id, e.job_type, e.seq, e.name, e.data, e.actor, e.created_at`;
-
-const POSTGRES_K = sql<number>`COALESCE(u.n - 1, 0)`;
-const POSTGRES_EXPANSION: Expansion = {
-  from: sql`job_events e LEFT JOIN LATERAL unnest(e.job_ids) WITH ORDINALITY AS u(job_id, n) ON true`,
-  columns: expandedColumns(POSTGRES_K, sql`u.job_id`),
-  jobId: sql`u.job_id`,
-  k: POSTGRES_K,
-  lastK: sql<number>`COALESCE(cardinality(e.job_ids), 1) - 1`,
-  rowsFrom: (c) => sql`(e.tx, e.id) >= (${c.tx}::bigint, ${c.id}::bigint)`,
-};
-
-// json_each over NULL yields no row, so the LEFT JOIN keeps a row of one event as it is. Every tx is 0
-// on SQLite (migration 0019): an equality on it lets the id's range use the feed index and the rowid.
-const SQLITE_K = sql<number>`COALESCE(u.key, 0)`;
-const SQLITE_EXPANSION: Expansion = {
-  from: sql`job_events e LEFT JOIN json_each(e.job_ids) AS u`,
-  columns: expandedColumns(SQLITE_K, sql`u.value`),
-  jobId: sql`u.value`,
-  k: SQLITE_K,
-  lastK: sql<number>`COALESCE(json_array_length(e.job_ids), 1) - 1`,
-  rowsFrom: (c) => sql`e.tx = ${c.tx} AND e.id >= ${c.id}`,
-};
 
 /**
  * Past `c` in (tx, id, k) order, where `k` is an expanded event's (Expansion.k: events after the
@@ -126,20 +98,6 @@ const SQLITE_EXPANSION: Expansion = {
 export function pastCursor(x: Expansion, k: RawBuilder<number>, c: FeedCursor): RawBuilder<unknown> {
   return sql`${x.rowsFrom(c)} AND (e.tx, e.id, ${k}) > (${c.tx}, ${c.id}, ${c.k})`;
 }
-
-export function expansion(store: Store): Expansion {
-  return store.capabilities.dialect === 'postgres' ? POSTGRES_EXPANSION : SQLITE_EXPANSION;
-}
-
-/**
- * SQLite (migration 0025): the batch rows holding events of the job `j`, as `e` joined to `u` (the
- * job's place in the batch). Found through the partial index on created_at by the times such events
- * have: a claim's (jobs.claim_times) and the completion's (completed_at). Named, because the planner
- * otherwise took the (job_id, seq) key for "job_id IS NULL" and read every batch row.
- */
-export const SQLITE_BATCHES_OF_JOB = sql`job_events e INDEXED BY job_events_batches ON e.job_id IS NULL AND e.workspace_id = j.workspace_id
-    AND e.created_at IN (SELECT value FROM json_each('[' || COALESCE(j.claim_times, '') || ']') UNION ALL SELECT j.completed_at)
-  JOIN json_each(e.job_ids) AS u ON u.value = j.id`;
 
 /** A job's events after `afterSeq`, oldest first. */
 export async function listJobEvents(store: Store, jobId: string, afterSeq: number, limit: number): Promise<JobEvent[]> {
@@ -153,55 +111,7 @@ function jobEventRows(
   order: 'asc' | 'desc',
   limit: number,
 ): Promise<EventRow[]> {
-  return (store.capabilities.dialect === 'postgres' ? jobEventsPostgres : jobEventsSqlite)(
-    store.db,
-    jobId,
-    afterSeq,
-    order,
-    limit,
-  );
-}
-
-// SQLite: a job's own rows, and the batch rows holding its status events (migration 0025).
-async function jobEventsSqlite(
-  db: Executor,
-  jobId: string,
-  afterSeq: number,
-  order: 'asc' | 'desc',
-  limit: number,
-): Promise<EventRow[]> {
-  const { rows } = await sql<EventRow>`
-    SELECT e.id, e.tx, 0 AS k, e.workspace_id, e.job_id, e.project_id, e.job_type, e.seq, e.name, e.data, e.actor, e.created_at
-    FROM job_events e WHERE e.job_id = ${jobId} AND e.seq > ${afterSeq}
-    UNION ALL
-    SELECT e.id, e.tx, u.key AS k, e.workspace_id, j.id AS job_id, e.project_id, e.job_type, e.seq, e.name, e.data, e.actor, e.created_at
-    FROM jobs j JOIN ${SQLITE_BATCHES_OF_JOB}
-    WHERE j.id = ${jobId} AND j.expired_at IS NULL AND e.seq > ${afterSeq}
-    ORDER BY seq ${order === 'asc' ? sql`ASC` : sql`DESC`} LIMIT ${limit}`.execute(db);
-  return rows;
-}
-
-// A job's own rows, and its batched created event when the timeline starts before it.
-async function jobEventsPostgres(
-  db: Executor,
-  jobId: string,
-  afterSeq: number,
-  order: 'asc' | 'desc',
-  limit: number,
-): Promise<EventRow[]> {
-  const created =
-    afterSeq < 1
-      ? sql`UNION ALL
-        SELECT e.id, e.tx, array_position(e.job_ids, j.id) - 1 AS k, e.workspace_id, j.id AS job_id, e.project_id, e.job_type, e.seq, e.name, e.data, e.actor, e.created_at
-        FROM jobs j JOIN job_events e ON ${CREATED_BATCH_OF_JOB}
-        WHERE j.id = ${jobId} AND j.expired_at IS NULL`
-      : sql``;
-  const { rows } = await sql<EventRow>`
-    SELECT e.id, e.tx, 0 AS k, e.workspace_id, e.job_id, e.project_id, e.job_type, e.seq, e.name, e.data, e.actor, e.created_at
-    FROM job_events e WHERE e.job_id = ${jobId} AND e.seq > ${afterSeq}
-    ${created}
-    ORDER BY seq ${order === 'asc' ? sql`ASC` : sql`DESC`} LIMIT ${limit}`.execute(db);
-  return rows;
+  return store.dialect.events.jobEventRows(store.db, jobId, afterSeq, order, limit);
 }
 
 export interface FeedFilter {
@@ -234,10 +144,7 @@ export async function readFeed(
   // Taken once, before both queries below: had each query taken its own, transactions committing in
   // between could move the bound past events the first query held back, and the second would then
   // call the feed settled although those events were never returned.
-  let settledBelow: number | undefined;
-  if (store.capabilities.dialect === 'postgres') {
-    settledBelow = await feedBound(store.db, workspaceId);
-  }
+  const settledBelow = await store.dialect.events.feedBound(store.db, workspaceId);
   const rows = await feedRows(store, workspaceId, after, filter, limit, settledBelow);
   const events = rows.map(toEvent);
   const last = rows.at(-1);
@@ -267,13 +174,8 @@ async function feedRows(
   limit: number,
   settledBelow: number | undefined,
 ): Promise<EventRow[]> {
-  const x = expansion(store);
-  const names =
-    filter.names === undefined
-      ? sql``
-      : store.capabilities.dialect === 'postgres'
-        ? sql`AND e.name = ANY(${pgArray(filter.names)}::text[])`
-        : sql`AND e.name IN (SELECT value FROM json_each(${JSON.stringify(filter.names)}))`;
+  const x = store.dialect.events.expansion;
+  const names = filter.names === undefined ? sql`` : sql`AND ${store.dialect.oneOf(sql`e.name`, filter.names, 'text')}`;
   const { rows } = await sql<EventRow>`
     SELECT ${x.columns}
     FROM ${x.from}
@@ -302,22 +204,7 @@ export interface NewEvent {
  * it in the transaction of the change it records.
  */
 export async function appendEvent(db: Executor, store: Store, e: NewEvent): Promise<void> {
-  const data = JSON.stringify(e.data);
-  if (store.capabilities.dialect === 'postgres') {
-    await sql`SELECT jobline_append_event(${e.jobId}::uuid, ${e.name}, ${data}::jsonb, ${e.actor}, ${e.at}::bigint)`.execute(
-      db,
-    );
-    return;
-  }
-  // The job's event counter gives the seq (migration 0025: max(seq) would not see batch rows).
-  await sql`UPDATE jobs SET event_seq = event_seq + 1 WHERE id = ${e.jobId}`.execute(db);
-  const { rows } = await sql<{ workspace_id: string }>`
-    INSERT INTO job_events (workspace_id, job_id, project_id, job_type, seq, name, data, actor, created_at)
-    SELECT j.workspace_id, j.id, j.project_id, j.type, j.event_seq, ${e.name}, ${data}, ${e.actor}, ${e.at}
-    FROM jobs j WHERE j.id = ${e.jobId}
-    RETURNING workspace_id`.execute(db);
-  // SQLite's triggers announce the events they append (migration 0021); this one is appended here.
-  for (const row of rows) store.sqliteEvents.emit('event', e.jobId, row.workspace_id);
+  await store.dialect.events.append(db, e);
 }
 
 /** The latest event of a job (its seq tells a stream where the job stands). */

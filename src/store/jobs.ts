@@ -3,6 +3,7 @@ import type { Job, JobError } from '../core/job.js';
 import type { JobStatus, StatusReason } from '../core/lifecycle.js';
 import type { PeopleWork, ProviderRef } from '../core/people.js';
 import { parseJson, type JobsTable } from './schema.js';
+import { dialectOf } from './dialect/dialect.js';
 import type { Executor } from './store.js';
 
 export type JobRow = Selectable<JobsTable>;
@@ -66,9 +67,10 @@ export async function findStatuses(
     .select(['id', 'status'])
     .where('workspace_id', '=', workspaceId)
     .where('id', 'in', ids);
-  // `lock` holds the rows until the caller's transaction ends (FOR SHARE): a job created waiting on one
-  // of them then commits its dependency before that job can end, or sees how it ended.
-  const rows = await (options.lock === true ? query.forShare() : query).execute();
+  // `lock` holds the rows until the caller's transaction ends where other writers could change them
+  // meanwhile: a job created waiting on one of them then commits its dependency before that job can
+  // end, or sees how it ended.
+  const rows = await (options.lock === true ? dialectOf(db).lockShared(query) : query).execute();
   return rows.map((r) => ({ id: r.id, status: r.status as JobStatus }));
 }
 

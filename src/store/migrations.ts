@@ -32,54 +32,6 @@ const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (
  * that way); returns the ones applied. Safe to run from several processes at once.
  */
 export async function migrate(store: Store, options: { through?: number } = {}): Promise<Migration[]> {
-  const migrations = loadMigrations(store.capabilities.dialect).filter(
-    (m) => m.version <= (options.through ?? Infinity),
-  );
-  const raw = store.raw;
-  if (raw.kind === 'sqlite') {
-    // BEGIN IMMEDIATE takes the write lock first, so a second process waits instead of racing.
-    const run = raw.db.transaction(() => {
-      raw.db.exec(CREATE_LEDGER);
-      const applied = new Set(
-        raw.db
-          .prepare('SELECT version FROM schema_migrations')
-          .all()
-          .map((r) => (r as { version: number }).version),
-      );
-      const pending = migrations.filter((m) => !applied.has(m.version));
-      for (const m of pending) {
-        raw.db.exec(m.sql);
-        raw.db
-          .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
-          .run(m.version, m.name, new Date().toISOString());
-      }
-      return pending;
-    });
-    return run.immediate();
-  }
-  const client = await raw.pool.connect();
-  try {
-    await client.query('BEGIN');
-    // One migrator per schema at a time; the others wait here and then find nothing to do.
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('jobline-migrate:' || current_schema()))`);
-    await client.query(CREATE_LEDGER);
-    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
-    const applied = new Set(rows.map((r) => Number(r.version)));
-    const pending = migrations.filter((m) => !applied.has(m.version));
-    for (const m of pending) {
-      await client.query(m.sql);
-      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
-        m.version,
-        m.name,
-        new Date().toISOString(),
-      ]);
-    }
-    await client.query('COMMIT');
-    return pending;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  const migrations = loadMigrations(store.dialect.name).filter((m) => m.version <= (options.through ?? Infinity));
+  return store.dialect.applyMigrations(migrations, CREATE_LEDGER);
 }

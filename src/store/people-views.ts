@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { dialectOf } from './dialect/dialect.js';
 import type { Job } from '../core/job.js';
 import type { JobStatus, StatusReason } from '../core/lifecycle.js';
 import type { ProjectState } from '../core/people.js';
@@ -30,20 +31,11 @@ export interface PeopleJobFilter {
   /** Only jobs whose input names this target language (any letter case) or this file name. */
   targetLanguage?: string | undefined;
   filename?: string | undefined;
-  /** The dialect, for the input lookups above. */
-  dialect?: 'sqlite' | 'postgres' | undefined;
   /** Only jobs assigned to this provider of this type. */
   provider?: { id: string; type: 'user' | 'vendor' } | undefined;
   /** Only jobs due in [dueFrom, dueTo) (either bound optional). */
   dueFrom?: number | undefined;
   dueTo?: number | undefined;
-}
-
-/** The text of a top-level member of a job's input. */
-function inputText(dialect: 'sqlite' | 'postgres' | undefined, key: 'target_language' | 'filename') {
-  return dialect === 'postgres'
-    ? sql<string>`input ->> ${sql.lit(key)}`
-    : sql<string>`json_extract(input, ${`$.${key}`})`;
 }
 
 function filtered(db: Executor, f: PeopleJobFilter) {
@@ -62,8 +54,11 @@ function filtered(db: Executor, f: PeopleJobFilter) {
     );
   }
   if (f.targetLanguage !== undefined)
-    q = q.where(sql<boolean>`lower(${inputText(f.dialect, 'target_language')}) = ${f.targetLanguage.toLowerCase()}`);
-  if (f.filename !== undefined) q = q.where(sql<boolean>`${inputText(f.dialect, 'filename')} = ${f.filename}`);
+    q = q.where(
+      sql<boolean>`lower(${dialectOf(db).jsonMemberText('input', 'target_language')}) = ${f.targetLanguage.toLowerCase()}`,
+    );
+  if (f.filename !== undefined)
+    q = q.where(sql<boolean>`${dialectOf(db).jsonMemberText('input', 'filename')} = ${f.filename}`);
   if (f.provider !== undefined) {
     const { id, type } = f.provider;
     q = q.where('id', 'in', (eb) =>

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Executor, Store } from './store.js';
 
 /**
@@ -53,21 +52,7 @@ export async function expireEventBatches(
   createdBefore: number,
   limit: number,
 ): Promise<number> {
-  const result =
-    store.capabilities.dialect === 'postgres'
-      ? await sql`
-          DELETE FROM job_events WHERE ctid IN (
-            SELECT e.ctid FROM job_events e
-            WHERE e.job_id IS NULL AND e.created_at <= ${createdBefore}
-              AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = ANY(e.job_ids) AND j.expired_at IS NULL)
-            LIMIT ${limit})`.execute(db)
-      : await sql`
-          DELETE FROM job_events WHERE id IN (
-            SELECT e.id FROM job_events e
-            WHERE e.job_id IS NULL AND e.created_at <= ${createdBefore}
-              AND NOT EXISTS (SELECT 1 FROM json_each(e.job_ids) u JOIN jobs j ON j.id = u.value WHERE j.expired_at IS NULL)
-            LIMIT ${limit})`.execute(db);
-  return Number(result.numAffectedRows ?? 0);
+  return store.dialect.events.expireBatches(db, createdBefore, limit);
 }
 
 /** Uploaded files past their expiry; returns their ids for deletion from disk. */

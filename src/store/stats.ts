@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
-import { FEED_START, expansion, type FeedCursor } from './events.js';
-import { SETTLED_BELOW } from './settled-events.js';
+import { FEED_START, type FeedCursor } from './events.js';
 import type { Executor, Store } from './store.js';
 
 // Everything here is bounded by indexes: counts by status walk jobs_list_status (workspace_id, status, id);
@@ -123,10 +122,9 @@ export async function waitSpans(db: Executor, f: StatsFilter, since: number, buc
  */
 export async function feedHead(store: Store, workspaceId: string): Promise<FeedCursor> {
   // A batch row (PostgreSQL's created events, SQLite's status events) ends at its last job.
-  const settled = store.capabilities.dialect === 'postgres' ? sql`AND e.tx < ${SETTLED_BELOW}` : sql``;
   const { rows } = await sql<{ tx: string | number; id: string | number; k: number }>`
-    SELECT e.tx, e.id, ${expansion(store).lastK} AS k FROM job_events e
-    WHERE e.workspace_id = ${workspaceId} ${settled}
+    SELECT e.tx, e.id, ${store.dialect.events.expansion.lastK} AS k FROM job_events e
+    WHERE e.workspace_id = ${workspaceId} ${store.dialect.events.settled}
     ORDER BY e.tx DESC, e.id DESC LIMIT 1`.execute(store.db);
   const last = rows[0];
   return last === undefined ? FEED_START : { tx: Number(last.tx), id: Number(last.id), k: Number(last.k) };

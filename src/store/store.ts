@@ -1,62 +1,40 @@
-import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, type Transaction } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect as KyselyPostgres,
+  SqliteDialect as KyselySqlite,
+  type SqliteDatabase,
+  type Transaction,
+} from 'kysely';
 import pg from 'pg';
+import { registerDialect, type Dialect, type RawHandle } from './dialect/dialect.js';
+import { PostgresDialect } from './dialect/postgres.js';
+import { SqliteDialect } from './dialect/sqlite.js';
 import type { Database } from './schema.js';
-
-/**
- * What differs between the databases, named for what it means to the code that asks (after Kysely's
- * dialect adapters), so no caller writes `if (sqlite)`.
- */
-export interface Capabilities {
-  dialect: 'sqlite' | 'postgres';
-  /** Claims can use `FOR UPDATE SKIP LOCKED` so many workers share the queue without blocking. */
-  skipLocked: boolean;
-  /** Other processes can be woken with `LISTEN/NOTIFY`; otherwise wake-ups are in-process only. */
-  listenNotify: boolean;
-  /** One writer at a time: the whole database is the lock, so claims run in `BEGIN IMMEDIATE`. */
-  singleWriter: boolean;
-  /** Array parameters and `unnest`, so a batch of different values is one statement. */
-  arrayParams: boolean;
-}
 
 export type Executor = Kysely<Database> | Transaction<Database>;
 
-export type RawHandle =
-  | {
-      kind: 'sqlite';
-      db: SQLite.Database;
-      /**
-       * A second, query-only connection to the same file for hot single-statement reads. It sees only
-       * committed data (WAL gives it a snapshot per statement), never another request's transaction that
-       * is open on `db` between its awaits, and it needs no turn on Kysely's connection lock.
-       */
-      reader: SQLite.Database;
-      /**
-       * Prepares on `db` through the statement cache Kysely uses, for code that runs its statements
-       * synchronously on `db` when no other caller's transaction is open there (see store/job-inserts.ts).
-       */
-      prepare: (sql: string) => SQLite.Statement;
-    }
-  | { kind: 'postgres'; pool: pg.Pool; schema: string | undefined };
+export type { RawHandle } from './dialect/dialect.js';
 
 export class Store {
   private readonly closers: (() => Promise<void>)[] = [];
-  /**
-   * SQLite only: the event triggers call jobline_event_added(job id, workspace id) for every event they
-   * append; it emits 'event' here (see Wakeups). PostgreSQL NOTIFYs instead.
-   */
-  readonly sqliteEvents = new EventEmitter();
 
   constructor(
     readonly db: Kysely<Database>,
-    readonly capabilities: Capabilities,
-    readonly raw: RawHandle,
+    /** Everything the databases do differently (store/dialect/). */
+    readonly dialect: Dialect,
     /** Where this store lives, without secrets, for logs and `readyz`. */
     readonly description: string,
-  ) {}
+  ) {
+    registerDialect(db.getExecutor().adapter, dialect);
+  }
+
+  /** The connections under Kysely, for tests and benchmarks; the store's code goes through `dialect`. */
+  get raw(): RawHandle {
+    return this.dialect.raw;
+  }
 
   transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     return this.db.transaction().execute(fn);
@@ -126,29 +104,12 @@ function openSqlite(dataDir: string): Store {
   reader.pragma('query_only = ON');
   reader.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
   const cached = withStatementCache(db);
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached satisfies SqliteDatabase }) });
+  const kysely = new Kysely<Database>({ dialect: new KyselySqlite({ database: cached satisfies SqliteDatabase }) });
   const raw = { kind: 'sqlite' as const, db, reader, prepare: (sql: string) => cached.prepare(sql) };
-  const store = new Store(
-    kysely,
-    { dialect: 'sqlite', skipLocked: false, listenNotify: false, singleWriter: true, arrayParams: false },
-    raw,
-    `sqlite:${file}`,
-  );
+  const store = new Store(kysely, new SqliteDialect(raw, kysely), `sqlite:${file}`);
   store.onClose(async () => {
     reader.close();
   });
-  store.sqliteEvents.setMaxListeners(0);
-  // Called by the event triggers (migration 0021) inside the writing statement, before its transaction
-  // commits: listeners only learn that there is news, and read it through Kysely, whose connection lock
-  // makes the read wait for the commit.
-  db.function(
-    'jobline_event_added',
-    { deterministic: false, varargs: false },
-    (jobId: unknown, workspaceId: unknown) => {
-      store.sqliteEvents.emit('event', String(jobId), String(workspaceId));
-      return null;
-    },
-  );
   return store;
 }
 
@@ -224,13 +185,8 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   });
   // An idle client that loses its connection emits 'error'; without a listener that would crash the process.
   pool.on('error', () => undefined);
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new Store(
-    kysely,
-    { dialect: 'postgres', skipLocked: true, listenNotify: true, singleWriter: false, arrayParams: true },
-    { kind: 'postgres', pool, schema },
-    redact(url),
-  );
+  const kysely = new Kysely<Database>({ dialect: new KyselyPostgres({ pool }) });
+  return new Store(kysely, new PostgresDialect({ kind: 'postgres', pool, schema }), redact(url));
 }
 
 /** A URL fit for logs: the password replaced. */

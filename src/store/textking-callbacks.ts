@@ -1,6 +1,4 @@
-import { sql, type Selectable } from 'kysely';
-import { CREATED_BATCH_OF_JOB, SQLITE_BATCHES_OF_JOB } from './events.js';
-import { pgArray } from './pg-arrays.js';
+import type { Selectable } from 'kysely';
 import type { TextKingCallbacksTable } from './schema.js';
 import type { Executor, Store } from './store.js';
 
@@ -127,24 +125,7 @@ export async function statusHistoryOfJobs(
   jobIds: string[],
 ): Promise<{ jobId: string; seq: number; name: string; data: Record<string, unknown> }[]> {
   if (jobIds.length === 0) return [];
-  const rows =
-    store.capabilities.dialect === 'postgres'
-      ? (
-          await sql<{ job_id: string; seq: number; name: string; data: unknown }>`
-            SELECT e.job_id, e.seq, e.name, e.data FROM job_events e WHERE e.job_id = ANY(${pgArray(jobIds)}::uuid[])
-            UNION ALL
-            SELECT j.id, e.seq, e.name, e.data FROM jobs j JOIN job_events e ON ${CREATED_BATCH_OF_JOB}
-            WHERE j.id = ANY(${pgArray(jobIds)}::uuid[])
-            ORDER BY job_id, seq`.execute(db)
-        ).rows
-      : (
-          await sql<{ job_id: string; seq: number; name: string; data: unknown }>`
-            SELECT e.job_id, e.seq, e.name, e.data FROM job_events e WHERE e.job_id IN (SELECT value FROM json_each(${JSON.stringify(jobIds)}))
-            UNION ALL
-            SELECT j.id, e.seq, e.name, e.data FROM jobs j JOIN ${SQLITE_BATCHES_OF_JOB}
-            WHERE j.id IN (SELECT value FROM json_each(${JSON.stringify(jobIds)}))
-            ORDER BY job_id, seq`.execute(db)
-        ).rows;
+  const rows = await store.dialect.events.historyOfJobs(db, jobIds);
   return rows.map((r) => ({
     jobId: r.job_id,
     seq: Number(r.seq),

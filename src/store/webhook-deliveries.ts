@@ -119,7 +119,7 @@ export async function claimDeliveries(
         .orderBy('d.next_attempt_at')
         .orderBy('d.id')
         .limit(o.limit);
-      return store.capabilities.skipLocked ? q.forUpdate('d').skipLocked() : q;
+      return store.dialect.lockSkippingHeld(q, 'd');
     })
     .where('status', 'in', ['pending', 'sending'])
     .where('next_attempt_at', '<=', o.now)

@@ -1,7 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { JobEvent } from '../core/events.js';
-import { expansion, pastCursor, rowPosition, toEvent, type EventRow, type FeedCursor } from './events.js';
-import { SETTLED_BELOW } from './settled-events.js';
+import { pastCursor, rowPosition, toEvent, type EventRow, type FeedCursor } from './events.js';
 import type { Database } from './schema.js';
 import type { Executor, Store } from './store.js';
 
@@ -20,20 +19,7 @@ import type { Executor, Store } from './store.js';
  * than failing to upgrade a read lock later.
  */
 export async function lockDispatchCursor(trx: Transaction<Database>, store: Store): Promise<FeedCursor | undefined> {
-  const row = store.capabilities.skipLocked
-    ? await trx
-        .selectFrom('webhook_dispatch')
-        .select(['tx', 'event_id', 'event_k'])
-        .where('id', '=', 1)
-        .forUpdate()
-        .skipLocked()
-        .executeTakeFirst()
-    : await trx
-        .updateTable('webhook_dispatch')
-        .set((eb) => ({ id: eb.ref('id') }))
-        .where('id', '=', 1)
-        .returning(['tx', 'event_id', 'event_k'])
-        .executeTakeFirst();
+  const row = await store.dialect.lockDispatchCursor(trx);
   return row === undefined ? undefined : { tx: Number(row.tx), id: Number(row.event_id), k: Number(row.event_k) };
 }
 
@@ -50,10 +36,10 @@ export async function readDispatchCursor(db: Executor): Promise<FeedCursor> {
 /** Is there an event to dispatch after `after`? A read, so an idle poll writes nothing. */
 export async function hasEventsAfter(db: Executor, store: Store, after: FeedCursor): Promise<boolean> {
   // A row counts when its last event is past the cursor.
-  const x = expansion(store);
+  const x = store.dialect.events.expansion;
   const { rows } = await sql`
     SELECT 1 FROM job_events e
-    WHERE ${pastCursor(x, x.lastK, after)} ${store.capabilities.dialect === 'postgres' ? sql`AND e.tx < ${SETTLED_BELOW}` : sql``}
+    WHERE ${pastCursor(x, x.lastK, after)} ${store.dialect.events.settled}
     LIMIT 1`.execute(db);
   return rows.length > 0;
 }
@@ -80,12 +66,12 @@ export async function readEventsAfter(
   after: FeedCursor,
   limit: number,
 ): Promise<DispatchEvent[]> {
-  const x = expansion(store);
+  const x = store.dialect.events.expansion;
   // A batch's jobs that retention expired or that were deleted are left out, as their own rows would have been.
   const { rows } = await sql<EventRow & { callback_url: string | null }>`
     SELECT ${x.columns}, j.callback_url
     FROM ${x.from} LEFT JOIN jobs j ON j.id = COALESCE(e.job_id, ${x.jobId})
-    WHERE ${pastCursor(x, x.k, after)} ${store.capabilities.dialect === 'postgres' ? sql`AND e.tx < ${SETTLED_BELOW}` : sql``}
+    WHERE ${pastCursor(x, x.k, after)} ${store.dialect.events.settled}
       AND (e.job_ids IS NULL OR (j.id IS NOT NULL AND j.expired_at IS NULL))
     ORDER BY e.tx, e.id, k
     LIMIT ${limit}`.execute(db);
@@ -98,13 +84,5 @@ function dispatchEvent(r: EventRow, callbackUrl: string | null): DispatchEvent {
 
 /** PostgreSQL: are there events past the cursor whose transactions' order is not settled yet? */
 export async function hasUnsettledEvents(store: Store, after: FeedCursor): Promise<boolean> {
-  if (store.capabilities.dialect !== 'postgres') return false;
-  const row = await store.db
-    .selectFrom('job_events')
-    .select('id')
-    .where('tx', '>=', SETTLED_BELOW)
-    .where('tx', '>=', after.tx)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
+  return store.dialect.events.hasUnsettled(store.db, after.tx);
 }

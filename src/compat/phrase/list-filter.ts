@@ -48,7 +48,6 @@ export function listFilter(
   query: Record<string, unknown>,
   project: Project,
   now: number,
-  dialect: 'sqlite' | 'postgres',
 ): PeopleJobFilter | typeof NOTHING {
   const filter: PeopleJobFilter = {
     workspaceId: project.workspaceId,
@@ -56,7 +55,6 @@ export function listFilter(
     executor: 'people',
     workflowLevel: integer(query, 'workflowLevel', 1, 1, 15),
     conditions: statuses(query).map((s) => PHRASE_STATUS_CONDITIONS[s]),
-    dialect,
   };
   const targetLang = text(query, 'targetLang');
   if (targetLang !== undefined) {

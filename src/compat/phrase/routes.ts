@@ -41,7 +41,7 @@ export function phraseRoutes(scope: FastifyInstance, services: Services): void {
     );
     const pageNumber = integer(query, 'pageNumber', 0, 0, 1_000_000);
     const pageSize = integer(query, 'pageSize', MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE);
-    const filter = listFilter(query, project, services.clock.now(), services.store.capabilities.dialect);
+    const filter = listFilter(query, project, services.clock.now());
     const countOnly = parseBoolean(query, 'count');
     // An assignee that is not a Jobline provider id (Phrase's are numbers) is assigned nothing.
     const result =

@@ -26,7 +26,7 @@ export function healthRoutes(app: App, services: Services): void {
   app.get('/readyz', { schema: probe('Readiness (database reachable)', Ready, { 503: problem }) }, async (request) => {
     try {
       await sql`SELECT 1`.execute(services.store.db);
-      return { status: 'ok', database: services.store.capabilities.dialect };
+      return { status: 'ok', database: services.store.dialect.name };
     } catch (error) {
       request.log.warn({ err: error }, 'readiness check failed');
       throw new AppError('unavailable', 'The database is not reachable.', { headers: { 'retry-after': '5' } });

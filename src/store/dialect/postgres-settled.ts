@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from './store.js';
+import type { Executor } from '../store.js';
 
 // PostgreSQL: the feed pages by (tx, id), tx being the writing transaction's id (migration 0005). A
 // transaction still in progress may yet commit events with its older tx, so readers take only events

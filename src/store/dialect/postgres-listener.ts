@@ -1,0 +1,57 @@
+import pg from 'pg';
+import type { Listener, WakeupChannel } from './dialect.js';
+
+// Wake-ups between processes on PostgreSQL: NOTIFY on the pool, LISTEN on one dedicated connection,
+// which comes back after a pause when it is lost.
+
+export const CHANNELS: Record<WakeupChannel, string> = {
+  jobs: 'jobline_jobs',
+  cancel: 'jobline_cancel',
+  /** NOTIFYed by the event triggers (migration 0005) with "<job id> <workspace id>". */
+  events: 'jobline_events',
+};
+
+const BY_NAME = new Map(Object.entries(CHANNELS).map(([channel, name]) => [name, channel as WakeupChannel]));
+
+export async function listenPostgres(
+  pool: pg.Pool,
+  schema: string | undefined,
+  heard: (channel: WakeupChannel, payload: string) => void,
+  lost: () => void,
+): Promise<Listener> {
+  let closed = false;
+  let client: pg.Client | undefined;
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({
+      connectionString: (pool.options as { connectionString?: string }).connectionString ?? '',
+      ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
+    });
+    next.on('notification', (n) => {
+      const channel = BY_NAME.get(n.channel);
+      if (channel !== undefined) heard(channel, n.payload ?? '');
+    });
+    next.on('error', () => undefined);
+    next.on('end', () => {
+      if (closed) return;
+      client = undefined;
+      // Reconnect after a pause; meanwhile workers poll.
+      setTimeout(() => {
+        if (!closed) connect().catch(() => undefined);
+      }, 1000).unref();
+      lost();
+    });
+    await next.connect();
+    for (const name of BY_NAME.keys()) await next.query(`LISTEN ${name}`);
+    if (closed) await next.end();
+    else client = next;
+  };
+  await connect();
+  return {
+    async close() {
+      closed = true;
+      const current = client;
+      client = undefined;
+      await current?.end().catch(() => undefined);
+    },
+  };
+}

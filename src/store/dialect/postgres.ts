@@ -1,0 +1,139 @@
+import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import type { DetailsRow } from '../job-details.js';
+import type { InsertClaim, NewJobRow } from '../job-inserts.js';
+import type { Migration } from '../migrations.js';
+import { pgArray } from '../pg-arrays.js';
+import type { ClaimedRow, ClaimOptions } from '../queue/claim.js';
+import type { JobAttemptsTable } from '../schema.js';
+import type { Executor } from '../store.js';
+import type { Completion, DetailsIfChanged, Dialect, Listener, RawHandle, WakeupChannel } from './dialect.js';
+import { postgresDetails, postgresDetailsIfChanged } from './postgres-details.js';
+import { postgresEvents } from './postgres-events.js';
+import { postgresInsertMachineJobs, postgresInsertNumbered } from './postgres-inserts.js';
+import { CHANNELS, listenPostgres } from './postgres-listener.js';
+import { postgresClaim, postgresComplete, postgresRecordAttempts } from './postgres-queue.js';
+
+type PostgresRaw = Extract<RawHandle, { kind: 'postgres' }>;
+
+/**
+ * PostgreSQL: many writers, in any number of processes, share the tables: rows are locked (and
+ * skipped when another worker holds them), and wake-ups travel by NOTIFY. Hot statements are named
+ * prepared statements, planned once per connection; batches bind one array per column (unnest).
+ */
+export class PostgresDialect implements Dialect {
+  readonly name = 'postgres';
+  readonly events = postgresEvents;
+
+  constructor(readonly raw: PostgresRaw) {}
+
+  lockSkippingHeld<DB, TB extends keyof DB, O>(
+    q: SelectQueryBuilder<DB, TB, O>,
+    of?: TB & string,
+  ): SelectQueryBuilder<DB, TB, O> {
+    return (of === undefined ? q.forUpdate() : q.forUpdate(of)).skipLocked();
+  }
+
+  // A job created waiting on these rows then commits its dependency before they can end, or sees how they ended.
+  lockShared<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
+    return q.forShare();
+  }
+
+  // Another dispatcher holding the cursor sees the same events, so this one has nothing to do.
+  lockDispatchCursor: Dialect['lockDispatchCursor'] = (trx) =>
+    trx
+      .selectFrom('webhook_dispatch')
+      .select(['tx', 'event_id', 'event_k'])
+      .where('id', '=', 1)
+      .forUpdate()
+      .skipLocked()
+      .executeTakeFirst();
+
+  jsonMemberText(column: string, key: string): RawBuilder<string> {
+    return sql<string>`${sql.ref(column)} ->> ${key}`;
+  }
+
+  oneOf(expr: RawBuilder<unknown>, values: readonly string[], type: 'text' | 'uuid'): RawBuilder<boolean> {
+    return sql<boolean>`${expr} = ANY(${pgArray(values)}::${sql.raw(type)}[])`;
+  }
+
+  async applyMigrations(migrations: Migration[], createLedger: string): Promise<Migration[]> {
+    const client = await this.raw.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // One migrator per schema at a time; the others wait here and then find nothing to do.
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('jobline-migrate:' || current_schema()))`);
+      await client.query(createLedger);
+      const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+      const applied = new Set(rows.map((r) => Number(r.version)));
+      const pending = migrations.filter((m) => !applied.has(m.version));
+      for (const m of pending) {
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          m.version,
+          m.name,
+          new Date().toISOString(),
+        ]);
+      }
+      await client.query('COMMIT');
+      return pending;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  notify(channel: WakeupChannel, payload: string): void {
+    // Fire and forget: the poll fallback covers a notification that could not be sent.
+    this.raw.pool.query('SELECT pg_notify($1, $2)', [CHANNELS[channel], payload]).catch(() => undefined);
+  }
+
+  listen(heard: (channel: WakeupChannel, payload: string) => void, lost: () => void): Promise<Listener> {
+    return listenPostgres(this.raw.pool, this.raw.schema, heard, lost);
+  }
+
+  // The triggers NOTIFY every event to every process.
+  onEventAdded(): void {}
+
+  eventsAdded(): void {}
+
+  // The insert's NOTIFY of jobs handed over would wake every listening process just as the job starts
+  // (migration 0020), so their creation is announced here, after the handover.
+  jobsCreated(workspaceId: string, handedOver: boolean): void {
+    if (handedOver) this.notify('events', ` ${workspaceId}`);
+  }
+
+  jobDetails(workspaceId: string, id: string): Promise<DetailsRow | undefined> {
+    return postgresDetails(this.raw.pool, workspaceId, id);
+  }
+
+  jobDetailsIfChanged(workspaceId: string, id: string, version: number): Promise<DetailsIfChanged> {
+    return postgresDetailsIfChanged(this.raw.pool, workspaceId, id, version);
+  }
+
+  insertNumberedJobs(
+    workspaceId: string,
+    projectId: string | null,
+    jobs: NewJobRow[],
+    claim: InsertClaim | undefined,
+  ): Promise<number | undefined> {
+    return postgresInsertNumbered(this.raw.pool, workspaceId, projectId, jobs, claim);
+  }
+
+  insertMachineJobs(db: Executor, jobs: NewJobRow[]): Promise<void> {
+    return postgresInsertMachineJobs(db, jobs);
+  }
+
+  claim(o: ClaimOptions): Promise<ClaimedRow[]> {
+    return postgresClaim(this.raw.pool, o);
+  }
+
+  complete(workerId: string, batch: Completion[], now: number): Promise<{ done: string[]; released: number }> {
+    return postgresComplete(this.raw.pool, workerId, batch, now);
+  }
+
+  recordAttempts(db: Executor, rows: JobAttemptsTable[]): Promise<void> {
+    return postgresRecordAttempts(db, rows);
+  }
+}

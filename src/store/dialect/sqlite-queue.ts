@@ -1,0 +1,182 @@
+import { CompiledQuery, type Kysely } from 'kysely';
+import { TRANSITIONS } from '../../core/lifecycle.js';
+import { repeatedTuples } from '../batch-sql.js';
+import type { ClaimedRow, ClaimOptions } from '../queue/claim.js';
+import type { Database, JobAttemptsTable } from '../schema.js';
+import { statusEventBatches, type StatusChangedRow } from '../status-event-batches.js';
+import type { Executor } from '../store.js';
+import type { Completion, RawHandle } from './dialect.js';
+
+// The queue's statements on SQLite: one statement text per operation whatever the batch's size, its
+// lists bound as JSON arrays or repeated tuples, and the status events as batch rows (migration 0025).
+
+type SqliteRaw = Extract<RawHandle, { kind: 'sqlite' }>;
+type ClaimedSqliteRow = ClaimedRow & StatusChangedRow;
+
+/** Jobs per statement, well under SQLite's limit of bound parameters. */
+const CHUNK = 500;
+
+const { claim, complete } = TRANSITIONS;
+
+// event_seq and claim_times: the claim writes its own job.running events (status-event-batches.ts).
+const CLAIM = `UPDATE jobs SET status = '${claim.to}', status_reason = 'claimed', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?,
+    started_at = COALESCE(started_at, ?), attempt_started_at = ?, updated_at = ?, version = version + 1,
+    event_seq = event_seq + 1, claim_times = COALESCE(claim_times || ',', '') || ?
+  WHERE rowid IN (
+    SELECT rowid FROM jobs
+    WHERE status = '${claim.from[0]}' AND run_at <= ? AND type IN (SELECT value FROM json_each(?)) AND executor = 'worker'
+      AND (status_reason IS NULL OR status_reason <> 'waiting')
+    ORDER BY priority DESC, run_at, id
+    LIMIT ?)
+    AND status = '${claim.from[0]}'
+  RETURNING id, workspace_id, project_id, type, input, attempts, max_attempts, timeout_ms, event_seq, error`;
+
+// The same claim limited to one workspace. Built from CLAIM so the two cannot drift; should its text
+// change so that the condition no longer fits, this fails at load rather than claim across workspaces.
+const CLAIM_IN_WORKSPACE = inWorkspace(CLAIM);
+
+function inWorkspace(text: string): string {
+  const anchor = "AND executor = 'worker'";
+  if (text.split(anchor).length !== 2) throw new Error('The SQLite claim has no single executor condition.');
+  return text.replace(anchor, `${anchor} AND workspace_id = ?`);
+}
+
+/**
+ * The claim: one statement and the job.running events in one transaction, run synchronously on the
+ * connection. It commits without waiting for the disk, like PostgreSQL's (migration 0014): the WAL is
+ * written in order, so a power loss can only take the newest commits, and a lost claim is a job that
+ * is pending again; the next durable commit flushes it. better-sqlite3 blocks the process while it
+ * waits for the disk, so the flush of every claim was work time lost. The candidates are chosen by
+ * rowid, which the claim index holds, so each is updated without a second lookup by its text id.
+ * Work done by people is never a worker's, whatever its type is called.
+ */
+export function sqliteClaim(raw: SqliteRaw, inWorkspace: boolean): (o: ClaimOptions) => ClaimedSqliteRow[] {
+  const inTransaction = raw.db.transaction((o: ClaimOptions) => {
+    const values = [
+      o.workerId,
+      o.now + o.leaseMs,
+      o.now,
+      o.now,
+      o.now,
+      o.now,
+      o.now,
+      JSON.stringify(o.types),
+      ...(inWorkspace ? [o.workspaceId] : []),
+      o.limit,
+    ];
+    const rows = raw.prepare(inWorkspace ? CLAIM_IN_WORKSPACE : CLAIM).all(...values) as ClaimedSqliteRow[];
+    const events = statusEventBatches(rows, {
+      status: claim.to,
+      statusReason: 'claimed',
+      previousStatus: claim.from[0]!,
+      actor: o.workerId,
+      at: o.now,
+    });
+    for (const e of events) raw.prepare(e.text).run(e.values);
+    return rows;
+  });
+  return (o) => {
+    raw.prepare('PRAGMA synchronous = NORMAL').run();
+    try {
+      return inTransaction.immediate(o);
+    } finally {
+      raw.prepare('PRAGMA synchronous = FULL').run();
+    }
+  };
+}
+
+/** Statement texts by batch size (see repeatedTuples). */
+const attemptsSql = new Map<number, string>();
+const completeSql = new Map<number, string>();
+
+export async function sqliteRecordAttempts(db: Executor, rows: JobAttemptsTable[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK);
+    const text = repeatedTuples(
+      attemptsSql,
+      chunk.length,
+      9,
+      (tuples) =>
+        `INSERT INTO job_attempts (job_id, number, worker, started_at, finished_at, outcome, error_message, error_code, error_stack) VALUES ${tuples}
+         ON CONFLICT (job_id, started_at, number) DO NOTHING`,
+    );
+    const values: unknown[] = [];
+    for (const r of chunk)
+      values.push(
+        r.job_id,
+        r.number,
+        r.worker,
+        r.started_at,
+        r.finished_at,
+        r.outcome,
+        r.error_message,
+        r.error_code,
+        r.error_stack,
+      );
+    await db.executeQuery(CompiledQuery.raw(text, values));
+  }
+}
+
+/**
+ * The completion: one UPDATE … FROM (VALUES …) per chunk rather than one statement per job, the
+ * job.succeeded events as batch rows (a job's timeline finds them by its completed_at), the attempts,
+ * and the release of dependents, in one transaction. Returns the rows it changed.
+ */
+export async function sqliteComplete(
+  kysely: Kysely<Database>,
+  workerId: string,
+  batch: Completion[],
+  now: number,
+): Promise<{ succeeded: StatusChangedRow[]; released: number }> {
+  return kysely.transaction().execute(async (trx) => {
+    const succeeded: StatusChangedRow[] = [];
+    for (let i = 0; i < batch.length; i += CHUNK) {
+      const chunk = batch.slice(i, i + CHUNK);
+      const text = repeatedTuples(
+        completeSql,
+        chunk.length,
+        2,
+        (tuples) =>
+          `WITH v(id, output) AS (VALUES ${tuples})
+        UPDATE jobs SET status = '${complete.to}', status_reason = 'completed', output = v.output, error = NULL, progress = 100,
+          completed_at = ?, updated_at = ?, version = jobs.version + 1, lease_owner = NULL, lease_expires_at = NULL,
+          event_seq = jobs.event_seq + 1
+        FROM v
+        WHERE jobs.id = v.id AND jobs.lease_owner = ? AND jobs.status = '${complete.from[0]}'
+        RETURNING jobs.id, jobs.workspace_id, jobs.project_id, jobs.type, jobs.attempts, jobs.event_seq, NULL AS error`,
+      );
+      const values: unknown[] = [];
+      for (const b of chunk) values.push(b.attempt.job_id, JSON.stringify(b.output ?? null));
+      values.push(now, now, workerId);
+      const result = await trx.executeQuery<StatusChangedRow>(CompiledQuery.raw(text, values));
+      for (const e of statusEventBatches(result.rows, {
+        status: complete.to,
+        statusReason: 'completed',
+        previousStatus: complete.from[0]!,
+        actor: null,
+        at: now,
+      })) {
+        await trx.executeQuery(CompiledQuery.raw(e.text, e.values));
+      }
+      succeeded.push(...result.rows);
+    }
+    const finished = new Set(succeeded.map((r) => r.id));
+    await sqliteRecordAttempts(
+      trx,
+      batch.filter((b) => finished.has(b.attempt.job_id)).map((b) => b.attempt),
+    );
+    if (succeeded.length === 0) return { succeeded, released: 0 };
+    const released = await trx.executeQuery(
+      CompiledQuery.raw(RELEASE_DEPENDENTS, [now, JSON.stringify([...finished])]),
+    );
+    return { succeeded, released: Number(released.numAffectedRows ?? 0) };
+  });
+}
+
+// Jobs waiting on the succeeded ones become runnable once nothing else holds them back. One statement
+// text whatever the batch's size, its ids bound as one JSON array: built through the query builder,
+// the list of up to 500 ids cost more than running the statement.
+const RELEASE_DEPENDENTS = `UPDATE jobs SET status_reason = 'queued', updated_at = ?, version = version + 1
+  WHERE status = 'pending' AND status_reason = 'waiting'
+    AND id IN (SELECT job_id FROM job_dependencies WHERE depends_on_id IN (SELECT value FROM json_each(?)))
+    AND NOT EXISTS (SELECT 1 FROM job_dependencies d JOIN jobs p ON p.id = d.depends_on_id WHERE d.job_id = jobs.id AND p.status <> 'succeeded')`;

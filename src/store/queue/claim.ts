@@ -1,0 +1,43 @@
+import type { ClaimedJob } from '../../core/job.js';
+import type { JobRow } from '../jobs.js';
+import { parseJson } from '../schema.js';
+import type { Store } from '../store.js';
+
+export interface ClaimOptions {
+  workerId: string;
+  types: string[];
+  limit: number;
+  leaseMs: number;
+  now: number;
+  /** Only jobs of this workspace (a remote worker's claim, src/services/worker-claims.ts); any when absent. */
+  workspaceId?: string | undefined;
+}
+
+/**
+ * Takes up to `limit` runnable jobs: best priority first, then oldest. PostgreSQL skips rows other
+ * workers are locking (FOR UPDATE SKIP LOCKED), so many workers never queue behind each other; on
+ * SQLite the claim's transaction holds the database's one write lock.
+ */
+export async function claimJobs(store: Store, o: ClaimOptions): Promise<ClaimedJob[]> {
+  if (o.types.length === 0 || o.limit <= 0) return [];
+  return (await store.dialect.claim(o)).map(toClaimedJob);
+}
+
+/** The columns a claim reads back (ClaimedJob); the PostgreSQL function returns the same (migration 0015). */
+export type ClaimedRow = Pick<
+  JobRow,
+  'id' | 'workspace_id' | 'project_id' | 'type' | 'input' | 'attempts' | 'max_attempts' | 'timeout_ms'
+>;
+
+function toClaimedJob(row: ClaimedRow): ClaimedJob {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    projectId: row.project_id,
+    type: row.type,
+    input: parseJson(row.input),
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    timeoutMs: row.timeout_ms,
+  };
+}
