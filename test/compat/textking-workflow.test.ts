@@ -25,6 +25,8 @@ const expectValid = validator([
   schemas.topicList,
   schemas.language,
   schemas.languageList,
+  schemas.lineItem,
+  schemas.lineItemList,
 ]);
 
 interface Operation {
@@ -111,6 +113,12 @@ describe.each(DIALECTS)('TextKing workflow as its PHP client drives it on %s', (
     expect(job.json()).toMatchObject({ state: 'new', is_active: true });
     const jobId = job.json().id as string;
 
+    // The customer's price for the pair, set through the native API, prices the job when it is imported.
+    await t.call({
+      method: 'PUT',
+      url: `/v1/projects/${projectId}/rates`,
+      payload: { rates: [{ source_language: 'de', target_language: 'en', price_per_word: 0.1, currency: 'EUR' }] },
+    });
     const upload = await send(
       'UploadDocument',
       { projectId, jobId, documentName: 'Alice-de.txt' },
@@ -129,6 +137,14 @@ describe.each(DIALECTS)('TextKing workflow as its PHP client drives it on %s', (
     const counted = await send('GetJob', { projectId, jobId });
     expectValid('textking-job', counted.json());
     expect(counted.json().words).toBeGreaterThan(0);
+    expect(counted.json()).toMatchObject({ currency: 'EUR', net_price: expect.any(Number) });
+    const lineItems = await send('GetProjectLineItems', { projectId });
+    expect(lineItems.statusCode, lineItems.body).toBe(200);
+    expectValid('textking-line-item-list', lineItems.json());
+    expect(lineItems.json().items).toEqual([
+      { id: jobId, description: 'Alice-de.txt German > English', currency: 'EUR', value: counted.json().net_price },
+    ]);
+    expect((await send('GetProject', { projectId })).json().net_price).toBe(counted.json().net_price);
 
     // Callback::toArray(): url, state (unset: null), trigger_state, extra_data.
     for (const trigger of ['translation-delivered', 'completed']) {
@@ -236,7 +252,6 @@ describe.each(DIALECTS)('TextKing workflow as its PHP client drives it on %s', (
     const unserved = [
       'DeleteProject',
       'GetProjectCoupon',
-      'GetProjectLineItems',
       'GetPriceInfoForWordCount',
       'GetPriceInfoForDocument',
       'GetAccountAddresses',
@@ -250,6 +265,21 @@ describe.each(DIALECTS)('TextKing workflow as its PHP client drives it on %s', (
         'text/plain',
       );
       expect(res.statusCode, `${name}: ${res.body}`).toBe(404);
+      expectValid('textking-error', res.json());
+    }
+    // Line items: TextKing's 400 for an id that is not a UUID or a bad page, 404 for an unknown project.
+    for (const [params, query, status] of [
+      [{ projectId: 'nope' }, '', 400],
+      [{ projectId: '0193a0b4-0000-7000-8000-000000000000' }, '', 404],
+      [{ projectId: p.id }, '?per_page=0', 400],
+    ] as const) {
+      const { url } = operation('GetProjectLineItems', params);
+      const res = await t.app.inject({
+        method: 'GET',
+        url: `${url}${query}`,
+        headers: { authorization: `Bearer ${t.admin}` },
+      });
+      expect(res.statusCode, res.body).toBe(status);
       expectValid('textking-error', res.json());
     }
     // Every other operation of the client has a route (a 404 here would be the unknown-route answer).

@@ -20,6 +20,7 @@ import { storageFileName } from '../file-names.js';
 import { VENDOR_ROUTE } from '../vendor-scope.js';
 import { textkingCallbackRoutes } from './callback-routes.js';
 import { textkingCatalogueRoutes } from './catalogue-routes.js';
+import { textkingLineItemRoutes } from './line-item-routes.js';
 import { parseProjectState, TEXTKING_PROJECT_STATES } from './states.js';
 import { sendTextKing, textkingDisposition, textkingJob, textkingPage, textkingProject } from './representation.js';
 
@@ -412,4 +413,5 @@ export function textkingRoutes(scope: FastifyInstance, services: Services, mount
 
   textkingCallbackRoutes(scope, services, { base, projectOf, jobOf, bodyOf, pageOf });
   textkingCatalogueRoutes(scope, { base, pageOf });
+  textkingLineItemRoutes(scope, services, { base, projectOf, pageOf });
 }

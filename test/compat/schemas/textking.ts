@@ -107,3 +107,13 @@ export const language = {
   properties: { code: { type: 'string', minLength: 2 }, name: { type: 'string', minLength: 1 }, localization_language: { type: 'string' } },
 };
 export const languageList = page('textking-language-list', 'textking-language');
+
+// LineItem (src/TextKing/Model/LineItem.php): id, description, currency, value.
+export const lineItem = {
+  $id: 'textking-line-item',
+  type: 'object',
+  required: ['id', 'description', 'currency', 'value'],
+  additionalProperties: false,
+  properties: { id: { type: 'string' }, description: { type: 'string' }, currency: { type: 'string' }, value: { type: 'number' } },
+};
+export const lineItemList = page('textking-line-item-list', 'textking-line-item');
