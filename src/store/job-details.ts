@@ -15,7 +15,7 @@ export interface JobDetails {
   files: FileRow[];
 }
 
-type DetailsRow = JobRow & { jl_attempts: unknown; jl_files: unknown };
+export type DetailsRow = JobRow & { jl_attempts: unknown; jl_files: unknown };
 
 /** The columns as given, when they name every column of the jobs table (a compile error otherwise). */
 function everyJobColumn<T extends readonly (keyof JobRow)[]>(
@@ -122,7 +122,7 @@ function sqliteDetailsRow(v: readonly unknown[]): DetailsRow {
 }
 
 // The attempts and files of the job `j`, as the JSON arrays detailsFromRow reads.
-const POSTGRES_LISTS = `
+export const POSTGRES_LISTS = `
   COALESCE((SELECT json_agg(json_build_array(a.number, a.worker, a.started_at, a.finished_at, a.outcome, a.error_message, a.error_code, a.error_stack)
      ORDER BY a.started_at, a.number) FROM job_attempts a WHERE a.job_id = j.id), '[]') AS jl_attempts,
   COALESCE((SELECT json_agg(json_build_array(f.id, f.workspace_id, f.role, f.name, f.content_type, f.size, f.sha256, f.created_at, f.expires_at)
@@ -161,7 +161,7 @@ export interface Unchanged {
   unchanged: true;
 }
 
-const UNCHANGED: Unchanged = { unchanged: true };
+export const UNCHANGED: Unchanged = { unchanged: true };
 
 /**
  * The job's details, or `UNCHANGED` when its version is still `version` (every change to the job, its
@@ -210,7 +210,7 @@ export async function findJobDetails(store: Store, workspaceId: string, id: stri
   return row === undefined ? undefined : detailsFromRow(row);
 }
 
-function detailsFromRow(row: DetailsRow): JobDetails {
+export function detailsFromRow(row: DetailsRow): JobDetails {
   const attempts = (JSON.parse(String(row.jl_attempts)) as unknown[][]).map(
     ([number, worker, startedAt, finishedAt, outcome, errorMessage, errorCode, errorStack]): JobAttemptsTable => ({
       job_id: row.id,
