@@ -10,7 +10,7 @@ import { listAttempts, requeueJob } from '../store/queue.js';
 import type { Executor } from '../store/store.js';
 import type { Services } from './context.js';
 import type { JobDetails } from '../store/job-details.js';
-import { readJobDetails } from '../store/job-versions.js';
+import { readJob, readJobDetails } from '../store/job-versions.js';
 import type { JobAttemptsTable } from '../store/schema.js';
 import { fileInfo, type FileInfo } from './files.js';
 import { callbackUrlProblems } from './webhooks.js';
@@ -349,7 +349,7 @@ export async function createJob(
 }
 
 export async function getJob(services: Services, principal: Principal, id: string): Promise<Job> {
-  return visible(principal, id, await jobs.findJob(services.store.db, principal.workspaceId, id));
+  return visible(principal, id, await readJob(services.store, principal.workspaceId, id));
 }
 
 export interface JobView {

@@ -8,6 +8,8 @@ import {
   type JobDetails,
   type Unchanged,
 } from './job-details.js';
+import type { Job } from '../core/job.js';
+import { findJob, toJob, type JobRow } from './jobs.js';
 import { perStore, readBatcher } from './read-batches.js';
 import type { Store } from './store.js';
 
@@ -37,6 +39,8 @@ const detailsBatcher = perStore((store) => {
   const pool = store.raw.pool;
   return readBatcher<DetailsRead, Answer>(
     store,
+    'details',
+    'turn',
     (r) => `${r.workspaceId}\n${r.id}\n${r.version ?? ''}`,
     async (reads) => {
       const { rows } = await pool.query<DetailsRow & { jl_n: number }>({
@@ -75,4 +79,39 @@ export function readJobDetails(store: Store, read: DetailsRead): Promise<Answer>
       : findJobDetailsIfChanged(store, read.workspaceId, read.id, read.version);
   }
   return detailsBatcher(store).load(read);
+}
+
+// A job's row alone, for reads that need no attempts or files (the re-reads of long polls when the
+// job's events move, where every client waiting on the job reads it at once).
+const POSTGRES_JOBS_MANY = `
+SELECT r.n AS jl_n, j.*
+  FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS r(id, workspace_id, n)
+  JOIN jobs j ON j.id = r.id AND j.workspace_id = r.workspace_id`;
+
+const jobBatcher = perStore((store) => {
+  if (store.raw.kind !== 'postgres') throw new Error('batched reads are for PostgreSQL');
+  const pool = store.raw.pool;
+  return readBatcher<{ workspaceId: string; id: string }, Job | undefined>(
+    store,
+    'jobs',
+    'loop',
+    (r) => `${r.workspaceId}\n${r.id}`,
+    async (reads) => {
+      const { rows } = await pool.query<JobRow & { jl_n: number }>({
+        name: 'jobline_jobs_many',
+        text: POSTGRES_JOBS_MANY,
+        values: [reads.map((r) => r.id), reads.map((r) => r.workspaceId)],
+      });
+      const answers: (Job | undefined)[] = new Array(reads.length).fill(undefined);
+      for (const row of rows) answers[row.jl_n - 1] = toJob(row);
+      return answers;
+    },
+    (r) => findJob(store.db, r.workspaceId, r.id),
+  );
+});
+
+/** The job `id` of `workspaceId`, or undefined; batched on PostgreSQL like readJobDetails. */
+export function readJob(store: Store, workspaceId: string, id: string): Promise<Job | undefined> {
+  if (store.raw.kind === 'sqlite') return findJob(store.db, workspaceId, id);
+  return jobBatcher(store).load({ workspaceId, id });
 }

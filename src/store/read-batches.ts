@@ -31,13 +31,19 @@ export interface ReadBatchStats {
   retries: number;
 }
 
-const stats = new WeakMap<Store, ReadBatchStats>();
+const stats = new WeakMap<Store, Map<string, ReadBatchStats>>();
 
-export function readBatchStats(store: Store): ReadBatchStats {
-  let s = stats.get(store);
+/** The statements of a store's batchers of one kind (`details`, `jobs`, `tokens`), or of all. */
+export function readBatchStats(store: Store, kind = 'all'): ReadBatchStats {
+  let kinds = stats.get(store);
+  if (kinds === undefined) {
+    kinds = new Map();
+    stats.set(store, kinds);
+  }
+  let s = kinds.get(kind);
   if (s === undefined) {
     s = { batches: 0, keys: 0, largest: 0, retries: 0 };
-    stats.set(store, s);
+    kinds.set(kind, s);
   }
   return s;
 }
@@ -48,25 +54,38 @@ export function readBatchStats(store: Store): ReadBatchStats {
 const MAX_BATCH = 500;
 
 /**
- * A batcher of `store`: `readMany` reads distinct keys in one statement and answers for each (in
+ * When a batch is sent. `turn`: once the current callback's promise jobs have run, which gathers the
+ * reads of the routes the request hooks run together in one callback. `loop`: at the loop's next
+ * check phase, which also gathers reads started by separate I/O callbacks of one poll phase (each
+ * socket's data is a callback of its own: token look-ups as requests arrive, long polls woken by
+ * their own queries' answers), at the cost of waiting for that phase.
+ */
+export type BatchSchedule = 'turn' | 'loop';
+
+/**
+ * A batcher of `store` (its statements counted under `kind`): `readMany` reads distinct keys in one statement and answers for each (in
  * order); `readOne` reads one key alone, for the retry after a failed batch. `keyOf` tells equal
  * keys apart.
  */
 export function readBatcher<K, V>(
   store: Store,
+  kind: string,
+  schedule: BatchSchedule,
   keyOf: (key: K) => string,
   readMany: (keys: readonly K[]) => Promise<V[]>,
   readOne: (key: K) => Promise<V>,
 ): ReadBatcher<K, V> {
-  const s = readBatchStats(store);
+  const counters = [readBatchStats(store), readBatchStats(store, kind)];
   const loader = new DataLoader<K, V, string>(
     async (asked) => {
       const distinct = new Map<string, K>();
       for (const key of asked) distinct.set(keyOf(key), key);
       const keys = [...distinct.values()];
-      s.batches++;
-      s.keys += keys.length;
-      s.largest = Math.max(s.largest, keys.length);
+      for (const s of counters) {
+        s.batches++;
+        s.keys += keys.length;
+        s.largest = Math.max(s.largest, keys.length);
+      }
       const answers = new Map<string, V | Error>();
       try {
         const values = await readMany(keys);
@@ -75,7 +94,7 @@ export function readBatcher<K, V>(
         if (keys.length === 1) return asked.map(() => asError(error));
         await Promise.all(
           keys.map(async (key) => {
-            s.retries++;
+            for (const s of counters) s.retries++;
             answers.set(keyOf(key), await readOne(key).catch(asError));
           }),
         );
@@ -83,7 +102,11 @@ export function readBatcher<K, V>(
       return asked.map((key) => answers.get(keyOf(key))!);
     },
     // No cache: an answer serves only the requests of its own batch (see above).
-    { cache: false, maxBatchSize: MAX_BATCH },
+    {
+      cache: false,
+      maxBatchSize: MAX_BATCH,
+      ...(schedule === 'loop' ? { batchScheduleFn: (send: () => void) => setImmediate(send) } : {}),
+    },
   );
   return { load: (key) => loader.load(key) };
 }

@@ -122,6 +122,75 @@ describe.each(DIALECTS)('batched job reads on %s', (dialect) => {
     }
   });
 
+  it_('reads the tokens missing from the cache together, each for its own request', async () => {
+    const id = await create(acme, 'token-batch');
+    // Tokens made by another process: this one has verified none of them.
+    const fresh = await Promise.all(
+      Array.from(
+        { length: 15 },
+        async (_, i) =>
+          (await createToken(b, { workspace: i % 3 === 0 ? 'globex' : 'acme', name: `t${i}`, scopes: ['jobs:read'] }))
+            .secret,
+      ),
+    );
+    const forged = `${fresh[1]!.slice(0, 16)}${'A'.repeat(fresh[1]!.length - 16)}`;
+    const stats = { ...readBatchStats(a.store, 'tokens') };
+    const answers = await together([...fresh.map((token) => () => get(token, id)), () => get(forged, id)]);
+    const after = readBatchStats(a.store, 'tokens');
+    answers.slice(0, fresh.length).forEach((res, i) => {
+      if (i % 3 === 0) expect(res.statusCode).toBe(404);
+      else expect(res.json()).toMatchObject({ id, type: 'token-batch' });
+    });
+    expect(answers.at(-1)!.statusCode).toBe(401);
+    // One statement read the tokens of all sixteen requests.
+    if (dialect === 'postgres') {
+      expect(after.batches - stats.batches).toBe(1);
+      // The forged token shares its prefix with a real one: one read for both.
+      expect(after.keys - stats.keys).toBe(15);
+    } else expect(after.batches).toBe(0);
+  });
+
+  it_('re-reads a job for all its long polls together when it changes', async () => {
+    const id = await create(acme, 'long-polled');
+    const first = await get(acme, id);
+    const etag = first.headers.etag as string;
+    const stats = { ...readBatchStats(a.store, 'jobs') };
+    const polls = together(
+      Array.from(
+        { length: 10 },
+        () => () =>
+          app.inject({
+            method: 'GET',
+            url: `/v1/jobs/${id}?wait=20`,
+            headers: { authorization: `Bearer ${acme}`, 'if-none-match': etag },
+          }),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    // On PostgreSQL another process claims the job (its NOTIFY wakes the polls); SQLite wakes polls of
+    // its own process's changes only.
+    const changer = dialect === 'postgres' ? b : a;
+    const [claimed] = await claimJobs(changer.store, {
+      workerId: 'elsewhere',
+      types: ['long-polled'],
+      limit: 1,
+      leaseMs: 60_000,
+      now: changer.clock.now(),
+    });
+    const current = (await findJob(changer.store.db, claimed!.workspaceId, id))!;
+    const answers = await polls;
+    const after = readBatchStats(a.store, 'jobs');
+    for (const res of answers) {
+      expect(res.statusCode).toBe(200);
+      expect(res.headers.etag).toBe(versionTag(current.version));
+      expect(res.json()).toMatchObject({ id, status: 'running', version: current.version });
+    }
+    // Each poll read the job before waiting (those that ended in one poll phase together) and again
+    // when woken: the ten woken reads went as one statement.
+    if (dialect === 'postgres') expect(after.batches - stats.batches).toBeLessThanOrEqual(11);
+    else expect(after.batches).toBe(0);
+  });
+
   it_('answers every request of a failing read with its own error, then each its own job', async () => {
     const mine = await createMany(acme, 'failing-read', 6);
     const theirs = await createMany(globex, 'failing-read', 6);
