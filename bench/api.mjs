@@ -764,6 +764,13 @@ export async function run(argv) {
           values.compare === undefined
             ? undefined
             : await startOtherBuild(resolve(values.compare), { databaseUrl: pgUrl, schema: p.schema });
+        // How many of the pool's connections the server's reads hold at once (sampled): batched
+        // reads need few.
+        const pool = p.services.store.raw.pool;
+        const poolUse = { inUse: 0 };
+        const sampler = setInterval(() => {
+          poolUse.inUse = Math.max(poolUse.inUse, pool.totalCount - pool.idleCount);
+        }, 20);
         try {
           const pgJob = {
             ...job,
@@ -799,7 +806,9 @@ export async function run(argv) {
           const version = (await p.services.store.raw.pool.query('SHOW server_version')).rows[0].server_version.split(
             ' ',
           )[0];
+          log(`PostgreSQL pool: at most ${poolUse.inUse} of ${pool.options.max} connections in use at once`);
           pgResult = {
+            pool: { inUse: poolUse.inUse, max: pool.options.max },
             get: pgGet,
             wide,
             copies: await copiesServed(pgApp.url),
@@ -808,6 +817,7 @@ export async function run(argv) {
             version,
           };
         } finally {
+          clearInterval(sampler);
           await other?.close();
           await pgUncached.app.close();
           await pgApp.app.close();
@@ -980,7 +990,7 @@ function report(r) {
       ` ${r.seed.reused ? 'Reused from the cache' : 'Seeded in this run'} (seeding took ${fmt(r.seed.seedSeconds, 0)} s: batched multi-row INSERTs in 50,000-row transactions);` +
       ` cached under \`os.tmpdir()/jobline-bench-1m\` and rebuilt when the migrations or the seed change. No \`ANALYZE\`, as a server has it.` +
       (r.pg !== undefined
-        ? ` PostgreSQL ${r.pg.version}: the same mix in a schema of its own filled by one \`INSERT … SELECT generate_series\` (${fmt(r.pg.seedSeconds, 0)} s), \`ANALYZE\`d, dropped afterwards; pool of 10.`
+        ? ` PostgreSQL ${r.pg.version}: the same mix in a schema of its own filled by one \`INSERT … SELECT generate_series\` (${fmt(r.pg.seedSeconds, 0)} s), \`ANALYZE\`d, dropped afterwards; pool of ${r.pg.pool.max}, of which the server's reads held at most ${r.pg.pool.inUse} at once (sampled every 20 ms over all rounds, both Jobline apps).`
         : ''),
     `- Server: \`buildApp\` from \`dist/\` with the rate limit off (\`rateLimit: {limit: 0}\`), logging off, listening on 127.0.0.1; token cache as in production (5 s); rendered copies as in production (32 MiB), and a second app in the same process with none (\`renderedJobBytes: 0\`).` +
       ` The bare route is \`fastify.get('/v1/jobs/:id', async () => constant)\` in the same process on another port, answering a constant copy of a real job's JSON, so both move about the same bytes for the same requests (${fmt(bare.bytesPerResponse)} vs ${fmt(sqlite.bytesPerResponse)} bytes per response with headers; Jobline sends more headers and some jobs carry files and attempts).`,
