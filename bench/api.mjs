@@ -3,7 +3,8 @@
 // (`npm run bench -- api` builds first) and writes its section of docs/benchmarks.md.
 //
 //   npm run bench -- api [--rounds 3] [--duration 10] [--warmup 3] [--connections 50]
-//                        [--jobs 1000000] [--reseed] [--no-write]
+//                        [--wide-connections 200] [--generators 1] [--jobs 1000000] [--pg-jobs 1000000]
+//                        [--compare other-dist/] [--skip-lists] [--reseed] [--no-write]
 //   JOBLINE_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench -- api
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,15 @@ import { buildApp } from '../dist/app.js';
 import { createServices } from '../dist/create-services.js';
 import { createToken, ensureWorkspace } from '../dist/services/tokens.js';
 import { loadMigrations } from '../dist/store/migrations.js';
-import { machine, median, percentile, startLoadGenerator, writeSection } from './lib/common.mjs';
+import {
+  cliRequestsPerSecond,
+  generatorBound,
+  machine,
+  median,
+  percentile,
+  startLoadGenerator,
+  writeSection,
+} from './lib/common.mjs';
 
 export const description = 'GET /v1/jobs/{id} on 1M jobs vs a bare Fastify route; list page 1 vs page 1,000';
 
@@ -26,11 +35,15 @@ const OPTIONS = {
   duration: { type: 'string', default: '10' },
   warmup: { type: 'string', default: '3' },
   connections: { type: 'string', default: '50' },
+  /** The second load on PostgreSQL: this many connections, each polling its own sample of the 10,000 jobs. */
+  'wide-connections': { type: 'string', default: '200' },
+  /** Load-generator processes; the connections are split among them. */
+  generators: { type: 'string', default: '1' },
   jobs: { type: 'string', default: '1000000' },
   'pg-jobs': { type: 'string', default: '1000000' },
   'list-samples': { type: 'string', default: '50' },
   reseed: { type: 'boolean', default: false },
-  /** Only the GET benchmark (for quick comparisons); the doc section is not written. */
+  /** No list measurements (for quick comparisons of GETs). */
   'skip-lists': { type: 'boolean', default: false },
   'no-write': { type: 'boolean', default: false },
   /** Only one GET run (see --profile-target), under the V8 CPU profiler, written to this .cpuprofile file. */
@@ -38,8 +51,9 @@ const OPTIONS = {
   /** Which server --profile samples: sqlite (Jobline) or bare (the bare Fastify route, for comparison). */
   'profile-target': { type: 'string', default: 'sqlite' },
   /**
-   * Another build's output directory (a copy of dist/ from other code): its server joins the GET run
-   * as a third target on the same database, alternating with this build's, for A/B comparisons.
+   * Another build's output directory (a copy of dist/ from other code): its server joins the GET runs
+   * on both databases as one more target on the same data, alternating with this build's, for A/B
+   * comparisons (before and after a change).
    */
   compare: { type: 'string' },
   help: { type: 'boolean', default: false },
@@ -47,7 +61,8 @@ const OPTIONS = {
 
 // Bump when the seeded data changes shape, so a cached database is rebuilt.
 const SEED_VERSION = 3;
-const RATIO_GOAL = 0.6;
+const RATIO_GOAL = 0.8;
+const PG_RATIO_GOAL = 0.5;
 const P99_GOAL_MS = 10;
 const LIST_GOAL = 2;
 const LIST_QUERY = 'status=succeeded&type=export&page_size=50';
@@ -485,6 +500,7 @@ async function preparePostgres(url, jobs, log) {
   return {
     services,
     acme,
+    schema,
     seedSeconds,
     drop: async () => {
       await services.store.close();
@@ -513,8 +529,8 @@ async function startJobline(services, build = buildApp, options = {}) {
   return { app, url: `http://127.0.0.1:${app.server.address().port}` };
 }
 
-/** A server from another build of Jobline (--compare) on the same data directory. */
-async function startOtherBuild(dir, dataDir) {
+/** A server from another build of Jobline (--compare) on the same database (`{ dataDir }` or `{ databaseUrl, schema }`). */
+async function startOtherBuild(dir, storeOptions) {
   // The first of these files that the other build has: modules moved between builds.
   const load = async (...files) => {
     const file = files.find((f) => existsSync(join(dir, f)));
@@ -525,7 +541,7 @@ async function startOtherBuild(dir, dataDir) {
     load('app.js', 'http/app.js'),
     load('create-services.js', 'services/create.js'),
   ]);
-  const services = await otherServices({ dataDir });
+  const services = await otherServices(storeOptions);
   const server = await startJobline(services, otherApp);
   return {
     url: server.url,
@@ -597,7 +613,7 @@ async function measureGet(load, targets, job, rounds, log) {
       }
       results[t.key].push(res);
       log(
-        `  round ${r} ${t.key.padEnd(8)} ${res.rps.toFixed(0).padStart(7)} req/s  p50 ${res.latency.p50.toFixed(2)} ms  p99 ${res.latency.p99.toFixed(2)} ms  server CPU ${(res.serverCpu * 100).toFixed(0)} % (${res.serverCpuPerRequest.toFixed(0)} µs/request)  client CPU ${(res.clientCpu * 100).toFixed(0)} %`,
+        `  round ${r} ${t.key.padEnd(8)} ${res.rps.toFixed(0).padStart(7)} req/s  p50 ${res.latency.p50.toFixed(2)} ms  p99 ${res.latency.p99.toFixed(2)} ms  server CPU ${(res.serverCpu * 100).toFixed(0)} % (${res.serverCpuPerRequest.toFixed(0)} µs/request)  client CPU ${(res.clientCpu * 100).toFixed(0)} % (${res.clientCpuPerRequest.toFixed(0)} µs/request)`,
       );
     }
   }
@@ -652,6 +668,8 @@ export async function run(argv) {
     duration: Number(values.duration),
     warmup: Number(values.warmup),
     connections: Number(values.connections),
+    wideConnections: Number(values['wide-connections']),
+    generators: Number(values.generators),
     jobs: Number(values.jobs),
     pgJobs: Number(values['pg-jobs']),
     listSamples: Number(values['list-samples']),
@@ -662,7 +680,7 @@ export async function run(argv) {
 
   const seed = await prepareSqlite(o.jobs, values.reseed, log);
   const services = await createServices({ dataDir: seed.dataDir });
-  const load = startLoadGenerator();
+  const load = startLoadGenerator(o.generators);
   const closers = [() => load.close(), () => services.store.close()];
   try {
     const token = (await createToken(services, { workspace: 'acme', name: 'bench', scopes: ['jobs:read'] })).secret;
@@ -702,6 +720,9 @@ export async function run(argv) {
       await profileGet(load, values['profile-target'] === 'bare' ? bare.url : jobline.url, job, values.profile, log);
       return;
     }
+    // The yardstick for the bare figure: autocannon's command line in a process of its own.
+    const cli = await cliRequestsPerSecond({ ...job, url: bare.url, path: job.paths[0] });
+    log(`bare route driven by autocannon's command line: ${cli.toFixed(0)} req/s`);
     // The same code with rendered copies off: every request reads and renders the job.
     const uncached = await startJobline(services, buildApp, { renderedJobBytes: 0 });
     closers.unshift(() => uncached.app.close());
@@ -711,34 +732,21 @@ export async function run(argv) {
       { key: 'uncached', url: uncached.url },
     ];
     if (values.compare !== undefined) {
-      const other = await startOtherBuild(resolve(values.compare), seed.dataDir);
+      const other = await startOtherBuild(resolve(values.compare), { dataDir: seed.dataDir });
       closers.unshift(other.close);
       targets.push({ key: 'compare', url: other.url });
     }
     log(
-      `GET /v1/jobs/{id}: ${o.rounds} round(s) of ${o.warmup} s warm-up + ${o.duration} s at ${o.connections} connections, per target`,
+      `GET /v1/jobs/{id}: ${o.rounds} round(s) of ${o.warmup} s warm-up + ${o.duration} s at ${o.connections} connections (${load.processes} generator process(es)), per target`,
     );
     const get = await measureGet(load, targets, job, o.rounds, log);
     const copies = await copiesServed(jobline.url);
     log(
       `rendered copies served for ${(copies.share * 100).toFixed(1)} % of the SQLite server's GETs (${copies.hits} of ${copies.hits + copies.misses})`,
     );
-    if (values['skip-lists']) {
-      const med = (runs) => median(runs.map((x) => x.serverCpuPerRequest)).toFixed(0);
-      log(
-        `ratio ${(medianRun(get.sqlite).rps / medianRun(get.bare).rps).toFixed(2)}; server CPU per request: bare ${med(get.bare)} µs, SQLite ${med(get.sqlite)} µs`,
-      );
-      log(
-        `without rendered copies: ratio ${(medianRun(get.uncached).rps / medianRun(get.bare).rps).toFixed(2)}, ${med(get.uncached)} µs per request`,
-      );
-      if (get.compare !== undefined)
-        log(
-          `compared build: ratio ${(medianRun(get.compare).rps / medianRun(get.bare).rps).toFixed(2)}, ${med(get.compare)} µs per request`,
-        );
-      return;
-    }
+    for (const key of Object.keys(get).filter((k) => k !== 'bare')) log(`  ${key}: ${ratios(get, key)}`);
     log(`lists (${LIST_QUERY}, ${matching.toLocaleString('en')} matching jobs):`);
-    const list = await measureList(jobline.url, token, o.listSamples, log);
+    const list = values['skip-lists'] ? undefined : await measureList(jobline.url, token, o.listSamples, log);
 
     let pgResult;
     if (pgUrl !== undefined) {
@@ -752,32 +760,65 @@ export async function run(argv) {
         );
         const pgApp = await startJobline(p.services);
         const pgUncached = await startJobline(p.services, buildApp, { renderedJobBytes: 0 });
+        const other =
+          values.compare === undefined
+            ? undefined
+            : await startOtherBuild(resolve(values.compare), { databaseUrl: pgUrl, schema: p.schema });
+        // How many of the pool's connections the server's reads hold at once (sampled): batched
+        // reads need few.
+        const pool = p.services.store.raw.pool;
+        const poolUse = { inUse: 0 };
+        const sampler = setInterval(() => {
+          poolUse.inUse = Math.max(poolUse.inUse, pool.totalCount - pool.idleCount);
+        }, 20);
         try {
-          log('GET /v1/jobs/{id} on PostgreSQL:');
+          const pgJob = {
+            ...job,
+            headers: { authorization: `Bearer ${pgToken}` },
+            paths: rows.map((r) => `/v1/jobs/${r.id}`),
+          };
+          const compare = other === undefined ? [] : [{ key: 'compare', url: other.url }];
+          log(`GET /v1/jobs/{id} on PostgreSQL at ${o.connections} connections:`);
           const pgGet = await measureGet(
             load,
             [
+              { key: 'bare', url: bare.url },
               { key: 'postgres', url: pgApp.url },
               { key: 'uncached', url: pgUncached.url },
+              ...compare,
             ],
-            { ...job, headers: { authorization: `Bearer ${pgToken}` }, paths: rows.map((r) => `/v1/jobs/${r.id}`) },
+            pgJob,
             o.rounds,
             log,
           );
+          for (const key of Object.keys(pgGet).filter((k) => k !== 'bare')) log(`  ${key}: ${ratios(pgGet, key)}`);
+          log(`GET /v1/jobs/{id} on PostgreSQL at ${o.wideConnections} connections:`);
+          const wide = await measureGet(
+            load,
+            [{ key: 'bare', url: bare.url }, { key: 'postgres', url: pgApp.url }, ...compare],
+            { ...pgJob, connections: o.wideConnections },
+            o.rounds,
+            log,
+          );
+          for (const key of Object.keys(wide).filter((k) => k !== 'bare')) log(`  ${key}: ${ratios(wide, key)}`);
           log('lists on PostgreSQL:');
-          const pgList = await measureList(pgApp.url, pgToken, o.listSamples, log);
+          const pgList = values['skip-lists'] ? undefined : await measureList(pgApp.url, pgToken, o.listSamples, log);
           const version = (await p.services.store.raw.pool.query('SHOW server_version')).rows[0].server_version.split(
             ' ',
           )[0];
+          log(`PostgreSQL pool: at most ${poolUse.inUse} of ${pool.options.max} connections in use at once`);
           pgResult = {
-            get: pgGet.postgres,
-            uncached: pgGet.uncached,
+            pool: { inUse: poolUse.inUse, max: pool.options.max },
+            get: pgGet,
+            wide,
             copies: await copiesServed(pgApp.url),
             list: pgList,
             seedSeconds: p.seedSeconds,
             version,
           };
         } finally {
+          clearInterval(sampler);
+          await other?.close();
           await pgUncached.app.close();
           await pgApp.app.close();
         }
@@ -786,7 +827,7 @@ export async function run(argv) {
       }
     }
 
-    const result = { host, o, seed, sqliteVersion, dbBytes, matching, extras, get, copies, list, pg: pgResult };
+    const result = { host, o, seed, sqliteVersion, dbBytes, matching, extras, get, cli, copies, list, pg: pgResult };
     const summary = report(result);
     log('');
     log(summary);
@@ -794,6 +835,32 @@ export async function run(argv) {
   } finally {
     for (const close of closers) await close();
   }
+}
+
+/**
+ * A target's throughput ratio to the bare route of the same rounds, only when the bare figure is the
+ * route's and not the load generator's (otherwise a warning), and always the ratio of server CPU per
+ * request, which does not depend on the generator.
+ */
+function ratios(get, key) {
+  const bare = medianRun(get.bare);
+  const run = medianRun(get[key]);
+  const cpu = median(get.bare.map((x) => x.serverCpuPerRequest)) / median(get[key].map((x) => x.serverCpuPerRequest));
+  const bound = bareBound(get);
+  const throughput =
+    bound === undefined
+      ? `ratio ${(run.rps / bare.rps).toFixed(2)}`
+      : `no throughput ratio: the bare figure is capped by the load generator (${bound})`;
+  return `${throughput}; CPU ratio ${cpu.toFixed(2)} (bare route's server CPU per request / this one's)`;
+}
+
+/** Why the bare rounds measure the load generator, or undefined when none of them does. */
+function bareBound(get) {
+  for (const run of get.bare) {
+    const why = generatorBound(run);
+    if (why !== undefined) return why;
+  }
+  return undefined;
 }
 
 const fmt = (n, digits = 0) => n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -804,64 +871,109 @@ function report(r) {
   const { o, host } = r;
   const bare = medianRun(r.get.bare);
   const sqlite = medianRun(r.get.sqlite);
-  const uncached = medianRun(r.get.uncached);
-  const ratio = sqlite.rps / bare.rps;
   const cpu = (runs) => fmt(median(runs.map((x) => x.serverCpuPerRequest)));
   const rounds = (runs) => runs.map((x) => fmt(x.rps)).join(' / ');
+  /** A table row per target of one set of rounds, with its ratio to that set's bare route. */
+  const rows = (get, labels, goals = {}) =>
+    Object.keys(labels)
+      .filter((key) => get[key] !== undefined)
+      .map((key) => {
+        const run = medianRun(get[key]);
+        const bound = bareBound(get);
+        const cpuRatio =
+          median(get.bare.map((x) => x.serverCpuPerRequest)) / median(get[key].map((x) => x.serverCpuPerRequest));
+        const ratio =
+          key === 'bare'
+            ? bound === undefined
+              ? 'not capped by the load generator'
+              : `**capped by the load generator** (${bound}): no throughput ratio`
+            : bound === undefined
+              ? `${fmt(run.rps / medianRun(get.bare).rps, 2)}`
+              : '–';
+        const goal = goals[key]?.(run, bound === undefined ? run.rps / medianRun(get.bare).rps : undefined) ?? '';
+        return `| ${labels[key]} | ${fmt(run.rps)} | ${ms(run.latency.p50)} | ${ms(run.latency.p99)} | ${cpu(get[key])} µs | ${key === 'bare' ? ratio : `${ratio} | ${fmt(cpuRatio, 2)}`} | ${goal} |`;
+      });
+  const ratioGoal = (goal) => (run, ratio) =>
+    `ratio ≥ ${goal}: ${ratio === undefined ? 'not measurable' : verdict(ratio >= goal)}; p99 < ${P99_GOAL_MS} ms: ${verdict(run.latency.p99 < P99_GOAL_MS)}`;
+  const header = [
+    '| | req/s | p50 | p99 | server CPU per request | ratio to bare (req/s) | ratio to bare (CPU per request) | goal |',
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+  ];
   const lines = [
     '## API: GET one job, list deep pages',
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} on a ${host.nproc}-core machine whose host's speed drifts between hours (compare the ratios of one run;`,
-    `each figure is the median of ${o.rounds} rounds). Reproduce with \`npm run bench -- api\` (add \`JOBLINE_BENCH_DATABASE_URL=postgres://…\` for PostgreSQL).`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on a ${host.nproc}-core machine shared with other work (load average ${host.loadavg.map((x) => fmt(x, 1)).join(' ')} at the start),`,
+    `so req/s moves between rounds; compare within one set of rounds, and prefer the server CPU per request, which other load disturbs far less.`,
+    `Each figure is the median of ${o.rounds} rounds. Reproduce with \`npm run bench -- api\` (add \`JOBLINE_BENCH_DATABASE_URL=postgres://…\` for PostgreSQL,`,
+    `\`--compare <copy of another build's dist/>\` for a before/after).`,
     '',
-    '| | req/s | p50 | p99 | goal |',
-    '|---|---:|---:|---:|---|',
-    `| bare Fastify route | ${fmt(bare.rps)} | ${ms(bare.latency.p50)} | ${ms(bare.latency.p99)} | |`,
-    `| \`GET /v1/jobs/{id}\`, SQLite, ${fmt(o.jobs)} jobs | ${fmt(sqlite.rps)} | ${ms(sqlite.latency.p50)} | ${ms(sqlite.latency.p99)} | ratio ≥ ${RATIO_GOAL}: ${verdict(ratio >= RATIO_GOAL)}; p99 < ${P99_GOAL_MS} ms: ${verdict(sqlite.latency.p99 < P99_GOAL_MS)} |`,
-    `| the same without rendered copies (\`JOBLINE_JOB_CACHE_MB=0\`) | ${fmt(uncached.rps)} | ${ms(uncached.latency.p50)} | ${ms(uncached.latency.p99)} | ratio ${fmt(uncached.rps / bare.rps, 2)} |`,
+    `### SQLite, ${fmt(o.jobs)} jobs, ${o.connections} connections`,
+    '',
+    ...header,
+    ...rows(
+      r.get,
+      {
+        bare: 'bare Fastify route',
+        sqlite: '`GET /v1/jobs/{id}`',
+        uncached: 'the same without rendered copies (`JOBLINE_JOB_CACHE_MB=0`)',
+        compare: 'the compared build (before)',
+      },
+      { sqlite: ratioGoal(RATIO_GOAL) },
+    ),
+    '',
+    `Rounds, req/s: bare ${rounds(r.get.bare)}; SQLite ${rounds(r.get.sqlite)}; without copies ${rounds(r.get.uncached)}` +
+      (r.get.compare !== undefined ? `; compared build ${rounds(r.get.compare)}.` : '.') +
+      ` The same bare route driven by autocannon's command line (a process of its own, one fixed path): ${fmt(r.cli)} req/s.`,
   ];
   if (r.pg !== undefined) {
-    const p = medianRun(r.pg.get);
-    const pu = medianRun(r.pg.uncached);
+    const pgLabels = {
+      bare: 'bare Fastify route',
+      postgres: '`GET /v1/jobs/{id}`',
+      uncached: 'the same without rendered copies',
+      compare: 'the compared build (before)',
+    };
     lines.push(
-      `| \`GET /v1/jobs/{id}\`, PostgreSQL ${r.pg.version}, ${fmt(o.pgJobs)} jobs | ${fmt(p.rps)} | ${ms(p.latency.p50)} | ${ms(p.latency.p99)} | ratio ${fmt(p.rps / bare.rps, 2)}; p99 < ${P99_GOAL_MS} ms: ${verdict(p.latency.p99 < P99_GOAL_MS)} |`,
-    );
-    lines.push(
-      `| the same without rendered copies | ${fmt(pu.rps)} | ${ms(pu.latency.p50)} | ${ms(pu.latency.p99)} | ratio ${fmt(pu.rps / bare.rps, 2)} |`,
+      '',
+      `### PostgreSQL ${r.pg.version}, ${fmt(o.pgJobs)} jobs, ${o.connections} connections`,
+      '',
+      ...header,
+      ...rows(r.pg.get, pgLabels, { postgres: ratioGoal(PG_RATIO_GOAL), compare: ratioGoal(PG_RATIO_GOAL) }),
+      '',
+      `### PostgreSQL, ${o.wideConnections} connections, each polling its own sample of the 10,000 jobs`,
+      '',
+      ...header,
+      ...rows(r.pg.wide, pgLabels),
+      '',
+      `Rounds, req/s at ${o.connections} connections: bare ${rounds(r.pg.get.bare)}; PostgreSQL ${rounds(r.pg.get.postgres)}; without copies ${rounds(r.pg.get.uncached)}` +
+        (r.pg.get.compare !== undefined ? `; compared build ${rounds(r.pg.get.compare)}` : '') +
+        `. At ${o.wideConnections}: bare ${rounds(r.pg.wide.bare)}; PostgreSQL ${rounds(r.pg.wide.postgres)}` +
+        (r.pg.wide.compare !== undefined ? `; compared build ${rounds(r.pg.wide.compare)}.` : '.'),
     );
   }
   lines.push(
     '',
-    `**Ratio to the bare route: ${fmt(ratio, 2)}** (goal ≥ ${RATIO_GOAL}); without rendered copies ${fmt(uncached.rps / bare.rps, 2)}.` +
-      ` Rounds, req/s: bare ${rounds(r.get.bare)}; SQLite ${rounds(r.get.sqlite)}; without copies ${rounds(r.get.uncached)}` +
-      (r.pg !== undefined ? `; PostgreSQL ${rounds(r.pg.get)}, without copies ${rounds(r.pg.uncached)}.` : '.'),
     `A rendered copy of the job's current version answered ${fmt(r.copies.share * 100, 1)} % of the SQLite server's GETs over all rounds (${fmt(r.copies.hits)} of ${fmt(r.copies.hits + r.copies.misses)}, warm-ups included)` +
       (r.pg !== undefined ? ` and ${fmt(r.pg.copies.share * 100, 1)} % of PostgreSQL's` : '') +
-      `; every request still reads the job's version from the database, and the first request for each id reads and renders the job.`,
-    `Server CPU per request (less sensitive to other load than req/s): bare ${cpu(r.get.bare)} µs,` +
-      ` SQLite ${cpu(r.get.sqlite)} µs, without copies ${cpu(r.get.uncached)} µs` +
-      (r.pg !== undefined
-        ? `, PostgreSQL ${cpu(r.pg.get)} µs, without copies ${cpu(r.pg.uncached)} µs (the database's own CPU not included)`
-        : '') +
-      ` (medians of the rounds). CPU during the median SQLite run: server process ${fmt(sqlite.serverCpu * 100)} % of a core, load generator ${fmt(sqlite.clientCpu * 100)} %` +
-      ` (bare: ${fmt(bare.serverCpu * 100)} % / ${fmt(bare.clientCpu * 100)} %).` +
-      (bare.clientCpu > 0.85
-        ? ' On the bare route the load generator is itself near a full core, so the bare figure is a lower bound of what that route can serve and the ratio an upper bound.'
-        : ''),
-    '',
-    `| list \`?${LIST_QUERY}\` | median | p90 | min | goal |`,
-    '|---|---:|---:|---:|---|',
+      `; every request still reads the job's version from the database, and the first request for each id reads and renders the job.` +
+      ` Server CPU per request is the server process's (the database's own CPU not included).` +
+      ` CPU during the median SQLite run: server process ${fmt(sqlite.serverCpu * 100)} % of a core, load generator ${fmt(sqlite.clientCpu * 100)} %` +
+      ` (bare: ${fmt(bare.serverCpu * 100)} % / ${fmt(bare.clientCpu * 100)} %, ${fmt(bare.clientCpuPerRequest)} µs of generator CPU per request).`,
   );
   const listRows = (label, l) => [
     `| ${label} page 1 | ${ms(l.first.median)} | ${ms(l.first.p90)} | ${ms(l.first.min)} | |`,
     `| ${label} page ${fmt(LIST_PAGE)} | ${ms(l.deep.median)} | ${ms(l.deep.p90)} | ${ms(l.deep.min)} | ${fmt(l.ratio, 2)}× page 1, within ${LIST_GOAL}×: ${verdict(l.ratio <= LIST_GOAL)} |`,
   ];
-  lines.push(...listRows('SQLite', r.list));
-  if (r.pg !== undefined) lines.push(...listRows('PostgreSQL', r.pg.list));
+  if (r.list !== undefined) {
+    lines.push('', `| list \`?${LIST_QUERY}\` | median | p90 | min | goal |`, '|---|---:|---:|---:|---|');
+    lines.push(...listRows('SQLite', r.list));
+    if (r.pg?.list !== undefined) lines.push(...listRows('PostgreSQL', r.pg.list));
+    lines.push(
+      '',
+      `Walking from page 2 to page ${fmt(LIST_PAGE)} by \`next_page_token\` took a median of ${ms(r.list.walkMedian)} per page on SQLite` +
+        (r.pg?.list !== undefined ? ` and ${ms(r.pg.list.walkMedian)} on PostgreSQL.` : '.'),
+    );
+  } else lines.push('', 'Lists were not measured in this run (`--skip-lists`).');
   lines.push(
-    '',
-    `Walking from page 2 to page ${fmt(LIST_PAGE)} by \`next_page_token\` took a median of ${ms(r.list.walkMedian)} per page on SQLite` +
-      (r.pg !== undefined ? ` and ${ms(r.pg.list.walkMedian)} on PostgreSQL.` : '.'),
     '',
     '### Settings',
     '',
@@ -878,13 +990,15 @@ function report(r) {
       ` ${r.seed.reused ? 'Reused from the cache' : 'Seeded in this run'} (seeding took ${fmt(r.seed.seedSeconds, 0)} s: batched multi-row INSERTs in 50,000-row transactions);` +
       ` cached under \`os.tmpdir()/jobline-bench-1m\` and rebuilt when the migrations or the seed change. No \`ANALYZE\`, as a server has it.` +
       (r.pg !== undefined
-        ? ` PostgreSQL ${r.pg.version}: the same mix in a schema of its own filled by one \`INSERT … SELECT generate_series\` (${fmt(r.pg.seedSeconds, 0)} s), \`ANALYZE\`d, dropped afterwards; pool of 10.`
+        ? ` PostgreSQL ${r.pg.version}: the same mix in a schema of its own filled by one \`INSERT … SELECT generate_series\` (${fmt(r.pg.seedSeconds, 0)} s), \`ANALYZE\`d, dropped afterwards; pool of ${r.pg.pool.max}, of which the server's reads held at most ${r.pg.pool.inUse} at once (sampled every 20 ms over all rounds, both Jobline apps).`
         : ''),
     `- Server: \`buildApp\` from \`dist/\` with the rate limit off (\`rateLimit: {limit: 0}\`), logging off, listening on 127.0.0.1; token cache as in production (5 s); rendered copies as in production (32 MiB), and a second app in the same process with none (\`renderedJobBytes: 0\`).` +
       ` The bare route is \`fastify.get('/v1/jobs/:id', async () => constant)\` in the same process on another port, answering a constant copy of a real job's JSON, so both move about the same bytes for the same requests (${fmt(bare.bytesPerResponse)} vs ${fmt(sqlite.bytesPerResponse)} bytes per response with headers; Jobline sends more headers and some jobs carry files and attempts).`,
-    `- Load: autocannon 8 in a **child process** (not in the server's event loop: on 2 cores server and load generator each get about one core),` +
-      ` ${o.connections} connections, no pipelining, ${o.warmup} s warm-up then ${o.duration} s measured, per target; the targets (bare, Jobline, Jobline without copies) alternate within each round.` +
-      ` Each request asks for a random one of 10,000 ids sampled from the 600,000 jobs of workspace \`acme\` and carries a valid bearer token (scope \`jobs:read\`).` +
+    `- Load: autocannon 8 in ${o.generators} **child process(es)** (not in the server's event loop), the connections split among them,` +
+      ` ${o.connections} connections (and ${o.wideConnections} for the second PostgreSQL table), no pipelining, ${o.warmup} s warm-up then ${o.duration} s measured, per target; the targets alternate within each round.` +
+      ` Each connection cycles through its own random sample of 256 of 10,000 ids sampled from workspace \`acme\`'s jobs, requests built once per connection` +
+      ' (a request rebuilt before every send cost the generator about as much CPU as the bare route costs the server), each with a valid bearer token (scope `jobs:read`).' +
+      ' The bare figure counts as capped by the load generator, and no throughput ratio is given, when a generator process used 85 % of a core or more, or the generator spent at least as much CPU per request as the bare server (on a machine whose cores are all busy, each side gets about the same share).' +
       " req/s is requests completed / measured seconds; latencies are measured per response in the load generator, in microseconds (autocannon's own histogram keeps whole milliseconds).",
     `- Lists: ${fmt(r.matching)} jobs match in workspace \`acme\`. Page 1 and page ${fmt(LIST_PAGE)} (reached by following \`next_page_token\` ${fmt(LIST_PAGE - 1)} times)` +
       ` are each requested ${o.listSamples} times one after another over HTTP keep-alive after 5 unmeasured requests; the table gives the median.`,

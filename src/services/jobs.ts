@@ -9,7 +9,8 @@ import * as inserts from '../store/job-inserts.js';
 import { listAttempts, requeueJob } from '../store/queue.js';
 import type { Executor } from '../store/store.js';
 import type { Services } from './context.js';
-import { findJobDetails, findJobDetailsIfChanged, type JobDetails } from '../store/job-details.js';
+import type { JobDetails } from '../store/job-details.js';
+import { readJob, readJobDetails } from '../store/job-versions.js';
 import type { JobAttemptsTable } from '../store/schema.js';
 import { fileInfo, type FileInfo } from './files.js';
 import { callbackUrlProblems } from './webhooks.js';
@@ -359,7 +360,7 @@ export async function createJob(
 }
 
 export async function getJob(services: Services, principal: Principal, id: string): Promise<Job> {
-  return visible(principal, id, await jobs.findJob(services.store.db, principal.workspaceId, id));
+  return visible(principal, id, await readJob(services.store, principal.workspaceId, id));
 }
 
 export interface JobView {
@@ -370,7 +371,7 @@ export interface JobView {
 
 /** A job with its attempts and files, read in one statement (GET /v1/jobs/{id}). */
 export async function getJobDetails(services: Services, principal: Principal, id: string): Promise<JobView> {
-  return jobView(principal, id, await findJobDetails(services.store, principal.workspaceId, id));
+  return jobView(principal, id, await readJobDetails(services.store, { workspaceId: principal.workspaceId, id }));
 }
 
 /**
@@ -385,7 +386,7 @@ export async function getJobDetailsIfChanged(
   version: number,
 ): Promise<JobView | 'unchanged'> {
   if (principal.providerId !== undefined) return getJobDetails(services, principal, id);
-  const read = await findJobDetailsIfChanged(services.store, principal.workspaceId, id, version);
+  const read = await readJobDetails(services.store, { workspaceId: principal.workspaceId, id, version });
   return read !== undefined && 'unchanged' in read ? 'unchanged' : jobView(principal, id, read);
 }
 

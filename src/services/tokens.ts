@@ -3,6 +3,7 @@ import type { ApiToken, Principal, Scope } from '../core/auth.js';
 import { uuidv7 } from '../core/ids.js';
 import { AppError } from '../core/errors.js';
 import * as tokens from '../store/tokens.js';
+import { readTokenByPrefix } from '../store/token-reads.js';
 import type { Executor } from '../store/store.js';
 import type { Services } from './context.js';
 
@@ -187,7 +188,7 @@ export async function authenticate(services: Services, presented: string): Promi
   const cached = services.tokenCache.get(key, now);
   if (cached !== undefined) return cached;
 
-  const row = await tokens.findTokenByPrefix(services.store.db, parsed.prefix);
+  const row = await readTokenByPrefix(services.store, parsed.prefix);
   if (row === undefined) return undefined;
   const given = Buffer.from(key.slice(parsed.prefix.length + 1), 'base64');
   const stored = Buffer.from(row.secret_hash, 'hex');

@@ -73,7 +73,7 @@ export interface Unchanged {
   unchanged: true;
 }
 
-const UNCHANGED: Unchanged = { unchanged: true };
+export const UNCHANGED: Unchanged = { unchanged: true };
 
 /**
  * The job's details, or `UNCHANGED` when its version is still `version` (every change to the job, its
@@ -95,7 +95,7 @@ export async function findJobDetails(store: Store, workspaceId: string, id: stri
   return row === undefined ? undefined : detailsFromRow(row);
 }
 
-function detailsFromRow(row: DetailsRow): JobDetails {
+export function detailsFromRow(row: DetailsRow): JobDetails {
   const attempts = (JSON.parse(String(row.jl_attempts)) as unknown[][]).map(
     ([number, worker, startedAt, finishedAt, outcome, errorMessage, errorCode, errorStack]): JobAttemptsTable => ({
       job_id: row.id,

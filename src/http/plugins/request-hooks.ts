@@ -58,6 +58,8 @@ export function installRequestHooks(
       if (ready.push(done) === 1) setImmediate(runReady);
       return;
     }
+    // A request whose token was read joins the routes of the next check phase too, with the others
+    // whose reads ended in the same poll phase, so their routes' reads can go out together.
     waiting.then(
       () => {
         try {
@@ -66,7 +68,7 @@ export function installRequestHooks(
           done(error as Error);
           return;
         }
-        done();
+        if (ready.push(done) === 1) setImmediate(runReady);
       },
       (error: unknown) => done(error as Error),
     );

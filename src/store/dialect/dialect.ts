@@ -1,12 +1,13 @@
 import type SQLite from 'better-sqlite3';
-import type { DialectAdapter, RawBuilder, SelectQueryBuilder, Transaction } from 'kysely';
+import type { DialectAdapter, RawBuilder, Selectable, SelectQueryBuilder, Transaction } from 'kysely';
 import type pg from 'pg';
 import type { ClaimedRow, ClaimOptions } from '../queue/claim.js';
 import type { EventRow, Expansion, NewEvent } from '../events.js';
 import type { DetailsRow } from '../job-details.js';
 import type { InsertClaim, NewJobRow } from '../job-inserts.js';
 import type { Migration } from '../migrations.js';
-import type { Database, JobAttemptsTable } from '../schema.js';
+import type { JobRow } from '../jobs.js';
+import type { ApiTokensTable, Database, JobAttemptsTable } from '../schema.js';
 import type { Executor } from '../store.js';
 
 // Every difference between SQLite and PostgreSQL lives behind this interface (after Kysely's
@@ -47,6 +48,21 @@ export interface Completion {
 /** The outcome of reading a job's details for a caller that holds one version of it. */
 export type DetailsIfChanged = DetailsRow | 'unchanged' | undefined;
 
+/**
+ * The reads many requests make at once, as one statement each for any number of them: one answer per
+ * read, in order. Each job is matched within the read's own workspace.
+ */
+export interface ManyReads {
+  /** Each job's details; 'unchanged' where the read holds the job's current version. */
+  details(
+    reads: readonly { workspaceId: string; id: string; version?: number | undefined }[],
+  ): Promise<DetailsIfChanged[]>;
+  /** Each job's row alone. */
+  jobs(reads: readonly { workspaceId: string; id: string }[]): Promise<(JobRow | undefined)[]>;
+  /** The token of each prefix. */
+  tokens(prefixes: readonly string[]): Promise<(Selectable<ApiTokensTable> | undefined)[]>;
+}
+
 /** Reads of the event log that differ: how batch rows expand, and which transactions are settled. */
 export interface EventDialect {
   /** Batch rows of the log, expanded into one row per job. */
@@ -81,6 +97,12 @@ export interface Dialect {
   readonly name: 'sqlite' | 'postgres';
   readonly raw: RawHandle;
   readonly events: EventDialect;
+  /**
+   * Statements that read for many requests at once (store/read-batches.ts), where each statement is
+   * a round trip to a server; absent where a read costs the same alone as within a batch (SQLite reads
+   * synchronously on its own connection, and a request is spared a promise and a turn of the loop).
+   */
+  readonly manyReads?: ManyReads | undefined;
 
   /**
    * Locks the rows `q` selects for this transaction and skips those another transaction holds, where

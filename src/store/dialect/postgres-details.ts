@@ -5,7 +5,7 @@ import type { DetailsIfChanged } from './dialect.js';
 // A job with its attempts and files on PostgreSQL: named prepared statements, planned once per connection.
 
 // The attempts and files of the job `j`, as the JSON arrays detailsFromRow reads.
-const LISTS = `
+export const LISTS = `
   COALESCE((SELECT json_agg(json_build_array(a.number, a.worker, a.started_at, a.finished_at, a.outcome, a.error_message, a.error_code, a.error_stack)
      ORDER BY a.started_at, a.number) FROM job_attempts a WHERE a.job_id = j.id), '[]') AS jl_attempts,
   COALESCE((SELECT json_agg(json_build_array(f.id, f.workspace_id, f.role, f.name, f.content_type, f.size, f.sha256, f.created_at, f.expires_at)

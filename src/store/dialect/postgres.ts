@@ -6,7 +6,16 @@ import { pgArray } from '../pg-arrays.js';
 import type { ClaimedRow, ClaimOptions } from '../queue/claim.js';
 import type { JobAttemptsTable } from '../schema.js';
 import type { Executor } from '../store.js';
-import type { Completion, DetailsIfChanged, Dialect, Listener, RawHandle, WakeupChannel } from './dialect.js';
+import type {
+  Completion,
+  DetailsIfChanged,
+  Dialect,
+  Listener,
+  ManyReads,
+  RawHandle,
+  WakeupChannel,
+} from './dialect.js';
+import { postgresManyReads } from './postgres-many-reads.js';
 import { postgresDetails, postgresDetailsIfChanged } from './postgres-details.js';
 import { postgresEvents } from './postgres-events.js';
 import { postgresInsertMachineJobs, postgresInsertNumbered } from './postgres-inserts.js';
@@ -23,8 +32,11 @@ type PostgresRaw = Extract<RawHandle, { kind: 'postgres' }>;
 export class PostgresDialect implements Dialect {
   readonly name = 'postgres';
   readonly events = postgresEvents;
+  readonly manyReads: ManyReads;
 
-  constructor(readonly raw: PostgresRaw) {}
+  constructor(readonly raw: PostgresRaw) {
+    this.manyReads = postgresManyReads(raw.pool);
+  }
 
   lockSkippingHeld<DB, TB extends keyof DB, O>(
     q: SelectQueryBuilder<DB, TB, O>,
