@@ -50,12 +50,15 @@ export class RunningJob {
   }
 
   /** Runs the handler until it settles, or until it is abandoned a grace period after an abort. */
-  async handle(context: (lazy: LazyParts) => EngineJobContext<never>): Promise<HandlerOutcome> {
+  async handle(
+    context: (lazy: LazyParts) => EngineJobContext<never>,
+    progressed: LazyParts['progressed'],
+  ): Promise<HandlerOutcome> {
     const timeoutMs = this.timeoutMs;
     const timer = timeoutMs !== undefined ? setTimeout(() => this.abort('timeout'), timeoutMs) : undefined;
     try {
       const handler = Promise.resolve().then(() =>
-        this.definition.run(context({ signal: () => this.signal(), log: () => this.logger() })),
+        this.definition.run(context({ signal: () => this.signal(), log: () => this.logger(), progressed })),
       );
       // A handler that ignores its signal is not waited for forever: after the grace period (see
       // abort) the job is ended as cancelled or timed out, and whatever the handler does later is ignored.

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { ClaimedJob } from '../core/job.js';
 
@@ -26,57 +27,41 @@ export interface WorkerListener {
 export type WorkerEvent = keyof WorkerListener;
 
 /**
- * A typed event emitter whose listeners cannot break the worker: a listener that throws (or returns a
- * rejected promise) is logged and reported as an `error` event, and the other listeners still run.
- * It has the methods `events.once(worker, 'completed')` of node:events needs, so it can be awaited.
+ * Node's EventEmitter with the worker's events typed, and listeners that cannot break the worker: a
+ * listener that throws (or returns a rejected promise) is logged and reported as an `error` event, the
+ * other listeners still run, and an `error` event nobody listens to is only logged (a plain
+ * EventEmitter would throw it). `events.once(worker, 'completed')` and `events.on(...)` work as usual.
  */
-export class WorkerEvents {
-  private readonly listeners = new Map<WorkerEvent, ((...args: never[]) => unknown)[]>();
-
-  constructor(private readonly eventLog: Logger) {}
-
-  on<E extends WorkerEvent>(event: E, listener: WorkerListener[E]): this {
-    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
-    return this;
+export class WorkerEvents extends EventEmitter {
+  constructor(private readonly eventLog: Logger) {
+    super();
   }
 
-  /** Calls the listener for the next such event only. */
-  once<E extends WorkerEvent>(event: E, listener: WorkerListener[E]): this {
-    const wrapper = ((...args: Parameters<WorkerListener[E]>) => {
-      this.off(event, wrapper);
-      return (listener as (...a: Parameters<WorkerListener[E]>) => unknown)(...args);
-    }) as WorkerListener[E];
-    (wrapper as { listener?: unknown }).listener = listener;
-    return this.on(event, wrapper);
+  override on<E extends WorkerEvent>(event: E, listener: WorkerListener[E]): this {
+    return super.on(event, listener);
   }
 
-  off<E extends WorkerEvent>(event: E, listener: WorkerListener[E]): this {
-    const list = this.listeners.get(event);
-    if (list === undefined) return this;
-    const index = list.findIndex((l) => l === listener || (l as { listener?: unknown }).listener === listener);
-    if (index >= 0) this.listeners.set(event, list.toSpliced(index, 1));
-    return this;
+  override once<E extends WorkerEvent>(event: E, listener: WorkerListener[E]): this {
+    return super.once(event, listener);
   }
 
-  removeListener<E extends WorkerEvent>(event: E, listener: WorkerListener[E]): this {
-    return this.off(event, listener);
+  override off<E extends WorkerEvent>(event: E, listener: WorkerListener[E]): this {
+    return super.off(event, listener);
   }
 
-  listenerCount(event: WorkerEvent): number {
-    return this.listeners.get(event)?.length ?? 0;
-  }
-
-  protected emit<E extends WorkerEvent>(event: E, ...args: Parameters<WorkerListener[E]>): void {
-    const list = this.listeners.get(event);
-    if (list === undefined) return;
-    for (const listener of list) {
+  override emit<E extends WorkerEvent>(event: E, ...args: Parameters<WorkerListener[E]>): boolean {
+    // Most workers have no listener: this check allocates nothing, where rawListeners copies an array.
+    if (this.listenerCount(event) === 0) return false;
+    const listeners = this.rawListeners(event) as ((...a: unknown[]) => unknown)[];
+    for (const listener of listeners) {
       try {
-        const result = (listener as (...a: Parameters<WorkerListener[E]>) => unknown)(...args);
+        const result = listener.apply(this, args);
         if (result instanceof Promise) result.catch((error: unknown) => this.listenerFailed(event, error));
       } catch (error) {
         this.listenerFailed(event, error);
       }
     }
+    return listeners.length > 0;
   }
 
   private listenerFailed(event: WorkerEvent, error: unknown): void {

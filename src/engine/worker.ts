@@ -184,8 +184,10 @@ export class Worker extends WorkerEvents {
     this.slots.take(job.type);
     this.emit('active', job);
     entry.done = this.attempt(entry)
-      .catch(
-        this.failed('error', 'finishing a job failed; its lease will expire and it will be retried', { job: job.id }),
+      .catch((error: unknown) =>
+        this.failed('error', 'finishing a job failed; its lease will expire and it will be retried', { job: job.id })(
+          error,
+        ),
       )
       .finally(() => {
         this.handled(entry);
@@ -207,7 +209,7 @@ export class Worker extends WorkerEvents {
     const { job, definition } = entry;
     const startedAt = this.services.clock.now();
     const progressed = (percent: number, message: string | null) => this.emit('progress', job, percent, message);
-    let outcome = await entry.handle((lazy) => jobContext(this.services, this.id, job, { ...lazy, progressed }));
+    let outcome = await entry.handle((lazy) => jobContext(this.services, this.id, job, lazy), progressed);
     this.handled(entry);
 
     const now = this.services.clock.now();
