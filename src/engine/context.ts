@@ -10,6 +10,8 @@ import type { JobContext } from './define-job.js';
 export interface LazyParts {
   signal(): AbortSignal;
   log(): Logger;
+  /** Told of each progress report once it is stored (the worker's `progress` event). */
+  progressed?(percent: number, message: string | null): void;
 }
 
 /**
@@ -41,14 +43,9 @@ export function jobContext(
     },
     progress: async (percent, message) => {
       if (!Number.isFinite(percent)) throw new TypeError('progress percent must be a number from 0 to 100');
-      await queue.reportProgress(
-        services.store,
-        workerId,
-        job.id,
-        Math.min(100, Math.max(0, percent)),
-        message ?? null,
-        services.clock.now(),
-      );
+      const stored = Math.min(100, Math.max(0, percent));
+      if (await queue.reportProgress(services.store, workerId, job.id, stored, message ?? null, services.clock.now()))
+        lazy.progressed?.(stored, message ?? null);
     },
     writeFile: async (name: string, data: Readable | Buffer | string, contentType = 'application/octet-stream') => {
       const info = await writeJobFile(services, job, name, contentType, data);

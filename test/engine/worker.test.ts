@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Type } from '@sinclair/typebox';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/core/auth.js';
@@ -11,6 +12,7 @@ import { ensureWorkspace } from '../../src/services/tokens.js';
 import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';
 import { createServices } from '../../src/create-services.js';
 import { until } from '../support/until.js';
+import { afterEvents, times } from '../support/worker-events.js';
 import { FAST_WORKER } from '../support/worker-options.js';
 
 describe.each(DIALECTS)('worker on %s', (dialect) => {
@@ -36,8 +38,9 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
     return { services, principal, worker, db };
   }
 
-  const finished = (services: Services, principal: Principal, id: string) =>
-    until(`job ${id} to finish`, async () => {
+  /** The job once it ended, looked up again each time the worker reports an outcome. */
+  const finished = (worker: Worker, services: Services, principal: Principal, id: string) =>
+    afterEvents(worker, `job ${id} to finish`, async () => {
       const job = await getJob(services, principal, id);
       return ['succeeded', 'failed', 'cancelled'].includes(job.status) ? job : undefined;
     });
@@ -52,9 +55,9 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
         return { shouted: ctx.input.text.toUpperCase() };
       },
     });
-    const { services, principal } = await setup([echo]);
+    const { services, principal, worker } = await setup([echo]);
     const job = await createJob(services, principal, { type: 'echo', input: { text: 'hello' } });
-    const done = await finished(services, principal, job.id);
+    const done = await finished(worker, services, principal, job.id);
     expect(done).toMatchObject({
       status: 'succeeded',
       statusReason: 'completed',
@@ -92,9 +95,9 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
         return { calls };
       },
     });
-    const { services, principal } = await setup([flaky]);
+    const { services, principal, worker } = await setup([flaky]);
     const job = await createJob(services, principal, { type: 'flaky', maxAttempts: 5 });
-    const done = await finished(services, principal, job.id);
+    const done = await finished(worker, services, principal, job.id);
     expect(done).toMatchObject({ status: 'succeeded', attempts: 3, output: { calls: 3 } });
     const attempts = await jobAttempts(services, done);
     expect(attempts.map((a) => [a.number, a.outcome, a.error?.message, a.error?.code])).toEqual([
@@ -115,16 +118,16 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
       type: 'fatal',
       run: () => Promise.reject(new NonRetryableError('bad input', 'bad_input')),
     });
-    const { services, principal } = await setup([always, fatal]);
+    const { services, principal, worker } = await setup([always, fatal]);
     const a = await createJob(services, principal, { type: 'always-fails', maxAttempts: 2 });
     const b = await createJob(services, principal, { type: 'fatal', maxAttempts: 5 });
-    expect(await finished(services, principal, a.id)).toMatchObject({
+    expect(await finished(worker, services, principal, a.id)).toMatchObject({
       status: 'failed',
       statusReason: 'attempts_exhausted',
       attempts: 2,
       error: { message: 'nope' },
     });
-    expect(await finished(services, principal, b.id)).toMatchObject({
+    expect(await finished(worker, services, principal, b.id)).toMatchObject({
       status: 'failed',
       statusReason: 'failed',
       attempts: 1,
@@ -135,15 +138,15 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
   it.skipIf(skip)('fails a job whose output no database can store, and keeps error text storable', async () => {
     const nul = defineJob({ type: 'nul-output', run: () => ({ text: 'a\u0000b' }) });
     const loud = defineJob({ type: 'nul-error', run: () => Promise.reject(new NonRetryableError('bad \u0000 byte')) });
-    const { services, principal } = await setup([nul, loud]);
+    const { services, principal, worker } = await setup([nul, loud]);
     const a = await createJob(services, principal, { type: 'nul-output' });
     const b = await createJob(services, principal, { type: 'nul-error' });
-    expect(await finished(services, principal, a.id)).toMatchObject({
+    expect(await finished(worker, services, principal, a.id)).toMatchObject({
       status: 'failed',
       attempts: 1,
       error: { code: 'invalid_output' },
     });
-    expect(await finished(services, principal, b.id)).toMatchObject({
+    expect(await finished(worker, services, principal, b.id)).toMatchObject({
       status: 'failed',
       error: { message: 'bad \uFFFD byte' },
     });
@@ -162,9 +165,9 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
           });
         }),
     });
-    const { services, principal } = await setup([slow]);
+    const { services, principal, worker } = await setup([slow]);
     const job = await createJob(services, principal, { type: 'slow', maxAttempts: 1 });
-    const done = await finished(services, principal, job.id);
+    const done = await finished(worker, services, principal, job.id);
     expect(aborted).toBe(true);
     expect(done).toMatchObject({ status: 'failed', error: { code: 'timeout' } });
     expect((await jobAttempts(services, done))[0]).toMatchObject({ outcome: 'timed_out' });
@@ -181,46 +184,39 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
         return null;
       },
     });
-    const { services, principal } = await setup([late]);
+    const { services, principal, worker } = await setup([late]);
     const job = await createJob(services, principal, { type: 'late', maxAttempts: 1 });
-    const done = await finished(services, principal, job.id);
+    const done = await finished(worker, services, principal, job.id);
     expect(seen).toEqual({ aborted: true, code: 'timeout' });
     expect(done).toMatchObject({ status: 'failed', error: { code: 'timeout' } });
   });
 
   it.skipIf(skip)('cancels a running job: the handler is signalled and the job ends cancelled', async () => {
-    let started = false;
     const long = defineJob({
       type: 'long',
       run: (ctx) =>
         new Promise((_resolve, reject) => {
-          started = true;
           ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error));
         }),
     });
-    const { services, principal } = await setup([long]);
+    const { services, principal, worker } = await setup([long]);
+    const active = once(worker, 'active');
     const job = await createJob(services, principal, { type: 'long' });
-    await until('the handler to start', async () => (started ? true : undefined));
+    await active;
     const cancelling = await cancelJob(services, principal, job.id);
     expect(cancelling.status).toBe('cancelling');
-    const done = await finished(services, principal, job.id);
+    const done = await finished(worker, services, principal, job.id);
     expect(done).toMatchObject({ status: 'cancelled', statusReason: 'cancelled_by_client' });
   });
 
   it.skipIf(skip)('ends a cancelled job even when its handler ignores the signal', async () => {
-    let started = false;
-    const stubborn = defineJob({
-      type: 'stubborn',
-      run: () => {
-        started = true;
-        return new Promise(() => undefined);
-      },
-    });
-    const { services, principal } = await setup([stubborn]);
+    const stubborn = defineJob({ type: 'stubborn', run: () => new Promise(() => undefined) });
+    const { services, principal, worker } = await setup([stubborn]);
+    const active = once(worker, 'active');
     const job = await createJob(services, principal, { type: 'stubborn' });
-    await until('the handler to start', async () => (started ? true : undefined));
+    await active;
     await cancelJob(services, principal, job.id);
-    expect(await finished(services, principal, job.id)).toMatchObject({ status: 'cancelled' });
+    expect(await finished(worker, services, principal, job.id)).toMatchObject({ status: 'cancelled' });
   });
 
   it.skipIf(skip)('runs higher priority first and holds delayed jobs until run_at', async () => {
@@ -241,9 +237,10 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
       runAt: Date.now() + 600,
     });
     const again = new Worker(services, { ...FAST_WORKER, concurrency: 1 });
+    const three = times(again, 'completed', 3);
     again.start();
     cleanups.push(() => again.stop(1000));
-    await until('three jobs', async () => (order.length === 3 ? true : undefined));
+    await three;
     expect(order).toEqual(['high', 'low', 'later']);
   });
 
@@ -258,11 +255,11 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
         order.push(ctx.input.name);
       },
     });
-    const { services, principal } = await setup([step]);
+    const { services, principal, worker } = await setup([step]);
     const a = await createJob(services, principal, { type: 'step', input: { name: 'a' } });
     const b = await createJob(services, principal, { type: 'step', input: { name: 'b' }, dependsOn: [a.id] });
     expect(b).toMatchObject({ status: 'pending', statusReason: 'waiting' });
-    expect(await finished(services, principal, b.id)).toMatchObject({ status: 'succeeded' });
+    expect(await finished(worker, services, principal, b.id)).toMatchObject({ status: 'succeeded' });
     expect(order).toEqual(['a', 'b']);
 
     const bad = await createJob(services, principal, { type: 'step', input: { name: 'bad', fail: true } });
@@ -272,7 +269,7 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
       input: { name: 'grandchild' },
       dependsOn: [child.id],
     });
-    expect(await finished(services, principal, grandchild.id)).toMatchObject({
+    expect(await finished(worker, services, principal, grandchild.id)).toMatchObject({
       status: 'failed',
       statusReason: 'dependency_failed',
     });
@@ -299,9 +296,13 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
       },
     });
     // The first worker never renews its lease: as if its process froze or was killed.
-    const { services, principal } = await setup([once], { heartbeatMs: 60_000, leaseMs: 300, cancelCheckMs: 60_000 });
+    const { services, principal, worker } = await setup([once], {
+      heartbeatMs: 60_000,
+      leaseMs: 300,
+      cancelCheckMs: 60_000,
+    });
     const job = await createJob(services, principal, { type: 'hangs-first' });
-    const done = await finished(services, principal, job.id);
+    const done = await finished(worker, services, principal, job.id);
     expect(done).toMatchObject({ status: 'succeeded', attempts: 2, output: { run: 2 } });
     const attempts = await jobAttempts(services, done);
     expect(attempts.map((a) => a.outcome)).toEqual(['lease_expired', 'succeeded']);
@@ -313,23 +314,23 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
       type: 'fails-once',
       run: () => (++calls === 1 ? Promise.reject(new NonRetryableError('first')) : 'ok'),
     });
-    const { services, principal } = await setup([once]);
+    const { services, principal, worker } = await setup([once]);
     const job = await createJob(services, principal, { type: 'fails-once' });
-    expect(await finished(services, principal, job.id)).toMatchObject({ status: 'failed' });
+    expect(await finished(worker, services, principal, job.id)).toMatchObject({ status: 'failed' });
     const requeued = await retryJob(services, principal, job.id);
     expect(requeued).toMatchObject({ status: 'pending', attempts: 0, error: null });
-    const done = await finished(services, principal, job.id);
+    const done = await finished(worker, services, principal, job.id);
     expect(done).toMatchObject({ status: 'succeeded', output: 'ok' });
     expect((await jobAttempts(services, done)).map((a) => a.outcome)).toEqual(['failed', 'succeeded']);
     await expect(retryJob(services, principal, job.id)).rejects.toMatchObject({ code: 'job_state_conflict' });
   });
 
   it.skipIf(skip)('on stop, waits for running handlers, then releases those that do not finish', async () => {
-    let started = 0;
-    const forever = defineJob({ type: 'forever', run: () => (started++, new Promise(() => undefined)) });
+    const forever = defineJob({ type: 'forever', run: () => new Promise(() => undefined) });
     const { services, principal, worker } = await setup([forever]);
+    const active = once(worker, 'active');
     const job = await createJob(services, principal, { type: 'forever' });
-    await until('the handler to start', async () => (started > 0 ? true : undefined));
+    await active;
     await worker.stop(100);
     expect(await getJob(services, principal, job.id)).toMatchObject({ status: 'pending', attempts: 0 });
   });
@@ -352,9 +353,10 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
           }),
       });
       const { services, principal, worker } = await setup([gated], { concurrency: 2, prefetch: 3, batchSize: 10 });
+      const twoActive = times(worker, 'active', 2);
       const jobs: { id: string }[] = [];
       for (let i = 0; i < 6; i++) jobs.push(await createJob(services, principal, { type: 'gated' }));
-      await until('two handlers to start', async () => (running === 2 ? true : undefined));
+      await twoActive;
       // Two run and three wait in the worker's queue, leased; the sixth stays in the database.
       const statuses = async () => Promise.all(jobs.map(async (j) => (await getJob(services, principal, j.id)).status));
       await until('five jobs to be claimed', async () =>
@@ -366,7 +368,7 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
       for (const j of jobs) if ((await getJob(services, principal, j.id)).status === 'running') held.push(j.id);
       const queuedId = held[held.length - 1]!;
       await cancelJob(services, principal, queuedId);
-      expect(await finished(services, principal, queuedId)).toMatchObject({
+      expect(await finished(worker, services, principal, queuedId)).toMatchObject({
         status: 'cancelled',
         statusReason: 'cancelled_by_client',
       });
@@ -389,7 +391,8 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
   it.skipIf(skip)('holds no more than concurrency + prefetch + one batch, however fast handlers finish', async () => {
     let handled = 0;
     const instant = defineJob({ type: 'instant', run: () => (handled++, null) });
-    const { services, principal } = await setup([instant], { concurrency: 4, prefetch: 10, batchSize: 10 });
+    const { services, principal, worker } = await setup([instant], { concurrency: 4, prefetch: 10, batchSize: 10 });
+    const all = times(worker, 'completed', 2000, 30_000);
     await createJobs(
       services,
       principal,
@@ -407,14 +410,7 @@ describe.each(DIALECTS)('worker on %s', (dialect) => {
         .then((r) => (most = Math.max(most, Number(r.n))));
     }, 2);
     try {
-      await until('all jobs to succeed', async () => {
-        const r = await services.store.db
-          .selectFrom('jobs')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('status', '=', 'succeeded')
-          .executeTakeFirstOrThrow();
-        return Number(r.n) === 2000 ? true : undefined;
-      });
+      await all;
     } finally {
       clearInterval(sampler);
     }

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineJob } from '../../src/engine/define-job.js';
@@ -5,6 +6,7 @@ import { Worker } from '../../src/engine/worker.js';
 import { DIALECTS, skipUnlessAvailable, TestClock } from '../support/databases.js';
 import { testApp, type TestApp } from '../support/app.js';
 import { FAST_WORKER } from '../support/worker-options.js';
+import { until } from '../support/until.js';
 import { answerChecker, type Json } from '../support/openapi.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -132,6 +134,55 @@ describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
       .json()
       .data.map((e: { type: string }) => e.type);
     expect(events).toEqual(expect.arrayContaining(['job.created', 'job.running', 'job.succeeded']));
+  });
+
+  it_('runs each job once when both wait: an HTTP worker in a long poll and an idle in-process worker', async () => {
+    const { t, work } = await setup();
+    const local = new Worker(t.services, { ...FAST_WORKER, concurrency: 2, workerId: 'in-process' });
+    const byLocal: string[] = [];
+    local.on('completed', (job) => byLocal.push(job.id));
+    // Idle: its first claim found nothing, so new jobs of this process may be handed to it.
+    const drained = once(local, 'drained');
+    local.start();
+    await drained;
+    const byRemote: string[] = [];
+    let stop = false;
+    const remote = (async () => {
+      while (!stop) {
+        for (const c of await claim(t, work, { worker: 'http', types: ['shared'], limit: 1, wait: 1 })) {
+          const res = await post(t, work, `/v1/worker/jobs/${c.id}/complete`, {
+            lease: c.lease.token,
+            output: { by: 'http', n: c.input.n },
+          });
+          expect(res.json()).toEqual({ id: c.id, outcome: 'succeeded' });
+          byRemote.push(c.id);
+        }
+      }
+    })();
+    const ids: string[] = [];
+    try {
+      for (let n = 0; n < 40; n++) ids.push((await create(t, 'shared', { n })).id);
+      await until('every job to be run', async () => (byLocal.length + byRemote.length >= 40 ? true : undefined));
+    } finally {
+      stop = true;
+      await remote;
+      await local.stop(1000);
+    }
+    expect(new Set([...byLocal, ...byRemote])).toEqual(new Set(ids));
+    expect(byLocal.length + byRemote.length).toBe(40);
+    const attempts = await t.services.store.db
+      .selectFrom('job_attempts')
+      .select(['job_id', 'worker', 'outcome'])
+      .execute();
+    expect(attempts).toHaveLength(40);
+    expect(attempts.every((a) => a.outcome === 'succeeded')).toBe(true);
+    expect(
+      attempts
+        .filter((a) => a.worker === 'in-process')
+        .map((a) => a.job_id)
+        .sort(),
+    ).toEqual([...byLocal].sort());
+    for (const id of ids) expect((await job(t, id)).output.by).toBe(byLocal.includes(id) ? 'in-process' : 'http');
   });
 
   it_('takes the job from a worker that stopped heartbeating and refuses its late calls with 409', async () => {
