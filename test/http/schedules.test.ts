@@ -59,6 +59,12 @@ describe.each(DIALECTS)('/v1/schedules on %s', (dialect) => {
     const jobs = (await t.call({ method: 'GET', url: '/v1/jobs?type=report' })).json().data;
     expect(jobs).toHaveLength(1);
     expect(jobs[0]).toMatchObject({ schedule_id: s.id, priority: 5, input: { kind: 'daily' } });
+    // Its job.created event names the schedule too (the feed and webhooks carry it).
+    const events = (await t.call({ method: 'GET', url: `/v1/jobs/${jobs[0].id}/events` })).json().data;
+    expect(events[0]).toMatchObject({ type: 'job.created', data: { status: 'pending', schedule_id: s.id } });
+    const plain = (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'report' } })).json();
+    const plainEvents = (await t.call({ method: 'GET', url: `/v1/jobs/${plain.id}/events` })).json().data;
+    expect(plainEvents[0].data).toEqual({ status: 'pending', status_reason: 'queued' });
     expect((await t.call({ method: 'GET', url: `/v1/schedules/${s.id}` })).json()).toMatchObject({
       last_run_at: '2026-06-01T08:11:30.000Z',
       last_job_id: jobs[0].id,

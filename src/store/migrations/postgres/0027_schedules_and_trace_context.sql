@@ -36,3 +36,28 @@ CREATE TABLE schedule_runs (
 ALTER TABLE jobs ADD COLUMN schedule_id UUID;
 ALTER TABLE jobs ADD COLUMN traceparent TEXT;
 ALTER TABLE jobs ADD COLUMN tracestate TEXT;
+
+-- A job a schedule created says so in its job.created event (data.schedule_id); the function is
+-- otherwise that of migration 0024.
+CREATE OR REPLACE FUNCTION jobline_jobs_created() RETURNS TRIGGER
+LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO job_events (workspace_id, job_id, job_ids, project_id, job_type, seq, name, data, actor, created_at)
+  SELECT workspace_id, NULL, array_agg(id), project_id, type, 1, 'job.created', data, NULL, created_at
+  FROM (
+    SELECT workspace_id, id, project_id, type, created_at,
+      CASE WHEN schedule_id IS NOT NULL
+          THEN jsonb_build_object('status', status, 'status_reason', status_reason, 'schedule_id', schedule_id)
+        WHEN status = 'running' THEN jsonb_build_object('status', 'pending', 'status_reason', 'queued')
+        ELSE jsonb_build_object('status', status, 'status_reason', status_reason) END AS data
+    FROM new_jobs
+  ) n
+  GROUP BY workspace_id, project_id, type, created_at, data;
+  INSERT INTO job_events (workspace_id, job_id, project_id, job_type, seq, name, data, actor, created_at)
+  SELECT workspace_id, id, project_id, type, 2, 'job.running',
+    jsonb_build_object('status', status, 'status_reason', status_reason, 'previous_status', 'pending', 'attempt', attempts, 'error', error),
+    lease_owner, created_at
+  FROM new_jobs WHERE status = 'running';
+  PERFORM pg_notify('jobline_events', ' ' || w.workspace_id) FROM (SELECT DISTINCT workspace_id FROM new_jobs WHERE status <> 'running') w;
+  RETURN NULL;
+END $$;

@@ -36,3 +36,23 @@ CREATE TABLE schedule_runs (
 ALTER TABLE jobs ADD COLUMN schedule_id TEXT;
 ALTER TABLE jobs ADD COLUMN traceparent TEXT;
 ALTER TABLE jobs ADD COLUMN tracestate TEXT;
+
+-- A job a schedule created says so in its job.created event (data.schedule_id); the trigger is
+-- otherwise that of migration 0018.
+DROP TRIGGER job_events_created;
+CREATE TRIGGER job_events_created AFTER INSERT ON jobs
+BEGIN
+  INSERT INTO job_events (workspace_id, job_id, project_id, job_type, seq, name, data, actor, created_at)
+  VALUES (NEW.workspace_id, NEW.id, NEW.project_id, NEW.type, 1, 'job.created',
+    CASE WHEN NEW.schedule_id IS NOT NULL
+      THEN json_object('status', NEW.status, 'status_reason', NEW.status_reason, 'schedule_id', NEW.schedule_id)
+      WHEN NEW.status = 'running' THEN json_object('status', 'pending', 'status_reason', 'queued')
+      ELSE json_object('status', NEW.status, 'status_reason', NEW.status_reason) END,
+    NULL, NEW.created_at);
+  INSERT INTO job_events (workspace_id, job_id, project_id, job_type, seq, name, data, actor, created_at)
+  SELECT NEW.workspace_id, NEW.id, NEW.project_id, NEW.type, 2, 'job.running',
+    json_object('status', NEW.status, 'status_reason', NEW.status_reason, 'previous_status', 'pending',
+      'attempt', NEW.attempts, 'error', json(NEW.error)),
+    NEW.lease_owner, NEW.created_at
+  WHERE NEW.status = 'running';
+END;
