@@ -63,11 +63,28 @@ export const MACHINE_JOB_FIELDS: readonly Field[] = [
   ['created_at', 'bigint', (j) => j.now],
   ['updated_at', 'bigint', (j) => j.now],
   ['callback_url', 'text', (j) => j.callbackUrl ?? null],
+];
+
+/**
+ * Columns only some jobs have (a schedule's, or one created in a trace): written only by statements
+ * for batches where one of them is set, so the others insert what they did before these existed (and
+ * still can into a database not yet migrated past them).
+ */
+const ORIGIN_FIELDS: readonly Field[] = [
   ['schedule_id', 'uuid', (j) => j.scheduleId ?? null],
   ['traceparent', 'text', (j) => j.traceparent ?? null],
   ['tracestate', 'text', (j) => j.tracestate ?? null],
 ];
-export const MACHINE_JOB_COLUMNS = MACHINE_JOB_FIELDS.map(([column]) => column);
+const WITH_ORIGIN_FIELDS = [...MACHINE_JOB_FIELDS, ...ORIGIN_FIELDS];
+const COLUMNS = [MACHINE_JOB_FIELDS, WITH_ORIGIN_FIELDS].map((fields) => fields.map(([column]) => column));
+
+/** The fields of a machine job's INSERT, with the origin columns or without. */
+export const machineJobFields = (origin: boolean): readonly Field[] =>
+  origin ? WITH_ORIGIN_FIELDS : MACHINE_JOB_FIELDS;
+export const machineJobColumns = (origin: boolean): readonly string[] => COLUMNS[origin ? 1 : 0]!;
+/** Does any of these jobs need the origin columns? */
+export const hasOrigin = (jobs: readonly NewJobRow[]): boolean =>
+  jobs.some((j) => j.scheduleId !== undefined || j.traceparent !== undefined);
 
 /** The columns a claim sets, written after MACHINE_JOB_COLUMNS when new jobs are inserted claimed. */
 export const CLAIM_COLUMNS = [

@@ -1,7 +1,7 @@
 import { CompiledQuery } from 'kysely';
 import type { Transaction as SQLiteTransaction } from 'better-sqlite3';
 import { repeatedTuples } from '../batch-sql.js';
-import { CLAIM_COLUMNS, MACHINE_JOB_COLUMNS, type InsertClaim, type NewJobRow } from '../job-inserts.js';
+import { CLAIM_COLUMNS, hasOrigin, machineJobColumns, type InsertClaim, type NewJobRow } from '../job-inserts.js';
 import type { Executor } from '../store.js';
 import type { RawHandle } from './dialect.js';
 
@@ -10,7 +10,7 @@ import type { RawHandle } from './dialect.js';
 
 type SqliteRaw = Extract<RawHandle, { kind: 'sqlite' }>;
 
-/** A statement binds a limited number of values (SQLite 32,766): 21 to 28 per job, so 1,000 jobs per INSERT. */
+/** A statement binds a limited number of values (SQLite 32,766): 18 to 28 per job, so 1,000 jobs per INSERT. */
 const CHUNK = 1000;
 
 type NumberedInsert = (
@@ -54,16 +54,17 @@ export async function sqliteInsertMachineJobs(db: Executor, jobs: NewJobRow[]): 
   }
 }
 
-/** Statement texts by batch size (see repeatedTuples), without and with the claim's columns. */
-const machineInsertSql = new Map<number, string>();
-const claimedInsertSql = new Map<number, string>();
+/** Statement texts by batch size (see repeatedTuples), by [claimed][origin]. */
+const insertSql = [0, 1].map(() => [new Map<number, string>(), new Map<number, string>()]);
 
 /** The jobs `claim` names are written as a claim leaves them (migration 0018 gives them its events). */
 function machineJobRows(jobs: NewJobRow[], claim: InsertClaim | undefined): { text: string; values: unknown[] } {
   // event_seq (SQLite migration 0025): a job inserted claimed starts with two events, created and running.
-  const columns = claim === undefined ? MACHINE_JOB_COLUMNS : [...MACHINE_JOB_COLUMNS, ...CLAIM_COLUMNS, 'event_seq'];
+  const origin = hasOrigin(jobs);
+  const base = machineJobColumns(origin);
+  const columns = claim === undefined ? base : [...base, ...CLAIM_COLUMNS, 'event_seq'];
   const text = repeatedTuples(
-    claim === undefined ? machineInsertSql : claimedInsertSql,
+    insertSql[claim === undefined ? 0 : 1]![origin ? 1 : 0]!,
     jobs.length,
     columns.length,
     (tuples) => `INSERT INTO jobs (${columns.join(', ')}) VALUES ${tuples}`,
@@ -71,7 +72,7 @@ function machineJobRows(jobs: NewJobRow[], claim: InsertClaim | undefined): { te
   const values: unknown[] = [];
   for (const j of jobs) {
     const claimed = claim?.ids.has(j.id) === true;
-    // MACHINE_JOB_FIELDS' values, written out: calling its functions per job costs more here.
+    // machineJobFields' values, written out: calling its functions per job costs more here.
     values.push(
       j.id,
       j.workspaceId,
@@ -91,10 +92,8 @@ function machineJobRows(jobs: NewJobRow[], claim: InsertClaim | undefined): { te
       j.now,
       j.now,
       j.callbackUrl ?? null,
-      j.scheduleId ?? null,
-      j.traceparent ?? null,
-      j.tracestate ?? null,
     );
+    if (origin) values.push(j.scheduleId ?? null, j.traceparent ?? null, j.tracestate ?? null);
     if (claim === undefined) continue;
     if (claimed) values.push(1, claim.workerId, claim.leaseExpiresAt, j.now, j.now, 2, 2);
     else values.push(0, null, null, null, null, 1, 1);
