@@ -7,6 +7,7 @@ const BENCHMARKS = {
   webhooks: './webhooks.mjs',
   sse: './sse.mjs',
   soak: './soak.mjs',
+  'remote-workers': './remote-workers.mjs',
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -3,6 +3,7 @@ import type { Principal } from '../../src/core/auth.js';
 import { createServices } from '../../src/create-services.js';
 import { createJobs } from '../../src/services/jobs.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
+import { CLAIM_IN_WORKSPACE } from '../../src/store/dialect/sqlite-queue.js';
 import { claimJobs } from '../../src/store/queue.js';
 import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';
 
@@ -48,6 +49,36 @@ describe.each(DIALECTS)('claiming on %s', (dialect) => {
     expect(taken).toHaveLength(300);
     expect(new Set(taken).size).toBe(300);
   });
+
+  it.runIf(dialect === 'sqlite')(
+    "a remote worker's claim reads the claim index in order, not every pending job of its workspace",
+    async () => {
+      const db = freshDatabase(dialect);
+      const services = await createServices(db.options);
+      cleanups.push(async () => {
+        await services.store.close();
+        await db.cleanup();
+      });
+      const raw = services.store.raw;
+      if (raw.kind !== 'sqlite') throw new Error('SQLite expected');
+      for (const name of ['acme', 'other']) {
+        const workspaceId = await ensureWorkspace(services.store.db, name, Date.now());
+        const jobs = Array.from({ length: 200 }, () => ({ type: 'claimed' }));
+        await createJobs(services, { tokenId: 't', workspaceId, scopes: ['admin'] }, jobs);
+      }
+      const plan = () => {
+        const params = CLAIM_IN_WORKSPACE.split('?').length - 1;
+        const rows = raw.db.prepare(`EXPLAIN QUERY PLAN ${CLAIM_IN_WORKSPACE}`).all(...Array<number>(params).fill(1));
+        return (rows as { detail: string }[]).map((r) => r.detail).join('\n');
+      };
+      // A sort would take every pending job of the workspace at each claim, however few it asks for.
+      for (const analyzed of [false, true]) {
+        if (analyzed) raw.db.exec('ANALYZE');
+        expect(plan()).toContain('USING INDEX jobs_claim');
+        expect(plan()).not.toContain('TEMP B-TREE');
+      }
+    },
+  );
 
   it.runIf(dialect === 'sqlite')(
     'relaxes durability for the claim only: every other commit still waits for the disk',
