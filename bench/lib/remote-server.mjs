@@ -1,10 +1,7 @@
 // Server process of the remote-workers benchmark: `jobline serve` as startServer runs it, with no
 // in-process worker (HTTP workers claim over the API) or with one started on request (the baseline),
 // each in a PostgreSQL schema or SQLite directory of its own, removed at `stop`.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
+import { scratchDatabase } from './scratch-database.mjs';
 import { serveConfig } from '../../dist/config/serve-config.js';
 import { startServer } from '../../dist/server.js';
 import { Worker } from '../../dist/engine/worker.js';
@@ -20,28 +17,9 @@ const cpuSeconds = () => {
 };
 
 async function start({ databaseUrl }) {
-  const dataDir = mkdtempSync(join(os.tmpdir(), 'jobline-bench-remote-'));
-  let url;
-  let drop = async () => undefined;
-  if (databaseUrl !== undefined) {
-    // A schema of its own, reached through the URL's search_path as `jobline serve --database-url` would.
-    const schema = `bench_remote_${process.pid}`;
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    const u = new URL(databaseUrl);
-    u.searchParams.set('options', `-c search_path=${schema}`);
-    url = u.toString();
-    drop = async () => {
-      const c = new pg.Client({ connectionString: databaseUrl });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await c.end();
-    };
-  }
+  const scratch = await scratchDatabase(databaseUrl, 'remote');
   const config = serveConfig(
-    { port: '0', data: dataDir, databaseUrl: url, jobs: [JOBS] },
+    { port: '0', data: scratch.dataDir, databaseUrl: scratch.databaseUrl, jobs: [JOBS] },
     // No worker at start: the benchmark starts the in-process one itself, once the jobs are in.
     { JOBLINE_RATE_LIMIT: '0', JOBLINE_LOG_LEVEL: 'warn', JOBLINE_WORKER_CONCURRENCY: '0' },
   );
@@ -61,8 +39,7 @@ async function start({ databaseUrl }) {
     config,
     async close() {
       await server.close();
-      await drop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await scratch.drop();
     },
   };
 }

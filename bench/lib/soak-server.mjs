@@ -1,40 +1,18 @@
 // Child process of bench/soak.mjs: `jobline serve` as startServer runs it (in-process worker and
 // webhooks included), started with --expose-gc so the parent can force a collection, and answering
 // the parent's requests for its memory, event-loop delay and what the event hub holds.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
-import pg from 'pg';
+import { scratchDatabase } from './scratch-database.mjs';
 import { serveConfig } from '../../dist/config/serve-config.js';
 import { startServer } from '../../dist/server.js';
 
 const JOBS = new URL('./soak-jobs.mjs', import.meta.url).pathname;
 
 async function start(databaseUrl) {
-  const dataDir = mkdtempSync(join(os.tmpdir(), 'jobline-bench-soak-'));
-  let url;
-  let drop = async () => undefined;
-  if (databaseUrl !== undefined) {
-    // A schema of its own, reached through the URL's search_path as `jobline serve --database-url` would.
-    const schema = `bench_soak_${process.pid}`;
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    const u = new URL(databaseUrl);
-    u.searchParams.set('options', `-c search_path=${schema}`);
-    url = u.toString();
-    drop = async () => {
-      const c = new pg.Client({ connectionString: databaseUrl });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await c.end();
-    };
-  }
+  const scratch = await scratchDatabase(databaseUrl, 'soak');
   const config = serveConfig(
-    { port: '0', data: dataDir, databaseUrl: url, jobs: [JOBS] },
+    { port: '0', data: scratch.dataDir, databaseUrl: scratch.databaseUrl, jobs: [JOBS] },
     { JOBLINE_RATE_LIMIT: '0', JOBLINE_LOG_LEVEL: 'warn' },
   );
   let printed = '';
@@ -45,8 +23,7 @@ async function start(databaseUrl) {
     token,
     async close() {
       await server.close();
-      await drop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await scratch.drop();
     },
   };
 }
