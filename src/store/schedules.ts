@@ -34,6 +34,20 @@ export type ScheduleFields = Pick<
   'name' | 'cron' | 'intervalMs' | 'timeZone' | 'job' | 'missedRuns' | 'paused' | 'nextRunAt'
 >;
 
+/** ScheduleFields as the columns of a schedules row. */
+function fieldColumns(s: ScheduleFields) {
+  return {
+    name: s.name,
+    cron: s.cron,
+    interval_ms: s.intervalMs,
+    time_zone: s.timeZone,
+    job: JSON.stringify(s.job),
+    missed_runs: s.missedRuns,
+    paused: s.paused ? 1 : 0,
+    next_run_at: s.nextRunAt,
+  };
+}
+
 export async function insertSchedule(
   db: Executor,
   s: ScheduleFields & { id: string; workspaceId: string; now: number },
@@ -43,14 +57,7 @@ export async function insertSchedule(
     .values({
       id: s.id,
       workspace_id: s.workspaceId,
-      name: s.name,
-      cron: s.cron,
-      interval_ms: s.intervalMs,
-      time_zone: s.timeZone,
-      job: JSON.stringify(s.job),
-      missed_runs: s.missedRuns,
-      paused: s.paused ? 1 : 0,
-      next_run_at: s.nextRunAt,
+      ...fieldColumns(s),
       last_run_at: null,
       last_job_id: null,
       last_error: null,
@@ -112,14 +119,7 @@ export async function updateSchedule(
   const row = await db
     .updateTable('schedules')
     .set((eb) => ({
-      name: s.name,
-      cron: s.cron,
-      interval_ms: s.intervalMs,
-      time_zone: s.timeZone,
-      job: JSON.stringify(s.job),
-      missed_runs: s.missedRuns,
-      paused: s.paused ? 1 : 0,
-      next_run_at: s.nextRunAt,
+      ...fieldColumns(s),
       updated_at: s.now,
       version: eb('version', '+', 1),
     }))
