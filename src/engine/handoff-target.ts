@@ -26,7 +26,7 @@ export function handoffTarget(w: HandoffWorker): HandoffTarget {
   return {
     id: w.id,
     leaseMs: w.leaseMs,
-    reserve(type) {
+    reserve({ type }) {
       const definition = w.registry.get(type);
       if (w.stopping() || !w.queue.drained || definition === undefined) return false;
       if (w.slots.busy + w.slots.reserved + w.queue.length >= w.slots.concurrency) return false;

@@ -5,17 +5,17 @@ import type { ClaimedJob } from '../core/job.js';
 // Otherwise the job waits for a wake-up and then a claim, a transaction of its own, after the
 // insert's commit: a second round of work as long as the insert itself (docs/benchmarks.md, pickup).
 //
-// A worker takes jobs this way only while it has a free slot and its last claim found no job of its
-// types left, with none added since: a new job never overtakes one that was already waiting. Its
-// events are those of a job created pending and then claimed (job.created, then job.running).
+// A worker (in-process, or a remote worker's waiting claim: services/worker-claims.ts) takes jobs
+// this way only while it has a free slot and its last claim found no job of its types left, with none
+// added since: a new job never overtakes one that was already waiting. Its events are those of a job created pending and then claimed (job.created, then job.running).
 
 /** A worker of this process, as the handoff sees it (src/engine/worker.ts). */
 export interface HandoffTarget {
   /** The worker's id: the lease owner of the jobs handed to it. */
   readonly id: string;
   readonly leaseMs: number;
-  /** Reserves a slot for a new job of this type, if the worker is idle as described above. */
-  reserve(type: string): boolean;
+  /** Reserves a slot for this new job, if the worker is idle as described above and runs its type. */
+  reserve(job: NewRunnableJob): boolean;
   /** Gives back the slots reserved for these types, then runs the jobs (committed, claimed by this worker). */
   settle(reservedTypes: string[], jobs: ClaimedJob[]): void;
 }
@@ -27,6 +27,13 @@ export interface Handover {
   ids: ReadonlySet<string>;
   /** Call once: with the jobs as committed, or with none when the insert failed. */
   settle(jobs: ClaimedJob[]): void;
+}
+
+/** A new job that could run at once, as the handoff offers it. */
+export interface NewRunnableJob {
+  readonly id: string;
+  readonly type: string;
+  readonly workspaceId: string;
 }
 
 export class Handoff {
@@ -42,9 +49,9 @@ export class Handoff {
   }
 
   /** Reserves one worker's free slots for as many of these new, runnable jobs as it takes; undefined when none does. */
-  offer(jobs: readonly { id: string; type: string }[], now: number): Handover | undefined {
+  offer(jobs: readonly NewRunnableJob[], now: number): Handover | undefined {
     for (const target of this.targets) {
-      const taken = jobs.filter((j) => target.reserve(j.type));
+      const taken = jobs.filter((j) => target.reserve(j));
       if (taken.length === 0) continue;
       const types = taken.map((j) => j.type);
       let settled = false;

@@ -62,7 +62,9 @@ export interface ClaimRequest {
 /**
  * Claims up to `limit` runnable jobs of these types in the token's workspace, waiting up to `waitMs`
  * for one: a job created or released wakes the wait at once (in this process, or any process on
- * PostgreSQL through LISTEN/NOTIFY, src/store/wakeups.ts).
+ * PostgreSQL through LISTEN/NOTIFY, src/store/wakeups.ts). While it waits, a job of its types created
+ * in this process is inserted already claimed by it (services/handoff.ts), as for an idle in-process
+ * worker: the claim answers as soon as that insert commits, without a wake-up and a second claim.
  */
 export async function claimRemote(services: Services, principal: Principal, r: ClaimRequest): Promise<RemoteClaim[]> {
   checkTypes(principal, r.types);
@@ -73,6 +75,8 @@ export async function claimRemote(services: Services, principal: Principal, r: C
     wake?.();
   });
   const deadline = Date.now() + r.waitMs;
+  const aborted = () => r.signal?.aborted === true;
+  const timeoutOf = (job: ClaimedJob) => job.timeoutMs ?? services.registry.get(job.type)?.timeoutMs ?? null;
   try {
     for (;;) {
       woken = false;
@@ -90,27 +94,100 @@ export async function claimRemote(services: Services, principal: Principal, r: C
       if (jobs.length > 0) {
         return jobs.map((job) => ({
           job,
-          timeoutMs: job.timeoutMs ?? services.registry.get(job.type)?.timeoutMs ?? null,
+          timeoutMs: timeoutOf(job),
           lease: { token: lease.token, expiresAt: now + r.leaseMs },
         }));
       }
       const left = deadline - Date.now();
-      if (left <= 0 || r.signal?.aborted === true) return [];
-      if (!woken) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, Math.min(POLL_MS, left));
-          r.signal?.addEventListener('abort', done, { once: true });
-          wake = done;
-          function done(): void {
-            clearTimeout(timer);
-            r.signal?.removeEventListener('abort', done);
-            wake = undefined;
-            resolve();
-          }
-        });
+      if (left <= 0 || aborted()) return [];
+      if (woken) continue;
+      const handed = await waitForJobs(services, principal, r, lease.owner, Math.min(POLL_MS, left), (done) => {
+        wake = done;
+      });
+      wake = undefined;
+      if (handed.jobs.length === 0) continue;
+      if (aborted()) {
+        // The worker went away while its jobs were inserted: they go back to the queue at once.
+        await queue.releaseJobs(
+          services.store,
+          lease.owner,
+          handed.jobs.map((j) => j.id),
+          services.clock.now(),
+        );
+        services.wakeups.jobsAdded();
+        return [];
       }
+      return handed.jobs.map((job) => ({
+        job,
+        timeoutMs: timeoutOf(job),
+        lease: { token: lease.token, expiresAt: handed.leaseExpiresAt },
+      }));
     }
   } finally {
     unsubscribe();
   }
+}
+
+function releaseLate(services: Services, owner: string, jobs: ClaimedJob[]): void {
+  const ids = jobs.map((j) => j.id);
+  queue
+    .releaseJobs(services.store, owner, ids, services.clock.now())
+    .then(() => services.wakeups.jobsAdded())
+    .catch(() => {
+      // Left to lease expiry: the reaper returns them to the queue.
+    });
+}
+
+/**
+ * Waits up to `ms` for a wake-up, the end of the request, or jobs handed over by an insert of this
+ * process. Once the handoff has reserved a job, the wait lasts until that insert settles, whatever
+ * else happens: the jobs it commits are claimed by this lease and must reach the worker or be released.
+ */
+function waitForJobs(
+  services: Services,
+  principal: Principal,
+  r: ClaimRequest,
+  owner: string,
+  ms: number,
+  onWake: (wake: () => void) => void,
+): Promise<{ jobs: ClaimedJob[]; leaseExpiresAt: number }> {
+  return new Promise((resolve) => {
+    let reserved = 0;
+    let open = true;
+    let finished = false;
+    const finish = (jobs: ClaimedJob[]) => {
+      finished = true;
+      clearTimeout(timer);
+      r.signal?.removeEventListener('abort', interrupt);
+      detach();
+      resolve({ jobs, leaseExpiresAt: services.clock.now() + r.leaseMs });
+    };
+    const interrupt = () => {
+      open = false;
+      if (reserved === 0) finish([]);
+    };
+    const timer = setTimeout(interrupt, ms);
+    r.signal?.addEventListener('abort', interrupt, { once: true });
+    onWake(interrupt);
+    const detach = services.handoff.attach({
+      id: owner,
+      leaseMs: r.leaseMs,
+      reserve(job) {
+        if (!open || reserved >= r.limit || job.workspaceId !== principal.workspaceId) return false;
+        if (!r.types.includes(job.type)) return false;
+        reserved++;
+        return true;
+      },
+      settle(reservedTypes, jobs) {
+        reserved -= reservedTypes.length;
+        if (finished) {
+          // A second insert reserved a slot before the first one answered the claim: its jobs go back.
+          if (jobs.length > 0) releaseLate(services, owner, jobs);
+        } else if (jobs.length > 0) {
+          open = false;
+          finish(jobs);
+        } else if (reserved === 0 && !open) finish([]);
+      },
+    });
+  });
 }
