@@ -1,11 +1,18 @@
 import type { Services } from './context.js';
 import { expireEventBatches, expireDeliveries, expireFinishedJobs, expireUploads } from '../store/retention.js';
+import { expireScheduleRuns } from '../store/schedules.js';
+
+/** Schedule runs are kept at least this long, whatever the retention period. */
+const SCHEDULE_RUNS_KEPT_MS = 24 * 3600 * 1000;
 
 /**
  * One sweep: expires finished jobs (and the batch rows of events left with none
- * but tombstones), uploads and finished webhook deliveries past the retention period, in bounded batches.
+ * but tombstones), uploads, finished webhook deliveries and the record of schedules' runs past the
+ * retention period, in bounded batches.
  */
-export async function sweepExpired(services: Services): Promise<{ jobs: number; files: number; deliveries: number }> {
+export async function sweepExpired(
+  services: Services,
+): Promise<{ jobs: number; files: number; deliveries: number; scheduleRuns: number }> {
   const now = services.clock.now();
   let jobs = 0;
   let files = 0;
@@ -38,5 +45,12 @@ export async function sweepExpired(services: Services): Promise<{ jobs: number; 
     deliveries += n;
     if (n < 500) break;
   }
-  return { jobs, files, deliveries };
+  let scheduleRuns = 0;
+  const runsBefore = now - Math.max(services.policy.retentionMs, SCHEDULE_RUNS_KEPT_MS);
+  for (;;) {
+    const n = await expireScheduleRuns(services.store.db, runsBefore, 500);
+    scheduleRuns += n;
+    if (n < 500) break;
+  }
+  return { jobs, files, deliveries, scheduleRuns };
 }

@@ -198,3 +198,27 @@ export async function recordScheduleRun(
   await db.updateTable('schedules').set({ last_job_id: jobId }).where('id', '=', scheduleId).execute();
   return true;
 }
+
+/**
+ * Forgets up to `limit` runs scheduled before `before`. A run's row only has to outlive the chance of
+ * a process trying its time again, and a process moves a schedule on only from the version it read
+ * (services/schedule-runner.ts), so an old time cannot come back once the schedule moved past it.
+ */
+export async function expireScheduleRuns(db: Executor, before: number, limit: number): Promise<number> {
+  const result = await db
+    .deleteFrom('schedule_runs')
+    .where((eb) =>
+      eb(
+        eb.refTuple('schedule_id', 'scheduled_at'),
+        'in',
+        eb
+          .selectFrom('schedule_runs')
+          .select(['schedule_id', 'scheduled_at'])
+          .where('scheduled_at', '<', before)
+          .limit(limit)
+          .$asTuple('schedule_id', 'scheduled_at'),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
