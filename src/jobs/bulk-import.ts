@@ -4,7 +4,7 @@ import { JOB_TYPE_PATTERN, PRIORITY_MAX, PRIORITY_MIN } from '../core/job.js';
 import { NonRetryableError } from '../engine/define-job.js';
 import { defineBuiltinJob } from './define-builtin-job.js';
 import type { Registry } from '../core/registry.js';
-import { createJobs, type CreateJobInput } from '../services/jobs.js';
+import { createJobs, type CreateJobInput } from '../services/job-creation.js';
 import { getProject } from '../services/projects.js';
 import { replaceJobErrors } from '../store/job-results.js';
 import { readCsv } from './documents/csv.js';

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { NonRetryableError } from '../engine/define-job.js';
 import { defineBuiltinJob } from './define-builtin-job.js';
-import { createJobs } from '../services/jobs.js';
+import { createJobs } from '../services/job-creation.js';
 import { findJob } from '../store/jobs.js';
 import { jobPrincipal } from './principal.js';
 

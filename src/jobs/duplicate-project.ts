@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { NonRetryableError } from '../engine/define-job.js';
 import { defineBuiltinJob } from './define-builtin-job.js';
 import { uuidv7 } from '../core/ids.js';
-import { createJobs } from '../services/jobs.js';
+import { createJobs } from '../services/job-creation.js';
 import { findProject, insertProject } from '../store/projects.js';
 import { listJobsAfter } from '../store/jobs.js';
 import { jobPrincipal } from './principal.js';
