@@ -94,8 +94,8 @@ const PEOPLE_FIELDS: readonly Field[] = [
  * people columns. Each dialect writes one statement per shape, made once.
  */
 export type Shape = 0 | 1 | 2 | 3;
-export const ORIGIN = 1;
-export const PEOPLE = 2;
+const ORIGIN = 1;
+const PEOPLE = 2;
 export const SHAPES: readonly Shape[] = [0, 1, 2, 3];
 
 const FIELDS = SHAPES.map((shape) => [
