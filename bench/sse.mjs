@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { buildApp } from '../dist/app.js';
 import { createServices } from '../dist/create-services.js';
-import { createJob } from '../dist/services/jobs.js';
+import { createJob } from '../dist/services/job-creation.js';
 import { createToken } from '../dist/services/tokens.js';
 import { machine, median, percentile, writeSection } from './lib/common.mjs';
 

@@ -15,7 +15,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createServices } from '../dist/create-services.js';
-import { createJobs } from '../dist/services/jobs.js';
+import { createJobs } from '../dist/services/job-creation.js';
 import { createWebhook, deleteWebhook } from '../dist/services/webhooks.js';
 import { ensureWorkspace } from '../dist/services/tokens.js';
 import { WebhookRuntime } from '../dist/events/webhook-runtime.js';

@@ -39,7 +39,7 @@ const { defineJob } = await import(`${dist}/engine/define-job.js`);
 const { Registry } = await import(`${dist}/${moved('core/registry.js', 'engine/registry.js')}`);
 const { Worker } = await import(`${dist}/engine/worker.js`);
 const { createServices } = await import(`${dist}/${moved('create-services.js', 'services/create.js')}`);
-const { createJobs } = await import(`${dist}/services/jobs.js`);
+const { createJobs } = await import(`${dist}/${moved('services/job-creation.js', 'services/jobs.js')}`);
 const { ensureWorkspace } = await import(`${dist}/services/tokens.js`);
 
 /** CPU milliseconds used so far by every process named postgres. */

@@ -5,7 +5,7 @@ import { scratchDatabase } from './scratch-database.mjs';
 import { serveConfig } from '../../dist/config/serve-config.js';
 import { startServer } from '../../dist/server.js';
 import { Worker } from '../../dist/engine/worker.js';
-import { createJobs } from '../../dist/services/jobs.js';
+import { createJobs } from '../../dist/services/job-creation.js';
 import { createToken, ensureWorkspace } from '../../dist/services/tokens.js';
 import { nowMs } from './remote-jobs.mjs';
 

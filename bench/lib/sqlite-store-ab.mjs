@@ -30,7 +30,7 @@ const BATCH = Number(a.batch);
 const { Registry } = await import(`${dist}/${moved('core/registry.js', 'engine/registry.js')}`);
 const { defineJob } = await import(`${dist}/engine/define-job.js`);
 const { createServices } = await import(`${dist}/${moved('create-services.js', 'services/create.js')}`);
-const { createJobs } = await import(`${dist}/services/jobs.js`);
+const { createJobs } = await import(`${dist}/${moved('services/job-creation.js', 'services/jobs.js')}`);
 const { ensureWorkspace } = await import(`${dist}/services/tokens.js`);
 const { claimJobs, completeJobs } = await import(`${dist}/store/queue.js`);
 

@@ -30,7 +30,7 @@ export async function jobline(o) {
         ['core/registry.js', 'engine/registry.js'],
         ['engine/worker.js'],
         ['create-services.js', 'services/create.js'],
-        ['services/jobs.js'],
+        ['services/job-creation.js', 'services/jobs.js'],
         ['services/tokens.js'],
       ].map(load),
     );

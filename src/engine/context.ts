@@ -4,6 +4,7 @@ import type { ClaimedJob } from '../core/job.js';
 import type { Services } from '../services/context.js';
 import { readFileBytes, writeJobFile } from '../services/files.js';
 import * as queue from '../store/queue.js';
+import { builtinContext, type BuiltinContext } from './builtin-context.js';
 import type { JobContext } from './define-job.js';
 
 /** The handler's signal and logger, made by the worker when the handler first reads them. */
@@ -15,12 +16,12 @@ export interface LazyParts {
 }
 
 /**
- * The context every handler gets, with Jobline's own services for the built-in job types (src/jobs).
- * The public JobContext leaves them out: their types are internal, and a user's handler talks to
+ * The context every handler gets, with what the built-in job types (src/jobs) use of Jobline's own
+ * data. The public JobContext leaves it out: its types are internal, and a user's handler talks to
  * Jobline through its API.
  */
 export interface EngineJobContext<Input> extends JobContext<Input> {
-  services: Services;
+  readonly jobline: BuiltinContext;
 }
 
 /** What a handler gets: its input, its signal, and ways to report progress and read and write files. */
@@ -30,6 +31,7 @@ export function jobContext(
   job: ClaimedJob,
   lazy: LazyParts,
 ): EngineJobContext<never> {
+  let jobline: BuiltinContext | undefined;
   return {
     input: job.input as never,
     jobId: job.id,
@@ -55,7 +57,10 @@ export function jobContext(
       const { info, bytes } = await readFileBytes(services, job.workspaceId, fileId);
       return { name: info.name, contentType: info.contentType, bytes };
     },
-    services,
+    // Made when a handler first reads it: only the built-in job types do.
+    get jobline() {
+      return (jobline ??= builtinContext(services, job));
+    },
     workspaceId: job.workspaceId,
   };
 }

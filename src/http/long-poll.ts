@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Job } from '../core/job.js';
 import type { Services } from '../services/context.js';
-import { getJob } from '../services/jobs.js';
+import { getJob } from '../services/job-reads.js';
 import { lastJobEvent } from '../store/events.js';
 
 /**

@@ -54,3 +54,8 @@ export function validatorCompiler(schemas: object[]): FastifySchemaCompiler<unkn
 }
 
 export { MAX_JSON_DEPTH, unstorableJson } from '../core/json.js';
+
+/** A date-time the validators above accepted, as epoch milliseconds (undefined when absent). */
+export function parseTime(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : Date.parse(value);
+}

@@ -4,11 +4,9 @@ import { JOB_TYPE_PATTERN, PRIORITY_MAX, PRIORITY_MIN } from '../core/job.js';
 import { NonRetryableError } from '../engine/define-job.js';
 import { defineBuiltinJob } from './define-builtin-job.js';
 import type { Registry } from '../core/registry.js';
-import { createJobs, type CreateJobInput } from '../services/jobs.js';
-import { getProject } from '../services/projects.js';
+import type { CreateJobInput } from '../services/job-creation.js';
 import { replaceJobErrors } from '../store/job-results.js';
 import { readCsv } from './documents/csv.js';
-import { jobPrincipal } from './principal.js';
 
 const MAX_ROWS = 100_000;
 const TYPE = new RegExp(JOB_TYPE_PATTERN);
@@ -153,8 +151,7 @@ export const bulkImport = defineBuiltinJob({
   maxAttempts: 3,
   timeoutMs: 3600_000,
   async run(ctx) {
-    const { services } = ctx;
-    const principal = jobPrincipal(ctx);
+    const { jobline } = ctx;
     const file = await ctx.readFile(ctx.input.file_id).catch((error: unknown) => {
       if (error instanceof AppError && error.status === 404)
         throw new NonRetryableError(
@@ -164,7 +161,7 @@ export const bulkImport = defineBuiltinJob({
       throw error;
     });
     if (ctx.input.project_id !== undefined) {
-      await getProject(services, principal, ctx.input.project_id).catch(() => {
+      await jobline.getProject(ctx.input.project_id).catch(() => {
         throw new NonRetryableError(
           `No project with id ${ctx.input.project_id} exists in this workspace.`,
           'project_not_found',
@@ -185,16 +182,16 @@ export const bulkImport = defineBuiltinJob({
     const errors = [...parsed.errors];
     const valid: CreateJobInput[] = [];
     for (const row of parsed.rows) {
-      const result = toJobInput(row, services.registry, ctx.input.project_id);
+      const result = toJobInput(row, jobline.registry, ctx.input.project_id);
       if (Array.isArray(result)) errors.push(...result);
       else valid.push(result);
     }
     errors.sort((a, b) => a.row - b.row);
-    await services.store.transaction(async (trx) => {
-      for (let i = 0; i < valid.length; i += 500) await createJobs(services, principal, valid.slice(i, i + 500), trx);
+    await jobline.transaction(async (trx) => {
+      for (let i = 0; i < valid.length; i += 500) await jobline.createJobs(valid.slice(i, i + 500), trx);
       await replaceJobErrors(trx, ctx.jobId, errors);
     });
-    if (valid.length > 0) services.wakeups.jobsAdded();
+    if (valid.length > 0) jobline.jobsAdded();
     const failedRows = new Set(errors.map((e) => e.row)).size;
     return { total: valid.length + failedRows, created: valid.length, failed: failedRows };
   },

@@ -95,7 +95,7 @@ export const documentImport = defineBuiltinJob({
     }
     const language = ctx.input.source_language ?? parsed.sourceLanguage;
     await ctx.progress(70, `storing ${parsed.segments.length} segments`);
-    await ctx.services.store.transaction((trx) =>
+    await ctx.jobline.transaction((trx) =>
       replaceSegments(
         trx,
         ctx.jobId,

@@ -1,9 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { NonRetryableError } from '../engine/define-job.js';
 import { defineBuiltinJob } from './define-builtin-job.js';
-import { createJobs } from '../services/jobs.js';
 import { findJob } from '../store/jobs.js';
-import { jobPrincipal } from './principal.js';
 
 /**
  * Copies one job into its project as a new pending job with the same type, input and priority, and the
@@ -25,12 +23,12 @@ export const duplicateJob = defineBuiltinJob({
   }),
   maxAttempts: 3,
   async run(ctx) {
-    const { services } = ctx;
-    const source = await findJob(services.store.db, ctx.workspaceId, ctx.input.job_id);
+    const { jobline } = ctx;
+    const source = await findJob(jobline.db, ctx.workspaceId, ctx.input.job_id);
     if (source === undefined || source.expiredAt !== null)
       throw new NonRetryableError(`No job with id ${ctx.input.job_id} exists in this workspace.`, 'job_not_found');
     const people = source.people ?? null;
-    const [copy] = await createJobs(services, jobPrincipal(ctx), [
+    const [copy] = await jobline.createJobs([
       {
         type: source.type,
         name: ctx.input.name ?? source.name ?? undefined,
@@ -53,7 +51,6 @@ export const duplicateJob = defineBuiltinJob({
           : {}),
       },
     ]);
-    services.wakeups.jobsAdded();
     return { new_task: { id: copy!.id, name: copy!.name ?? '', number: copy!.number } };
   },
 });

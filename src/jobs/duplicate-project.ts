@@ -2,10 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { NonRetryableError } from '../engine/define-job.js';
 import { defineBuiltinJob } from './define-builtin-job.js';
 import { uuidv7 } from '../core/ids.js';
-import { createJobs } from '../services/jobs.js';
 import { findProject, insertProject } from '../store/projects.js';
 import { listJobsAfter } from '../store/jobs.js';
-import { jobPrincipal } from './principal.js';
 
 /**
  * Copies a project and, unless told not to, its jobs: each copy is a new pending job with the same
@@ -28,16 +26,15 @@ export const duplicateProject = defineBuiltinJob({
   }),
   maxAttempts: 3,
   async run(ctx) {
-    const { services } = ctx;
-    const principal = jobPrincipal(ctx);
-    const result = await services.store.transaction(async (trx) => {
+    const { jobline } = ctx;
+    const result = await jobline.transaction(async (trx) => {
       const source = await findProject(trx, ctx.workspaceId, ctx.input.project_id);
       if (source === undefined)
         throw new NonRetryableError(
           `No project with id ${ctx.input.project_id} exists in this workspace.`,
           'project_not_found',
         );
-      const now = services.clock.now();
+      const now = jobline.now();
       const copy = await insertProject(trx, {
         id: uuidv7(now),
         workspaceId: ctx.workspaceId,
@@ -62,9 +59,7 @@ export const duplicateProject = defineBuiltinJob({
         originals.reverse();
         for (let i = 0; i < originals.length; i += 500) {
           const chunk = originals.slice(i, i + 500);
-          await createJobs(
-            services,
-            principal,
+          await jobline.createJobs(
             chunk.map((j) => ({
               type: j.type,
               name: j.name ?? undefined,
@@ -80,7 +75,7 @@ export const duplicateProject = defineBuiltinJob({
       }
       return { copy, copied };
     });
-    if (result.copied > 0) services.wakeups.jobsAdded();
+    if (result.copied > 0) jobline.jobsAdded();
     return {
       new_project: { id: result.copy.id, name: result.copy.name, number: result.copy.number },
       jobs_copied: result.copied,

@@ -7,9 +7,7 @@ import { NonRetryableError } from '../engine/define-job.js';
 import { defineBuiltinJob } from './define-builtin-job.js';
 // The export writes the jobs exactly as the API shows them, so a client reads both with one parser.
 import { jobRepresentation } from '../core/job-json.js';
-import { getProject } from '../services/projects.js';
 import { listJobsAfter, listJobsPage, type JobFilter } from '../store/jobs.js';
-import { jobPrincipal } from './principal.js';
 
 export const EXPORT_FILE = 'jobs.jsonl.gz';
 const PAGE = 500;
@@ -44,10 +42,10 @@ export const exportJobs = defineBuiltinJob({
   maxAttempts: 3,
   timeoutMs: 3600_000,
   async run(ctx) {
-    const { services } = ctx;
+    const { jobline } = ctx;
     const projectId = (ctx.input.project_id === undefined ? ctx.projectId : ctx.input.project_id) ?? undefined;
     if (projectId !== undefined) {
-      await getProject(services, jobPrincipal(ctx), projectId).catch(() => {
+      await jobline.getProject(projectId).catch(() => {
         throw new NonRetryableError(`No project with id ${projectId} exists in this workspace.`, 'project_not_found');
       });
     }
@@ -57,13 +55,13 @@ export const exportJobs = defineBuiltinJob({
       statuses: ctx.input.status,
       type: ctx.input.type,
     };
-    let { total } = await listJobsPage(services.store.db, filter, 0, 1);
+    let { total } = await listJobsPage(jobline.db, filter, 0, 1);
     let count = 0;
     async function* lines(): AsyncGenerator<string> {
       let after: string | undefined;
       for (;;) {
         ctx.signal.throwIfAborted();
-        const page = await listJobsAfter(services.store.db, filter, after, PAGE);
+        const page = await listJobsAfter(jobline.db, filter, after, PAGE);
         for (const job of page.jobs) {
           if (job.id === ctx.jobId) {
             total--;

@@ -32,7 +32,7 @@ export const preTranslate = defineBuiltinJob({
   maxAttempts: 3,
   timeoutMs: 600_000,
   async run(ctx) {
-    const db = ctx.services.store.db;
+    const db = ctx.jobline.db;
     const jobs = await findJobsById(db, ctx.workspaceId, ctx.input.job_ids);
     const missing = ctx.input.job_ids.filter((id) => !jobs.some((j) => j.id === id));
     if (missing.length > 0)
@@ -44,7 +44,7 @@ export const preTranslate = defineBuiltinJob({
       const own = new Map((await allSegments(db, job.id)).map((s) => [s.idx, s]));
       const input = (job.input ?? {}) as Record<string, unknown>;
       const memory = await memoryFor(
-        ctx.services.store.db,
+        db,
         ctx.workspaceId,
         source.map((s) => s.source),
         ctx.input.job_ids,
@@ -59,7 +59,7 @@ export const preTranslate = defineBuiltinJob({
         if (match !== undefined && target === match) filled++;
         return { idx: s.idx, key: s.key, context: s.context, source: s.source, target, words: s.words };
       });
-      await ctx.services.store.transaction((trx) => replaceSegments(trx, job.id, segments));
+      await ctx.jobline.transaction((trx) => replaceSegments(trx, job.id, segments));
       results.push({ job_id: job.id, segments: segments.length, pre_translated: filled });
       await ctx.progress(
         Math.round(((n + 1) / jobs.length) * 100),

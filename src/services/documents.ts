@@ -9,7 +9,7 @@ import * as people from '../store/people.js';
 import { findProject } from '../store/projects.js';
 import type { Services } from './context.js';
 import { getFile } from './files.js';
-import { createJobs, type CreateJobInput } from './jobs.js';
+import { createJobs, type CreateJobInput } from './job-creation.js';
 import { actorOf } from './people-jobs.js';
 import { getProject } from './projects.js';
 

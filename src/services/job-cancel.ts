@@ -5,11 +5,13 @@ import { TRANSITIONS, isTerminal } from '../core/lifecycle.js';
 import * as jobs from '../store/jobs.js';
 import { failDependents } from '../store/queue.js';
 import type { Services } from './context.js';
-import { getJob, stateConflict } from './jobs.js';
+import { getJob } from './job-reads.js';
+import { stateConflict } from './job-changes.js';
 import { cancelPeopleJob } from './people.js';
 
-// Cancelling is its own module because it covers both kinds of job: jobs.ts is below people.ts
-// (people work is created and read as jobs), so only a module above both can send a people job there.
+// Cancelling is its own module because it covers both kinds of job: the job modules (job-reads.ts,
+// job-changes.ts) are below people.ts (people work is created and read as jobs), so only a module
+// above both can send a people job there.
 
 /**
  * Pending → cancelled at once; running → cancelling (the engine stops the handler and ends it

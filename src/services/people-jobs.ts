@@ -6,7 +6,7 @@ import { validationFailed, type FieldError } from '../core/errors.js';
 import { LANGUAGE_PATTERN, type ProviderRef } from '../core/people.js';
 import { findProviders } from '../store/providers.js';
 import type { Executor } from '../store/store.js';
-import type { CreateJobInput } from './jobs.js';
+import type { CreateJobInput } from './job-creation.js';
 
 // What every people job's input may carry for language work (docs/api.md, People work). The fields are optional
 // and the object stays open, so the same mechanics serve review, approval or labelling jobs; no field

@@ -3,7 +3,7 @@ import type { Schedule } from '../core/schedule.js';
 import type { Logger } from 'pino';
 import { advanceSchedule, dueSchedules, recordScheduleRun } from '../store/schedules.js';
 import type { Services } from './context.js';
-import { createJob } from './jobs.js';
+import { createJob } from './job-creation.js';
 import { latestTime, timeAfter } from './schedule-times.js';
 
 // Every process that runs workers runs schedules too. Any number of them may find the same schedule

@@ -1,13 +1,13 @@
 import type { Job, JobError } from '../core/job.js';
 import type { StatusReason } from '../core/lifecycle.js';
 import type { PeopleWork } from '../core/people.js';
-import { dialectOf } from './dialect/dialect.js';
 import type { Executor, Store } from './store.js';
 
 // Inserting jobs is the one write every client makes, and on PostgreSQL a new job's pickup is this
-// insert alone (services/handoff.ts): its statements are plain text, written once at load, and only
-// their values are built per call (building them through the query builder cost a visible share of
-// the pickup).
+// insert alone (services/handoff.ts): its statements are plain text, written once at load from the
+// field lists below, and only their values are built per call (building them through the query
+// builder cost a visible share of the pickup). Every job row is written this one way, on both
+// databases: numbered and inserted by the dialect's numbered insert.
 
 /** A job to insert: the fields of a Job it is created with, and the time it is created at. */
 export interface NewJobRow extends Pick<
@@ -38,13 +38,14 @@ export interface NewJobRow extends Pick<
   now: number;
 }
 
-type Field = readonly [column: string, postgresType: string, value: (j: NewJobRow) => string | number | null];
+/** A column of an INSERT: its name, the PostgreSQL type of its unnest(…) array, and its value. */
+export type Field = readonly [column: string, postgresType: string, value: (j: NewJobRow) => string | number | null];
 
-/**
- * The columns a machine job is inserted with, with the PostgreSQL type of its unnest(…) array and its
- * value: the order of every machine-job INSERT's columns, and of machineJobRows' values.
- */
-export const MACHINE_JOB_FIELDS: readonly Field[] = [
+/** Columns holding JSON text, cast to jsonb on PostgreSQL. */
+export const JSON_COLUMNS: ReadonlySet<string> = new Set(['input', 'error', 'providers']);
+
+/** The columns every job is inserted with, in the order of every job INSERT's columns and values. */
+const JOB_FIELDS: readonly Field[] = [
   ['id', 'uuid', (j) => j.id],
   ['workspace_id', 'text', (j) => j.workspaceId],
   ['project_id', 'uuid', (j) => j.projectId],
@@ -75,18 +76,50 @@ const ORIGIN_FIELDS: readonly Field[] = [
   ['traceparent', 'text', (j) => j.traceparent ?? null],
   ['tracestate', 'text', (j) => j.tracestate ?? null],
 ];
-const WITH_ORIGIN_FIELDS = [...MACHINE_JOB_FIELDS, ...ORIGIN_FIELDS];
-const COLUMNS = [MACHINE_JOB_FIELDS, WITH_ORIGIN_FIELDS].map((fields) => fields.map(([column]) => column));
 
-/** The fields of a machine job's INSERT, with the origin columns or without. */
-export const machineJobFields = (origin: boolean): readonly Field[] =>
-  origin ? WITH_ORIGIN_FIELDS : MACHINE_JOB_FIELDS;
-export const machineJobColumns = (origin: boolean): readonly string[] => COLUMNS[origin ? 1 : 0]!;
-/** Does any of these jobs need the origin columns? */
-export const hasOrigin = (jobs: readonly NewJobRow[]): boolean =>
-  jobs.some((j) => j.scheduleId !== undefined || j.traceparent !== undefined);
+/** Columns of jobs done by people, written likewise only for batches holding one (the rest keep their defaults). */
+const PEOPLE_FIELDS: readonly Field[] = [
+  ['executor', 'text', (j) => (j.people === undefined ? 'worker' : 'people')],
+  ['providers', 'text', (j) => (j.people === undefined ? null : JSON.stringify(j.people.providers))],
+  ['due_at', 'bigint', (j) => j.people?.dueAt ?? null],
+  ['reference_id', 'text', (j) => j.people?.referenceId ?? null],
+  ['workflow_level', 'int', (j) => j.people?.workflowLevel ?? null],
+  ['continuous', 'int', (j) => (j.people?.continuous === true ? 1 : 0)],
+  ['import_job_id', 'uuid', (j) => j.people?.importJobId ?? null],
+  ['source_updated_at', 'bigint', (j) => j.people?.sourceUpdatedAt ?? null],
+];
 
-/** The columns a claim sets, written after MACHINE_JOB_COLUMNS when new jobs are inserted claimed. */
+/**
+ * Which optional columns a batch writes, as bits: ORIGIN for the origin columns, PEOPLE for the
+ * people columns. Each dialect writes one statement per shape, made once.
+ */
+export type Shape = 0 | 1 | 2 | 3;
+const ORIGIN = 1;
+const PEOPLE = 2;
+export const SHAPES: readonly Shape[] = [0, 1, 2, 3];
+
+const FIELDS = SHAPES.map((shape) => [
+  ...JOB_FIELDS,
+  ...(shape & ORIGIN ? ORIGIN_FIELDS : []),
+  ...(shape & PEOPLE ? PEOPLE_FIELDS : []),
+]);
+const COLUMNS = FIELDS.map((fields) => fields.map(([column]) => column));
+
+/** The fields of a job INSERT of this shape, in column order. */
+export const jobFields = (shape: Shape): readonly Field[] => FIELDS[shape]!;
+export const jobColumns = (shape: Shape): readonly string[] => COLUMNS[shape]!;
+
+/** The optional columns these jobs need. */
+export function shapeOf(jobs: readonly NewJobRow[]): Shape {
+  let shape = 0;
+  for (const j of jobs) {
+    if (j.scheduleId !== undefined || j.traceparent !== undefined) shape |= ORIGIN;
+    if (j.people !== undefined) shape |= PEOPLE;
+  }
+  return shape as Shape;
+}
+
+/** The columns a claim sets, written after the job's columns when new jobs are inserted claimed. */
 export const CLAIM_COLUMNS = [
   'attempts',
   'lease_owner',
@@ -104,34 +137,34 @@ export interface InsertClaim {
 }
 
 /**
- * Numbers machine jobs of one project (or of none) and inserts them, in one transaction; sets each
- * row's `number` and returns true, or returns false (and inserts nothing) when the project does not
- * exist in the workspace. The jobs `claim` names are claimed by its worker in the same transaction.
+ * Numbers jobs of one project (or of none) in input order and inserts them: in the caller's
+ * transaction `trx` when given, otherwise in one of their own (on PostgreSQL a single statement).
+ * Sets each row's `number` and returns true, or returns false (and inserts nothing) when the project
+ * does not exist in the workspace. The jobs `claim` names are inserted claimed by its worker; a claim
+ * needs a transaction of the insert's own, since the worker starts on them once it returns.
  */
 export async function insertNumberedJobs(
   store: Store,
   workspaceId: string,
   projectId: string | null,
   jobs: NewJobRow[],
-  claim?: InsertClaim,
+  options: { trx?: Executor | undefined; claim?: InsertClaim | undefined } = {},
 ): Promise<boolean> {
-  const first = await store.dialect.insertNumberedJobs(workspaceId, projectId, jobs, claim);
+  const { trx, claim } = options;
+  if (claim !== undefined && trx !== undefined) throw new Error('Jobs inserted claimed commit on their own.');
+  if (jobs.length === 0) return true;
+  // People jobs' providers are rows of their own too, written in the same transaction.
+  if (trx === undefined && jobs.some((j) => j.people !== undefined))
+    return store.transaction((own) => insertNumberedJobs(store, workspaceId, projectId, jobs, { trx: own }));
+  const first = await store.dialect.insertNumberedJobs(trx, workspaceId, projectId, jobs, claim);
   if (first === undefined) return false;
   jobs.forEach((j, index) => (j.number = first + index));
+  if (trx !== undefined) await insertAssignments(trx, jobs);
   return true;
 }
 
-/** Inserts jobs in the caller's transaction. */
-export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void> {
-  if (jobs.length === 0) return;
-  if (jobs.every((j) => j.people === undefined)) {
-    await dialectOf(db).insertMachineJobs(db, jobs);
-    return;
-  }
-  // A statement binds a limited number of values (SQLite 32,766): up to 29 per job.
-  for (let i = 0; i < jobs.length; i += PEOPLE_INSERT_CHUNK)
-    await insertJobRows(db, jobs.slice(i, i + PEOPLE_INSERT_CHUNK));
-  // People jobs' assignments as rows too, so a provider's jobs are an index lookup (see store/people.ts).
+/** People jobs' assignments as rows, so a provider's jobs are an index lookup (see store/people.ts). */
+async function insertAssignments(db: Executor, jobs: NewJobRow[]): Promise<void> {
   const assignments = jobs.flatMap((j) =>
     [...new Set((j.people?.providers ?? []).map((p) => p.id))].map((providerId) => ({
       job_id: j.id,
@@ -141,84 +174,10 @@ export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void>
   if (assignments.length > 0) await db.insertInto('job_providers').values(assignments).execute();
 }
 
-const PEOPLE_INSERT_CHUNK = 1000;
-
-async function insertJobRows(db: Executor, jobs: NewJobRow[]): Promise<void> {
-  await db
-    .insertInto('jobs')
-    .values(
-      jobs.map((j) => ({
-        id: j.id,
-        workspace_id: j.workspaceId,
-        project_id: j.projectId,
-        number: j.number,
-        type: j.type,
-        name: j.name,
-        executor: 'worker',
-        status: j.status,
-        status_reason: j.statusReason,
-        priority: j.priority,
-        input: JSON.stringify(j.input ?? {}),
-        max_attempts: j.maxAttempts,
-        run_at: j.runAt,
-        timeout_ms: j.timeoutMs,
-        error: j.error === undefined ? null : JSON.stringify(j.error),
-        completed_at: j.status === 'failed' ? j.now : null,
-        created_at: j.now,
-        updated_at: j.now,
-        ...(j.callbackUrl != null ? { callback_url: j.callbackUrl } : {}),
-        ...(j.scheduleId !== undefined ? { schedule_id: j.scheduleId } : {}),
-        ...(j.traceparent !== undefined ? { traceparent: j.traceparent, tracestate: j.tracestate ?? null } : {}),
-        ...(j.people !== undefined
-          ? {
-              executor: 'people',
-              providers: JSON.stringify(j.people.providers),
-              due_at: j.people.dueAt,
-              reference_id: j.people.referenceId,
-              workflow_level: j.people.workflowLevel,
-              continuous: j.people.continuous ? 1 : 0,
-              import_job_id: j.people.importJobId,
-              source_updated_at: j.people.sourceUpdatedAt,
-            }
-          : {}),
-      })),
-    )
-    .execute();
-}
-
 export async function insertDependencies(db: Executor, edges: { jobId: string; dependsOnId: string }[]): Promise<void> {
   if (edges.length === 0) return;
   await db
     .insertInto('job_dependencies')
     .values(edges.map((e) => ({ job_id: e.jobId, depends_on_id: e.dependsOnId })))
     .execute();
-}
-
-/**
- * Reserves `count` consecutive job numbers in a project, or in the workspace for jobs without one.
- * The counter row is updated in the caller's transaction, so numbers are gap-free and never reused.
- * Returns the first number, or undefined when the project does not exist in the workspace.
- */
-export async function reserveJobNumbers(
-  db: Executor,
-  workspaceId: string,
-  projectId: string | null,
-  count: number,
-): Promise<number | undefined> {
-  const row =
-    projectId === null
-      ? await db
-          .updateTable('workspaces')
-          .set((eb) => ({ job_counter: eb('job_counter', '+', count) }))
-          .where('id', '=', workspaceId)
-          .returning('job_counter')
-          .executeTakeFirst()
-      : await db
-          .updateTable('projects')
-          .set((eb) => ({ job_counter: eb('job_counter', '+', count) }))
-          .where('id', '=', projectId)
-          .where('workspace_id', '=', workspaceId)
-          .returning('job_counter')
-          .executeTakeFirst();
-  return row === undefined ? undefined : Number(row.job_counter) - count + 1;
 }

@@ -6,7 +6,9 @@ import { defineJob, NonRetryableError, type JobDefinition } from '../../src/engi
 import { Registry } from '../../src/core/registry.js';
 import { Worker, type WorkerOptions } from '../../src/engine/worker.js';
 import type { Services } from '../../src/services/context.js';
-import { createJob, createJobs, getJob, jobAttempts, retryJob } from '../../src/services/jobs.js';
+import { createJob, createJobs } from '../../src/services/job-creation.js';
+import { getJob, jobAttempts } from '../../src/services/job-reads.js';
+import { retryJob } from '../../src/services/job-changes.js';
 import { cancelJob } from '../../src/services/job-cancel.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createJobs } from '../../src/services/jobs.js';
+import { createJobs } from '../../src/services/job-creation.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import { FEED_START } from '../../src/store/events.js';
 import { DIALECTS, skipUnlessAvailable } from '../support/databases.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { uuidv7 } from '../../src/core/ids.js';
 import type { Principal } from '../../src/core/auth.js';
-import { createJob } from '../../src/services/jobs.js';
+import { createJob } from '../../src/services/job-creation.js';
 import { sweepExpired } from '../../src/services/retention.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import { DIALECTS, TestClock, skipUnlessAvailable, testServices } from '../support/databases.js';

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createJobs } from '../../src/services/jobs.js';
+import { createJobs } from '../../src/services/job-creation.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import { DIALECTS, POSTGRES_URL, skipUnlessAvailable } from '../support/databases.js';
 import { testApp, type TestApp } from '../support/app.js';

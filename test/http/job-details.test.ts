@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineJob } from '../../src/engine/define-job.js';
 import { jobFiles } from '../../src/services/files.js';
-import { jobAttempts } from '../../src/services/jobs.js';
+import { jobAttempts } from '../../src/services/job-reads.js';
 import { DIALECTS, skipUnlessAvailable } from '../support/databases.js';
 import { testApp, type TestApp } from '../support/app.js';
 

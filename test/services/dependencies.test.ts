@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/core/auth.js';
 import { cancelJob } from '../../src/services/job-cancel.js';
-import { createJob, getJob } from '../../src/services/jobs.js';
+import { createJob } from '../../src/services/job-creation.js';
+import { getJob } from '../../src/services/job-reads.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import { DIALECTS, skipUnlessAvailable, testServices } from '../support/databases.js';
 

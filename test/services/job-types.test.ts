@@ -6,7 +6,7 @@ import type { Principal } from '../../src/core/auth.js';
 import { AppError } from '../../src/core/errors.js';
 import { createServices } from '../../src/create-services.js';
 import type { Services } from '../../src/services/context.js';
-import { createJobs } from '../../src/services/jobs.js';
+import { createJobs } from '../../src/services/job-creation.js';
 import { deleteJobType, getJobType, putJobType } from '../../src/services/job-types.js';
 import { storeJobTypesFile } from '../../src/services/job-types-file.js';
 import { createToken } from '../../src/services/tokens.js';

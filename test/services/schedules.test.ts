@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/core/auth.js';
 import { createServices } from '../../src/create-services.js';
 import type { Services } from '../../src/services/context.js';
-import { listJobsByPage } from '../../src/services/jobs.js';
+import { listJobsByPage } from '../../src/services/job-lists.js';
 import { sweepExpired } from '../../src/services/retention.js';
 import { ScheduleRunner } from '../../src/services/schedule-runner.js';
 import { createSchedule, getSchedule, updateSchedule, type ScheduleInput } from '../../src/services/schedules.js';

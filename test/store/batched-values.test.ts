@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/core/auth.js';
-import { createJobs, getJob } from '../../src/services/jobs.js';
+import { createJobs } from '../../src/services/job-creation.js';
+import { getJob } from '../../src/services/job-reads.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import { pgArray } from '../../src/store/pg-arrays.js';
 import { claimJobs, completeJobs } from '../../src/store/queue.js';

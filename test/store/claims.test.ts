@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/core/auth.js';
 import { createServices } from '../../src/create-services.js';
-import { createJobs } from '../../src/services/jobs.js';
+import { createJobs } from '../../src/services/job-creation.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import { CLAIM_IN_WORKSPACE } from '../../src/store/dialect/sqlite-queue.js';
 import { claimJobs } from '../../src/store/queue.js';

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../../src/services/context.js';
-import { createJob, getJob } from '../../src/services/jobs.js';
+import { createJob } from '../../src/services/job-creation.js';
+import { getJob } from '../../src/services/job-reads.js';
 import { claimJobs, completeJobs } from '../../src/store/queue.js';
 import { DIALECTS, TestClock, skipUnlessAvailable } from '../support/databases.js';
 import { sharedDatabase, type SharedDatabase } from '../support/shared-database.js';

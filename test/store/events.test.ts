@@ -7,7 +7,8 @@ import { Registry } from '../../src/core/registry.js';
 import { Worker } from '../../src/engine/worker.js';
 import { createServices } from '../../src/create-services.js';
 import type { Services } from '../../src/services/context.js';
-import { createJob, createJobs, getJob } from '../../src/services/jobs.js';
+import { createJob, createJobs } from '../../src/services/job-creation.js';
+import { getJob } from '../../src/services/job-reads.js';
 import { cancelJob } from '../../src/services/job-cancel.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import {

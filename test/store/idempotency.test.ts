@@ -3,7 +3,7 @@ import type { Principal } from '../../src/core/auth.js';
 import { AppError } from '../../src/core/errors.js';
 import type { Services } from '../../src/services/context.js';
 import { KEY_RETENTION_MS, requestHash, withIdempotencyKey } from '../../src/services/idempotency.js';
-import { createJob, type CreateJobInput } from '../../src/services/jobs.js';
+import { createJob, type CreateJobInput } from '../../src/services/job-creation.js';
 import { createToken } from '../../src/services/tokens.js';
 import { claimKey } from '../../src/store/idempotency.js';
 import type { Executor } from '../../src/store/store.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../../src/services/context.js';
-import { createJob, createJobs } from '../../src/services/jobs.js';
+import { createJob, createJobs } from '../../src/services/job-creation.js';
 import { createProject } from '../../src/services/projects.js';
 import { DIALECTS, TestClock, skipUnlessAvailable } from '../support/databases.js';
 import { sharedDatabase, type SharedDatabase } from '../support/shared-database.js';

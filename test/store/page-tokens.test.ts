@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJob, listJobs } from '../../src/services/jobs.js';
+import { createJob } from '../../src/services/job-creation.js';
+import { listJobs } from '../../src/services/job-lists.js';
 import { createProject, listProjects } from '../../src/services/projects.js';
 import { DIALECTS, TestClock, skipUnlessAvailable, testServices } from '../support/databases.js';
 import { sharedDatabase, type SharedDatabase } from '../support/shared-database.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_STATUSES, TRANSITIONS, type JobAction, type JobStatus } from '../../src/core/lifecycle.js';
 import type { Services } from '../../src/services/context.js';
-import { createJob } from '../../src/services/jobs.js';
+import { createJob } from '../../src/services/job-creation.js';
 import {
   claimJobs,
   completeJobs,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/core/errors.js';
 import type { Job } from '../../src/core/job.js';
 import { TRANSITIONS } from '../../src/core/lifecycle.js';
-import { createJob } from '../../src/services/jobs.js';
+import { createJob } from '../../src/services/job-creation.js';
 import { cancelJob } from '../../src/services/job-cancel.js';
 import { findJob, transitionJob } from '../../src/store/jobs.js';
 import { DIALECTS, TestClock, skipUnlessAvailable } from '../support/databases.js';

@@ -4,7 +4,7 @@ import type { Principal } from '../../src/core/auth.js';
 import { uuidv7 } from '../../src/core/ids.js';
 import { Registry } from '../../src/core/registry.js';
 import { createServices } from '../../src/create-services.js';
-import { createJobs } from '../../src/services/jobs.js';
+import { createJobs } from '../../src/services/job-creation.js';
 import { cancelJob } from '../../src/services/job-cancel.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import {

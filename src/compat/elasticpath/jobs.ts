@@ -4,7 +4,7 @@ import { isUuid } from '../../core/ids.js';
 import type { Job } from '../../core/job.js';
 import type { Services } from '../../services/context.js';
 import { jobFiles } from '../../services/files.js';
-import { getJob } from '../../services/jobs.js';
+import { getJob } from '../../services/job-reads.js';
 import { cancelJob } from '../../services/job-cancel.js';
 import { countJobErrors, listJobErrors } from '../../store/job-results.js';
 import { listJobsPage } from '../../store/jobs.js';

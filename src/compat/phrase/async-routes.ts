@@ -5,7 +5,7 @@ import { isUuid } from '../../core/ids.js';
 import type { Job } from '../../core/job.js';
 import type { Project } from '../../core/project.js';
 import type { Services } from '../../services/context.js';
-import { getJob } from '../../services/jobs.js';
+import { getJob } from '../../services/job-reads.js';
 import { getProject } from '../../services/projects.js';
 import { findJobByNumber, listPendingMachineJobs } from '../../store/people-views.js';
 import { asyncRequest, exportRequest, parseAsyncRequestId } from './async-request.js';

@@ -9,7 +9,7 @@ import type { Project } from '../../core/project.js';
 import type { Services } from '../../services/context.js';
 import { createDocumentWork } from '../../services/documents.js';
 import { uploadFile } from '../../services/files.js';
-import { createJob } from '../../services/jobs.js';
+import { createJob } from '../../services/job-creation.js';
 import { storageFileName } from '../file-names.js';
 import { uploadedType } from '../../http/file-content.js';
 

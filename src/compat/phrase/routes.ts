@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors.js';
 import type { Services } from '../../services/context.js';
-import { createJob } from '../../services/jobs.js';
+import { createJob } from '../../services/job-creation.js';
 import { listProjectJobsPage, findJobsById } from '../../store/people-views.js';
 import { asyncRequest, asyncRequestReference } from './async-request.js';
 import { phraseAsyncRoutes } from './async-routes.js';

@@ -4,7 +4,7 @@ import { AppError } from '../../core/errors.js';
 import { EVENT_NAMES, isTerminalEvent, unknownEventPatterns, type JobEvent } from '../../core/events.js';
 import { eventsFor } from '../../core/provider-view.js';
 import type { Services } from '../../services/context.js';
-import { getJob } from '../../services/jobs.js';
+import { getJob } from '../../services/job-reads.js';
 import {
   FEED_START,
   decodeCursor,

@@ -13,7 +13,7 @@ import {
   uploadFile,
   type FileInfo,
 } from '../../services/files.js';
-import { getJob } from '../../services/jobs.js';
+import { getJob } from '../../services/job-reads.js';
 import type { App } from '../app.js';
 import { sendFileContent, uploadedType } from '../file-content.js';
 import { IdParams, Uuid, errorResponses } from '../schemas/common.js';

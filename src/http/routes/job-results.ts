@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../services/context.js';
-import { getJob } from '../../services/jobs.js';
+import { getJob } from '../../services/job-reads.js';
 import { listJobErrors, listSegments } from '../../store/job-results.js';
 import type { App } from '../app.js';
 import { IdParams, Nullable, errorResponses } from '../schemas/common.js';

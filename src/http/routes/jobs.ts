@@ -1,85 +1,25 @@
-import { createHash } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../../core/errors.js';
 import { isTerminal } from '../../core/lifecycle.js';
 import type { Job } from '../../core/job.js';
-import * as jobService from '../../services/jobs.js';
-import { cancelJob } from '../../services/job-cancel.js';
-import { getProject } from '../../services/projects.js';
-import { fileRepresentation } from './files.js';
-import { withIdempotencyKey } from '../../services/idempotency.js';
+import { attemptRepresentation, jobRepresentation, type JobRepresentation } from '../../core/job-json.js';
 import type { Services } from '../../services/context.js';
+import { cancelJob } from '../../services/job-cancel.js';
+import { retryJob } from '../../services/job-changes.js';
+import { getJobDetails, getJobDetailsIfChanged } from '../../services/job-reads.js';
+import type { App } from '../app.js';
 import { noneMatch, notModified, versionTag } from '../conditional.js';
 import { waitForChange } from '../long-poll.js';
-import { attemptRepresentation, jobRepresentation, type JobRepresentation } from '../../core/job-json.js';
-import { IdParams, RepresentationQuery, errorResponses } from '../schemas/common.js';
-import { BatchJobBody, CreateJobBody, CreateJobsBatchBody, JobList, ListJobsQuery } from '../schemas/job.js';
-import type { App } from '../app.js';
-import { creatingJobs } from '../tracing.js';
-import { offsetPage } from '../paging.js';
 import { FILE_LINK_REFRESH_MS, type RenderedJob, type RenderedJobs } from '../rendered-jobs.js';
-
-const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 255,
-      description: 'Replays the first response for the same key and body for 24 h.',
-    }),
-  ),
-});
+import { IdParams, RepresentationQuery, errorResponses } from '../schemas/common.js';
+import { fileRepresentation } from './files.js';
+import { jobCreationRoutes } from './job-creation.js';
+import { jobListRoutes } from './job-lists.js';
 
 /** How soon a poller should look again (RFC 9110 §10.2.3); finished jobs send none. */
 function retryAfterSeconds(job: Job): number | undefined {
   if (isTerminal(job.status)) return undefined;
   return job.status === 'running' || job.status === 'cancelling' ? 1 : 2;
-}
-
-/** The Idempotency-Key draft asks for an sf-string ("…"); most clients send a bare token. Accept both. */
-function idempotencyKey(raw: string | undefined): string | undefined {
-  if (raw === undefined) return undefined;
-  const key = raw.trim().replace(/^"(.*)"$/, '$1');
-  if (key === '' || !/^[\x21-\x7e]+$/.test(key)) {
-    throw new AppError('bad_request', 'Idempotency-Key must be 1 to 255 visible ASCII characters.', {
-      errors: [{ pointer: '#/headers/idempotency-key', detail: 'invalid' }],
-    });
-  }
-  return key;
-}
-
-function toCreateInput(b: typeof CreateJobBody.static | typeof BatchJobBody.static): jobService.CreateJobInput {
-  return {
-    type: b.type,
-    name: b.name,
-    projectId: b.project_id,
-    priority: b.priority,
-    input: b.input,
-    runAt: parseTime(b.run_at),
-    maxAttempts: b.max_attempts,
-    timeoutMs: b.timeout_ms,
-    dependsOn: b.depends_on,
-    callbackUrl: b.callback_url,
-    people:
-      b.executor === 'people' || b.people !== undefined
-        ? {
-            providers: b.people?.providers ?? [],
-            dueAt: parseTime(b.people?.due_at) ?? null,
-            referenceId: b.people?.reference_id ?? null,
-            workflowLevel: b.people?.workflow_level ?? null,
-            continuous: b.people?.continuous ?? false,
-            importJobId: null,
-            sourceUpdatedAt: null,
-            targetUpdatedAt: null,
-            continuousUpdatedAt: null,
-            statusReason: 'new',
-          }
-        : undefined,
-  };
-}
-
-function parseTime(value: string | undefined): number | undefined {
-  return value === undefined ? undefined : Date.parse(value);
 }
 
 function retryAfterHeader(job: Job): string | undefined {
@@ -116,85 +56,9 @@ function sendRendered(request: FastifyRequest, reply: FastifyReply, copy: Render
   return reply.type(JSON_TYPE).send(copy.body);
 }
 
-/** A list's validator: the ids and versions of what it shows, plus its paging position. */
-function listTag(jobs: Job[], extra: string): string {
-  const hash = createHash('sha1');
-  for (const j of jobs) hash.update(`${j.id}:${j.version};`);
-  hash.update(extra);
-  return `W/"${hash.digest('base64url').slice(0, 22)}"`;
-}
-
+/** The job routes: creation and lists (their own files), one job's reads and changes (here). */
 export function jobRoutes(app: App, services: Services, rendered: RenderedJobs): void {
-  app.post(
-    '/v1/jobs',
-    {
-      config: { scope: 'jobs:write', xmlRoot: 'job' },
-      schema: {
-        tags: ['jobs'],
-        summary: 'Create a job',
-        body: CreateJobBody,
-        headers: IdempotencyHeaders,
-        response: { 201: Type.Ref('Job'), ...errorResponses },
-      },
-    },
-    async (request, reply) => {
-      const principal = request.principal!;
-      const b = request.body;
-      const key = idempotencyKey(request.headers['idempotency-key']);
-      const result = await creatingJobs(request, 'create job', async (traceContext) => {
-        const input = { ...toCreateInput(b), ...traceContext };
-        const create = async (trx?: Parameters<typeof jobService.createJob>[3]) => {
-          const job = await jobService.createJob(services, principal, input, trx);
-          return { statusCode: 201, body: jobRepresentation(job), location: `/v1/jobs/${job.id}` };
-        };
-        return key === undefined
-          ? { ...(await create()), replayed: false }
-          : await withIdempotencyKey(services, principal, key, b, create);
-      });
-      if (key !== undefined && !result.replayed) services.wakeups.jobsAdded(); // created inside the key's transaction
-      if (result.replayed) reply.header('idempotent-replayed', 'true');
-      reply.header('location', result.location!);
-      reply.header('etag', versionTag(result.body.version));
-      return reply.code(result.statusCode).send(result.body);
-    },
-  );
-
-  app.post(
-    '/v1/jobs::batch',
-    {
-      config: { scope: 'jobs:write', xmlRoot: 'jobs' },
-      schema: {
-        tags: ['jobs'],
-        summary: 'Create up to 1,000 jobs at once, all or none',
-        description:
-          'Jobs of the batch may depend on each other through `ref`; a cycle or an unknown reference is a 422 and nothing is created.',
-        body: CreateJobsBatchBody,
-        headers: IdempotencyHeaders,
-        response: { 201: Type.Object({ data: Type.Array(Type.Ref('Job')) }), ...errorResponses },
-      },
-    },
-    async (request, reply) => {
-      const principal = request.principal!;
-      const key = idempotencyKey(request.headers['idempotency-key']);
-      const result = await creatingJobs(request, 'create jobs', async (traceContext) => {
-        const inputs: jobService.CreateJobInput[] = request.body.jobs.map((b) => ({
-          ...toCreateInput(b),
-          ref: b.ref,
-          ...traceContext,
-        }));
-        const create = async (trx?: Parameters<typeof jobService.createJobs>[3]) => {
-          const jobs = await jobService.createJobs(services, principal, inputs, trx);
-          return { statusCode: 201, body: { data: jobs.map(jobRepresentation) }, location: null };
-        };
-        return key === undefined
-          ? { ...(await create()), replayed: false }
-          : await withIdempotencyKey(services, principal, key, request.body, create);
-      });
-      if (key !== undefined && !result.replayed) services.wakeups.jobsAdded();
-      if (result.replayed) reply.header('idempotent-replayed', 'true');
-      return reply.code(result.statusCode).send(result.body);
-    },
-  );
+  jobCreationRoutes(app, services);
 
   app.get(
     '/v1/jobs/:id',
@@ -238,8 +102,8 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
       const copy = plain ? rendered.get(id, principal.workspaceId, now) : undefined;
       const read =
         copy === undefined
-          ? await jobService.getJobDetails(services, principal, id)
-          : await jobService.getJobDetailsIfChanged(services, principal, id, copy.version);
+          ? await getJobDetails(services, principal, id)
+          : await getJobDetailsIfChanged(services, principal, id, copy.version);
       if (read === 'unchanged') {
         rendered.hits++;
         return sendRendered(request, reply, copy!);
@@ -248,7 +112,7 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
       let details = read;
       if (wait > 0 && noneMatch(request, versionTag(details.job.version))) {
         const changed = await waitForChange(services, request, reply, details.job, wait * 1000);
-        if (changed.version !== details.job.version) details = await jobService.getJobDetails(services, principal, id);
+        if (changed.version !== details.job.version) details = await getJobDetails(services, principal, id);
       }
       const retryAfter = retryAfterHeader(details.job);
       const body = sendJob(request, reply, details.job, retryAfter);
@@ -267,82 +131,7 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
     },
   );
 
-  const list = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    q: typeof ListJobsQuery.static,
-    projectId?: string,
-  ) => {
-    const filter: jobService.ListFilter = {
-      projectId: projectId ?? q.project_id,
-      statuses: q.status,
-      type: q.type,
-      nameContains: q.q,
-      createdAfter: parseTime(q.created_after),
-      createdBefore: parseTime(q.created_before),
-    };
-    const offset = offsetPage(q);
-    if (offset !== undefined) {
-      const { page, perPage } = offset;
-      const result = await jobService.listJobsByPage(services, request.principal!, filter, {
-        page,
-        perPage,
-        order: q.order_by,
-      });
-      if (notModified(request, reply, listTag(result.jobs, `${page}/${perPage}/${result.total}/${q.order_by ?? ''}`)))
-        return reply.send();
-      return { data: result.jobs.map(jobRepresentation), total: result.total, page, per_page: perPage };
-    }
-    const result = await jobService.listJobs(services, request.principal!, filter, {
-      pageSize: q.page_size ?? 50,
-      pageToken: q.page_token,
-      order: q.order_by,
-    });
-    if (
-      notModified(
-        request,
-        reply,
-        listTag(result.jobs, `${q.page_token ?? ''}/${result.nextPageToken !== undefined}/${q.order_by ?? ''}`),
-      )
-    )
-      return reply.send();
-    return {
-      data: result.jobs.map(jobRepresentation),
-      ...(result.nextPageToken !== undefined ? { next_page_token: result.nextPageToken } : {}),
-    };
-  };
-
-  app.get(
-    '/v1/jobs',
-    {
-      config: { scope: 'jobs:read', xmlRoot: 'jobs', provider: true },
-      schema: {
-        tags: ['jobs'],
-        summary: 'List jobs',
-        querystring: ListJobsQuery,
-        response: { 200: JobList, ...errorResponses },
-      },
-    },
-    (request, reply) => list(request, reply, request.query),
-  );
-
-  app.get(
-    '/v1/projects/:id/jobs',
-    {
-      config: { scope: 'jobs:read', xmlRoot: 'jobs' },
-      schema: {
-        tags: ['jobs'],
-        summary: "List a project's jobs",
-        params: IdParams,
-        querystring: ListJobsQuery,
-        response: { 200: JobList, ...errorResponses },
-      },
-    },
-    async (request, reply) => {
-      await getProject(services, request.principal!, request.params.id); // 404 for another workspace's project
-      return list(request, reply, request.query, request.params.id);
-    },
-  );
+  jobListRoutes(app, services);
 
   app.post(
     '/v1/jobs/:id/cancel',
@@ -373,6 +162,6 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
         response: { 200: Type.Ref('Job'), ...errorResponses },
       },
     },
-    async (request) => jobRepresentation(await jobService.retryJob(services, request.principal!, request.params.id)),
+    async (request) => jobRepresentation(await retryJob(services, request.principal!, request.params.id)),
   );
 }

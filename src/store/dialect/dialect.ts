@@ -147,18 +147,18 @@ export interface Dialect {
   jobDetailsIfChanged(workspaceId: string, id: string, version: number): Promise<DetailsIfChanged>;
 
   /**
-   * Reserves numbers for machine jobs of one project (or of none) and inserts them, claimed by
-   * `claim`'s worker for the jobs it names, in one transaction; returns the first number, or
-   * undefined (nothing inserted) when the project does not exist in the workspace.
+   * Reserves numbers for jobs of one project (or of none) and inserts them, in the caller's
+   * transaction `trx`, or else in one of their own where the jobs `claim` names are inserted claimed by
+   * its worker; returns the first number, or undefined (nothing inserted) when the project does not
+   * exist in the workspace.
    */
   insertNumberedJobs(
+    trx: Executor | undefined,
     workspaceId: string,
     projectId: string | null,
     jobs: NewJobRow[],
     claim: InsertClaim | undefined,
   ): Promise<number | undefined>;
-  /** Inserts machine jobs, numbered already, in the caller's transaction. */
-  insertMachineJobs(db: Executor, jobs: NewJobRow[]): Promise<void>;
 
   /** Claims runnable jobs (see queue/claim.ts), with their job.running events. */
   claim(o: ClaimOptions): Promise<ClaimedRow[]>;

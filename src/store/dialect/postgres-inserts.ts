@@ -2,11 +2,14 @@ import type pg from 'pg';
 import { CompiledQuery } from 'kysely';
 import {
   CLAIM_COLUMNS,
-  hasOrigin,
-  machineJobColumns,
-  machineJobFields,
+  JSON_COLUMNS,
+  SHAPES,
+  jobColumns,
+  jobFields,
+  shapeOf,
   type InsertClaim,
   type NewJobRow,
+  type Shape,
 } from '../job-inserts.js';
 import { pgArray } from '../pg-arrays.js';
 import type { Executor } from '../store.js';
@@ -15,38 +18,33 @@ import type { Executor } from '../store.js';
 // since a new job's pickup is this insert alone (services/handoff.ts).
 
 /**
- * The jobs as `v`, one row per job from unnest(…) of one array per column, bound as $1…$18 (…$21 with
- * the origin columns), so a batch of 1,000 jobs is parsed and planned like a batch of one.
+ * The jobs as `v`, one row per job from unnest(…) of one array per column, bound as $1…$n, so a batch
+ * of 1,000 jobs is parsed and planned like a batch of one.
  */
-const unnestJobs = (origin: boolean): string => `unnest(${machineJobFields(origin)
+const unnestJobs = (shape: Shape): string => `unnest(${jobFields(shape)
   .map(([, type], index) => `$${index + 1}::${type}[]`)
   .join(', ')})
-    WITH ORDINALITY AS v(${machineJobColumns(origin).join(', ')}, position)`;
-const unnestValues = (jobs: NewJobRow[], origin: boolean): unknown[] =>
-  machineJobFields(origin).map(([, , value]) => pgArray(jobs.map(value)));
+    WITH ORDINALITY AS v(${jobColumns(shape).join(', ')}, position)`;
+const unnestValues = (jobs: NewJobRow[], shape: Shape): unknown[] =>
+  jobFields(shape).map(([, , value]) => pgArray(jobs.map(value)));
 
 /** The columns' values from unnestJobs' `v`; `overrides` replaces some (the number, a claim's status). */
-function jobValues(origin: boolean, overrides: Record<string, string>): string {
-  return machineJobColumns(origin)
-    .map((c) => overrides[c] ?? (c === 'input' || c === 'error' ? `v.${c}::jsonb` : `v.${c}`))
+function jobValues(shape: Shape, overrides: Record<string, string>): string {
+  return jobColumns(shape)
+    .map((c) => overrides[c] ?? (JSON_COLUMNS.has(c) ? `v.${c}::jsonb` : `v.${c}`))
     .join(', ');
 }
 
-const INSERT_JOBS = [false, true].map(
-  (origin) =>
-    `INSERT INTO jobs (${machineJobColumns(origin).join(', ')}) SELECT ${jobValues(origin, {})} FROM ${unnestJobs(origin)}`,
-);
-
 /**
- * The statement numbering and inserting machine jobs of one project (or of none): the counter's
- * increment and the rows in one statement, its own transaction, one round trip. Its parameters follow
- * UNNEST_JOBS': the count, the workspace, the project if any; then, when the jobs are inserted claimed,
- * the claimed ids, the worker and the lease's expiry. Those rows are written as a claim leaves them
- * (what jobline_claim sets; migration 0018 gives them the events of a claim too).
+ * The statement numbering and inserting jobs of one project (or of none): the counter's increment and
+ * the rows in one statement, one round trip. Its parameters follow unnestJobs': the count, the
+ * workspace, the project if any; then, when the jobs are inserted claimed, the claimed ids, the worker
+ * and the lease's expiry. Those rows are written as a claim leaves them (what jobline_claim sets;
+ * migration 0018 gives them the events of a claim too).
  */
-function numberedInsert(project: boolean, claimed: boolean, origin: boolean): { name: string; text: string } {
-  const columns = machineJobColumns(origin);
-  const UNNEST_JOBS = unnestJobs(origin);
+function numberedInsert(project: boolean, claimed: boolean, shape: Shape): { name: string; text: string } {
+  const columns = jobColumns(shape);
+  const UNNEST_JOBS = unnestJobs(shape);
   let last = columns.length;
   const param = () => `$${++last}`;
   const count = param();
@@ -56,10 +54,10 @@ function numberedInsert(project: boolean, claimed: boolean, origin: boolean): { 
         RETURNING job_counter - ${count}::bigint AS before`
     : `UPDATE workspaces SET job_counter = job_counter + ${count}::bigint WHERE id = ${workspace}::text RETURNING job_counter - ${count}::bigint AS before`;
   const number = 'counter.before + v.position';
-  let insert = `INSERT INTO jobs (${columns.join(', ')}) SELECT ${jobValues(origin, { number })} FROM counter, ${UNNEST_JOBS}`;
+  let insert = `INSERT INTO jobs (${columns.join(', ')}) SELECT ${jobValues(shape, { number })} FROM counter, ${UNNEST_JOBS}`;
   if (claimed) {
     const [ids, worker, lease] = [param(), param(), param()];
-    const values = jobValues(origin, {
+    const values = jobValues(shape, {
       number,
       status: `CASE WHEN c.claimed THEN 'running' ELSE v.status END`,
       status_reason: `CASE WHEN c.claimed THEN 'claimed' ELSE v.status_reason END`,
@@ -70,41 +68,42 @@ function numberedInsert(project: boolean, claimed: boolean, origin: boolean): { 
         CASE WHEN c.claimed THEN v.created_at END, CASE WHEN c.claimed THEN 2 ELSE 1 END
       FROM counter, ${UNNEST_JOBS} CROSS JOIN LATERAL (SELECT v.id = ANY(${ids}::uuid[]) AS claimed) c`;
   }
+  const origin = shape === 1 ? 'origin_' : shape === 2 ? 'people_' : shape === 3 ? 'origin_people_' : '';
   return {
-    name: `jobline_insert_${project ? 'project_' : ''}${claimed ? 'claimed_' : ''}${origin ? 'origin_' : ''}jobs`,
+    name: `jobline_insert_${project ? 'project_' : ''}${claimed ? 'claimed_' : ''}${origin}jobs`,
     text: `WITH counter AS (${counter}), inserted AS (${insert}) SELECT before FROM counter`,
   };
 }
 
-/** numberedInsert's eight statements, by [project][claimed][origin]. */
+/** numberedInsert's statements, by [project][claimed][shape]. */
 const NUMBERED_INSERTS = [false, true].map((project) =>
-  [false, true].map((claimed) => [false, true].map((origin) => numberedInsert(project, claimed, origin))),
+  [false, true].map((claimed) => SHAPES.map((shape) => numberedInsert(project, claimed, shape))),
 );
 
 /**
- * One named prepared statement, its own transaction: the counter's increment and the rows commit
- * together in one round trip instead of four (BEGIN, counter, INSERT, COMMIT).
+ * Numbers and inserts jobs in one statement. On its own (no `trx`), the statement is a named prepared
+ * statement and its own transaction: the counter's increment and the rows commit together in one
+ * round trip instead of four (BEGIN, counter, INSERT, COMMIT). In the caller's transaction `trx` it
+ * runs on that transaction's connection. Returns the first number, or undefined (nothing inserted)
+ * when the project does not exist in the workspace.
  */
 export async function postgresInsertNumbered(
   pool: pg.Pool,
+  trx: Executor | undefined,
   workspaceId: string,
   projectId: string | null,
   jobs: NewJobRow[],
   claim: InsertClaim | undefined,
 ): Promise<number | undefined> {
-  const origin = hasOrigin(jobs);
-  const values = unnestValues(jobs, origin);
+  const shape = shapeOf(jobs);
+  const values = unnestValues(jobs, shape);
   values.push(jobs.length, workspaceId);
   if (projectId !== null) values.push(projectId);
   if (claim !== undefined) values.push([...claim.ids], claim.workerId, claim.leaseExpiresAt);
-  const { rows } = await pool.query<{ before: string | number }>({
-    ...NUMBERED_INSERTS[projectId === null ? 0 : 1]![claim === undefined ? 0 : 1]![origin ? 1 : 0]!,
-    values,
-  });
+  const statement = NUMBERED_INSERTS[projectId === null ? 0 : 1]![claim === undefined ? 0 : 1]![shape]!;
+  const { rows } =
+    trx === undefined
+      ? await pool.query<{ before: string | number }>({ ...statement, values })
+      : await trx.executeQuery<{ before: string | number }>(CompiledQuery.raw(statement.text, values));
   return rows[0] === undefined ? undefined : Number(rows[0].before) + 1;
-}
-
-export async function postgresInsertMachineJobs(db: Executor, jobs: NewJobRow[]): Promise<void> {
-  const origin = hasOrigin(jobs);
-  await db.executeQuery(CompiledQuery.raw(INSERT_JOBS[origin ? 1 : 0]!, unnestValues(jobs, origin)));
 }

@@ -18,7 +18,7 @@ import type {
 import { postgresManyReads } from './postgres-many-reads.js';
 import { postgresDetails, postgresDetailsIfChanged } from './postgres-details.js';
 import { postgresEvents } from './postgres-events.js';
-import { postgresInsertMachineJobs, postgresInsertNumbered } from './postgres-inserts.js';
+import { postgresInsertNumbered } from './postgres-inserts.js';
 import { CHANNELS, listenPostgres } from './postgres-listener.js';
 import { postgresClaim, postgresComplete, postgresRecordAttempts } from './postgres-queue.js';
 
@@ -125,16 +125,13 @@ export class PostgresDialect implements Dialect {
   }
 
   insertNumberedJobs(
+    trx: Executor | undefined,
     workspaceId: string,
     projectId: string | null,
     jobs: NewJobRow[],
     claim: InsertClaim | undefined,
   ): Promise<number | undefined> {
-    return postgresInsertNumbered(this.raw.pool, workspaceId, projectId, jobs, claim);
-  }
-
-  insertMachineJobs(db: Executor, jobs: NewJobRow[]): Promise<void> {
-    return postgresInsertMachineJobs(db, jobs);
+    return postgresInsertNumbered(this.raw.pool, trx, workspaceId, projectId, jobs, claim);
   }
 
   claim(o: ClaimOptions): Promise<ClaimedRow[]> {

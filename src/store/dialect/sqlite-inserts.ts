@@ -1,7 +1,7 @@
 import { CompiledQuery } from 'kysely';
 import type { Transaction as SQLiteTransaction } from 'better-sqlite3';
 import { repeatedTuples } from '../batch-sql.js';
-import { CLAIM_COLUMNS, hasOrigin, machineJobColumns, type InsertClaim, type NewJobRow } from '../job-inserts.js';
+import { CLAIM_COLUMNS, jobColumns, jobFields, shapeOf, type InsertClaim, type NewJobRow } from '../job-inserts.js';
 import type { Executor } from '../store.js';
 import type { RawHandle } from './dialect.js';
 
@@ -10,8 +10,9 @@ import type { RawHandle } from './dialect.js';
 
 type SqliteRaw = Extract<RawHandle, { kind: 'sqlite' }>;
 
-/** A statement binds a limited number of values (SQLite 32,766): 18 to 28 per job, so 1,000 jobs per INSERT. */
-const CHUNK = 1000;
+/** A statement binds a limited number of values (SQLite 32,766), so a batch is inserted in chunks. */
+const MAX_VALUES = 32_766;
+const MAX_ROWS = 1000;
 
 type NumberedInsert = (
   workspaceId: string,
@@ -25,78 +26,89 @@ const RESERVE_WORKSPACE_NUMBERS =
 const RESERVE_PROJECT_NUMBERS =
   'UPDATE projects SET job_counter = job_counter + ? WHERE id = ? AND workspace_id = ? RETURNING job_counter';
 
+/** The counter's statement and its values, for `count` jobs of the project (or of none). */
+function reserveNumbers(workspaceId: string, projectId: string | null, count: number): [string, unknown[]] {
+  return projectId === null
+    ? [RESERVE_WORKSPACE_NUMBERS, [count, workspaceId]]
+    : [RESERVE_PROJECT_NUMBERS, [count, projectId, workspaceId]];
+}
+
+/** Sets the jobs' numbers from the counter after its increment; returns the first. */
+function numberJobs(jobs: NewJobRow[], counter: number): number {
+  const first = counter - jobs.length + 1;
+  jobs.forEach((j, index) => (j.number = first + index));
+  return first;
+}
+
 /**
- * One synchronous better-sqlite3 transaction (made once per connection: making one costs more than
- * running it). Through Kysely's transaction and query builder, the JavaScript between the statements
- * took about as long as the statements and the commit's write together.
+ * On its own: one synchronous better-sqlite3 transaction (made once per connection: making one costs
+ * more than running it). Through Kysely's transaction and query builder, the JavaScript between the
+ * statements took about as long as the statements and the commit's write together.
  */
 export function sqliteNumberedInsert(raw: SqliteRaw): SQLiteTransaction<NumberedInsert> {
   return raw.db.transaction<NumberedInsert>((workspaceId, projectId, jobs, claim) => {
-    const counter = raw.prepare(projectId === null ? RESERVE_WORKSPACE_NUMBERS : RESERVE_PROJECT_NUMBERS);
-    const row = (
-      projectId === null ? counter.get(jobs.length, workspaceId) : counter.get(jobs.length, projectId, workspaceId)
-    ) as { job_counter: number } | undefined;
+    const [counter, params] = reserveNumbers(workspaceId, projectId, jobs.length);
+    const row = raw.prepare(counter).get(params) as { job_counter: number } | undefined;
     if (row === undefined) return undefined;
-    const first = row.job_counter - jobs.length + 1;
-    jobs.forEach((j, index) => (j.number = first + index));
-    for (let i = 0; i < jobs.length; i += CHUNK) {
-      const { text, values } = machineJobRows(jobs.slice(i, i + CHUNK), claim);
-      raw.prepare(text).run(values);
-    }
+    const first = numberJobs(jobs, row.job_counter);
+    for (const { text, values } of jobInserts(jobs, claim)) raw.prepare(text).run(values);
     return first;
   });
 }
 
-export async function sqliteInsertMachineJobs(db: Executor, jobs: NewJobRow[]): Promise<void> {
-  for (let i = 0; i < jobs.length; i += CHUNK) {
-    const { text, values } = machineJobRows(jobs.slice(i, i + CHUNK), undefined);
-    await db.executeQuery(CompiledQuery.raw(text, values));
-  }
+/** The same statements in the caller's transaction, through its connection. */
+export async function sqliteInsertNumberedIn(
+  trx: Executor,
+  workspaceId: string,
+  projectId: string | null,
+  jobs: NewJobRow[],
+): Promise<number | undefined> {
+  const [counter, params] = reserveNumbers(workspaceId, projectId, jobs.length);
+  const { rows } = await trx.executeQuery<{ job_counter: number }>(CompiledQuery.raw(counter, params));
+  if (rows[0] === undefined) return undefined;
+  const first = numberJobs(jobs, rows[0].job_counter);
+  for (const { text, values } of jobInserts(jobs, undefined)) await trx.executeQuery(CompiledQuery.raw(text, values));
+  return first;
 }
 
-/** Statement texts by batch size (see repeatedTuples), by [claimed][origin]. */
-const insertSql = [0, 1].map(() => [new Map<number, string>(), new Map<number, string>()]);
+const STATUS = jobColumns(0).indexOf('status');
+const STATUS_REASON = jobColumns(0).indexOf('status_reason');
 
-/** The jobs `claim` names are written as a claim leaves them (migration 0018 gives them its events). */
-function machineJobRows(jobs: NewJobRow[], claim: InsertClaim | undefined): { text: string; values: unknown[] } {
+/** Statement texts by batch size (see repeatedTuples), by [claimed][shape]. */
+const insertSql = [0, 1].map(() => [0, 1, 2, 3].map(() => new Map<number, string>()));
+
+/**
+ * The INSERTs of the jobs, as many rows each as a statement can bind. The jobs `claim` names are
+ * written as a claim leaves them (migration 0018 gives them its events).
+ */
+function* jobInserts(
+  jobs: NewJobRow[],
+  claim: InsertClaim | undefined,
+): Generator<{ text: string; values: unknown[] }> {
+  const shape = shapeOf(jobs);
+  const fields = jobFields(shape);
   // event_seq (SQLite migration 0025): a job inserted claimed starts with two events, created and running.
-  const origin = hasOrigin(jobs);
-  const base = machineJobColumns(origin);
-  const columns = claim === undefined ? base : [...base, ...CLAIM_COLUMNS, 'event_seq'];
-  const text = repeatedTuples(
-    insertSql[claim === undefined ? 0 : 1]![origin ? 1 : 0]!,
-    jobs.length,
-    columns.length,
-    (tuples) => `INSERT INTO jobs (${columns.join(', ')}) VALUES ${tuples}`,
-  );
-  const values: unknown[] = [];
-  for (const j of jobs) {
-    const claimed = claim?.ids.has(j.id) === true;
-    // machineJobFields' values, written out: calling its functions per job costs more here.
-    values.push(
-      j.id,
-      j.workspaceId,
-      j.projectId,
-      j.number,
-      j.type,
-      j.name,
-      claimed ? 'running' : j.status,
-      claimed ? 'claimed' : j.statusReason,
-      j.priority,
-      JSON.stringify(j.input ?? {}),
-      j.maxAttempts,
-      j.runAt,
-      j.timeoutMs,
-      j.error === undefined ? null : JSON.stringify(j.error),
-      j.status === 'failed' ? j.now : null,
-      j.now,
-      j.now,
-      j.callbackUrl ?? null,
+  const columns = claim === undefined ? jobColumns(shape) : [...jobColumns(shape), ...CLAIM_COLUMNS, 'event_seq'];
+  const chunk = Math.min(MAX_ROWS, Math.floor(MAX_VALUES / columns.length));
+  for (let start = 0; start < jobs.length; start += chunk) {
+    const rows = jobs.slice(start, start + chunk);
+    const text = repeatedTuples(
+      insertSql[claim === undefined ? 0 : 1]![shape]!,
+      rows.length,
+      columns.length,
+      (tuples) => `INSERT INTO jobs (${columns.join(', ')}) VALUES ${tuples}`,
     );
-    if (origin) values.push(j.scheduleId ?? null, j.traceparent ?? null, j.tracestate ?? null);
-    if (claim === undefined) continue;
-    if (claimed) values.push(1, claim.workerId, claim.leaseExpiresAt, j.now, j.now, 2, 2);
-    else values.push(0, null, null, null, null, 1, 1);
+    const values: unknown[] = [];
+    for (const j of rows) {
+      const row = values.length;
+      for (const [, , value] of fields) values.push(value(j));
+      if (claim === undefined) continue;
+      if (claim.ids.has(j.id)) {
+        values[row + STATUS] = 'running';
+        values[row + STATUS_REASON] = 'claimed';
+        values.push(1, claim.workerId, claim.leaseExpiresAt, j.now, j.now, 2, 2);
+      } else values.push(0, null, null, null, null, 1, 1);
+    }
+    yield { text, values };
   }
-  return { text, values };
 }

@@ -9,7 +9,7 @@ import type { Executor } from '../store.js';
 import type { Completion, DetailsIfChanged, Dialect, Listener, RawHandle } from './dialect.js';
 import { sqliteDetailsReader } from './sqlite-details.js';
 import { sqliteEvents } from './sqlite-events.js';
-import { sqliteInsertMachineJobs, sqliteNumberedInsert } from './sqlite-inserts.js';
+import { sqliteInsertNumberedIn, sqliteNumberedInsert } from './sqlite-inserts.js';
 import { sqliteClaim, sqliteComplete, sqliteRecordAttempts } from './sqlite-queue.js';
 
 type SqliteRaw = Extract<RawHandle, { kind: 'sqlite' }>;
@@ -133,16 +133,14 @@ export class SqliteDialect implements Dialect {
   }
 
   insertNumberedJobs(
+    trx: Executor | undefined,
     workspaceId: string,
     projectId: string | null,
     jobs: NewJobRow[],
     claim: InsertClaim | undefined,
   ): Promise<number | undefined> {
+    if (trx !== undefined) return sqliteInsertNumberedIn(trx, workspaceId, projectId, jobs);
     return this.onConnection(() => this.numberedInsert.immediate(workspaceId, projectId, jobs, claim));
-  }
-
-  insertMachineJobs(db: Executor, jobs: NewJobRow[]): Promise<void> {
-    return sqliteInsertMachineJobs(db, jobs);
   }
 
   async claim(o: ClaimOptions): Promise<ClaimedRow[]> {
