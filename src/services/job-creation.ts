@@ -61,7 +61,7 @@ export async function createJobs(
     );
   if (alone) return writeJobs(services, principal, inputs, pointer, undefined);
   const created = await services.store.transaction((db) => writeJobs(services, principal, inputs, pointer, db));
-  services.wakeups.jobsAdded();
+  services.wakeups.jobsInserted();
   return created;
 }
 
@@ -158,7 +158,7 @@ async function writeJobs(
     handover?.ids.has(r.id) === true ? claimedJob(createdJob(r, now)) : createdJob(r, now),
   );
   // Jobs written in a transaction wake the workers once it commits (createJobs, or the caller).
-  if (db === undefined && (handover === undefined || handover.ids.size < rows.length)) services.wakeups.jobsAdded();
+  if (db === undefined && (handover === undefined || handover.ids.size < rows.length)) services.wakeups.jobsInserted();
   handover?.settle(created.filter((j) => handover.ids.has(j.id)));
   services.wakeups.jobsCreated(principal.workspaceId, handover !== undefined);
   return created;

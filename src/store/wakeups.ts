@@ -26,6 +26,15 @@ export class Wakeups {
   }
 
   /**
+   * Call after new jobs were inserted by the numbered insert (store/job-inserts.ts) and committed:
+   * where that insert tells other processes itself, only this process's workers are left to wake.
+   */
+  jobsInserted(): void {
+    if (this.store.dialect.insertsAnnounceJobs) this.local.emit('jobs');
+    else this.jobsAdded();
+  }
+
+  /**
    * Call once new jobs of a workspace are inserted (after their handover, for jobs inserted already
    * claimed, services/handoff.ts): the workspace feed's followers hear of what the insert's triggers
    * left to this call (see the dialect's jobsCreated).

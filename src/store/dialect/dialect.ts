@@ -129,6 +129,11 @@ export interface Dialect {
 
   /** Tells other processes (NOTIFY); a database of one process's wake-ups does nothing. */
   notify(channel: WakeupChannel, payload: string): void;
+  /**
+   * The numbered insert of runnable jobs tells other processes itself, at its commit (so a worker
+   * elsewhere hears of a new job without a second round trip after it): no `jobs` notify is needed.
+   */
+  readonly insertsAnnounceJobs: boolean;
   /** Hears other processes' wake-ups; undefined when only this process can send them. */
   listen(heard: (channel: WakeupChannel, payload: string) => void, lost: () => void): Promise<Listener> | undefined;
   /** Calls `listener` for each event the database's triggers announce inside this process. */

@@ -12,6 +12,7 @@ import {
   type Shape,
 } from '../job-inserts.js';
 import { pgArray } from '../pg-arrays.js';
+import { CHANNELS } from './postgres-listener.js';
 import type { Executor } from '../store.js';
 
 // Jobs on PostgreSQL: plain statement texts written once at load, only their values built per call,
@@ -68,10 +69,13 @@ function numberedInsert(project: boolean, claimed: boolean, shape: Shape): { nam
         CASE WHEN c.claimed THEN v.created_at END, CASE WHEN c.claimed THEN 2 ELSE 1 END
       FROM counter, ${UNNEST_JOBS} CROSS JOIN LATERAL (SELECT v.id = ANY(${ids}::uuid[]) AS claimed) c`;
   }
+  // Runnable jobs inserted unclaimed wake the workers of every process when the insert commits.
+  const announce = param();
   const origin = shape === 1 ? 'origin_' : shape === 2 ? 'people_' : shape === 3 ? 'origin_people_' : '';
   return {
     name: `jobline_insert_${project ? 'project_' : ''}${claimed ? 'claimed_' : ''}${origin}jobs`,
-    text: `WITH counter AS (${counter}), inserted AS (${insert}) SELECT before FROM counter`,
+    text: `WITH counter AS (${counter}), inserted AS (${insert})
+      SELECT before, CASE WHEN ${announce}::boolean THEN pg_notify('${CHANNELS.jobs}', '') END AS announced FROM counter`,
   };
 }
 
@@ -100,6 +104,7 @@ export async function postgresInsertNumbered(
   values.push(jobs.length, workspaceId);
   if (projectId !== null) values.push(projectId);
   if (claim !== undefined) values.push([...claim.ids], claim.workerId, claim.leaseExpiresAt);
+  values.push(jobs.some((j) => j.statusReason === 'queued' && claim?.ids.has(j.id) !== true));
   const statement = NUMBERED_INSERTS[projectId === null ? 0 : 1]![claim === undefined ? 0 : 1]![shape]!;
   const { rows } =
     trx === undefined

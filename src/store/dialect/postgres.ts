@@ -96,6 +96,8 @@ export class PostgresDialect implements Dialect {
     }
   }
 
+  readonly insertsAnnounceJobs = true;
+
   notify(channel: WakeupChannel, payload: string): void {
     // Fire and forget: the poll fallback covers a notification that could not be sent.
     this.raw.pool.query('SELECT pg_notify($1, $2)', [CHANNELS[channel], payload]).catch(() => undefined);

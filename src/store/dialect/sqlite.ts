@@ -100,6 +100,7 @@ export class SqliteDialect implements Dialect {
   }
 
   notify(): void {}
+  readonly insertsAnnounceJobs = false;
 
   listen(): Promise<Listener> | undefined {
     return undefined;
