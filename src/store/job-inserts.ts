@@ -131,6 +131,7 @@ export async function insertJobs(db: Executor, jobs: NewJobRow[]): Promise<void>
   // A statement binds a limited number of values (SQLite 32,766): up to 29 per job.
   for (let i = 0; i < jobs.length; i += PEOPLE_INSERT_CHUNK)
     await insertJobRows(db, jobs.slice(i, i + PEOPLE_INSERT_CHUNK));
+  await dialectOf(db).events.jobsInserted(db, jobs);
   // People jobs' assignments as rows too, so a provider's jobs are an index lookup (see store/people.ts).
   const assignments = jobs.flatMap((j) =>
     [...new Set((j.people?.providers ?? []).map((p) => p.id))].map((providerId) => ({

@@ -1,6 +1,7 @@
 import { CompiledQuery } from 'kysely';
 import type { Transaction as SQLiteTransaction } from 'better-sqlite3';
 import { repeatedTuples } from '../batch-sql.js';
+import { createdEventInserts } from '../created-events.js';
 import { CLAIM_COLUMNS, hasOrigin, machineJobColumns, type InsertClaim, type NewJobRow } from '../job-inserts.js';
 import type { Executor } from '../store.js';
 import type { RawHandle } from './dialect.js';
@@ -43,6 +44,7 @@ export function sqliteNumberedInsert(raw: SqliteRaw): SQLiteTransaction<Numbered
       const { text, values } = machineJobRows(jobs.slice(i, i + CHUNK), claim);
       raw.prepare(text).run(values);
     }
+    for (const e of createdEventInserts(jobs, claim)) raw.prepare(e.text).run(e.values);
     return first;
   });
 }
@@ -52,12 +54,18 @@ export async function sqliteInsertMachineJobs(db: Executor, jobs: NewJobRow[]): 
     const { text, values } = machineJobRows(jobs.slice(i, i + CHUNK), undefined);
     await db.executeQuery(CompiledQuery.raw(text, values));
   }
+  await sqliteCreatedEvents(db, jobs);
+}
+
+/** The job.created events of jobs inserted without a claim, in the caller's transaction (created-events.ts). */
+export async function sqliteCreatedEvents(db: Executor, jobs: readonly NewJobRow[]): Promise<void> {
+  for (const e of createdEventInserts(jobs, undefined)) await db.executeQuery(CompiledQuery.raw(e.text, e.values));
 }
 
 /** Statement texts by batch size (see repeatedTuples), by [claimed][origin]. */
 const insertSql = [0, 1].map(() => [new Map<number, string>(), new Map<number, string>()]);
 
-/** The jobs `claim` names are written as a claim leaves them (migration 0018 gives them its events). */
+/** The jobs `claim` names are written as a claim leaves them (created-events.ts gives them its events). */
 function machineJobRows(jobs: NewJobRow[], claim: InsertClaim | undefined): { text: string; values: unknown[] } {
   // event_seq (SQLite migration 0025): a job inserted claimed starts with two events, created and running.
   const origin = hasOrigin(jobs);
