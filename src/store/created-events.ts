@@ -1,5 +1,7 @@
+import { CompiledQuery } from 'kysely';
 import { eventRowInserts, groupInOrder, type EventRowToWrite } from './event-row-inserts.js';
 import type { InsertClaim, NewJobRow } from './job-inserts.js';
+import type { Executor } from './store.js';
 
 // SQLite (migration 0030): the job.created events of the jobs one insert writes, as batch rows, one
 // per group of jobs whose event is the same but for the job (workspace, project, type, time, data),
@@ -58,4 +60,9 @@ function createdData(j: NewJobRow, claimed: boolean): Record<string, unknown> {
       ? { status: 'running', status_reason: 'claimed', schedule_id: j.scheduleId }
       : { status: j.status, status_reason: j.statusReason, schedule_id: j.scheduleId };
   return claimed ? { status: 'pending', status_reason: 'queued' } : { status: j.status, status_reason: j.statusReason };
+}
+
+/** The job.created events of jobs inserted without a claim, in the caller's transaction. */
+export async function writeCreatedEvents(db: Executor, jobs: readonly NewJobRow[]): Promise<void> {
+  for (const e of createdEventInserts(jobs, undefined)) await db.executeQuery(CompiledQuery.raw(e.text, e.values));
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
+import { writeCreatedEvents } from '../created-events.js';
 import { expansionOf, type NewEvent } from '../events.js';
-import { sqliteCreatedEvents } from './sqlite-inserts.js';
 import type { Executor } from '../store.js';
 import type { EventDialect, JobLists } from './dialect.js';
 
@@ -33,7 +33,7 @@ export function sqliteEvents(announce: (jobId: string, workspaceId: string) => v
     feedBound: async () => undefined,
     hasUnsettled: async () => false,
     append: (db, e) => appendSqlite(db, e, announce),
-    jobsInserted: sqliteCreatedEvents,
+    jobsInserted: writeCreatedEvents,
   };
 }
 

@@ -1,7 +1,7 @@
 import { CompiledQuery } from 'kysely';
 import type { Transaction as SQLiteTransaction } from 'better-sqlite3';
 import { repeatedTuples } from '../batch-sql.js';
-import { createdEventInserts } from '../created-events.js';
+import { createdEventInserts, writeCreatedEvents } from '../created-events.js';
 import { CLAIM_COLUMNS, hasOrigin, machineJobColumns, type InsertClaim, type NewJobRow } from '../job-inserts.js';
 import type { Executor } from '../store.js';
 import type { RawHandle } from './dialect.js';
@@ -54,12 +54,7 @@ export async function sqliteInsertMachineJobs(db: Executor, jobs: NewJobRow[]): 
     const { text, values } = machineJobRows(jobs.slice(i, i + CHUNK), undefined);
     await db.executeQuery(CompiledQuery.raw(text, values));
   }
-  await sqliteCreatedEvents(db, jobs);
-}
-
-/** The job.created events of jobs inserted without a claim, in the caller's transaction (created-events.ts). */
-export async function sqliteCreatedEvents(db: Executor, jobs: readonly NewJobRow[]): Promise<void> {
-  for (const e of createdEventInserts(jobs, undefined)) await db.executeQuery(CompiledQuery.raw(e.text, e.values));
+  await writeCreatedEvents(db, jobs);
 }
 
 /** Statement texts by batch size (see repeatedTuples), by [claimed][origin]. */
