@@ -5,8 +5,9 @@ import { jobEventRows } from './event-timeline.js';
 import type { Executor, Store } from './store.js';
 
 // Reading the event log. Events are written in the transaction of the change: by the triggers of
-// migration 0005 and their successors, by the claim, the completion and (SQLite) the job inserts as
-// batch rows (migration 0030), and by appendEvent for changes the triggers cannot see.
+// migration 0005 and their successors (on SQLite the job inserts, the claim and the completion write
+// their batch rows themselves, migrations 0025 and 0030), and by appendEvent for changes the triggers
+// cannot see.
 
 /** A job_events row as either database returns it, a batch row expanded (k > 0 for its later jobs). */
 export interface EventRow {
@@ -90,6 +91,10 @@ export interface Expansion {
   rowsFrom(c: FeedCursor): RawBuilder<unknown>;
 }
 
+/** The columns of an expanded row. */
+const expandedColumns = (k: RawBuilder<number>, jobId: RawBuilder<unknown>) =>
+  sql`e.id, e.tx, ${k} AS k, e.workspace_id, COALESCE(e.job_id, ${jobId}) AS job_id, e.project_id, e.job_type, e.seq, e.name, e.data, e.actor, e.created_at`;
+
 /** The one expansion, written with a dialect's list primitives; `rowsFrom` as Expansion.rowsFrom. */
 export function expansionOf(lists: JobLists, rowsFrom: (c: FeedCursor) => RawBuilder<unknown>): Expansion {
   const k = sql<number>`COALESCE(${lists.k}, 0)`;
@@ -102,10 +107,6 @@ export function expansionOf(lists: JobLists, rowsFrom: (c: FeedCursor) => RawBui
     rowsFrom,
   };
 }
-
-/** The columns of an expanded row, its k given by the dialect. */
-export const expandedColumns = (k: RawBuilder<number>, jobId: RawBuilder<unknown>) =>
-  sql`e.id, e.tx, ${k} AS k, e.workspace_id, COALESCE(e.job_id, ${jobId}) AS job_id, e.project_id, e.job_type, e.seq, e.name, e.data, e.actor, e.created_at`;
 
 /**
  * Past `c` in (tx, id, k) order, where `k` is an expanded event's (Expansion.k: events after the
