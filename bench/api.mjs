@@ -291,6 +291,15 @@ const COLUMNS = [
   'version',
 ];
 
+// One batch row per group of jobs created alike at one time, as the job inserts write them.
+const SEED_CREATED_EVENTS = `
+  INSERT INTO job_events (workspace_id, job_ids, project_id, job_type, seq, name, data, actor, created_at)
+  SELECT workspace_id, json_group_array(id), project_id, type, 1, 'job.created',
+    json_object('status', status, 'status_reason', status_reason), NULL, created_at
+  FROM (SELECT * FROM jobs ORDER BY created_at, id)
+  GROUP BY workspace_id, project_id, type, created_at, status, status_reason
+  ORDER BY min(created_at)`;
+
 /**
  * Finished attempts of the seeded jobs (one for a success, three for a failure), when the schema has an
  * attempt history; the same statement runs on both databases.
@@ -449,6 +458,15 @@ async function prepareSqlite(jobs, reseed, log) {
       }
     });
     setCounters();
+    // From SQLite's migration 0030 the job inserts write the created events, no trigger: the seed,
+    // inserted by hand, writes them as the inserts would have.
+    if (
+      db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'job_events_created'").get() ===
+      undefined
+    ) {
+      log('  created events …');
+      db.exec(SEED_CREATED_EVENTS);
+    }
     if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job_attempts'").get() !== undefined) {
       log('  attempt history …');
       db.exec(SEED_ATTEMPTS);

@@ -1,11 +1,15 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { JobEvent } from '../core/events.js';
+import type { JobLists } from './dialect/dialect.js';
+import { jobEventRows } from './event-timeline.js';
 import type { Executor, Store } from './store.js';
 
-// Reading the event log. Events are written by the triggers of migration 0005 (and appendEvent for
-// changes the triggers cannot see, such as a provider's action), in the transaction of the change.
+// Reading the event log. Events are written in the transaction of the change: by the triggers of
+// migration 0005 and their successors (on SQLite the job inserts, the claim and the completion write
+// their batch rows themselves, migrations 0025 and 0030), and by appendEvent for changes the triggers
+// cannot see.
 
-/** A job_events row as either database returns it, a batched created event expanded (k > 0 for its later jobs). */
+/** A job_events row as either database returns it, a batch row expanded (k > 0 for its later jobs). */
 export interface EventRow {
   id: number;
   tx: number;
@@ -23,7 +27,7 @@ export interface EventRow {
 
 /**
  * The feed's position: (transaction, id), see the PostgreSQL migration 0005 for why not the id alone,
- * and k, the job's index within a batched created event (migration 0024; 0 for every other row).
+ * and k, the job's index within a batch row (migration 0030; 0 for every other row).
  */
 export interface FeedCursor {
   tx: number;
@@ -66,9 +70,9 @@ export function toEvent(r: EventRow): JobEvent {
 }
 
 /**
- * An event row with a batch row expanded into one row per job (PostgreSQL's batched created events,
- * its migration 0024; SQLite's batched status events, its migration 0025), as `e` joined to `u`, one
- * row per element of e.job_ids (one row of NULLs for a row of one event).
+ * An event row with a batch row expanded into one row per job (the created, running and succeeded
+ * events of one statement, migration 0030 of both databases), as `e` joined to `u`, one row per
+ * element of e.job_ids (one row of NULLs for a row of one event).
  */
 export interface Expansion {
   from: RawBuilder<unknown>;
@@ -87,9 +91,22 @@ export interface Expansion {
   rowsFrom(c: FeedCursor): RawBuilder<unknown>;
 }
 
-/** The columns of an expanded row, its k given by the dialect. */
-export const expandedColumns = (k: RawBuilder<number>, jobId: RawBuilder<unknown>) =>
+/** The columns of an expanded row. */
+const expandedColumns = (k: RawBuilder<number>, jobId: RawBuilder<unknown>) =>
   sql`e.id, e.tx, ${k} AS k, e.workspace_id, COALESCE(e.job_id, ${jobId}) AS job_id, e.project_id, e.job_type, e.seq, e.name, e.data, e.actor, e.created_at`;
+
+/** The one expansion, written with a dialect's list primitives; `rowsFrom` as Expansion.rowsFrom. */
+export function expansionOf(lists: JobLists, rowsFrom: (c: FeedCursor) => RawBuilder<unknown>): Expansion {
+  const k = sql<number>`COALESCE(${lists.k}, 0)`;
+  return {
+    from: sql`job_events e LEFT JOIN ${lists.elements(sql`e.job_ids`)} ON true`,
+    columns: expandedColumns(k, sql`u.value`),
+    jobId: sql`u.value`,
+    k,
+    lastK: sql<number>`COALESCE(${lists.length(sql`e.job_ids`)}, 1) - 1`,
+    rowsFrom,
+  };
+}
 
 /**
  * Past `c` in (tx, id, k) order, where `k` is an expanded event's (Expansion.k: events after the
@@ -102,16 +119,6 @@ export function pastCursor(x: Expansion, k: RawBuilder<number>, c: FeedCursor): 
 /** A job's events after `afterSeq`, oldest first. */
 export async function listJobEvents(store: Store, jobId: string, afterSeq: number, limit: number): Promise<JobEvent[]> {
   return (await jobEventRows(store, jobId, afterSeq, 'asc', limit)).map(toEvent);
-}
-
-function jobEventRows(
-  store: Store,
-  jobId: string,
-  afterSeq: number,
-  order: 'asc' | 'desc',
-  limit: number,
-): Promise<EventRow[]> {
-  return store.dialect.events.jobEventRows(store.db, jobId, afterSeq, order, limit);
 }
 
 export interface FeedFilter {

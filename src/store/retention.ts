@@ -1,3 +1,4 @@
+import { expireBatchRows } from './event-timeline.js';
 import type { Executor, Store } from './store.js';
 
 /**
@@ -42,8 +43,8 @@ export async function expireFinishedJobs(
 }
 
 /**
- * Batch rows of events (PostgreSQL's created events, its migration 0024; SQLite's status events, its
- * migration 0025) whose jobs are all tombstones or gone, created before `createdBefore` (a batch is
+ * Batch rows of events (the created, running and succeeded events of one statement, migration 0030)
+ * whose jobs are all tombstones or gone, created before `createdBefore` (a batch is
  * never younger than its jobs' completion). Returns how many went.
  */
 export async function expireEventBatches(
@@ -52,7 +53,7 @@ export async function expireEventBatches(
   createdBefore: number,
   limit: number,
 ): Promise<number> {
-  return store.dialect.events.expireBatches(db, createdBefore, limit);
+  return expireBatchRows(db, store, createdBefore, limit);
 }
 
 /** Uploaded files past their expiry; returns their ids for deletion from disk. */

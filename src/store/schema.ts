@@ -171,8 +171,8 @@ export interface JobEventsTable {
   id: Generated<number>;
   tx: Generated<number>;
   workspace_id: string;
-  // NULL only in batch rows (PostgreSQL's created events, its migration 0024; SQLite's status events,
-  // its migration 0025; column job_ids), which the queries of events.ts and webhook-dispatch.ts
+  // NULL only in batch rows (the created, running and succeeded events of one statement, migration
+  // 0030 of both databases; column job_ids), which the queries of events.ts and webhook-dispatch.ts
   // expand; rows selected by job_id always have one.
   job_id: string;
   project_id: string | null;

@@ -121,7 +121,7 @@ export async function waitSpans(db: Executor, f: StatsFilter, since: number, buc
  * GET /v1/events from here misses nothing that happens after this read and replays nothing before it.
  */
 export async function feedHead(store: Store, workspaceId: string): Promise<FeedCursor> {
-  // A batch row (PostgreSQL's created events, SQLite's status events) ends at its last job.
+  // A batch row (the created, running or succeeded events of one statement) ends at its last job.
   const { rows } = await sql<{ tx: string | number; id: string | number; k: number }>`
     SELECT e.tx, e.id, ${store.dialect.events.expansion.lastK} AS k FROM job_events e
     WHERE e.workspace_id = ${workspaceId} ${store.dialect.events.settled}

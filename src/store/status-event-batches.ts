@@ -1,9 +1,10 @@
-import { repeatedTuples } from './batch-sql.js';
+import { eventRowInserts, groupInOrder } from './event-row-inserts.js';
 
 // SQLite (migration 0025): the status events of a claim and of a completion batch as batch rows, one
 // job_events row per group of jobs whose event is the same but for the job (workspace, project, type,
 // seq, attempt, error), its jobs listed in job_ids. The claim's and the completion's UPDATE bump each
 // job's event_seq and return the columns below, which the status trigger then leaves to this.
+// PostgreSQL's trigger groups the same way (its migration 0030).
 
 /** The columns a batched status change returns per job (after RETURNING). */
 export interface StatusChangedRow {
@@ -26,10 +27,6 @@ export interface StatusChange {
   at: number;
 }
 
-/** Batch rows per statement, well under SQLite's limit of bound parameters (9 each). */
-const ROWS_PER_STATEMENT = 500;
-const insertSql = new Map<number, string>();
-
 /**
  * The INSERT statements appending `rows`' events, in the order of `rows` (the first job of each group
  * decides where the group's row goes; a job's k is its index in job_ids).
@@ -38,42 +35,26 @@ export function statusEventBatches(
   rows: StatusChangedRow[],
   change: StatusChange,
 ): { text: string; values: unknown[] }[] {
-  const groups = new Map<string, { first: StatusChangedRow; ids: string[] }>();
-  for (const r of rows) {
-    const key = `${r.workspace_id}\u0000${r.project_id ?? ''}\u0000${r.type}\u0000${r.event_seq}\u0000${r.attempts}\u0000${r.error ?? ''}`;
-    const group = groups.get(key);
-    if (group === undefined) groups.set(key, { first: r, ids: [r.id] });
-    else group.ids.push(r.id);
-  }
+  const groups = groupInOrder(
+    rows,
+    (r) =>
+      `${r.workspace_id}\u0000${r.project_id ?? ''}\u0000${r.type}\u0000${r.event_seq}\u0000${r.attempts}\u0000${r.error ?? ''}`,
+    (r) => r.id,
+  );
   // The trigger's json_object(…), in its key order; error is stored JSON already.
   const head = `{"status":${JSON.stringify(change.status)},"status_reason":${JSON.stringify(change.statusReason)},"previous_status":${JSON.stringify(change.previousStatus)},"attempt":`;
-  const name = `job.${change.status}`;
-  const all = [...groups.values()];
-  const statements: { text: string; values: unknown[] }[] = [];
-  for (let i = 0; i < all.length; i += ROWS_PER_STATEMENT) {
-    const chunk = all.slice(i, i + ROWS_PER_STATEMENT);
-    const text = repeatedTuples(
-      insertSql,
-      chunk.length,
-      9,
-      (tuples) =>
-        `INSERT INTO job_events (workspace_id, job_ids, project_id, job_type, seq, name, data, actor, created_at) VALUES ${tuples}`,
-    );
-    const values: unknown[] = [];
-    for (const { first: r, ids } of chunk) {
-      values.push(
-        r.workspace_id,
-        JSON.stringify(ids),
-        r.project_id,
-        r.type,
-        r.event_seq,
-        name,
-        `${head}${r.attempts},"error":${r.error ?? 'null'}}`,
-        change.actor,
-        change.at,
-      );
-    }
-    statements.push({ text, values });
-  }
-  return statements;
+  return eventRowInserts(
+    groups.map(({ first: r, ids }) => ({
+      workspaceId: r.workspace_id,
+      jobId: null,
+      jobIds: ids,
+      projectId: r.project_id,
+      jobType: r.type,
+      seq: r.event_seq,
+      name: `job.${change.status}`,
+      data: `${head}${r.attempts},"error":${r.error ?? 'null'}}`,
+      actor: change.actor,
+      createdAt: change.at,
+    })),
+  );
 }

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { historyOfJobs } from './event-timeline.js';
 import type { TextKingCallbacksTable } from './schema.js';
 import type { Executor, Store } from './store.js';
 
@@ -125,7 +126,7 @@ export async function statusHistoryOfJobs(
   jobIds: string[],
 ): Promise<{ jobId: string; seq: number; name: string; data: Record<string, unknown> }[]> {
   if (jobIds.length === 0) return [];
-  const rows = await store.dialect.events.historyOfJobs(db, jobIds);
+  const rows = await historyOfJobs(db, store, jobIds);
   return rows.map((r) => ({
     jobId: r.job_id,
     seq: Number(r.seq),

@@ -9,8 +9,8 @@ import type { Executor, Store } from './store.js';
 // PostgreSQL only events of transactions older than every transaction still running are read, so no
 // event can commit behind the cursor. On SQLite tx is always 0, so the order is the id's, the table's
 // own key: it needs no index of its own (SQLite migration 0019 dropped it), which every event paid for.
-// A batch row (PostgreSQL's created events, its migration 0024; SQLite's status events, its
-// migration 0025) is one event per job, and the cursor's k says how far into the batch the dispatcher got.
+// A batch row (the created, running or succeeded events of one statement, migration 0030 of both
+// databases) is one event per job, and the cursor's k says how far into the batch the dispatcher got.
 
 /**
  * Locks the cursor row for this transaction and returns the cursor, or undefined when another

@@ -15,7 +15,7 @@ import {
   readFeed,
   type FeedCursor,
 } from '../../src/store/events.js';
-import { insertNumberedJobs, type NewJobRow } from '../../src/store/job-inserts.js';
+import type { NewJobRow } from '../../src/store/job-inserts.js';
 import { migrate } from '../../src/store/migrations.js';
 import { claimJobs, completeJobs } from '../../src/store/queue.js';
 import { openStore, type Store } from '../../src/store/store.js';
@@ -30,6 +30,10 @@ import { until } from '../support/until.js';
 // number and page on unchanged, and the cursors clients and the dispatcher hold must stay valid.
 // SQLite's migration 0025 did the same for status events (the claim's and the completion's batch
 // rows), rebuilt job_events and gave jobs an event counter the triggers now number events from.
+// Migration 0030 of both made the layout one: created, running and succeeded events are batch rows on
+// both databases, so a job claimed under the old schema (its running event a row of its own) and
+// completed under the new one must number on, and SQLite's created events written a row per job
+// must read beside the new batches.
 const BEFORE_BATCHES = 23;
 
 describe.each(DIALECTS)('upgrading a database in use on %s', (dialect) => {
@@ -82,15 +86,43 @@ describe.each(DIALECTS)('upgrading a database in use on %s', (dialect) => {
       });
       await migrate(before, { through: BEFORE_BATCHES });
       const workspaceId = await ensureWorkspace(before.db, 'acme', now);
-      const old = jobRows(workspaceId, 'alpha', 3, now);
-      expect(await insertNumberedJobs(before, workspaceId, null, old)).toBe(true);
-      // The claim and the completion as the engine of that schema wrote them (its triggers append the events).
+      const old = jobRows(workspaceId, 'alpha', 4, now);
+      // The insert, the claim and the completion as the engine of that schema wrote them (its triggers
+      // append the events).
+      await before.db
+        .insertInto('jobs')
+        .values(
+          old.map((j, i) => ({
+            id: j.id,
+            workspace_id: workspaceId,
+            project_id: null,
+            number: i + 1,
+            type: j.type,
+            name: null,
+            executor: 'worker',
+            status: j.status,
+            status_reason: j.statusReason,
+            priority: 0,
+            input: '{}',
+            max_attempts: j.maxAttempts,
+            run_at: now,
+            timeout_ms: null,
+            created_at: now,
+            updated_at: now,
+          })),
+        )
+        .execute();
       await sql`UPDATE jobs SET status = 'running', status_reason = 'claimed', attempts = 1, lease_owner = 'w-old', lease_expires_at = ${now + 60_000},
       started_at = ${now + 1}, attempt_started_at = ${now + 1}, updated_at = ${now + 1}, version = version + 1 WHERE id = ${old[0]!.id}`.execute(
         before.db,
       );
       await sql`UPDATE jobs SET status = 'succeeded', status_reason = 'completed', output = '{"ok":true}', progress = 100, completed_at = ${now + 2},
       updated_at = ${now + 2}, version = version + 1, lease_owner = NULL, lease_expires_at = NULL WHERE id = ${old[0]!.id}`.execute(
+        before.db,
+      );
+      // A job the old engine claimed, which the new one completes.
+      await sql`UPDATE jobs SET status = 'running', status_reason = 'claimed', attempts = 1, lease_owner = 'w-new', lease_expires_at = ${now + 60_000},
+      started_at = ${now + 3}, attempt_started_at = ${now + 3}, updated_at = ${now + 3}, version = version + 1 WHERE id = ${old[3]!.id}`.execute(
         before.db,
       );
       // One row per event then, each with its job; a cursor was "tx-id" of a row.
@@ -100,8 +132,10 @@ describe.each(DIALECTS)('upgrading a database in use on %s', (dialect) => {
         [old[0]!.id, 'job.created'],
         [old[1]!.id, 'job.created'],
         [old[2]!.id, 'job.created'],
+        [old[3]!.id, 'job.created'],
         [old[0]!.id, 'job.running'],
         [old[0]!.id, 'job.succeeded'],
+        [old[3]!.id, 'job.running'],
       ]);
       const second = rows.rows[1]!;
       const clientCursor = `${second.tx}-${second.id}`;
@@ -127,13 +161,12 @@ describe.each(DIALECTS)('upgrading a database in use on %s', (dialect) => {
         now: later,
       });
       expect(claimed.map((j) => j.id).sort()).toEqual([old[2]!.id, fresh[1]!.id].sort());
-      const succeeded = claimed.map((j) => ({
-        attempt: { jobId: j.id, number: 1, startedAt: later, outcome: 'succeeded' as const },
+      const running = [...claimed.map((j) => j.id), old[3]!.id];
+      const succeeded = running.map((id) => ({
+        attempt: { jobId: id, number: 1, startedAt: later, outcome: 'succeeded' as const },
         output: null,
       }));
-      expect((await completeJobs(store, 'w-new', succeeded, later + 1)).done.sort()).toEqual(
-        claimed.map((j) => j.id).sort(),
-      );
+      expect((await completeJobs(store, 'w-new', succeeded, later + 1)).done.sort()).toEqual(running.sort());
 
       // Each job's timeline, old and new, numbered from 1 without a gap.
       const timeline = async (id: string) => (await listJobEvents(store, id, 0, 10)).map((e) => [e.seq, e.name]);
@@ -151,6 +184,11 @@ describe.each(DIALECTS)('upgrading a database in use on %s', (dialect) => {
         [2, 'job.running'],
         [3, 'job.succeeded'],
       ]);
+      expect(await timeline(old[3]!.id)).toEqual([
+        [1, 'job.created'],
+        [2, 'job.running'],
+        [3, 'job.succeeded'],
+      ]);
       expect(await timeline(fresh[0]!.id)).toEqual([
         [1, 'job.created'],
         [2, 'job.cancelled'],
@@ -162,32 +200,35 @@ describe.each(DIALECTS)('upgrading a database in use on %s', (dialect) => {
       ]);
       expect(await lastJobEvent(store, old[1]!.id)).toMatchObject({ seq: 2, name: 'job.cancelled' });
       expect(await lastJobEvent(store, old[2]!.id)).toMatchObject({ seq: 3, name: 'job.succeeded' });
-      // The new rows really are batches now, beside the old per-job rows: on PostgreSQL the new jobs'
-      // created events; on SQLite the running and the succeeded events of each type (alpha, beta).
+      // The new rows really are batches now, beside the old per-job rows, on both databases: the new
+      // jobs' created events, and the running and the succeeded events of each type (alpha, beta).
       const shape = await sql<{
         batches: string | number;
       }>`SELECT count(*) AS batches FROM job_events WHERE job_id IS NULL`.execute(store.db);
-      expect(Number(shape.rows[0]!.batches)).toBe(dialect === 'postgres' ? 1 : 4);
+      expect(Number(shape.rows[0]!.batches)).toBe(5);
 
       // The workspace feed: every event once, in order, old before new.
       const all: [string, string, number][] = [
         [old[0]!.id, 'job.created', 1],
         [old[1]!.id, 'job.created', 1],
         [old[2]!.id, 'job.created', 1],
+        [old[3]!.id, 'job.created', 1],
         [old[0]!.id, 'job.running', 2],
         [old[0]!.id, 'job.succeeded', 3],
+        [old[3]!.id, 'job.running', 2],
         [fresh[0]!.id, 'job.created', 1],
         [fresh[1]!.id, 'job.created', 1],
         [old[1]!.id, 'job.cancelled', 2],
         [fresh[0]!.id, 'job.cancelled', 2],
         ...[old[2]!.id, fresh[1]!.id].map((id): [string, string, number] => [id, 'job.running', 2]),
-        ...[old[2]!.id, fresh[1]!.id].map((id): [string, string, number] => [id, 'job.succeeded', 3]),
+        ...[old[2]!.id, fresh[1]!.id, old[3]!.id].map((id): [string, string, number] => [id, 'job.succeeded', 3]),
       ];
       const feed = await feedAfter(store, workspaceId, FEED_START);
       // The claim's order between the two jobs is the database's; each claim's events precede each completion's.
-      expect(feed.slice(0, 9)).toEqual(all.slice(0, 9));
-      expect(new Set(feed.slice(9, 11).map(String))).toEqual(new Set(all.slice(9, 11).map(String)));
-      expect(new Set(feed.slice(11).map(String))).toEqual(new Set(all.slice(11).map(String)));
+      expect(feed.slice(0, 11)).toEqual(all.slice(0, 11));
+      expect(new Set(feed.slice(11, 13).map(String))).toEqual(new Set(all.slice(11, 13).map(String)));
+      expect(new Set(feed.slice(13).map(String))).toEqual(new Set(all.slice(13).map(String)));
+      expect(feed).toHaveLength(all.length);
       all.splice(0, all.length, ...feed);
       // A client's cursor from before the upgrade goes on from where it was.
       const held = decodeCursor(clientCursor);

@@ -2,7 +2,7 @@ import type SQLite from 'better-sqlite3';
 import type { DialectAdapter, RawBuilder, Selectable, SelectQueryBuilder, Transaction } from 'kysely';
 import type pg from 'pg';
 import type { ClaimedRow, ClaimOptions } from '../queue/claim.js';
-import type { EventRow, Expansion, NewEvent } from '../events.js';
+import type { Expansion, NewEvent } from '../events.js';
 import type { DetailsRow } from '../job-details.js';
 import type { InsertClaim, NewJobRow } from '../job-inserts.js';
 import type { Migration } from '../migrations.js';
@@ -63,33 +63,43 @@ export interface ManyReads {
   tokens(prefixes: readonly string[]): Promise<(Selectable<ApiTokensTable> | undefined)[]>;
 }
 
-/** Reads of the event log that differ: how batch rows expand, and which transactions are settled. */
+/**
+ * A batch row's job list (job_events.job_ids: a uuid[] on PostgreSQL, a JSON array on SQLite): the
+ * primitives the one expansion of batch rows (events.ts, event-timeline.ts) is written with.
+ */
+export interface JobLists {
+  /** The elements of `list` as the table `u`, to follow a JOIN (u.value: a job id; see `k`). */
+  elements(list: RawBuilder<unknown>): RawBuilder<unknown>;
+  /** The index from 0 of the element `u` in its list: the expanded event's k. */
+  readonly k: RawBuilder<number>;
+  /** How many jobs `list` holds (NULL for NULL). */
+  length(list: RawBuilder<unknown>): RawBuilder<number>;
+  /** `list` holds `id`. */
+  holds(list: RawBuilder<unknown>, id: RawBuilder<unknown>): RawBuilder<boolean>;
+}
+
+/** What differs in the event log: the list primitives, which transactions are settled, how events are appended. */
 export interface EventDialect {
-  /** Batch rows of the log, expanded into one row per job. */
+  readonly lists: JobLists;
+  /** Batch rows of the log, expanded into one row per job (made by events.ts from `lists`). */
   readonly expansion: Expansion;
+  /**
+   * `time` is one at which a batch row holding an event of the job `j` (a row of jobs) was written:
+   * its created_at, the time of one of its claims (jobs.claim_times), or its completed_at.
+   */
+  batchTimeOf(time: RawBuilder<unknown>, j: string): RawBuilder<boolean>;
+  /** `job_events e`, read through the index of batch rows by time (job_events_batches). */
+  readonly batchRows: RawBuilder<unknown>;
+  /** The column that finds a row of job_events again (PostgreSQL's ctid, SQLite's rowid). */
+  readonly rowKey: RawBuilder<unknown>;
   /** A condition on `e` keeping only events whose order is settled (nothing can commit before them). */
   readonly settled: RawBuilder<unknown>;
   /** The tx below which a workspace's events are settled; undefined when every committed event is. */
   feedBound(db: Executor, workspaceId: string): Promise<number | undefined>;
   /** Are there events at or after `tx` whose order is not settled yet? */
   hasUnsettled(db: Executor, tx: number): Promise<boolean>;
-  /** A job's events after `afterSeq`, its batch rows expanded. */
-  jobEventRows(
-    db: Executor,
-    jobId: string,
-    afterSeq: number,
-    order: 'asc' | 'desc',
-    limit: number,
-  ): Promise<EventRow[]>;
-  /** Every event of these jobs by job and seq (TextKing's callbacks compute states from them). */
-  historyOfJobs(
-    db: Executor,
-    jobIds: string[],
-  ): Promise<{ job_id: string; seq: number; name: string; data: unknown }[]>;
   /** Appends an event the triggers cannot derive, in the caller's transaction. */
   append(db: Executor, e: NewEvent): Promise<void>;
-  /** Deletes batch rows whose jobs are all gone, created before `createdBefore`; returns how many. */
-  expireBatches(db: Executor, createdBefore: number, limit: number): Promise<number>;
 }
 
 export interface Dialect {

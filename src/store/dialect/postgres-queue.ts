@@ -44,7 +44,8 @@ const { complete } = TRANSITIONS;
  * The completion's first statement: the jobs and their attempt rows. The update joins the unnested
  * array rather than the CTE `v`, whose row count the planner cannot see: without statistics it then
  * took "this worker's running jobs" for one row and scanned the table for them. It returns only ids,
- * so a column added to `jobs` later cannot change its result type.
+ * so a column added to `jobs` later cannot change its result type. Moving event_seq numbers the
+ * job.succeeded events, which the trigger then writes as batch rows (migration 0030).
  */
 const COMPLETE_JOBS = `
 WITH v AS (
@@ -53,7 +54,8 @@ WITH v AS (
 ), done AS (
   UPDATE jobs AS j SET status = '${complete.to}', status_reason = 'completed', output = v.output::jsonb, error = NULL,
     progress = 100, completed_at = $9::bigint, updated_at = $9::bigint, version = j.version + 1,
-    lease_owner = NULL, lease_expires_at = NULL
+    lease_owner = NULL, lease_expires_at = NULL,
+    event_seq = GREATEST(j.event_seq, COALESCE((SELECT max(e.seq) FROM job_events e WHERE e.job_id = j.id), 1)) + 1
   FROM unnest($1::uuid[], $2::text[]) AS v(id, output)
   WHERE j.id = v.id AND j.lease_owner = $10::text AND j.status = '${complete.from[0]}'
   RETURNING j.id

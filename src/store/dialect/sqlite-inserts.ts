@@ -1,6 +1,7 @@
 import { CompiledQuery } from 'kysely';
 import type { Transaction as SQLiteTransaction } from 'better-sqlite3';
 import { repeatedTuples } from '../batch-sql.js';
+import { createdEventInserts, writeCreatedEvents } from '../created-events.js';
 import { CLAIM_COLUMNS, jobColumns, jobFields, shapeOf, type InsertClaim, type NewJobRow } from '../job-inserts.js';
 import type { Executor } from '../store.js';
 import type { RawHandle } from './dialect.js';
@@ -52,6 +53,7 @@ export function sqliteNumberedInsert(raw: SqliteRaw): SQLiteTransaction<Numbered
     if (row === undefined) return undefined;
     const first = numberJobs(jobs, row.job_counter);
     for (const { text, values } of jobInserts(jobs, claim)) raw.prepare(text).run(values);
+    for (const e of createdEventInserts(jobs, claim)) raw.prepare(e.text).run(e.values);
     return first;
   });
 }
@@ -68,6 +70,7 @@ export async function sqliteInsertNumberedIn(
   if (rows[0] === undefined) return undefined;
   const first = numberJobs(jobs, rows[0].job_counter);
   for (const { text, values } of jobInserts(jobs, undefined)) await trx.executeQuery(CompiledQuery.raw(text, values));
+  await writeCreatedEvents(trx, jobs);
   return first;
 }
 
@@ -79,7 +82,7 @@ const insertSql = [0, 1].map(() => [0, 1, 2, 3].map(() => new Map<number, string
 
 /**
  * The INSERTs of the jobs, as many rows each as a statement can bind. The jobs `claim` names are
- * written as a claim leaves them (migration 0018 gives them its events).
+ * written as a claim leaves them (created-events.ts gives them its events).
  */
 function* jobInserts(
   jobs: NewJobRow[],

@@ -1,0 +1,68 @@
+import { CompiledQuery } from 'kysely';
+import { eventRowInserts, groupInOrder, type EventRowToWrite } from './event-row-inserts.js';
+import type { InsertClaim, NewJobRow } from './job-inserts.js';
+import type { Executor } from './store.js';
+
+// SQLite (migration 0030): the job.created events of the jobs one insert writes, as batch rows, one
+// per group of jobs whose event is the same but for the job (workspace, project, type, time, data),
+// and the job.running event (seq 2) of each job inserted claimed, a row of its own. The job inserts
+// run these right after their INSERT, in its transaction; PostgreSQL's insert trigger writes the same
+// rows (its migrations 0024 and 0027). Nobody can be following a job that did not exist yet: the
+// inserts announce new jobs to the feed's followers once per statement (Wakeups.jobsCreated).
+
+/** The INSERT statements appending the events of the just inserted `jobs`. */
+export function createdEventInserts(
+  jobs: readonly NewJobRow[],
+  claim: InsertClaim | undefined,
+): { text: string; values: unknown[] }[] {
+  const created = jobs.map((j) => ({ job: j, data: JSON.stringify(createdData(j, claim?.ids.has(j.id) === true)) }));
+  const groups = groupInOrder(
+    created,
+    ({ job: j, data }) => `${j.workspaceId}\u0000${j.projectId ?? ''}\u0000${j.type}\u0000${j.now}\u0000${data}`,
+    ({ job: j }) => j.id,
+  );
+  const rows: EventRowToWrite[] = groups.map(({ first: { job: j, data }, ids }) => ({
+    workspaceId: j.workspaceId,
+    jobId: null,
+    jobIds: ids,
+    projectId: j.projectId,
+    jobType: j.type,
+    seq: 1,
+    name: 'job.created',
+    data,
+    actor: null,
+    createdAt: j.now,
+  }));
+  if (claim !== undefined) {
+    for (const j of jobs) {
+      if (!claim.ids.has(j.id)) continue;
+      rows.push({
+        workspaceId: j.workspaceId,
+        jobId: j.id,
+        jobIds: null,
+        projectId: j.projectId,
+        jobType: j.type,
+        seq: 2,
+        name: 'job.running',
+        data: `{"status":"running","status_reason":"claimed","previous_status":"pending","attempt":1,"error":${j.error === undefined ? 'null' : JSON.stringify(j.error)}}`,
+        actor: claim.workerId,
+        createdAt: j.now,
+      });
+    }
+  }
+  return eventRowInserts(rows);
+}
+
+/** The created event's data: a job inserted claimed was created pending, then claimed. */
+function createdData(j: NewJobRow, claimed: boolean): Record<string, unknown> {
+  if (j.scheduleId !== undefined)
+    return claimed
+      ? { status: 'running', status_reason: 'claimed', schedule_id: j.scheduleId }
+      : { status: j.status, status_reason: j.statusReason, schedule_id: j.scheduleId };
+  return claimed ? { status: 'pending', status_reason: 'queued' } : { status: j.status, status_reason: j.statusReason };
+}
+
+/** The job.created events of jobs inserted without a claim, in the caller's transaction. */
+export async function writeCreatedEvents(db: Executor, jobs: readonly NewJobRow[]): Promise<void> {
+  for (const e of createdEventInserts(jobs, undefined)) await db.executeQuery(CompiledQuery.raw(e.text, e.values));
+}

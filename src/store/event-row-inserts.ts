@@ -1,0 +1,75 @@
+import { repeatedTuples } from './batch-sql.js';
+
+// SQLite: event rows written by the store's own statements rather than by triggers (the batch rows of
+// created, running and succeeded events, and a claimed-on-insert job's running event), as multi-row
+// INSERTs of one text per size. PostgreSQL's triggers write the same rows (its migration 0030).
+
+/** A job_events row: a job's own (jobId) or a batch row (jobIds, in the order of their k). */
+export interface EventRowToWrite {
+  workspaceId: string;
+  jobId: string | null;
+  jobIds: readonly string[] | null;
+  projectId: string | null;
+  jobType: string;
+  seq: number;
+  name: string;
+  /** The data as JSON text. */
+  data: string;
+  actor: string | null;
+  createdAt: number;
+}
+
+/** Rows per statement, well under SQLite's limit of bound parameters (10 each). */
+const ROWS_PER_STATEMENT = 500;
+const insertSql = new Map<number, string>();
+
+/** The INSERT statements appending `rows` in their order (ids ascending). */
+export function eventRowInserts(rows: readonly EventRowToWrite[]): { text: string; values: unknown[] }[] {
+  const statements: { text: string; values: unknown[] }[] = [];
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+    const text = repeatedTuples(
+      insertSql,
+      chunk.length,
+      10,
+      (tuples) =>
+        `INSERT INTO job_events (workspace_id, job_id, job_ids, project_id, job_type, seq, name, data, actor, created_at) VALUES ${tuples}`,
+    );
+    const values: unknown[] = [];
+    for (const r of chunk) {
+      values.push(
+        r.workspaceId,
+        r.jobId,
+        r.jobIds === null ? null : JSON.stringify(r.jobIds),
+        r.projectId,
+        r.jobType,
+        r.seq,
+        r.name,
+        r.data,
+        r.actor,
+        r.createdAt,
+      );
+    }
+    statements.push({ text, values });
+  }
+  return statements;
+}
+
+/**
+ * Groups `items` by `key`, in the order of each group's first item: one batch row per group, its
+ * jobs (`id`) in the order of `items`.
+ */
+export function groupInOrder<T>(
+  items: readonly T[],
+  key: (item: T) => string,
+  id: (item: T) => string,
+): { first: T; ids: string[] }[] {
+  const groups = new Map<string, { first: T; ids: string[] }>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group === undefined) groups.set(k, { first: item, ids: [id(item)] });
+    else group.ids.push(id(item));
+  }
+  return [...groups.values()];
+}
