@@ -218,6 +218,7 @@ export async function reserveJobNumbers(
           .set((eb) => ({ job_counter: eb('job_counter', '+', count) }))
           .where('id', '=', projectId)
           .where('workspace_id', '=', workspaceId)
+          .where('deleted_at', 'is', null)
           .returning('job_counter')
           .executeTakeFirst();
   return row === undefined ? undefined : Number(row.job_counter) - count + 1;

@@ -23,7 +23,7 @@ type NumberedInsert = (
 const RESERVE_WORKSPACE_NUMBERS =
   'UPDATE workspaces SET job_counter = job_counter + ? WHERE id = ? RETURNING job_counter';
 const RESERVE_PROJECT_NUMBERS =
-  'UPDATE projects SET job_counter = job_counter + ? WHERE id = ? AND workspace_id = ? RETURNING job_counter';
+  'UPDATE projects SET job_counter = job_counter + ? WHERE id = ? AND workspace_id = ? AND deleted_at IS NULL RETURNING job_counter';
 
 /**
  * One synchronous better-sqlite3 transaction (made once per connection: making one costs more than
