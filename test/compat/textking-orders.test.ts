@@ -68,7 +68,7 @@ describe.each(DIALECTS)('TextKing projects, prices and addresses on %s', (dialec
     const body = { name, due_date: null, state: null, coupon_name: null, affiliate_id: null, billing_address: null };
     const res = await send('CreateProject', {}, { body });
     expect(res.statusCode, res.body).toBe(201);
-    return res.json() as { id: string; number: string };
+    return res.json<{ id: string; number: string }>();
   }
 
   async function createJob(projectId: string) {
@@ -83,7 +83,7 @@ describe.each(DIALECTS)('TextKing projects, prices and addresses on %s', (dialec
     };
     const res = await send('CreateJob', { projectId }, { body });
     expect(res.statusCode, res.body).toBe(201);
-    return res.json() as { id: string };
+    return res.json<{ id: string }>();
   }
 
   function setRate(projectId: string, pricePerWord: number) {
