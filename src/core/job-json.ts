@@ -21,6 +21,8 @@ export function jobRepresentation(job: Job) {
     progress_message: job.progressMessage,
     attempts: job.attempts,
     max_attempts: job.maxAttempts,
+    // The attempt under way is recorded in attempt_history when it ends; until then this names its worker.
+    worker: job.leaseOwner ?? null,
     timeout_ms: job.timeoutMs,
     run_at: toIso(job.runAt)!,
     created_at: toIso(job.createdAt)!,

@@ -36,6 +36,8 @@ export interface Job {
   callbackUrl?: string | null;
   /** The schedule that created this job (services/schedules.ts), if one did. */
   scheduleId?: string | null;
+  /** The worker holding the job's lease (running its current attempt), when one does. */
+  leaseOwner?: string | null;
 }
 
 /** What a worker needs of a job it claimed: reading back every column cost as much as the claim itself. */

@@ -104,3 +104,36 @@ export async function updateProject(
     },
   );
 }
+
+/**
+ * Deletes a project that has not started (TextKing's DELETE /project/{id}) with its jobs. A started
+ * project keeps its jobs and history: cancel it instead. While one of its jobs has work under way (a
+ * document import running, a job a provider took) it stays. Its number is never reused.
+ */
+export async function deleteProject(services: Services, principal: Principal, id: string): Promise<void> {
+  if (principal.providerId !== undefined) throw new AppError('forbidden', "A provider's token cannot delete projects.");
+  const now = services.clock.now();
+  const outcome = await services.store
+    .transaction(async (trx) => {
+      const result = await projects.deletePreparedProject(trx, principal.workspaceId, id, now);
+      // Rolls back the mark and any deletions: the project stays whole.
+      if (result === 'busy') throw new ProjectBusy();
+      return result;
+    })
+    .catch((error: unknown) => {
+      if (error instanceof ProjectBusy) return 'busy' as const;
+      throw error;
+    });
+  if (outcome === 'not_found') throw notFound('project', id);
+  if (outcome === 'deleted') return;
+  const project = await getProject(services, principal, id);
+  throw new AppError(
+    'project_state_conflict',
+    outcome === 'busy'
+      ? 'The project has work under way (a document import running or a job taken); it cannot be deleted now.'
+      : `The project is ${project.state}; only a prepared project can be deleted (cancel it instead).`,
+    { extra: { project_state: project.state } },
+  );
+}
+
+class ProjectBusy extends Error {}

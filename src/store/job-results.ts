@@ -74,3 +74,40 @@ export async function countJobErrors(db: Executor, jobId: string): Promise<numbe
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+export interface SegmentTotals {
+  segments: number;
+  words: number;
+  /** Segments with a target that is not empty. */
+  translated: number;
+}
+
+/** Each job's segment totals in one query; a job without segments is absent from the map. */
+export async function segmentTotals(db: Executor, jobIds: readonly string[]): Promise<Map<string, SegmentTotals>> {
+  if (jobIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('document_segments')
+    .select((eb) => [
+      'job_id',
+      eb.fn.countAll<number>().as('segments'),
+      eb.fn.sum<number>('words').as('words'),
+      eb.fn
+        .count<number>(
+          eb
+            .case()
+            .when(eb.and([eb('target', 'is not', null), eb('target', '!=', '')]))
+            .then(1)
+            .end(),
+        )
+        .as('translated'),
+    ])
+    .where('job_id', 'in', [...jobIds])
+    .groupBy('job_id')
+    .execute();
+  return new Map(
+    rows.map((r) => [
+      r.job_id,
+      { segments: Number(r.segments), words: Number(r.words ?? 0), translated: Number(r.translated) },
+    ]),
+  );
+}

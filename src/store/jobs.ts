@@ -37,6 +37,7 @@ export function toJob(row: JobRow): Job {
     expiredAt: row.expired_at,
     callbackUrl: row.callback_url ?? null,
     scheduleId: row.schedule_id ?? null,
+    leaseOwner: row.lease_owner ?? null,
     people: row.executor === 'people' ? toPeopleWork(row) : null,
   };
 }

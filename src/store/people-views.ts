@@ -193,7 +193,7 @@ export async function listProjectsInStates(
   offset: number,
   limit: number,
 ): Promise<{ projects: Project[]; total: number }> {
-  let base = db.selectFrom('projects').where('workspace_id', '=', workspaceId);
+  let base = db.selectFrom('projects').where('workspace_id', '=', workspaceId).where('deleted_at', 'is', null);
   if (states !== undefined && states.length > 0) base = base.where('state', 'in', [...states]);
   const [rows, count] = await Promise.all([
     base.selectAll().orderBy('id', 'asc').limit(limit).offset(offset).execute(),

@@ -219,6 +219,7 @@ export async function setProjectState(
     .set((eb) => ({ state: to, updated_at: now, version: eb('version', '+', 1) }))
     .where('id', '=', id)
     .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
     .where('state', 'in', [...from])
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
@@ -277,6 +278,37 @@ export async function listRates(db: Executor, projectId: string): Promise<Projec
     pricePerWord: Number(r.price_per_word),
     currency: r.currency,
   }));
+}
+
+/**
+ * The rate for a language pair that the workspace set last: that of its most recently created project
+ * (not deleted) with a rate for the pair. Jobline keeps rates per project only; this is its quote.
+ */
+export async function latestRate(
+  db: Executor,
+  workspaceId: string,
+  sourceLanguage: string,
+  targetLanguage: string,
+): Promise<ProjectRate | undefined> {
+  const row = await db
+    .selectFrom('project_rates as r')
+    .innerJoin('projects as p', 'p.id', 'r.project_id')
+    .select(['r.source_language', 'r.target_language', 'r.price_per_word', 'r.currency'])
+    .where('p.workspace_id', '=', workspaceId)
+    .where('p.deleted_at', 'is', null)
+    .where('r.source_language', '=', sourceLanguage)
+    .where('r.target_language', '=', targetLanguage)
+    .orderBy('p.number', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row === undefined
+    ? undefined
+    : {
+        sourceLanguage: row.source_language,
+        targetLanguage: row.target_language,
+        pricePerWord: Number(row.price_per_word),
+        currency: row.currency,
+      };
 }
 
 export async function replaceRates(db: Executor, projectId: string, rates: ProjectRate[]): Promise<void> {

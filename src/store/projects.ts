@@ -74,6 +74,7 @@ export async function findProject(db: Executor, workspaceId: string, id: string)
     .selectAll()
     .where('id', '=', id)
     .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
     .executeTakeFirst();
   return row === undefined ? undefined : toProject(row);
 }
@@ -84,7 +85,7 @@ export async function listProjectsAfter(
   beforeId: string | undefined,
   limit: number,
 ): Promise<{ projects: Project[]; more: boolean }> {
-  let q = db.selectFrom('projects').selectAll().where('workspace_id', '=', workspaceId);
+  let q = db.selectFrom('projects').selectAll().where('workspace_id', '=', workspaceId).where('deleted_at', 'is', null);
   if (beforeId !== undefined) q = q.where('id', '<', beforeId);
   const rows = await q
     .orderBy('id', 'desc')
@@ -99,7 +100,7 @@ export async function listProjectsPage(
   offset: number,
   limit: number,
 ): Promise<{ projects: Project[]; total: number }> {
-  const base = db.selectFrom('projects').where('workspace_id', '=', workspaceId);
+  const base = db.selectFrom('projects').where('workspace_id', '=', workspaceId).where('deleted_at', 'is', null);
   const [rows, count] = await Promise.all([
     base.selectAll().orderBy('id', 'desc').limit(limit).offset(offset).execute(),
     base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
@@ -125,8 +126,48 @@ export async function updateProject(
       ...(change.workflowSteps !== undefined ? { workflow_steps: JSON.stringify(change.workflowSteps) } : {}),
     }))
     .where('id', '=', id)
-    .where('workspace_id', '=', workspaceId);
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null);
   if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion);
   const row = await q.returningAll().executeTakeFirst();
   return row === undefined ? undefined : toProject(row);
+}
+
+/**
+ * Deletes a prepared project and its jobs, inside the caller's transaction. Marking the row first
+ * locks it, so a job insert into the project waits and then finds no project. Jobs go only while none
+ * of them has work under way (a machine job running or cancelling, a people job no longer pending);
+ * otherwise `busy` is returned and the caller rolls the transaction back.
+ */
+export async function deletePreparedProject(
+  db: Executor,
+  workspaceId: string,
+  id: string,
+  now: number,
+): Promise<'deleted' | 'not_found' | 'not_prepared' | 'busy'> {
+  const marked = await db
+    .updateTable('projects')
+    .set((eb) => ({ deleted_at: now, updated_at: now, version: eb('version', '+', 1) }))
+    .where('id', '=', id)
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .where('state', '=', 'prepared')
+    .executeTakeFirst();
+  if (marked.numUpdatedRows === 0n)
+    return (await findProject(db, workspaceId, id)) === undefined ? 'not_found' : 'not_prepared';
+  await db
+    .deleteFrom('jobs')
+    .where('workspace_id', '=', workspaceId)
+    .where('project_id', '=', id)
+    .where('status', 'not in', ['running', 'cancelling'])
+    .where((eb) => eb.or([eb('executor', '!=', 'people'), eb('status', '=', 'pending')]))
+    .execute();
+  const left = await db
+    .selectFrom('jobs')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('project_id', '=', id)
+    .limit(1)
+    .executeTakeFirst();
+  return left === undefined ? 'deleted' : 'busy';
 }

@@ -48,6 +48,8 @@ export interface ProjectsTable {
   created_at: number;
   updated_at: number;
   version: Generated<number>;
+  /** Set when the project was deleted (migration 0032); such rows are left out of every read. */
+  deleted_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface JobsTable {

@@ -249,21 +249,9 @@ describe.each(DIALECTS)('TextKing workflow as its PHP client drives it on %s', (
 
   it_('serves only api.json operations, and answers the ones it does not serve with 404 in its body', async () => {
     const p = (await send('CreateProject', {}, { name: 'Coverage' })).json();
-    const unserved = [
-      'DeleteProject',
-      'GetProjectCoupon',
-      'GetPriceInfoForWordCount',
-      'GetPriceInfoForDocument',
-      'GetAccountAddresses',
-      'GetAccountAddress',
-    ];
+    const unserved = ['GetProjectCoupon'];
     for (const name of unserved) {
-      const res = await send(
-        name,
-        { projectId: p.id, addressId: 'a1' },
-        name.startsWith('GetPriceInfoForDocument') ? 'x' : undefined,
-        'text/plain',
-      );
+      const res = await send(name, { projectId: p.id });
       expect(res.statusCode, `${name}: ${res.body}`).toBe(404);
       expectValid('textking-error', res.json());
     }
@@ -291,8 +279,10 @@ describe.each(DIALECTS)('TextKing workflow as its PHP client drives it on %s', (
         documentName: 'a.txt',
         topicId: 'x',
         code: 'de',
+        addressId: p.id,
       });
-      expect(res.json().message ?? '', name).not.toMatch(/^There is no /);
+      // DeleteProject answers 204 without a body (and the operations after it 404: no such project).
+      expect(res.body === '' ? '' : (res.json().message ?? ''), name).not.toMatch(/^There is no /);
       expect(res.statusCode, name).toBeLessThan(500);
     }
   });

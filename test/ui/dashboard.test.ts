@@ -348,6 +348,12 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', ()
       })
     ).json().data;
     expect(claimed.map((c: { id: string }) => c.id)).toEqual([id]);
+    // While it runs, the attempt under way names the worker holding the lease.
+    await page.goto(`${base}/ui#/jobs/${id}`);
+    const attempts = page.getByRole('region', { name: 'Attempts' });
+    const running = attempts.getByRole('row', { name: /render-7:4121/ });
+    await running.waitFor();
+    expect(await running.getByRole('cell').nth(4).innerText()).toBe('running');
     // It fails (for good): a success would add a delivery to the webhook log the next test counts.
     const done = await t.call({
       method: 'POST',
@@ -356,8 +362,8 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', ()
       payload: { lease: claimed[0].lease.token, error: { message: 'no such image' }, retryable: false },
     });
     expect(done.json().outcome).toBe('failed');
-    await page.goto(`${base}/ui#/jobs/${id}`);
-    const attempts = page.getByRole('region', { name: 'Attempts' });
+    await page.reload();
+    await attempts.getByRole('cell', { name: 'failed', exact: true }).waitFor();
     const cell = attempts.getByRole('cell', { name: 'render-7:4121', exact: true });
     await cell.waitFor();
     // The lease owner's hash is kept out of the way, in the tooltip.

@@ -95,6 +95,8 @@ export interface Job {
   progress_message: string | null;
   attempts: number;
   max_attempts: number;
+  /** The worker running the current attempt (its lease owner); null while none runs. */
+  worker: string | null;
   timeout_ms: number | null;
   run_at: string;
   created_at: string;

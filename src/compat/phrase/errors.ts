@@ -8,6 +8,8 @@ import type { VendorErrorRenderer } from '../vendor-scope.js';
 // code in the error's `extra.phraseCode`.
 
 function vendorStatus(error: AppError): number {
+  // An operation Jobline does not serve names its own status (501, unserved.ts).
+  if (typeof error.extra.phraseStatus === 'number') return error.extra.phraseStatus;
   switch (error.code) {
     case 'gone': // a job removed by retention is simply not found
     case 'method_not_allowed':
@@ -51,7 +53,7 @@ export const phraseErrors: VendorErrorRenderer = (error, request) => {
   const description =
     status === 401
       ? 'The provided API key is not valid'
-      : status >= 500
+      : status >= 500 && status !== 501
         ? `An internal error occurred; quote request id ${request.id} when reporting it.`
         : error.message;
   const args =

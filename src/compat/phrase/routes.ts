@@ -1,16 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../../core/errors.js';
 import type { Services } from '../../services/context.js';
 import { createJob } from '../../services/job-creation.js';
-import { listProjectJobsPage, findJobsById } from '../../store/people-views.js';
+import { listProjectJobsPage } from '../../store/people-views.js';
 import { asyncRequest, asyncRequestReference } from './async-request.js';
 import { phraseAsyncRoutes } from './async-routes.js';
 import { createPhraseJobs } from './create-job.js';
-import { importStatus, jobPartExtended, jobPartReference, partContexts } from './job-part.js';
+import { requireImported } from './import-ready.js';
+import { jobPartExtended, jobPartReference, partContexts } from './job-part.js';
 import { listFilter, NOTHING, parseBoolean } from './list-filter.js';
 import { integer, invalid, jobUids, partOf, PHRASE_READ, PHRASE_WRITE, projectOf } from './params.js';
 import { phraseProjectRoutes } from './projects.js';
 import { phraseJobRoutes } from './job-routes.js';
+import { phraseSegmentRoutes } from './segments.js';
+import { phraseUnservedRoutes } from './unserved.js';
 import { phraseUpdateSourceRoutes } from './update-source.js';
 import { changeStatus, requestedStatus } from './status-change.js';
 
@@ -116,29 +118,7 @@ export function phraseRoutes(scope: FastifyInstance, services: Services): void {
       throw invalid('preTranslateSettings must be an object.');
     const jobs = [];
     for (const uid of uids) jobs.push(await partOf(services, principal, project, uid));
-    // "Every job must have importStatus.status == OK … Submitting a job before import completes returns 400 JOB_NOT_READY."
-    const imports = new Map(
-      (
-        await findJobsById(
-          services.store.db,
-          principal.workspaceId,
-          jobs.flatMap((j) => (j.people?.importJobId != null ? [j.people.importJobId] : [])),
-        )
-      ).map((j) => [j.id, j]),
-    );
-    const notReady = jobs.filter(
-      (j) =>
-        importStatus(j.people?.importJobId != null ? imports.get(j.people.importJobId) : undefined).status !== 'OK',
-    );
-    if (notReady.length > 0) {
-      throw new AppError(
-        'job_not_ready',
-        `The import of job ${notReady.map((j) => j.id).join(', ')} has not finished successfully (importStatus is not OK); pre-translate it once it is.`,
-        {
-          extra: { phraseArgs: { jobs: notReady.map((j) => ({ uid: j.id })) } },
-        },
-      );
-    }
+    await requireImported(services, principal.workspaceId, jobs, 'pre-translate it');
     const settings = (body.preTranslateSettings ?? {}) as Record<string, unknown>;
     const callbackUrl = typeof body.callbackUrl === 'string' ? body.callbackUrl : undefined;
     const job = await createJob(services, principal, {
@@ -164,4 +144,6 @@ export function phraseRoutes(scope: FastifyInstance, services: Services): void {
   phraseProjectRoutes(scope, services);
   phraseJobRoutes(scope, services);
   phraseUpdateSourceRoutes(scope, services);
+  phraseSegmentRoutes(scope, services);
+  phraseUnservedRoutes(scope);
 }

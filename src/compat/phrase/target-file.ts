@@ -7,15 +7,14 @@ import { fileInfo, jobFiles, readFileBytes, type FileInfo } from '../../services
 import { sendFileContent } from '../../http/file-content.js';
 import { detectFormat } from '../../jobs/documents/formats.js';
 import { findFile } from '../../store/files.js';
-import { listSegments } from '../../store/job-results.js';
 import { findJobsById } from '../../store/people-views.js';
+import { jobSegments } from './segments.js';
 
 // A job's files as Phrase serves them: the original (the source document its import read) and the
 // target. The target is the file its provider delivered last (POST /v1/jobs/{id}/deliver/file); before
 // any delivery, a text or Markdown source is rendered with the job's translated segments in place (its
 // pre-translation, say), each untranslated segment left as it was. Other formats need a delivery.
 
-const PAGE = 1000;
 const RENDERED = new Set(['text', 'markdown']);
 
 async function importOf(services: Services, job: Job): Promise<Job | undefined> {
@@ -31,16 +30,6 @@ export async function originalFile(services: Services, job: Job): Promise<FileIn
   if (typeof fileId !== 'string') return undefined;
   const row = await findFile(services.store.db, job.workspaceId, fileId);
   return row === undefined ? undefined : fileInfo(row);
-}
-
-async function segmentsOf(services: Services, jobId: string) {
-  const out = [];
-  for (let after = -1; ;) {
-    const page = await listSegments(services.store.db, jobId, after, PAGE);
-    out.push(...page);
-    if (page.length < PAGE) return out;
-    after = page.at(-1)!.idx;
-  }
 }
 
 function deliveredFile(files: FileInfo[]): FileInfo | undefined {
@@ -68,8 +57,7 @@ export async function sendTargetFile(
       `The job has no target file yet: a ${format ?? 'binary'} document's target is the file its provider delivers.`,
     );
   // The job's own segments once pre-translated or edited, else its import's (sources only).
-  let segments = await segmentsOf(services, job.id);
-  if (segments.length === 0) segments = await segmentsOf(services, job.people?.importJobId ?? job.id);
+  const segments = await jobSegments(services, job);
   const text = bytes.toString('utf8');
   let out = '';
   let cursor = 0;

@@ -42,6 +42,13 @@ export const Job = Type.Object(
     progress_message: Nullable(Type.String()),
     attempts: Type.Integer(),
     max_attempts: Type.Integer(),
+    worker: Nullable(
+      Type.String({
+        description:
+          "The worker running the job's current attempt (it holds the job's lease: a remote worker's `<name>#<hash>`, " +
+          'or an in-process worker id); null while no attempt runs.',
+      }),
+    ),
     timeout_ms: Nullable(Type.Integer()),
     run_at: Timestamp,
     created_at: Timestamp,

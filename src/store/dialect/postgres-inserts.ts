@@ -51,7 +51,7 @@ function numberedInsert(project: boolean, claimed: boolean, shape: Shape): { nam
   const count = param();
   const workspace = param();
   const counter = project
-    ? `UPDATE projects SET job_counter = job_counter + ${count}::bigint WHERE id = ${param()}::uuid AND workspace_id = ${workspace}::text
+    ? `UPDATE projects SET job_counter = job_counter + ${count}::bigint WHERE id = ${param()}::uuid AND workspace_id = ${workspace}::text AND deleted_at IS NULL
         RETURNING job_counter - ${count}::bigint AS before`
     : `UPDATE workspaces SET job_counter = job_counter + ${count}::bigint WHERE id = ${workspace}::text RETURNING job_counter - ${count}::bigint AS before`;
   const number = 'counter.before + v.position';

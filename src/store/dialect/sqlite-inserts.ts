@@ -25,7 +25,7 @@ type NumberedInsert = (
 const RESERVE_WORKSPACE_NUMBERS =
   'UPDATE workspaces SET job_counter = job_counter + ? WHERE id = ? RETURNING job_counter';
 const RESERVE_PROJECT_NUMBERS =
-  'UPDATE projects SET job_counter = job_counter + ? WHERE id = ? AND workspace_id = ? RETURNING job_counter';
+  'UPDATE projects SET job_counter = job_counter + ? WHERE id = ? AND workspace_id = ? AND deleted_at IS NULL RETURNING job_counter';
 
 /** The counter's statement and its values, for `count` jobs of the project (or of none). */
 function reserveNumbers(workspaceId: string, projectId: string | null, count: number): [string, unknown[]] {

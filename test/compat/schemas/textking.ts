@@ -117,3 +117,53 @@ export const lineItem = {
   properties: { id: { type: 'string' }, description: { type: 'string' }, currency: { type: 'string' }, value: { type: 'number' } },
 };
 export const lineItemList = page('textking-line-item-list', 'textking-line-item');
+
+// PriceInfo and Price (src/TextKing/Model/PriceInfo.php, Price.php), as the wiki's GET-price-info example.
+export const price = {
+  $id: 'textking-price',
+  type: 'object',
+  required: ['quality', 'price_per_word', 'total_price', 'currency'],
+  additionalProperties: false,
+  properties: {
+    quality: { enum: ['translation', 'translation-and-correction', 'basic'] },
+    price_per_word: { type: 'number', minimum: 0 },
+    total_price: { type: 'number', minimum: 0 },
+    currency: { type: 'string', minLength: 3, maxLength: 3 },
+  },
+};
+export const priceInfo = {
+  $id: 'textking-price-info',
+  type: 'object',
+  required: ['source_language', 'target_language', 'topic', 'words', 'prices'],
+  additionalProperties: false,
+  properties: {
+    source_language: { type: 'string' },
+    target_language: { type: 'string' },
+    topic: nullableString,
+    words: { type: 'integer', minimum: 0 },
+    prices: { type: 'array', items: { $ref: 'textking-price' } },
+  },
+};
+
+// Address (src/TextKing/Model/Address.php) with the wiki's links; AddressList is the usual page.
+export const address = {
+  $id: 'textking-address',
+  type: 'object',
+  required: ['id', 'company', 'vat_number', 'street', 'zip', 'city', 'country', 'firstname', 'lastname', 'gender', 'is_default'],
+  additionalProperties: false,
+  properties: {
+    id: uuid,
+    company: nullableString,
+    vat_number: nullableString,
+    street: { type: 'string' },
+    zip: { type: 'string' },
+    city: { type: 'string' },
+    country: { type: 'string' },
+    firstname: nullableString,
+    lastname: nullableString,
+    gender: nullableString,
+    is_default: { type: 'boolean' },
+    links: { type: 'array', items: { $ref: 'textking-link' } },
+  },
+};
+export const addressList = page('textking-address-list', 'textking-address');

@@ -116,7 +116,7 @@ export async function jobView(root: HTMLElement, ctx: ViewContext): Promise<void
       job.error !== null ? block('Error', job.error) : null,
     );
     const history = [...(job.attempt_history ?? [])];
-    // The attempt under way is recorded when it ends; show it meanwhile.
+    // The attempt under way is recorded when it ends; show it meanwhile, with the worker holding the lease.
     if (
       (job.status === 'running' || job.status === 'cancelling') &&
       job.started_at !== null &&
@@ -124,7 +124,7 @@ export async function jobView(root: HTMLElement, ctx: ViewContext): Promise<void
     ) {
       history.push({
         number: job.attempts,
-        worker: null,
+        worker: job.worker ?? null,
         started_at: job.started_at,
         finished_at: null,
         outcome: null,
