@@ -3,6 +3,7 @@ import { AppError } from '../core/errors.js';
 import type { Readable } from 'node:stream';
 import * as queue from '../store/queue.js';
 import type { Services } from './context.js';
+import { completeLeased } from './remote-completions.js';
 import { writeJobFile, type FileInfo } from './files.js';
 import {
   finishFailed,
@@ -81,9 +82,10 @@ export interface Completion {
 }
 
 /**
- * Completes jobs, each under its own lease: one completeJobs call per lease owner, so a batch from one
- * claim is one write. A job whose cancellation was requested meanwhile ends cancelled, as in-process.
- * Each item answers its outcome or its error; one bad item changes nothing of the others.
+ * Completes jobs, each under its own lease, in one write with the completions of other calls arriving
+ * at the same time (remote-completions.ts). A job whose cancellation was requested meanwhile ends
+ * cancelled, as in-process. Each item answers its outcome or its error; one bad item changes nothing
+ * of the others.
  */
 export async function completeRemote(
   services: Services,
@@ -91,7 +93,7 @@ export async function completeRemote(
   items: Completion[],
 ): Promise<({ outcome: Outcome } | { error: AppError })[]> {
   const results: ({ outcome: Outcome } | { error: AppError })[] = [];
-  const byOwner = new Map<string, { index: number; job: Held; output: unknown }[]>();
+  const valid: { index: number; job: Held; output: unknown }[] = [];
   const jobs = await heldAll(services, principal, items);
   for (const [index, item] of items.entries()) {
     try {
@@ -104,42 +106,34 @@ export async function completeRemote(
           `The output does not match job type ${job.type}'s output schema: ${invalid}`,
           { errors: [{ pointer: '#/output', detail: invalid }] },
         );
-      const group = byOwner.get(job.owner) ?? [];
-      group.push({ index, job, output: item.output });
-      byOwner.set(job.owner, group);
+      valid.push({ index, job, output: item.output });
       results[index] = { outcome: 'succeeded' };
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       results[index] = { error };
     }
   }
-  let released = 0;
-  for (const [owner, group] of byOwner) {
-    const written = await queue.completeJobs(
-      services.store,
-      owner,
-      group.map((g) => ({
-        attempt: { jobId: g.job.id, number: g.job.attempt, startedAt: g.job.startedAt, outcome: 'succeeded' },
-        output: g.output ?? null,
-      })),
-      services.clock.now(),
-    );
-    released += written.released;
-    const done = new Set(written.done);
-    for (const g of group) {
-      if (done.has(g.job.id)) continue;
-      const attempt: queue.Attempt = {
-        jobId: g.job.id,
-        number: g.job.attempt,
-        startedAt: g.job.startedAt,
-        outcome: 'cancelled',
-      };
-      results[g.index] = (await queue.confirmCancelled(services.store, owner, attempt, services.clock.now()))
-        ? { outcome: 'cancelled' }
-        : { error: lostMeanwhile(g.job.id) };
-    }
+  if (valid.length === 0) return results;
+  const done = await completeLeased(
+    services,
+    valid.map((v) => ({
+      owner: v.job.owner,
+      attempt: { jobId: v.job.id, number: v.job.attempt, startedAt: v.job.startedAt, outcome: 'succeeded' },
+      output: v.output ?? null,
+    })),
+  );
+  for (const v of valid) {
+    if (done.has(v.job.id)) continue;
+    const attempt: queue.Attempt = {
+      jobId: v.job.id,
+      number: v.job.attempt,
+      startedAt: v.job.startedAt,
+      outcome: 'cancelled',
+    };
+    results[v.index] = (await queue.confirmCancelled(services.store, v.job.owner, attempt, services.clock.now()))
+      ? { outcome: 'cancelled' }
+      : { error: lostMeanwhile(v.job.id) };
   }
-  if (released > 0) services.wakeups.jobsAdded(); // dependents became runnable
   return results;
 }
 

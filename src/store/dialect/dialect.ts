@@ -40,8 +40,9 @@ export interface Listener {
 }
 
 /** A finished attempt's row and the job's output, for a completion. */
+/** A job to complete: its attempt's row names the lease owner (`worker`) that must still hold it. */
 export interface Completion {
-  attempt: JobAttemptsTable;
+  attempt: JobAttemptsTable & { worker: string };
   output: unknown;
 }
 
@@ -182,7 +183,7 @@ export interface Dialect {
    * lets the jobs waiting on them run, in one transaction; returns the jobs it changed (`done`, the
    * others were cancelled or reaped meanwhile) and how many dependents became runnable.
    */
-  complete(workerId: string, batch: Completion[], now: number): Promise<{ done: string[]; released: number }>;
+  complete(batch: Completion[], now: number): Promise<{ done: string[]; released: number }>;
   /** Inserts attempt rows (a retried write of the same attempt is ignored). */
   recordAttempts(db: Executor, rows: JobAttemptsTable[]): Promise<void>;
 }

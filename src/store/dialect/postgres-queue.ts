@@ -49,19 +49,19 @@ const { complete } = TRANSITIONS;
  */
 const COMPLETE_JOBS = `
 WITH v AS (
-  SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[])
-    AS v(id, output, number, started_at, outcome, error_message, error_code, error_stack)
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $10::text[])
+    AS v(id, output, number, started_at, outcome, error_message, error_code, error_stack, owner)
 ), done AS (
   UPDATE jobs AS j SET status = '${complete.to}', status_reason = 'completed', output = v.output::jsonb, error = NULL,
     progress = 100, completed_at = $9::bigint, updated_at = $9::bigint, version = j.version + 1,
     lease_owner = NULL, lease_expires_at = NULL,
     event_seq = GREATEST(j.event_seq, COALESCE((SELECT max(e.seq) FROM job_events e WHERE e.job_id = j.id), 1)) + 1
-  FROM unnest($1::uuid[], $2::text[]) AS v(id, output)
-  WHERE j.id = v.id AND j.lease_owner = $10::text AND j.status = '${complete.from[0]}'
+  FROM unnest($1::uuid[], $2::text[], $10::text[]) AS v(id, output, owner)
+  WHERE j.id = v.id AND j.lease_owner = v.owner AND j.status = '${complete.from[0]}'
   RETURNING j.id
 ), attempts AS (
   INSERT INTO job_attempts (job_id, number, worker, started_at, finished_at, outcome, error_message, error_code, error_stack)
-  SELECT v.id, v.number, $10::text, v.started_at, $9::bigint, v.outcome, v.error_message, v.error_code, v.error_stack
+  SELECT v.id, v.number, v.owner, v.started_at, $9::bigint, v.outcome, v.error_message, v.error_code, v.error_stack
   FROM v JOIN done ON done.id = v.id
   ON CONFLICT (job_id, started_at, number) DO NOTHING
 )
@@ -98,7 +98,6 @@ WHERE c.id = ANY ($1::uuid[]) AND c.status = 'pending' AND c.status_reason = 'wa
  */
 export async function postgresComplete(
   pool: pg.Pool,
-  workerId: string,
   batch: Completion[],
   now: number,
 ): Promise<{ done: string[]; released: number }> {
@@ -119,7 +118,7 @@ export async function postgresComplete(
         pgArray(rows.map((r) => r.error_code)),
         pgArray(rows.map((r) => r.error_stack)),
         now,
-        workerId,
+        pgArray(rows.map((r) => r.worker)),
       ],
     });
     const ids = done.rows.map((r) => r.id);

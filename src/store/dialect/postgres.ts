@@ -140,8 +140,8 @@ export class PostgresDialect implements Dialect {
     return postgresClaim(this.raw.pool, o);
   }
 
-  complete(workerId: string, batch: Completion[], now: number): Promise<{ done: string[]; released: number }> {
-    return postgresComplete(this.raw.pool, workerId, batch, now);
+  complete(batch: Completion[], now: number): Promise<{ done: string[]; released: number }> {
+    return postgresComplete(this.raw.pool, batch, now);
   }
 
   recordAttempts(db: Executor, rows: JobAttemptsTable[]): Promise<void> {

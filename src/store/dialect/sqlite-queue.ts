@@ -128,7 +128,6 @@ export async function sqliteRecordAttempts(db: Executor, rows: JobAttemptsTable[
  */
 export async function sqliteComplete(
   kysely: Kysely<Database>,
-  workerId: string,
   batch: Completion[],
   now: number,
 ): Promise<{ succeeded: StatusChangedRow[]; released: number }> {
@@ -139,19 +138,19 @@ export async function sqliteComplete(
       const text = repeatedTuples(
         completeSql,
         chunk.length,
-        2,
+        3,
         (tuples) =>
-          `WITH v(id, output) AS (VALUES ${tuples})
+          `WITH v(id, output, owner) AS (VALUES ${tuples})
         UPDATE jobs SET status = '${complete.to}', status_reason = 'completed', output = v.output, error = NULL, progress = 100,
           completed_at = ?, updated_at = ?, version = jobs.version + 1, lease_owner = NULL, lease_expires_at = NULL,
           event_seq = jobs.event_seq + 1
         FROM v
-        WHERE jobs.id = v.id AND jobs.lease_owner = ? AND jobs.status = '${complete.from[0]}'
+        WHERE jobs.id = v.id AND jobs.lease_owner = v.owner AND jobs.status = '${complete.from[0]}'
         RETURNING jobs.id, jobs.workspace_id, jobs.project_id, jobs.type, jobs.attempts, jobs.event_seq, NULL AS error`,
       );
       const values: unknown[] = [];
-      for (const b of chunk) values.push(b.attempt.job_id, JSON.stringify(b.output ?? null));
-      values.push(now, now, workerId);
+      for (const b of chunk) values.push(b.attempt.job_id, JSON.stringify(b.output ?? null), b.attempt.worker);
+      values.push(now, now);
       const result = await trx.executeQuery<StatusChangedRow>(CompiledQuery.raw(text, values));
       for (const e of statusEventBatches(result.rows, {
         status: complete.to,

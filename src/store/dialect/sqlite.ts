@@ -152,8 +152,8 @@ export class SqliteDialect implements Dialect {
     return rows;
   }
 
-  async complete(workerId: string, batch: Completion[], now: number): Promise<{ done: string[]; released: number }> {
-    const { succeeded, released } = await sqliteComplete(this.kysely, workerId, batch, now);
+  async complete(batch: Completion[], now: number): Promise<{ done: string[]; released: number }> {
+    const { succeeded, released } = await sqliteComplete(this.kysely, batch, now);
     this.eventsAdded(succeeded);
     return { done: succeeded.map((r) => r.id), released };
   }

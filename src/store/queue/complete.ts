@@ -12,16 +12,33 @@ export interface Success {
  * the ids that were still running under this worker's lease; the others were cancelled or reaped
  * meanwhile and are left alone. `released` counts the dependent jobs that became runnable.
  */
-export async function completeJobs(
+export function completeJobs(
   store: Store,
   workerId: string,
   batch: Success[],
   now: number,
 ): Promise<{ done: string[]; released: number }> {
+  return completeLeasedJobs(
+    store,
+    batch.map((b) => ({ ...b, owner: workerId })),
+    now,
+  );
+}
+
+/** A success under the lease of `owner` (remote workers hold one lease per claim). */
+export interface LeasedSuccess extends Success {
+  owner: string;
+}
+
+/** completeJobs for jobs held under different leases: still one write for the whole batch. */
+export async function completeLeasedJobs(
+  store: Store,
+  batch: LeasedSuccess[],
+  now: number,
+): Promise<{ done: string[]; released: number }> {
   if (batch.length === 0) return { done: [], released: 0 };
   return store.dialect.complete(
-    workerId,
-    batch.map((b) => ({ attempt: attemptRow(b.attempt, workerId, now), output: b.output })),
+    batch.map((b) => ({ attempt: { ...attemptRow(b.attempt, b.owner, now), worker: b.owner }, output: b.output })),
     now,
   );
 }
