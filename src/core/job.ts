@@ -36,6 +36,9 @@ export interface Job {
   callbackUrl?: string | null;
   /** The schedule that created this job (services/schedules.ts), if one did. */
   scheduleId?: string | null;
+  /** Flow control (docs/flow-control.md): the key per-key limits count by, and the key creates deduplicate by. */
+  concurrencyKey?: string | null;
+  deduplicationKey?: string | null;
 }
 
 /** What a worker needs of a job it claimed: reading back every column cost as much as the claim itself. */

@@ -1,5 +1,6 @@
 import type { Principal } from '../core/auth.js';
 import { AppError, notFound, validationFailed } from '../core/errors.js';
+import { createKeyedJobs, hasKeys } from './job-keys.js';
 import { isUuid, uuidv7 } from '../core/ids.js';
 import { DEFAULT_MAX_ATTEMPTS, type AttemptRecord, type Job } from '../core/job.js';
 import { TRANSITIONS, allowedActions, type JobStatus, type StatusReason } from '../core/lifecycle.js';
@@ -40,6 +41,9 @@ export interface CreateJobInput {
   tracestate?: string | undefined;
   /** A job done by people (see services/people-jobs.ts): its fields and the reason it starts pending with. */
   people?: (PeopleWork & { statusReason: StatusReason }) | undefined;
+  /** Flow control (services/job-keys.ts). */
+  concurrencyKey?: string | undefined;
+  deduplicationKey?: string | undefined;
 }
 
 /** Creates jobs in the caller's transaction (or a new one): all of them or none. */
@@ -49,6 +53,7 @@ export async function createJobs(
   inputs: CreateJobInput[],
   trx?: Executor,
 ): Promise<Job[]> {
+  if (hasKeys(inputs)) return createKeyedJobs(services, principal, inputs, trx, createJobs);
   const pointer = (index: number, field: string) => (inputs.length === 1 ? `#/${field}` : `#/jobs/${index}/${field}`);
   const problems = inputs.flatMap((i, index) =>
     services.registry.validateInput(i.type, i.input ?? {}, pointer(index, 'input')),

@@ -37,6 +37,8 @@ export function toJob(row: JobRow): Job {
     expiredAt: row.expired_at,
     callbackUrl: row.callback_url ?? null,
     scheduleId: row.schedule_id ?? null,
+    concurrencyKey: row.concurrency_key ?? null,
+    deduplicationKey: row.deduplication_key ?? null,
     people: row.executor === 'people' ? toPeopleWork(row) : null,
   };
 }

@@ -19,6 +19,7 @@ import type { App } from '../app.js';
 import { creatingJobs } from '../tracing.js';
 import { offsetPage } from '../paging.js';
 import { FILE_LINK_REFRESH_MS, type RenderedJob, type RenderedJobs } from '../rendered-jobs.js';
+import { wasDeduplicated } from '../../services/job-keys.js';
 
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
@@ -60,6 +61,8 @@ function toCreateInput(b: typeof CreateJobBody.static | typeof BatchJobBody.stat
     timeoutMs: b.timeout_ms,
     dependsOn: b.depends_on,
     callbackUrl: b.callback_url,
+    concurrencyKey: b.concurrency_key,
+    deduplicationKey: b.deduplication_key,
     people:
       b.executor === 'people' || b.people !== undefined
         ? {
@@ -134,7 +137,11 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
         summary: 'Create a job',
         body: CreateJobBody,
         headers: IdempotencyHeaders,
-        response: { 201: Type.Ref('Job'), ...errorResponses },
+        response: {
+          200: { ...Type.Ref('Job'), description: 'A job with the same `deduplication_key` exists: that job.' },
+          201: Type.Ref('Job'),
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {
@@ -145,7 +152,8 @@ export function jobRoutes(app: App, services: Services, rendered: RenderedJobs):
         const input = { ...toCreateInput(b), ...traceContext };
         const create = async (trx?: Parameters<typeof jobService.createJob>[3]) => {
           const job = await jobService.createJob(services, principal, input, trx);
-          return { statusCode: 201, body: jobRepresentation(job), location: `/v1/jobs/${job.id}` };
+          const statusCode = wasDeduplicated(job) ? 200 : 201;
+          return { statusCode, body: jobRepresentation(job), location: `/v1/jobs/${job.id}` };
         };
         return key === undefined
           ? { ...(await create()), replayed: false }
