@@ -3,6 +3,7 @@ import { toIso } from '../../core/clock.js';
 import type { Services } from '../../services/context.js';
 import { deleteJobType, getJobType, listJobTypes, putJobType, type JobTypeView } from '../../services/job-types.js';
 import type { App } from '../app.js';
+import { flowRepresentation } from './job-flow.js';
 import { Nullable, RepresentationQuery, Timestamp, errorResponses } from '../schemas/common.js';
 import { JobType } from '../schemas/job.js';
 import { MAX_SCHEMA_BYTES } from '../../core/input-schemas.js';
@@ -25,6 +26,7 @@ const JobTypeSchema = Type.Object({
   ),
   created_at: Nullable(Timestamp),
   updated_at: Nullable(Timestamp),
+  flow: Type.Ref('JobTypeFlow', { description: 'Its flow control (/v1/job-types/{type}/flow).' }),
 });
 
 const TypeParams = Type.Object({ type: JobType });
@@ -36,6 +38,7 @@ const representation = (t: JobTypeView) => ({
   version: t.version,
   created_at: toIso(t.createdAt),
   updated_at: toIso(t.updatedAt),
+  flow: flowRepresentation(t.flow),
 });
 
 export function jobTypeRoutes(app: App, services: Services): void {
