@@ -159,6 +159,28 @@ describe.each(DIALECTS)('flow control on %s', (dialect) => {
     expect(Math.abs(starts.length - 600)).toBeLessThanOrEqual(1);
   });
 
+  it.skipIf(skip)("keeps a workspace's limit in remote workers' claims, and no other workspace's", async () => {
+    const { sets, principal } = await setup(() => new Registry([]));
+    const other = await ensureWorkspace(sets[0]!.store.db, 'globex', Date.now());
+    await putFlow(sets[0]!, principal.workspaceId, 'render', { concurrency: 2 });
+    for (const workspaceId of [principal.workspaceId, other])
+      for (let i = 0; i < 5; i++) await createJob(sets[0]!, { ...principal, workspaceId }, { type: 'render' });
+    const claim = (services: Services, workspaceId?: string) =>
+      queue.claimJobs(services.store, {
+        workerId: 'remote#1',
+        types: ['render'],
+        limit: 10,
+        leaseMs: 60_000,
+        now: Date.now(),
+        workspaceId,
+      });
+    // A remote worker's claim is limited to its token's workspace (services/worker-claims.ts).
+    expect(await claim(sets[0]!, principal.workspaceId)).toHaveLength(2);
+    expect(await claim(sets[sets.length - 1]!, principal.workspaceId)).toHaveLength(0);
+    expect(await claim(sets[0]!)).toHaveLength(5); // the other workspace's, which has no limit
+    expect(await claim(sets[0]!, other)).toHaveLength(0);
+  });
+
   it.skipIf(skip)('returns one job to 20 concurrent creates with the same deduplication key', async () => {
     const { sets, principal } = await setup(() => new Registry([]));
     const jobs = await Promise.all(
