@@ -68,19 +68,26 @@ export async function createKeyedJobs(
       fresh.map((index) => ({ ...inputs[index]!, concurrencyKey: undefined, deduplicationKey: undefined })),
       db,
     );
+    // The keys are written by one statement per pair of keys, in the creating transaction.
+    const byKeys = new Map<string, { keys: [string | null, string | null]; ids: string[] }>();
     for (const [n, index] of fresh.entries()) {
       const i = inputs[index]!;
       const job = created[n]!;
-      if (i.concurrencyKey !== undefined || i.deduplicationKey !== undefined) {
-        await db
-          .updateTable('jobs')
-          .set({ concurrency_key: i.concurrencyKey ?? null, deduplication_key: i.deduplicationKey ?? null })
-          .where('id', '=', job.id)
-          .execute();
-        job.concurrencyKey = i.concurrencyKey ?? null;
-        job.deduplicationKey = i.deduplicationKey ?? null;
-      }
       results[index] = job;
+      if (i.concurrencyKey === undefined && i.deduplicationKey === undefined) continue;
+      job.concurrencyKey = i.concurrencyKey ?? null;
+      job.deduplicationKey = i.deduplicationKey ?? null;
+      const pair = JSON.stringify([job.concurrencyKey, job.deduplicationKey]);
+      const group = byKeys.get(pair) ?? { keys: [job.concurrencyKey, job.deduplicationKey], ids: [] };
+      group.ids.push(job.id);
+      byKeys.set(pair, group);
+    }
+    for (const { keys, ids } of byKeys.values()) {
+      await db
+        .updateTable('jobs')
+        .set({ concurrency_key: keys[0], deduplication_key: keys[1] })
+        .where('id', 'in', ids)
+        .execute();
     }
     const createdHere = new Set(fresh);
     return inputs.map((i, index) => {

@@ -86,7 +86,12 @@ function postgresFlowOps(client: pg.PoolClient): FlowOps<'async'> {
 export async function postgresLimitedClaim(pool: pg.Pool, o: ClaimOptions): Promise<ClaimedRow[]> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    // The claim's settings (migration 0014): without statistics yet, the planner would read every
+    // pending job and sort them rather than walk the claim index (and scan the table for the claimed
+    // jobs rather than read the index of leases); and the commit need not wait for the disk.
+    await client.query(
+      'BEGIN; SET LOCAL enable_sort = off; SET LOCAL enable_seqscan = off; SET LOCAL synchronous_commit = off',
+    );
     const claimed = await runAsync(limitedClaim(o), postgresFlowOps(client));
     await client.query('COMMIT');
     client.release();
