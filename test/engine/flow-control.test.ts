@@ -103,6 +103,19 @@ describe.each(DIALECTS)('flow control on %s', (dialect) => {
     expect(most.all).toBeGreaterThan(1);
   });
 
+  it.skipIf(skip)('hands no new job of a limited type straight to an idle worker past its limit', async () => {
+    const { definition, most } = recorder('one-at-a-time', { concurrency: 1 });
+    const { sets, principal, startWorkers } = await setup(() => new Registry([definition]));
+    startWorkers();
+    await sleep(100); // every worker has claimed and found nothing: idle, so new jobs could be handed over
+    // One create at a time from each set of services, each while that process's workers are idle.
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++)
+      ids.push((await createJob(sets[i % sets.length]!, principal, { type: 'one-at-a-time', input: { key: 'k' } })).id);
+    await allSucceeded(sets[0]!, principal, ids);
+    expect(most.all).toBe(1);
+  });
+
   it.skipIf(skip)(
     'keeps a limit set through the API, and claims nothing of a paused type',
     { timeout: 60_000 },
