@@ -59,10 +59,16 @@ export async function putFlow(
   workspaceId: string,
   type: string,
   flow: FlowControl,
+  pointer = '#',
 ): Promise<FlowView> {
-  const problems = flowProblems(flow);
-  if (problems.length > 0) throw validationFailed(problems);
+  checkFlow(flow, pointer);
   return write(services, workspaceId, type, (current) => ({ ...flow, paused: current?.flow.paused ?? false }));
+}
+
+/** A 422 naming each problem of `flow` under `pointer`. */
+export function checkFlow(flow: FlowControl, pointer = '#'): void {
+  const problems = flowProblems(flow, pointer);
+  if (problems.length > 0) throw validationFailed(problems);
 }
 
 /** Pauses (no new claims; claimed jobs finish) or resumes a type in the workspace, keeping its limits. */

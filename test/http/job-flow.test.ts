@@ -70,6 +70,33 @@ describe.each(DIALECTS)('job type flow control over HTTP on %s', (dialect) => {
     expect(removed.json()).toMatchObject({ source: 'code', concurrency: 5 });
   });
 
+  it_('takes the flow of a type declared without code with its input schema', async () => {
+    const { t, check } = await setup();
+    const schema = { type: 'object' };
+    const bad = await t.call({
+      method: 'PUT',
+      url: '/v1/job-types/resize-image',
+      payload: { input_schema: schema, flow: { concurrency: 2, key_concurrency: 5 } },
+    });
+    expect(bad.statusCode, bad.body).toBe(422);
+    expect(bad.json<{ errors: { pointer: string }[] }>().errors.map((e) => e.pointer)).toEqual([
+      '#/flow/key_concurrency',
+    ]);
+    expect((await t.call({ method: 'GET', url: '/v1/job-types/resize-image' })).statusCode).toBe(404);
+    const put = await t.call({
+      method: 'PUT',
+      url: '/v1/job-types/resize-image',
+      payload: { input_schema: schema, flow: { concurrency: 2, rate_limit: { limit: 5, interval_ms: 1000 } } },
+    });
+    expect(put.statusCode, put.body).toBe(201);
+    expect(check('PUT', '/v1/job-types/{type}', put)).toBeUndefined();
+    expect(put.json()).toMatchObject({
+      type: 'resize-image',
+      source: 'api',
+      flow: { source: 'api', concurrency: 2, rate_limit: { limit: 5, interval_ms: 1000, per_key: false } },
+    });
+  });
+
   it_('answers 422 naming each bad limit', async () => {
     const { t, check } = await setup();
     const cases: [object, string][] = [
