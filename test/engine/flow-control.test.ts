@@ -194,6 +194,42 @@ describe.each(DIALECTS)('flow control on %s', (dialect) => {
     expect(await claim(sets[0]!, other)).toHaveLength(0);
   });
 
+  it.skipIf(skip)('paces each key on its own with a rate limit per key', async () => {
+    const clock = new TestClock(Date.parse('2026-03-01T00:00:00Z'));
+    const start = clock.now();
+    const { sets, principal } = await setup(() => new Registry([]), { clock });
+    await putFlow(sets[0]!, principal.workspaceId, 'per-key', {
+      rateLimit: { limit: 2, intervalMs: 1000, perKey: true },
+    });
+    const keyOf = new Map<string, string>();
+    for (const key of ['a', 'b', 'c'])
+      for (let i = 0; i < 40; i++) {
+        const job = await createJob(sets[i % sets.length]!, principal, { type: 'per-key', concurrencyKey: key });
+        keyOf.set(job.id, key);
+      }
+    const starts: { key: string; at: number }[] = [];
+    while (clock.now() < start + 10_000) {
+      const claims = await Promise.all(
+        sets.map((s, n) =>
+          queue.claimJobs(s.store, {
+            workerId: `w${n}`,
+            types: ['per-key'],
+            limit: 5,
+            leaseMs: 60_000,
+            now: clock.now(),
+          }),
+        ),
+      );
+      for (const c of claims) starts.push(...c.map((j) => ({ key: keyOf.get(j.id)!, at: clock.now() })));
+      clock.advance(100);
+    }
+    for (const key of ['a', 'b', 'c']) {
+      const ofKey = starts.filter((s) => s.key === key).map((s) => s.at);
+      for (const t of ofKey) expect(ofKey.filter((s) => s > t - 1000 && s <= t).length).toBeLessThanOrEqual(2);
+      expect(ofKey).toHaveLength(20); // two a second for ten seconds
+    }
+  });
+
   it.skipIf(skip)('returns one job to 20 concurrent creates with the same deduplication key', async () => {
     const { sets, principal } = await setup(() => new Registry([]));
     const jobs = await Promise.all(
