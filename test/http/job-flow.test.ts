@@ -97,6 +97,27 @@ describe.each(DIALECTS)('job type flow control over HTTP on %s', (dialect) => {
     });
   });
 
+  it_("hands a paused type's new job to no waiting remote claim, and gives it once resumed", async () => {
+    const { t } = await setup();
+    const work = await t.token(['jobs:work']);
+    await t.call({ method: 'POST', url: '/v1/job-types/render/pause' });
+    const claim = () =>
+      t.call({
+        method: 'POST',
+        url: '/v1/worker/claims',
+        token: work,
+        payload: { worker: 'py', types: ['render'], wait: 1 },
+      });
+    const waiting = claim();
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the claim waits, attached to the handoff
+    const created = await t.call({ method: 'POST', url: '/v1/jobs', payload: { type: 'render' } });
+    expect(created.json()).toMatchObject({ status: 'pending' });
+    expect((await waiting).json()).toEqual({ data: [] });
+    await t.call({ method: 'POST', url: '/v1/job-types/render/resume' });
+    const after = (await claim()).json<{ data: { id: string }[] }>();
+    expect(after.data.map((j) => j.id)).toEqual([created.json<{ id: string }>().id]);
+  });
+
   it_('answers 422 naming each bad limit', async () => {
     const { t, check } = await setup();
     const cases: [object, string][] = [
