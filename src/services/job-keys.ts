@@ -62,12 +62,15 @@ export async function createKeyedJobs(
         fresh.push(index);
       }
     }
-    const created = await create(
-      services,
-      principal,
-      fresh.map((index) => ({ ...inputs[index]!, concurrencyKey: undefined, deduplicationKey: undefined })),
-      db,
-    );
+    const created =
+      fresh.length === 0
+        ? []
+        : await create(
+            services,
+            principal,
+            fresh.map((index) => ({ ...inputs[index]!, concurrencyKey: undefined, deduplicationKey: undefined })),
+            db,
+          );
     // The keys are written by one statement per pair of keys, in the creating transaction.
     const byKeys = new Map<string, { keys: [string | null, string | null]; ids: string[] }>();
     for (const [n, index] of fresh.entries()) {
