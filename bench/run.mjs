@@ -8,6 +8,7 @@ const BENCHMARKS = {
   sse: './sse.mjs',
   soak: './soak.mjs',
   'remote-workers': './remote-workers.mjs',
+  flow: './flow.mjs',
 };
 
 const [name, ...args] = process.argv.slice(2);

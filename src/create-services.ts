@@ -13,6 +13,8 @@ import { BUILTIN_JOBS } from './jobs/builtin.js';
 import { Wakeups } from './store/wakeups.js';
 import { EventHub } from './services/event-hub.js';
 import { Handoff } from './services/handoff.js';
+import { syncDeclaredFlows } from './services/job-flow.js';
+import { controlledLately } from './store/job-flow.js';
 
 export interface ServicesOptions extends StoreOptions {
   clock?: Clock;
@@ -31,15 +33,17 @@ export async function createServices(options: ServicesOptions): Promise<Services
     // One secret for every process on this database, so a page token from one API process works on another.
     const secret = await getOrCreateSetting(store.db, 'page_token_secret', () => randomBytes(32).toString('base64url'));
     const wakeups = new Wakeups(store);
+    const registry = options.registry ?? new Registry(BUILTIN_JOBS);
+    await syncDeclaredFlows(store.db, registry, clock.now());
     return {
       store,
       clock,
       pageTokens: new PageTokens(secret, clock),
       tokenCache: new TokenCache(options.tokenCacheMs ?? 5000),
       wakeups,
-      handoff: new Handoff(),
+      handoff: new Handoff((type) => registry.get(type)?.flow !== undefined || controlledLately(store.db).has(type)),
       hub: new EventHub(store, wakeups),
-      registry: options.registry ?? new Registry(BUILTIN_JOBS),
+      registry,
       files: new FileStorage(options.dataDir ?? './data'),
       downloads: new DownloadSigner(
         await getOrCreateSetting(store.db, 'download_url_secret', () => randomBytes(32).toString('base64url')),

@@ -32,6 +32,8 @@ export function jobRepresentation(job: Job) {
     version: job.version,
     callback_url: job.callbackUrl ?? null,
     schedule_id: job.scheduleId ?? null,
+    concurrency_key: job.concurrencyKey ?? null,
+    deduplication_key: job.deduplicationKey ?? null,
     people: peopleRepresentation(job.people),
   };
 }

@@ -38,6 +38,9 @@ export interface Job {
   scheduleId?: string | null;
   /** The worker holding the job's lease (running its current attempt), when one does. */
   leaseOwner?: string | null;
+  /** Flow control (docs/flow-control.md): the key per-key limits count by, and the key creates deduplicate by. */
+  concurrencyKey?: string | null;
+  deduplicationKey?: string | null;
 }
 
 /** What a worker needs of a job it claimed: reading back every column cost as much as the claim itself. */

@@ -2,6 +2,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Backoff } from './backoff.js';
 import type { FieldError } from './errors.js';
+import type { FlowControl } from './flow.js';
 import { fieldErrors } from './input-schemas.js';
 
 /**
@@ -18,6 +19,8 @@ export interface JobType {
   timeoutMs?: number;
   backoff?: Backoff;
   concurrency?: number;
+  /** Flow control across every worker (docs/flow-control.md), the default of every workspace. */
+  flow?: FlowControl | undefined;
 }
 
 /** The job types this process knows: their definitions, and validators for their input and output. */

@@ -2,6 +2,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { Readable } from 'node:stream';
 import type { Backoff } from '../core/backoff.js';
+import { flowProblems, type FlowControl } from '../core/flow.js';
 
 export interface JobContext<Input> {
   /** The job's input, validated against the definition's schema when the job was created. */
@@ -38,6 +39,13 @@ export interface JobDefinition<I extends TSchema = TSchema, O extends TSchema = 
   timeoutMs?: number;
   /** How many jobs of this type one worker runs at once. */
   concurrency?: number;
+  /**
+   * Flow control across every worker and process (docs/flow-control.md): `concurrency` and
+   * `keyConcurrency` limit the jobs claimed at once (per workspace; per `concurrency_key`), `rateLimit`
+   * the starts per interval, `deduplication` what a create with a `deduplication_key` does. A
+   * workspace may replace it through the API (PUT /v1/job-types/{type}/flow).
+   */
+  flow?: FlowControl;
   run(ctx: JobContext<Static<I>>): Promise<Static<O>> | Static<O>;
 }
 
@@ -49,6 +57,9 @@ export function defineJob<I extends TSchema, O extends TSchema>(definition: JobD
   if (!/^[a-z][a-z0-9._-]{0,63}$/.test(definition.type)) {
     throw new Error(`Job type ${JSON.stringify(definition.type)} must match ^[a-z][a-z0-9._-]{0,63}$.`);
   }
+  const problems = definition.flow !== undefined ? flowProblems(definition.flow, '#/flow') : [];
+  if (problems.length > 0)
+    throw new Error(`Job type ${definition.type}: ${problems.map((p) => `${p.pointer} ${p.detail}`).join('; ')}.`);
   return Object.assign(Object.create(null) as object, definition, { [DEFINITION]: true });
 }
 

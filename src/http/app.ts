@@ -43,9 +43,11 @@ import { clientRoutes } from './routes/clients.js';
 import { statsRoutes } from './routes/stats.js';
 import { workerRoutes } from './routes/worker.js';
 import { jobTypeRoutes } from './routes/job-types.js';
+import { jobFlowRoutes } from './routes/job-flow.js';
 import { uiRoutes } from './routes/ui.js';
 import { Problem } from './schemas/common.js';
 import { Job } from './schemas/job.js';
+import { FlowSchema } from './schemas/flow.js';
 import { Project } from './schemas/project.js';
 import { unstorableJson, validatorCompiler } from './validation.js';
 import type { IncomingMessage } from 'node:http';
@@ -114,7 +116,7 @@ export async function buildHttpApp(
   extension?: AppExtension,
 ): Promise<App> {
   const o = { ...DEFAULT_APP_OPTIONS, ...options };
-  const schemas = [Problem, Job, Project, EventSchema];
+  const schemas = [Problem, Job, Project, EventSchema, FlowSchema];
   const app = Fastify({
     ...(typeof o.logger === 'boolean' ? { logger: o.logger } : { loggerInstance: o.logger }),
     bodyLimit: o.bodyLimit,
@@ -199,6 +201,7 @@ export async function buildHttpApp(
   statsRoutes(app, services);
   workerRoutes(app, services);
   jobTypeRoutes(app, services);
+  jobFlowRoutes(app, services);
   uiRoutes(app); // the dashboard's static files at /ui
   await app.after(); // routes declared inside plugins (uploads) exist only once these load
   routes.finish();

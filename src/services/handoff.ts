@@ -39,6 +39,9 @@ export interface NewRunnableJob {
 export class Handoff {
   private readonly targets: HandoffTarget[] = [];
 
+  /** `limited` names the types with flow control: their jobs wait for the claim, which keeps the limits. */
+  constructor(private readonly limited: (type: string) => boolean = () => false) {}
+
   /** Returns the function that detaches the worker again. */
   attach(target: HandoffTarget): () => void {
     this.targets.push(target);
@@ -50,8 +53,10 @@ export class Handoff {
 
   /** Reserves one worker's free slots for as many of these new, runnable jobs as it takes; undefined when none does. */
   offer(jobs: readonly NewRunnableJob[], now: number): Handover | undefined {
+    if (this.targets.length === 0) return undefined;
+    const free = jobs.filter((j) => !this.limited(j.type));
     for (const target of this.targets) {
-      const taken = jobs.filter((j) => target.reserve(j));
+      const taken = free.filter((j) => target.reserve(j));
       if (taken.length === 0) continue;
       const types = taken.map((j) => j.type);
       let settled = false;

@@ -9,6 +9,7 @@ import type { Executor } from '../store/store.js';
 import type { Services } from './context.js';
 import { NO_DEPENDENCIES, resolveDependencies, type Dependencies } from './job-dependencies.js';
 import { claimedJob, createdJob, newJobRows } from './job-rows.js';
+import { createKeyedJobs, hasKeys } from './job-keys.js';
 import { storedInputProblems } from './job-types.js';
 import { preparePeopleJobs } from './people-jobs.js';
 import { callbackUrlProblems } from './webhooks.js';
@@ -35,6 +36,9 @@ export interface CreateJobInput {
   tracestate?: string | undefined;
   /** A job done by people (see services/people-jobs.ts): its fields and the reason it starts pending with. */
   people?: (PeopleWork & { statusReason: StatusReason }) | undefined;
+  /** Flow control (services/job-keys.ts). */
+  concurrencyKey?: string | undefined;
+  deduplicationKey?: string | undefined;
 }
 
 /** Where a field of the batch's inputs is, for a problem's pointer. */
@@ -47,6 +51,7 @@ export async function createJobs(
   inputs: CreateJobInput[],
   trx?: Executor,
 ): Promise<Job[]> {
+  if (hasKeys(inputs)) return createKeyedJobs(services, principal, inputs, trx, createJobs);
   const pointer: Pointer = (index, field) => (inputs.length === 1 ? `#/${field}` : `#/jobs/${index}/${field}`);
   const problems = await inputProblems(services, principal, inputs, trx ?? services.store.db, pointer);
   if (problems.length > 0) throw validationFailed(problems);

@@ -1,14 +1,55 @@
 import { readFile } from 'node:fs/promises';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { AppError } from '../core/errors.js';
 import { JOB_TYPE_PATTERN } from '../core/job.js';
 import type { Services } from './context.js';
+import type { FlowControl } from '../core/flow.js';
+import { checkFlow, getFlow, putFlow } from './job-flow.js';
 import { checkJobTypeSchema, putJobType } from './job-types.js';
 import { DEFAULT_WORKSPACE, ensureWorkspace } from './tokens.js';
 
 // `jobline serve --job-types <file>` (JOBLINE_JOB_TYPES_FILE): job types declared without code, kept in
 // a file under version control and stored at start as if each were PUT to /v1/job-types/{type}.
+
+// A type's flow control as PUT /v1/job-types/{type}/flow takes it; its bounds are checked by flowProblems.
+const FlowInFile = Type.Object(
+  {
+    concurrency: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    key_concurrency: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    rate_limit: Type.Optional(
+      Type.Union([
+        Type.Object(
+          { limit: Type.Integer(), interval_ms: Type.Integer(), per_key: Type.Optional(Type.Boolean()) },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ]),
+    ),
+    deduplication: Type.Optional(
+      Type.Object(
+        { include_running: Type.Optional(Type.Boolean()), replace_input: Type.Optional(Type.Boolean()) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+function flowOfFile(f: Static<typeof FlowInFile>): FlowControl {
+  return {
+    concurrency: f.concurrency ?? undefined,
+    keyConcurrency: f.key_concurrency ?? undefined,
+    rateLimit:
+      f.rate_limit != null
+        ? { limit: f.rate_limit.limit, intervalMs: f.rate_limit.interval_ms, perKey: f.rate_limit.per_key }
+        : undefined,
+    deduplication:
+      f.deduplication !== undefined
+        ? { includeRunning: f.deduplication.include_running, replaceInput: f.deduplication.replace_input }
+        : undefined,
+  };
+}
 
 const JobTypesFile = Type.Object(
   {
@@ -18,6 +59,7 @@ const JobTypesFile = Type.Object(
           type: Type.String({ pattern: JOB_TYPE_PATTERN }),
           workspace: Type.Optional(Type.String({ minLength: 1 })),
           input_schema: Type.Unknown(),
+          flow: Type.Optional(FlowInFile),
         },
         { additionalProperties: false },
       ),
@@ -43,7 +85,7 @@ export async function storeJobTypesFile(services: Services, path: string): Promi
     throw new Error(
       `The job types file ${path} is not valid at #${first.path}: ${first.message}. It holds {"job_types": [{"type": "…", "input_schema": {…}, "workspace": "…"}]}.`,
     );
-  const file = data as { job_types: { type: string; workspace?: string; input_schema: unknown }[] };
+  const file = data as Static<typeof JobTypesFile>;
   const now = services.clock.now();
   const workspaces = new Map<string, string>();
   for (const name of new Set(file.job_types.map((t) => t.workspace ?? DEFAULT_WORKSPACE)))
@@ -57,13 +99,35 @@ export async function storeJobTypesFile(services: Services, path: string): Promi
     seen.add(id);
     try {
       checkJobTypeSchema(services, t.type, t.input_schema, `#/job_types/${index}/input_schema`);
+      if (t.flow !== undefined) checkFlow(flowOfFile(t.flow), `#/job_types/${index}/flow`);
     } catch (error) {
       if (error instanceof AppError)
         throw new Error(`The job types file ${path} is not valid at #/job_types/${index}: ${error.message}`);
       throw error;
     }
   }
-  for (const t of file.job_types)
-    await putJobType(services, workspaces.get(t.workspace ?? DEFAULT_WORKSPACE)!, t.type, t.input_schema);
+  for (const t of file.job_types) {
+    const workspaceId = workspaces.get(t.workspace ?? DEFAULT_WORKSPACE)!;
+    await putJobType(services, workspaceId, t.type, t.input_schema);
+    if (t.flow === undefined) continue;
+    // The same flow again changes nothing, as the same schema does.
+    const flow = flowOfFile(t.flow);
+    const current = await getFlow(services, workspaceId, t.type);
+    if (current.source !== 'api' || !sameLimits(current, flow)) await putFlow(services, workspaceId, t.type, flow);
+  }
   return { stored: file.job_types.length };
+}
+
+function sameLimits(a: FlowControl, b: FlowControl): boolean {
+  const shape = (f: FlowControl) =>
+    JSON.stringify([
+      f.concurrency ?? null,
+      f.keyConcurrency ?? null,
+      f.rateLimit?.limit ?? null,
+      f.rateLimit?.intervalMs ?? null,
+      f.rateLimit?.perKey === true,
+      f.deduplication?.includeRunning === true,
+      f.deduplication?.replaceInput === true,
+    ]);
+  return shape(a) === shape(b);
 }

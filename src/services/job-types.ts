@@ -5,6 +5,7 @@ import { compileInputSchema, fieldErrors } from '../core/input-schemas.js';
 import * as stored from '../store/job-types.js';
 import type { Executor, Store } from '../store/store.js';
 import type { Services } from './context.js';
+import { getFlow, listFlows, type FlowView } from './job-flow.js';
 
 // Job types declared without code (docs/workers.md): a workspace stores an input schema for a type that
 // no process defines in code, so jobs of a type run by remote workers are validated when created, as
@@ -20,6 +21,8 @@ export interface JobTypeView {
   version: number | null;
   createdAt: number | null;
   updatedAt: number | null;
+  /** Its flow control in the workspace (services/job-flow.ts). */
+  flow: FlowView;
 }
 
 // Compiled schemas, per store (shared by every Services over it) and per workspace and type, with the
@@ -39,29 +42,38 @@ function parseSchema(text: string): object {
   return JSON.parse(text) as object;
 }
 
-function view(services: Services, type: string, row: stored.StoredJobType | undefined): JobTypeView {
+function view(
+  services: Services,
+  type: string,
+  row: stored.StoredJobType | undefined,
+  flow: FlowView | undefined,
+): JobTypeView {
   const code = services.registry.get(type);
   return {
+    flow: flow ?? { type, source: null, paused: false, version: null, updatedAt: null },
     type,
     source: code !== undefined ? 'code' : 'api',
-    inputSchema: code !== undefined ? (code.input ?? null) : parseSchema(row!.inputSchema),
+    inputSchema: code !== undefined ? (code.input ?? null) : row !== undefined ? parseSchema(row.inputSchema) : null,
     version: row?.version ?? null,
     createdAt: row?.createdAt ?? null,
     updatedAt: row?.updatedAt ?? null,
   };
 }
 
-/** The types of the workspace: those defined by code in this process, and those stored, by name. */
+/** The types of the workspace: those defined by code in this process, those stored, and those with flow control, by name. */
 export async function listJobTypes(services: Services, workspaceId: string): Promise<JobTypeView[]> {
   const rows = new Map((await stored.listJobTypes(services.store.db, workspaceId)).map((r) => [r.type, r]));
-  const names = [...new Set([...services.registry.types(), ...rows.keys()])].sort();
-  return names.map((type) => view(services, type, rows.get(type)));
+  const flows = await listFlows(services, workspaceId);
+  const names = [...new Set([...services.registry.types(), ...rows.keys(), ...flows.keys()])].sort();
+  return names.map((type) => view(services, type, rows.get(type), flows.get(type)));
 }
 
 export async function getJobType(services: Services, workspaceId: string, type: string): Promise<JobTypeView> {
   const [row] = await stored.findJobTypes(services.store.db, workspaceId, [type]);
-  if (row === undefined && services.registry.get(type) === undefined) throw notFound('job type', type);
-  return view(services, type, row);
+  const flow = await getFlow(services, workspaceId, type);
+  if (row === undefined && services.registry.get(type) === undefined && flow.source === null)
+    throw notFound('job type', type);
+  return view(services, type, row, flow);
 }
 
 /** The compiled schema, or a 409 for a type defined by code, or a 422 naming what makes the schema unusable. */
@@ -107,7 +119,10 @@ export async function putJobType(
   // This process compiled it already: the next create here need not compile it again.
   if (put.stored.inputSchema === text)
     cacheOf(services).set(key(workspaceId, type), { revision: put.stored.revision, validate });
-  return { jobType: view(services, type, put.stored), created: put.created };
+  return {
+    jobType: view(services, type, put.stored, await getFlow(services, workspaceId, type)),
+    created: put.created,
+  };
 }
 
 export async function deleteJobType(services: Services, workspaceId: string, type: string): Promise<void> {

@@ -66,6 +66,8 @@ export const JOB_COLUMNS = everyJobColumn([
   'schedule_id',
   'traceparent',
   'tracestate',
+  'concurrency_key',
+  'deduplication_key',
 ] as const);
 
 /** The job is still at the version the caller holds. */

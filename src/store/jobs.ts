@@ -38,6 +38,8 @@ export function toJob(row: JobRow): Job {
     callbackUrl: row.callback_url ?? null,
     scheduleId: row.schedule_id ?? null,
     leaseOwner: row.lease_owner ?? null,
+    concurrencyKey: row.concurrency_key ?? null,
+    deduplicationKey: row.deduplication_key ?? null,
     people: row.executor === 'people' ? toPeopleWork(row) : null,
   };
 }

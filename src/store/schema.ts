@@ -94,6 +94,9 @@ export interface JobsTable {
   schedule_id: Generated<string | null>;
   traceparent: Generated<string | null>;
   tracestate: Generated<string | null>;
+  /** Flow control (migration 0031): the key limits per key count by, and the key creates deduplicate by. */
+  concurrency_key: Generated<string | null>;
+  deduplication_key: Generated<string | null>;
 }
 
 export interface ProvidersTable {
@@ -279,6 +282,31 @@ export interface JobTypesTable {
   updated_at: number;
 }
 
+/** A job type's flow control in a workspace, or for every workspace ('', declared by code); migration 0031. */
+export interface JobTypeFlowTable {
+  workspace_id: string;
+  type: string;
+  concurrency: number | null;
+  key_concurrency: number | null;
+  rate_limit: number | null;
+  rate_interval_ms: number | null;
+  rate_per_key: number;
+  dedupe_running: number;
+  dedupe_replace: number;
+  paused: number;
+  source: 'code' | 'api';
+  version: Generated<number>;
+  updated_at: number;
+}
+
+/** One start of a rate-limited type within its interval (flow_key '' for a limit on the type). */
+export interface JobFlowStartsTable {
+  workspace_id: string;
+  type: string;
+  flow_key: string;
+  started_at: number;
+}
+
 export interface Database {
   settings: SettingsTable;
   workspaces: WorkspacesTable;
@@ -295,6 +323,8 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   job_types: JobTypesTable;
+  job_type_flow: JobTypeFlowTable;
+  job_flow_starts: JobFlowStartsTable;
   webhook_attempts: WebhookAttemptsTable;
   webhook_dispatch: WebhookDispatchTable;
   textking_callbacks: TextKingCallbacksTable;

@@ -8,6 +8,7 @@ import { createServices } from '../../src/create-services.js';
 import type { Services } from '../../src/services/context.js';
 import { createJobs } from '../../src/services/job-creation.js';
 import { deleteJobType, getJobType, putJobType } from '../../src/services/job-types.js';
+import { getFlow } from '../../src/services/job-flow.js';
 import { storeJobTypesFile } from '../../src/services/job-types-file.js';
 import { createToken } from '../../src/services/tokens.js';
 import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';
@@ -108,6 +109,28 @@ describe.each(DIALECTS)('stored job types across processes on %s', (dialect) => 
       /types\.json is not valid at #\/job_types\/1: .*#\/job_types\/1\/input_schema: .*unknown keyword: "requried"/,
     );
     expect((await getJobType(a, principal.workspaceId, 'render')).version).toBe(1);
+
+    // A type's flow control travels with it; a bad one stores nothing.
+    write({
+      job_types: [
+        { type: 'render', workspace: 'acme', input_schema: { type: 'object' }, flow: { concurrency: 3 } },
+        { type: 'print', workspace: 'acme', input_schema: { type: 'object' }, flow: { concurrency: 0 } },
+      ],
+    });
+    await expect(storeJobTypesFile(a, file)).rejects.toThrow(
+      /#\/job_types\/1\/flow\/concurrency: must be a whole number/,
+    );
+    expect((await getFlow(a, principal.workspaceId, 'render')).source).toBeNull();
+    write({
+      job_types: [{ type: 'render', workspace: 'acme', input_schema: { type: 'object' }, flow: { concurrency: 3 } }],
+    });
+    await storeJobTypesFile(a, file);
+    await storeJobTypesFile(a, file);
+    expect(await getFlow(a, principal.workspaceId, 'render')).toMatchObject({
+      source: 'api',
+      concurrency: 3,
+      version: 1,
+    });
 
     write({ job_types: [{ type: 'Render', input_schema: {} }] });
     await expect(storeJobTypesFile(a, file)).rejects.toThrow(/types\.json is not valid at #\/job_types\/0\/type/);

@@ -56,6 +56,8 @@ const quick = defineJob({
   },
 });
 
+const newsletter = defineJob({ type: 'newsletter', flow: { concurrency: 2, keyConcurrency: 1 }, run: () => null });
+
 describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', () => {
   let t: TestApp;
   let base: string;
@@ -78,7 +80,7 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', ()
     execFileSync(process.execPath, ['scripts/build-ui.mjs'], { cwd: ROOT }); // the same files `npm run build` ships
     t = await testApp('sqlite', {
       worker: true,
-      definitions: [report, quick],
+      definitions: [report, quick, newsletter],
       policy: { webhookAllowPrivate: true },
       webhooks: { pollMs: 50, dispatcher: { pollMs: 50 } },
     });
@@ -296,6 +298,29 @@ describe.skipIf(CHROMIUM === undefined)('the dashboard in headless Chromium', ()
     await active.getByRole('link', { name: 'open' }).click();
     await page.getByRole('heading', { name: /catalogue-sync/ }).waitFor();
     expect(page.url()).toContain(`#/jobs/${last.last_job_id}`);
+  });
+
+  it('lists the job types with their limits, and pauses and resumes one', async () => {
+    await page.getByRole('link', { name: 'Job types', exact: true }).click();
+    const row = page.locator('main table tbody tr', { hasText: 'newsletter' });
+    await row.waitFor();
+    expect(await row.locator('td').allInnerTexts()).toEqual([
+      'newsletter',
+      'code',
+      '2 at once, 1 per key',
+      'code',
+      'active',
+      'Pause',
+    ]);
+    const flow = async () => (await t.call({ method: 'GET', url: '/v1/job-types/newsletter/flow' })).json();
+    await row.getByRole('button', { name: 'Pause newsletter' }).click();
+    await row.getByRole('button', { name: 'Resume newsletter' }).waitFor();
+    expect(await row.locator('td').nth(4).innerText()).toBe('paused');
+    expect(await flow()).toMatchObject({ paused: true, source: 'api', concurrency: 2 });
+    await page.screenshot({ path: `${IMAGES}dashboard-job-types.png`, fullPage: true });
+    await row.getByRole('button', { name: 'Resume newsletter' }).click();
+    await row.getByRole('button', { name: 'Pause newsletter' }).waitFor();
+    expect(await flow()).toMatchObject({ paused: false });
   });
 
   it('creates a token and shows its secret once', async () => {

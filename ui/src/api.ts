@@ -184,3 +184,19 @@ export interface Page<T> {
   data: T[];
   next_page_token?: string;
 }
+
+/** A job type's flow control (/v1/job-types/{type}/flow). */
+export interface JobTypeFlow {
+  type: string;
+  source: 'code' | 'api' | null;
+  paused: boolean;
+  concurrency: number | null;
+  key_concurrency: number | null;
+  rate_limit: { limit: number; interval_ms: number; per_key: boolean } | null;
+}
+
+export interface JobTypeInfo {
+  type: string;
+  source: 'code' | 'api';
+  flow: JobTypeFlow;
+}

@@ -2,6 +2,7 @@ import { session } from './api.js';
 import { announce, fill, h } from './dom.js';
 import { chartsView } from './views/charts.js';
 import { jobView } from './views/job.js';
+import { jobTypesView } from './views/job-types.js';
 import { jobsView } from './views/jobs.js';
 import { projectView } from './views/project.js';
 import { projectsView } from './views/projects.js';
@@ -18,6 +19,7 @@ const ROUTES: { pattern: RegExp; nav: string; view: View }[] = [
   { pattern: /^\/projects\/([0-9a-fA-F-]{36})$/, nav: 'projects', view: projectView },
   { pattern: /^\/projects$/, nav: 'projects', view: projectsView },
   { pattern: /^\/schedules$/, nav: 'schedules', view: schedulesView },
+  { pattern: /^\/job-types$/, nav: 'job-types', view: jobTypesView },
   { pattern: /^\/charts$/, nav: 'charts', view: chartsView },
   { pattern: /^\/workspace$/, nav: 'workspace', view: workspaceView },
 ];

@@ -4,6 +4,7 @@ import { jobRepresentation } from '../../core/job-json.js';
 import type { Services } from '../../services/context.js';
 import { withIdempotencyKey } from '../../services/idempotency.js';
 import { createJob, createJobs, type CreateJobInput } from '../../services/job-creation.js';
+import { wasDeduplicated } from '../../services/job-keys.js';
 import type { Executor } from '../../store/store.js';
 import type { App } from '../app.js';
 import { versionTag } from '../conditional.js';
@@ -48,6 +49,8 @@ function toCreateInput(b: typeof CreateJobBody.static | typeof BatchJobBody.stat
     timeoutMs: b.timeout_ms,
     dependsOn: b.depends_on,
     callbackUrl: b.callback_url,
+    concurrencyKey: b.concurrency_key,
+    deduplicationKey: b.deduplication_key,
     people:
       b.executor === 'people' || b.people !== undefined
         ? {
@@ -76,7 +79,11 @@ export function jobCreationRoutes(app: App, services: Services): void {
         summary: 'Create a job',
         body: CreateJobBody,
         headers: IdempotencyHeaders,
-        response: { 201: Type.Ref('Job'), ...errorResponses },
+        response: {
+          200: { ...Type.Ref('Job'), description: 'A job with the same `deduplication_key` exists: that job.' },
+          201: Type.Ref('Job'),
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {
@@ -87,7 +94,8 @@ export function jobCreationRoutes(app: App, services: Services): void {
         const input = { ...toCreateInput(b), ...traceContext };
         const create = async (trx?: Executor) => {
           const job = await createJob(services, principal, input, trx);
-          return { statusCode: 201, body: jobRepresentation(job), location: `/v1/jobs/${job.id}` };
+          const statusCode = wasDeduplicated(job) ? 200 : 201;
+          return { statusCode, body: jobRepresentation(job), location: `/v1/jobs/${job.id}` };
         };
         return key === undefined
           ? { ...(await create()), replayed: false }

@@ -3,6 +3,9 @@ import { toIso } from '../../core/clock.js';
 import type { Services } from '../../services/context.js';
 import { deleteJobType, getJobType, listJobTypes, putJobType, type JobTypeView } from '../../services/job-types.js';
 import type { App } from '../app.js';
+import { checkFlow, putFlow } from '../../services/job-flow.js';
+import { PutFlowBody } from '../schemas/flow.js';
+import { flowRepresentation, toFlowControl } from './job-flow.js';
 import { Nullable, RepresentationQuery, Timestamp, errorResponses } from '../schemas/common.js';
 import { JobType } from '../schemas/job.js';
 import { MAX_SCHEMA_BYTES } from '../../core/input-schemas.js';
@@ -25,6 +28,7 @@ const JobTypeSchema = Type.Object({
   ),
   created_at: Nullable(Timestamp),
   updated_at: Nullable(Timestamp),
+  flow: Type.Ref('JobTypeFlow', { description: 'Its flow control (/v1/job-types/{type}/flow).' }),
 });
 
 const TypeParams = Type.Object({ type: JobType });
@@ -36,6 +40,7 @@ const representation = (t: JobTypeView) => ({
   version: t.version,
   created_at: toIso(t.createdAt),
   updated_at: toIso(t.updatedAt),
+  flow: flowRepresentation(t.flow),
 });
 
 export function jobTypeRoutes(app: App, services: Services): void {
@@ -79,10 +84,16 @@ export function jobTypeRoutes(app: App, services: Services): void {
       schema: {
         tags,
         summary: "Store a job type's input schema",
-        description: `Jobs of the type created from then on (by any server process) must match \`input_schema\` (JSON Schema draft-07 as Ajv reads it, strict: unknown keywords are refused; at most ${MAX_SCHEMA_BYTES} bytes), or \`POST /v1/jobs\` answers 422 with a JSON pointer per problem. Answers 201 when the type is new, 200 when replaced (the same schema again changes nothing). A type defined by the server's code answers 409: its schema is the code's.`,
+        description: `Jobs of the type created from then on (by any server process) must match \`input_schema\` (JSON Schema draft-07 as Ajv reads it, strict: unknown keywords are refused; at most ${MAX_SCHEMA_BYTES} bytes), or \`POST /v1/jobs\` answers 422 with a JSON pointer per problem. Answers 201 when the type is new, 200 when replaced (the same schema again changes nothing). A type defined by the server's code answers 409: its schema is the code's. \`flow\`, if sent, sets the type's flow control as \`PUT /v1/job-types/{type}/flow\` does; a bad one stores nothing.`,
         params: TypeParams,
         body: Type.Object(
-          { input_schema: Type.Unknown({ description: 'A JSON Schema object.' }) },
+          {
+            input_schema: Type.Unknown({ description: 'A JSON Schema object.' }),
+            flow: Type.Optional({
+              ...PutFlowBody,
+              description: "The type's flow control in the workspace, as PUT /v1/job-types/{type}/flow sets it.",
+            }),
+          },
           {
             additionalProperties: false,
           },
@@ -91,9 +102,15 @@ export function jobTypeRoutes(app: App, services: Services): void {
       },
     },
     async (request, reply) => {
-      const body = request.body as { input_schema?: unknown };
-      const put = await putJobType(services, request.principal!.workspaceId, request.params.type, body.input_schema);
-      return reply.code(put.created ? 201 : 200).send(representation(put.jobType));
+      const body = request.body as { input_schema?: unknown; flow?: typeof PutFlowBody.static };
+      const workspaceId = request.principal!.workspaceId;
+      const flow = body.flow !== undefined ? toFlowControl(body.flow) : undefined;
+      if (flow !== undefined) checkFlow(flow, '#/flow'); // before anything is stored
+      const put = await putJobType(services, workspaceId, request.params.type, body.input_schema);
+      if (flow === undefined) return reply.code(put.created ? 201 : 200).send(representation(put.jobType));
+      await putFlow(services, workspaceId, request.params.type, flow, '#/flow');
+      const jobType = await getJobType(services, workspaceId, request.params.type);
+      return reply.code(put.created ? 201 : 200).send(representation(jobType));
     },
   );
 

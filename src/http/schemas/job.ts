@@ -60,6 +60,12 @@ export const Job = Type.Object(
     schedule_id: Nullable(
       Type.String({ format: 'uuid', description: 'The schedule that created this job (/v1/schedules), if one did.' }),
     ),
+    concurrency_key: Nullable(
+      Type.String({ description: "The key the type's per-key limits count this job by (docs/flow-control.md)." }),
+    ),
+    deduplication_key: Nullable(
+      Type.String({ description: 'The key creates of the same type were deduplicated by (docs/flow-control.md).' }),
+    ),
     people: Nullable(PeopleWorkSchema),
     attempt_history: Type.Optional(
       Type.Array(
@@ -125,6 +131,22 @@ export const CreateJobBody = Type.Object(
       }),
     ),
     people: Type.Optional(CreatePeopleWork),
+    concurrency_key: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description:
+          "What the type's per-key limits count by (a customer id, a project): `key_concurrency` and a per-key `rate_limit` (/v1/job-types/{type}/flow).",
+      }),
+    ),
+    deduplication_key: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description:
+          "While a job of the same type with this key is pending (or running, if the type's flow says so), the create returns that job with 200 instead of creating one (replacing its input, if the type's flow says so).",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

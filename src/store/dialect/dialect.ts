@@ -124,6 +124,11 @@ export interface Dialect {
     q: SelectQueryBuilder<DB, TB, O>,
     of?: TB & string,
   ): SelectQueryBuilder<DB, TB, O>;
+  /**
+   * Holds `key` until the transaction of `db` ends: another transaction holding the same key waits
+   * (PostgreSQL's advisory lock; on SQLite the transaction takes the one write lock at once).
+   */
+  lockKey(db: Executor, key: string): Promise<void>;
   /** Holds the rows `q` selects against change until the transaction ends (FOR SHARE where needed). */
   lockShared<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
   /** Locks the webhook dispatcher's cursor row, or returns undefined when another dispatcher holds it. */
@@ -176,8 +181,10 @@ export interface Dialect {
     claim: InsertClaim | undefined,
   ): Promise<number | undefined>;
 
-  /** Claims runnable jobs (see queue/claim.ts), with their job.running events. */
+  /** Claims runnable jobs of types without flow control (see queue/claim.ts), with their job.running events. */
   claim(o: ClaimOptions): Promise<ClaimedRow[]>;
+  /** Claims runnable jobs of types with flow control within their limits (queue/flow-claim.ts). */
+  claimLimited(o: ClaimOptions): Promise<ClaimedRow[]>;
   /**
    * Marks the jobs running under `workerId`'s lease succeeded, with their events and attempts, and
    * lets the jobs waiting on them run, in one transaction; returns the jobs it changed (`done`, the

@@ -10,22 +10,15 @@ import type { Completion } from './dialect.js';
 // batch bound as one array per column.
 
 /**
- * The claim: one call of jobline_claim (migrations 0014, 0015, 0026), which holds the planner setting
- * and the plan shape the claim needs (see there).
+ * The claim: one call of jobline_claim_free (migration 0031), which leaves out the types with flow
+ * control and calls jobline_claim or jobline_claim_in_workspace (migrations 0014, 0015, 0026) with the
+ * others; those hold the planner setting and the plan shape the claim needs (see there).
  */
 export async function postgresClaim(pool: pg.Pool, o: ClaimOptions): Promise<ClaimedRow[]> {
-  if (o.workspaceId !== undefined) {
-    const inWorkspace = await pool.query<ClaimedRow>({
-      name: 'jobline_claim_in_workspace',
-      text: 'SELECT * FROM jobline_claim_in_workspace($1::text, $2::text[], $3::int, $4::text, $5::bigint, $6::bigint)',
-      values: [o.workspaceId, o.types, o.limit, o.workerId, o.now, o.now + o.leaseMs],
-    });
-    return inWorkspace.rows;
-  }
   const result = await pool.query<ClaimedRow>({
-    name: 'jobline_claim',
-    text: 'SELECT * FROM jobline_claim($1::text[], $2::int, $3::text, $4::bigint, $5::bigint)',
-    values: [o.types, o.limit, o.workerId, o.now, o.now + o.leaseMs],
+    name: 'jobline_claim_free',
+    text: 'SELECT * FROM jobline_claim_free($1::text, $2::text[], $3::int, $4::text, $5::bigint, $6::bigint)',
+    values: [o.workspaceId ?? null, o.types, o.limit, o.workerId, o.now, o.now + o.leaseMs],
   });
   return result.rows;
 }

@@ -4,6 +4,7 @@ import type { InsertClaim, NewJobRow } from '../job-inserts.js';
 import type { Migration } from '../migrations.js';
 import { pgArray } from '../pg-arrays.js';
 import type { ClaimedRow, ClaimOptions } from '../queue/claim.js';
+import { postgresLimitedClaim } from './postgres-flow.js';
 import type { JobAttemptsTable } from '../schema.js';
 import type { Executor } from '../store.js';
 import type {
@@ -46,6 +47,10 @@ export class PostgresDialect implements Dialect {
   }
 
   // A job created waiting on these rows then commits its dependency before they can end, or sees how they ended.
+  async lockKey(db: Executor, key: string): Promise<void> {
+    await sql`SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':' || ${key}))`.execute(db);
+  }
+
   lockShared<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
     return q.forShare();
   }
@@ -138,6 +143,10 @@ export class PostgresDialect implements Dialect {
 
   claim(o: ClaimOptions): Promise<ClaimedRow[]> {
     return postgresClaim(this.raw.pool, o);
+  }
+
+  claimLimited(o: ClaimOptions): Promise<ClaimedRow[]> {
+    return postgresLimitedClaim(this.raw.pool, o);
   }
 
   complete(batch: Completion[], now: number): Promise<{ done: string[]; released: number }> {

@@ -58,8 +58,10 @@ function detailsRow(v: readonly unknown[]): DetailsRow {
     schedule_id: v[38],
     traceparent: v[39],
     tracestate: v[40],
-    jl_attempts: v[41],
-    jl_files: v[42],
+    concurrency_key: v[41],
+    deduplication_key: v[42],
+    jl_attempts: v[43],
+    jl_files: v[44],
   } satisfies Record<keyof DetailsRow, unknown> as DetailsRow;
 }
 

@@ -19,7 +19,7 @@ const CHUNK = 500;
 const { claim, complete } = TRANSITIONS;
 
 // event_seq and claim_times: the claim writes its own job.running events (status-event-batches.ts).
-const CLAIM = `UPDATE jobs SET status = '${claim.to}', status_reason = 'claimed', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?,
+export const CLAIM = `UPDATE jobs SET status = '${claim.to}', status_reason = 'claimed', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?,
     started_at = COALESCE(started_at, ?), attempt_started_at = ?, updated_at = ?, version = version + 1,
     event_seq = event_seq + 1, claim_times = COALESCE(claim_times || ',', '') || ?
   WHERE rowid IN (
@@ -30,6 +30,10 @@ const CLAIM = `UPDATE jobs SET status = '${claim.to}', status_reason = 'claimed'
     LIMIT ?)
     AND status = '${claim.from[0]}'
   RETURNING id, workspace_id, project_id, type, input, attempts, max_attempts, timeout_ms, event_seq, error`;
+
+/** The types among `types` with no flow control (in the workspace, or in any): what the plain claim takes. */
+const FREE_TYPES = `SELECT value FROM json_each(?) AS t
+  WHERE NOT EXISTS (SELECT 1 FROM job_type_flow f WHERE f.type = t.value AND (? IS NULL OR f.workspace_id IN (?, '')))`;
 
 // The same claim limited to one workspace. Built from CLAIM so the two cannot drift; should its text
 // change so that the condition no longer fits, this fails at load rather than claim across workspaces.
@@ -56,6 +60,12 @@ function inWorkspace(text: string): string {
  */
 export function sqliteClaim(raw: SqliteRaw, inWorkspace: boolean): (o: ClaimOptions) => ClaimedSqliteRow[] {
   const inTransaction = raw.db.transaction((o: ClaimOptions) => {
+    // Types with flow control are the limited claim's (sqlite-flow.ts, migration 0031).
+    const free = raw
+      .prepare(FREE_TYPES)
+      .pluck()
+      .all(JSON.stringify(o.types), o.workspaceId ?? null, o.workspaceId ?? null) as string[];
+    if (free.length === 0) return [];
     const values = [
       o.workerId,
       o.now + o.leaseMs,
@@ -64,7 +74,7 @@ export function sqliteClaim(raw: SqliteRaw, inWorkspace: boolean): (o: ClaimOpti
       o.now,
       o.now,
       o.now,
-      JSON.stringify(o.types),
+      JSON.stringify(free),
       ...(inWorkspace ? [o.workspaceId] : []),
       o.limit,
     ];

@@ -10,6 +10,7 @@ import type { Completion, DetailsIfChanged, Dialect, Listener, RawHandle } from 
 import { sqliteDetailsReader } from './sqlite-details.js';
 import { sqliteEvents } from './sqlite-events.js';
 import { sqliteInsertNumberedIn, sqliteNumberedInsert } from './sqlite-inserts.js';
+import { sqliteLimitedClaim } from './sqlite-flow.js';
 import { sqliteClaim, sqliteComplete, sqliteRecordAttempts } from './sqlite-queue.js';
 
 type SqliteRaw = Extract<RawHandle, { kind: 'sqlite' }>;
@@ -28,6 +29,7 @@ export class SqliteDialect implements Dialect {
   private readonly added = new EventEmitter();
   private readonly details;
   private readonly claims;
+  private readonly limitedClaim;
   private readonly numberedInsert;
 
   constructor(
@@ -38,6 +40,7 @@ export class SqliteDialect implements Dialect {
     this.events = sqliteEvents((jobId, workspaceId) => this.added.emit('event', jobId, workspaceId));
     this.details = sqliteDetailsReader(raw.reader);
     this.claims = [sqliteClaim(raw, false), sqliteClaim(raw, true)] as const;
+    this.limitedClaim = sqliteLimitedClaim(raw);
     this.numberedInsert = sqliteNumberedInsert(raw);
     // Called by the event triggers inside the writing statement, before its transaction commits:
     // listeners only learn that there is news, and read it through Kysely, whose connection lock makes
@@ -50,6 +53,11 @@ export class SqliteDialect implements Dialect {
 
   lockSkippingHeld<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
     return q;
+  }
+
+  async lockKey(db: Executor): Promise<void> {
+    // A write that changes nothing: the transaction holds the write lock from here on.
+    await sql`DELETE FROM job_flow_starts WHERE 0`.execute(db);
   }
 
   lockShared<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
@@ -148,6 +156,12 @@ export class SqliteDialect implements Dialect {
     const claim = this.claims[o.workspaceId === undefined ? 0 : 1];
     const rows = await this.onConnection(() => claim(o));
     // The trigger announced each event from inside the statement; the batch rows are announced here.
+    this.eventsAdded(rows);
+    return rows;
+  }
+
+  async claimLimited(o: ClaimOptions): Promise<ClaimedRow[]> {
+    const rows = await this.onConnection(() => this.limitedClaim(o));
     this.eventsAdded(rows);
     return rows;
   }

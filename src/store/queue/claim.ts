@@ -1,4 +1,5 @@
 import type { ClaimedJob } from '../../core/job.js';
+import { anyControlled } from '../job-flow.js';
 import type { JobRow } from '../jobs.js';
 import { parseJson } from '../schema.js';
 import type { Store } from '../store.js';
@@ -20,7 +21,11 @@ export interface ClaimOptions {
  */
 export async function claimJobs(store: Store, o: ClaimOptions): Promise<ClaimedJob[]> {
   if (o.types.length === 0 || o.limit <= 0) return [];
-  return (await store.dialect.claim(o)).map(toClaimedJob);
+  const rows = await store.dialect.claim(o);
+  // Types with flow control are claimed apart, within their limits (flow-claim.ts).
+  if (rows.length < o.limit && (await anyControlled(store.db, o.types, o.workspaceId)))
+    rows.push(...(await store.dialect.claimLimited({ ...o, limit: o.limit - rows.length })));
+  return rows.map(toClaimedJob);
 }
 
 /** The columns a claim reads back (ClaimedJob); the PostgreSQL function returns the same (migration 0015). */

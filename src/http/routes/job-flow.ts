@@ -1,0 +1,127 @@
+import { Type } from '@sinclair/typebox';
+import { toIso } from '../../core/clock.js';
+import type { FlowControl } from '../../core/flow.js';
+import type { Services } from '../../services/context.js';
+import { deleteFlow, getFlow, putFlow, setPaused, type FlowView } from '../../services/job-flow.js';
+import type { App } from '../app.js';
+import { RepresentationQuery, errorResponses } from '../schemas/common.js';
+import { PutFlowBody } from '../schemas/flow.js';
+import { JobType } from '../schemas/job.js';
+
+// Flow control of a job type in the token's workspace (services/job-flow.ts, docs/flow-control.md).
+
+const TypeParams = Type.Object({ type: JobType });
+
+export const flowRepresentation = (f: FlowView) => ({
+  type: f.type,
+  source: f.source,
+  paused: f.paused,
+  concurrency: f.concurrency ?? null,
+  key_concurrency: f.keyConcurrency ?? null,
+  rate_limit:
+    f.rateLimit != null
+      ? { limit: f.rateLimit.limit, interval_ms: f.rateLimit.intervalMs, per_key: f.rateLimit.perKey === true }
+      : null,
+  deduplication: {
+    include_running: f.deduplication?.includeRunning === true,
+    replace_input: f.deduplication?.replaceInput === true,
+  },
+  version: f.version,
+  updated_at: toIso(f.updatedAt),
+});
+
+/** The body of PUT …/flow (or a job type's `flow`) as the services take it. */
+export function toFlowControl(b: typeof PutFlowBody.static): FlowControl {
+  return {
+    concurrency: b.concurrency ?? undefined,
+    keyConcurrency: b.key_concurrency ?? undefined,
+    rateLimit:
+      b.rate_limit != null
+        ? { limit: b.rate_limit.limit, intervalMs: b.rate_limit.interval_ms, perKey: b.rate_limit.per_key }
+        : undefined,
+    deduplication:
+      b.deduplication !== undefined
+        ? { includeRunning: b.deduplication.include_running, replaceInput: b.deduplication.replace_input }
+        : undefined,
+  };
+}
+
+export function jobFlowRoutes(app: App, services: Services): void {
+  const tags = ['job-types'];
+  const response = { 200: Type.Ref('JobTypeFlow'), ...errorResponses };
+  app.get(
+    '/v1/job-types/:type/flow',
+    {
+      config: { scope: 'jobs:read', xmlRoot: 'flow' },
+      schema: {
+        tags,
+        summary: "Read a job type's flow control",
+        description: 'The settings that hold in your workspace: its own, else those of the code, else none.',
+        params: TypeParams,
+        querystring: Type.Object(RepresentationQuery, { additionalProperties: false }),
+        response,
+      },
+    },
+    async (request) => flowRepresentation(await getFlow(services, request.principal!.workspaceId, request.params.type)),
+  );
+
+  app.put(
+    '/v1/job-types/:type/flow',
+    {
+      config: { scope: 'admin', xmlRoot: 'flow' },
+      schema: {
+        tags,
+        summary: "Set a job type's flow control",
+        description:
+          "Replaces, in your workspace, the code's settings (or none) as a whole: a field left out has no limit. A paused type stays paused. `key_concurrency` may not exceed `concurrency`. Claims from then on keep the limits, on every worker.",
+        params: TypeParams,
+        body: PutFlowBody,
+        response,
+      },
+    },
+    async (request) =>
+      flowRepresentation(
+        await putFlow(services, request.principal!.workspaceId, request.params.type, toFlowControl(request.body)),
+      ),
+  );
+
+  app.delete(
+    '/v1/job-types/:type/flow',
+    {
+      config: { scope: 'admin', xmlRoot: 'flow' },
+      schema: {
+        tags,
+        summary: "Remove your workspace's own flow control of a job type",
+        description:
+          "The code's settings hold again (or none); a pause set here ends with them. Answers what holds now.",
+        params: TypeParams,
+        response,
+      },
+    },
+    async (request) =>
+      flowRepresentation(await deleteFlow(services, request.principal!.workspaceId, request.params.type)),
+  );
+
+  for (const [action, paused] of [
+    ['pause', true],
+    ['resume', false],
+  ] as const) {
+    app.post(
+      `/v1/job-types/:type/${action}`,
+      {
+        config: { scope: 'admin', xmlRoot: 'flow' },
+        schema: {
+          tags,
+          summary: paused ? 'Pause a job type' : 'Resume a job type',
+          description: paused
+            ? 'No job of the type is claimed in your workspace until it is resumed; claimed jobs finish. Jobs may still be created.'
+            : 'Jobs of the type are claimed again, within its limits.',
+          params: TypeParams,
+          response,
+        },
+      },
+      async (request) =>
+        flowRepresentation(await setPaused(services, request.principal!.workspaceId, request.params.type, paused)),
+    );
+  }
+}
