@@ -1036,7 +1036,7 @@ function report(r) {
       (r.extras.files !== undefined ? `; ${fmt(r.extras.files)} output files (one per succeeded export)` : '') +
       '.' +
       ` ${r.seed.reused ? 'Reused from the cache' : 'Seeded in this run'} (seeding took ${fmt(r.seed.seedSeconds, 0)} s: batched multi-row INSERTs in 50,000-row transactions);` +
-      ` cached under \`os.tmpdir()/jobline-bench-1m\` and rebuilt when the migrations or the seed change. No \`ANALYZE\`, as a server has it.` +
+      ` cached under \`os.tmpdir()/jobline-bench-1m\`, upgraded when only newer migrations are missing and rebuilt when the seed or an applied migration changes. No \`ANALYZE\`, as a server has it.` +
       (r.pg !== undefined
         ? ` PostgreSQL ${r.pg.version}: the same mix in a schema of its own filled by one \`INSERT … SELECT generate_series\` (${fmt(r.pg.seedSeconds, 0)} s), \`ANALYZE\`d, dropped afterwards; pool of ${r.pg.pool.max}, of which the server's reads held at most ${r.pg.pool.inUse} at once (sampled every 20 ms over all rounds, both Jobline apps).`
         : ''),
