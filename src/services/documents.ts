@@ -6,6 +6,7 @@ import { normalizeLanguage, type ProjectRate, type ProjectState, type ProviderRe
 import type { Project } from '../core/project.js';
 import { appendEvent } from '../store/events.js';
 import * as people from '../store/people.js';
+import { listRates, replaceRates } from '../store/project-rates.js';
 import { findProject } from '../store/projects.js';
 import type { Services } from './context.js';
 import { getFile } from './files.js';
@@ -194,7 +195,7 @@ async function changeState(
 
 export async function projectRates(services: Services, principal: Principal, id: string): Promise<ProjectRate[]> {
   await getProject(services, principal, id);
-  return people.listRates(services.store.db, id);
+  return listRates(services.store.db, id);
 }
 
 /** Replaces the project's rates; jobs imported afterwards are priced with them. */
@@ -218,6 +219,6 @@ export async function replaceProjectRates(
       throw validationFailed([{ pointer: `#/rates/${i}`, detail: `the pair ${key} has more than one rate` }]);
     pairs.add(key);
   });
-  await services.store.transaction((trx) => people.replaceRates(trx, id, normalized));
-  return people.listRates(services.store.db, id);
+  await services.store.transaction((trx) => replaceRates(trx, id, normalized));
+  return listRates(services.store.db, id);
 }

@@ -1,5 +1,21 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { DeliveryFormat } from '../core/webhooks.js';
+import type {
+  TextKingCallbacksTable,
+  WebhookAttemptsTable,
+  WebhookDeliveriesTable,
+  WebhookDispatchTable,
+  WebhooksTable,
+} from './schema-webhooks.js';
+import type { JobFlowStartsTable, JobTypeFlowTable, JobTypesTable } from './schema-job-types.js';
+
+export type { JobFlowStartsTable, JobTypeFlowTable, JobTypesTable };
+export type {
+  TextKingCallbacksTable,
+  WebhookAttemptsTable,
+  WebhookDeliveriesTable,
+  WebhookDispatchTable,
+  WebhooksTable,
+};
 
 // Row types as Kysely sees them. JSON columns are TEXT on SQLite and JSONB on PostgreSQL: they are
 // always written as JSON text and read back as JSON text (see the type parsers in store.ts).
@@ -189,75 +205,6 @@ export interface JobEventsTable {
   created_at: number;
 }
 
-export interface WebhooksTable {
-  id: string;
-  workspace_id: string;
-  kind: 'endpoint' | 'callback';
-  url: string | null;
-  events: Json;
-  project_id: string | null;
-  secret: string;
-  previous_secret: string | null;
-  previous_secret_expires_at: number | null;
-  disabled_at: number | null;
-  disabled_reason: string | null;
-  created_at: number;
-  updated_at: number;
-}
-
-export interface WebhookDeliveriesTable {
-  id: string;
-  webhook_id: string;
-  workspace_id: string;
-  job_id: string;
-  event_cursor: string;
-  event_name: string;
-  event_seq: number;
-  msg_id: string;
-  payload: string;
-  url: string;
-  status: 'pending' | 'sending' | 'succeeded' | 'failed';
-  attempts: Generated<number>;
-  round_attempts: Generated<number>;
-  next_attempt_at: number | null;
-  lease_owner: string | null;
-  lease_expires_at: number | null;
-  last_status_code: number | null;
-  last_error: string | null;
-  created_at: number;
-  updated_at: number;
-  /** `form` for TextKing's callbacks (migration 0011). */
-  format: Generated<DeliveryFormat>;
-}
-
-export interface TextKingCallbacksTable {
-  id: string;
-  workspace_id: string;
-  job_id: string;
-  url: string;
-  trigger_state: string;
-  extra_data: string | null;
-  created_at: number;
-  updated_at: number;
-}
-
-export interface WebhookAttemptsTable {
-  delivery_id: string;
-  number: number;
-  started_at: number;
-  duration_ms: number;
-  status_code: number | null;
-  response_body: string | null;
-  error: string | null;
-}
-
-export interface WebhookDispatchTable {
-  id: number;
-  tx: number;
-  event_id: number;
-  event_k: Generated<number>;
-}
-
 export interface IdempotencyKeysTable {
   workspace_id: string;
   key: string;
@@ -268,43 +215,6 @@ export interface IdempotencyKeysTable {
   location: string | null;
   locked_until: number;
   created_at: number;
-}
-
-export interface JobTypesTable {
-  workspace_id: string;
-  type: string;
-  /** JSON text. */
-  input_schema: string;
-  version: number;
-  /** New with every write, never reused: what compiled validators are keyed by. */
-  revision: string;
-  created_at: number;
-  updated_at: number;
-}
-
-/** A job type's flow control in a workspace, or for every workspace ('', declared by code); migration 0031. */
-export interface JobTypeFlowTable {
-  workspace_id: string;
-  type: string;
-  concurrency: number | null;
-  key_concurrency: number | null;
-  rate_limit: number | null;
-  rate_interval_ms: number | null;
-  rate_per_key: number;
-  dedupe_running: number;
-  dedupe_replace: number;
-  paused: number;
-  source: 'code' | 'api';
-  version: Generated<number>;
-  updated_at: number;
-}
-
-/** One start of a rate-limited type within its interval (flow_key '' for a limit on the type). */
-export interface JobFlowStartsTable {
-  workspace_id: string;
-  type: string;
-  flow_key: string;
-  started_at: number;
 }
 
 export interface Database {

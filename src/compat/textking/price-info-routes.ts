@@ -3,7 +3,7 @@ import { AppError } from '../../core/errors.js';
 import { LANGUAGE_PATTERN, normalizeLanguage, type ProjectRate } from '../../core/people.js';
 import { uploadedType } from '../../http/file-content.js';
 import { DocumentError, MAX_DOCUMENT_BYTES, detectFormat, parseDocument } from '../../jobs/documents/index.js';
-import { latestRate } from '../../store/people.js';
+import { latestRate } from '../../store/project-rates.js';
 import { VENDOR_ROUTE } from '../vendor-scope.js';
 import type { TextKingContext } from './context.js';
 import { QUALITIES } from './job-fields.js';
