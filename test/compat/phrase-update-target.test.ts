@@ -98,6 +98,7 @@ describe.each(DIALECTS)('Phrase TMS update target on %s', (dialect) => {
     expectError(await target({ jobs: [{ uid }] }, { filename: null }), 400, 'InvalidArguments');
     expectError(await target({ jobs: [{ uid }] }, { filename: 'page.docx' }), 400, 'InvalidArguments');
     expectError(await target({ jobs: [{ uid: UNKNOWN }] }), 404, 'ResourceNotFound');
+    expectError(await target({ jobs: [{ uid }] }, { body: '' }), 400, 'InvalidArguments');
     expectError(await upload(`/api2/v1/projects/${UNKNOWN}/jobs/target`, { jobs: [{ uid }] }), 404, 'ResourceNotFound');
     expect((await send('GET', `/api2/v1/projects/${p}/jobs/${uid}`)).json().status).toBe('ACCEPTED');
 

@@ -63,6 +63,7 @@ export function phraseUpdateTargetRoutes(scope: FastifyInstance, services: Servi
           });
         if (request.body === undefined || request.body === null) throw invalid('Send the file as the request body.');
         const bytes = await bytesOf(request.body as Readable, services.policy.maxFileBytes);
+        if (bytes.length === 0) throw invalid('Send the file as the request body; it is empty.');
         const delivered = await actOnJob(services, principal, job.id, 'deliver', {
           file: {
             name: storageFileName(filename),
