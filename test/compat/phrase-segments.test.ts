@@ -183,7 +183,7 @@ describe.each(DIALECTS)('Phrase TMS segments on %s', (dialect) => {
     });
     const p = project.json<{ uid: string }>().uid;
     const cases: [string, string, RegExp][] = [
-      ['POST', `/api2/v1/projects/${p}/jobs/target`, /provider's delivery/],
+      ['POST', `/api2/v1/projects/${p}/jobs/compare`, /per workflow level/],
       ['GET', `/api2/v3/projects/${p}/jobs/${UNKNOWN}/analyses`, /no analyses/],
       ['GET', `/api2/v1/projects/${p}/jobs/${UNKNOWN}/translationResources`, /translation memory/],
       ['POST', `/api2/v1/projects/${p}/jobs/${UNKNOWN}/split`, /does not split/],
@@ -198,7 +198,7 @@ describe.each(DIALECTS)('Phrase TMS segments on %s', (dialect) => {
       expect(res.json().errorDescription, `${method} ${path}`).toMatch(why);
     }
     // Still behind authentication, and a route Phrase does not have stays a 404.
-    const anonymous = await t.app.inject({ method: 'POST', url: `${PHRASE}/api2/v1/projects/${p}/jobs/target` });
+    const anonymous = await t.app.inject({ method: 'POST', url: `${PHRASE}/api2/v1/projects/${p}/jobs/compare` });
     expectError(anonymous, 401, 'AuthUnauthorized');
     expectError(await send('GET', `/api2/v1/projects/${p}/jobs/${UNKNOWN}/nothing`), 404, 'ResourceNotFound');
   });

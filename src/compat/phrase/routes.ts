@@ -14,6 +14,7 @@ import { phraseJobRoutes } from './job-routes.js';
 import { phraseSegmentRoutes } from './segments.js';
 import { phraseUnservedRoutes } from './unserved.js';
 import { phraseUpdateSourceRoutes } from './update-source.js';
+import { phraseUpdateTargetRoutes } from './update-target.js';
 import { changeStatus, requestedStatus } from './status-change.js';
 
 // Phrase's page size is at most 50 ("The maximum page size is 50", API Technology TMS); pageNumber is
@@ -144,6 +145,7 @@ export function phraseRoutes(scope: FastifyInstance, services: Services): void {
   phraseProjectRoutes(scope, services);
   phraseJobRoutes(scope, services);
   phraseUpdateSourceRoutes(scope, services);
+  phraseUpdateTargetRoutes(scope, services);
   phraseSegmentRoutes(scope, services);
   phraseUnservedRoutes(scope);
 }

@@ -14,11 +14,6 @@ const NO_PREVIEW = 'Jobline renders no previews or PDFs';
 const NO_HANDOVER = 'Jobline has no file handover';
 
 const UNSERVED: readonly [method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, why: string][] = [
-  [
-    'POST',
-    `${P}/target`,
-    "a job's target is its provider's delivery (POST /v1/jobs/{id}/deliver/file, with the provider's token)",
-  ],
   ['POST', `${P}/compare`, 'Jobline keeps no version of a job per workflow level'],
   ['POST', `${P}/:jobUid/split`, 'Jobline does not split jobs'],
   ['POST', `${P}/copySourceToTarget`, NO_EDITOR],

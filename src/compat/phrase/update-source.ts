@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { AppError, unstorableValue } from '../../core/errors.js';
 import { badText, unstorableJson } from '../../core/json.js';
 import type { Job } from '../../core/job.js';
+import type { Project } from '../../core/project.js';
 import type { Services } from '../../services/context.js';
 import { createJob } from '../../services/job-creation.js';
 import { updateSource } from '../../services/people-edits.js';
@@ -19,7 +20,8 @@ import { phraseStatus } from './status.js';
 // ({"jobs": [{"uid"}], "preTranslate"?}). Each listed job takes the file and imports it again (the
 // native update of a job's source); the answer names the first import as its async request.
 
-async function bytesOf(stream: Readable, max: number): Promise<Buffer> {
+/** The request body, at most `max` bytes (Update source and Update target). */
+export async function bytesOf(stream: Readable, max: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
@@ -30,7 +32,11 @@ async function bytesOf(stream: Readable, max: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function metadata(header: string | string[] | undefined): { uids: string[]; preTranslate: boolean } {
+/** The `Memsource` header of Update source and Update target: the jobs (at most `max`) and preTranslate. */
+export function metadata(
+  header: string | string[] | undefined,
+  max: number,
+): { uids: string[]; preTranslate: boolean } {
   if (typeof header !== 'string')
     throw invalid('Name the jobs in the Memsource header, e.g. Memsource: {"jobs": [{"uid": "…"}]}.');
   let raw: unknown;
@@ -43,7 +49,24 @@ function metadata(header: string | string[] | undefined): { uids: string[]; preT
     throw invalid('The Memsource header must be a JSON object.');
   const unstorable = unstorableJson(raw, '#/Memsource');
   if (unstorable !== undefined) throw unstorableValue(unstorable);
-  return { uids: jobUids(raw, 100), preTranslate: (raw as Record<string, unknown>).preTranslate === true };
+  return { uids: jobUids(raw, max), preTranslate: (raw as Record<string, unknown>).preTranslate === true };
+}
+
+/** JobPartUpdateSourceDto of each job: the `jobs` of Update source's and Update target's answer. */
+export async function updatedParts(services: Services, project: Project, jobs: Job[]) {
+  const contexts = await partContexts(services, project, jobs);
+  return jobs.map((job) => {
+    const level = job.people?.workflowLevel ?? 1;
+    const input = job.input as { target_language?: unknown };
+    return {
+      uid: job.id,
+      status: phraseStatus(job),
+      ...(typeof input.target_language === 'string' ? { targetLang: input.target_language } : {}),
+      filename: contexts.get(job.id)!.filename,
+      workflowLevel: level,
+      workflowStep: { name: job.type, id: job.type, uid: job.type, order: level, lqaEnabled: false },
+    };
+  });
 }
 
 export function phraseUpdateSourceRoutes(scope: FastifyInstance, services: Services): void {
@@ -56,7 +79,7 @@ export function phraseUpdateSourceRoutes(scope: FastifyInstance, services: Servi
       async (request: FastifyRequest) => {
         const principal = request.principal!;
         const project = await projectOf(services, principal, (request.params as { projectUid: string }).projectUid);
-        const { uids, preTranslate } = metadata(request.headers.memsource);
+        const { uids, preTranslate } = metadata(request.headers.memsource, 100);
         const filename = dispositionFilename(request.headers['content-disposition']);
         if (filename === undefined)
           throw invalid("Name the file in Content-Disposition, e.g. Content-Disposition: filename*=UTF-8''page.txt.");
@@ -87,21 +110,9 @@ export function phraseUpdateSourceRoutes(scope: FastifyInstance, services: Servi
             dependsOn: imports.map((j) => j.id),
           });
         }
-        const contexts = await partContexts(services, project, updated);
         return {
           asyncRequest: asyncRequestReference(imports[0]!, project),
-          jobs: updated.map((job) => {
-            const level = job.people?.workflowLevel ?? 1;
-            const input = job.input as { target_language?: unknown };
-            return {
-              uid: job.id,
-              status: phraseStatus(job),
-              ...(typeof input.target_language === 'string' ? { targetLang: input.target_language } : {}),
-              filename: contexts.get(job.id)!.filename,
-              workflowLevel: level,
-              workflowStep: { name: job.type, id: job.type, uid: job.type, order: level, lqaEnabled: false },
-            };
-          }),
+          jobs: await updatedParts(services, project, updated),
         };
       },
     );
