@@ -16,6 +16,30 @@ export interface FlowControl {
   deduplication?: { includeRunning?: boolean | undefined; replaceInput?: boolean | undefined } | undefined;
 }
 
+/** Flow control as the API and the job-types file spell it (snake_case; absent or null is unset). */
+export interface FlowFields {
+  concurrency?: number | null | undefined;
+  key_concurrency?: number | null | undefined;
+  rate_limit?: { limit: number; interval_ms: number; per_key?: boolean | undefined } | null | undefined;
+  deduplication?: { include_running?: boolean | undefined; replace_input?: boolean | undefined } | undefined;
+}
+
+/** The flow control that fields of the API or the job-types file describe. */
+export function flowOfFields(f: FlowFields): FlowControl {
+  return {
+    concurrency: f.concurrency ?? undefined,
+    keyConcurrency: f.key_concurrency ?? undefined,
+    rateLimit:
+      f.rate_limit != null
+        ? { limit: f.rate_limit.limit, intervalMs: f.rate_limit.interval_ms, perKey: f.rate_limit.per_key }
+        : undefined,
+    deduplication:
+      f.deduplication !== undefined
+        ? { includeRunning: f.deduplication.include_running, replaceInput: f.deduplication.replace_input }
+        : undefined,
+  };
+}
+
 /** A type's flow control as the claim sees it. */
 export interface FlowState extends FlowControl {
   paused: boolean;

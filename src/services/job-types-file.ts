@@ -4,7 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import { AppError } from '../core/errors.js';
 import { JOB_TYPE_PATTERN } from '../core/job.js';
 import type { Services } from './context.js';
-import type { FlowControl } from '../core/flow.js';
+import { flowOfFields, type FlowControl } from '../core/flow.js';
 import { checkFlow, getFlow, putFlow } from './job-flow.js';
 import { checkJobTypeSchema, putJobType } from './job-types.js';
 import { DEFAULT_WORKSPACE, ensureWorkspace } from './tokens.js';
@@ -35,21 +35,6 @@ const FlowInFile = Type.Object(
   },
   { additionalProperties: false },
 );
-
-function flowOfFile(f: Static<typeof FlowInFile>): FlowControl {
-  return {
-    concurrency: f.concurrency ?? undefined,
-    keyConcurrency: f.key_concurrency ?? undefined,
-    rateLimit:
-      f.rate_limit != null
-        ? { limit: f.rate_limit.limit, intervalMs: f.rate_limit.interval_ms, perKey: f.rate_limit.per_key }
-        : undefined,
-    deduplication:
-      f.deduplication !== undefined
-        ? { includeRunning: f.deduplication.include_running, replaceInput: f.deduplication.replace_input }
-        : undefined,
-  };
-}
 
 const JobTypesFile = Type.Object(
   {
@@ -99,7 +84,7 @@ export async function storeJobTypesFile(services: Services, path: string): Promi
     seen.add(id);
     try {
       checkJobTypeSchema(services, t.type, t.input_schema, `#/job_types/${index}/input_schema`);
-      if (t.flow !== undefined) checkFlow(flowOfFile(t.flow), `#/job_types/${index}/flow`);
+      if (t.flow !== undefined) checkFlow(flowOfFields(t.flow), `#/job_types/${index}/flow`);
     } catch (error) {
       if (error instanceof AppError)
         throw new Error(`The job types file ${path} is not valid at #/job_types/${index}: ${error.message}`);
@@ -111,7 +96,7 @@ export async function storeJobTypesFile(services: Services, path: string): Promi
     await putJobType(services, workspaceId, t.type, t.input_schema);
     if (t.flow === undefined) continue;
     // The same flow again changes nothing, as the same schema does.
-    const flow = flowOfFile(t.flow);
+    const flow = flowOfFields(t.flow);
     const current = await getFlow(services, workspaceId, t.type);
     if (current.source !== 'api' || !sameLimits(current, flow)) await putFlow(services, workspaceId, t.type, flow);
   }

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { toIso } from '../../core/clock.js';
-import type { FlowControl } from '../../core/flow.js';
+import { flowOfFields } from '../../core/flow.js';
 import type { Services } from '../../services/context.js';
 import { deleteFlow, getFlow, putFlow, setPaused, type FlowView } from '../../services/job-flow.js';
 import type { App } from '../app.js';
@@ -29,22 +29,6 @@ export const flowRepresentation = (f: FlowView) => ({
   version: f.version,
   updated_at: toIso(f.updatedAt),
 });
-
-/** The body of PUT …/flow (or a job type's `flow`) as the services take it. */
-export function toFlowControl(b: typeof PutFlowBody.static): FlowControl {
-  return {
-    concurrency: b.concurrency ?? undefined,
-    keyConcurrency: b.key_concurrency ?? undefined,
-    rateLimit:
-      b.rate_limit != null
-        ? { limit: b.rate_limit.limit, intervalMs: b.rate_limit.interval_ms, perKey: b.rate_limit.per_key }
-        : undefined,
-    deduplication:
-      b.deduplication !== undefined
-        ? { includeRunning: b.deduplication.include_running, replaceInput: b.deduplication.replace_input }
-        : undefined,
-  };
-}
 
 export function jobFlowRoutes(app: App, services: Services): void {
   const tags = ['job-types'];
@@ -81,7 +65,7 @@ export function jobFlowRoutes(app: App, services: Services): void {
     },
     async (request) =>
       flowRepresentation(
-        await putFlow(services, request.principal!.workspaceId, request.params.type, toFlowControl(request.body)),
+        await putFlow(services, request.principal!.workspaceId, request.params.type, flowOfFields(request.body)),
       ),
   );
 

@@ -5,7 +5,8 @@ import { deleteJobType, getJobType, listJobTypes, putJobType, type JobTypeView }
 import type { App } from '../app.js';
 import { checkFlow, putFlow } from '../../services/job-flow.js';
 import { PutFlowBody } from '../schemas/flow.js';
-import { flowRepresentation, toFlowControl } from './job-flow.js';
+import { flowOfFields } from '../../core/flow.js';
+import { flowRepresentation } from './job-flow.js';
 import { Nullable, RepresentationQuery, Timestamp, errorResponses } from '../schemas/common.js';
 import { JobType } from '../schemas/job.js';
 import { MAX_SCHEMA_BYTES } from '../../core/input-schemas.js';
@@ -104,7 +105,7 @@ export function jobTypeRoutes(app: App, services: Services): void {
     async (request, reply) => {
       const body = request.body as { input_schema?: unknown; flow?: typeof PutFlowBody.static };
       const workspaceId = request.principal!.workspaceId;
-      const flow = body.flow !== undefined ? toFlowControl(body.flow) : undefined;
+      const flow = body.flow !== undefined ? flowOfFields(body.flow) : undefined;
       if (flow !== undefined) checkFlow(flow, '#/flow'); // before anything is stored
       const put = await putJobType(services, workspaceId, request.params.type, body.input_schema);
       if (flow === undefined) return reply.code(put.created ? 201 : 200).send(representation(put.jobType));
