@@ -15,6 +15,7 @@ import { EventHub } from './services/event-hub.js';
 import { Handoff } from './services/handoff.js';
 import { syncDeclaredFlows } from './services/job-flow.js';
 import { controlledLately } from './store/job-flow.js';
+import { limitsClaim } from './core/flow.js';
 
 export interface ServicesOptions extends StoreOptions {
   clock?: Clock;
@@ -41,7 +42,13 @@ export async function createServices(options: ServicesOptions): Promise<Services
       pageTokens: new PageTokens(secret, clock),
       tokenCache: new TokenCache(options.tokenCacheMs ?? 5000),
       wakeups,
-      handoff: new Handoff((type) => registry.get(type)?.flow !== undefined || controlledLately(store.db).has(type)),
+      handoff: new Handoff((type) => {
+        const declared = registry.get(type)?.flow;
+        return (
+          (declared !== undefined && limitsClaim({ ...declared, paused: false })) ||
+          controlledLately(store.db).has(type)
+        );
+      }),
       hub: new EventHub(store, wakeups),
       registry,
       files: new FileStorage(options.dataDir ?? './data'),

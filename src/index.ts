@@ -3,7 +3,7 @@
 // exports map reaches no other module, and these declarations name no type of a development dependency.
 export { defineJob, NonRetryableError, type JobDefinition, type JobContext } from './engine/define-job.js';
 export type { Backoff } from './core/backoff.js';
-export type { FlowControl } from './core/flow.js';
+export type { FlowControl, FlowFields, FlowJson } from './core/flow.js';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
 export { JoblineClient, ApiError } from './client/client.js';
 export type { Job } from './core/job.js';

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { adminCommands } from './admin.js';
 import { initCommand } from './init.js';
 import { describeCliError, jobsCommands } from './jobs.js';
+import { jobTypesCommands } from './job-types.js';
 import { schedulesCommands } from './schedules.js';
 import { serveCommand } from './serve.js';
 import { workerCommand } from './worker.js';
@@ -21,6 +22,7 @@ workerCommand(program);
 adminCommands(program);
 jobsCommands(program);
 schedulesCommands(program);
+jobTypesCommands(program);
 initCommand(program, own);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -4,6 +4,7 @@ import type { eventRepresentation } from '../http/representations/event.js';
 import type { JobRepresentation } from '../core/job-json.js';
 import type { scheduleRepresentation } from '../http/representations/schedule.js';
 import type { JobTemplate, MissedRuns } from '../core/schedule.js';
+import type { FlowFields, FlowJson } from '../core/flow.js';
 
 export type ScheduleRepresentation = ReturnType<typeof scheduleRepresentation>;
 
@@ -168,6 +169,26 @@ export class JoblineClient {
 
   async deleteSchedule(id: string): Promise<void> {
     await this.request('DELETE', `/v1/schedules/${encodeURIComponent(id)}`);
+  }
+
+  /** The flow control that holds for a job type in the token's workspace (docs/flow-control.md). */
+  getJobTypeFlow(type: string): Promise<FlowJson> {
+    return this.request('GET', `/v1/job-types/${encodeURIComponent(type)}/flow`);
+  }
+
+  /** Sets the workspace's own flow control of a type, replacing the code's as a whole; a pause stays. */
+  setJobTypeFlow(type: string, flow: FlowFields): Promise<FlowJson> {
+    return this.request('PUT', `/v1/job-types/${encodeURIComponent(type)}/flow`, flow);
+  }
+
+  /** Removes the workspace's own flow control of a type (and a pause set with it); answers what holds now. */
+  deleteJobTypeFlow(type: string): Promise<FlowJson> {
+    return this.request('DELETE', `/v1/job-types/${encodeURIComponent(type)}/flow`);
+  }
+
+  /** Pauses (`pause`: no new claims, claimed jobs finish) or resumes (`resume`) a job type in the workspace. */
+  jobTypeAction(type: string, action: 'pause' | 'resume'): Promise<FlowJson> {
+    return this.request('POST', `/v1/job-types/${encodeURIComponent(type)}/${action}`);
   }
 }
 

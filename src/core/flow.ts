@@ -40,6 +40,20 @@ export function flowOfFields(f: FlowFields): FlowControl {
   };
 }
 
+/** A type's flow control in a workspace as the API answers it (`GET /v1/job-types/{type}/flow`). */
+export interface FlowJson {
+  type: string;
+  /** Whose settings hold: the code's (defineJob), the workspace's own (set through the API), or none. */
+  source: 'code' | 'api' | null;
+  paused: boolean;
+  concurrency: number | null;
+  key_concurrency: number | null;
+  rate_limit: { limit: number; interval_ms: number; per_key: boolean } | null;
+  deduplication: { include_running: boolean; replace_input: boolean };
+  version: number | null;
+  updated_at: string | null;
+}
+
 /** A type's flow control as the claim sees it. */
 export interface FlowState extends FlowControl {
   paused: boolean;

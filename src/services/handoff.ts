@@ -39,7 +39,10 @@ export interface NewRunnableJob {
 export class Handoff {
   private readonly targets: HandoffTarget[] = [];
 
-  /** `limited` names the types with flow control: their jobs wait for the claim, which keeps the limits. */
+  /**
+   * `limited` names the types whose flow control limits the claim: their jobs wait for the claim, which
+   * keeps the limits.
+   */
   constructor(private readonly limited: (type: string) => boolean = () => false) {}
 
   /** Returns the function that detaches the worker again. */

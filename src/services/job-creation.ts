@@ -51,10 +51,21 @@ export async function createJobs(
   inputs: CreateJobInput[],
   trx?: Executor,
 ): Promise<Job[]> {
-  if (hasKeys(inputs)) return createKeyedJobs(services, principal, inputs, trx, createJobs);
   const pointer: Pointer = (index, field) => (inputs.length === 1 ? `#/${field}` : `#/jobs/${index}/${field}`);
   const problems = await inputProblems(services, principal, inputs, trx ?? services.store.db, pointer);
   if (problems.length > 0) throw validationFailed(problems);
+  if (hasKeys(inputs)) {
+    // The inputs not deduplicated, without their keys (set after), under the batch's own pointers.
+    const insert = (db: Executor, indexes: number[]) =>
+      writeJobs(
+        services,
+        principal,
+        indexes.map((index) => ({ ...inputs[index]!, concurrencyKey: undefined, deduplicationKey: undefined })),
+        (n, field) => pointer(indexes[n]!, field),
+        db,
+      );
+    return createKeyedJobs(services, principal, inputs, trx, insert);
+  }
   if (trx !== undefined) return writeJobs(services, principal, inputs, pointer, trx); // the caller commits, then wakes the workers
   // Machine jobs of one project (or of none) that depend on nothing, the common case for an API
   // client, need no reads before their insert: the store writes them in a transaction of the

@@ -1,12 +1,10 @@
 import type { Principal } from '../core/auth.js';
-import { validationFailed } from '../core/errors.js';
 import type { Job } from '../core/job.js';
 import { dialectOf } from '../store/dialect/dialect.js';
 import { findFlow } from '../store/job-flow.js';
 import { toJob } from '../store/jobs.js';
 import type { Executor } from '../store/store.js';
 import type { Services } from './context.js';
-import { storedInputProblems } from './job-types.js';
 import type { CreateJobInput } from './job-creation.js';
 
 // Creates of jobs with flow-control keys (docs/flow-control.md). A `deduplication_key` returns the job
@@ -14,7 +12,8 @@ import type { CreateJobInput } from './job-creation.js';
 // another, replacing its input if the flow says so; the key is locked for the transaction, so of any
 // number of concurrent creates exactly one creates the job. A `concurrency_key` is only stored.
 
-type Create = (services: Services, principal: Principal, inputs: CreateJobInput[], trx?: Executor) => Promise<Job[]>;
+/** Inserts the inputs of these indexes, without their keys, in the transaction `db`. */
+type Insert = (db: Executor, indexes: number[]) => Promise<Job[]>;
 
 const deduplicated = new WeakSet<Job>();
 
@@ -24,24 +23,19 @@ export const wasDeduplicated = (job: Job): boolean => deduplicated.has(job);
 export const hasKeys = (inputs: readonly CreateJobInput[]): boolean =>
   inputs.some((i) => i.concurrencyKey !== undefined || i.deduplicationKey !== undefined);
 
-/** createJobs for inputs with keys: `create` inserts those not deduplicated, without their keys, which are set after. */
+/**
+ * createJobs for inputs with keys, once createJobs has checked every input (a replaced input too):
+ * `insert` writes those not deduplicated, without their keys, which are set after.
+ */
 export async function createKeyedJobs(
   services: Services,
   principal: Principal,
   inputs: CreateJobInput[],
   trx: Executor | undefined,
-  create: Create,
+  insert: Insert,
 ): Promise<Job[]> {
   const workspaceId = principal.workspaceId;
-  const pointer = (index: number, field: string) => (inputs.length === 1 ? `#/${field}` : `#/jobs/${index}/${field}`);
-  const items = inputs.map((i, index) => ({ type: i.type, input: i.input ?? {}, pointer: pointer(index, 'input') }));
   const run = async (db: Executor): Promise<Job[]> => {
-    // Checked here so the pointers name the batch's own indexes (a replaced input is checked too).
-    const problems = [
-      ...items.flatMap((i) => services.registry.validateInput(i.type, i.input, i.pointer)),
-      ...(await storedInputProblems(services, db, workspaceId, items)),
-    ];
-    if (problems.length > 0) throw validationFailed(problems);
     const keyOf = (i: CreateJobInput) => JSON.stringify(['jobline-dedupe', workspaceId, i.type, i.deduplicationKey]);
     const keys = [...new Set(inputs.filter((i) => i.deduplicationKey !== undefined).map(keyOf))].sort();
     // In one order, so two batches naming the same keys cannot wait for each other.
@@ -62,15 +56,7 @@ export async function createKeyedJobs(
         fresh.push(index);
       }
     }
-    const created =
-      fresh.length === 0
-        ? []
-        : await create(
-            services,
-            principal,
-            fresh.map((index) => ({ ...inputs[index]!, concurrencyKey: undefined, deduplicationKey: undefined })),
-            db,
-          );
+    const created = fresh.length === 0 ? [] : await insert(db, fresh);
     // The keys are written by one statement per pair of keys, in the creating transaction.
     const byKeys = new Map<string, { keys: [string | null, string | null]; ids: string[] }>();
     for (const [n, index] of fresh.entries()) {

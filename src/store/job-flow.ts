@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { FlowState } from '../core/flow.js';
+import { limitsClaim, type FlowState } from '../core/flow.js';
 import type { JobTypeFlowTable } from './schema.js';
 import type { Executor } from './store.js';
 
@@ -154,22 +154,27 @@ export async function controlledTypes(db: Executor, types: readonly string[], wo
   return [...new Set((await flowRows(db, types, workspaceId)).map((r) => r.type))];
 }
 
-// Which types have flow control, as last read, per database handle. The plain claim leaves such types
-// out by itself (migration 0031); this only tells a claim whether to run the limited claim too, and the
-// handoff which new jobs it must leave to a claim. It is read again at most once a second, and at once
-// after a change made through this process.
+// Which types have flow control that limits the claim, as last read, per database handle. The plain
+// claim leaves such types out by itself (migrations 0031, 0034); this only tells a claim whether to run
+// the limited claim too, and the handoff which new jobs it must leave to a claim. It is read again at
+// most once a second, and at once after a change made through this process.
 const REFRESH_MS = 1000;
 const controlled = new WeakMap<object, { readAt: number; rows: { workspace_id: string; type: string }[] }>();
 
 async function controlledRows(db: Executor): Promise<{ workspace_id: string; type: string }[]> {
   const cached = controlled.get(db);
   if (cached !== undefined && Date.now() - cached.readAt < REFRESH_MS) return cached.rows;
-  const rows = await db.selectFrom('job_type_flow').select(['workspace_id', 'type']).execute();
+  const rows = (await db.selectFrom('job_type_flow').selectAll().execute())
+    .filter((r) => limitsClaim(flowOfRow(r)))
+    .map((r) => ({ workspace_id: r.workspace_id, type: r.type }));
   controlled.set(db, { readAt: Date.now(), rows });
   return rows;
 }
 
-/** Whether any of `types` has flow control (in the workspace, or in any when undefined), as read recently. */
+/**
+ * Whether any of `types` has flow control that limits the claim (in the workspace, or in any when
+ * undefined), as read recently.
+ */
 export async function anyControlled(db: Executor, types: readonly string[], workspaceId?: string): Promise<boolean> {
   const rows = await controlledRows(db);
   if (rows.length === 0) return false;
@@ -180,7 +185,7 @@ export async function anyControlled(db: Executor, types: readonly string[], work
   );
 }
 
-/** The types with flow control in any workspace, as last read (empty before the first read). */
+/** The types whose flow control limits the claim in any workspace, as last read (empty before the first read). */
 export function controlledLately(db: Executor): ReadonlySet<string> {
   return new Set((controlled.get(db)?.rows ?? []).map((r) => r.type));
 }

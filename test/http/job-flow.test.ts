@@ -151,4 +151,20 @@ describe.each(DIALECTS)('job type flow control over HTTP on %s', (dialect) => {
     const read = await t.call({ method: 'GET', url: `/v1/jobs/${first.json<{ id: string }>().id}` });
     expect(read.json()).toMatchObject({ concurrency_key: 'customer-7', deduplication_key: 'monthly' });
   });
+
+  it_("names a batch's own index in the problems of items with keys", async () => {
+    const { t } = await setup();
+    const existing = { type: 'report', deduplication_key: 'monthly' };
+    expect((await t.call({ method: 'POST', url: '/v1/jobs', payload: existing })).statusCode).toBe(201);
+    const missing = '0190a000-0000-7000-8000-000000000000';
+    const res = await t.call({
+      method: 'POST',
+      url: '/v1/jobs:batch',
+      payload: {
+        jobs: [existing, { type: 'report', concurrency_key: 'a' }, { type: 'report', project_id: missing }],
+      },
+    });
+    expect(res.statusCode, res.body).toBe(422);
+    expect(res.json<{ errors: { pointer: string }[] }>().errors.map((e) => e.pointer)).toEqual(['#/jobs/2/project_id']);
+  });
 });

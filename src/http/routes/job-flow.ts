@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { toIso } from '../../core/clock.js';
 import { flowOfFields } from '../../core/flow.js';
 import type { Services } from '../../services/context.js';
-import { deleteFlow, getFlow, putFlow, setPaused, type FlowView } from '../../services/job-flow.js';
+import { deleteFlow, getFlow, putFlow, setPaused } from '../../services/job-flow.js';
 import type { App } from '../app.js';
+import { flowRepresentation } from '../representations/flow.js';
 import { RepresentationQuery, errorResponses } from '../schemas/common.js';
 import { PutFlowBody } from '../schemas/flow.js';
 import { JobType } from '../schemas/job.js';
@@ -11,24 +11,6 @@ import { JobType } from '../schemas/job.js';
 // Flow control of a job type in the token's workspace (services/job-flow.ts, docs/flow-control.md).
 
 const TypeParams = Type.Object({ type: JobType });
-
-export const flowRepresentation = (f: FlowView) => ({
-  type: f.type,
-  source: f.source,
-  paused: f.paused,
-  concurrency: f.concurrency ?? null,
-  key_concurrency: f.keyConcurrency ?? null,
-  rate_limit:
-    f.rateLimit != null
-      ? { limit: f.rateLimit.limit, interval_ms: f.rateLimit.intervalMs, per_key: f.rateLimit.perKey === true }
-      : null,
-  deduplication: {
-    include_running: f.deduplication?.includeRunning === true,
-    replace_input: f.deduplication?.replaceInput === true,
-  },
-  version: f.version,
-  updated_at: toIso(f.updatedAt),
-});
 
 export function jobFlowRoutes(app: App, services: Services): void {
   const tags = ['job-types'];

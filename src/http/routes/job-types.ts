@@ -6,7 +6,7 @@ import type { App } from '../app.js';
 import { checkFlow, putFlow } from '../../services/job-flow.js';
 import { PutFlowBody } from '../schemas/flow.js';
 import { flowOfFields } from '../../core/flow.js';
-import { flowRepresentation } from './job-flow.js';
+import { flowRepresentation } from '../representations/flow.js';
 import { Nullable, RepresentationQuery, Timestamp, errorResponses } from '../schemas/common.js';
 import { JobType } from '../schemas/job.js';
 import { MAX_SCHEMA_BYTES } from '../../core/input-schemas.js';

@@ -181,9 +181,12 @@ export interface Dialect {
     claim: InsertClaim | undefined,
   ): Promise<number | undefined>;
 
-  /** Claims runnable jobs of types without flow control (see queue/claim.ts), with their job.running events. */
+  /**
+   * Claims runnable jobs of types whose flow control, if any, does not limit the claim (see
+   * queue/claim.ts), with their job.running events.
+   */
   claim(o: ClaimOptions): Promise<ClaimedRow[]>;
-  /** Claims runnable jobs of types with flow control within their limits (queue/flow-claim.ts). */
+  /** Claims runnable jobs of types whose flow control limits the claim, within the limits (queue/flow-claim.ts). */
   claimLimited(o: ClaimOptions): Promise<ClaimedRow[]>;
   /**
    * Marks the jobs running under `workerId`'s lease succeeded, with their events and attempts, and

@@ -10,8 +10,8 @@ import type { Completion } from './dialect.js';
 // batch bound as one array per column.
 
 /**
- * The claim: one call of jobline_claim_free (migration 0031), which leaves out the types with flow
- * control and calls jobline_claim or jobline_claim_in_workspace (migrations 0014, 0015, 0026) with the
+ * The claim: one call of jobline_claim_free (migrations 0031, 0034), which leaves out the types whose
+ * flow control limits the claim and calls jobline_claim or jobline_claim_in_workspace (migrations 0014, 0015, 0026) with the
  * others; those hold the planner setting and the plan shape the claim needs (see there).
  */
 export async function postgresClaim(pool: pg.Pool, o: ClaimOptions): Promise<ClaimedRow[]> {

@@ -31,9 +31,13 @@ export const CLAIM = `UPDATE jobs SET status = '${claim.to}', status_reason = 'c
     AND status = '${claim.from[0]}'
   RETURNING id, workspace_id, project_id, type, input, attempts, max_attempts, timeout_ms, event_seq, error`;
 
-/** The types among `types` with no flow control (in the workspace, or in any): what the plain claim takes. */
+/**
+ * The types among `types` whose flow control (in the workspace, or in any) does not limit the claim
+ * (core/flow.ts limitsClaim): what the plain claim takes. A type with only deduplication settings is one.
+ */
 const FREE_TYPES = `SELECT value FROM json_each(?) AS t
-  WHERE NOT EXISTS (SELECT 1 FROM job_type_flow f WHERE f.type = t.value AND (? IS NULL OR f.workspace_id IN (?, '')))`;
+  WHERE NOT EXISTS (SELECT 1 FROM job_type_flow f WHERE f.type = t.value AND (? IS NULL OR f.workspace_id IN (?, ''))
+    AND (f.paused <> 0 OR f.concurrency IS NOT NULL OR f.key_concurrency IS NOT NULL OR f.rate_limit IS NOT NULL))`;
 
 // The same claim limited to one workspace. Built from CLAIM so the two cannot drift; should its text
 // change so that the condition no longer fits, this fails at load rather than claim across workspaces.
@@ -60,7 +64,7 @@ function inWorkspace(text: string): string {
  */
 export function sqliteClaim(raw: SqliteRaw, inWorkspace: boolean): (o: ClaimOptions) => ClaimedSqliteRow[] {
   const inTransaction = raw.db.transaction((o: ClaimOptions) => {
-    // Types with flow control are the limited claim's (sqlite-flow.ts, migration 0031).
+    // Types whose flow control limits the claim are the limited claim's (sqlite-flow.ts).
     const free = raw
       .prepare(FREE_TYPES)
       .pluck()

@@ -57,11 +57,15 @@ function* ask<T>(run: (ops: FlowOps<'sync'>) => T): Generator<Step, T, unknown> 
   return (yield { run: run }) as T;
 }
 
-/** The limited claim's steps for the types of `o` that have flow control. */
+/**
+ * The limited claim's steps for the types of `o` whose flow control limits the claim: those the plain
+ * claim leaves out (a type with only deduplication settings is the plain claim's).
+ */
 export function* limitedClaim(o: ClaimOptions): Generator<Step, ClaimedRow[], unknown> {
   const rows = yield* ask((ops) => ops.flows(o.types, o.workspaceId));
   const claimed: ClaimedRow[] = [];
-  for (const type of [...new Set(rows.map((r) => r.type))].sort()) {
+  const limited = rows.filter((r) => limitsClaim(flowOfRow(r))).map((r) => r.type);
+  for (const type of [...new Set(limited)].sort()) {
     if (claimed.length >= o.limit) break;
     yield* ask((ops) => ops.lock(type));
     claimed.push(...(yield* claimType(type, o, o.limit - claimed.length)));
