@@ -7,7 +7,8 @@
 // docs/benchmarks.md.
 //
 //   npm run bench -- remote-workers [--rounds 3] [--jobs 20000] [--samples 200] [--workers 4]
-//                                   [--concurrency 32] [--databases sqlite,postgres] [--no-write]
+//                                   [--concurrency 32] [--prefetch 100] [--databases sqlite,postgres] [--no-write]
+// bench/lib/remote-workers-ab.mjs runs the HTTP case of several builds side by side.
 //   JOBLINE_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test)
 import { fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -33,7 +34,7 @@ const OPTIONS = {
   workers: { type: 'string', default: '4' },
   /** Jobs run at once by each HTTP worker process, and by the in-process worker. */
   concurrency: { type: 'string', default: '32' },
-  /** The in-process worker's prefetch (JOBLINE_WORKER_PREFETCH). */
+  /** Jobs claimed ahead of free slots: the in-process worker's (JOBLINE_WORKER_PREFETCH) and each HTTP worker's. */
   prefetch: { type: 'string', default: '100' },
   databases: { type: 'string', default: 'sqlite,postgres' },
   'no-write': { type: 'boolean', default: false },
@@ -98,10 +99,15 @@ function child(file, profileDir) {
   };
 }
 
-/** One run: a server (and HTTP workers), throughput, then pickup latency on the idle system. */
-async function runOnce(database, mode, o) {
-  const server = child(SERVER, o.profile);
-  const workers = mode === 'http' ? Array.from({ length: o.workers }, () => child(WORKER, o.profile)) : [];
+/**
+ * One run: a server (and HTTP workers), throughput, then pickup latency on the idle system. `o.root`
+ * (default this checkout) is the directory whose bench/lib/ and dist/ the child processes run, so
+ * bench/lib/remote-workers-ab.mjs can run other builds.
+ */
+export async function runOnce(database, mode, o) {
+  const at = (file) => (o.root === undefined ? file : `${o.root}/bench/lib/${file.split('/').pop()}`);
+  const server = child(at(SERVER), o.profile);
+  const workers = mode === 'http' ? Array.from({ length: o.workers }, () => child(at(WORKER), o.profile)) : [];
   const all = [server, ...workers];
   let waiting;
   let broken;
@@ -121,17 +127,22 @@ async function runOnce(database, mode, o) {
     });
     await Promise.all(workers.map((w) => w.ready));
     const { insertMs } = await server.ask({ cmd: 'insert', jobs: o.jobs, batch: o.batch });
-    const cpu = async () =>
-      (await Promise.all(all.map((c) => c.ask({ cmd: 'cpu' })))).reduce((a, r) => a + r.seconds, 0);
+    const cpu = async () => (await Promise.all(all.map((c) => c.ask({ cmd: 'cpu' })))).map((r) => r.seconds);
     const cpu0 = await cpu();
     const t0 = nowMs();
     const done = server.ask({ cmd: 'awaitDone', jobs: o.jobs });
     if (mode === 'http')
-      await Promise.all(workers.map((w) => w.ask({ cmd: 'go', url, token: workerToken, concurrency: o.concurrency })));
+      await Promise.all(
+        workers.map((w) =>
+          w.ask({ cmd: 'go', url, token: workerToken, concurrency: o.concurrency, prefetch: o.prefetch }),
+        ),
+      );
     else await server.ask({ cmd: 'startWorker', concurrency: o.concurrency, prefetch: o.prefetch });
     const { doneAt } = await done;
     const processMs = doneAt - t0;
-    const nodeCpu = (await cpu()) - cpu0;
+    const cpuUsed = (await cpu()).map((s, i) => s - cpu0[i]);
+    const serverCpu = cpuUsed[0];
+    const nodeCpu = cpuUsed.reduce((a, b) => a + b, 0);
 
     await sleep(300); // the system settles: the workers wait in their claims (or for a wake-up)
     const pickup = [];
@@ -175,6 +186,7 @@ async function runOnce(database, mode, o) {
       processMs,
       totalMs: insertMs + processMs,
       nodeCpu,
+      serverCpu,
       pickup: { p50: percentile(pickup, 50), p99: percentile(pickup, 99), max: Math.max(...pickup) },
       totalP50: percentile(total, 50),
       createP50: percentile(create, 50),
@@ -223,7 +235,7 @@ function render({ o, host, hostAfter, started, summary }) {
     '',
     'Reproduce: `npm run bench -- remote-workers` (`--jobs`, `--rounds`, `--samples`, `--workers`, `--concurrency`, `--databases`, `--no-write`).',
     '',
-    `- **HTTP workers**: the server as \`jobline serve\` runs it with no in-process worker (\`JOBLINE_WORKER_CONCURRENCY=0\`), and ${o.workers} worker processes, each \`runRemoteWorker\` with \`concurrency: ${o.concurrency}\` (each claim asks for its free slots, up to ${o.concurrency} jobs; completions that finish together go in one \`POST /v1/worker/completions\`).`,
+    `- **HTTP workers**: the server as \`jobline serve\` runs it with no in-process worker (\`JOBLINE_WORKER_CONCURRENCY=0\`), and ${o.workers} worker processes, each \`runRemoteWorker\` with \`concurrency: ${o.concurrency}\` and \`prefetch: ${o.prefetch}\` (each claim asks for its free slots plus the prefetch, at most 100 jobs; completions that finish together go in one \`POST /v1/worker/completions\`).`,
     `- **In-process worker**: the same server with one \`Worker\` (\`concurrency: ${o.concurrency}\`, \`prefetch: ${o.prefetch}\`, as \`JOBLINE_WORKER_CONCURRENCY\` and \`JOBLINE_WORKER_PREFETCH\` set it), started once the jobs are in.`,
     '',
     `### Throughput: ${fmt(o.jobs)} no-op jobs, created in batches of ${fmt(o.batch)}, then run`,
@@ -326,7 +338,7 @@ export async function run(args) {
         if (values.json !== undefined) writeFileSync(values.json, JSON.stringify(saved, null, 2));
         log(
           `round ${round} ${db.padEnd(8)} ${mode.padEnd(9)} processing ${fmt(rate(o.jobs, r.processMs)).padStart(6)} jobs/s, end to end ${fmt(rate(o.jobs, r.totalMs))} jobs/s, ` +
-            `Node CPU ${fmt((r.nodeCpu * 1e6) / o.jobs)} µs/job; pickup p50 ${fmt(r.pickup.p50, 2)} ms, p99 ${fmt(r.pickup.p99, 2)} ms (create call p50 ${fmt(r.createP50, 2)} ms)`,
+            `Node CPU ${fmt((r.nodeCpu * 1e6) / o.jobs)} µs/job (server ${fmt((r.serverCpu * 1e6) / o.jobs)}); pickup p50 ${fmt(r.pickup.p50, 2)} ms, p99 ${fmt(r.pickup.p99, 2)} ms (create call p50 ${fmt(r.createP50, 2)} ms)`,
         );
       }
     }

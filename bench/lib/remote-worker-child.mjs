@@ -18,6 +18,7 @@ process.on('message', async (msg) => {
       token: msg.token,
       jobs: [noop],
       concurrency: msg.concurrency,
+      prefetch: msg.prefetch,
       name: `bench-${process.pid}`,
       signal: stop.signal,
       log: pino({ level: 'warn' }),

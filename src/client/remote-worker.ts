@@ -3,6 +3,7 @@ import { pino, type Logger } from 'pino';
 import { NonRetryableError, type JobContext, type JobDefinition } from '../engine/define-job.js';
 import { ApiError, JoblineClient } from './client.js';
 import { Heartbeats } from './heartbeats.js';
+import { JobSlots } from './job-slots.js';
 import { CompletionBatcher, isLeaseLost, WorkerCalls, type ClaimedJob } from './worker-calls.js';
 
 // Runs `defineJob` handlers in any process that can reach a Jobline server over HTTP, through the worker
@@ -16,6 +17,12 @@ export interface RemoteWorkerOptions {
   jobs: JobDefinition[];
   /** Jobs run at once (default 1). */
   concurrency?: number;
+  /**
+   * Jobs claimed ahead of free slots and held, leased, until one frees (default 0), as the in-process
+   * worker's `prefetch`: fewer, larger claims and completions for many short jobs. A held job's timeout
+   * counts from its claim, as the server counts it.
+   */
+  prefetch?: number;
   /** Recorded in each attempt (default host:pid). */
   name?: string;
   /** Stop: claim no more, let running jobs finish within `graceMs`, then release the rest. */
@@ -31,6 +38,9 @@ export interface RemoteWorkerOptions {
 
 type Stop = 'cancelled' | 'timed_out' | 'lease_lost' | 'shutdown';
 
+/** The most jobs one claim may ask for (the server's limit, docs/workers.md). */
+const MAX_CLAIM = 100;
+
 /**
  * Claims jobs of the given types and runs their handlers until `signal` fires. Resolves once every
  * claimed job is reported (completed, failed or released); rejects when the server refuses the token.
@@ -41,42 +51,56 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<voi
   const batcher = new CompletionBatcher(calls);
   const byType = new Map(options.jobs.map((j) => [j.type, j]));
   const concurrency = Math.max(1, options.concurrency ?? 1);
+  const holding = concurrency + Math.max(0, options.prefetch ?? 0);
+  const slots = new JobSlots(concurrency);
   const leaseSeconds = options.leaseSeconds ?? 60;
   const name = options.name ?? `${hostname().replace(/[^A-Za-z0-9._:@/-]/g, '-')}:${process.pid}`;
   const log = options.log ?? pino({ name: 'jobline-remote-worker' });
   const heartbeats = new Heartbeats(calls, leaseSeconds, log);
   const stopping = new AbortController();
   const running = new Set<Promise<void>>();
-  const aborts = new Set<AbortController>();
-  let slotFreed: () => void = () => {};
+  const aborts = new Set<(reason: Stop) => void>();
+  let jobReported: () => void = () => {};
   const onStop = (): void => {
     stopping.abort();
-    slotFreed();
+    slots.close();
+    jobReported();
     // Jobs still running after the grace period are aborted and given back to the queue.
-    setTimeout(() => aborts.forEach((a) => a.abort('shutdown')), options.graceMs ?? 30_000).unref();
+    setTimeout(() => aborts.forEach((stop) => stop('shutdown')), options.graceMs ?? 30_000).unref();
   };
   if (options.signal?.aborted === true) onStop();
   else options.signal?.addEventListener('abort', onStop, { once: true });
 
   const runJob = async (job: ClaimedJob): Promise<void> => {
     const definition = byType.get(job.type)!;
-    const abort = new AbortController();
-    aborts.add(abort);
+    // Created when the handler first reads its signal: most short handlers never do.
+    let abort: AbortController | undefined;
+    let stopped: Stop | undefined;
     const stop = (reason: Stop): void => {
-      if (!abort.signal.aborted) abort.abort(reason);
+      if (stopped !== undefined) return;
+      stopped = reason;
+      abort?.abort(reason);
     };
+    aborts.add(stop);
     heartbeats.add({ job, stop });
     const timeout = job.timeout_ms === null ? undefined : setTimeout(() => stop('timed_out'), job.timeout_ms);
     const lost = (error: unknown): never => {
       if (isLeaseLost(error)) stop('lease_lost');
       throw error;
     };
+    let jobLog: Logger | undefined;
     const ctx: JobContext<unknown> = {
       input: job.input,
       jobId: job.id,
       attempt: job.attempt,
-      signal: abort.signal,
-      log: log.child({ job: job.id, type: job.type }),
+      get signal() {
+        abort ??= new AbortController();
+        if (stopped !== undefined && !abort.signal.aborted) abort.abort(stopped);
+        return abort.signal;
+      },
+      get log() {
+        return (jobLog ??= log.child({ job: job.id, type: job.type }));
+      },
       progress: (percent, message) => calls.progress(job, percent, message).catch(lost),
       writeFile: (fileName, data, contentType) => calls.writeFile(job, fileName, data, contentType).catch(lost),
       readFile: () =>
@@ -88,17 +112,26 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<voi
       projectId: null,
       workspaceId: '',
     };
+    // A job claimed ahead waits for a slot; one stopped before it starts is not run.
+    const slot = await slots.acquire();
+    if (!slot) stop('shutdown');
     let result: { ok: true; output: unknown } | { ok: false; error: unknown };
-    try {
-      result = { ok: true, output: await definition.run(ctx) };
-    } catch (error) {
-      result = { ok: false, error };
-    } finally {
-      heartbeats.delete(job.id);
-      clearTimeout(timeout);
-      aborts.delete(abort);
+    if (stopped !== undefined) {
+      if (slot) slots.release();
+      result = { ok: false, error: new Error(stopped) };
+    } else {
+      try {
+        result = { ok: true, output: await definition.run(ctx) };
+      } catch (error) {
+        result = { ok: false, error };
+      } finally {
+        slots.release();
+      }
     }
-    const reason = abort.signal.aborted ? (abort.signal.reason as Stop) : undefined;
+    heartbeats.delete(job.id);
+    clearTimeout(timeout);
+    aborts.delete(stop);
+    const reason = stopped;
     try {
       if (reason === 'lease_lost') return; // someone else may run it now
       if (reason === 'shutdown') return await calls.release(job);
@@ -135,8 +168,8 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<voi
   const types = [...byType.keys()];
   let fatal: ApiError | undefined;
   while (!stopping.signal.aborted) {
-    if (running.size >= concurrency) {
-      await new Promise<void>((r) => (slotFreed = r));
+    if (running.size >= holding) {
+      await new Promise<void>((r) => (jobReported = r));
       continue;
     }
     let claimed: ClaimedJob[];
@@ -144,7 +177,7 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<voi
       const body = {
         worker: name,
         types,
-        limit: concurrency - running.size,
+        limit: Math.min(MAX_CLAIM, holding - running.size),
         wait: Math.min(options.waitSeconds ?? 20, 30),
         lease_seconds: leaseSeconds,
       };
@@ -162,7 +195,7 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<voi
     for (const job of claimed) {
       const p: Promise<void> = runJob(job).finally(() => {
         running.delete(p);
-        slotFreed();
+        jobReported();
       });
       running.add(p);
     }

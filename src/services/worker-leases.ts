@@ -76,13 +76,20 @@ export async function heldAll(
   principal: Principal,
   items: { id: string; lease: string }[],
 ): Promise<(Held | AppError)[]> {
+  // The jobs of one claim share its token: each distinct token is hashed once.
+  const byToken = new Map<string, string | AppError>();
   const owners = items.map((item) => {
-    try {
-      return ownerOfToken(item.lease);
-    } catch (error) {
-      if (error instanceof AppError) return error;
-      throw error;
+    let owner = byToken.get(item.lease);
+    if (owner === undefined) {
+      try {
+        owner = ownerOfToken(item.lease);
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        owner = error;
+      }
+      byToken.set(item.lease, owner);
     }
+    return owner;
   });
   const ids = [...new Set(items.map((item) => item.id))];
   const rows = await services.store.db

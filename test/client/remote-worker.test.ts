@@ -138,6 +138,50 @@ describe.each(DIALECTS)('a remote TypeScript worker on %s', (dialect) => {
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(9);
   });
 
+  it_(
+    'claims ahead of its free slots with prefetch, runs only `concurrency` at once, and gives back the rest when stopped',
+    async () => {
+      const limits: number[] = [];
+      t = await testApp(dialect, { definitions: jobs });
+      t.app.addHook('preHandler', async (request) => {
+        if (request.url === '/v1/worker/claims') limits.push((request.body as { limit: number }).limit);
+      });
+      const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const token = (
+        await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'remote', scopes: ['jobs:work'] } })
+      ).json().secret as string;
+      const created = await t.call({
+        method: 'POST',
+        url: '/v1/jobs:batch',
+        payload: { jobs: Array.from({ length: 8 }, () => ({ type: 'wait-for-cancel' })) },
+      });
+      const ids = created.json().data.map((j: any) => j.id as string);
+      const halt = new AbortController();
+      const worker = runRemoteWorker({
+        url,
+        token,
+        jobs,
+        concurrency: 2,
+        prefetch: 3,
+        signal: halt.signal,
+        waitSeconds: 1,
+        graceMs: 0,
+        log: pino({ level: 'silent' }),
+      });
+      while (ids.filter((id: string) => started.includes(id)).length < 2) await new Promise((r) => setTimeout(r, 20));
+      expect(limits[0]).toBe(5);
+      const statuses = async () =>
+        (
+          await t!.services.store.db.selectFrom('jobs').select(['status', 'attempts']).where('id', 'in', ids).execute()
+        ).map((j) => `${j.status}:${j.attempts}`);
+      expect((await statuses()).sort()).toEqual([...Array(3).fill('pending:0'), ...Array(5).fill('running:1')]);
+      halt.abort();
+      await worker;
+      expect(ids.filter((id: string) => started.includes(id))).toHaveLength(2);
+      expect(await statuses()).toEqual(Array(8).fill('pending:0'));
+    },
+  );
+
   it_("brings a cancel to the handler's signal, and the job ends cancelled", async () => {
     const t = await start();
     const id = await create(t, 'wait-for-cancel');
