@@ -59,9 +59,20 @@ export class StandingClaim {
     this.unsubscribe?.();
     if (!this.enabled) return [];
     await claimed; // a claim under way when the worker stopped could renew it
-    await queue.withdrawStandingClaim(this.services.store, this.workerId);
-    const leased = await queue.jobsLeasedTo(this.services.store, this.workerId);
-    return leased.filter((j) => !this.held.has(j.id)).map((j) => j.id);
+    try {
+      await queue.withdrawStandingClaim(this.services.store, this.workerId);
+      const leased = await queue.jobsLeasedTo(this.services.store, this.workerId);
+      return leased.filter((j) => !this.held.has(j.id)).map((j) => j.id);
+    } catch (error) {
+      // The claim then lapses on its own, and jobs handed over meanwhile return when their leases expire.
+      this.hooks.failed(error);
+      return [];
+    }
+  }
+
+  /** Counts jobs the in-process handoff gave the worker: the insert counted them in its standing claim too. */
+  handedInProcess(count: number): void {
+    this.heardOf += count;
   }
 
   private heard(payload: string): void {
@@ -87,7 +98,7 @@ export class StandingClaim {
   /** Holds the jobs of `ids` (all when undefined) leased to this worker that it does not hold yet. */
   private adopt(ids: string[] | undefined): void {
     queue
-      .jobsLeasedTo(this.services.store, this.workerId, ids)
+      .jobsLeasedTo(this.services.store, this.workerId, { ids, handedOver: true })
       .then((jobs) => {
         if (!this.hooks.stopping()) for (const job of jobs) this.take(job);
       })

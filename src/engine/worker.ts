@@ -114,7 +114,7 @@ export class Worker extends WorkerEvents {
         slots: this.slots,
         queue: this.queue,
         stopping: () => this.stopping,
-        hold: (job) => this.hold(job),
+        hold: (job) => this.hold(job, 'in process'),
         release: (jobs) => {
           this.release(jobs.map((j) => j.id)).catch(
             this.failed('warn', 'releasing jobs handed over during shutdown failed; their leases will expire'),
@@ -173,8 +173,8 @@ export class Worker extends WorkerEvents {
   }
 
   /** Starts a claimed job if a slot is free, else queues it locally. */
-  private hold(job: ClaimedJob): void {
-    if (this.running.has(job.id)) return; // handed over and read back after a lost wake-up
+  private hold(job: ClaimedJob, handedOver?: 'in process'): void {
+    if (handedOver !== undefined) this.standing.handedInProcess(1);
     // The services hold the registry as core's JobType; every type this worker claims was registered
     // there as a JobDefinition (by defineJob, the built-ins or the --jobs modules), handler included.
     const definition = this.services.registry.get(job.type) as JobDefinition;

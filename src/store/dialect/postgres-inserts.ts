@@ -114,7 +114,10 @@ function numberedInsert(project: boolean, claimed: boolean, shape: Shape): { nam
       name,
       text: `WITH counter AS (${counter}), inserted AS (INSERT INTO jobs (${all})
       SELECT ${claimedJobValues(shape, number, isClaimed)}, ${claimValues(isClaimed, `${worker}::text`, `${lease}::bigint`)}
-      FROM counter, ${UNNEST_JOBS} CROSS JOIN LATERAL (SELECT v.id = ANY(${ids}::uuid[]) AS claimed) c)
+      FROM counter, ${UNNEST_JOBS} CROSS JOIN LATERAL (SELECT v.id = ANY(${ids}::uuid[]) AS claimed) c),
+      -- The worker's standing claim, if any, counts these too (see STANDING_CLAIM).
+      taken AS (UPDATE worker_waits w SET slots = w.slots - cardinality(${ids}::uuid[]),
+        handed = w.handed + cardinality(${ids}::uuid[]) WHERE w.worker_id = ${worker}::text)
       SELECT before, CASE WHEN ${announce}::boolean THEN pg_notify('${CHANNELS.jobs}', '') END AS announced,
         NULL::text AS handed_to, NULL::uuid[] AS handed, NULL::bigint AS lease_ms FROM counter`,
     };

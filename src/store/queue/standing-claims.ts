@@ -6,15 +6,24 @@ import { toClaimedJob } from './claim.js';
 // inserted claimed by it are told to it on the `handoff` wake-up; these read back what it was given
 // when that wake-up did not carry the jobs, and withdraw the claim when the worker stops.
 
-/** Jobs running under this worker's lease: those of `ids`, or all of them. */
-export async function jobsLeasedTo(store: Store, workerId: string, ids?: readonly string[]): Promise<ClaimedJob[]> {
-  if (ids !== undefined && ids.length === 0) return [];
+/**
+ * Jobs running under this worker's lease: those of `ids`, or all of them, or with `handedOver` only
+ * those inserted claimed by it (their first attempt started as they were created), which a claim of
+ * its own under way cannot have returned.
+ */
+export async function jobsLeasedTo(
+  store: Store,
+  workerId: string,
+  o: { ids?: readonly string[]; handedOver?: boolean } = {},
+): Promise<ClaimedJob[]> {
+  if (o.ids !== undefined && o.ids.length === 0) return [];
   let query = store.db
     .selectFrom('jobs')
     .select(['id', 'workspace_id', 'project_id', 'type', 'input', 'attempts', 'max_attempts', 'timeout_ms'])
     .where('lease_owner', '=', workerId)
     .where('status', '=', 'running');
-  if (ids !== undefined) query = query.where('id', 'in', ids);
+  if (o.ids !== undefined) query = query.where('id', 'in', o.ids);
+  if (o.handedOver === true) query = query.where('attempts', '=', 1).whereRef('attempt_started_at', '=', 'created_at');
   return (await query.execute()).map(toClaimedJob);
 }
 
