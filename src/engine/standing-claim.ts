@@ -102,7 +102,7 @@ export class StandingClaim {
       .then((jobs) => {
         if (!this.hooks.stopping()) for (const job of jobs) this.take(job);
       })
-      .catch(this.hooks.failed);
+      .catch((error: unknown) => this.hooks.failed(error));
   }
 
   private take(job: ClaimedJob): void {

@@ -119,7 +119,9 @@ describe.each(DIALECTS)('jobs created by another process for an idle worker on %
   it.skipIf(skip)('leaves new jobs pending while the worker is busy, and runs them in order', async () => {
     const s = await setup({ concurrency: 1 });
     const first = await createTaken(s, 'first');
-    await until('the first job to start', async () => s.started.includes(String((first.input as { name: string }).name)));
+    await until('the first job to start', async () =>
+      s.started.includes(String((first.input as { name: string }).name)),
+    );
     const second = await createJob(s.api, s.principal, { type: 'gated', input: { name: 'second' } });
     const third = await createJob(s.api, s.principal, { type: 'gated', input: { name: 'third' } });
     expect([second.status, third.status]).toEqual(['pending', 'pending']);
