@@ -13,6 +13,11 @@ export interface LocalQueueOptions {
   prefetch: number;
   /** Fallback poll when no wake-up arrives. */
   pollMs: number;
+  /**
+   * Where claims leave a standing claim for the free slots they did not fill (engine/standing-claim.ts):
+   * how many jobs it has handed over so far.
+   */
+  standing: (() => number) | undefined;
 }
 
 export interface LocalQueueHooks {
@@ -44,6 +49,8 @@ export class LocalQueue {
   private added = 0;
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
+  /** The claim loop under way, if any. */
+  private current: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly services: Pick<Services, 'store' | 'clock' | 'registry' | 'wakeups'>,
@@ -69,6 +76,11 @@ export class LocalQueue {
     clearInterval(this.timer);
     this.unsubscribe?.();
     return this.waiting.splice(0);
+  }
+
+  /** Resolves once the claim under way, if any, has ended (after close(): no claim follows). */
+  settled(): Promise<void> {
+    return this.current;
   }
 
   get drained(): boolean {
@@ -113,7 +125,7 @@ export class LocalQueue {
       return;
     }
     this.fetching = true;
-    this.fetch()
+    this.current = this.fetch()
       .catch((error: unknown) => this.hooks.failed(error))
       .finally(() => {
         this.fetching = false;
@@ -165,7 +177,9 @@ export class LocalQueue {
       // Every claim of this round brought fewer jobs than it asked for.
       let exhausted = true;
       if (open.length > 0) {
-        claims.push(await this.claim(open, limit, now));
+        // Handler slots nothing fills yet: what a standing claim may offer other processes' inserts.
+        const idle = concurrency - this.slots.busy - this.slots.reserved - this.waiting.length;
+        claims.push(await this.claim(open, limit, now, idle));
         exhausted = claims[0]!.length < limit;
       }
       // A type with its own limit only ever fills free handler slots.
@@ -196,13 +210,20 @@ export class LocalQueue {
     }
   }
 
-  private claim(types: string[], limit: number, now: number): Promise<ClaimedJob[]> {
+  private claim(types: string[], limit: number, now: number, idle?: number): Promise<ClaimedJob[]> {
+    // A standing claim lapses unless the next poll renews it: one missed poll is allowed for.
+    const seen = this.o.standing?.();
+    const wait =
+      seen !== undefined && idle !== undefined
+        ? { slots: idle, until: now + 2 * this.o.pollMs + 1000, seen }
+        : undefined;
     return queue.claimJobs(this.services.store, {
       workerId: this.o.workerId,
       types,
       limit,
       leaseMs: this.o.leaseMs,
       now,
+      wait,
     });
   }
 }

@@ -15,6 +15,7 @@ import { LocalQueue } from './local-queue.js';
 import { Reaper } from './reaper.js';
 import { RunningJob, type StopReason } from './running-job.js';
 import { Slots } from './slots.js';
+import { StandingClaim } from './standing-claim.js';
 import { traced } from './tracing.js';
 import { WorkerEvents } from './worker-events.js';
 import { resolveOptions, type ResolvedOptions, type WorkerOptions } from './worker-options.js';
@@ -54,6 +55,7 @@ export class Worker extends WorkerEvents {
   private readonly leases: LeaseKeeper;
   private readonly reaper: Reaper;
   private readonly completions: CompletionBatcher;
+  private readonly standing: StandingClaim;
   private detach: (() => void) | undefined;
   private stopping = false;
 
@@ -68,7 +70,12 @@ export class Worker extends WorkerEvents {
     this.log = log;
     this.o = resolveOptions(options);
     this.slots = new Slots(this.o.concurrency);
-    this.queue = new LocalQueue(services, { workerId: id, ...this.o }, this.slots, {
+    this.standing = new StandingClaim(services, id, this.running, {
+      hold: (job) => this.hold(job),
+      stopping: () => this.stopping,
+      failed: this.failed('warn', 'taking jobs handed over failed; their leases will expire'),
+    });
+    this.queue = new LocalQueue(services, { workerId: id, ...this.o, standing: this.standing.counter }, this.slots, {
       claimed: (job) => this.hold(job),
       held: () => this.running.size,
       drained: () => this.emit('drained'),
@@ -97,6 +104,7 @@ export class Worker extends WorkerEvents {
   }
 
   start(): void {
+    this.standing.start();
     this.queue.start();
     this.detach = this.services.handoff.attach(
       handoffTarget({
@@ -106,7 +114,7 @@ export class Worker extends WorkerEvents {
         slots: this.slots,
         queue: this.queue,
         stopping: () => this.stopping,
-        hold: (job) => this.hold(job),
+        hold: (job) => this.hold(job, 'in process'),
         release: (jobs) => {
           this.release(jobs.map((j) => j.id)).catch(
             this.failed('warn', 'releasing jobs handed over during shutdown failed; their leases will expire'),
@@ -136,7 +144,8 @@ export class Worker extends WorkerEvents {
     this.reaper.close();
     this.detach?.();
     for (const q of queued) this.running.delete(q.job.id);
-    if (queued.length > 0) await this.release(queued.map((q) => q.job.id));
+    const unheard = await this.standing.close(this.queue.settled());
+    if (queued.length + unheard.length > 0) await this.release([...queued.map((q) => q.job.id), ...unheard]);
     const all = () => Promise.all([...this.running.values()].map((r) => r.done));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all(), new Promise((resolve) => (timer = setTimeout(resolve, deadlineMs)))]);
@@ -164,7 +173,8 @@ export class Worker extends WorkerEvents {
   }
 
   /** Starts a claimed job if a slot is free, else queues it locally. */
-  private hold(job: ClaimedJob): void {
+  private hold(job: ClaimedJob, handedOver?: 'in process'): void {
+    if (handedOver !== undefined) this.standing.handedInProcess(1);
     // The services hold the registry as core's JobType; every type this worker claims was registered
     // there as a JobDefinition (by defineJob, the built-ins or the --jobs modules), handler included.
     const definition = this.services.registry.get(job.type) as JobDefinition;

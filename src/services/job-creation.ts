@@ -4,7 +4,7 @@ import { uuidv7 } from '../core/ids.js';
 import type { Job } from '../core/job.js';
 import type { StatusReason } from '../core/lifecycle.js';
 import type { PeopleWork } from '../core/people.js';
-import { insertDependencies, insertNumberedJobs, type NewJobRow } from '../store/job-inserts.js';
+import { insertDependencies, insertNumberedJobs, type InsertClaim, type NewJobRow } from '../store/job-inserts.js';
 import type { Executor } from '../store/store.js';
 import type { Services } from './context.js';
 import { NO_DEPENDENCIES, resolveDependencies, type Dependencies } from './job-dependencies.js';
@@ -144,12 +144,18 @@ async function writeJobs(
   const rows = newJobRows(services, principal, inputs, ids, dependencies, now);
   const runnable = db === undefined ? rows.filter((r) => r.statusReason === 'queued') : [];
   const handover = runnable.length > 0 ? services.handoff.offer(runnable, now) : undefined;
+  // Jobs an idle worker of another process took at the insert (a standing claim), by worker.
+  const elsewhere = new Map<string, string>();
   try {
     // Numbered per project (or per workspace for jobs without one), the counters locked in one order
     // (workspace first, then projects by id) so two batches naming the same projects in different
     // orders cannot deadlock on PostgreSQL.
     for (const [projectId, group] of byProject(rows)) {
-      const options = { trx: db, claim: handover };
+      const options = {
+        trx: db,
+        claim: handover,
+        handedOver: (to: InsertClaim) => to.ids.forEach((id) => elsewhere.set(id, to.workerId)),
+      };
       if (!(await insertNumberedJobs(services.store, principal.workspaceId, projectId, group, options))) {
         const index = inputs.findIndex((i) => (i.projectId ?? null) === projectId);
         throw validationFailed([
@@ -171,12 +177,16 @@ async function writeJobs(
     await insertDependencies(db, edges);
   }
   const created = rows.map((r) =>
-    handover?.ids.has(r.id) === true ? claimedJob(createdJob(r, now)) : createdJob(r, now),
+    handover?.ids.has(r.id) === true
+      ? claimedJob(createdJob(r, now))
+      : elsewhere.has(r.id)
+        ? claimedJob(createdJob(r, now), elsewhere.get(r.id))
+        : createdJob(r, now),
   );
   // Jobs written in a transaction wake the workers once it commits (createJobs, or the caller).
-  if (db === undefined && (handover === undefined || handover.ids.size < rows.length)) services.wakeups.jobsInserted();
+  if (db === undefined && (handover?.ids.size ?? 0) + elsewhere.size < rows.length) services.wakeups.jobsInserted();
   handover?.settle(created.filter((j) => handover.ids.has(j.id)));
-  services.wakeups.jobsCreated(principal.workspaceId, handover !== undefined);
+  services.wakeups.jobsCreated(principal.workspaceId, handover !== undefined || elsewhere.size > 0);
   return created;
 }
 

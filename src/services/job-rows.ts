@@ -95,7 +95,16 @@ export function createdJob(r: NewJobRow, now: number): Job {
   };
 }
 
-/** A new job as inserted already claimed by a worker of this process (see services/handoff.ts). */
-export function claimedJob(job: Job): Job {
-  return { ...job, status: 'running', statusReason: 'claimed', attempts: 1, startedAt: job.createdAt, version: 2 };
+/** A new job as inserted already claimed by a worker (of this process or another, see services/handoff.ts). */
+export function claimedJob(job: Job, workerId?: string): Job {
+  const claimed: Job = {
+    ...job,
+    status: 'running',
+    statusReason: 'claimed',
+    attempts: 1,
+    startedAt: job.createdAt,
+    version: 2,
+  };
+  if (workerId !== undefined) claimed.leaseOwner = workerId;
+  return claimed;
 }

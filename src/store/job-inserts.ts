@@ -137,28 +137,45 @@ export interface InsertClaim {
 }
 
 /**
+ * What the dialect's numbered insert did: the first number, and the jobs a worker of another process
+ * took through its standing claim (PostgreSQL, migration 0035), claimed by it when they committed.
+ */
+export interface NumberedInsert {
+  first: number;
+  handedOver?: InsertClaim | undefined;
+}
+
+/**
  * Numbers jobs of one project (or of none) in input order and inserts them: in the caller's
  * transaction `trx` when given, otherwise in one of their own (on PostgreSQL a single statement).
  * Sets each row's `number` and returns true, or returns false (and inserts nothing) when the project
  * does not exist in the workspace. The jobs `claim` names are inserted claimed by its worker; a claim
- * needs a transaction of the insert's own, since the worker starts on them once it returns.
+ * needs a transaction of the insert's own, since the worker starts on them once it returns. Jobs a
+ * worker of another process took instead are reported to `handedOver`.
  */
 export async function insertNumberedJobs(
   store: Store,
   workspaceId: string,
   projectId: string | null,
   jobs: NewJobRow[],
-  options: { trx?: Executor | undefined; claim?: InsertClaim | undefined } = {},
+  options: {
+    trx?: Executor | undefined;
+    claim?: InsertClaim | undefined;
+    handedOver?: ((to: InsertClaim) => void) | undefined;
+  } = {},
 ): Promise<boolean> {
   const { trx, claim } = options;
   if (claim !== undefined && trx !== undefined) throw new Error('Jobs inserted claimed commit on their own.');
   if (jobs.length === 0) return true;
   // People jobs' providers are rows of their own too, written in the same transaction.
   if (trx === undefined && jobs.some((j) => j.people !== undefined))
-    return store.transaction((own) => insertNumberedJobs(store, workspaceId, projectId, jobs, { trx: own }));
-  const first = await store.dialect.insertNumberedJobs(trx, workspaceId, projectId, jobs, claim);
-  if (first === undefined) return false;
-  jobs.forEach((j, index) => (j.number = first + index));
+    return store.transaction((own) =>
+      insertNumberedJobs(store, workspaceId, projectId, jobs, { trx: own, handedOver: options.handedOver }),
+    );
+  const inserted = await store.dialect.insertNumberedJobs(trx, workspaceId, projectId, jobs, claim);
+  if (inserted === undefined) return false;
+  jobs.forEach((j, index) => (j.number = inserted.first + index));
+  if (inserted.handedOver !== undefined) options.handedOver?.(inserted.handedOver);
   if (trx !== undefined) await insertAssignments(trx, jobs);
   return true;
 }

@@ -13,4 +13,5 @@ export * from './queue/leases.js';
 export * from './queue/reap.js';
 export * from './queue/release.js';
 export * from './queue/requeue.js';
+export * from './queue/standing-claims.js';
 export type { JobRow } from './jobs.js';

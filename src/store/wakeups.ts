@@ -61,6 +61,17 @@ export class Wakeups {
   }
 
   /**
+   * Jobs inserted claimed through a standing claim (store/dialect/dialect.ts standingClaims): the
+   * NOTIFY's payload, JSON naming the worker and its jobs. After a lost connection between processes
+   * is back, listeners are called once with '*': jobs may have been handed over unheard.
+   */
+  onJobsHandedOver(listener: (payload: string) => void): () => void {
+    this.local.on('handoff', listener);
+    this.listen();
+    return () => this.local.off('handoff', listener);
+  }
+
+  /**
    * A job has new events (appended by a transaction that has committed, or is about to). After a lost
    * connection between processes is back, listeners are called once with '*' for both: news may have
    * been missed.
@@ -86,6 +97,7 @@ export class Wakeups {
       (channel, payload) => {
         if (channel === 'jobs') this.local.emit('jobs');
         else if (channel === 'cancel') this.local.emit('cancel', payload);
+        else if (channel === 'handoff') this.local.emit('handoff', payload);
         else {
           const space = payload.indexOf(' ');
           this.local.emit('event', payload.slice(0, space), payload.slice(space + 1));
@@ -94,6 +106,7 @@ export class Wakeups {
       // Meanwhile workers poll. Tell them to look now, in case something was missed.
       () => {
         this.local.emit('jobs');
+        this.local.emit('handoff', '*');
         this.local.emit('event', '*', '*');
       },
     );

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import type { ClaimedRow, ClaimOptions } from '../queue/claim.js';
 import type { Expansion, NewEvent } from '../events.js';
 import type { DetailsRow } from '../job-details.js';
-import type { InsertClaim, NewJobRow } from '../job-inserts.js';
+import type { InsertClaim, NewJobRow, NumberedInsert } from '../job-inserts.js';
 import type { Migration } from '../migrations.js';
 import type { JobRow } from '../jobs.js';
 import type { ApiTokensTable, Database, JobAttemptsTable } from '../schema.js';
@@ -33,7 +33,7 @@ export type RawHandle =
   | { kind: 'postgres'; pool: pg.Pool; schema: string | undefined };
 
 /** Channels a wake-up is carried on between processes (store/wakeups.ts). */
-export type WakeupChannel = 'jobs' | 'cancel' | 'events';
+export type WakeupChannel = 'jobs' | 'cancel' | 'events' | 'handoff';
 
 export interface Listener {
   close(): Promise<void>;
@@ -170,8 +170,8 @@ export interface Dialect {
   /**
    * Reserves numbers for jobs of one project (or of none) and inserts them, in the caller's
    * transaction `trx`, or else in one of their own where the jobs `claim` names are inserted claimed by
-   * its worker; returns the first number, or undefined (nothing inserted) when the project does not
-   * exist in the workspace.
+   * its worker; returns the first number (and the jobs a standing claim took, see standingClaims), or
+   * undefined (nothing inserted) when the project does not exist in the workspace.
    */
   insertNumberedJobs(
     trx: Executor | undefined,
@@ -179,7 +179,16 @@ export interface Dialect {
     projectId: string | null,
     jobs: NewJobRow[],
     claim: InsertClaim | undefined,
-  ): Promise<number | undefined>;
+  ): Promise<NumberedInsert | undefined>;
+
+  /**
+   * Whether a worker can leave a standing claim (ClaimOptions.wait): new jobs of its types inserted by
+   * any process are then inserted claimed by it and told to it on the `handoff` channel (migration
+   * 0035). Only where other processes share the database and hear each other.
+   */
+  readonly standingClaims: boolean;
+  /** Deletes the worker's standing claim (a worker stopping). */
+  withdrawStandingClaim(workerId: string): Promise<void>;
 
   /**
    * Claims runnable jobs of types whose flow control, if any, does not limit the claim (see

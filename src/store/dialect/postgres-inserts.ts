@@ -8,6 +8,7 @@ import {
   jobFields,
   shapeOf,
   type InsertClaim,
+  type NumberedInsert,
   type NewJobRow,
   type Shape,
 } from '../job-inserts.js';
@@ -36,12 +37,59 @@ function jobValues(shape: Shape, overrides: Record<string, string>): string {
     .join(', ');
 }
 
+/** The columns a claim sets, for rows where `claimed` holds: the worker's, its lease's expiry, and the time. */
+const claimValues = (claimed: string, worker: string, lease: string): string =>
+  `CASE WHEN ${claimed} THEN 1 ELSE 0 END, CASE WHEN ${claimed} THEN ${worker} END,
+        CASE WHEN ${claimed} THEN ${lease} END, CASE WHEN ${claimed} THEN v.created_at END,
+        CASE WHEN ${claimed} THEN v.created_at END, CASE WHEN ${claimed} THEN 2 ELSE 1 END`;
+
+/** The job's columns, with the status a claim sets where `claimed` holds. */
+const claimedJobValues = (shape: Shape, number: string, claimed: string): string =>
+  jobValues(shape, {
+    number,
+    status: `CASE WHEN ${claimed} THEN 'running' ELSE v.status END`,
+    status_reason: `CASE WHEN ${claimed} THEN 'claimed' ELSE v.status_reason END`,
+  });
+
+/**
+ * Runnable jobs of the insert go to an idle worker of another process (migration 0035): the standing
+ * claim of one such worker that runs some of their types, locked so two inserts never share its slots,
+ * and as many of its types' jobs as it has slots, in input order. Types with flow control wait for
+ * the claim, which keeps their limits.
+ */
+const STANDING_CLAIM = (announce: string, now: string) => `waiter AS (
+    SELECT w.worker_id, w.slots, w.lease_ms, w.types FROM worker_waits w
+    WHERE ${announce}::boolean AND w.expires_at > ${now}::bigint AND w.slots > 0
+      AND EXISTS (SELECT 1 FROM v WHERE v.status_reason = 'queued' AND v.type = ANY (w.types))
+    ORDER BY w.expires_at DESC LIMIT 1 FOR UPDATE SKIP LOCKED
+  ), picked AS (
+    SELECT v.id, v.workspace_id, v.project_id, v.type, v.input, v.max_attempts, v.timeout_ms FROM v, waiter
+    WHERE v.status_reason = 'queued' AND v.type = ANY (waiter.types) AND NOT EXISTS (
+      SELECT 1 FROM job_type_flow f WHERE f.type = v.type AND (f.workspace_id = v.workspace_id OR f.workspace_id = ''))
+    ORDER BY v.position LIMIT (SELECT slots FROM waiter)
+  ), taken AS (
+    UPDATE worker_waits w SET slots = w.slots - (SELECT count(*) FROM picked), handed = w.handed + (SELECT count(*) FROM picked)
+    FROM waiter
+    WHERE w.worker_id = waiter.worker_id AND EXISTS (SELECT 1 FROM picked)
+  )`;
+
+/**
+ * What the worker holding a standing claim is told, on jobline_handoff: its id and the jobs as its
+ * claim would have returned them, or only their ids when that does not fit a NOTIFY's payload.
+ */
+const HANDOFF_PAYLOAD = `(SELECT json_build_object('worker', waiter.worker_id, 'jobs', json_agg(json_build_object(
+    'id', p.id, 'workspace_id', p.workspace_id, 'project_id', p.project_id, 'type', p.type, 'input', p.input,
+    'attempts', 1, 'max_attempts', p.max_attempts, 'timeout_ms', p.timeout_ms)))::text FROM picked p, waiter GROUP BY waiter.worker_id)`;
+const HANDOFF_IDS = `(SELECT json_build_object('worker', waiter.worker_id, 'ids', json_agg(p.id))::text
+    FROM picked p, waiter GROUP BY waiter.worker_id)`;
+
 /**
  * The statement numbering and inserting jobs of one project (or of none): the counter's increment and
  * the rows in one statement, one round trip. Its parameters follow unnestJobs': the count, the
- * workspace, the project if any; then, when the jobs are inserted claimed, the claimed ids, the worker
- * and the lease's expiry. Those rows are written as a claim leaves them (what jobline_claim sets;
- * migration 0018 gives them the events of a claim too).
+ * workspace, the project if any; then, when the jobs are inserted claimed by a worker of this
+ * process, the claimed ids, the worker and the lease's expiry, or else the time (for standing claims);
+ * last whether runnable jobs are inserted unclaimed. Claimed rows are written as a claim leaves them
+ * (what jobline_claim sets; migration 0018 gives them the events of a claim too).
  */
 function numberedInsert(project: boolean, claimed: boolean, shape: Shape): { name: string; text: string } {
   const columns = jobColumns(shape);
@@ -55,27 +103,46 @@ function numberedInsert(project: boolean, claimed: boolean, shape: Shape): { nam
         RETURNING job_counter - ${count}::bigint AS before`
     : `UPDATE workspaces SET job_counter = job_counter + ${count}::bigint WHERE id = ${workspace}::text RETURNING job_counter - ${count}::bigint AS before`;
   const number = 'counter.before + v.position';
-  let insert = `INSERT INTO jobs (${columns.join(', ')}) SELECT ${jobValues(shape, { number })} FROM counter, ${UNNEST_JOBS}`;
+  const origin = shape === 1 ? 'origin_' : shape === 2 ? 'people_' : shape === 3 ? 'origin_people_' : '';
+  const name = `jobline_insert_${project ? 'project_' : ''}${claimed ? 'claimed_' : ''}${origin}jobs`;
+  const all = [...columns, ...CLAIM_COLUMNS].join(', ');
   if (claimed) {
     const [ids, worker, lease] = [param(), param(), param()];
-    const values = jobValues(shape, {
-      number,
-      status: `CASE WHEN c.claimed THEN 'running' ELSE v.status END`,
-      status_reason: `CASE WHEN c.claimed THEN 'claimed' ELSE v.status_reason END`,
-    });
-    insert = `INSERT INTO jobs (${[...columns, ...CLAIM_COLUMNS].join(', ')})
-      SELECT ${values}, CASE WHEN c.claimed THEN 1 ELSE 0 END, CASE WHEN c.claimed THEN ${worker}::text END,
-        CASE WHEN c.claimed THEN ${lease}::bigint END, CASE WHEN c.claimed THEN v.created_at END,
-        CASE WHEN c.claimed THEN v.created_at END, CASE WHEN c.claimed THEN 2 ELSE 1 END
-      FROM counter, ${UNNEST_JOBS} CROSS JOIN LATERAL (SELECT v.id = ANY(${ids}::uuid[]) AS claimed) c`;
+    const announce = param();
+    const isClaimed = 'c.claimed';
+    return {
+      name,
+      text: `WITH counter AS (${counter}), inserted AS (INSERT INTO jobs (${all})
+      SELECT ${claimedJobValues(shape, number, isClaimed)}, ${claimValues(isClaimed, `${worker}::text`, `${lease}::bigint`)}
+      FROM counter, ${UNNEST_JOBS} CROSS JOIN LATERAL (SELECT v.id = ANY(${ids}::uuid[]) AS claimed) c),
+      -- The worker's standing claim, if any, counts these too (see STANDING_CLAIM).
+      taken AS (UPDATE worker_waits w SET slots = w.slots - cardinality(${ids}::uuid[]),
+        handed = w.handed + cardinality(${ids}::uuid[]) WHERE w.worker_id = ${worker}::text)
+      SELECT before, CASE WHEN ${announce}::boolean THEN pg_notify('${CHANNELS.jobs}', '') END AS announced,
+        NULL::text AS handed_to, NULL::uuid[] AS handed, NULL::bigint AS lease_ms FROM counter`,
+    };
   }
-  // Runnable jobs inserted unclaimed wake the workers of every process when the insert commits.
+  const now = param();
   const announce = param();
-  const origin = shape === 1 ? 'origin_' : shape === 2 ? 'people_' : shape === 3 ? 'origin_people_' : '';
+  const isClaimed = 'p.id IS NOT NULL';
+  // Runnable jobs nobody took wake the workers of every process when the insert commits; those a
+  // standing claim took are told to its worker alone.
   return {
-    name: `jobline_insert_${project ? 'project_' : ''}${claimed ? 'claimed_' : ''}${origin}jobs`,
-    text: `WITH counter AS (${counter}), inserted AS (${insert})
-      SELECT before, CASE WHEN ${announce}::boolean THEN pg_notify('${CHANNELS.jobs}', '') END AS announced FROM counter`,
+    name,
+    text: `WITH counter AS (${counter}), v AS MATERIALIZED (SELECT * FROM ${UNNEST_JOBS}), ${STANDING_CLAIM(announce, now)},
+    inserted AS (INSERT INTO jobs (${all})
+      SELECT ${claimedJobValues(shape, number, isClaimed)},
+        ${claimValues(isClaimed, 'waiter.worker_id', 'v.created_at + waiter.lease_ms')}
+      FROM counter CROSS JOIN v LEFT JOIN waiter ON true LEFT JOIN picked p ON p.id = v.id)
+    SELECT before,
+      CASE WHEN ${announce}::boolean AND EXISTS (SELECT 1 FROM v WHERE v.status_reason = 'queued' AND v.id NOT IN (SELECT id FROM picked))
+        THEN pg_notify('${CHANNELS.jobs}', '') END AS announced,
+      (SELECT pg_notify('${CHANNELS.handoff}', CASE WHEN octet_length(payload) < 7900 THEN payload ELSE ${HANDOFF_IDS} END)
+        FROM (SELECT ${HANDOFF_PAYLOAD} AS payload) h WHERE payload IS NOT NULL) AS handed_over,
+      (SELECT worker_id FROM waiter WHERE EXISTS (SELECT 1 FROM picked)) AS handed_to,
+      (SELECT array_agg(id) FROM picked) AS handed,
+      (SELECT lease_ms FROM waiter) AS lease_ms
+    FROM counter`,
   };
 }
 
@@ -98,17 +165,36 @@ export async function postgresInsertNumbered(
   projectId: string | null,
   jobs: NewJobRow[],
   claim: InsertClaim | undefined,
-): Promise<number | undefined> {
+): Promise<NumberedInsert | undefined> {
   const shape = shapeOf(jobs);
   const values = unnestValues(jobs, shape);
   values.push(jobs.length, workspaceId);
   if (projectId !== null) values.push(projectId);
   if (claim !== undefined) values.push([...claim.ids], claim.workerId, claim.leaseExpiresAt);
+  // Standing claims hold while expires_at > the time bound here. In the caller's transaction none may
+  // take jobs: its lock on the worker's row would hold the worker's next claim until that commits.
+  else values.push(trx === undefined ? jobs[0]!.now : Number.MAX_SAFE_INTEGER);
   values.push(jobs.some((j) => j.statusReason === 'queued' && claim?.ids.has(j.id) !== true));
   const statement = NUMBERED_INSERTS[projectId === null ? 0 : 1]![claim === undefined ? 0 : 1]![shape]!;
   const { rows } =
     trx === undefined
-      ? await pool.query<{ before: string | number }>({ ...statement, values })
-      : await trx.executeQuery<{ before: string | number }>(CompiledQuery.raw(statement.text, values));
-  return rows[0] === undefined ? undefined : Number(rows[0].before) + 1;
+      ? await pool.query<InsertedRow>({ ...statement, values })
+      : await trx.executeQuery<InsertedRow>(CompiledQuery.raw(statement.text, values));
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  const first = Number(row.before) + 1;
+  if (row.handed_to === null || row.handed === null) return { first };
+  const handedOver = {
+    workerId: row.handed_to,
+    leaseExpiresAt: jobs[0]!.now + Number(row.lease_ms),
+    ids: new Set(row.handed),
+  };
+  return { first, handedOver };
+}
+
+interface InsertedRow {
+  before: string | number;
+  handed_to: string | null;
+  handed: string[] | null;
+  lease_ms: string | number | null;
 }

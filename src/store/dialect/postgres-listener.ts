@@ -9,6 +9,8 @@ export const CHANNELS: Record<WakeupChannel, string> = {
   cancel: 'jobline_cancel',
   /** NOTIFYed by the event triggers (migration 0005) with "<job id> <workspace id>". */
   events: 'jobline_events',
+  /** NOTIFYed by the numbered insert with the jobs it inserted claimed by a standing claim (migration 0035). */
+  handoff: 'jobline_handoff',
 };
 
 const BY_NAME = new Map(Object.entries(CHANNELS).map(([channel, name]) => [name, channel as WakeupChannel]));

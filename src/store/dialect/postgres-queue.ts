@@ -15,10 +15,26 @@ import type { Completion } from './dialect.js';
  * others; those hold the planner setting and the plan shape the claim needs (see there).
  */
 export async function postgresClaim(pool: pg.Pool, o: ClaimOptions): Promise<ClaimedRow[]> {
+  if (o.wait !== undefined && o.workspaceId === undefined) return claimOrWait(pool, o, o.wait);
   const result = await pool.query<ClaimedRow>({
     name: 'jobline_claim_free',
     text: 'SELECT * FROM jobline_claim_free($1::text, $2::text[], $3::int, $4::text, $5::bigint, $6::bigint)',
     values: [o.workspaceId ?? null, o.types, o.limit, o.workerId, o.now, o.now + o.leaseMs],
+  });
+  return result.rows;
+}
+
+/** The claim, then the worker's standing claim renewed or emptied (migration 0035). */
+async function claimOrWait(
+  pool: pg.Pool,
+  o: ClaimOptions,
+  wait: NonNullable<ClaimOptions['wait']>,
+): Promise<ClaimedRow[]> {
+  const result = await pool.query<ClaimedRow>({
+    name: 'jobline_claim_or_wait',
+    text: `SELECT * FROM jobline_claim_or_wait($1::text[], $2::int, $3::text, $4::bigint, $5::bigint, $6::int,
+      $7::bigint, $8::bigint)`,
+    values: [o.types, o.limit, o.workerId, o.now, o.leaseMs, wait.slots, wait.until, wait.seen],
   });
   return result.rows;
 }

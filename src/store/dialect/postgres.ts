@@ -1,6 +1,6 @@
 import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { DetailsRow } from '../job-details.js';
-import type { InsertClaim, NewJobRow } from '../job-inserts.js';
+import type { InsertClaim, NewJobRow, NumberedInsert } from '../job-inserts.js';
 import type { Migration } from '../migrations.js';
 import { pgArray } from '../pg-arrays.js';
 import type { ClaimedRow, ClaimOptions } from '../queue/claim.js';
@@ -137,8 +137,13 @@ export class PostgresDialect implements Dialect {
     projectId: string | null,
     jobs: NewJobRow[],
     claim: InsertClaim | undefined,
-  ): Promise<number | undefined> {
+  ): Promise<NumberedInsert | undefined> {
     return postgresInsertNumbered(this.raw.pool, trx, workspaceId, projectId, jobs, claim);
+  }
+
+  readonly standingClaims = true;
+  async withdrawStandingClaim(workerId: string): Promise<void> {
+    await this.raw.pool.query('DELETE FROM worker_waits WHERE worker_id = $1', [workerId]);
   }
 
   claim(o: ClaimOptions): Promise<ClaimedRow[]> {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { DetailsRow } from '../job-details.js';
-import type { InsertClaim, NewJobRow } from '../job-inserts.js';
+import type { InsertClaim, NewJobRow, NumberedInsert } from '../job-inserts.js';
 import type { Migration } from '../migrations.js';
 import type { ClaimedRow, ClaimOptions } from '../queue/claim.js';
 import type { Database, JobAttemptsTable } from '../schema.js';
@@ -141,16 +141,23 @@ export class SqliteDialect implements Dialect {
     return Promise.resolve(this.details.details(workspaceId, id));
   }
 
-  insertNumberedJobs(
+  async insertNumberedJobs(
     trx: Executor | undefined,
     workspaceId: string,
     projectId: string | null,
     jobs: NewJobRow[],
     claim: InsertClaim | undefined,
-  ): Promise<number | undefined> {
-    if (trx !== undefined) return sqliteInsertNumberedIn(trx, workspaceId, projectId, jobs);
-    return this.onConnection(() => this.numberedInsert.immediate(workspaceId, projectId, jobs, claim));
+  ): Promise<NumberedInsert | undefined> {
+    const first =
+      trx !== undefined
+        ? await sqliteInsertNumberedIn(trx, workspaceId, projectId, jobs)
+        : await this.onConnection(() => this.numberedInsert.immediate(workspaceId, projectId, jobs, claim));
+    return first === undefined ? undefined : { first };
   }
+
+  // One process writes a SQLite database: its handoff (services/handoff.ts) is all there is.
+  readonly standingClaims = false;
+  async withdrawStandingClaim(): Promise<void> {}
 
   async claim(o: ClaimOptions): Promise<ClaimedRow[]> {
     const claim = this.claims[o.workspaceId === undefined ? 0 : 1];

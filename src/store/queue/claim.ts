@@ -12,6 +12,12 @@ export interface ClaimOptions {
   now: number;
   /** Only jobs of this workspace (a remote worker's claim, src/services/worker-claims.ts); any when absent. */
   workspaceId?: string | undefined;
+  /**
+   * Leave a standing claim for this many free slots if the claim runs out of jobs, until `until`
+   * (where the dialect has standingClaims; any workspace only), counted when the worker had heard of
+   * `seen` jobs handed to it through the claim; without it, any standing claim is left as it is.
+   */
+  wait?: { slots: number; until: number; seen: number } | undefined;
 }
 
 /**
@@ -34,7 +40,7 @@ export type ClaimedRow = Pick<
   'id' | 'workspace_id' | 'project_id' | 'type' | 'input' | 'attempts' | 'max_attempts' | 'timeout_ms'
 >;
 
-function toClaimedJob(row: ClaimedRow): ClaimedJob {
+export function toClaimedJob(row: ClaimedRow): ClaimedJob {
   return {
     id: row.id,
     workspaceId: row.workspace_id,
