@@ -54,8 +54,8 @@ const claimedJobValues = (shape: Shape, number: string, claimed: string): string
 /**
  * Runnable jobs of the insert go to an idle worker of another process (migration 0035): the standing
  * claim of one such worker that runs some of their types, locked so two inserts never share its slots,
- * and as many of its types' jobs as it has slots, in input order. Types with flow control wait for
- * the claim, which keeps their limits.
+ * and as many of its types' jobs as it has slots, in input order. Types whose flow control limits the
+ * claim (as in migration 0034) wait for it, which keeps their limits.
  */
 const STANDING_CLAIM = (announce: string, now: string) => `waiter AS (
     SELECT w.worker_id, w.slots, w.lease_ms, w.types FROM worker_waits w
@@ -65,7 +65,8 @@ const STANDING_CLAIM = (announce: string, now: string) => `waiter AS (
   ), picked AS (
     SELECT v.id, v.workspace_id, v.project_id, v.type, v.input, v.max_attempts, v.timeout_ms FROM v, waiter
     WHERE v.status_reason = 'queued' AND v.type = ANY (waiter.types) AND NOT EXISTS (
-      SELECT 1 FROM job_type_flow f WHERE f.type = v.type AND (f.workspace_id = v.workspace_id OR f.workspace_id = ''))
+      SELECT 1 FROM job_type_flow f WHERE f.type = v.type AND (f.workspace_id = v.workspace_id OR f.workspace_id = '')
+        AND (f.paused <> 0 OR f.concurrency IS NOT NULL OR f.key_concurrency IS NOT NULL OR f.rate_limit IS NOT NULL))
     ORDER BY v.position LIMIT (SELECT slots FROM waiter)
   ), taken AS (
     UPDATE worker_waits w SET slots = w.slots - (SELECT count(*) FROM picked), handed = w.handed + (SELECT count(*) FROM picked)
