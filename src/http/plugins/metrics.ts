@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { JOB_STATUSES } from '../../core/lifecycle.js';
 import { countJobsByStatus } from '../../store/jobs.js';
 import type { Store } from '../../store/store.js';
 import type { RenderedJobs } from '../rendered-jobs.js';
+import { requestMetrics } from './request-metrics.js';
 
 /** Records one answered request; the request hooks (see request-hooks.ts) call it as the response ends. */
 export type ObserveResponse = (request: FastifyRequest, reply: FastifyReply) => void;
@@ -16,19 +17,7 @@ export function installMetrics(
 ): ObserveResponse {
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'jobline_' });
-  const requests = new Counter({
-    name: 'jobline_http_requests_total',
-    help: 'HTTP requests by method, route pattern and status code.',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [registry],
-  });
-  const latency = new Histogram({
-    name: 'jobline_http_request_duration_seconds',
-    help: 'HTTP request latency by method and route pattern.',
-    labelNames: ['method', 'route'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
-  });
+  const recordRequest = requestMetrics(registry);
   new Gauge({
     name: 'jobline_jobs',
     help: 'Jobs by status, across all workspaces.',
@@ -78,8 +67,6 @@ export function installMetrics(
 
   return (request, reply) => {
     // The route pattern, never the raw URL: ids in label values would grow the series without bound.
-    const route = request.routeOptions.url ?? 'unmatched';
-    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    recordRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   };
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors.js';
 import { unknownFields } from '../field-paths.js';
 import { applyFields, negotiateFormat, toXml, wantsEventStream } from '../negotiation.js';
@@ -17,9 +17,12 @@ export function installRepresentation(app: FastifyInstance): void {
   app.decorateRequest('eventStream', false);
 }
 
-/** Sets request.representation and, when needed, the shaping serializer; throws 406 (itself rendered as JSON). */
-export function chooseRepresentation(request: FastifyRequest, reply: FastifyReply): void {
-  if (request.routeOptions.config.negotiate === false) {
+/**
+ * Sets request.representation and, when needed, the shaping serializer; throws 406 (itself rendered as
+ * JSON). `config` is the route's (`request.routeOptions.config`, which Fastify builds anew on each read).
+ */
+export function chooseRepresentation(request: FastifyRequest, reply: FastifyReply, config: FastifyContextConfig): void {
+  if (config.negotiate === false) {
     request.representation = { format: 'json', pretty: false, fields: undefined };
     return;
   }
@@ -48,7 +51,7 @@ export function chooseRepresentation(request: FastifyRequest, reply: FastifyRepl
   }
   // Decide the default first so that a 406 below is itself rendered.
   request.representation = { format: 'json', pretty, fields };
-  if (request.routeOptions.config.eventStream === true && wantsEventStream(request.headers.accept)) {
+  if (config.eventStream === true && wantsEventStream(request.headers.accept)) {
     // Errors before the stream starts (401, 404…) are still answered as problem+json.
     request.eventStream = true;
     return;

@@ -47,8 +47,10 @@ export function installRequestHooks(
     let waiting: void | Promise<void>;
     try {
       reply.header('request-id', request.id);
-      chooseRepresentation(request, reply);
-      waiting = authorize(services, request);
+      // Read once: Fastify builds the route's options object anew on every read of routeOptions.
+      const config = request.routeOptions.config;
+      chooseRepresentation(request, reply, config);
+      waiting = authorize(services, request, config);
       if (waiting === undefined) rateLimit?.count(request, reply);
     } catch (error) {
       done(error as Error);

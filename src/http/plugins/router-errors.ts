@@ -33,7 +33,7 @@ export function routerErrorHandler(
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
     reply.header('request-id', request.id);
     try {
-      chooseRepresentation(request, reply);
+      chooseRepresentation(request, reply, request.routeOptions.config);
     } catch {
       // An unacceptable Accept: the problem goes out as JSON, as the representation hook does.
     }

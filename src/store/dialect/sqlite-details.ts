@@ -68,6 +68,17 @@ function detailsRow(v: readonly unknown[]): DetailsRow {
 // The version alone: one index search and one row, much less than the details read.
 const VERSION = 'SELECT version FROM jobs WHERE id = ? AND workspace_id = ?';
 
+// A version read stays true until some connection commits: SQLite's data_version, read on this
+// connection, changes whenever another connection (this process's writer, another process) has
+// committed. It is read once per stretch of synchronous work (until the current promise jobs have
+// run: the routes the request hooks run together), so every request still asks the database after
+// it started and sees every change committed before; the versions read since the last change answer
+// the polls of the jobs they are for without another search.
+const DATA_VERSION = 'PRAGMA data_version';
+
+// A bound on the versions kept; past it they are dropped and read again.
+const MAX_KNOWN = 100_000;
+
 /** The reads on `reader`, prepared at the first call: preparing costs about as much as running these. */
 export function sqliteDetailsReader(reader: SQLite.Database): {
   details(workspaceId: string, id: string): DetailsRow | undefined;
@@ -75,6 +86,20 @@ export function sqliteDetailsReader(reader: SQLite.Database): {
 } {
   let details: SQLite.Statement<[string, string], unknown[]> | undefined;
   let version: SQLite.Statement<[string, string], number> | undefined;
+  let dataVersion: SQLite.Statement<[], number> | undefined;
+  let checked: number | undefined;
+  let knownAt: number | undefined;
+  const known = new Map<string, { workspaceId: string; version: number }>();
+  const currentDataVersion = (): number => {
+    if (checked === undefined) {
+      dataVersion ??= reader.prepare<[], number>(DATA_VERSION).pluck();
+      checked = dataVersion.get()!;
+      queueMicrotask(() => {
+        checked = undefined;
+      });
+    }
+    return checked;
+  };
   return {
     details(workspaceId, id) {
       details ??= reader.prepare<[string, string], unknown[]>(DETAILS).raw();
@@ -82,8 +107,20 @@ export function sqliteDetailsReader(reader: SQLite.Database): {
       return values === undefined ? undefined : detailsRow(values);
     },
     version(workspaceId, id) {
+      const at = currentDataVersion();
+      if (at !== knownAt) {
+        known.clear();
+        knownAt = at;
+      }
+      const hit = known.get(id);
+      if (hit !== undefined && hit.workspaceId === workspaceId) return hit.version;
       version ??= reader.prepare<[string, string], number>(VERSION).pluck();
-      return version.get(id, workspaceId);
+      const current = version.get(id, workspaceId);
+      if (current !== undefined) {
+        if (known.size >= MAX_KNOWN) known.clear();
+        known.set(id, { workspaceId, version: current });
+      }
+      return current;
     },
   };
 }
