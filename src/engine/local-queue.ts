@@ -15,9 +15,9 @@ export interface LocalQueueOptions {
   pollMs: number;
   /**
    * Where claims leave a standing claim for the free slots they did not fill (engine/standing-claim.ts):
-   * how many jobs it has handed over so far.
+   * how many jobs it has handed over so far, or undefined while it cannot hand any over.
    */
-  standing: (() => number) | undefined;
+  standing: (() => number | undefined) | undefined;
 }
 
 export interface LocalQueueHooks {

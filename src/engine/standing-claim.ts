@@ -41,9 +41,13 @@ export class StandingClaim {
     return this.services.store.dialect.standingClaims;
   }
 
-  /** For the local queue's claims: how many jobs were handed over so far, where claims can stand. */
-  get counter(): (() => number) | undefined {
-    return this.enabled ? () => this.heardOf : undefined;
+  /**
+   * For the local queue's claims: how many jobs were handed over so far, where claims can stand; or
+   * undefined while the worker would not hear of them (LISTEN not in place yet, or lost).
+   */
+  get counter(): (() => number | undefined) | undefined {
+    if (!this.enabled) return undefined;
+    return () => (this.services.wakeups.hearsOtherProcesses ? this.heardOf : undefined);
   }
 
   start(): void {

@@ -11,6 +11,8 @@ export class Wakeups {
   private readonly local = new EventEmitter();
   private listener: Listener | undefined;
   private listening: Promise<void> | undefined;
+  /** Whether other processes' wake-ups reach this process now (LISTEN in place). */
+  private hearing = false;
   private closed = false;
 
   constructor(private readonly store: Store) {
@@ -103,23 +105,41 @@ export class Wakeups {
           this.local.emit('event', payload.slice(0, space), payload.slice(space + 1));
         }
       },
-      // Meanwhile workers poll. Tell them to look now, in case something was missed.
+      // Meanwhile workers poll. Tell them to look now, and again once the connection is back, in
+      // case something was missed.
       () => {
-        this.local.emit('jobs');
-        this.local.emit('handoff', '*');
-        this.local.emit('event', '*', '*');
+        this.hearing = false;
+        this.missed();
+      },
+      () => {
+        this.hearing = true;
+        this.missed();
       },
     );
     if (started === undefined) return;
     this.listening = started.then(
       async (listener) => {
         if (this.closed) await listener.close();
-        else this.listener = listener;
+        else {
+          this.listener = listener;
+          this.hearing = true;
+        }
       },
       () => {
         this.listening = undefined;
       },
     );
+  }
+
+  private missed(): void {
+    this.local.emit('jobs');
+    this.local.emit('handoff', '*');
+    this.local.emit('event', '*', '*');
+  }
+
+  /** Whether wake-ups from other processes reach this one now (on a database that has them). */
+  get hearsOtherProcesses(): boolean {
+    return this.hearing;
   }
 
   /** Resolves when LISTEN is in place (tests wait for it before sending NOTIFYs from elsewhere). */

@@ -150,8 +150,15 @@ export interface Dialect {
    * elsewhere hears of a new job without a second round trip after it): no `jobs` notify is needed.
    */
   readonly insertsAnnounceJobs: boolean;
-  /** Hears other processes' wake-ups; undefined when only this process can send them. */
-  listen(heard: (channel: WakeupChannel, payload: string) => void, lost: () => void): Promise<Listener> | undefined;
+  /**
+   * Hears other processes' wake-ups; undefined when only this process can send them. `lost` and
+   * `regained` tell when the connection carrying them is lost and back.
+   */
+  listen(
+    heard: (channel: WakeupChannel, payload: string) => void,
+    lost: () => void,
+    regained: () => void,
+  ): Promise<Listener> | undefined;
   /** Calls `listener` for each event the database's triggers announce inside this process. */
   onEventAdded(listener: (jobId: string, workspaceId: string) => void): void;
   /** Announces events appended here to this process's listeners (what the triggers leave out). */

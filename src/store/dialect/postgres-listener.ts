@@ -20,30 +20,41 @@ export async function listenPostgres(
   schema: string | undefined,
   heard: (channel: WakeupChannel, payload: string) => void,
   lost: () => void,
+  regained: () => void = () => undefined,
 ): Promise<Listener> {
   let closed = false;
   let client: pg.Client | undefined;
+  // Reconnect after a pause, as often as it takes; meanwhile workers poll.
+  const reconnect = (): void => {
+    setTimeout(() => {
+      if (!closed) connect().then(regained, reconnect);
+    }, 1000).unref();
+  };
   const connect = async (): Promise<void> => {
     const next = new pg.Client({
       connectionString: (pool.options as { connectionString?: string }).connectionString ?? '',
       ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
     });
+    let listening = false;
     next.on('notification', (n) => {
       const channel = BY_NAME.get(n.channel);
       if (channel !== undefined) heard(channel, n.payload ?? '');
     });
     next.on('error', () => undefined);
     next.on('end', () => {
-      if (closed) return;
+      if (closed || !listening) return; // a connection that never listened is retried by reconnect()
       client = undefined;
-      // Reconnect after a pause; meanwhile workers poll.
-      setTimeout(() => {
-        if (!closed) connect().catch(() => undefined);
-      }, 1000).unref();
+      reconnect();
       lost();
     });
-    await next.connect();
-    for (const name of BY_NAME.keys()) await next.query(`LISTEN ${name}`);
+    try {
+      await next.connect();
+      for (const name of BY_NAME.keys()) await next.query(`LISTEN ${name}`);
+    } catch (error) {
+      await next.end().catch(() => undefined);
+      throw error;
+    }
+    listening = true;
     if (closed) await next.end();
     else client = next;
   };

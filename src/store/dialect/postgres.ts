@@ -108,8 +108,12 @@ export class PostgresDialect implements Dialect {
     this.raw.pool.query('SELECT pg_notify($1, $2)', [CHANNELS[channel], payload]).catch(() => undefined);
   }
 
-  listen(heard: (channel: WakeupChannel, payload: string) => void, lost: () => void): Promise<Listener> {
-    return listenPostgres(this.raw.pool, this.raw.schema, heard, lost);
+  listen(
+    heard: (channel: WakeupChannel, payload: string) => void,
+    lost: () => void,
+    regained: () => void,
+  ): Promise<Listener> {
+    return listenPostgres(this.raw.pool, this.raw.schema, heard, lost, regained);
   }
 
   // The triggers NOTIFY every event to every process.
