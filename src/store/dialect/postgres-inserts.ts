@@ -85,14 +85,21 @@ const HANDOFF_IDS = `(SELECT json_build_object('worker', waiter.worker_id, 'ids'
     FROM picked p, waiter GROUP BY waiter.worker_id)`;
 
 /**
+ * How new jobs are inserted: `plain` unclaimed, `claimed` partly by a worker of this process, or
+ * `standing` unclaimed unless a standing claim of another process's worker takes them.
+ */
+type InsertMode = 'plain' | 'claimed' | 'standing';
+const MODES: readonly InsertMode[] = ['plain', 'claimed', 'standing'];
+
+/**
  * The statement numbering and inserting jobs of one project (or of none): the counter's increment and
  * the rows in one statement, one round trip. Its parameters follow unnestJobs': the count, the
  * workspace, the project if any; then, when the jobs are inserted claimed by a worker of this
- * process, the claimed ids, the worker and the lease's expiry, or else the time (for standing claims);
- * last whether runnable jobs are inserted unclaimed. Claimed rows are written as a claim leaves them
+ * process, the claimed ids, the worker and the lease's expiry, or for standing claims the time; last
+ * whether runnable jobs are inserted unclaimed. Claimed rows are written as a claim leaves them
  * (what jobline_claim sets; migration 0018 gives them the events of a claim too).
  */
-function numberedInsert(project: boolean, claimed: boolean, shape: Shape): { name: string; text: string } {
+function numberedInsert(project: boolean, mode: InsertMode, shape: Shape): { name: string; text: string } {
   const columns = jobColumns(shape);
   const UNNEST_JOBS = unnestJobs(shape);
   let last = columns.length;
@@ -105,9 +112,19 @@ function numberedInsert(project: boolean, claimed: boolean, shape: Shape): { nam
     : `UPDATE workspaces SET job_counter = job_counter + ${count}::bigint WHERE id = ${workspace}::text RETURNING job_counter - ${count}::bigint AS before`;
   const number = 'counter.before + v.position';
   const origin = shape === 1 ? 'origin_' : shape === 2 ? 'people_' : shape === 3 ? 'origin_people_' : '';
-  const name = `jobline_insert_${project ? 'project_' : ''}${claimed ? 'claimed_' : ''}${origin}jobs`;
+  const name = `jobline_insert_${project ? 'project_' : ''}${mode === 'plain' ? '' : `${mode}_`}${origin}jobs`;
   const all = [...columns, ...CLAIM_COLUMNS].join(', ');
-  if (claimed) {
+  if (mode === 'plain') {
+    const announce = param();
+    return {
+      name,
+      text: `WITH counter AS (${counter}), inserted AS (INSERT INTO jobs (${columns.join(', ')})
+      SELECT ${jobValues(shape, { number })} FROM counter, ${UNNEST_JOBS})
+      SELECT before, CASE WHEN ${announce}::boolean THEN pg_notify('${CHANNELS.jobs}', '') END AS announced,
+        NULL::text AS handed_to, NULL::uuid[] AS handed, NULL::bigint AS lease_ms FROM counter`,
+    };
+  }
+  if (mode === 'claimed') {
     const [ids, worker, lease] = [param(), param(), param()];
     const announce = param();
     const isClaimed = 'c.claimed';
@@ -147,9 +164,9 @@ function numberedInsert(project: boolean, claimed: boolean, shape: Shape): { nam
   };
 }
 
-/** numberedInsert's statements, by [project][claimed][shape]. */
+/** numberedInsert's statements, by [project][mode][shape]. */
 const NUMBERED_INSERTS = [false, true].map((project) =>
-  [false, true].map((claimed) => SHAPES.map((shape) => numberedInsert(project, claimed, shape))),
+  MODES.map((mode) => SHAPES.map((shape) => numberedInsert(project, mode, shape))),
 );
 
 /**
@@ -171,12 +188,14 @@ export async function postgresInsertNumbered(
   const values = unnestValues(jobs, shape);
   values.push(jobs.length, workspaceId);
   if (projectId !== null) values.push(projectId);
+  const announce = jobs.some((j) => j.statusReason === 'queued' && claim?.ids.has(j.id) !== true);
+  // A standing claim may take only runnable jobs, and none in the caller's transaction: its lock on the
+  // worker's row would hold the worker's next claim until that commits.
+  const mode: InsertMode = claim !== undefined ? 'claimed' : trx === undefined && announce ? 'standing' : 'plain';
   if (claim !== undefined) values.push([...claim.ids], claim.workerId, claim.leaseExpiresAt);
-  // Standing claims hold while expires_at > the time bound here. In the caller's transaction none may
-  // take jobs: its lock on the worker's row would hold the worker's next claim until that commits.
-  else values.push(trx === undefined ? jobs[0]!.now : Number.MAX_SAFE_INTEGER);
-  values.push(jobs.some((j) => j.statusReason === 'queued' && claim?.ids.has(j.id) !== true));
-  const statement = NUMBERED_INSERTS[projectId === null ? 0 : 1]![claim === undefined ? 0 : 1]![shape]!;
+  else if (mode === 'standing') values.push(jobs[0]!.now);
+  values.push(announce);
+  const statement = NUMBERED_INSERTS[projectId === null ? 0 : 1]![MODES.indexOf(mode)]![shape]!;
   const { rows } =
     trx === undefined
       ? await pool.query<InsertedRow>({ ...statement, values })
