@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/core/auth.js';
 import type { Job } from '../../src/core/job.js';
@@ -153,5 +154,27 @@ describe.each(DIALECTS)('jobs created by another process for an idle worker on %
     const later = await createJob(s.api, s.principal, { type: 'gated', input: { name: 'later' } });
     expect(later.status).toBe('pending');
     expect(await getJob(s.api, s.principal, later.id)).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+
+  it.skipIf(skip)('forgets the standing claims of workers that died without withdrawing them', async () => {
+    const s = await setup();
+    if (!s.services.store.dialect.standingClaims) return;
+    const db = s.api.store.db;
+    const now = Date.now();
+    // Two workers that died: one lapsed long ago, one a moment ago (kept a while for clocks that disagree).
+    await sql`INSERT INTO worker_waits (worker_id, types, slots, lease_ms, expires_at, handed)
+      VALUES ('dead-long-ago', ${['gated']}, 5, 30000, ${now - 120_000}, 0),
+        ('dead-just-now', ${['gated']}, 5, 30000, ${now - 1_000}, 0)`.execute(db);
+    const waiting = () =>
+      sql<{ worker_id: string }>`SELECT worker_id FROM worker_waits ORDER BY worker_id`
+        .execute(db)
+        .then((r) => r.rows.map((row) => row.worker_id));
+    // The idle worker's next poll removes the old row; its own and the recent one stay.
+    await until('the lapsed standing claim to be removed', async () =>
+      (await waiting()).includes('dead-long-ago') ? undefined : true,
+    );
+    expect(await waiting()).toEqual(['dead-just-now', s.worker.id].sort());
+    const job = await createTaken(s, 'after');
+    expect(job.leaseOwner).toBe(s.worker.id);
   });
 });

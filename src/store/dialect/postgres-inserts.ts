@@ -78,9 +78,10 @@ const STANDING_CLAIM = (announce: string, now: string) => `waiter AS (
  * What the worker holding a standing claim is told, on jobline_handoff: its id and the jobs as its
  * claim would have returned them, or only their ids when that does not fit a NOTIFY's payload.
  */
-const HANDOFF_PAYLOAD = `(SELECT json_build_object('worker', waiter.worker_id, 'jobs', json_agg(json_build_object(
+const HANDOFF_PAYLOAD = `SELECT json_build_object('worker', waiter.worker_id, 'jobs', json_agg(json_build_object(
     'id', p.id, 'workspace_id', p.workspace_id, 'project_id', p.project_id, 'type', p.type, 'input', p.input,
-    'attempts', 1, 'max_attempts', p.max_attempts, 'timeout_ms', p.timeout_ms)))::text FROM picked p, waiter GROUP BY waiter.worker_id)`;
+    'attempts', 1, 'max_attempts', p.max_attempts, 'timeout_ms', p.timeout_ms)))::text AS payload
+    FROM picked p, waiter GROUP BY waiter.worker_id`;
 const HANDOFF_IDS = `(SELECT json_build_object('worker', waiter.worker_id, 'ids', json_agg(p.id))::text
     FROM picked p, waiter GROUP BY waiter.worker_id)`;
 
@@ -156,7 +157,7 @@ function numberedInsert(project: boolean, mode: InsertMode, shape: Shape): { nam
       CASE WHEN ${announce}::boolean AND EXISTS (SELECT 1 FROM v WHERE v.status_reason = 'queued' AND v.id NOT IN (SELECT id FROM picked))
         THEN pg_notify('${CHANNELS.jobs}', '') END AS announced,
       (SELECT pg_notify('${CHANNELS.handoff}', CASE WHEN octet_length(payload) < 7900 THEN payload ELSE ${HANDOFF_IDS} END)
-        FROM (SELECT ${HANDOFF_PAYLOAD} AS payload) h WHERE payload IS NOT NULL) AS handed_over,
+        FROM (${HANDOFF_PAYLOAD}) h) AS handed_over,
       (SELECT worker_id FROM waiter WHERE EXISTS (SELECT 1 FROM picked)) AS handed_to,
       (SELECT array_agg(id) FROM picked) AS handed,
       (SELECT lease_ms FROM waiter) AS lease_ms
