@@ -63,7 +63,7 @@ describe.each(DIALECTS)('jobs created by another process for an idle worker on %
       await db.cleanup();
     });
     const release = (job: string) => until(`job ${job} to start`, async () => gates.get(job)).then((open) => open());
-    return { services, api, principal, worker, started, release, stop };
+    return { services, api, principal, worker, started, release, stop, schema: db.options.schema };
   }
 
   const finished = (services: Services, principal: Principal, id: string) =>
@@ -176,5 +176,31 @@ describe.each(DIALECTS)('jobs created by another process for an idle worker on %
     expect(await waiting()).toEqual(['dead-just-now', s.worker.id].sort());
     const job = await createTaken(s, 'after');
     expect(job.leaseOwner).toBe(s.worker.id);
+  });
+
+  it.skipIf(skip)('starts jobs handed over while its connection was lost once it is back', async () => {
+    // A long lease: the job can only start soon by being read back, not by its lease expiring.
+    const s = await setup({ leaseMs: 60_000 });
+    if (!s.services.store.dialect.standingClaims) return;
+    const warm = await createTaken(s, 'warm');
+    await s.release(String((warm.input as { name: string }).name));
+    await finished(s.api, s.principal, warm.id);
+    const db = s.api.store.db;
+    const killed = await sql<{ pid: number }>`SELECT pg_terminate_backend(pid) AS pid FROM pg_stat_activity
+      WHERE application_name = ${`jobline listener ${String(s.schema)}`} AND pid <> pg_backend_pid()`.execute(db);
+    expect(killed.rows.length).toBeGreaterThan(0);
+    await until('the worker to notice its lost connection', async () =>
+      s.services.wakeups.hearsOtherProcesses ? undefined : true,
+    );
+    // An insert that ran just before the worker noticed: its standing claim is still in place.
+    await sql`UPDATE worker_waits SET slots = 1, expires_at = ${Date.now() + 60_000} WHERE worker_id = ${s.worker.id}`.execute(
+      db,
+    );
+    const job = await createJob(s.api, s.principal, { type: 'gated', input: { name: 'unheard' } });
+    expect(job).toMatchObject({ status: 'running', leaseOwner: s.worker.id });
+    await s.release('unheard');
+    const done = await finished(s.api, s.principal, job.id);
+    expect(done).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(s.started.filter((n) => n === 'unheard')).toHaveLength(1);
   });
 });

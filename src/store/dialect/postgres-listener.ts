@@ -34,6 +34,8 @@ export async function listenPostgres(
     const next = new pg.Client({
       connectionString: (pool.options as { connectionString?: string }).connectionString ?? '',
       ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
+      // Named, so an operator (or a test) can tell it from the pool's connections in pg_stat_activity.
+      application_name: schema !== undefined ? `jobline listener ${schema}` : 'jobline listener',
     });
     let listening = false;
     next.on('notification', (n) => {
