@@ -15,6 +15,7 @@ import {
 import { pgArray } from '../pg-arrays.js';
 import { CHANNELS } from './postgres-listener.js';
 import type { Executor } from '../store.js';
+import { FLOW_LIMITS_CLAIM } from './flow-limits.js';
 
 // Jobs on PostgreSQL: plain statement texts written once at load, only their values built per call,
 // since a new job's pickup is this insert alone (services/handoff.ts).
@@ -66,7 +67,7 @@ const STANDING_CLAIM = (announce: string, now: string) => `waiter AS (
     SELECT v.id, v.workspace_id, v.project_id, v.type, v.input, v.max_attempts, v.timeout_ms FROM v, waiter
     WHERE v.status_reason = 'queued' AND v.type = ANY (waiter.types) AND NOT EXISTS (
       SELECT 1 FROM job_type_flow f WHERE f.type = v.type AND (f.workspace_id = v.workspace_id OR f.workspace_id = '')
-        AND (f.paused <> 0 OR f.concurrency IS NOT NULL OR f.key_concurrency IS NOT NULL OR f.rate_limit IS NOT NULL))
+        AND ${FLOW_LIMITS_CLAIM})
     ORDER BY v.position LIMIT (SELECT slots FROM waiter)
   ), taken AS (
     UPDATE worker_waits w SET slots = w.slots - (SELECT count(*) FROM picked), handed = w.handed + (SELECT count(*) FROM picked)

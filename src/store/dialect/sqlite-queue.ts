@@ -6,6 +6,7 @@ import type { Database, JobAttemptsTable } from '../schema.js';
 import { statusEventBatches, type StatusChangedRow } from '../status-event-batches.js';
 import type { Executor } from '../store.js';
 import type { Completion, RawHandle } from './dialect.js';
+import { FLOW_LIMITS_CLAIM } from './flow-limits.js';
 
 // The queue's statements on SQLite: one statement text per operation whatever the batch's size, its
 // lists bound as JSON arrays or repeated tuples, and the status events as batch rows (migration 0025).
@@ -37,7 +38,7 @@ export const CLAIM = `UPDATE jobs SET status = '${claim.to}', status_reason = 'c
  */
 const FREE_TYPES = `SELECT value FROM json_each(?) AS t
   WHERE NOT EXISTS (SELECT 1 FROM job_type_flow f WHERE f.type = t.value AND (? IS NULL OR f.workspace_id IN (?, ''))
-    AND (f.paused <> 0 OR f.concurrency IS NOT NULL OR f.key_concurrency IS NOT NULL OR f.rate_limit IS NOT NULL))`;
+    AND ${FLOW_LIMITS_CLAIM})`;
 
 // The same claim limited to one workspace. Built from CLAIM so the two cannot drift; should its text
 // change so that the condition no longer fits, this fails at load rather than claim across workspaces.
