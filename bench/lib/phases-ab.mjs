@@ -6,7 +6,9 @@
 //   node bench/lib/phases-ab.mjs [--db pg|sqlite] [--rounds 3] [--jobs 30000] [--prefetch 500] [--claim-batch 250]
 //                                --variant 'base' --variant 'no-global=DROP INDEX job_events_global' --variant 'new@.dist-new' …
 // `label[@dist][=sql]`: the build's output directory (default dist/) and statements run after the
-// migrations (queue-phases' --sql). queue-phases starts each PostgreSQL run with a CHECKPOINT.
+// migrations (queue-phases' --sql). queue-phases starts each PostgreSQL run with a CHECKPOINT. On
+// PostgreSQL, "own" figures are those of the run's connections and transactions alone (queue-phases
+// --wal, which needs pg_walinspect), steadier than the whole server's when others use it.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -46,6 +48,14 @@ function parsePhase(output, phase) {
 
 const variants = a.variant.map(parseVariant);
 const results = new Map(variants.map((v) => [v.label, []]));
+/** queue-phases' figures for this run's own PostgreSQL backends and its own WAL records, when it printed them. */
+function parseOwn(output, phase) {
+  const line = output.split('\n').find((l) => l.startsWith(`own ${phase.trim()}:`)) ?? '';
+  return {
+    postgresUs: Number(/PostgreSQL (\d+)/.exec(line)?.[1] ?? NaN),
+    wal: Number(/WAL (\d+)/.exec(line)?.[1] ?? NaN),
+  };
+}
 for (let round = 1; round <= Number(a.rounds); round++) {
   for (const v of variants) {
     const args = [
@@ -61,12 +71,18 @@ for (let round = 1; round <= Number(a.rounds); round++) {
       '--claim-batch',
       a['claim-batch'],
     ];
-    if (v.sql !== '') args.push('--sql', v.sql);
+    if (v.sql !== '') args.push(`--sql=${v.sql}`);
+    if (a.db === 'pg') args.push('--wal');
     const output = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     const run = { insert: parsePhase(output, 'insert'), process: parsePhase(output, 'process') };
+    for (const phase of ['insert', 'process']) {
+      const own = parseOwn(output, phase);
+      run[phase].ownUs = own.postgresUs;
+      run[phase].ownWal = own.wal;
+    }
     results.get(v.label).push(run);
     const show = (p) =>
-      `${p.jobsPerSecond} jobs/s (PostgreSQL ${p.postgresUs} µs, Node.js ${p.nodeUs} µs${Number.isNaN(p.wal) ? '' : `, WAL ${p.wal} B`})`;
+      `${p.jobsPerSecond} jobs/s (PostgreSQL ${p.postgresUs} µs, own ${p.ownUs} µs, Node.js ${p.nodeUs} µs${Number.isNaN(p.wal) ? '' : `, WAL ${p.wal} B, own ${p.ownWal} B`})`;
     console.log(`round ${round} ${v.label.padEnd(14)} insert ${show(run.insert)}; process ${show(run.process)}`);
   }
 }
@@ -74,8 +90,8 @@ console.log('\nmedians:');
 for (const [label, runs] of results) {
   const show = (phase) => {
     const m = (key) => median(runs.map((r) => r[phase][key]));
-    const wal = Number.isNaN(m('wal')) ? '' : `, WAL ${m('wal')} B`;
-    return `${m('jobsPerSecond')} jobs/s (PostgreSQL ${m('postgresUs')} µs, Node.js ${m('nodeUs')} µs${wal})`;
+    const wal = Number.isNaN(m('wal')) ? '' : `, WAL ${m('wal')} B, own ${m('ownWal')} B`;
+    return `${m('jobsPerSecond')} jobs/s (PostgreSQL ${m('postgresUs')} µs, own ${m('ownUs')} µs, Node.js ${m('nodeUs')} µs${wal})`;
   };
   console.log(`${label.padEnd(14)} insert ${show('insert')}; process ${show('process')}`);
 }

@@ -5,7 +5,11 @@
 // machine; alternate the builds you compare.
 //
 //   node bench/lib/queue-phases.mjs [--dist DIR] [--db pg|sqlite] [--jobs 20000] [--concurrency 32]
-//                                   [--prefetch 0] [--claim-batch 100] [--time] [--keep] [--sql TEXT]
+//                                   [--prefetch 0] [--claim-batch 100] [--time] [--keep] [--sql TEXT] [--wal]
+// On PostgreSQL it also prints, as "own", the CPU of this run's own connections alone (found by their
+// application_name), which other users of a shared server do not disturb; --wal adds the WAL of this
+// run's transactions, read back with pg_walinspect (CREATE EXTENSION pg_walinspect in the database),
+// per record type.
 // --time also prints, per statement, how often it ran and its mean wall time; --keep leaves the
 // PostgreSQL schema in place (its name is printed) for EXPLAIN and statistics. --sql runs statements on
 // the SQLite writer (or in the run's PostgreSQL schema) after the migrations, to try a schema or
@@ -28,13 +32,17 @@ const { values: a } = parseArgs({
     time: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     sql: { type: 'string', default: '' },
+    wal: { type: 'boolean', default: false },
   },
 });
 const dist = resolve(a.dist);
 // A module's path in this build, or where older builds kept it.
 const moved = (path, before) => (existsSync(`${dist}/${path}`) ? path : before);
 const N = Number(a.jobs);
-const URL = process.env.JOBLINE_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const BASE_URL = process.env.JOBLINE_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+// The run's own connections carry this name, so their CPU can be told from that of other users.
+const APPLICATION = `bench_phases_${process.pid}`;
+const URL = `${BASE_URL}${BASE_URL.includes('?') ? '&' : '?'}application_name=${APPLICATION}`;
 const { defineJob } = await import(`${dist}/engine/define-job.js`);
 const { Registry } = await import(`${dist}/${moved('core/registry.js', 'engine/registry.js')}`);
 const { Worker } = await import(`${dist}/engine/worker.js`);
@@ -42,10 +50,10 @@ const { createServices } = await import(`${dist}/${moved('create-services.js', '
 const { createJobs } = await import(`${dist}/${moved('services/job-creation.js', 'services/jobs.js')}`);
 const { ensureWorkspace } = await import(`${dist}/services/tokens.js`);
 
-/** CPU milliseconds used so far by every process named postgres. */
-function postgresCpuMs() {
+/** CPU milliseconds used so far by every process named postgres, or by the given ones. */
+function postgresCpuMs(pids) {
   let ticks = 0;
-  for (const pid of readdirSync('/proc')) {
+  for (const pid of pids ?? readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -121,9 +129,48 @@ async function walBytes() {
   );
   return Number(rows[0].b);
 }
+/** The PostgreSQL backends of this run's connections, each with its CPU milliseconds so far. */
+async function ownBackends() {
+  if (a.db !== 'pg') return new Map();
+  const { rows } = await services.store.raw.pool.query(
+    'SELECT pid::text FROM pg_stat_activity WHERE application_name = $1',
+    [APPLICATION],
+  );
+  return new Map(rows.map((r) => [r.pid, postgresCpuMs([r.pid])]));
+}
+/** Bytes of WAL between two positions in records of this run's relations or its transactions (pg_walinspect). */
+async function ownWal(from, to) {
+  // pg_walinspect reads only WAL already flushed, and the claim commits without waiting for the flush.
+  for (;;) {
+    const { rows } = await services.store.raw.pool.query('SELECT pg_current_wal_flush_lsn() >= $1::pg_lsn AS flushed', [
+      to,
+    ]);
+    if (rows[0].flushed) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const { rows } = await services.store.raw.pool.query(
+    `WITH r AS (SELECT * FROM public.pg_get_wal_records_info($1::pg_lsn, $2::pg_lsn)),
+       rels AS (SELECT c.relfilenode::text AS node FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $3 AND c.relfilenode <> 0),
+       own AS (SELECT DISTINCT r.xid FROM r JOIN rels ON rels.node = substring(r.block_ref FROM 'rel \\d+/\\d+/(\\d+)')
+         WHERE r.xid <> 0)
+     SELECT resource_manager || ' ' || split_part(record_type, ' ', 1) AS kind, count(*)::int AS n,
+       sum(record_length)::bigint AS bytes, sum(fpi_length)::bigint AS fpi
+     FROM r WHERE r.xid IN (SELECT xid FROM own) GROUP BY 1 ORDER BY 3 DESC`,
+    [from, to, schema],
+  );
+  return rows;
+}
+async function lsn() {
+  if (a.db !== 'pg') return '0/0';
+  const { rows } = await services.store.raw.pool.query('SELECT pg_current_wal_lsn()::text AS l');
+  return rows[0].l;
+}
 async function phase(label, fn) {
   const cpu0 = process.cpuUsage();
   const pg0 = postgresCpuMs();
+  const own0 = await ownBackends();
+  const lsn0 = await lsn();
   const wal0 = await walBytes();
   const t0 = performance.now();
   await fn();
@@ -131,6 +178,20 @@ async function phase(label, fn) {
   const cpu = process.cpuUsage(cpu0);
   const pgMs = postgresCpuMs() - pg0;
   const wal = a.db === 'pg' ? `, WAL ${Math.round(((await walBytes()) - wal0) / N)} bytes/job` : '';
+  if (a.db === 'pg') {
+    const own1 = await ownBackends();
+    let ownMs = 0;
+    for (const [pid, ms] of own1) ownMs += ms - (own0.get(pid) ?? 0);
+    const kinds = a.wal ? await ownWal(lsn0, await lsn()) : [];
+    const ownWalBytes = kinds.reduce((sum, k) => sum + Number(k.bytes), 0);
+    console.log(
+      `own ${label.trim()}: PostgreSQL ${Math.round((ownMs * 1000) / N)} µs/job${a.wal ? `, WAL ${Math.round(ownWalBytes / N)} bytes/job` : ''}`,
+    );
+    for (const k of kinds)
+      console.log(
+        `  ${k.kind.padEnd(28)} ${(k.n / N).toFixed(2)} rec/job ${Math.round(Number(k.bytes) / N)} B/job (FPI ${Math.round(Number(k.fpi) / N)})`,
+      );
+  }
   console.log(
     `${label}: ${Math.round((N / ms) * 1000)} jobs/s, Node.js ${Math.round((cpu.user + cpu.system) / N)} µs/job, PostgreSQL ${Math.round((pgMs * 1000) / N)} µs/job${wal}`,
   );

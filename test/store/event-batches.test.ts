@@ -9,7 +9,7 @@ import { ensureWorkspace } from '../../src/services/tokens.js';
 import { historyOfJobs } from '../../src/store/event-timeline.js';
 import { FEED_START, listJobEvents, readFeed } from '../../src/store/events.js';
 import { insertNumberedJobs, type NewJobRow } from '../../src/store/job-inserts.js';
-import { claimJobs, completeJobs } from '../../src/store/queue.js';
+import { claimJobs, completeJobs, failJob } from '../../src/store/queue.js';
 import { readEventsAfter } from '../../src/store/webhook-dispatch.js';
 import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';
 import { until } from '../support/until.js';
@@ -159,6 +159,46 @@ describe.each(DIALECTS)('event batch rows on %s', (dialect) => {
     ]);
     expect(await listJobEvents(store, rows[1]!.id, 0, 10)).toMatchObject([
       { seq: 1, name: 'job.created', data: { status: 'pending', status_reason: 'queued' } },
+    ]);
+  });
+
+  it_('one claim of a retried job and a new one gives each job its own attempt in its running event', async () => {
+    const db = freshDatabase(dialect);
+    const services = await createServices({ ...db.options, registry: new Registry([]) });
+    cleanups.push(async () => {
+      await services.store.close();
+      await db.cleanup();
+    });
+    const { store } = services;
+    const workspaceId = await ensureWorkspace(store.db, 'acme', Date.now());
+    const principal: Principal = { tokenId: 'test', workspaceId, scopes: ['admin'] };
+    const claim = (now: number) =>
+      claimJobs(store, { workerId: 'w1', types: ['alpha'], limit: 10, leaseMs: 60_000, now });
+
+    const [retried] = await createJobs(services, principal, [{ type: 'alpha' }]);
+    // Claimed later than the second job is created, so that one claim finds both.
+    const first = Date.now() + 60_000;
+    expect((await claim(first)).map((j) => j.id)).toEqual([retried!.id]);
+    const attempt = { jobId: retried!.id, number: 1, startedAt: first, outcome: 'failed' as const };
+    expect(await failJob(store, 'w1', { attempt, retryAt: first + 1, exhausted: false }, first + 1)).toBe(true);
+    const [fresh] = await createJobs(services, principal, [{ type: 'alpha' }]);
+    const second = first + 2;
+    expect((await claim(second)).map((j) => j.id).sort()).toEqual([retried!.id, fresh!.id].sort());
+
+    const running = async (id: string) =>
+      (await listJobEvents(store, id, 0, 10)).filter((e) => e.name === 'job.running').map((e) => e.data);
+    expect(await running(retried!.id)).toEqual([
+      { status: 'running', status_reason: 'claimed', previous_status: 'pending', attempt: 1, error: null },
+      {
+        status: 'running',
+        status_reason: 'claimed',
+        previous_status: 'pending',
+        attempt: 2,
+        error: { message: 'failed' },
+      },
+    ]);
+    expect(await running(fresh!.id)).toEqual([
+      { status: 'running', status_reason: 'claimed', previous_status: 'pending', attempt: 1, error: null },
     ]);
   });
 });
