@@ -7,7 +7,7 @@ import { DEFAULT_POLICY, type Policy, type Services } from './services/context.j
 import { DownloadSigner } from './services/files.js';
 import { FileStorage } from './store/file-storage.js';
 import { PageTokens } from './services/page-tokens.js';
-import { TokenCache } from './services/tokens.js';
+import { TokenCache } from './services/token-cache.js';
 import { Registry } from './core/registry.js';
 import { BUILTIN_JOBS } from './jobs/builtin.js';
 import { Wakeups } from './store/wakeups.js';

@@ -6,7 +6,7 @@ import type { EventHub } from './event-hub.js';
 import type { FileStorage } from '../store/file-storage.js';
 import type { DownloadSigner } from './files.js';
 import type { PageTokens } from './page-tokens.js';
-import type { TokenCache } from './tokens.js';
+import type { TokenCache } from './token-cache.js';
 import type { Handoff } from './handoff.js';
 
 /** What every use case needs, passed in rather than imported, so tests can drive time and storage. */

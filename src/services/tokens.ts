@@ -1,4 +1,4 @@
-import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ApiToken, Principal, Scope } from '../core/auth.js';
 import { uuidv7 } from '../core/ids.js';
 import { AppError } from '../core/errors.js';
@@ -121,53 +121,6 @@ function parseTokenOrThrow(secret: string): { prefix: string; secret: string } {
 }
 
 /**
- * Verified tokens are remembered for a few seconds so a busy client costs no database read per
- * request. Entries are keyed by the token's hash, so the cache never holds a secret; a revoke in
- * this process drops them at once, one in another process takes effect within the TTL.
- */
-export class TokenCache {
-  private readonly entries = new Map<string, { principal: Principal; until: number; expiresAt: number | null }>();
-  private readonly touched = new Map<string, number>();
-
-  constructor(readonly ttlMs: number) {}
-
-  get(key: string, now: number): Principal | undefined {
-    const hit = this.entries.get(key);
-    if (hit === undefined) return undefined;
-    if (hit.until <= now || (hit.expiresAt !== null && hit.expiresAt <= now)) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return hit.principal;
-  }
-
-  set(key: string, principal: Principal, now: number, expiresAt: number | null): void {
-    if (this.ttlMs <= 0) return;
-    if (this.entries.size > 10_000) this.entries.clear();
-    this.entries.set(key, { principal, until: now + this.ttlMs, expiresAt });
-  }
-
-  forget(tokenId: string): void {
-    for (const [key, entry] of this.entries) if (entry.principal.tokenId === tokenId) this.entries.delete(key);
-  }
-
-  /** True at most once a minute per token: last_used_at is informative and not worth a write per request. */
-  shouldTouch(tokenId: string, now: number): boolean {
-    const last = this.touched.get(tokenId) ?? 0;
-    if (now - last < 60_000) return false;
-    if (this.touched.size > 10_000) this.touched.clear();
-    this.touched.set(tokenId, now);
-    return true;
-  }
-}
-
-/** Where a verified token is remembered: its prefix and the hash of its secret, never the secret. */
-function cacheKey(parsed: { prefix: string; secret: string }): string {
-  // One-shot hashing straight to the key's text: no Hash object and no Buffer on a cache hit.
-  return `${parsed.prefix}:${hash('sha256', parsed.secret, 'base64')}`;
-}
-
-/**
  * The principal of a token verified within the cache's TTL, without a database read or a promise (the
  * request hook stays synchronous for a busy client); undefined when `authenticate` has to decide.
  */
@@ -176,7 +129,7 @@ export function cachedPrincipal(
   presented: string,
 ): Principal | undefined {
   const parsed = parseToken(presented);
-  return parsed === undefined ? undefined : services.tokenCache.get(cacheKey(parsed), services.clock.now());
+  return parsed === undefined ? undefined : services.tokenCache.get(parsed.prefix, parsed.secret, services.clock.now());
 }
 
 /** Resolves a bearer token to its principal, or undefined for any token that is not valid now. */
@@ -184,13 +137,12 @@ export async function authenticate(services: Services, presented: string): Promi
   const parsed = parseToken(presented);
   if (parsed === undefined) return undefined;
   const now = services.clock.now();
-  const key = cacheKey(parsed);
-  const cached = services.tokenCache.get(key, now);
+  const cached = services.tokenCache.get(parsed.prefix, parsed.secret, now);
   if (cached !== undefined) return cached;
 
   const row = await readTokenByPrefix(services.store, parsed.prefix);
   if (row === undefined) return undefined;
-  const given = Buffer.from(key.slice(parsed.prefix.length + 1), 'base64');
+  const given = sha256(parsed.secret);
   const stored = Buffer.from(row.secret_hash, 'hex');
   if (stored.length !== given.length || !timingSafeEqual(stored, given)) return undefined;
   if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) return undefined;
@@ -202,7 +154,7 @@ export async function authenticate(services: Services, presented: string): Promi
     ...(row.provider_id !== null ? { providerId: row.provider_id } : {}),
     ...(row.job_types != null ? { jobTypes: JSON.parse(row.job_types) as string[] } : {}),
   };
-  services.tokenCache.set(key, principal, now, row.expires_at);
+  services.tokenCache.set(parsed.prefix, parsed.secret, principal, now, row.expires_at);
   if (services.tokenCache.shouldTouch(row.id, now)) await tokens.touchToken(services.store.db, row.id, now);
   return principal;
 }

@@ -1,4 +1,3 @@
-import DataLoader from 'dataloader';
 import type { ManyReads } from './dialect/dialect.js';
 import type { Store } from './store.js';
 
@@ -63,10 +62,18 @@ const MAX_BATCH = 500;
  */
 export type BatchSchedule = 'turn' | 'loop';
 
+interface Waiting<K, V> {
+  key: K;
+  resolve: (value: V) => void;
+  reject: (error: Error) => void;
+}
+
+const settled = Promise.resolve();
+
 /**
- * A batcher of `store` (its statements counted under `kind`): `readMany` reads distinct keys in one statement and answers for each (in
- * order); `readOne` reads one key alone, for the retry after a failed batch. `keyOf` tells equal
- * keys apart.
+ * A batcher of `store` (its statements counted under `kind`): `readMany` reads distinct keys in one
+ * statement and answers for each (in order); `readOne` reads one key alone, for the retry after a
+ * failed batch. `keyOf` tells equal keys apart.
  */
 export function readBatcher<K, V>(
   store: Store,
@@ -77,39 +84,74 @@ export function readBatcher<K, V>(
   readOne: (key: K) => Promise<V>,
 ): ReadBatcher<K, V> {
   const counters = [readBatchStats(store), readBatchStats(store, kind)];
-  const loader = new DataLoader<K, V, string>(
-    async (asked) => {
-      const distinct = new Map<string, K>();
-      for (const key of asked) distinct.set(keyOf(key), key);
-      const keys = [...distinct.values()];
-      for (const s of counters) {
-        s.batches++;
-        s.keys += keys.length;
-        s.largest = Math.max(s.largest, keys.length);
+  let waiting: Waiting<K, V>[] = [];
+
+  const read = async (batch: Waiting<K, V>[]): Promise<void> => {
+    // Each request's place among the distinct keys, so each key is told apart (keyOf) once.
+    const places = new Map<string, number>();
+    const keys: K[] = [];
+    const placeOf = batch.map(({ key }) => {
+      const id = keyOf(key);
+      let place = places.get(id);
+      if (place === undefined) {
+        place = keys.push(key) - 1;
+        places.set(id, place);
       }
-      const answers = new Map<string, V | Error>();
-      try {
-        const values = await readMany(keys);
-        keys.forEach((key, i) => answers.set(keyOf(key), values[i]!));
-      } catch (error) {
-        if (keys.length === 1) return asked.map(() => asError(error));
+      return place;
+    });
+    for (const s of counters) {
+      s.batches++;
+      s.keys += keys.length;
+      s.largest = Math.max(s.largest, keys.length);
+    }
+    let values: V[];
+    let errors: (Error | undefined)[] | undefined;
+    try {
+      values = await readMany(keys);
+    } catch (error) {
+      values = [];
+      errors = keys.length === 1 ? [asError(error)] : [];
+      if (keys.length > 1) {
         await Promise.all(
-          keys.map(async (key) => {
+          keys.map(async (key, place) => {
             for (const s of counters) s.retries++;
-            answers.set(keyOf(key), await readOne(key).catch(asError));
+            try {
+              values[place] = await readOne(key);
+            } catch (e) {
+              errors![place] = asError(e);
+            }
           }),
         );
       }
-      return asked.map((key) => answers.get(keyOf(key))!);
-    },
-    // No cache: an answer serves only the requests of its own batch (see above).
-    {
-      cache: false,
-      maxBatchSize: MAX_BATCH,
-      ...(schedule === 'loop' ? { batchScheduleFn: (send: () => void) => setImmediate(send) } : {}),
-    },
-  );
-  return { load: (key) => loader.load(key) };
+    }
+    batch.forEach((w, i) => {
+      const error = errors?.[placeOf[i]!];
+      if (error === undefined) w.resolve(values[placeOf[i]!]!);
+      else w.reject(error);
+    });
+  };
+
+  const send = (): void => {
+    const batch = waiting;
+    waiting = [];
+    for (let i = 0; i < batch.length; i += MAX_BATCH) {
+      const part = batch.slice(i, i + MAX_BATCH);
+      // Nothing a request waits for may be left unanswered, whatever went wrong.
+      read(part).catch((error: unknown) => {
+        for (const w of part) w.reject(asError(error));
+      });
+    }
+  };
+  // `turn`: a nextTick from a promise job runs once the promise jobs queued before it have run, so
+  // the reads those jobs start join this batch too.
+  const later = schedule === 'loop' ? () => setImmediate(send) : () => void settled.then(() => process.nextTick(send));
+
+  return {
+    load: (key) =>
+      new Promise<V>((resolve, reject) => {
+        if (waiting.push({ key, resolve, reject }) === 1) later();
+      }),
+  };
 }
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));

@@ -182,7 +182,9 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
     connectionString: url,
     // The API's hot reads go out batched (read-batches.ts), one statement per batch; a slow database
     // lets a busy server fill every connection with batches, so this also bounds the batches in
-    // flight. Statements on the hot paths are named, so each connection plans them once.
+    // flight. Polls at a steady rate hold a few connections; when all are held, the database is
+    // short of CPU, which more connections would share further rather than add to. Statements on the
+    // hot paths are named, so each connection plans them once.
     max: options.poolSize ?? 10,
     ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
   });

@@ -124,6 +124,31 @@ describe.each(DIALECTS)('batched job reads on %s', (dialect) => {
     }
   });
 
+  it_(
+    'answers 404 for a job removed while its copy was held, 304 and 200 to the unchanged ones beside it',
+    async () => {
+      const removed = await create(acme, 'removed-elsewhere');
+      const kept = await createMany(acme, 'kept', 6);
+      const tags = new Map<string, string>();
+      for (const id of [removed, ...kept]) tags.set(id, (await get(acme, id)).headers.etag as string);
+      // Another process removes the job (as retention does); this one still holds its rendered copy.
+      await b.store.db.deleteFrom('jobs').where('id', '=', removed).execute();
+
+      const answers = await together([
+        () => get(acme, removed),
+        ...kept.map((id) => () => get(acme, id)),
+        ...kept.map((id) => () => get(acme, id, { 'if-none-match': tags.get(id)! })),
+      ]);
+      expect(answers[0]!.statusCode).toBe(404);
+      answers.slice(1, 1 + kept.length).forEach((res, i) => {
+        expect(res.statusCode).toBe(200);
+        expect(res.headers.etag).toBe(tags.get(kept[i]!));
+        expect(res.json()).toMatchObject({ id: kept[i], type: 'kept' });
+      });
+      for (const res of answers.slice(1 + kept.length)) expect(res.statusCode).toBe(304);
+    },
+  );
+
   it_('reads the tokens missing from the cache together, each for its own request', async () => {
     const id = await create(acme, 'token-batch');
     // Tokens made by another process: this one has verified none of them.

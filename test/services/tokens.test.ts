@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../../src/services/context.js';
-import { authenticate, createToken, newSecret, revokeToken } from '../../src/services/tokens.js';
+import { authenticate, cachedPrincipal, createToken, newSecret, revokeToken } from '../../src/services/tokens.js';
 import * as store from '../../src/store/tokens.js';
 import { DIALECTS, TestClock, skipUnlessAvailable, testServices } from '../support/databases.js';
 
@@ -63,7 +63,12 @@ describe.each(DIALECTS)('API tokens on %s', (dialect) => {
     const { secret } = await createToken(services, { workspace: 'acme', name: 'target', scopes: ['admin'] });
     // Authenticate the real one first so a cached entry exists and cannot be confused with the wrong one.
     expect(await authenticate(services, secret)).toBeDefined();
-    expect(await authenticate(services, wrongSecret(secret))).toBeUndefined();
+    const wrong = wrongSecret(secret);
+    expect(cachedPrincipal(services, wrong)).toBeUndefined();
+    expect(await authenticate(services, wrong)).toBeUndefined();
+    // Neither cached by the failed attempt nor able to displace the right secret's entry.
+    expect(await authenticate(services, wrong)).toBeUndefined();
+    expect(cachedPrincipal(services, secret)).toBeDefined();
     expect(await authenticate(services, `jl_${parts(secret).prefix}_`)).toBeUndefined();
     expect(await authenticate(services, secret.slice(0, -1))).toBeUndefined();
     expect(await authenticate(services, `${secret}x`)).toBeUndefined();

@@ -32,16 +32,20 @@ function inRecord(record: unknown, prefix: string): FieldError | undefined {
  * PostgreSQL text and jsonb cannot hold NUL (U+0000) or unpaired surrogates, which SQLite stores: such
  * a string reaching a query is a 500 on one database and a row on the other. Every string a route can
  * read is therefore checked once before its handler runs, on native and compatible routes alike: the
- * path parameters, the query, the headers, and a body that is not JSON (forms, XML, multipart's JSON
- * field; JSON bodies are checked as they are parsed). It runs after schema validation so a malformed
- * id or query value keeps its own, more precise error.
+ * path parameters, the query, and a body that is not JSON (forms, XML, multipart's JSON field; JSON
+ * bodies are checked as they are parsed). It runs after schema validation so a malformed id or query
+ * value keeps its own, more precise error.
+ *
+ * Headers need no walk on every request: Node's HTTP parser answers 400 to a NUL in a header (the
+ * server does not enable its lenient parser), and it decodes header bytes one to a character, so a
+ * header cannot hold a surrogate either. What a route decodes out of a header (percent-escapes, JSON)
+ * it checks itself.
  */
 export function installStorableInput(app: FastifyInstance): void {
   app.addHook('preHandler', (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const found =
       inRecord(request.params, 'params') ??
       inRecord(request.query, 'query') ??
-      inRecord(request.headers, 'headers') ??
       (isParsed(request.body) && !JSON_BODY.test(request.headers['content-type'] ?? '')
         ? unstorableJson(request.body)
         : undefined);
