@@ -48,8 +48,8 @@ const MAX_CLAIM = 100;
 export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<void> {
   const url = options.url.replace(/\/+$/, '');
   const calls = new WorkerCalls(new JoblineClient(url, options.token), url, options.token);
-  const batcher = new CompletionBatcher(calls);
   const byType = new Map(options.jobs.map((j) => [j.type, j]));
+  const types = [...byType.keys()];
   const concurrency = Math.max(1, options.concurrency ?? 1);
   const holding = concurrency + Math.max(0, options.prefetch ?? 0);
   const slots = new JobSlots(concurrency);
@@ -71,6 +71,33 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<voi
   if (options.signal?.aborted === true) onStop();
   else options.signal?.addEventListener('abort', onStop, { once: true });
 
+  // Jobs asked for by claims under way: with the jobs held, never more than `holding`.
+  let asked = 0;
+  const start = (claimed: ClaimedJob[]): void => {
+    for (const job of claimed) {
+      const p: Promise<void> = runJob(job).finally(() => {
+        running.delete(p);
+        jobReported();
+      });
+      running.add(p);
+    }
+  };
+  // A completion call claims the next jobs for the slots its jobs free, so a busy worker makes one
+  // call per batch; the loop below claims (with a long poll) only when that left slots empty.
+  const batcher = new CompletionBatcher(calls, {
+    next(reporting) {
+      if (stopping.signal.aborted) return undefined;
+      const limit = Math.min(MAX_CLAIM, holding - (running.size - reporting) - asked);
+      if (limit <= 0) return undefined;
+      asked += limit;
+      return { worker: name, types, limit, lease_seconds: leaseSeconds };
+    },
+    claimed(claim, jobs) {
+      asked -= claim.limit;
+      start(jobs);
+      jobReported();
+    },
+  });
   const runJob = async (job: ClaimedJob): Promise<void> => {
     const definition = byType.get(job.type)!;
     // Created when the handler first reads its signal: most short handlers never do.
@@ -165,19 +192,20 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<voi
     }
   };
 
-  const types = [...byType.keys()];
   let fatal: ApiError | undefined;
   while (!stopping.signal.aborted) {
-    if (running.size >= holding) {
+    const limit = Math.min(MAX_CLAIM, holding - running.size - asked);
+    if (limit <= 0) {
       await new Promise<void>((r) => (jobReported = r));
       continue;
     }
     let claimed: ClaimedJob[];
+    asked += limit;
     try {
       const body = {
         worker: name,
         types,
-        limit: Math.min(MAX_CLAIM, holding - running.size),
+        limit,
         wait: Math.min(options.waitSeconds ?? 20, 30),
         lease_seconds: leaseSeconds,
       };
@@ -191,14 +219,10 @@ export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<voi
       log.warn({ err: error }, 'claim failed; trying again');
       await new Promise((r) => setTimeout(r, 1000));
       continue;
+    } finally {
+      asked -= limit;
     }
-    for (const job of claimed) {
-      const p: Promise<void> = runJob(job).finally(() => {
-        running.delete(p);
-        jobReported();
-      });
-      running.add(p);
-    }
+    start(claimed);
   }
   await Promise.all(running);
   options.signal?.removeEventListener('abort', onStop);

@@ -17,6 +17,23 @@ export interface ClaimedJob {
 
 export type Outcome = 'succeeded' | 'failed' | 'retrying' | 'cancelled';
 
+/** A claim sent with a completion call: the next jobs come back in its answer. */
+export interface NextClaim {
+  worker: string;
+  types: string[];
+  limit: number;
+  lease_seconds: number;
+}
+
+/**
+ * What a completion call may claim: `next(reporting)` gives the claim to send with a call completing
+ * `reporting` jobs (or none), and `claimed` takes its answer (no jobs when the call failed).
+ */
+export interface ClaimsWithCompletions {
+  next(reporting: number): NextClaim | undefined;
+  claimed(claim: NextClaim, jobs: ClaimedJob[]): void;
+}
+
 /** The lease is not the job's any more (it expired, timed out or was claimed again): drop the job. */
 export const isLeaseLost = (error: unknown): boolean => error instanceof ApiError && error.status === 409;
 
@@ -83,20 +100,27 @@ export class WorkerCalls {
     await this.client.request('POST', path(job.id, 'release'), { lease: job.lease.token });
   }
 
+  /** Completes jobs; with `claim`, the same call claims the next jobs (without waiting). */
   async complete(
     items: { job: ClaimedJob; output: unknown }[],
-  ): Promise<({ outcome: Outcome } | { problem: ApiError })[]> {
+    claim?: NextClaim,
+  ): Promise<{ results: ({ outcome: Outcome } | { problem: ApiError })[]; claimed: ClaimedJob[] }> {
     const body = {
       data: items.map(({ job, output }) => ({ id: job.id, lease: job.lease.token, output: output ?? null })),
+      ...(claim !== undefined ? { claim } : {}),
     };
     const answer = await this.client.request<{
       data: { outcome?: Outcome; problem?: ApiError['problem'] & { status?: number } }[];
+      claimed?: ClaimedJob[];
     }>('POST', '/v1/worker/completions', body);
-    return answer.data.map((r) =>
-      r.outcome !== undefined
-        ? { outcome: r.outcome }
-        : { problem: new ApiError(r.problem?.status ?? 500, r.problem ?? {}) },
-    );
+    return {
+      results: answer.data.map((r) =>
+        r.outcome !== undefined
+          ? { outcome: r.outcome }
+          : { problem: new ApiError(r.problem?.status ?? 500, r.problem ?? {}) },
+      ),
+      claimed: answer.claimed ?? [],
+    };
   }
 
   /** Uploads an output file; the bytes are read into memory first, so the upload has a known length. */
@@ -133,7 +157,10 @@ export class WorkerCalls {
   }
 }
 
-/** Collects completions and sends them in one call per batch (at most 100 jobs a call). */
+/**
+ * Collects completions and sends them in one call per batch (at most 100 jobs a call), each call
+ * claiming the next jobs as `claims` asks.
+ */
 export class CompletionBatcher {
   private pending: {
     job: ClaimedJob;
@@ -142,7 +169,10 @@ export class CompletionBatcher {
   }[] = [];
   private flushing: Promise<void> | undefined;
 
-  constructor(private readonly calls: WorkerCalls) {}
+  constructor(
+    private readonly calls: WorkerCalls,
+    private readonly claims?: ClaimsWithCompletions,
+  ) {}
 
   complete(job: ClaimedJob, output: unknown): Promise<{ outcome: Outcome } | { problem: unknown }> {
     return new Promise((done) => {
@@ -156,10 +186,14 @@ export class CompletionBatcher {
     await new Promise((r) => setImmediate(r));
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, 100);
+      const claim = this.claims?.next(batch.length);
       try {
-        const results = await this.calls.complete(batch);
+        const { results, claimed } = await this.calls.complete(batch, claim);
+        // The next jobs are counted before the finished ones leave, so no slot looks free meanwhile.
+        if (claim !== undefined) this.claims!.claimed(claim, claimed);
         batch.forEach((item, i) => item.done(results[i]!));
       } catch (problem) {
+        if (claim !== undefined) this.claims!.claimed(claim, []);
         for (const item of batch) item.done({ problem });
       }
     }

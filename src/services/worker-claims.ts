@@ -24,7 +24,7 @@ export interface RemoteClaim {
   lease: Lease;
 }
 /** The types a worker token may claim, or a 403 naming those outside it. */
-function checkTypes(principal: Principal, types: string[]): void {
+export function checkTypes(principal: Principal, types: string[]): void {
   if (principal.jobTypes === undefined) return;
   const outside = types.filter((t) => !principal.jobTypes!.includes(t));
   if (outside.length > 0) {

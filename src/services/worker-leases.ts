@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Principal } from '../core/auth.js';
 import { AppError, notFound } from '../core/errors.js';
 import { retryDelay } from '../core/backoff.js';
@@ -105,7 +106,8 @@ export async function heldAll(
       'timeout_ms',
       'executor',
     ])
-    .where('id', 'in', ids)
+    // One bound list whatever the batch's size: one statement text for every batch.
+    .where(services.store.dialect.oneOf(sql.ref('id'), ids, 'uuid'))
     .where('workspace_id', '=', principal.workspaceId)
     .execute();
   const byId = new Map(rows.map((row) => [row.id, row]));

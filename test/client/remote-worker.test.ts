@@ -138,6 +138,45 @@ describe.each(DIALECTS)('a remote TypeScript worker on %s', (dialect) => {
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(9);
   });
 
+  it_('claims the next jobs with its completions while busy, never more than its slots a call', async () => {
+    const claims: number[] = [];
+    const nextClaims: number[] = [];
+    t = await testApp(dialect, { definitions: jobs });
+    t.app.addHook('preHandler', async (request) => {
+      const body = request.body as { limit?: number; claim?: { limit: number } };
+      if (request.url === '/v1/worker/claims') claims.push(body.limit!);
+      if (request.url === '/v1/worker/completions') nextClaims.push(body.claim?.limit ?? 0);
+    });
+    const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const token = (
+      await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'remote', scopes: ['jobs:work'] } })
+    ).json().secret as string;
+    const created = await t.call({
+      method: 'POST',
+      url: '/v1/jobs:batch',
+      payload: { jobs: Array.from({ length: 30 }, () => ({ type: 'quick' })) },
+    });
+    const ids = created.json().data.map((j: any) => j.id as string);
+    stop = new AbortController();
+    running = runRemoteWorker({
+      url,
+      token,
+      jobs,
+      concurrency: 3,
+      signal: stop.signal,
+      waitSeconds: 1,
+      log: pino({ level: 'silent' }),
+    });
+    const done = await Promise.all(ids.map((id: string) => t!.finished(id)));
+    expect(done.every((j) => j.status === 'succeeded' && j.attempts === 1)).toBe(true);
+    // Most jobs came with completions: separate claims are the first one and the long polls once the
+    // queue ran dry.
+    expect(nextClaims.length).toBeGreaterThanOrEqual(10);
+    expect(nextClaims.every((n) => n >= 1 && n <= 3)).toBe(true);
+    expect(claims.length).toBeLessThan(nextClaims.length);
+    expect(claims.every((n) => n >= 1 && n <= 3)).toBe(true);
+  });
+
   it_(
     'claims ahead of its free slots with prefetch, runs only `concurrency` at once, and gives back the rest when stopped',
     async () => {

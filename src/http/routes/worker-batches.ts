@@ -6,7 +6,14 @@ import * as reports from '../../services/worker-reports.js';
 import type { App } from '../app.js';
 import { problemBody } from '../plugins/problems.js';
 import { errorResponses } from '../schemas/common.js';
-import { CompletionsBody, CompletionsResponse, HeartbeatsBody, HeartbeatsResponse } from '../schemas/worker.js';
+import type { Static } from '@sinclair/typebox';
+import {
+  ClaimedJobSchema,
+  CompletionsBody,
+  CompletionsResponse,
+  HeartbeatsBody,
+  HeartbeatsResponse,
+} from '../schemas/worker.js';
 
 // The worker protocol's batch forms (docs/workers.md): heartbeats and completions of many jobs in one
 // call, each item answered on its own, so one lost lease does not fail the others.
@@ -53,29 +60,56 @@ export function workerBatchRoutes(app: App, services: Services): void {
       config,
       schema: {
         tags,
-        summary: 'Finish many jobs at once',
-        description: `Up to ${claims.MAX_CLAIM} jobs, each with its lease token; written together per claim. Each item answers its outcome or its own problem (that job is left unchanged).`,
+        summary: 'Finish many jobs at once, and claim the next ones',
+        description: `Up to ${claims.MAX_CLAIM} jobs, each with its lease token; written together per claim. Each item answers its outcome or its own problem (that job is left unchanged). With \`claim\`, the call then claims up to \`claim.limit\` jobs as \`POST /v1/worker/claims\` does without waiting, and answers them in \`claimed\`: one call per batch instead of two. A claim the token may not make (\`403\`) or a malformed one (\`422\`) refuses the whole call, nothing completed.`,
         body: CompletionsBody,
         response: { 200: CompletionsResponse, ...errorResponses },
       },
     },
     async (request) => {
-      const items = request.body.data;
+      const { data: items, claim } = request.body;
       listedOnce(items);
+      // A claim the token may not make is refused before anything is written.
+      if (claim !== undefined) claims.checkTypes(request.principal!, claim.types);
       const results = await reports.completeRemote(
         services,
         request.principal!,
         items.map((item) => ({ id: item.id, lease: item.lease, output: item.output ?? null })),
       );
+      // Claimed after the completions are written, so jobs they released can be among the next ones.
+      const claimed =
+        claim === undefined
+          ? undefined
+          : await claims.claimRemote(services, request.principal!, {
+              worker: claim.worker,
+              types: claim.types,
+              limit: claim.limit,
+              leaseMs: seconds(claim.lease_seconds),
+              waitMs: 0,
+            });
       return {
         data: results.map((r, i) =>
           'outcome' in r
             ? { id: items[i]!.id, outcome: r.outcome }
             : { id: items[i]!.id, problem: problemBody(r.error, request.id) },
         ),
+        ...(claimed !== undefined ? { claimed: claimed.map(claimedJob) } : {}),
       };
     },
   );
+}
+
+/** A claimed job as the worker protocol answers it. */
+export function claimedJob(c: claims.RemoteClaim): Static<typeof ClaimedJobSchema> {
+  return {
+    id: c.job.id,
+    type: c.job.type,
+    input: c.job.input,
+    attempt: c.job.attempts,
+    max_attempts: c.job.maxAttempts,
+    timeout_ms: c.timeoutMs,
+    lease: { token: c.lease.token, expires_at: toIso(c.lease.expiresAt)! },
+  };
 }
 
 /** A 400 naming the item that lists a job a second time. */

@@ -24,7 +24,7 @@ import {
   ProgressBody,
 } from '../schemas/worker.js';
 import { uploadedType } from '../file-content.js';
-import { workerBatchRoutes } from './worker-batches.js';
+import { claimedJob, workerBatchRoutes } from './worker-batches.js';
 
 // The worker protocol (docs/workers.md): a token with the jobs:work scope claims jobs and reports on
 // them; every call after the claim carries the claim's lease token (src/services/worker-claims.ts, worker-reports.ts).
@@ -60,17 +60,7 @@ export function workerRoutes(app: App, services: Services): void {
           waitMs: (body.wait ?? 0) * 1000,
           signal: abort.signal,
         });
-        return {
-          data: claimed.map((c) => ({
-            id: c.job.id,
-            type: c.job.type,
-            input: c.job.input,
-            attempt: c.job.attempts,
-            max_attempts: c.job.maxAttempts,
-            timeout_ms: c.timeoutMs,
-            lease: { token: c.lease.token, expires_at: toIso(c.lease.expiresAt)! },
-          })),
-        };
+        return { data: claimed.map(claimedJob) };
       } finally {
         request.raw.socket?.off('close', gone);
       }

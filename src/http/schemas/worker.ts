@@ -128,6 +128,25 @@ const OutcomeSchema = Type.Union(
 );
 export const OutcomeResponse = Type.Object({ id: Uuid, outcome: OutcomeSchema });
 
+/** The claim a completion call may carry: the next jobs, taken once the completions are written. */
+const NextClaim = Type.Object(
+  {
+    worker: WorkerName,
+    types: JobTypes({ description: "Job types to claim; each must be within the token's job types." }),
+    limit: Type.Integer({
+      minimum: 1,
+      maximum: MAX_CLAIM,
+      description: `Jobs to claim at most (up to ${MAX_CLAIM}); usually the slots the completed jobs free.`,
+    }),
+    lease_seconds: Type.Optional(LeaseSeconds),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Claim the next jobs in the same call, as `POST /v1/worker/claims` without waiting; the answer lists them in `claimed`.',
+  },
+);
+
 export const CompletionsBody = Type.Object(
   {
     data: Type.Array(
@@ -137,6 +156,7 @@ export const CompletionsBody = Type.Object(
         maxItems: MAX_CLAIM,
       },
     ),
+    claim: Type.Optional(NextClaim),
   },
   { additionalProperties: false },
 );
@@ -149,6 +169,12 @@ export const CompletionsResponse = Type.Object({
       problem: Type.Optional(
         Type.Ref('Problem', { description: 'Why this job was not completed; nothing of it changed.' }),
       ),
+    }),
+  ),
+  claimed: Type.Optional(
+    Type.Array(ClaimedJobSchema, {
+      description:
+        'With `claim`: the jobs claimed after the completions, each with its lease (empty when none is runnable).',
     }),
   ),
 });
