@@ -260,18 +260,20 @@ function render({ o, host, hostAfter, started, summary }) {
     }
     if (base !== undefined && http !== undefined) {
       const r = http.process / base.process;
-      const d = http.p50 - base.p50;
+      // From the create call on both sides: the in-process handoff starts a job inside the create call,
+      // before it is answered, so "answered → start" is no latency there (it goes below zero).
+      const d = http.totalP50 - base.totalP50;
       goals.push(
         `- ${DATABASES[db]}: HTTP throughput ${fmt(http.process)} vs ${fmt(base.process)} jobs/s processing = **${fmt(r, 2)}×** (end to end ${fmt(http.total / base.total, 2)}×); goal ≥ ${GOALS.throughputRatio}×: ${r >= GOALS.throughputRatio ? 'met' : 'missed'}.`,
-        `- ${DATABASES[db]}: pickup p50 (create answered → start) ${fmt(http.p50, 2)} vs ${fmt(base.p50, 2)} ms = **${signed(d)} ms**; goal within ${GOALS.pickupP50DeltaMs} ms: ${d <= GOALS.pickupP50DeltaMs ? 'met' : 'missed'}. Counted from the create call: ${fmt(http.totalP50, 2)} vs ${fmt(base.totalP50, 2)} ms = ${signed(http.totalP50 - base.totalP50)} ms.`,
+        `- ${DATABASES[db]}: pickup p50 (create call → start) ${fmt(http.totalP50, 2)} vs ${fmt(base.totalP50, 2)} ms = **${signed(d)} ms**; goal within ${GOALS.pickupP50DeltaMs} ms: ${d <= GOALS.pickupP50DeltaMs ? 'met' : 'missed'}. From the create call's answer: ${fmt(http.p50, 2)} vs ${fmt(base.p50, 2)} ms (the in-process worker starts the job before the answer).`,
       );
     }
   }
   push(
     '',
-    '### Pickup latency of a waiting worker: create answered → handler start',
+    '### Pickup latency of a waiting worker: create → handler start',
     '',
-    `On the idle system after the throughput run, ${o.samples} samples per round after ${o.warmup} warm-up ones: one job at a time created with \`POST /v1/jobs\` (a keep-alive connection), then the time from its answer to the handler's start (the machine's monotonic clock, shared by the processes), ${o.pauseMs} ms pause after each. The in-process worker gets an idle worker's job in the create's own transaction (the handoff), so its handler may start before the answer arrives; the "call → start" column counts from before the create. Median of the rounds' percentiles.`,
+    `On the idle system after the throughput run, ${o.samples} samples per round after ${o.warmup} warm-up ones: one job at a time created with \`POST /v1/jobs\` (a keep-alive connection), then the time from its answer to the handler's start (the machine's monotonic clock, shared by the processes), ${o.pauseMs} ms pause after each. The in-process worker gets an idle worker's job in the create's own transaction (the handoff), so its handler may start before the answer arrives; the "call → start" column counts from before the create, and the goal compares it. Median of the rounds' percentiles.`,
     '',
     '| database | workers | p50 ms | p99 ms | call → start p50 ms | create call p50 ms |',
     '|---|---|--:|--:|--:|--:|',
@@ -281,7 +283,7 @@ function render({ o, host, hostAfter, started, summary }) {
       const x = summary[`${db}:${mode}`];
       if (x === undefined) continue;
       push(
-        `| ${DATABASES[db]} | ${MODES[mode]} | **${fmt(x.p50, 2)}** | ${fmt(x.p99, 2)} | ${fmt(x.totalP50, 2)} | ${fmt(x.createP50, 2)} |`,
+        `| ${DATABASES[db]} | ${MODES[mode]} | ${fmt(x.p50, 2)} | ${fmt(x.p99, 2)} | **${fmt(x.totalP50, 2)}** | ${fmt(x.createP50, 2)} |`,
       );
     }
   push('', '### Goals', '', ...goals, '');
@@ -349,7 +351,7 @@ export async function run(args) {
     const http = summary[`${db}:http`];
     log(
       `median ${db}: processing HTTP ${fmt(http.process)} vs in-process ${fmt(base.process)} jobs/s = ${fmt(http.process / base.process, 2)}×; ` +
-        `pickup p50 ${fmt(http.p50, 2)} vs ${fmt(base.p50, 2)} ms (${fmt(http.p50 - base.p50, 2)} ms), p99 ${fmt(http.p99, 2)} vs ${fmt(base.p99, 2)} ms`,
+        `pickup p50 from the create call ${fmt(http.totalP50, 2)} vs ${fmt(base.totalP50, 2)} ms (${fmt(http.totalP50 - base.totalP50, 2)} ms), from its answer ${fmt(http.p50, 2)} vs ${fmt(base.p50, 2)} ms`,
     );
   }
   if (values['no-write']) return;
