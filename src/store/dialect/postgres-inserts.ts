@@ -69,22 +69,21 @@ const STANDING_CLAIM = (announce: string, now: string) => `waiter AS (
       SELECT 1 FROM job_type_flow f WHERE f.type = v.type AND (f.workspace_id = v.workspace_id OR f.workspace_id = '')
         AND ${FLOW_LIMITS_CLAIM})
     ORDER BY v.position LIMIT (SELECT slots FROM waiter)
-  ), taken AS (
-    UPDATE worker_waits w SET slots = w.slots - (SELECT count(*) FROM picked), handed = w.handed + (SELECT count(*) FROM picked)
-    FROM waiter
-    WHERE w.worker_id = waiter.worker_id AND EXISTS (SELECT 1 FROM picked)
+  ), handed AS (${HANDED})
+  , taken AS (
+    UPDATE worker_waits w SET slots = w.slots - h.n, handed = w.handed + h.n FROM handed h WHERE w.worker_id = h.worker_id
   )`;
 
 /**
- * What the worker holding a standing claim is told, on jobline_handoff: its id and the jobs as its
- * claim would have returned them, or only their ids when that does not fit a NOTIFY's payload.
+ * What the standing claim took, one row when it took any job: the worker, its lease length, the
+ * number and ids of the jobs, and what its worker is told on jobline_handoff, the jobs as its claim
+ * would have returned them (only their ids when that does not fit a NOTIFY's payload).
  */
-const HANDOFF_PAYLOAD = `SELECT json_build_object('worker', waiter.worker_id, 'jobs', json_agg(json_build_object(
-    'id', p.id, 'workspace_id', p.workspace_id, 'project_id', p.project_id, 'type', p.type, 'input', p.input,
-    'attempts', 1, 'max_attempts', p.max_attempts, 'timeout_ms', p.timeout_ms)))::text AS payload
-    FROM picked p, waiter GROUP BY waiter.worker_id`;
-const HANDOFF_IDS = `(SELECT json_build_object('worker', waiter.worker_id, 'ids', json_agg(p.id))::text
-    FROM picked p, waiter GROUP BY waiter.worker_id)`;
+const HANDED = `SELECT waiter.worker_id, waiter.lease_ms, count(*) AS n, array_agg(p.id) AS ids,
+    json_build_object('worker', waiter.worker_id, 'jobs', json_agg(json_build_object(
+      'id', p.id, 'workspace_id', p.workspace_id, 'project_id', p.project_id, 'type', p.type, 'input', p.input,
+      'attempts', 1, 'max_attempts', p.max_attempts, 'timeout_ms', p.timeout_ms)))::text AS payload
+    FROM picked p, waiter GROUP BY waiter.worker_id, waiter.lease_ms`;
 
 /**
  * How new jobs are inserted: `plain` unclaimed, `claimed` partly by a worker of this process, or
@@ -155,14 +154,12 @@ function numberedInsert(project: boolean, mode: InsertMode, shape: Shape): { nam
         ${claimValues(isClaimed, 'waiter.worker_id', 'v.created_at + waiter.lease_ms')}
       FROM counter CROSS JOIN v LEFT JOIN waiter ON true LEFT JOIN picked p ON p.id = v.id)
     SELECT before,
-      CASE WHEN ${announce}::boolean AND EXISTS (SELECT 1 FROM v WHERE v.status_reason = 'queued' AND v.id NOT IN (SELECT id FROM picked))
+      CASE WHEN ${announce}::boolean AND (SELECT count(*) FROM v WHERE v.status_reason = 'queued') > COALESCE(h.n, 0)
         THEN pg_notify('${CHANNELS.jobs}', '') END AS announced,
-      (SELECT pg_notify('${CHANNELS.handoff}', CASE WHEN octet_length(payload) < 7900 THEN payload ELSE ${HANDOFF_IDS} END)
-        FROM (${HANDOFF_PAYLOAD}) h) AS handed_over,
-      (SELECT worker_id FROM waiter WHERE EXISTS (SELECT 1 FROM picked)) AS handed_to,
-      (SELECT array_agg(id) FROM picked) AS handed,
-      (SELECT lease_ms FROM waiter) AS lease_ms
-    FROM counter`,
+      CASE WHEN h.payload IS NOT NULL THEN pg_notify('${CHANNELS.handoff}', CASE WHEN octet_length(h.payload) < 7900
+        THEN h.payload ELSE json_build_object('worker', h.worker_id, 'ids', to_json(h.ids))::text END) END AS handed_over,
+      h.worker_id AS handed_to, h.ids AS handed, h.lease_ms
+    FROM counter LEFT JOIN handed h ON true`,
   };
 }
 
