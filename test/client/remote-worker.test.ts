@@ -87,6 +87,36 @@ describe.each(DIALECTS)('a remote TypeScript worker on %s', (dialect) => {
     });
     return t;
   }
+  /** Like start, with `count` jobs of `type` queued before the worker starts; returns their ids. */
+  async function startWithQueued(
+    type: string,
+    count: number,
+    seen: (url: string, body: unknown) => void,
+  ): Promise<{ t: TestApp; ids: string[] }> {
+    t = await testApp(dialect, { definitions: jobs });
+    t.app.addHook('preHandler', async (request) => seen(request.url, request.body));
+    const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const token = (
+      await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'remote', scopes: ['jobs:work'] } })
+    ).json().secret as string;
+    const created = await t.call({
+      method: 'POST',
+      url: '/v1/jobs:batch',
+      payload: { jobs: Array.from({ length: count }, () => ({ type })) },
+    });
+    const ids = created.json().data.map((j: any) => j.id as string);
+    stop = new AbortController();
+    running = runRemoteWorker({
+      url,
+      token,
+      jobs,
+      concurrency: 3,
+      signal: stop.signal,
+      waitSeconds: 1,
+      log: pino({ level: 'silent' }),
+    });
+    return { t, ids };
+  }
   const create = async (t: TestApp, type: string, input: object = {}) =>
     (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type, input } })).json().id as string;
 
@@ -106,33 +136,12 @@ describe.each(DIALECTS)('a remote TypeScript worker on %s', (dialect) => {
 
   it_('completes the jobs that finish together in one call', async () => {
     const sizes: number[] = [];
-    t = await testApp(dialect, { definitions: jobs });
-    t.app.addHook('preHandler', async (request) => {
-      if (request.url === '/v1/worker/completions') sizes.push((request.body as { data: unknown[] }).data.length);
-      else expect(request.url).not.toMatch(/\/complete$/);
-    });
-    const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const token = (
-      await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'remote', scopes: ['jobs:work'] } })
-    ).json().secret as string;
     // The jobs wait before the worker starts, so its first claim takes three that finish in one turn.
-    const created = await t.call({
-      method: 'POST',
-      url: '/v1/jobs:batch',
-      payload: { jobs: Array.from({ length: 9 }, () => ({ type: 'quick' })) },
+    const { t, ids } = await startWithQueued('quick', 9, (url, body) => {
+      if (url === '/v1/worker/completions') sizes.push((body as { data: unknown[] }).data.length);
+      else expect(url).not.toMatch(/\/complete$/);
     });
-    const ids = created.json().data.map((j: any) => j.id as string);
-    stop = new AbortController();
-    running = runRemoteWorker({
-      url,
-      token,
-      jobs,
-      concurrency: 3,
-      signal: stop.signal,
-      waitSeconds: 1,
-      log: pino({ level: 'silent' }),
-    });
-    const done = await Promise.all(ids.map((id: string) => t!.finished(id)));
+    const done = await Promise.all(ids.map((id: string) => t.finished(id)));
     expect(done.map((j) => j.status)).toEqual(Array(9).fill('succeeded'));
     expect(sizes[0]).toBe(3);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(9);
@@ -141,33 +150,12 @@ describe.each(DIALECTS)('a remote TypeScript worker on %s', (dialect) => {
   it_('claims the next jobs with its completions while busy, never more than its slots a call', async () => {
     const claims: number[] = [];
     const nextClaims: number[] = [];
-    t = await testApp(dialect, { definitions: jobs });
-    t.app.addHook('preHandler', async (request) => {
-      const body = request.body as { limit?: number; claim?: { limit: number } };
-      if (request.url === '/v1/worker/claims') claims.push(body.limit!);
-      if (request.url === '/v1/worker/completions') nextClaims.push(body.claim?.limit ?? 0);
+    const { t, ids } = await startWithQueued('quick', 30, (url, body) => {
+      const b = body as { limit?: number; claim?: { limit: number } };
+      if (url === '/v1/worker/claims') claims.push(b.limit!);
+      if (url === '/v1/worker/completions') nextClaims.push(b.claim?.limit ?? 0);
     });
-    const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const token = (
-      await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'remote', scopes: ['jobs:work'] } })
-    ).json().secret as string;
-    const created = await t.call({
-      method: 'POST',
-      url: '/v1/jobs:batch',
-      payload: { jobs: Array.from({ length: 30 }, () => ({ type: 'quick' })) },
-    });
-    const ids = created.json().data.map((j: any) => j.id as string);
-    stop = new AbortController();
-    running = runRemoteWorker({
-      url,
-      token,
-      jobs,
-      concurrency: 3,
-      signal: stop.signal,
-      waitSeconds: 1,
-      log: pino({ level: 'silent' }),
-    });
-    const done = await Promise.all(ids.map((id: string) => t!.finished(id)));
+    const done = await Promise.all(ids.map((id: string) => t.finished(id)));
     expect(done.every((j) => j.status === 'succeeded' && j.attempts === 1)).toBe(true);
     // Most jobs came with completions: separate claims are the first one and the long polls once the
     // queue ran dry.

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defineJob } from '../../src/engine/define-job.js';
 import { DIALECTS, skipUnlessAvailable } from '../support/databases.js';
 import { testApp, type TestApp } from '../support/app.js';
-import { answerChecker, type Json } from '../support/openapi.js';
+import { answerChecker, postDeclared, type Json } from '../support/openapi.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -44,19 +44,7 @@ describe.each(DIALECTS)('completions that claim the next jobs on %s', (dialect) 
       .data.map((j: { id: string }) => j.id);
   const job = async (t: TestApp, id: string) => (await t.call({ method: 'GET', url: `/v1/jobs/${id}` })).json();
   // Every answer is one the OpenAPI document declares, with the body it declares.
-  const post = async (t: TestApp, token: string, url: string, payload: object) => {
-    const res = await t.call({ method: 'POST', url, payload, token });
-    const path = url.replace(/\/jobs\/[^/]+\//, '/jobs/{id}/');
-    expect(
-      check('POST', path, {
-        status: res.statusCode,
-        contentType: res.headers['content-type'] as string | undefined,
-        body: res.body,
-      }),
-      `${url} ${res.statusCode}`,
-    ).toBeUndefined();
-    return res;
-  };
+  const post = (t: TestApp, token: string, url: string, payload: object) => postDeclared(t, check, token, url, payload);
   const claim = async (t: TestApp, token: string, body: object) => {
     const res = await post(t, token, '/v1/worker/claims', body);
     expect(res.statusCode, res.body).toBe(200);

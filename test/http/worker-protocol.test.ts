@@ -7,7 +7,7 @@ import { DIALECTS, skipUnlessAvailable, TestClock } from '../support/databases.j
 import { testApp, type TestApp } from '../support/app.js';
 import { FAST_WORKER } from '../support/worker-options.js';
 import { until } from '../support/until.js';
-import { answerChecker, type Json } from '../support/openapi.js';
+import { answerChecker, postDeclared, type Json } from '../support/openapi.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -49,19 +49,7 @@ describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
     (await t.call({ method: 'POST', url: '/v1/jobs', payload: { type, input } })).json();
   const job = async (t: TestApp, id: string) => (await t.call({ method: 'GET', url: `/v1/jobs/${id}` })).json();
   // Every answer is one the OpenAPI document declares, with the body it declares.
-  const post = async (t: TestApp, token: string, url: string, payload: object) => {
-    const res = await t.call({ method: 'POST', url, payload, token });
-    const path = url.replace(/\/jobs\/[^/]+\//, '/jobs/{id}/');
-    expect(
-      check('POST', path, {
-        status: res.statusCode,
-        contentType: res.headers['content-type'] as string | undefined,
-        body: res.body,
-      }),
-      `${url} ${res.statusCode}`,
-    ).toBeUndefined();
-    return res;
-  };
+  const post = (t: TestApp, token: string, url: string, payload: object) => postDeclared(t, check, token, url, payload);
   const claim = async (t: TestApp, token: string, body: object) => {
     const res = await post(t, token, '/v1/worker/claims', body);
     expect(res.statusCode, res.body).toBe(200);

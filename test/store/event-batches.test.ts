@@ -25,16 +25,21 @@ describe.each(DIALECTS)('event batch rows on %s', (dialect) => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  it_('jobs created, claimed and completed together are batch rows that expand to each job’s events', async () => {
+  /** Fresh services on a fresh database, with workspace `acme` and an admin principal of it. */
+  async function setup() {
     const db = freshDatabase(dialect);
     const services = await createServices({ ...db.options, registry: new Registry([]) });
     cleanups.push(async () => {
       await services.store.close();
       await db.cleanup();
     });
-    const { store } = services;
-    const workspaceId = await ensureWorkspace(store.db, 'acme', Date.now());
+    const workspaceId = await ensureWorkspace(services.store.db, 'acme', Date.now());
     const principal: Principal = { tokenId: 'test', workspaceId, scopes: ['admin'] };
+    return { services, store: services.store, workspaceId, principal };
+  }
+
+  it_('jobs created, claimed and completed together are batch rows that expand to each job’s events', async () => {
+    const { services, store, workspaceId, principal } = await setup();
 
     const jobs = await createJobs(services, principal, [{ type: 'alpha' }, { type: 'alpha' }, { type: 'beta' }]);
     const ids = jobs.map((j) => j.id);
@@ -113,14 +118,7 @@ describe.each(DIALECTS)('event batch rows on %s', (dialect) => {
   });
 
   it_('a job inserted claimed has a batched created event and its own running event, numbered on', async () => {
-    const db = freshDatabase(dialect);
-    const services = await createServices({ ...db.options, registry: new Registry([]) });
-    cleanups.push(async () => {
-      await services.store.close();
-      await db.cleanup();
-    });
-    const { store } = services;
-    const workspaceId = await ensureWorkspace(store.db, 'acme', Date.now());
+    const { store, workspaceId } = await setup();
     const now = Date.now();
     const rows: NewJobRow[] = [0, 1].map(() => ({
       id: uuidv7(now),
@@ -163,15 +161,7 @@ describe.each(DIALECTS)('event batch rows on %s', (dialect) => {
   });
 
   it_('one claim of a retried job and a new one gives each job its own attempt in its running event', async () => {
-    const db = freshDatabase(dialect);
-    const services = await createServices({ ...db.options, registry: new Registry([]) });
-    cleanups.push(async () => {
-      await services.store.close();
-      await db.cleanup();
-    });
-    const { store } = services;
-    const workspaceId = await ensureWorkspace(store.db, 'acme', Date.now());
-    const principal: Principal = { tokenId: 'test', workspaceId, scopes: ['admin'] };
+    const { services, store, principal } = await setup();
     const claim = (now: number) =>
       claimJobs(store, { workerId: 'w1', types: ['alpha'], limit: 10, leaseMs: 60_000, now });
 

@@ -1,5 +1,8 @@
+import type { LightMyRequestResponse } from 'fastify';
+import { expect } from 'vitest';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import type { TestApp } from './app.js';
 
 // The OpenAPI document is arbitrary JSON, walked by key.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -55,4 +58,28 @@ export function answerChecker(doc: Json): (method: string, path: string, answer:
       ? undefined
       : `${answer.status} body does not match its schema: ${ajv.errorsText(validate.errors)}`;
   };
+}
+
+/**
+ * A worker-protocol POST as `token`, asserting that the answer is one the OpenAPI document declares,
+ * with the body it declares (`/jobs/<id>/…` checked against its `/jobs/{id}/…` path).
+ */
+export async function postDeclared(
+  t: TestApp,
+  check: ReturnType<typeof answerChecker>,
+  token: string,
+  url: string,
+  payload: object,
+): Promise<LightMyRequestResponse> {
+  const res = await t.call({ method: 'POST', url, payload, token });
+  const path = url.replace(/\/jobs\/[^/]+\//, '/jobs/{id}/');
+  expect(
+    check('POST', path, {
+      status: res.statusCode,
+      contentType: res.headers['content-type'] as string | undefined,
+      body: res.body,
+    }),
+    `${url} ${res.statusCode}`,
+  ).toBeUndefined();
+  return res;
 }

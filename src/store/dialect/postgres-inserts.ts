@@ -53,6 +53,17 @@ const claimedJobValues = (shape: Shape, number: string, claimed: string): string
   });
 
 /**
+ * What the standing claim took, one row when it took any job: the worker, its lease length, the
+ * number and ids of the jobs, and what its worker is told on jobline_handoff, the jobs as its claim
+ * would have returned them (only their ids when that does not fit a NOTIFY's payload).
+ */
+const HANDED = `SELECT waiter.worker_id, waiter.lease_ms, count(*) AS n, array_agg(p.id) AS ids,
+    json_build_object('worker', waiter.worker_id, 'jobs', json_agg(json_build_object(
+      'id', p.id, 'workspace_id', p.workspace_id, 'project_id', p.project_id, 'type', p.type, 'input', p.input,
+      'attempts', 1, 'max_attempts', p.max_attempts, 'timeout_ms', p.timeout_ms)))::text AS payload
+    FROM picked p, waiter GROUP BY waiter.worker_id, waiter.lease_ms`;
+
+/**
  * Runnable jobs of the insert go to an idle worker of another process (migration 0035): the standing
  * claim of one such worker that runs some of their types, locked so two inserts never share its slots,
  * and as many of its types' jobs as it has slots, in input order. Types whose flow control limits the
@@ -69,21 +80,10 @@ const STANDING_CLAIM = (announce: string, now: string) => `waiter AS (
       SELECT 1 FROM job_type_flow f WHERE f.type = v.type AND (f.workspace_id = v.workspace_id OR f.workspace_id = '')
         AND ${FLOW_LIMITS_CLAIM})
     ORDER BY v.position LIMIT (SELECT slots FROM waiter)
-  ), handed AS (${HANDED})
-  , taken AS (
+  ), handed AS (${HANDED}
+  ), taken AS (
     UPDATE worker_waits w SET slots = w.slots - h.n, handed = w.handed + h.n FROM handed h WHERE w.worker_id = h.worker_id
   )`;
-
-/**
- * What the standing claim took, one row when it took any job: the worker, its lease length, the
- * number and ids of the jobs, and what its worker is told on jobline_handoff, the jobs as its claim
- * would have returned them (only their ids when that does not fit a NOTIFY's payload).
- */
-const HANDED = `SELECT waiter.worker_id, waiter.lease_ms, count(*) AS n, array_agg(p.id) AS ids,
-    json_build_object('worker', waiter.worker_id, 'jobs', json_agg(json_build_object(
-      'id', p.id, 'workspace_id', p.workspace_id, 'project_id', p.project_id, 'type', p.type, 'input', p.input,
-      'attempts', 1, 'max_attempts', p.max_attempts, 'timeout_ms', p.timeout_ms)))::text AS payload
-    FROM picked p, waiter GROUP BY waiter.worker_id, waiter.lease_ms`;
 
 /**
  * How new jobs are inserted: `plain` unclaimed, `claimed` partly by a worker of this process, or
