@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,20 +31,23 @@ interface Target {
 
 const children = new Set<ChildProcess>();
 
-function start(args: string[], logFile: string): ChildProcess {
+function start(args: string[], logFile: string, outFile: string): ChildProcess {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     JOBLINE_LEASE_MS: '1000',
-    JOBLINE_LOG_LEVEL: 'warn',
+    JOBLINE_LOG_LEVEL: 'info',
     JOBLINE_TEST_LOG: logFile,
   };
   delete env.JOBLINE_DATABASE_URL;
   delete env.JOBLINE_ADMIN_TOKEN;
+  // The processes' output goes to a file, shown when the test fails.
+  const out = openSync(outFile, 'a');
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: ROOT,
     env,
-    stdio: 'ignore',
+    stdio: ['ignore', out, out],
   });
+  closeSync(out);
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;
@@ -106,6 +109,22 @@ async function statusCounts(services: Services): Promise<Record<string, number>>
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
 
+/** What a failure needs to be understood: the unfinished jobs, which processes live, and their output. */
+async function whyUnfinished(services: Services, procs: { child: ChildProcess }[], outFile: string): Promise<string> {
+  const jobs = await services.store.db
+    .selectFrom('jobs')
+    .select(['id', 'status', 'attempts', 'lease_owner', 'lease_expires_at', 'run_at'])
+    .where('status', 'in', ['pending', 'running', 'cancelling'])
+    .limit(20)
+    .execute();
+  const alive = procs.map(
+    (p) =>
+      `pid ${p.child.pid} ${p.child.exitCode === null && p.child.signalCode === null ? 'alive' : `exited ${p.child.exitCode ?? p.child.signalCode}`}`,
+  );
+  const output = readFileSync(outFile, 'utf8').split('\n').slice(-60).join('\n');
+  return `now ${Date.now()}\n${JSON.stringify(jobs, null, 1)}\n${alive.join('\n')}\n${output}`;
+}
+
 const dialects = (['sqlite', 'postgres'] as const).map((d) => ({
   dialect: d,
   skip: d === 'postgres' && POSTGRES_URL === undefined,
@@ -138,7 +157,12 @@ describe.each(dialects)('crash safety on $dialect', ({ dialect, skip }) => {
       }
 
       const logSize = () => statSync(logFile).size;
-      const launch = (i: number) => ({ child: start(t.args(i), logFile), since: Date.now(), logAtStart: logSize() });
+      const outFile = join(logDir, 'processes.log');
+      const launch = (i: number) => ({
+        child: start(t.args(i), logFile, outFile),
+        since: Date.now(),
+        logAtStart: logSize(),
+      });
       const procs = Array.from({ length: t.processes }, (_, i) => launch(i));
       // Every 250–750 ms, SIGKILL a random process that has started working (jobs finished since it
       // started), and start it again at once; for ten seconds, or less if the jobs run out first.
@@ -164,8 +188,8 @@ describe.each(dialects)('crash safety on $dialect', ({ dialect, skip }) => {
         counts = await statusCounts(t.services);
       }
       expect(kills).toBeGreaterThanOrEqual(2);
-      expect(counts.pending ?? 0).toBe(0);
-      expect(counts.running ?? 0).toBe(0);
+      const unfinished = (counts.pending ?? 0) + (counts.running ?? 0) + (counts.cancelling ?? 0);
+      expect(unfinished, unfinished > 0 ? await whyUnfinished(t.services, procs, outFile) : '').toBe(0);
       expect((counts.succeeded ?? 0) + (counts.failed ?? 0)).toBe(total);
 
       const effects = new Map<string, number>();
@@ -208,7 +232,7 @@ describe.each(dialects)('crash safety on $dialect', ({ dialect, skip }) => {
       const logFile = join(logDir, 'cancel.log');
       writeFileSync(logFile, '');
       const principal = await principalOf(t.services);
-      start(t.args(0), logFile);
+      start(t.args(0), logFile, join(logDir, 'process.log'));
       const [job] = await createJobs(t.services, principal, [{ type: 'until-cancelled' }]);
       // Starting the process can take long on a busy machine; the timing that matters starts at the cancel.
       const deadline = Date.now() + 90_000;

@@ -278,7 +278,9 @@ describe.each(DIALECTS)('batched job reads on %s', (dialect) => {
         for (let i = 0; i < 200 && waiting.length === 0; i++) {
           await new Promise((r) => setTimeout(r, 25));
           const { rows } = await holder.query<{ pid: number }>(
-            `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%WITH ORDINALITY%'`,
+            // Only the statements this lock blocks: other test files share the server.
+            `SELECT pid FROM pg_stat_activity
+              WHERE pg_backend_pid() = ANY (pg_blocking_pids(pid)) AND query LIKE '%WITH ORDINALITY%'`,
           );
           waiting = rows.map((r) => r.pid);
         }
