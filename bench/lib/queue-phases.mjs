@@ -129,12 +129,16 @@ async function walBytes() {
   );
   return Number(rows[0].b);
 }
-/** The PostgreSQL backends of this run's connections, each with its CPU milliseconds so far. */
+/**
+ * The PostgreSQL backends of this run's connections, each with its CPU milliseconds so far: the pool's
+ * and the LISTEN connection's (named for the schema, store/dialect/postgres-listener.ts), which reads
+ * every NOTIFY the run's transactions make.
+ */
 async function ownBackends() {
   if (a.db !== 'pg') return new Map();
   const { rows } = await services.store.raw.pool.query(
-    'SELECT pid::text FROM pg_stat_activity WHERE application_name = $1',
-    [APPLICATION],
+    'SELECT pid::text FROM pg_stat_activity WHERE application_name IN ($1, $2)',
+    [APPLICATION, `jobline listener ${schema}`],
   );
   return new Map(rows.map((r) => [r.pid, postgresCpuMs([r.pid])]));
 }
