@@ -40,7 +40,7 @@ function parsePhase(output, phase) {
   const number = (pattern) => Number(pattern.exec(line)?.[1] ?? NaN);
   return {
     jobsPerSecond: number(/(\d+) jobs\/s/),
-    nodeUs: number(/Node\.js (\d+)/),
+    nodeUs: number(/Node\.js ([\d.]+)/),
     postgresUs: number(/PostgreSQL (\d+)/),
     wal: number(/WAL (\d+)/),
   };

@@ -214,7 +214,7 @@ async function phase(label, fn) {
       );
   }
   console.log(
-    `${label}: ${Math.round((N / ms) * 1000)} jobs/s, Node.js ${Math.round((cpu.user + cpu.system) / N)} µs/job, PostgreSQL ${Math.round((pgMs * 1000) / N)} µs/job${wal}`,
+    `${label}: ${Math.round((N / ms) * 1000)} jobs/s, Node.js ${((cpu.user + cpu.system) / N).toFixed(1)} µs/job, PostgreSQL ${Math.round((pgMs * 1000) / N)} µs/job${wal}`,
   );
 }
 await phase('insert ', async () => {
