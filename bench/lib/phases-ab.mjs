@@ -40,7 +40,7 @@ function parsePhase(output, phase) {
   const number = (pattern) => Number(pattern.exec(line)?.[1] ?? NaN);
   return {
     jobsPerSecond: number(/(\d+) jobs\/s/),
-    nodeUs: number(/Node\.js (\d+)/),
+    nodeUs: number(/Node\.js ([\d.]+)/),
     postgresUs: number(/PostgreSQL (\d+)/),
     wal: number(/WAL (\d+)/),
   };
@@ -89,7 +89,7 @@ for (let round = 1; round <= Number(a.rounds); round++) {
 console.log('\nmedians:');
 for (const [label, runs] of results) {
   const show = (phase) => {
-    const m = (key) => median(runs.map((r) => r[phase][key]));
+    const m = (key) => Number(median(runs.map((r) => r[phase][key])).toFixed(2));
     const wal = Number.isNaN(m('wal')) ? '' : `, WAL ${m('wal')} B, own ${m('ownWal')} B`;
     return `${m('jobsPerSecond')} jobs/s (PostgreSQL ${m('postgresUs')} µs, own ${m('ownUs')} µs, Node.js ${m('nodeUs')} µs${wal})`;
   };

@@ -5,16 +5,19 @@
 // machine; alternate the builds you compare.
 //
 //   node bench/lib/queue-phases.mjs [--dist DIR] [--db pg|sqlite] [--jobs 20000] [--concurrency 32]
-//                                   [--prefetch 0] [--claim-batch 100] [--time] [--keep] [--sql TEXT] [--wal]
+//                                   [--prefetch 0] [--claim-batch 100] [--time] [--keep] [--sql TEXT] [--wal] [--alloc]
 // On PostgreSQL it also prints, as "own", the CPU of this run's own connections alone (found by their
 // application_name), which other users of a shared server do not disturb; --wal adds the WAL of this
 // run's transactions, read back with pg_walinspect (CREATE EXTENSION pg_walinspect in the database),
 // per record type.
+// --alloc also prints the bytes this process allocated per job in each phase, garbage included (V8's
+// sampling heap profiler): unlike CPU time, the same on a busy machine as on a quiet one.
 // --time also prints, per statement, how often it ran and its mean wall time; --keep leaves the
 // PostgreSQL schema in place (its name is printed) for EXPLAIN and statistics. --sql runs statements on
 // the SQLite writer (or in the run's PostgreSQL schema) after the migrations, to try a schema or
 // setting variant (e.g. "DROP INDEX …", "PRAGMA temp_store = MEMORY") against the same build. On
 // PostgreSQL each run starts with a CHECKPOINT. To compare variants, see bench/lib/phases-ab.mjs.
+import { Session } from 'node:inspector/promises';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,6 +36,7 @@ const { values: a } = parseArgs({
     keep: { type: 'boolean', default: false },
     sql: { type: 'string', default: '' },
     wal: { type: 'boolean', default: false },
+    alloc: { type: 'boolean', default: false },
   },
 });
 const dist = resolve(a.dist);
@@ -170,7 +174,20 @@ async function lsn() {
   const { rows } = await services.store.raw.pool.query('SELECT pg_current_wal_lsn()::text AS l');
   return rows[0].l;
 }
+/** The heap profiler, when --alloc asks for allocated bytes per phase. */
+const heap = a.alloc ? new Session() : undefined;
+if (heap !== undefined) {
+  heap.connect();
+  await heap.post('HeapProfiler.enable');
+}
+/** Bytes sampled in a heap profile's tree: every allocation, collected or not, at the sampling rate. */
+const sampledBytes = (node) => node.selfSize + node.children.reduce((sum, c) => sum + sampledBytes(c), 0);
 async function phase(label, fn) {
+  await heap?.post('HeapProfiler.startSampling', {
+    samplingInterval: 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
   const cpu0 = process.cpuUsage();
   const pg0 = postgresCpuMs();
   const own0 = await ownBackends();
@@ -181,6 +198,10 @@ async function phase(label, fn) {
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const pgMs = postgresCpuMs() - pg0;
+  if (heap !== undefined) {
+    const { profile } = await heap.post('HeapProfiler.stopSampling');
+    console.log(`alloc ${label.trim()}: ${Math.round(sampledBytes(profile.head) / N)} bytes/job`);
+  }
   const wal = a.db === 'pg' ? `, WAL ${Math.round(((await walBytes()) - wal0) / N)} bytes/job` : '';
   if (a.db === 'pg') {
     const own1 = await ownBackends();
@@ -197,7 +218,7 @@ async function phase(label, fn) {
       );
   }
   console.log(
-    `${label}: ${Math.round((N / ms) * 1000)} jobs/s, Node.js ${Math.round((cpu.user + cpu.system) / N)} µs/job, PostgreSQL ${Math.round((pgMs * 1000) / N)} µs/job${wal}`,
+    `${label}: ${Math.round((N / ms) * 1000)} jobs/s, Node.js ${((cpu.user + cpu.system) / N).toFixed(1)} µs/job, PostgreSQL ${Math.round((pgMs * 1000) / N)} µs/job${wal}`,
   );
 }
 await phase('insert ', async () => {

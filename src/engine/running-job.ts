@@ -14,17 +14,21 @@ const STOP_MESSAGES: Record<StopReason, string> = {
 
 export type HandlerOutcome = { ok: true; output: unknown } | { ok: false; error: unknown };
 
+/** What the worker wraps every handler in (its trace span); the same function for every job. */
+export type AroundHandler = <T>(job: ClaimedJob, run: () => T | Promise<T>) => T | Promise<T>;
+
 /**
  * A job this worker holds, from its claim to its outcome being written: waiting in the local queue,
- * its handler running, or its outcome being written. Its lease is kept alive all that time.
+ * its handler running, or its outcome being written. Its lease is kept alive all that time. It is
+ * also what its handler's context reads the signal and logger from (LazyParts).
  */
-export class RunningJob {
+export class RunningJob implements LazyParts {
   /**
    * The handler's signal and logger, made when the handler first reads them (most never do): creating
    * an AbortController and a child logger for every job was a visible share of a no-op job's time.
    */
   private controller: AbortController | undefined;
-  private log: Logger | undefined;
+  private jobLog: Logger | undefined;
   /** Why the attempt is being stopped, and the error its signal carries. */
   reason: StopReason | undefined;
   private abortError: Error | undefined;
@@ -42,6 +46,7 @@ export class RunningJob {
     readonly definition: JobDefinition,
     private readonly workerLog: Logger,
     private readonly abortGraceMs: number,
+    private readonly onProgress: (job: ClaimedJob, percent: number, message: string | null) => void = () => undefined,
   ) {}
 
   /** The job's own timeout, else its type's. */
@@ -50,27 +55,26 @@ export class RunningJob {
   }
 
   /**
-   * Runs the handler until it settles, or until it is abandoned a grace period after an abort;
-   * `around` runs it inside what the worker wraps every handler in (its trace span).
+   * Runs the handler with `context` until it settles, or until it is abandoned a grace period after
+   * an abort; `around` runs it inside what the worker wraps every handler in (its trace span).
    */
   async handle(
-    context: (lazy: LazyParts) => EngineJobContext<never>,
-    progressed: LazyParts['progressed'],
-    around: <T>(run: () => T | Promise<T>) => T | Promise<T> = (run) => run(),
+    context: EngineJobContext<never>,
+    around: AroundHandler = (_job, run) => run(),
   ): Promise<HandlerOutcome> {
     const timeoutMs = this.timeoutMs;
     const timer = timeoutMs !== undefined ? setTimeout(() => this.abort('timeout'), timeoutMs) : undefined;
     try {
-      const handler = Promise.resolve().then(() =>
-        around(() =>
-          this.definition.run(context({ signal: () => this.signal(), log: () => this.logger(), progressed })),
-        ),
-      );
-      // A handler that ignores its signal is not waited for forever: after the grace period (see
-      // abort) the job is ended as cancelled or timed out, and whatever the handler does later is ignored.
-      const abandoned = new Promise<never>((_resolve, reject) => (this.abandon = reject));
-      handler.catch(() => undefined);
-      return { ok: true, output: await Promise.race([handler, abandoned]) };
+      // Settles with the handler, or fails when the handler is abandoned: a handler that ignores its
+      // signal is not waited for forever, and whatever it does later is ignored. One promise for
+      // both, rather than a race of two, is less to allocate for every job.
+      const output = await new Promise<unknown>((resolve, reject) => {
+        this.abandon = reject;
+        Promise.resolve()
+          .then(() => around(this.job, () => this.definition.run(context)))
+          .then(resolve, reject);
+      });
+      return { ok: true, output };
     } catch (error) {
       return { ok: false, error };
     } finally {
@@ -99,7 +103,16 @@ export class RunningJob {
     return this.controller.signal;
   }
 
-  logger(): Logger {
-    return (this.log ??= this.workerLog.child({ job: this.job.id, type: this.job.type, attempt: this.job.attempts }));
+  log(): Logger {
+    return (this.jobLog ??= this.workerLog.child({
+      job: this.job.id,
+      type: this.job.type,
+      attempt: this.job.attempts,
+    }));
+  }
+
+  /** Told of each progress report once it is stored. */
+  progressed(percent: number, message: string | null): void {
+    this.onProgress(this.job, percent, message);
   }
 }

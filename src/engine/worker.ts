@@ -13,7 +13,7 @@ import { handoffTarget } from './handoff-target.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { LocalQueue } from './local-queue.js';
 import { Reaper } from './reaper.js';
-import { RunningJob, type StopReason } from './running-job.js';
+import { RunningJob, type AroundHandler, type StopReason } from './running-job.js';
 import { Slots } from './slots.js';
 import { StandingClaim } from './standing-claim.js';
 import { traced } from './tracing.js';
@@ -58,6 +58,10 @@ export class Worker extends WorkerEvents {
   private readonly standing: StandingClaim;
   private detach: (() => void) | undefined;
   private stopping = false;
+  // One function each for every job, not a closure per job.
+  private readonly around: AroundHandler = (job, run) => traced(this.services, job, run);
+  private readonly progressed = (job: ClaimedJob, percent: number, message: string | null) =>
+    this.emit('progress', job, percent, message);
 
   constructor(
     private readonly services: Services,
@@ -178,7 +182,7 @@ export class Worker extends WorkerEvents {
     // The services hold the registry as core's JobType; every type this worker claims was registered
     // there as a JobDefinition (by defineJob, the built-ins or the --jobs modules), handler included.
     const definition = this.services.registry.get(job.type) as JobDefinition;
-    const entry = new RunningJob(job, definition, this.log, this.o.abortGraceMs);
+    const entry = new RunningJob(job, definition, this.log, this.o.abortGraceMs, this.progressed);
     this.running.set(job.id, entry);
     if (this.slots.busy < this.o.concurrency) this.run(entry);
     else this.queue.push(entry);
@@ -194,17 +198,23 @@ export class Worker extends WorkerEvents {
     entry.started = true;
     this.slots.take(job.type);
     this.emit('active', job);
-    entry.done = this.attempt(entry)
-      .catch((error: unknown) =>
+    // One reaction for both outcomes, rather than a catch and a finally: fewer promises per job.
+    entry.done = this.attempt(entry).then(
+      () => this.finished(entry),
+      (error: unknown) => {
         this.failed('error', 'finishing a job failed; its lease will expire and it will be retried', { job: job.id })(
           error,
-        ),
-      )
-      .finally(() => {
-        this.handled(entry);
-        this.running.delete(job.id);
-        this.queue.wake(); // its write landed: room for another claim if holding was the limit
-      });
+        );
+        this.finished(entry);
+      },
+    );
+  }
+
+  /** The job's attempt is settled and written (or given up): it is no longer held. */
+  private finished(entry: RunningJob): void {
+    this.handled(entry);
+    this.running.delete(entry.job.id);
+    this.queue.wake(); // its write landed: room for another claim if holding was the limit
   }
 
   /** Frees the job's concurrency slot (once), so the next job can start while this one's outcome is written. */
@@ -219,12 +229,7 @@ export class Worker extends WorkerEvents {
   private async attempt(entry: RunningJob): Promise<void> {
     const { job, definition } = entry;
     const startedAt = this.services.clock.now();
-    const progressed = (percent: number, message: string | null) => this.emit('progress', job, percent, message);
-    let outcome = await entry.handle(
-      (lazy) => jobContext(this.services, this.id, job, lazy),
-      progressed,
-      (run) => traced(this.services, job, run),
-    );
+    let outcome = await entry.handle(jobContext(this.services, this.id, job, entry), this.around);
     this.handled(entry);
 
     const now = this.services.clock.now();
@@ -267,7 +272,7 @@ export class Worker extends WorkerEvents {
       retryAt: retryable ? now + retryDelay(job.attempts, definition.backoff) : undefined,
       exhausted: !retryable && !(e instanceof NonRetryableError),
     };
-    entry.logger().warn({ err: e, retry: retryable }, 'attempt failed');
+    entry.log().warn({ err: e, retry: retryable }, 'attempt failed');
     if (await queue.failJob(this.services.store, this.id, failure, now)) this.emit('failed', job, e, retryable);
     // Cancel requested while the handler was failing: the job ends cancelled rather than failed.
     else await this.confirmCancelled(job, { ...attempt, outcome: 'cancelled' }, now);

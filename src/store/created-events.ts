@@ -20,6 +20,12 @@ export function createdEventInserts(
     created,
     ({ job: j, data }) => `${j.workspaceId}\u0000${j.projectId ?? ''}\u0000${j.type}\u0000${j.now}\u0000${data}`,
     ({ job: j }) => j.id,
+    (a, b) =>
+      a.job.workspaceId === b.job.workspaceId &&
+      a.job.projectId === b.job.projectId &&
+      a.job.type === b.job.type &&
+      a.job.now === b.job.now &&
+      a.data === b.data,
   );
   const rows: EventRowToWrite[] = groups.map(({ first: { job: j, data }, ids }) => ({
     workspaceId: j.workspaceId,

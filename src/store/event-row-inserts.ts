@@ -57,19 +57,28 @@ export function eventRowInserts(rows: readonly EventRowToWrite[]): { text: strin
 
 /**
  * Groups `items` by `key`, in the order of each group's first item: one batch row per group, its
- * jobs (`id`) in the order of `items`.
+ * jobs (`id`) in the order of `items`. `same` tells whether an item's key is that of the item before
+ * it (true only if it is); a batch's jobs mostly come in runs of one group, and comparing the fields
+ * spares building and hashing a key text per job.
  */
 export function groupInOrder<T>(
   items: readonly T[],
   key: (item: T) => string,
   id: (item: T) => string,
+  same: (item: T, before: T) => boolean,
 ): { first: T; ids: string[] }[] {
   const groups = new Map<string, { first: T; ids: string[] }>();
+  let before: T | undefined;
+  let last: { first: T; ids: string[] } | undefined;
   for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group === undefined) groups.set(k, { first: item, ids: [id(item)] });
-    else group.ids.push(id(item));
+    if (last !== undefined && before !== undefined && same(item, before)) last.ids.push(id(item));
+    else {
+      const k = key(item);
+      last = groups.get(k);
+      if (last === undefined) groups.set(k, (last = { first: item, ids: [id(item)] }));
+      else last.ids.push(id(item));
+    }
+    before = item;
   }
   return [...groups.values()];
 }

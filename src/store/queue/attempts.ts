@@ -18,7 +18,12 @@ export function storableText(text: string): string {
   return text.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
-export function attemptRow(a: Attempt, workerId: string | null, now: number): JobAttemptsTable {
+/** The attempt's row; typed with the worker given, so a row of a known worker needs no copy to say so. */
+export function attemptRow<W extends string | null>(
+  a: Attempt,
+  workerId: W,
+  now: number,
+): JobAttemptsTable & { worker: W } {
   return {
     job_id: a.jobId,
     number: a.number,

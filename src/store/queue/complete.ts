@@ -1,3 +1,4 @@
+import type { Completion } from '../dialect/dialect.js';
 import type { Store } from '../store.js';
 import { attemptRow, type Attempt } from './attempts.js';
 
@@ -18,9 +19,9 @@ export function completeJobs(
   batch: Success[],
   now: number,
 ): Promise<{ done: string[]; released: number }> {
-  return completeLeasedJobs(
+  return writeCompletions(
     store,
-    batch.map((b) => ({ ...b, owner: workerId })),
+    batch.map((b) => completion(b, workerId, now)),
     now,
   );
 }
@@ -31,14 +32,29 @@ export interface LeasedSuccess extends Success {
 }
 
 /** completeJobs for jobs held under different leases: still one write for the whole batch. */
-export async function completeLeasedJobs(
+export function completeLeasedJobs(
   store: Store,
   batch: LeasedSuccess[],
   now: number,
 ): Promise<{ done: string[]; released: number }> {
-  if (batch.length === 0) return { done: [], released: 0 };
-  return store.dialect.complete(
-    batch.map((b) => ({ attempt: { ...attemptRow(b.attempt, b.owner, now), worker: b.owner }, output: b.output })),
+  return writeCompletions(
+    store,
+    batch.map((b) => completion(b, b.owner, now)),
     now,
   );
+}
+
+// Each success becomes its dialect row in one step: copying every success per job (to add its owner,
+// then its worker) was a visible share of what a no-op job allocates.
+function completion(s: Success, owner: string, now: number): Completion {
+  return { attempt: attemptRow(s.attempt, owner, now), output: s.output };
+}
+
+async function writeCompletions(
+  store: Store,
+  batch: Completion[],
+  now: number,
+): Promise<{ done: string[]; released: number }> {
+  if (batch.length === 0) return { done: [], released: 0 };
+  return store.dialect.complete(batch, now);
 }
