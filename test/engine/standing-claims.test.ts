@@ -8,7 +8,7 @@ import { defineJob } from '../../src/engine/define-job.js';
 import { Worker, type WorkerOptions } from '../../src/engine/worker.js';
 import type { Services } from '../../src/services/context.js';
 import { putFlow } from '../../src/services/job-flow.js';
-import { createJob } from '../../src/services/job-creation.js';
+import { createJob, createJobs } from '../../src/services/job-creation.js';
 import { getJob, jobAttempts } from '../../src/services/job-reads.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
 import { listJobEvents } from '../../src/store/events.js';
@@ -105,6 +105,31 @@ describe.each(DIALECTS)('jobs created by another process for an idle worker on %
     expect(events.map((e) => e.name)).toEqual(['job.created', 'job.running', 'job.succeeded']);
     expect(events[1]!.actor).toBe(s.worker.id);
     expect(s.started.filter((n) => n === (job.input as { name: string }).name)).toHaveLength(1);
+  });
+
+  it.skipIf(skip)('hands a batch to the idle worker up to its free slots, in input order', async () => {
+    const s = await setup({ concurrency: 3 });
+    const first = await createTaken(s, 'first'); // one slot busy, two free
+    for (let i = 0; ; i++) {
+      const names = ['a', 'b', 'c'].map((n) => `${n}-${i}`);
+      const batch = await createJobs(
+        s.api,
+        s.principal,
+        names.map((name) => ({ type: 'gated', input: { name } })),
+      );
+      const taken = batch.some((j) => j.status === 'running');
+      if (taken) {
+        expect(batch.map((j) => j.status)).toEqual(['running', 'running', 'pending']);
+        expect(batch.map((j) => j.leaseOwner ?? null)).toEqual([s.worker.id, s.worker.id, null]);
+      }
+      for (const name of names) await s.release(name);
+      for (const job of batch) expect((await finished(s.api, s.principal, job.id)).status).toBe('succeeded');
+      // On SQLite, or when the claim was between waits, the worker claimed them itself: try again.
+      if (taken || !s.services.store.dialect.standingClaims) break;
+      if (i === 20) throw new Error('no batch was taken by the idle worker of another process');
+    }
+    await s.release(String((first.input as { name: string }).name));
+    expect((await finished(s.api, s.principal, first.id)).status).toBe('succeeded');
   });
 
   it.skipIf(skip)('reads back jobs whose wake-up could not carry them', async () => {

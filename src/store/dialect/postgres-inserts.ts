@@ -31,6 +31,13 @@ const unnestJobs = (shape: Shape): string => `unnest(${jobFields(shape)
 const unnestValues = (jobs: NewJobRow[], shape: Shape): unknown[] =>
   jobFields(shape).map(([, , value]) => pgArray(jobs.map(value)));
 
+/** One job as `v`, a row of its columns each bound as a parameter of its own ($1…$n). */
+const oneJob = (shape: Shape): string =>
+  `(SELECT ${jobFields(shape)
+    .map(([column, type], index) => `$${index + 1}::${type} AS ${column}`)
+    .join(', ')}) AS v`;
+const oneJobValues = (job: NewJobRow, shape: Shape): unknown[] => jobFields(shape).map(([, , value]) => value(job));
+
 /** The columns' values from unnestJobs' `v`; `overrides` replaces some (the number, a claim's status). */
 function jobValues(shape: Shape, overrides: Record<string, string>): string {
   return jobColumns(shape)
@@ -86,19 +93,42 @@ const STANDING_CLAIM = (announce: string, now: string) => `waiter AS (
   )`;
 
 /**
- * How new jobs are inserted: `plain` unclaimed, `claimed` partly by a worker of this process, or
- * `standing` unclaimed unless a standing claim of another process's worker takes them.
+ * STANDING_CLAIM for a single job (oneJob's `v`): the same worker chosen the same way, with nothing to
+ * number, order or count, so the statement a lone job's pickup waits on is a few plan nodes rather
+ * than a batch's aggregation of what the claim took.
  */
-type InsertMode = 'plain' | 'claimed' | 'standing';
-const MODES: readonly InsertMode[] = ['plain', 'claimed', 'standing'];
+const STANDING_CLAIM_ONE = (announce: string, now: string) => `waiter AS (
+    SELECT w.worker_id, w.lease_ms FROM worker_waits w, v
+    WHERE ${announce}::boolean AND w.expires_at > ${now}::bigint AND w.slots > 0
+      AND v.status_reason = 'queued' AND v.type = ANY (w.types) AND NOT EXISTS (
+        SELECT 1 FROM job_type_flow f WHERE f.type = v.type AND (f.workspace_id = v.workspace_id OR f.workspace_id = '')
+          AND ${FLOW_LIMITS_CLAIM})
+    ORDER BY w.expires_at DESC LIMIT 1 FOR UPDATE OF w SKIP LOCKED
+  ), taken AS (
+    UPDATE worker_waits w SET slots = w.slots - 1, handed = w.handed + 1 FROM waiter WHERE w.worker_id = waiter.worker_id
+  )`;
+
+/** What HANDED tells the worker, for the one job of STANDING_CLAIM_ONE. */
+const HANDED_ONE = `json_build_object('worker', waiter.worker_id, 'jobs', json_build_array(json_build_object(
+      'id', v.id, 'workspace_id', v.workspace_id, 'project_id', v.project_id, 'type', v.type, 'input', v.input,
+      'attempts', 1, 'max_attempts', v.max_attempts, 'timeout_ms', v.timeout_ms)))::text`;
+
+/**
+ * How new jobs are inserted: `plain` unclaimed, `claimed` partly by a worker of this process, or
+ * `standing` unclaimed unless a standing claim of another process's worker takes them
+ * (`standing_one` when there is one job, the common case of an API client).
+ */
+type InsertMode = 'plain' | 'claimed' | 'standing' | 'standing_one';
+const MODES: readonly InsertMode[] = ['plain', 'claimed', 'standing', 'standing_one'];
 
 /**
  * The statement numbering and inserting jobs of one project (or of none): the counter's increment and
- * the rows in one statement, one round trip. Its parameters follow unnestJobs': the count, the
- * workspace, the project if any; then, when the jobs are inserted claimed by a worker of this
- * process, the claimed ids, the worker and the lease's expiry, or for standing claims the time; last
- * whether runnable jobs are inserted unclaimed. Claimed rows are written as a claim leaves them
- * (what jobline_claim sets; migration 0018 gives them the events of a claim too).
+ * the rows in one statement, one round trip. Its parameters follow unnestJobs' (oneJob's for
+ * `standing_one`): the count, the workspace, the project if any; then, when the jobs are inserted
+ * claimed by a worker of this process, the claimed ids, the worker and the lease's expiry, or for
+ * standing claims the time; last whether runnable jobs are inserted unclaimed. Claimed rows are
+ * written as a claim leaves them (what jobline_claim sets; migration 0018 gives them the events of a
+ * claim too).
  */
 function numberedInsert(project: boolean, mode: InsertMode, shape: Shape): { name: string; text: string } {
   const columns = jobColumns(shape);
@@ -143,6 +173,24 @@ function numberedInsert(project: boolean, mode: InsertMode, shape: Shape): { nam
   }
   const now = param();
   const announce = param();
+  if (mode === 'standing_one') {
+    const isHanded = 'waiter.worker_id IS NOT NULL';
+    return {
+      name,
+      text: `WITH counter AS (${counter}), v AS (SELECT * FROM ${oneJob(shape)}), ${STANDING_CLAIM_ONE(announce, now)},
+    inserted AS (INSERT INTO jobs (${all})
+      SELECT ${claimedJobValues(shape, 'counter.before + 1', isHanded)},
+        ${claimValues(isHanded, 'waiter.worker_id', 'v.created_at + waiter.lease_ms')}
+      FROM counter CROSS JOIN v LEFT JOIN waiter ON true)
+    SELECT before,
+      CASE WHEN ${announce}::boolean AND waiter.worker_id IS NULL THEN pg_notify('${CHANNELS.jobs}', '') END AS announced,
+      CASE WHEN h.payload IS NOT NULL THEN pg_notify('${CHANNELS.handoff}', CASE WHEN octet_length(h.payload) < 7900
+        THEN h.payload ELSE json_build_object('worker', waiter.worker_id, 'ids', json_build_array(v.id))::text END) END AS handed_over,
+      waiter.worker_id AS handed_to, CASE WHEN ${isHanded} THEN ARRAY[v.id] END AS handed, waiter.lease_ms
+    FROM counter CROSS JOIN v LEFT JOIN waiter ON true
+      CROSS JOIN LATERAL (SELECT CASE WHEN ${isHanded} THEN ${HANDED_ONE} END AS payload) h`,
+    };
+  }
   const isClaimed = 'p.id IS NOT NULL';
   // Runnable jobs nobody took wake the workers of every process when the insert commits; those a
   // standing claim took are told to its worker alone.
@@ -184,15 +232,22 @@ export async function postgresInsertNumbered(
   claim: InsertClaim | undefined,
 ): Promise<NumberedInsert | undefined> {
   const shape = shapeOf(jobs);
-  const values = unnestValues(jobs, shape);
-  values.push(jobs.length, workspaceId);
-  if (projectId !== null) values.push(projectId);
   const announce = jobs.some((j) => j.statusReason === 'queued' && claim?.ids.has(j.id) !== true);
   // A standing claim may take only runnable jobs, and none in the caller's transaction: its lock on the
   // worker's row would hold the worker's next claim until that commits.
-  const mode: InsertMode = claim !== undefined ? 'claimed' : trx === undefined && announce ? 'standing' : 'plain';
+  const mode: InsertMode =
+    claim !== undefined
+      ? 'claimed'
+      : trx === undefined && announce
+        ? jobs.length === 1
+          ? 'standing_one'
+          : 'standing'
+        : 'plain';
+  const values = mode === 'standing_one' ? oneJobValues(jobs[0]!, shape) : unnestValues(jobs, shape);
+  values.push(jobs.length, workspaceId);
+  if (projectId !== null) values.push(projectId);
   if (claim !== undefined) values.push([...claim.ids], claim.workerId, claim.leaseExpiresAt);
-  else if (mode === 'standing') values.push(jobs[0]!.now);
+  else if (mode !== 'plain') values.push(jobs[0]!.now);
   values.push(announce);
   const statement = NUMBERED_INSERTS[projectId === null ? 0 : 1]![MODES.indexOf(mode)]![shape]!;
   const { rows } =
