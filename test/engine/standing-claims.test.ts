@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/core/auth.js';
@@ -179,6 +180,24 @@ describe.each(DIALECTS)('jobs created by another process for an idle worker on %
     const later = await createJob(s.api, s.principal, { type: 'gated', input: { name: 'later' } });
     expect(later.status).toBe('pending');
     expect(await getJob(s.api, s.principal, later.id)).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+
+  it.skipIf(skip)('takes no slot of a standing claim for jobs it does not insert', async () => {
+    const s = await setup();
+    if (!s.services.store.dialect.standingClaims) return;
+    const db = s.api.store.db;
+    // A claim outlasting the worker's own, so an insert would choose it.
+    await sql`INSERT INTO worker_waits (worker_id, types, slots, lease_ms, expires_at, handed)
+      VALUES ('elsewhere', ${['gated']}, 5, 30000, ${Date.now() + 600_000}, 0)`.execute(db);
+    // One job and a batch, each in a project that does not exist: nothing is inserted.
+    for (const count of [1, 2]) {
+      const projectId = randomUUID();
+      const inputs = Array.from({ length: count }, (_, i) => ({ type: 'gated', projectId, input: { name: `${i}` } }));
+      await expect(createJobs(s.api, s.principal, inputs)).rejects.toMatchObject({ code: 'validation_failed' });
+    }
+    const { rows } = await sql<{ slots: number; handed: string }>`
+      SELECT slots, handed FROM worker_waits WHERE worker_id = 'elsewhere'`.execute(db);
+    expect(rows.map((r) => [Number(r.slots), Number(r.handed)])).toEqual([[5, 0]]);
   });
 
   it.skipIf(skip)('forgets the standing claims of workers that died without withdrawing them', async () => {

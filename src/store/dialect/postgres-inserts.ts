@@ -73,14 +73,15 @@ const HANDED = `SELECT waiter.worker_id, waiter.lease_ms, count(*) AS n, array_a
 /**
  * Runnable jobs of the insert go to an idle worker of another process (migration 0035): the standing
  * claim of one such worker that runs some of their types, locked so two inserts never share its slots,
- * and as many of its types' jobs as it has slots, in input order. Types whose flow control limits the
+ * and as many of its types' jobs as it has slots, in input order. None when the counter's row is
+ * missing (a project not in the workspace): nothing is inserted then, and no slot may be taken. Types whose flow control limits the
  * claim (as in migration 0034) wait for it, which keeps their limits.
  */
 const STANDING_CLAIM = (announce: string, now: string) => `waiter AS (
-    SELECT w.worker_id, w.slots, w.lease_ms, w.types FROM worker_waits w
+    SELECT w.worker_id, w.slots, w.lease_ms, w.types FROM worker_waits w, counter
     WHERE ${announce}::boolean AND w.expires_at > ${now}::bigint AND w.slots > 0
       AND EXISTS (SELECT 1 FROM v WHERE v.status_reason = 'queued' AND v.type = ANY (w.types))
-    ORDER BY w.expires_at DESC LIMIT 1 FOR UPDATE SKIP LOCKED
+    ORDER BY w.expires_at DESC LIMIT 1 FOR UPDATE OF w SKIP LOCKED
   ), picked AS (
     SELECT v.id, v.workspace_id, v.project_id, v.type, v.input, v.max_attempts, v.timeout_ms FROM v, waiter
     WHERE v.status_reason = 'queued' AND v.type = ANY (waiter.types) AND NOT EXISTS (
@@ -98,7 +99,7 @@ const STANDING_CLAIM = (announce: string, now: string) => `waiter AS (
  * than a batch's aggregation of what the claim took.
  */
 const STANDING_CLAIM_ONE = (announce: string, now: string) => `waiter AS (
-    SELECT w.worker_id, w.lease_ms FROM worker_waits w, v
+    SELECT w.worker_id, w.lease_ms FROM worker_waits w, v, counter
     WHERE ${announce}::boolean AND w.expires_at > ${now}::bigint AND w.slots > 0
       AND v.status_reason = 'queued' AND v.type = ANY (w.types) AND NOT EXISTS (
         SELECT 1 FROM job_type_flow f WHERE f.type = v.type AND (f.workspace_id = v.workspace_id OR f.workspace_id = '')
