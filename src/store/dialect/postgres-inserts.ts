@@ -74,8 +74,8 @@ const HANDED = `SELECT waiter.worker_id, waiter.lease_ms, count(*) AS n, array_a
  * Runnable jobs of the insert go to an idle worker of another process (migration 0035): the standing
  * claim of one such worker that runs some of their types, locked so two inserts never share its slots,
  * and as many of its types' jobs as it has slots, in input order. None when the counter's row is
- * missing (a project not in the workspace): nothing is inserted then, and no slot may be taken. Types whose flow control limits the
- * claim (as in migration 0034) wait for it, which keeps their limits.
+ * missing (a project not in the workspace): nothing is inserted then, and no slot may be taken. Types
+ * whose flow control limits the claim (as in migration 0034) wait for it, which keeps their limits.
  */
 const STANDING_CLAIM = (announce: string, now: string) => `waiter AS (
     SELECT w.worker_id, w.slots, w.lease_ms, w.types FROM worker_waits w, counter
