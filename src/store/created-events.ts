@@ -18,14 +18,8 @@ export function createdEventInserts(
   const created = jobs.map((j) => ({ job: j, data: JSON.stringify(createdData(j, claim?.ids.has(j.id) === true)) }));
   const groups = groupInOrder(
     created,
-    ({ job: j, data }) => `${j.workspaceId}\u0000${j.projectId ?? ''}\u0000${j.type}\u0000${j.now}\u0000${data}`,
+    [(c) => c.job.workspaceId, (c) => c.job.projectId, (c) => c.job.type, (c) => c.job.now, (c) => c.data],
     ({ job: j }) => j.id,
-    (a, b) =>
-      a.job.workspaceId === b.job.workspaceId &&
-      a.job.projectId === b.job.projectId &&
-      a.job.type === b.job.type &&
-      a.job.now === b.job.now &&
-      a.data === b.data,
   );
   const rows: EventRowToWrite[] = groups.map(({ first: { job: j, data }, ids }) => ({
     workspaceId: j.workspaceId,

@@ -56,18 +56,19 @@ export function eventRowInserts(rows: readonly EventRowToWrite[]): { text: strin
 }
 
 /**
- * Groups `items` by `key`, in the order of each group's first item: one batch row per group, its
- * jobs (`id`) in the order of `items`. `same` tells whether an item's key is that of the item before
- * it (true only if it is); a batch's jobs mostly come in runs of one group, and comparing the fields
- * spares building and hashing a key text per job.
+ * Groups `items` by the values of `fields`, in the order of each group's first item: one batch row
+ * per group, its jobs (`id`) in the order of `items`. A batch's jobs mostly come in runs of one
+ * group, so an item whose fields equal those of the item before joins its group without a key text
+ * being built and hashed for it.
  */
 export function groupInOrder<T>(
   items: readonly T[],
-  key: (item: T) => string,
+  fields: readonly ((item: T) => string | number | null)[],
   id: (item: T) => string,
-  same: (item: T, before: T) => boolean,
 ): { first: T; ids: string[] }[] {
   const groups = new Map<string, { first: T; ids: string[] }>();
+  const key = (item: T) => fields.map((f) => f(item) ?? '').join('\u0000');
+  const same = (item: T, before: T) => fields.every((f) => f(item) === f(before));
   let before: T | undefined;
   let last: { first: T; ids: string[] } | undefined;
   for (const item of items) {

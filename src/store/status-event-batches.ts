@@ -37,16 +37,8 @@ export function statusEventBatches(
 ): { text: string; values: unknown[] }[] {
   const groups = groupInOrder(
     rows,
-    (r) =>
-      `${r.workspace_id}\u0000${r.project_id ?? ''}\u0000${r.type}\u0000${r.event_seq}\u0000${r.attempts}\u0000${r.error ?? ''}`,
+    [(r) => r.workspace_id, (r) => r.project_id, (r) => r.type, (r) => r.event_seq, (r) => r.attempts, (r) => r.error],
     (r) => r.id,
-    (r, b) =>
-      r.workspace_id === b.workspace_id &&
-      r.project_id === b.project_id &&
-      r.type === b.type &&
-      r.event_seq === b.event_seq &&
-      r.attempts === b.attempts &&
-      r.error === b.error,
   );
   // The trigger's json_object(…), in its key order; error is stored JSON already.
   const head = `{"status":${JSON.stringify(change.status)},"status_reason":${JSON.stringify(change.statusReason)},"previous_status":${JSON.stringify(change.previousStatus)},"attempt":`;

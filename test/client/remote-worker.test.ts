@@ -65,14 +65,28 @@ describe.each(DIALECTS)('a remote TypeScript worker on %s', (dialect) => {
     t = undefined;
   });
 
-  async function start(seen?: (url: string, body: unknown) => void): Promise<TestApp> {
+  /** A listening server, each request told to `seen`, and a worker token; `count` jobs of `type` queued. */
+  async function serve(
+    seen: ((url: string, body: unknown) => void) | undefined,
+    queued?: { type: string; count: number },
+  ): Promise<{ t: TestApp; url: string; token: string; ids: string[] }> {
     t = await testApp(dialect, { definitions: jobs });
     if (seen !== undefined) t.app.addHook('preHandler', async (request) => seen(request.url, request.body));
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
     const token = (
       await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'remote', scopes: ['jobs:work'] } })
     ).json().secret as string;
+    if (queued === undefined) return { t, url, token, ids: [] };
+    const created = await t.call({
+      method: 'POST',
+      url: '/v1/jobs:batch',
+      payload: { jobs: Array.from({ length: queued.count }, () => ({ type: queued.type })) },
+    });
+    return { t, url, token, ids: created.json().data.map((j: any) => j.id as string) };
+  }
+
+  async function start(seen?: (url: string, body: unknown) => void): Promise<TestApp> {
+    const { t, url, token } = await serve(seen);
     stop = new AbortController();
     running = runRemoteWorker({
       url,
@@ -93,18 +107,7 @@ describe.each(DIALECTS)('a remote TypeScript worker on %s', (dialect) => {
     count: number,
     seen: (url: string, body: unknown) => void,
   ): Promise<{ t: TestApp; ids: string[] }> {
-    t = await testApp(dialect, { definitions: jobs });
-    t.app.addHook('preHandler', async (request) => seen(request.url, request.body));
-    const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const token = (
-      await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'remote', scopes: ['jobs:work'] } })
-    ).json().secret as string;
-    const created = await t.call({
-      method: 'POST',
-      url: '/v1/jobs:batch',
-      payload: { jobs: Array.from({ length: count }, () => ({ type })) },
-    });
-    const ids = created.json().data.map((j: any) => j.id as string);
+    const { t, url, token, ids } = await serve(seen, { type, count });
     stop = new AbortController();
     running = runRemoteWorker({
       url,
@@ -169,20 +172,12 @@ describe.each(DIALECTS)('a remote TypeScript worker on %s', (dialect) => {
     'claims ahead of its free slots with prefetch, runs only `concurrency` at once, and gives back the rest when stopped',
     async () => {
       const limits: number[] = [];
-      t = await testApp(dialect, { definitions: jobs });
-      t.app.addHook('preHandler', async (request) => {
-        if (request.url === '/v1/worker/claims') limits.push((request.body as { limit: number }).limit);
-      });
-      const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
-      const token = (
-        await t.call({ method: 'POST', url: '/v1/tokens', payload: { name: 'remote', scopes: ['jobs:work'] } })
-      ).json().secret as string;
-      const created = await t.call({
-        method: 'POST',
-        url: '/v1/jobs:batch',
-        payload: { jobs: Array.from({ length: 8 }, () => ({ type: 'wait-for-cancel' })) },
-      });
-      const ids = created.json().data.map((j: any) => j.id as string);
+      const { t, url, token, ids } = await serve(
+        (url, body) => {
+          if (url === '/v1/worker/claims') limits.push((body as { limit: number }).limit);
+        },
+        { type: 'wait-for-cancel', count: 8 },
+      );
       const halt = new AbortController();
       const worker = runRemoteWorker({
         url,
@@ -199,7 +194,7 @@ describe.each(DIALECTS)('a remote TypeScript worker on %s', (dialect) => {
       expect(limits[0]).toBe(5);
       const statuses = async () =>
         (
-          await t!.services.store.db.selectFrom('jobs').select(['status', 'attempts']).where('id', 'in', ids).execute()
+          await t.services.store.db.selectFrom('jobs').select(['status', 'attempts']).where('id', 'in', ids).execute()
         ).map((j) => `${j.status}:${j.attempts}`);
       expect((await statuses()).sort()).toEqual([...Array(3).fill('pending:0'), ...Array(5).fill('running:1')]);
       halt.abort();

@@ -3,12 +3,7 @@ import { groupInOrder } from '../../src/store/event-row-inserts.js';
 
 describe('groupInOrder', () => {
   const group = (items: { id: string; k: string }[]) =>
-    groupInOrder(
-      items,
-      (i) => i.k,
-      (i) => i.id,
-      (i, before) => i.k === before.k,
-    ).map((g) => ({ k: g.first.k, ids: g.ids }));
+    groupInOrder(items, [(i) => i.k], (i) => i.id).map((g) => ({ k: g.first.k, ids: g.ids }));
 
   it('puts runs and interleaved items of one key in one group, in the order of each group’s first item', () => {
     expect(
