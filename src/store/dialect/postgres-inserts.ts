@@ -7,6 +7,7 @@ import {
   jobColumns,
   jobFields,
   shapeOf,
+  type Field,
   type InsertClaim,
   type NumberedInsert,
   type NewJobRow,
@@ -21,27 +22,41 @@ import { FLOW_LIMITS_CLAIM } from './flow-limits.js';
 // since a new job's pickup is this insert alone (services/handoff.ts).
 
 /**
- * The jobs as `v`, one row per job from unnest(…) of one array per column, bound as $1…$n, so a batch
- * of 1,000 jobs is parsed and planned like a batch of one.
+ * Columns written without a value bound per job: the number comes from the counter, and a new job's
+ * update time is its creation time (JOB_FIELDS), so neither is sent, nor parsed, as an array.
  */
-const unnestJobs = (shape: Shape): string => `unnest(${jobFields(shape)
+const DERIVED: Readonly<Record<string, string>> = { updated_at: 'v.created_at' };
+const BOUND = SHAPES.map((shape) => jobFields(shape).filter(([column]) => column !== 'number' && !(column in DERIVED)));
+/** The fields whose values are bound, one parameter (an array for a batch) each, in column order. */
+const boundFields = (shape: Shape): readonly Field[] => BOUND[shape]!;
+
+/**
+ * The jobs as `v`, one row per job from unnest(…) of one array per bound column, bound as $1…$n, so
+ * a batch of 1,000 jobs is parsed and planned like a batch of one.
+ */
+const unnestJobs = (shape: Shape): string => `unnest(${boundFields(shape)
   .map(([, type], index) => `$${index + 1}::${type}[]`)
   .join(', ')})
-    WITH ORDINALITY AS v(${jobColumns(shape).join(', ')}, position)`;
+    WITH ORDINALITY AS v(${boundFields(shape)
+      .map(([column]) => column)
+      .join(', ')}, position)`;
 const unnestValues = (jobs: NewJobRow[], shape: Shape): unknown[] =>
-  jobFields(shape).map(([, , value]) => pgArray(jobs.map(value)));
+  boundFields(shape).map(([, , value]) => pgArray(jobs.map(value)));
 
-/** One job as `v`, a row of its columns each bound as a parameter of its own ($1…$n). */
+/** One job as `v`, a row of its bound columns each bound as a parameter of its own ($1…$n). */
 const oneJob = (shape: Shape): string =>
-  `(SELECT ${jobFields(shape)
+  `(SELECT ${boundFields(shape)
     .map(([column, type], index) => `$${index + 1}::${type} AS ${column}`)
     .join(', ')}) AS v`;
-const oneJobValues = (job: NewJobRow, shape: Shape): unknown[] => jobFields(shape).map(([, , value]) => value(job));
+const oneJobValues = (job: NewJobRow, shape: Shape): unknown[] => boundFields(shape).map(([, , value]) => value(job));
 
-/** The columns' values from unnestJobs' `v`; `overrides` replaces some (the number, a claim's status). */
+/**
+ * The columns' values from unnestJobs' `v`; `overrides` replaces some (the number, a claim's status),
+ * and DERIVED gives those not bound.
+ */
 function jobValues(shape: Shape, overrides: Record<string, string>): string {
   return jobColumns(shape)
-    .map((c) => overrides[c] ?? (JSON_COLUMNS.has(c) ? `v.${c}::jsonb` : `v.${c}`))
+    .map((c) => overrides[c] ?? DERIVED[c] ?? (JSON_COLUMNS.has(c) ? `v.${c}::jsonb` : `v.${c}`))
     .join(', ');
 }
 
@@ -134,7 +149,7 @@ const MODES: readonly InsertMode[] = ['plain', 'claimed', 'standing', 'standing_
 function numberedInsert(project: boolean, mode: InsertMode, shape: Shape): { name: string; text: string } {
   const columns = jobColumns(shape);
   const UNNEST_JOBS = unnestJobs(shape);
-  let last = columns.length;
+  let last = boundFields(shape).length;
   const param = () => `$${++last}`;
   const count = param();
   const workspace = param();
