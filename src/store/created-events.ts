@@ -7,8 +7,9 @@ import type { Executor } from './store.js';
 // per group of jobs whose event is the same but for the job (workspace, project, type, time, data),
 // and the job.running event (seq 2) of each job inserted claimed, a row of its own. The job inserts
 // run these right after their INSERT, in its transaction; PostgreSQL's insert trigger writes the same
-// rows (its migrations 0024 and 0027). Nobody can be following a job that did not exist yet: the
-// inserts announce new jobs to the feed's followers once per statement (Wakeups.jobsCreated).
+// rows (its migrations 0024 and 0027), but for a group of one, which it also writes as a batch row.
+// Nobody can be following a job that did not exist yet: the inserts announce new jobs to the feed's
+// followers once per statement (Wakeups.jobsCreated).
 
 /** The INSERT statements appending the events of the just inserted `jobs`. */
 export function createdEventInserts(
@@ -21,10 +22,13 @@ export function createdEventInserts(
     [(c) => c.job.workspaceId, (c) => c.job.projectId, (c) => c.job.type, (c) => c.job.now, (c) => c.data],
     ({ job: j }) => j.id,
   );
+  // A group of one job gets a row of its own, as before migration 0030: a batch row of one saves no
+  // row, and its entries in the index of batch rows and at the NULL end of the (job_id, seq) key would
+  // be two more pages for the commit to write, on a new job's pickup (one job inserted alone).
   const rows: EventRowToWrite[] = groups.map(({ first: { job: j, data }, ids }) => ({
     workspaceId: j.workspaceId,
-    jobId: null,
-    jobIds: ids,
+    jobId: ids.length === 1 ? ids[0]! : null,
+    jobIds: ids.length === 1 ? null : ids,
     projectId: j.projectId,
     jobType: j.type,
     seq: 1,
