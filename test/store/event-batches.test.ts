@@ -16,8 +16,8 @@ import { until } from '../support/until.js';
 
 // One event-log layout on both databases (migration 0030 of each): the created events of one insert,
 // the running events of one claim and the succeeded events of one completion are batch rows, one per
-// group of jobs whose event is the same but for the job (SQLite's insert writes a created group of one
-// as the job's own row); every reader expands them into the same per-job events, numbered from 1 in
+// group of jobs whose event is the same but for the job (an insert writes a created group of one as
+// the job's own row); every reader expands them into the same per-job events, numbered from 1 in
 // each job's timeline.
 describe.each(DIALECTS)('event batch rows on %s', (dialect) => {
   const it_ = skipUnlessAvailable(dialect) ? it.skip : it;
@@ -65,7 +65,7 @@ describe.each(DIALECTS)('event batch rows on %s', (dialect) => {
     expect(done.done.sort()).toEqual([...ids].sort());
 
     // Six rows for nine events: per type, one created, one running and one succeeded row. A group of
-    // one job may be written as that job's own row (SQLite's insert does so), which reads the same.
+    // one job may be written as that job's own row, which reads the same.
     const { rows } = await sql<{ name: string; job_id: string | null; job_ids: unknown }>`
       SELECT name, job_id, job_ids FROM job_events WHERE workspace_id = ${workspaceId} ORDER BY tx, id`.execute(
       store.db,
@@ -79,6 +79,8 @@ describe.each(DIALECTS)('event batch rows on %s', (dialect) => {
       expect(shape.filter(([n]) => n === name).map(([, list]) => list)).toEqual(expect.arrayContaining([alpha, beta]));
     }
     expect(shape).toHaveLength(6);
+    // The insert writes the created event of a group of one as the job's own row, on both databases.
+    expect(rows.filter((r) => r.name === 'job.created' && r.job_id === ids[2])).toHaveLength(1);
 
     // Each job's timeline, the feed, the dispatcher and the callbacks' history give the same events.
     const expected = (id: string) => [
