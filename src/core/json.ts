@@ -26,25 +26,42 @@ const escapePointer = (key: string): string => key.replaceAll('~', '~0').replace
  * validation error located by a JSON Pointer, or undefined when the body is storable.
  */
 export function unstorableJson(value: unknown, pointer = '#', depth = 0): FieldError | undefined {
-  if (typeof value === 'string') {
-    const detail = badText(value);
-    return detail === undefined ? undefined : { pointer, detail };
-  }
+  const path: string[] = [];
+  const detail = firstUnstorable(value, depth, path);
+  if (detail === undefined) return undefined;
+  let at = pointer;
+  for (let i = path.length - 1; i >= 0; i--) at += `/${path[i]}`;
+  return { pointer: at, detail };
+}
+
+// Every request body is walked, so the walk builds no pointer on the way down: the path to what it
+// found is collected on the way back up, innermost segment first.
+function firstUnstorable(value: unknown, depth: number, path: string[]): string | undefined {
+  if (typeof value === 'string') return badText(value);
   if (value === null || typeof value !== 'object') return undefined;
-  if (depth >= MAX_JSON_DEPTH) return { pointer, detail: `is nested more than ${MAX_JSON_DEPTH} levels deep` };
+  if (depth >= MAX_JSON_DEPTH) return `is nested more than ${MAX_JSON_DEPTH} levels deep`;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = unstorableJson(value[i], `${pointer}/${i}`, depth + 1);
-      if (found !== undefined) return found;
+      const found = firstUnstorable(value[i], depth + 1, path);
+      if (found !== undefined) {
+        path.push(String(i));
+        return found;
+      }
     }
     return undefined;
   }
-  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-    const child = `${pointer}/${escapePointer(key)}`;
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
     const keyDetail = badText(key);
-    if (keyDetail !== undefined) return { pointer: child, detail: `has a key that ${keyDetail}` };
-    const found = unstorableJson(v, child, depth + 1);
-    if (found !== undefined) return found;
+    if (keyDetail !== undefined) {
+      path.push(escapePointer(key));
+      return `has a key that ${keyDetail}`;
+    }
+    const found = firstUnstorable(record[key], depth + 1, path);
+    if (found !== undefined) {
+      path.push(escapePointer(key));
+      return found;
+    }
   }
   return undefined;
 }

@@ -3,7 +3,7 @@ import type { Principal } from '../../src/core/auth.js';
 import { createServices } from '../../src/create-services.js';
 import { createJobs } from '../../src/services/job-creation.js';
 import { ensureWorkspace } from '../../src/services/tokens.js';
-import { CLAIM_IN_WORKSPACE } from '../../src/store/dialect/sqlite-queue.js';
+import { CHOOSE_IN_WORKSPACE } from '../../src/store/dialect/sqlite-queue.js';
 import { claimJobs } from '../../src/store/queue.js';
 import { DIALECTS, freshDatabase, skipUnlessAvailable } from '../support/databases.js';
 
@@ -67,8 +67,8 @@ describe.each(DIALECTS)('claiming on %s', (dialect) => {
         await createJobs(services, { tokenId: 't', workspaceId, scopes: ['admin'] }, jobs);
       }
       const plan = () => {
-        const params = CLAIM_IN_WORKSPACE.split('?').length - 1;
-        const rows = raw.db.prepare(`EXPLAIN QUERY PLAN ${CLAIM_IN_WORKSPACE}`).all(...Array<number>(params).fill(1));
+        const params = CHOOSE_IN_WORKSPACE.split('?').length - 1;
+        const rows = raw.db.prepare(`EXPLAIN QUERY PLAN ${CHOOSE_IN_WORKSPACE}`).all(...Array<number>(params).fill(1));
         return (rows as { detail: string }[]).map((r) => r.detail).join('\n');
       };
       // A sort would take every pending job of the workspace at each claim, however few it asks for.

@@ -19,17 +19,21 @@ const CHUNK = 500;
 
 const { claim, complete } = TRANSITIONS;
 
+// The claim in two statements of one transaction: CHOOSE reads the rowids of the next runnable jobs
+// from the claim index, CLAIM takes them. SQLite runs the single UPDATE … WHERE rowid IN (SELECT …
+// LIMIT ?) that did both clearly slower than these two halves, a cost paid by every claim whatever its
+// size. The transaction's write lock keeps the chosen jobs from being taken in between.
+const CHOOSE = `SELECT rowid FROM jobs
+    WHERE status = '${claim.from[0]}' AND run_at <= ? AND type IN (SELECT value FROM json_each(?)) AND executor = 'worker'
+      AND (status_reason IS NULL OR status_reason <> 'waiting')
+    ORDER BY priority DESC, run_at, id
+    LIMIT ?`;
+
 // event_seq and claim_times: the claim writes its own job.running events (status-event-batches.ts).
 export const CLAIM = `UPDATE jobs SET status = '${claim.to}', status_reason = 'claimed', attempts = attempts + 1, lease_owner = ?, lease_expires_at = ?,
     started_at = COALESCE(started_at, ?), attempt_started_at = ?, updated_at = ?, version = version + 1,
     event_seq = event_seq + 1, claim_times = COALESCE(claim_times || ',', '') || ?
-  WHERE rowid IN (
-    SELECT rowid FROM jobs
-    WHERE status = '${claim.from[0]}' AND run_at <= ? AND type IN (SELECT value FROM json_each(?)) AND executor = 'worker'
-      AND (status_reason IS NULL OR status_reason <> 'waiting')
-    ORDER BY priority DESC, run_at, id
-    LIMIT ?)
-    AND status = '${claim.from[0]}'
+  WHERE rowid IN (SELECT value FROM json_each(?)) AND status = '${claim.from[0]}'
   RETURNING id, workspace_id, project_id, type, input, attempts, max_attempts, timeout_ms, event_seq, error`;
 
 /**
@@ -40,17 +44,17 @@ const FREE_TYPES = `SELECT value FROM json_each(?) AS t
   WHERE NOT EXISTS (SELECT 1 FROM job_type_flow f WHERE f.type = t.value AND (? IS NULL OR f.workspace_id IN (?, ''))
     AND ${FLOW_LIMITS_CLAIM})`;
 
-// The same claim limited to one workspace. Built from CLAIM so the two cannot drift; should its text
+// The same choice limited to one workspace. Built from CHOOSE so the two cannot drift; should its text
 // change so that the condition no longer fits, this fails at load rather than claim across workspaces.
 // The unary `+` keeps SQLite from answering the workspace condition with an index on workspace_id and
 // status: that reads every pending job of the workspace and sorts them all for each claim, a cost that
 // grows with the backlog, where the claim index gives the next jobs in order (PostgreSQL's function
 // gets the same plan from enable_sort = off, migration 0026).
-export const CLAIM_IN_WORKSPACE = inWorkspace(CLAIM);
+export const CHOOSE_IN_WORKSPACE = inWorkspace(CHOOSE);
 
 function inWorkspace(text: string): string {
   const anchor = "AND executor = 'worker'";
-  if (text.split(anchor).length !== 2) throw new Error('The SQLite claim has no single executor condition.');
+  if (text.split(anchor).length !== 2) throw new Error("The SQLite claim's choice has no single executor condition.");
   return text.replace(anchor, `${anchor} AND +workspace_id = ?`);
 }
 
@@ -71,19 +75,14 @@ export function sqliteClaim(raw: SqliteRaw, inWorkspace: boolean): (o: ClaimOpti
       .pluck()
       .all(JSON.stringify(o.types), o.workspaceId ?? null, o.workspaceId ?? null) as string[];
     if (free.length === 0) return [];
-    const values = [
-      o.workerId,
-      o.now + o.leaseMs,
-      o.now,
-      o.now,
-      o.now,
-      o.now,
-      o.now,
-      JSON.stringify(free),
-      ...(inWorkspace ? [o.workspaceId] : []),
-      o.limit,
-    ];
-    const rows = raw.prepare(inWorkspace ? CLAIM_IN_WORKSPACE : CLAIM).all(...values) as ClaimedSqliteRow[];
+    const chosen = raw
+      .prepare(inWorkspace ? CHOOSE_IN_WORKSPACE : CHOOSE)
+      .pluck()
+      .all(o.now, JSON.stringify(free), ...(inWorkspace ? [o.workspaceId] : []), o.limit) as number[];
+    if (chosen.length === 0) return [];
+    const rows = raw
+      .prepare(CLAIM)
+      .all(o.workerId, o.now + o.leaseMs, o.now, o.now, o.now, o.now, JSON.stringify(chosen)) as ClaimedSqliteRow[];
     const events = statusEventBatches(rows, {
       status: claim.to,
       statusReason: 'claimed',
