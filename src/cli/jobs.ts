@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ApiError, JoblineClient, followJob } from '../client/client.js';
+import { ApiError, ConnectionError, JoblineClient, followJob } from '../client/client.js';
 import { watchJob, type WatchOptions } from './watch.js';
 import type { JobRepresentation } from '../core/job-json.js';
 import { table } from './table.js';
@@ -181,6 +181,8 @@ export function describeCliError(error: unknown): string {
       : '';
     return `Error ${error.status} ${error.problem.code ?? ''}: ${error.message}${pointers}`;
   }
+  if (error instanceof ConnectionError) return `Error: ${error.message}. Is \`jobline serve\` running and --url right?`;
+  // Event streams still come over fetch, whose network failures are this TypeError.
   if (error instanceof TypeError && /fetch failed/.test(error.message))
     return `Error: cannot reach the server (${String((error.cause as Error | undefined)?.message ?? error.message)}). Is \`jobline serve\` running and --url right?`;
   return `Error: ${error instanceof Error ? error.message : String(error)}`;

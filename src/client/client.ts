@@ -1,5 +1,8 @@
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { isTerminalEvent } from '../core/events.js';
+import { Connections } from './json-request.js';
+
+export { ConnectionError } from './json-request.js';
 import type { eventRepresentation } from '../http/representations/event.js';
 import type { JobRepresentation } from '../core/job-json.js';
 import type { scheduleRepresentation } from '../http/representations/schedule.js';
@@ -65,36 +68,54 @@ function activeTraceContext(): Record<string, string> {
 /** A small typed client for the native API, used by the CLI and the tests. */
 export class JoblineClient {
   private readonly base: string;
+  private readonly connections: Connections;
 
   constructor(
     baseUrl: string,
     private readonly token: string,
   ) {
     this.base = baseUrl.replace(/\/+$/, '');
+    this.connections = new Connections(this.base);
   }
 
-  async request<T>(
+  request<T>(
     method: string,
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
     signal?: AbortSignal,
   ): Promise<T> {
-    const response = await fetch(`${this.base}${path}`, {
+    return this.send(
       method,
-      ...(signal !== undefined ? { signal } : {}),
-      headers: {
-        authorization: `Bearer ${this.token}`,
-        accept: 'application/json',
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...activeTraceContext(),
-        ...headers,
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    const parsed = text === '' ? undefined : (JSON.parse(text) as unknown);
-    if (!response.ok) throw new ApiError(response.status, (parsed as ApiError['problem'] | undefined) ?? {});
+      path,
+      body !== undefined ? JSON.stringify(body) : undefined,
+      body !== undefined ? { 'content-type': 'application/json', ...headers } : headers,
+      signal,
+    );
+  }
+
+  /** Sends `bytes` as the body as they are (with their Content-Type in `headers`); the answer is JSON. */
+  upload<T>(method: string, path: string, bytes: Buffer, headers: Record<string, string>): Promise<T> {
+    return this.send(method, path, bytes, headers);
+  }
+
+  private async send<T>(
+    method: string,
+    path: string,
+    body: string | Buffer | undefined,
+    headers: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    const answer = await this.connections.request(
+      method,
+      path,
+      { authorization: `Bearer ${this.token}`, accept: 'application/json', ...activeTraceContext(), ...headers },
+      body,
+      signal,
+    );
+    const parsed = answer.text === '' ? undefined : (JSON.parse(answer.text) as unknown);
+    if (answer.status < 200 || answer.status > 299)
+      throw new ApiError(answer.status, (parsed as ApiError['problem'] | undefined) ?? {});
     return parsed as T;
   }
 

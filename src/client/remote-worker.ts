@@ -47,7 +47,7 @@ const MAX_CLAIM = 100;
  */
 export async function runRemoteWorker(options: RemoteWorkerOptions): Promise<void> {
   const url = options.url.replace(/\/+$/, '');
-  const calls = new WorkerCalls(new JoblineClient(url, options.token), url, options.token);
+  const calls = new WorkerCalls(new JoblineClient(url, options.token));
   const byType = new Map(options.jobs.map((j) => [j.type, j]));
   const types = [...byType.keys()];
   const concurrency = Math.max(1, options.concurrency ?? 1);

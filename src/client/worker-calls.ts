@@ -40,11 +40,7 @@ export const isLeaseLost = (error: unknown): boolean => error instanceof ApiErro
 const path = (id: string, what: string): string => `/v1/worker/jobs/${encodeURIComponent(id)}/${what}`;
 
 export class WorkerCalls {
-  constructor(
-    private readonly client: JoblineClient,
-    private readonly url: string,
-    private readonly token: string,
-  ) {}
+  constructor(private readonly client: JoblineClient) {}
 
   async claim(
     body: { worker: string; types: string[]; limit: number; wait: number; lease_seconds: number },
@@ -136,23 +132,16 @@ export class WorkerCalls {
         : Buffer.isBuffer(data)
           ? data
           : Buffer.concat(await Readable.from(data).toArray());
-    const response = await fetch(`${this.url}${path(job.id, `files/${encodeURIComponent(name)}`)}`, {
-      method: 'PUT',
-      headers: {
-        authorization: `Bearer ${this.token}`,
-        'jobline-lease': job.lease.token,
-        'content-type': contentType,
-        accept: 'application/json',
-      },
-      body: bytes,
-    });
-    const text = await response.text();
-    const parsed = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
-    if (!response.ok) throw new ApiError(response.status, parsed);
+    const parsed = await this.client.upload<{ name: string; size: number; sha256?: string }>(
+      'PUT',
+      path(job.id, `files/${encodeURIComponent(name)}`),
+      bytes,
+      { 'jobline-lease': job.lease.token, 'content-type': contentType },
+    );
     return {
-      name: parsed.name as string,
-      size: parsed.size as number,
-      sha256: (parsed.sha256 as string | undefined) ?? createHash('sha256').update(bytes).digest('hex'),
+      name: parsed.name,
+      size: parsed.size,
+      sha256: parsed.sha256 ?? createHash('sha256').update(bytes).digest('hex'),
     };
   }
 }
