@@ -5,7 +5,7 @@ export { defineJob, NonRetryableError, type JobDefinition, type JobContext } fro
 export type { Backoff } from './core/backoff.js';
 export type { FlowControl, FlowFields, FlowJson } from './core/flow.js';
 export { Type, type Static, type TSchema } from '@sinclair/typebox';
-export { JoblineClient, ApiError } from './client/client.js';
+export { JoblineClient, ApiError, ConnectionError } from './client/client.js';
 export type { Job } from './core/job.js';
 export { JOB_STATUSES, type JobStatus } from './core/lifecycle.js';
 export { runRemoteWorker, type RemoteWorkerOptions } from './client/remote-worker.js';

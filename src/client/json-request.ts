@@ -49,6 +49,17 @@ export class Connections {
     body: string | Buffer | undefined,
     signal?: AbortSignal,
   ): Promise<JsonAnswer> {
+    return this.exchange(method, path, headers, body, signal, true);
+  }
+
+  private exchange(
+    method: string,
+    path: string,
+    headers: Record<string, string | number>,
+    body: string | Buffer | undefined,
+    signal: AbortSignal | undefined,
+    mayRetry: boolean,
+  ): Promise<JsonAnswer> {
     return new Promise((resolve, reject) => {
       const { protocol, hostname, port, prefix } = this.target;
       const req = this.send(
@@ -72,8 +83,16 @@ export class Connections {
           });
         },
       );
-      // An abort stays an AbortError, as the caller asked for it.
-      req.on('error', (error) => reject(signal?.aborted === true ? error : new ConnectionError(error)));
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        // An abort stays an AbortError, as the caller asked for it.
+        if (signal?.aborted === true) return reject(error);
+        // A kept-alive socket the server closed just as this call was sent: the server never read the
+        // call, so sending it once more on a new socket is safe (the race node:http documents).
+        if (mayRetry && req.reusedSocket && error.code === 'ECONNRESET') {
+          return resolve(this.exchange(method, path, headers, body, signal, false));
+        }
+        reject(new ConnectionError(error));
+      });
       req.end(body);
     });
   }
