@@ -3,6 +3,7 @@ import { AppError } from '../core/errors.js';
 import type { ClaimedJob } from '../core/job.js';
 import * as queue from '../store/queue.js';
 import type { Services } from './context.js';
+import { issuedLeases } from './issued-leases.js';
 import { newLease, type Lease } from './worker-leases.js';
 
 // A remote worker's claim (docs/workers.md): the jobs it takes, each under a lease of its own
@@ -92,11 +93,20 @@ export async function claimRemote(services: Services, principal: Principal, r: C
         workspaceId: principal.workspaceId,
       });
       if (jobs.length > 0) {
-        return jobs.map((job) => ({
-          job,
-          timeoutMs: timeoutOf(job),
-          lease: { token: lease.token, expiresAt: now + r.leaseMs },
-        }));
+        const issued = issuedLeases(services);
+        return jobs.map((job) => {
+          const timeoutMs = timeoutOf(job);
+          issued.remember(principal.workspaceId, {
+            id: job.id,
+            type: job.type,
+            owner: lease.owner,
+            attempt: job.attempts,
+            maxAttempts: job.maxAttempts,
+            startedAt: now, // the claim's attempt_started_at
+            timeoutMs,
+          });
+          return { job, timeoutMs, lease: { token: lease.token, expiresAt: now + r.leaseMs } };
+        });
       }
       const left = deadline - Date.now();
       if (left <= 0 || aborted()) return [];

@@ -5,6 +5,7 @@ import { AppError, notFound } from '../core/errors.js';
 import { retryDelay } from '../core/backoff.js';
 import * as queue from '../store/queue.js';
 import type { Services } from './context.js';
+import type { IssuedLeases } from './issued-leases.js';
 
 // Workers in any language run jobs over HTTP (docs/workers.md) through the same store functions as the
 // in-process worker (src/engine/worker.ts): the claim, lease renewal, progress, completion, failure and
@@ -71,11 +72,16 @@ export async function held(services: Services, principal: Principal, id: string,
   return job!;
 }
 
-/** `held` for many jobs with one read: each item's job, or its error. */
+/**
+ * `held` for many jobs with one read: each item's job, or its error. With `issued`, a job whose lease
+ * this process issued to this token is taken as claimed, without the read (issued-leases.ts): only for
+ * writes the lease owner guards.
+ */
 export async function heldAll(
   services: Services,
   principal: Principal,
   items: { id: string; lease: string }[],
+  issued?: IssuedLeases,
 ): Promise<(Held | AppError)[]> {
   // The jobs of one claim share its token: each distinct token is hashed once.
   const byToken = new Map<string, string | AppError>();
@@ -92,7 +98,17 @@ export async function heldAll(
     }
     return owner;
   });
-  const ids = [...new Set(items.map((item) => item.id))];
+  const now = services.clock.now();
+  const known = items.map(({ id }, index) => {
+    const owner = owners[index]!;
+    const job = issued?.get(id, principal.workspaceId);
+    if (job === undefined || owner instanceof AppError || !sameOwner(job.owner, owner)) return undefined;
+    if (principal.jobTypes !== undefined && !principal.jobTypes.includes(job.type)) return undefined;
+    // An attempt past its timeout is ended by the read's path below.
+    return job.timeoutMs === null || now - job.startedAt < job.timeoutMs ? job : undefined;
+  });
+  const ids = [...new Set(items.filter((_, index) => known[index] === undefined).map((item) => item.id))];
+  if (ids.length === 0) return known as Held[];
   const rows = await services.store.db
     .selectFrom('jobs')
     .select([
@@ -111,12 +127,12 @@ export async function heldAll(
     .where('workspace_id', '=', principal.workspaceId)
     .execute();
   const byId = new Map(rows.map((row) => [row.id, row]));
-  const now = services.clock.now();
   const result: (Held | AppError)[] = [];
   for (const [index, { id }] of items.entries()) {
     const owner = owners[index]!;
     const row = byId.get(id);
-    if (owner instanceof AppError) result.push(owner);
+    if (known[index] !== undefined) result.push(known[index]);
+    else if (owner instanceof AppError) result.push(owner);
     else if (
       row === undefined ||
       row.executor !== 'worker' ||

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import * as queue from '../store/queue.js';
 import type { Services } from './context.js';
 import { completeLeased } from './remote-completions.js';
+import { issuedLeases } from './issued-leases.js';
 import { writeJobFile, type FileInfo } from './files.js';
 import {
   finishFailed,
@@ -94,7 +95,8 @@ export async function completeRemote(
 ): Promise<({ outcome: Outcome } | { error: AppError })[]> {
   const results: ({ outcome: Outcome } | { error: AppError })[] = [];
   const valid: { index: number; job: Held; output: unknown }[] = [];
-  const jobs = await heldAll(services, principal, items);
+  const issued = issuedLeases(services);
+  const jobs = await heldAll(services, principal, items, issued);
   for (const [index, item] of items.entries()) {
     try {
       const job = jobs[index]!;
@@ -123,6 +125,7 @@ export async function completeRemote(
     })),
   );
   for (const v of valid) {
+    issued.forget(v.job.id);
     if (done.has(v.job.id)) continue;
     const attempt: queue.Attempt = {
       jobId: v.job.id,
@@ -152,10 +155,12 @@ export async function fail(
   retryable: boolean,
 ): Promise<Outcome> {
   const job = await held(services, principal, id, leaseToken);
+  issuedLeases(services).forget(id);
   return finishFailed(services, job, error, retryable, 'failed');
 } /** Gives the job back to the queue without counting the attempt (the worker is shutting down). */
 export async function release(services: Services, principal: Principal, id: string, leaseToken: string): Promise<void> {
   const job = await held(services, principal, id, leaseToken);
+  issuedLeases(services).forget(id);
   await queue.releaseJobs(services.store, job.owner, [id], services.clock.now());
   services.wakeups.jobsAdded();
 }

@@ -315,6 +315,25 @@ describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
     expect(after.attempt_history.map((a: { outcome: string }) => a.outcome)).toEqual(['failed', 'failed']);
   });
 
+  it_('refuses with 409 a completion whose lease lapsed while its job waits in the queue again', async () => {
+    const clock = new TestClock();
+    const { t, work } = await setup(clock);
+    const { id } = await create(t, 'remote');
+    const [first] = await claim(t, work, { worker: 'slow', types: ['remote'], lease_seconds: 5 });
+    clock.advance(60_000); // past the lease, and past the time between two sweeps for lapsed leases
+    // A claim of another type finds nothing to take, but sweeps: the job is back in the queue, unclaimed.
+    expect(await claim(t, work, { worker: 'other', types: ['bounded'] })).toEqual([]);
+    const before = await job(t, id);
+    expect(before).toMatchObject({ status: 'pending', worker: null });
+    const batch = await post(t, work, '/v1/worker/completions', {
+      data: [{ id, lease: first.lease.token, output: { late: true } }],
+    });
+    expect(batch.json().data[0]).toMatchObject({ id, problem: { status: 409, code: 'lease_lost' } });
+    const single = await post(t, work, `/v1/worker/jobs/${id}/complete`, { lease: first.lease.token });
+    expect(single.statusCode).toBe(409);
+    expect(await job(t, id)).toEqual(before);
+  });
+
   it_("fails an attempt past its type's timeout at the worker's next call, and retries the job", async () => {
     const clock = new TestClock();
     const { t, work } = await setup(clock);
