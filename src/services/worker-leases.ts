@@ -121,12 +121,15 @@ export async function heldAll(
       'attempt_started_at',
       'timeout_ms',
       'executor',
+      'workspace_id',
     ])
-    // One bound list whatever the batch's size: one statement text for every batch.
+    // One bound list whatever the batch's size: one statement text for every batch. By id alone, so
+    // the primary key finds the rows: with the workspace in the condition too, a planner without
+    // statistics yet (a new table) scanned the whole workspace's jobs instead. The workspace is
+    // checked below.
     .where(services.store.dialect.oneOf(sql.ref('id'), ids, 'uuid'))
-    .where('workspace_id', '=', principal.workspaceId)
     .execute();
-  const byId = new Map(rows.map((row) => [row.id, row]));
+  const byId = new Map(rows.filter((row) => row.workspace_id === principal.workspaceId).map((row) => [row.id, row]));
   const result: (Held | AppError)[] = [];
   for (const [index, { id }] of items.entries()) {
     const owner = owners[index]!;

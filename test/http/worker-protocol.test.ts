@@ -535,6 +535,11 @@ describe.each(DIALECTS)('the worker protocol on %s', (dialect) => {
       404,
       'not_found',
     );
+    await problem(
+      await post(t, otherWorkspace, `/v1/worker/jobs/${id}/complete`, { lease: c.lease.token }),
+      404,
+      'not_found',
+    );
     const { id: limitedId } = await create(t, 'other');
     await problem(
       await post(t, limited, `/v1/worker/jobs/${limitedId}/heartbeat`, { lease: c.lease.token }),
