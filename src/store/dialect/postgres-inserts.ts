@@ -16,7 +16,7 @@ import {
 import { pgArray } from '../pg-arrays.js';
 import { CHANNELS } from './postgres-listener.js';
 import type { Executor } from '../store.js';
-import { FLOW_LIMITS_CLAIM } from './flow-limits.js';
+import { HANDED_ONE, STANDING_CLAIM, STANDING_CLAIM_ONE } from './postgres-standing-claims.js';
 
 // Jobs on PostgreSQL: plain statement texts written once at load, only their values built per call,
 // since a new job's pickup is this insert alone (services/handoff.ts).
@@ -75,67 +75,12 @@ const claimedJobValues = (shape: Shape, number: string, claimed: string): string
   });
 
 /**
- * What the standing claim took, one row when it took any job: the worker, its lease length, the
- * number and ids of the jobs, and what its worker is told on jobline_handoff, the jobs as its claim
- * would have returned them (only their ids when that does not fit a NOTIFY's payload).
- */
-const HANDED = `SELECT waiter.worker_id, waiter.lease_ms, count(*) AS n, array_agg(p.id) AS ids,
-    json_build_object('worker', waiter.worker_id, 'jobs', json_agg(json_build_object(
-      'id', p.id, 'workspace_id', p.workspace_id, 'project_id', p.project_id, 'type', p.type, 'input', p.input,
-      'attempts', 1, 'max_attempts', p.max_attempts, 'timeout_ms', p.timeout_ms)))::text AS payload
-    FROM picked p, waiter GROUP BY waiter.worker_id, waiter.lease_ms`;
-
-/**
- * Runnable jobs of the insert go to an idle worker of another process (migration 0035): the standing
- * claim of one such worker that runs some of their types, locked so two inserts never share its slots,
- * and as many of its types' jobs as it has slots, in input order. None when the counter's row is
- * missing (a project not in the workspace): nothing is inserted then, and no slot may be taken. Types
- * whose flow control limits the claim (as in migration 0034) wait for it, which keeps their limits.
- */
-const STANDING_CLAIM = (announce: string, now: string) => `waiter AS (
-    SELECT w.worker_id, w.slots, w.lease_ms, w.types FROM worker_waits w, counter
-    WHERE ${announce}::boolean AND w.expires_at > ${now}::bigint AND w.slots > 0
-      AND EXISTS (SELECT 1 FROM v WHERE v.status_reason = 'queued' AND v.type = ANY (w.types))
-    ORDER BY w.expires_at DESC LIMIT 1 FOR UPDATE OF w SKIP LOCKED
-  ), picked AS (
-    SELECT v.id, v.workspace_id, v.project_id, v.type, v.input, v.max_attempts, v.timeout_ms FROM v, waiter
-    WHERE v.status_reason = 'queued' AND v.type = ANY (waiter.types) AND NOT EXISTS (
-      SELECT 1 FROM job_type_flow f WHERE f.type = v.type AND (f.workspace_id = v.workspace_id OR f.workspace_id = '')
-        AND ${FLOW_LIMITS_CLAIM})
-    ORDER BY v.position LIMIT (SELECT slots FROM waiter)
-  ), handed AS (${HANDED}
-  ), taken AS (
-    UPDATE worker_waits w SET slots = w.slots - h.n, handed = w.handed + h.n FROM handed h WHERE w.worker_id = h.worker_id
-  )`;
-
-/**
- * STANDING_CLAIM for a single job (oneJob's `v`): the same worker chosen the same way, with nothing to
- * number, order or count, so the statement a lone job's pickup waits on is a few plan nodes rather
- * than a batch's aggregation of what the claim took.
- */
-const STANDING_CLAIM_ONE = (announce: string, now: string) => `waiter AS (
-    SELECT w.worker_id, w.lease_ms FROM worker_waits w, v, counter
-    WHERE ${announce}::boolean AND w.expires_at > ${now}::bigint AND w.slots > 0
-      AND v.status_reason = 'queued' AND v.type = ANY (w.types) AND NOT EXISTS (
-        SELECT 1 FROM job_type_flow f WHERE f.type = v.type AND (f.workspace_id = v.workspace_id OR f.workspace_id = '')
-          AND ${FLOW_LIMITS_CLAIM})
-    ORDER BY w.expires_at DESC LIMIT 1 FOR UPDATE OF w SKIP LOCKED
-  ), taken AS (
-    UPDATE worker_waits w SET slots = w.slots - 1, handed = w.handed + 1 FROM waiter WHERE w.worker_id = waiter.worker_id
-  )`;
-
-/** What HANDED tells the worker, for the one job of STANDING_CLAIM_ONE. */
-const HANDED_ONE = `json_build_object('worker', waiter.worker_id, 'jobs', json_build_array(json_build_object(
-      'id', v.id, 'workspace_id', v.workspace_id, 'project_id', v.project_id, 'type', v.type, 'input', v.input,
-      'attempts', 1, 'max_attempts', v.max_attempts, 'timeout_ms', v.timeout_ms)))::text`;
-
-/**
  * How new jobs are inserted: `plain` unclaimed, `claimed` partly by a worker of this process, or
  * `standing` unclaimed unless a standing claim of another process's worker takes them
- * (`standing_one` when there is one job, the common case of an API client).
+ * (`claimed_one` and `standing_one` when there is one job, the common case of an API client).
  */
-type InsertMode = 'plain' | 'claimed' | 'standing' | 'standing_one';
-const MODES: readonly InsertMode[] = ['plain', 'claimed', 'standing', 'standing_one'];
+type InsertMode = 'plain' | 'claimed' | 'claimed_one' | 'standing' | 'standing_one';
+const MODES: readonly InsertMode[] = ['plain', 'claimed', 'claimed_one', 'standing', 'standing_one'];
 
 /**
  * The statement numbering and inserting jobs of one project (or of none): the counter's increment and
@@ -183,6 +128,24 @@ function numberedInsert(project: boolean, mode: InsertMode, shape: Shape): { nam
       -- The worker's standing claim, if any, counts these too (see STANDING_CLAIM).
       taken AS (UPDATE worker_waits w SET slots = w.slots - cardinality(${ids}::uuid[]),
         handed = w.handed + cardinality(${ids}::uuid[]) WHERE w.worker_id = ${worker}::text)
+      SELECT before, CASE WHEN ${announce}::boolean THEN pg_notify('${CHANNELS.jobs}', '') END AS announced,
+        NULL::text AS handed_to, NULL::uuid[] AS handed, NULL::bigint AS lease_ms FROM counter`,
+    };
+  }
+  if (mode === 'claimed_one') {
+    // `claimed` for a single job (oneJob's `v`): whether the worker takes it is one parameter.
+    const [claimed, worker, lease] = [param(), param(), param()];
+    const announce = param();
+    const isClaimed = `${claimed}::boolean`;
+    return {
+      name,
+      text: `WITH counter AS (${counter}), v AS (SELECT * FROM ${oneJob(shape)}),
+      inserted AS (INSERT INTO jobs (${all})
+      SELECT ${claimedJobValues(shape, 'counter.before + 1', isClaimed)}, ${claimValues(isClaimed, `${worker}::text`, `${lease}::bigint`)}
+      FROM counter CROSS JOIN v),
+      -- The worker's standing claim, if any, counts it too (see STANDING_CLAIM).
+      taken AS (UPDATE worker_waits w SET slots = w.slots - 1, handed = w.handed + 1
+        WHERE ${isClaimed} AND w.worker_id = ${worker}::text)
       SELECT before, CASE WHEN ${announce}::boolean THEN pg_notify('${CHANNELS.jobs}', '') END AS announced,
         NULL::text AS handed_to, NULL::uuid[] AS handed, NULL::bigint AS lease_ms FROM counter`,
     };
@@ -253,16 +216,20 @@ export async function postgresInsertNumbered(
   // worker's row would hold the worker's next claim until that commits.
   const mode: InsertMode =
     claim !== undefined
-      ? 'claimed'
+      ? jobs.length === 1
+        ? 'claimed_one'
+        : 'claimed'
       : trx === undefined && announce
         ? jobs.length === 1
           ? 'standing_one'
           : 'standing'
         : 'plain';
-  const values = mode === 'standing_one' ? oneJobValues(jobs[0]!, shape) : unnestValues(jobs, shape);
+  const one = mode === 'standing_one' || mode === 'claimed_one';
+  const values = one ? oneJobValues(jobs[0]!, shape) : unnestValues(jobs, shape);
   values.push(jobs.length, workspaceId);
   if (projectId !== null) values.push(projectId);
-  if (claim !== undefined) values.push([...claim.ids], claim.workerId, claim.leaseExpiresAt);
+  if (mode === 'claimed_one') values.push(claim!.ids.has(jobs[0]!.id), claim!.workerId, claim!.leaseExpiresAt);
+  else if (claim !== undefined) values.push([...claim.ids], claim.workerId, claim.leaseExpiresAt);
   else if (mode !== 'plain') values.push(jobs[0]!.now);
   values.push(announce);
   const statement = NUMBERED_INSERTS[projectId === null ? 0 : 1]![MODES.indexOf(mode)]![shape]!;
