@@ -1,13 +1,13 @@
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { isTerminalEvent } from '../core/events.js';
 import { Connections } from './json-request.js';
-
-export { ConnectionError } from './json-request.js';
 import type { eventRepresentation } from '../http/representations/event.js';
 import type { JobRepresentation } from '../core/job-json.js';
 import type { scheduleRepresentation } from '../http/representations/schedule.js';
 import type { JobTemplate, MissedRuns } from '../core/schedule.js';
 import type { FlowFields, FlowJson } from '../core/flow.js';
+
+export { ConnectionError } from './json-request.js';
 
 export type ScheduleRepresentation = ReturnType<typeof scheduleRepresentation>;
 

@@ -157,7 +157,9 @@ export async function fail(
   const job = await held(services, principal, id, leaseToken);
   issuedLeases(services).forget(id);
   return finishFailed(services, job, error, retryable, 'failed');
-} /** Gives the job back to the queue without counting the attempt (the worker is shutting down). */
+}
+
+/** Gives the job back to the queue without counting the attempt (the worker is shutting down). */
 export async function release(services: Services, principal: Principal, id: string, leaseToken: string): Promise<void> {
   const job = await held(services, principal, id, leaseToken);
   issuedLeases(services).forget(id);

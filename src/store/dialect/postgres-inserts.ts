@@ -85,9 +85,10 @@ const MODES: readonly InsertMode[] = ['plain', 'claimed', 'claimed_one', 'standi
 /**
  * The statement numbering and inserting jobs of one project (or of none): the counter's increment and
  * the rows in one statement, one round trip. Its parameters follow unnestJobs' (oneJob's for
- * `standing_one`): the count, the workspace, the project if any; then, when the jobs are inserted
- * claimed by a worker of this process, the claimed ids, the worker and the lease's expiry, or for
- * standing claims the time; last whether runnable jobs are inserted unclaimed. Claimed rows are
+ * `standing_one` and `claimed_one`): the count, the workspace, the project if any; then, when the jobs
+ * are inserted claimed by a worker of this process, the claimed ids (not for `claimed_one`), the
+ * worker and the lease's expiry, or for standing claims the time; last, but for `claimed_one`, whether
+ * runnable jobs are inserted unclaimed. Claimed rows are
  * written as a claim leaves them (what jobline_claim sets; migration 0018 gives them the events of a
  * claim too).
  */
@@ -133,21 +134,17 @@ function numberedInsert(project: boolean, mode: InsertMode, shape: Shape): { nam
     };
   }
   if (mode === 'claimed_one') {
-    // `claimed` for a single job (oneJob's `v`): whether the worker takes it is one parameter.
-    const [claimed, worker, lease] = [param(), param(), param()];
-    const announce = param();
-    const isClaimed = `${claimed}::boolean`;
+    // `claimed` for a single job the worker takes (oneJob's `v`): nothing left to announce.
+    const [worker, lease] = [param(), param()];
     return {
       name,
       text: `WITH counter AS (${counter}), v AS (SELECT * FROM ${oneJob(shape)}),
       inserted AS (INSERT INTO jobs (${all})
-      SELECT ${claimedJobValues(shape, 'counter.before + 1', isClaimed)}, ${claimValues(isClaimed, `${worker}::text`, `${lease}::bigint`)}
+      SELECT ${claimedJobValues(shape, 'counter.before + 1', 'true')}, ${claimValues('true', `${worker}::text`, `${lease}::bigint`)}
       FROM counter CROSS JOIN v),
       -- The worker's standing claim, if any, counts it too (see STANDING_CLAIM).
-      taken AS (UPDATE worker_waits w SET slots = w.slots - 1, handed = w.handed + 1
-        WHERE ${isClaimed} AND w.worker_id = ${worker}::text)
-      SELECT before, CASE WHEN ${announce}::boolean THEN pg_notify('${CHANNELS.jobs}', '') END AS announced,
-        NULL::text AS handed_to, NULL::uuid[] AS handed, NULL::bigint AS lease_ms FROM counter`,
+      taken AS (UPDATE worker_waits w SET slots = w.slots - 1, handed = w.handed + 1 WHERE w.worker_id = ${worker}::text)
+      SELECT before, NULL::text AS handed_to, NULL::uuid[] AS handed, NULL::bigint AS lease_ms FROM counter`,
     };
   }
   const now = param();
@@ -216,7 +213,7 @@ export async function postgresInsertNumbered(
   // worker's row would hold the worker's next claim until that commits.
   const mode: InsertMode =
     claim !== undefined
-      ? jobs.length === 1
+      ? jobs.length === 1 && claim.ids.has(jobs[0]!.id)
         ? 'claimed_one'
         : 'claimed'
       : trx === undefined && announce
@@ -228,10 +225,10 @@ export async function postgresInsertNumbered(
   const values = one ? oneJobValues(jobs[0]!, shape) : unnestValues(jobs, shape);
   values.push(jobs.length, workspaceId);
   if (projectId !== null) values.push(projectId);
-  if (mode === 'claimed_one') values.push(claim!.ids.has(jobs[0]!.id), claim!.workerId, claim!.leaseExpiresAt);
+  if (mode === 'claimed_one') values.push(claim!.workerId, claim!.leaseExpiresAt);
   else if (claim !== undefined) values.push([...claim.ids], claim.workerId, claim.leaseExpiresAt);
   else if (mode !== 'plain') values.push(jobs[0]!.now);
-  values.push(announce);
+  if (mode !== 'claimed_one') values.push(announce);
   const statement = NUMBERED_INSERTS[projectId === null ? 0 : 1]![MODES.indexOf(mode)]![shape]!;
   const { rows } =
     trx === undefined
