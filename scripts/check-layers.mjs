@@ -1,5 +1,6 @@
 // Fails when an import in src/ goes against the layer order of docs/architecture.md, when folders
-// import each other in a cycle, or when modules of one folder import each other in a cycle at run time.
+// import each other in a cycle, when modules of one folder import each other in a cycle at run time,
+// or when a source file grows past MAX_LINES (migrations are SQL, not counted).
 // Type-only imports count for the layers (they couple the code as much) but not for the module cycles
 // (they vanish from the JavaScript, so they cannot make a module see another half-initialised).
 import fs from 'node:fs';
@@ -26,6 +27,9 @@ const RANK = {
   config: 7,
   cli: 8,
 };
+
+// A file past this is split by what its parts hold (docs/architecture.md).
+const MAX_LINES = 300;
 
 function sourceFiles(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -71,6 +75,10 @@ const files = sourceFiles(SRC);
 const problems = [...new Set(files.map(folderOf))]
   .filter((f) => RANK[f] === undefined)
   .map((f) => `src/${f}/ has no place in the layer order of scripts/check-layers.mjs`);
+for (const file of files) {
+  const lines = fs.readFileSync(file, 'utf8').split('\n').length - 1;
+  if (lines > MAX_LINES) problems.push(`${path.relative(SRC, file)} has ${lines} lines, more than ${MAX_LINES}`);
+}
 const folderEdges = new Map(); // folder -> Map(folder -> example)
 const runtimeEdges = new Map(); // file -> [file] within one folder
 for (const file of files) {
@@ -119,6 +127,6 @@ for (const c of cycles(folderGraph)) {
 for (const c of cycles(runtimeEdges)) problems.push(`module cycle ${c.map((f) => path.relative(SRC, f)).join(' → ')}`);
 
 if (problems.length > 0) {
-  console.error(`Layers (docs/architecture.md) broken:\n  ${problems.join('\n  ')}`);
+  console.error(`Structure (docs/architecture.md) broken:\n  ${problems.join('\n  ')}`);
   process.exit(1);
 }

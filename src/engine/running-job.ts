@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ClaimedJob } from '../core/job.js';
+import { unstorableJson } from '../core/json.js';
 import type { EngineJobContext, LazyParts } from './context.js';
 import type { JobDefinition } from './define-job.js';
 
@@ -11,6 +12,21 @@ const STOP_MESSAGES: Record<StopReason, string> = {
   shutdown: 'The worker is shutting down.',
   lease_lost: 'The lease on this job was lost.',
 };
+
+/** The error an attempt that ran past its timeout fails with. */
+export class TimeoutError extends Error {
+  readonly code = 'timeout';
+  constructor(ms: number) {
+    super(`The attempt timed out after ${ms} ms.`);
+    this.name = 'TimeoutError';
+  }
+}
+
+/** Why a handler's output cannot be stored as JSON, if it cannot. */
+export function storableProblem(output: unknown): string | undefined {
+  const problem = unstorableJson(output, '#/output');
+  return problem === undefined ? undefined : `${problem.pointer} ${problem.detail}`;
+}
 
 export type HandlerOutcome = { ok: true; output: unknown } | { ok: false; error: unknown };
 

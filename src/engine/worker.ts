@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { retryDelay } from '../core/backoff.js';
 import type { ClaimedJob } from '../core/job.js';
-import { unstorableJson } from '../core/json.js';
 import type { Services } from '../services/context.js';
 import * as queue from '../store/queue.js';
 import { CompletionBatcher } from './completion-batcher.js';
@@ -13,7 +12,7 @@ import { handoffTarget } from './handoff-target.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { LocalQueue } from './local-queue.js';
 import { Reaper } from './reaper.js';
-import { RunningJob, type AroundHandler, type StopReason } from './running-job.js';
+import { RunningJob, TimeoutError, storableProblem, type AroundHandler, type StopReason } from './running-job.js';
 import { Slots } from './slots.js';
 import { StandingClaim } from './standing-claim.js';
 import { traced } from './tracing.js';
@@ -22,19 +21,6 @@ import { resolveOptions, type ResolvedOptions, type WorkerOptions } from './work
 
 export type { WorkerEvent, WorkerListener } from './worker-events.js';
 export type { WorkerOptions } from './worker-options.js';
-
-class TimeoutError extends Error {
-  readonly code = 'timeout';
-  constructor(ms: number) {
-    super(`The attempt timed out after ${ms} ms.`);
-    this.name = 'TimeoutError';
-  }
-}
-
-function storableProblem(output: unknown): string | undefined {
-  const problem = unstorableJson(output, '#/output');
-  return problem === undefined ? undefined : `${problem.pointer} ${problem.detail}`;
-}
 
 /**
  * Runs the handlers of registered job types. It is composed of parts: the local queue claims in

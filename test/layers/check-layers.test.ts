@@ -78,6 +78,14 @@ describe('the layer check', () => {
     expect(check(typesOnly).status).toBe(0);
   });
 
+  it('refuses a source file of more than 300 lines', () => {
+    const line = 'export const x = 1;\n';
+    expect(check(tree({ 'core/ok.ts': line.repeat(300) })).status).toBe(0);
+    const { status, stderr } = check(tree({ 'core/long.ts': line.repeat(301) }));
+    expect(status).toBe(1);
+    expect(stderr).toContain('core/long.ts has 301 lines, more than 300');
+  });
+
   it('refuses a folder that has no place in the order', () => {
     const { status, stderr } = check(tree({ 'plugins/x.ts': 'export const x = 1;\n' }));
     expect(status).toBe(1);
