@@ -86,6 +86,14 @@ for (const table of [SYSTEMS, LATENCY_ONLY]) {
 /** The list with each Jobline system followed by its baseline twin. */
 const withBaselines = (list) =>
   list.flatMap((s) => (s.startsWith('jobline') && !s.endsWith(BASELINE) ? [s, s + BASELINE] : [s]));
+/**
+ * The order of a round's runs: every other round runs each baseline twin before its build, so neither
+ * always runs first after the previous system (whose writes the disk may still be flushing).
+ */
+const inTurn = (list, round) =>
+  round % 2 === 1
+    ? list
+    : list.map((s, i) => (list[i + 1] === s + BASELINE ? list[i + 1] : list[i - 1] + BASELINE === s ? list[i - 1] : s));
 
 // The issue's goals and its reference figures for the peers on such a machine.
 const GOALS = { sqliteJobsPerSecond: 20_000, pickupP50Postgres: 2, pickupP50Sqlite: 1 };
@@ -289,6 +297,19 @@ function runChild(mode, system, options, profileDir) {
   });
 }
 
+/** Writes PostgreSQL's dirty buffers out now; a server that refuses (no privilege) is left alone. */
+async function checkpoint(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('CHECKPOINT');
+  } catch {
+    // Not a superuser nor pg_checkpoint: the samples run as before.
+  } finally {
+    await client.end();
+  }
+}
+
 async function postgresFacts(url) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -416,7 +437,7 @@ export async function run(argv) {
     writeFileSync(values.json, JSON.stringify({ o, host, started, facts, describe, throughput, latency }, null, 2));
   for (let round = 1; round <= o.rounds; round++) {
     // A round runs every system once, so slow drifts in the machine's load spread over all of them.
-    for (const s of throughputSystems) {
+    for (const s of inTurn(throughputSystems, round)) {
       const r = await runChild('throughput', s, childOptions, values.profile);
       throughput[s].push(r);
       describe[s] = r.describe;
@@ -427,7 +448,10 @@ export async function run(argv) {
           `node CPU ${fmt(r.nodeCpu.process, 1)} s, server CPU ${fmt(r.serverCpu.process, 1)} s while processing)`,
       );
     }
-    for (const s of latencySystems) {
+    for (const s of inTurn(latencySystems, round)) {
+      // Each sample's insert waits for its commit to reach the disk, which every system here shares:
+      // write out what the runs before left in PostgreSQL's buffers now, not during the samples.
+      await checkpoint(databaseUrl);
       const r = await runChild('latency', s, childOptions, values.profile);
       latency[s].push(r);
       describe[s] ??= r.describe;
@@ -503,7 +527,7 @@ function render({ o, host, started, facts, describe, summary }) {
       `${host.nproc} cores, ${host.cpu}, ${fmt(host.memoryGiB, 0)} GiB, Node ${host.node}, ${host.os}; load average ${host.loadavg.map((v) => fmt(v, 1)).join(', ')} when the run started. ` +
       `PostgreSQL ${facts.postgres.server_version} on the same machine (shared_buffers ${facts.postgres.shared_buffers}, synchronous_commit ${facts.postgres.synchronous_commit}, fsync ${facts.postgres.fsync}); ` +
       `Redis ${facts.redis.version} with no persistence (save ${facts.redis.save}, appendonly ${facts.redis.appendonly}). ` +
-      `Median of ${o.rounds} rounds; each run is a fresh child process with its own PostgreSQL schema, SQLite directory or Redis prefix, dropped afterwards.`,
+      `Median of ${o.rounds} rounds; each run is a fresh child process with its own PostgreSQL schema, SQLite directory or Redis prefix, dropped afterwards.${o.baseline !== undefined ? ' In every other round each baseline build runs before this build rather than after it.' : ''}`,
   );
   lines.push('');
   lines.push(
@@ -539,7 +563,7 @@ function render({ o, host, started, facts, describe, summary }) {
     lines.push(`### Pickup latency: insert → handler start, idle system`);
     lines.push('');
     lines.push(
-      `${o.samples} samples per round after ${o.warmup} warm-up samples, one job at a time, ${o.pauseMs} ms pause after each pickup; the time starts before the insert call, so it includes the insert's own round trip (shown separately). Median of the rounds' p50 and p95.`,
+      `${o.samples} samples per round after ${o.warmup} warm-up samples, one job at a time, ${o.pauseMs} ms pause after each pickup; the time starts before the insert call, so it includes the insert's own round trip (shown separately). Each system's samples start after a PostgreSQL \`CHECKPOINT\`, so none waits on writes the runs before it left. Median of the rounds' p50 and p95.`,
     );
     lines.push('');
     lines.push('| system | p50 ms | p95 ms | insert call p50 ms | goal |');

@@ -1,6 +1,6 @@
 // Pickup latency of Jobline builds side by side: the queue benchmark's latency measurement (one job at
 // a time, insert call → handler start, a pause after each) run for each build in turn, several rounds,
-// so builds measured on a drifting machine can be compared. Prints p50/p95 of the whole pickup and of
+// so builds measured on a drifting machine can be compared (every other round in the reverse order). Prints p50/p95 of the whole pickup and of
 // the insert call alone.
 //
 //   node bench/lib/pickup-ab.mjs [--db pg|sqlite] [--rounds 3] [--samples 200] [--pause-ms 20] [--notify] DIR…
@@ -61,7 +61,8 @@ async function measure(dist) {
 }
 
 for (let round = 1; round <= Number(a.rounds); round++) {
-  for (const dist of builds) {
+  // Every other round in the reverse order, so no build always runs first.
+  for (const dist of round % 2 === 1 ? builds : [...builds].reverse()) {
     const { pickup, insert } = await measure(dist);
     const f = (xs, p) => percentile(xs, p).toFixed(2);
     console.log(
