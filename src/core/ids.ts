@@ -6,11 +6,12 @@ let lastMs = 0;
 let sequence = 0;
 
 // Random bytes are drawn 4 KiB at a time (256 ids): one call into the CSPRNG per id cost more than
-// the rest of creating a job row, and every inserted job draws an id.
+// the rest of creating a job row, and every inserted job draws an id. An id's string is built straight
+// from the pool and the timestamp, with no buffer copied per id: a lone job's id is made with the
+// process just woken, where every call and copy counts.
 const POOL_IDS = 256;
-const pool = Buffer.alloc(16 * POOL_IDS);
+const pool = new Uint8Array(16 * POOL_IDS);
 let poolOffset = pool.length;
-const bytes = Buffer.alloc(16);
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 export function uuidv7(nowMs: number = Date.now()): string {
@@ -18,7 +19,7 @@ export function uuidv7(nowMs: number = Date.now()): string {
     randomFillSync(pool);
     poolOffset = 0;
   }
-  pool.copy(bytes, 0, poolOffset, poolOffset + 16);
+  const o = poolOffset;
   poolOffset += 16;
   // Within one millisecond a 12-bit counter in rand_a keeps ids from one process strictly increasing
   // (RFC 9562 §6.2, method 1), so a page boundary never splits ids created in the same ms out of order.
@@ -31,19 +32,34 @@ export function uuidv7(nowMs: number = Date.now()): string {
     nowMs = lastMs;
   } else {
     lastMs = nowMs;
-    sequence = bytes[6]! & 0x07; // start low so the counter rarely overflows
+    sequence = pool[o + 6]! & 0x07; // start low so the counter rarely overflows
   }
-  bytes[0] = (nowMs / 2 ** 40) & 0xff;
-  bytes[1] = (nowMs / 2 ** 32) & 0xff;
-  bytes[2] = (nowMs >>> 24) & 0xff;
-  bytes[3] = (nowMs >>> 16) & 0xff;
-  bytes[4] = (nowMs >>> 8) & 0xff;
-  bytes[5] = nowMs & 0xff;
-  bytes[6] = 0x70 | ((sequence >>> 8) & 0x0f);
-  bytes[7] = sequence & 0xff;
-  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
-  const h = (i: number) => HEX[bytes[i]!]!;
-  return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
+  // The 48-bit timestamp as two 24-bit halves, since bitwise operators work on 32 bits.
+  const high = Math.floor(nowMs / 2 ** 24);
+  const low = nowMs % 2 ** 24;
+  const hex = (i: number) => HEX[pool[o + i]!]!;
+  return (
+    HEX[(high >>> 16) & 0xff]! +
+    HEX[(high >>> 8) & 0xff]! +
+    HEX[high & 0xff]! +
+    HEX[(low >>> 16) & 0xff]! +
+    '-' +
+    HEX[(low >>> 8) & 0xff]! +
+    HEX[low & 0xff]! +
+    '-' +
+    HEX[0x70 | ((sequence >>> 8) & 0x0f)]! +
+    HEX[sequence & 0xff]! +
+    '-' +
+    HEX[0x80 | (pool[o + 8]! & 0x3f)]! +
+    hex(9) +
+    '-' +
+    hex(10) +
+    hex(11) +
+    hex(12) +
+    hex(13) +
+    hex(14) +
+    hex(15)
+  );
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

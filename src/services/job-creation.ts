@@ -52,7 +52,12 @@ export async function createJobs(
   trx?: Executor,
 ): Promise<Job[]> {
   const pointer: Pointer = (index, field) => (inputs.length === 1 ? `#/${field}` : `#/jobs/${index}/${field}`);
-  const problems = await inputProblems(services, principal, inputs, trx ?? services.store.db, pointer);
+  const problems = inputs.flatMap((i, index) =>
+    services.registry.validateInput(i.type, i.input ?? {}, pointer(index, 'input')),
+  );
+  // Types this process defines and no callback URL, the common case, need no reads to be checked.
+  if (inputs.some((i) => i.callbackUrl !== undefined || services.registry.get(i.type) === undefined))
+    problems.push(...(await checksWithReads(services, principal, inputs, trx ?? services.store.db, pointer)));
   if (problems.length > 0) throw validationFailed(problems);
   if (hasKeys(inputs)) {
     // The inputs not deduplicated, without their keys (set after), under the batch's own pointers.
@@ -91,24 +96,20 @@ export async function createJob(
   return job!;
 }
 
-async function inputProblems(
+/** The checks of new jobs that read: stored input schemas of types no code defines, callback URLs. */
+async function checksWithReads(
   services: Services,
   principal: Principal,
   inputs: CreateJobInput[],
   db: Executor,
   pointer: Pointer,
 ): Promise<FieldError[]> {
-  const problems = inputs.flatMap((i, index) =>
-    services.registry.validateInput(i.type, i.input ?? {}, pointer(index, 'input')),
-  );
   // Types no code defines may have an input schema stored in the workspace (services/job-types.ts).
-  problems.push(
-    ...(await storedInputProblems(
-      services,
-      db,
-      principal.workspaceId,
-      inputs.map((i, index) => ({ type: i.type, input: i.input ?? {}, pointer: pointer(index, 'input') })),
-    )),
+  const problems = await storedInputProblems(
+    services,
+    db,
+    principal.workspaceId,
+    inputs.map((i, index) => ({ type: i.type, input: i.input ?? {}, pointer: pointer(index, 'input') })),
   );
   if (inputs.some((i) => i.callbackUrl !== undefined)) {
     problems.push(
