@@ -15,7 +15,7 @@ export function createdEventInserts(
   jobs: readonly NewJobRow[],
   claim: InsertClaim | undefined,
 ): { text: string; values: unknown[] }[] {
-  const created = jobs.map((j) => ({ job: j, data: JSON.stringify(createdData(j, claim?.ids.has(j.id) === true)) }));
+  const created = jobs.map((j) => ({ job: j, data: createdData(j, claim?.ids.has(j.id) === true) }));
   const groups = groupInOrder(
     created,
     [(c) => c.job.workspaceId, (c) => c.job.projectId, (c) => c.job.type, (c) => c.job.now, (c) => c.data],
@@ -56,13 +56,18 @@ export function createdEventInserts(
   return eventRowInserts(rows);
 }
 
-/** The created event's data: a job inserted claimed was created pending, then claimed. */
-function createdData(j: NewJobRow, claimed: boolean): Record<string, unknown> {
-  if (j.scheduleId !== undefined)
-    return claimed
-      ? { status: 'running', status_reason: 'claimed', schedule_id: j.scheduleId }
-      : { status: j.status, status_reason: j.statusReason, schedule_id: j.scheduleId };
-  return claimed ? { status: 'pending', status_reason: 'queued' } : { status: j.status, status_reason: j.statusReason };
+/**
+ * The created event's data, as JSON text: a job inserted claimed was created pending, then claimed.
+ * Statuses and reasons are plain words, so only a schedule's id needs JSON.stringify.
+ */
+function createdData(j: NewJobRow, claimed: boolean): string {
+  const [status, reason] = claimed
+    ? j.scheduleId !== undefined
+      ? ['running', 'claimed']
+      : ['pending', 'queued']
+    : [j.status, j.statusReason];
+  const schedule = j.scheduleId !== undefined ? `,"schedule_id":${JSON.stringify(j.scheduleId)}` : '';
+  return `{"status":"${status}","status_reason":"${reason}"${schedule}}`;
 }
 
 /** The job.created events of jobs inserted without a claim, in the caller's transaction. */

@@ -66,6 +66,7 @@ export function groupInOrder<T>(
   fields: readonly ((item: T) => string | number | null)[],
   id: (item: T) => string,
 ): { first: T; ids: string[] }[] {
+  if (items.length === 1) return [{ first: items[0]!, ids: [id(items[0]!)] }];
   const groups = new Map<string, { first: T; ids: string[] }>();
   const key = (item: T) => fields.map((f) => f(item) ?? '').join('\u0000');
   const same = (item: T, before: T) => fields.every((f) => f(item) === f(before));

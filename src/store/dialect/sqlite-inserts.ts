@@ -2,7 +2,15 @@ import { CompiledQuery } from 'kysely';
 import type { Transaction as SQLiteTransaction } from 'better-sqlite3';
 import { repeatedTuples } from '../batch-sql.js';
 import { createdEventInserts, writeCreatedEvents } from '../created-events.js';
-import { CLAIM_COLUMNS, jobColumns, jobFields, shapeOf, type InsertClaim, type NewJobRow } from '../job-inserts.js';
+import {
+  CLAIM_COLUMNS,
+  SHAPES,
+  jobColumns,
+  jobFields,
+  shapeOf,
+  type InsertClaim,
+  type NewJobRow,
+} from '../job-inserts.js';
 import type { Executor } from '../store.js';
 import type { RawHandle } from './dialect.js';
 
@@ -79,6 +87,13 @@ const STATUS_REASON = jobColumns(0).indexOf('status_reason');
 
 /** Statement texts by batch size (see repeatedTuples), by [claimed][shape]. */
 const insertSql = [0, 1].map(() => [0, 1, 2, 3].map(() => new Map<number, string>()));
+/**
+ * The columns written, by [claimed][shape]. event_seq (SQLite migration 0025): a job inserted claimed
+ * starts with two events, created and running.
+ */
+const INSERT_COLUMNS = [0, 1].map((claimed) =>
+  SHAPES.map((shape) => (claimed ? [...jobColumns(shape), ...CLAIM_COLUMNS, 'event_seq'] : jobColumns(shape))),
+);
 
 /**
  * The INSERTs of the jobs, as many rows each as a statement can bind. The jobs `claim` names are
@@ -90,8 +105,7 @@ function* jobInserts(
 ): Generator<{ text: string; values: unknown[] }> {
   const shape = shapeOf(jobs);
   const fields = jobFields(shape);
-  // event_seq (SQLite migration 0025): a job inserted claimed starts with two events, created and running.
-  const columns = claim === undefined ? jobColumns(shape) : [...jobColumns(shape), ...CLAIM_COLUMNS, 'event_seq'];
+  const columns = INSERT_COLUMNS[claim === undefined ? 0 : 1]![shape]!;
   const chunk = Math.min(MAX_ROWS, Math.floor(MAX_VALUES / columns.length));
   for (let start = 0; start < jobs.length; start += chunk) {
     const rows = jobs.slice(start, start + chunk);
