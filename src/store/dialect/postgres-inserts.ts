@@ -50,12 +50,22 @@ function unnestJobs(shape: Shape, uniform: boolean): string {
     FROM ${unnest} WITH ORDINALITY AS u(${names}, position)) AS v`;
 }
 
-/** unnestJobs' values for these jobs, and whether the batch is uniform (see there). */
+/**
+ * unnestJobs' values for these jobs, and whether the batch is uniform (see there): a shared value is
+ * read from each job only until one differs, and no array is built for it.
+ */
 function unnestValues(jobs: NewJobRow[], shape: Shape): { values: unknown[]; uniform: boolean } {
-  const columns = boundFields(shape).map(([column, , value]) => ({ column, values: jobs.map(value) }));
-  const uniform = columns.every((c) => PER_JOB.has(c.column) || c.values.every((v) => v === c.values[0]));
+  const fields = boundFields(shape);
+  const first = jobs[0]!;
+  const uniform = fields.every(([column, , value]) => {
+    if (PER_JOB.has(column)) return true;
+    const shared = value(first);
+    return jobs.every((j) => value(j) === shared);
+  });
   return {
-    values: columns.map((c) => (uniform && !PER_JOB.has(c.column) ? c.values[0] : pgArray(c.values))),
+    values: fields.map(([column, , value]) =>
+      uniform && !PER_JOB.has(column) ? value(first) : pgArray(jobs.map(value)),
+    ),
     uniform,
   };
 }
