@@ -101,8 +101,10 @@ export class Wakeups {
         else if (channel === 'cancel') this.local.emit('cancel', payload);
         else if (channel === 'handoff') this.local.emit('handoff', payload);
         else {
+          // "<job id> <workspace id>", or several job ids separated by commas (PostgreSQL migration 0041).
           const space = payload.indexOf(' ');
-          this.local.emit('event', payload.slice(0, space), payload.slice(space + 1));
+          const workspaceId = payload.slice(space + 1);
+          for (const jobId of payload.slice(0, space).split(',')) this.local.emit('event', jobId, workspaceId);
         }
       },
       // Meanwhile workers poll. Tell them to look now, and again once the connection is back, in

@@ -85,6 +85,35 @@ describe.each(DIALECTS)('batched writes on %s', (dialect) => {
     }
   });
 
+  it_('keep the values a whole batch shares, and those that differ in a mixed batch', async () => {
+    // On PostgreSQL a batch whose jobs share all but their ids and inputs binds the shared values once.
+    const { services, principal } = await setup();
+    const runAt = Date.now() + 60_000;
+    const shared = { type: 'same', name: 'say "hi", {a,b}', priority: 3, maxAttempts: 7, timeoutMs: 1234, runAt };
+    const uniform = await createJobs(
+      services,
+      principal,
+      [1, 2, 3].map((n) => ({ ...shared, input: { n } })),
+    );
+    const mixed = await createJobs(services, principal, [
+      { ...shared, input: { n: 4 } },
+      { ...shared, priority: 5, input: { n: 5 } },
+    ]);
+    for (const [i, job] of [...uniform, ...mixed].entries()) {
+      const read = await getJob(services, principal, job.id);
+      expect(read).toMatchObject({
+        type: 'same',
+        name: 'say "hi", {a,b}',
+        priority: i === 4 ? 5 : 3,
+        maxAttempts: 7,
+        timeoutMs: 1234,
+        runAt,
+        status: 'pending',
+        input: { n: i + 1 },
+      });
+    }
+  });
+
   it.runIf(dialect === 'postgres' && !skipUnlessAvailable(dialect))(
     'pgArray text reads back as the same array in PostgreSQL',
     async () => {

@@ -400,6 +400,47 @@ describe.each(DIALECTS)('job events on %s', (dialect) => {
       );
     },
   );
+  it_(
+    'wakes listeners naming every job of a claim and of a completion of more jobs than one NOTIFY lists',
+    async () => {
+      const { services, principal } = await setup();
+      const heard = new Map<string, number>();
+      services.wakeups.onJobEvent((jobId, workspaceId) => {
+        if (workspaceId === principal.workspaceId) heard.set(jobId, (heard.get(jobId) ?? 0) + 1);
+      });
+      await services.wakeups.ready();
+      const jobs = await createJobs(
+        services,
+        principal,
+        Array.from({ length: 150 }, (_, n) => ({ type: 'many', input: { n } })),
+      );
+      const now = Date.now() + 1000;
+      const claimed = await claimJobs(services.store, {
+        workerId: 'w',
+        types: ['many'],
+        limit: 150,
+        leaseMs: 60_000,
+        now,
+      });
+      expect(claimed).toHaveLength(150);
+      await until('a wake-up naming every claimed job', async () =>
+        jobs.every((j) => (heard.get(j.id) ?? 0) >= 1) ? true : undefined,
+      );
+      const { done } = await completeJobs(
+        services.store,
+        'w',
+        claimed.map((j) => ({
+          attempt: { jobId: j.id, number: j.attempts, startedAt: now, outcome: 'succeeded' as const },
+          output: null,
+        })),
+        now + 1,
+      );
+      expect(done).toHaveLength(150);
+      await until('a second wake-up naming every completed job', async () =>
+        jobs.every((j) => (heard.get(j.id) ?? 0) >= 2) ? true : undefined,
+      );
+    },
+  );
   it_('a reader following the feed while many connections write misses nothing and sees nothing twice', async () => {
     const { services, principal } = await setup();
     // A second set of connections writes concurrently, as another API process would.

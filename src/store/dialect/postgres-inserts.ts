@@ -30,18 +30,45 @@ const BOUND = SHAPES.map((shape) => jobFields(shape).filter(([column]) => column
 /** The fields whose values are bound, one parameter (an array for a batch) each, in column order. */
 const boundFields = (shape: Shape): readonly Field[] => BOUND[shape]!;
 
+/** The bound fields whose values differ from job to job in nearly every batch: always bound as arrays. */
+const PER_JOB: ReadonlySet<string> = new Set(['id', 'input']);
+
 /**
  * The jobs as `v`, one row per job from unnest(…) of one array per bound column, bound as $1…$n, so
- * a batch of 1,000 jobs is parsed and planned like a batch of one.
+ * a batch of 1,000 jobs is parsed and planned like a batch of one. For a `uniform` batch, whose jobs
+ * share every value but PER_JOB's (jobs of one type created together), those are bound once as
+ * scalars instead: neither built nor parsed a thousand times.
  */
-const unnestJobs = (shape: Shape): string => `unnest(${boundFields(shape)
-  .map(([, type], index) => `$${index + 1}::${type}[]`)
-  .join(', ')})
-    WITH ORDINALITY AS v(${boundFields(shape)
-      .map(([column]) => column)
-      .join(', ')}, position)`;
-const unnestValues = (jobs: NewJobRow[], shape: Shape): unknown[] =>
-  boundFields(shape).map(([, , value]) => pgArray(jobs.map(value)));
+function unnestJobs(shape: Shape, uniform: boolean): string {
+  const fields = boundFields(shape).map(([column, type], index) => ({ column, type, param: `$${index + 1}` }));
+  const arrays = uniform ? fields.filter((f) => PER_JOB.has(f.column)) : fields;
+  const unnest = `unnest(${arrays.map((f) => `${f.param}::${f.type}[]`).join(', ')})`;
+  const names = arrays.map((f) => f.column).join(', ');
+  if (!uniform) return `${unnest}\n    WITH ORDINALITY AS v(${names}, position)`;
+  const columns = fields.map((f) => (PER_JOB.has(f.column) ? `u.${f.column}` : `${f.param}::${f.type} AS ${f.column}`));
+  return `(SELECT ${columns.join(', ')}, u.position
+    FROM ${unnest} WITH ORDINALITY AS u(${names}, position)) AS v`;
+}
+
+/**
+ * unnestJobs' values for these jobs, and whether the batch is uniform (see there): a shared value is
+ * read from each job only until one differs, and no array is built for it.
+ */
+function unnestValues(jobs: NewJobRow[], shape: Shape): { values: unknown[]; uniform: boolean } {
+  const fields = boundFields(shape);
+  const first = jobs[0]!;
+  const uniform = fields.every(([column, , value]) => {
+    if (PER_JOB.has(column)) return true;
+    const shared = value(first);
+    return jobs.every((j) => value(j) === shared);
+  });
+  return {
+    values: fields.map(([column, , value]) =>
+      uniform && !PER_JOB.has(column) ? value(first) : pgArray(jobs.map(value)),
+    ),
+    uniform,
+  };
+}
 
 /** One job as `v`, a row of its bound columns each bound as a parameter of its own ($1…$n). */
 const oneJob = (shape: Shape): string =>
@@ -92,9 +119,14 @@ const MODES: readonly InsertMode[] = ['plain', 'claimed', 'claimed_one', 'standi
  * written as a claim leaves them (what jobline_claim sets; migration 0018 gives them the events of a
  * claim too).
  */
-function numberedInsert(project: boolean, mode: InsertMode, shape: Shape): { name: string; text: string } {
+function numberedInsert(
+  project: boolean,
+  mode: InsertMode,
+  shape: Shape,
+  uniform: boolean,
+): { name: string; text: string } {
   const columns = jobColumns(shape);
-  const UNNEST_JOBS = unnestJobs(shape);
+  const UNNEST_JOBS = unnestJobs(shape, uniform);
   let last = boundFields(shape).length;
   const param = () => `$${++last}`;
   const count = param();
@@ -105,7 +137,7 @@ function numberedInsert(project: boolean, mode: InsertMode, shape: Shape): { nam
     : `UPDATE workspaces SET job_counter = job_counter + ${count}::bigint WHERE id = ${workspace}::text RETURNING job_counter - ${count}::bigint AS before`;
   const number = 'counter.before + v.position';
   const origin = shape === 1 ? 'origin_' : shape === 2 ? 'people_' : shape === 3 ? 'origin_people_' : '';
-  const name = `jobline_insert_${project ? 'project_' : ''}${mode === 'plain' ? '' : `${mode}_`}${origin}jobs`;
+  const name = `jobline_insert_${project ? 'project_' : ''}${mode === 'plain' ? '' : `${mode}_`}${uniform ? 'uniform_' : ''}${origin}jobs`;
   const all = [...columns, ...CLAIM_COLUMNS].join(', ');
   if (mode === 'plain') {
     const announce = param();
@@ -187,9 +219,11 @@ function numberedInsert(project: boolean, mode: InsertMode, shape: Shape): { nam
   };
 }
 
-/** numberedInsert's statements, by [project][mode][shape]. */
+/** numberedInsert's statements, by [project][mode][shape][uniform]. */
 const NUMBERED_INSERTS = [false, true].map((project) =>
-  MODES.map((mode) => SHAPES.map((shape) => numberedInsert(project, mode, shape))),
+  MODES.map((mode) =>
+    SHAPES.map((shape) => [false, true].map((uniform) => numberedInsert(project, mode, shape, uniform))),
+  ),
 );
 
 /**
@@ -222,14 +256,16 @@ export async function postgresInsertNumbered(
           : 'standing'
         : 'plain';
   const one = mode === 'standing_one' || mode === 'claimed_one';
-  const values = one ? oneJobValues(jobs[0]!, shape) : unnestValues(jobs, shape);
+  const { values, uniform } = one
+    ? { values: oneJobValues(jobs[0]!, shape), uniform: false }
+    : unnestValues(jobs, shape);
   values.push(jobs.length, workspaceId);
   if (projectId !== null) values.push(projectId);
   if (mode === 'claimed_one') values.push(claim!.workerId, claim!.leaseExpiresAt);
   else if (claim !== undefined) values.push([...claim.ids], claim.workerId, claim.leaseExpiresAt);
   else if (mode !== 'plain') values.push(jobs[0]!.now);
   if (mode !== 'claimed_one') values.push(announce);
-  const statement = NUMBERED_INSERTS[projectId === null ? 0 : 1]![MODES.indexOf(mode)]![shape]!;
+  const statement = NUMBERED_INSERTS[projectId === null ? 0 : 1]![MODES.indexOf(mode)]![shape]![uniform ? 1 : 0]!;
   const { rows } =
     trx === undefined
       ? await pool.query<InsertedRow>({ ...statement, values })

@@ -7,7 +7,10 @@ import type { Listener, WakeupChannel } from './dialect.js';
 export const CHANNELS: Record<WakeupChannel, string> = {
   jobs: 'jobline_jobs',
   cancel: 'jobline_cancel',
-  /** NOTIFYed by the event triggers (migration 0005) with "<job id> <workspace id>". */
+  /**
+   * NOTIFYed by the event triggers (migration 0005) with "<job id> <workspace id>", the status trigger
+   * with up to 100 job ids separated by commas (migration 0041).
+   */
   events: 'jobline_events',
   /** NOTIFYed by the numbered insert with the jobs it inserted claimed by a standing claim (migration 0035). */
   handoff: 'jobline_handoff',
