@@ -15,6 +15,7 @@ import {
 } from '../job-inserts.js';
 import { pgArray } from '../pg-arrays.js';
 import { CHANNELS } from './postgres-listener.js';
+import { ANNOUNCE_CREATED, CREATED_EVENTS, CREATED_EVENTS_ONE, INSERTED_RETURNING } from './postgres-created-events.js';
 import type { Executor } from '../store.js';
 import { HANDED_ONE, STANDING_CLAIM, STANDING_CLAIM_ONE } from './postgres-standing-claims.js';
 
@@ -144,9 +145,9 @@ function numberedInsert(
     return {
       name,
       text: `WITH counter AS (${counter}), inserted AS (INSERT INTO jobs (${columns.join(', ')})
-      SELECT ${jobValues(shape, { number })} FROM counter, ${UNNEST_JOBS})
+      SELECT ${jobValues(shape, { number })} FROM counter, ${UNNEST_JOBS} ${INSERTED_RETURNING}), ${CREATED_EVENTS}
       SELECT before, CASE WHEN ${announce}::boolean THEN pg_notify('${CHANNELS.jobs}', '') END AS announced,
-        NULL::text AS handed_to, NULL::uuid[] AS handed, NULL::bigint AS lease_ms FROM counter`,
+        ${ANNOUNCE_CREATED(workspace)}, NULL::text AS handed_to, NULL::uuid[] AS handed, NULL::bigint AS lease_ms FROM counter`,
     };
   }
   if (mode === 'claimed') {
@@ -157,12 +158,13 @@ function numberedInsert(
       name,
       text: `WITH counter AS (${counter}), inserted AS (INSERT INTO jobs (${all})
       SELECT ${claimedJobValues(shape, number, isClaimed)}, ${claimValues(isClaimed, `${worker}::text`, `${lease}::bigint`)}
-      FROM counter, ${UNNEST_JOBS} CROSS JOIN LATERAL (SELECT v.id = ANY(${ids}::uuid[]) AS claimed) c),
+      FROM counter, ${UNNEST_JOBS} CROSS JOIN LATERAL (SELECT v.id = ANY(${ids}::uuid[]) AS claimed) c
+      ${INSERTED_RETURNING}), ${CREATED_EVENTS},
       -- The worker's standing claim, if any, counts these too (see STANDING_CLAIM).
       taken AS (UPDATE worker_waits w SET slots = w.slots - cardinality(${ids}::uuid[]),
         handed = w.handed + cardinality(${ids}::uuid[]) WHERE w.worker_id = ${worker}::text)
       SELECT before, CASE WHEN ${announce}::boolean THEN pg_notify('${CHANNELS.jobs}', '') END AS announced,
-        NULL::text AS handed_to, NULL::uuid[] AS handed, NULL::bigint AS lease_ms FROM counter`,
+        ${ANNOUNCE_CREATED(workspace)}, NULL::text AS handed_to, NULL::uuid[] AS handed, NULL::bigint AS lease_ms FROM counter`,
     };
   }
   if (mode === 'claimed_one') {
@@ -173,7 +175,7 @@ function numberedInsert(
       text: `WITH counter AS (${counter}), v AS (SELECT * FROM ${oneJob(shape)}),
       inserted AS (INSERT INTO jobs (${all})
       SELECT ${claimedJobValues(shape, 'counter.before + 1', 'true')}, ${claimValues('true', `${worker}::text`, `${lease}::bigint`)}
-      FROM counter CROSS JOIN v),
+      FROM counter CROSS JOIN v ${INSERTED_RETURNING}), ${CREATED_EVENTS_ONE},
       -- The worker's standing claim, if any, counts it too (see STANDING_CLAIM).
       taken AS (UPDATE worker_waits w SET slots = w.slots - 1, handed = w.handed + 1 WHERE w.worker_id = ${worker}::text)
       SELECT before, NULL::text AS handed_to, NULL::uuid[] AS handed, NULL::bigint AS lease_ms FROM counter`,
@@ -189,9 +191,10 @@ function numberedInsert(
     inserted AS (INSERT INTO jobs (${all})
       SELECT ${claimedJobValues(shape, 'counter.before + 1', isHanded)},
         ${claimValues(isHanded, 'waiter.worker_id', 'v.created_at + waiter.lease_ms')}
-      FROM counter CROSS JOIN v LEFT JOIN waiter ON true)
+      FROM counter CROSS JOIN v LEFT JOIN waiter ON true ${INSERTED_RETURNING}), ${CREATED_EVENTS_ONE}
     SELECT before,
       CASE WHEN ${announce}::boolean AND waiter.worker_id IS NULL THEN pg_notify('${CHANNELS.jobs}', '') END AS announced,
+      ${ANNOUNCE_CREATED(workspace)},
       CASE WHEN h.payload IS NOT NULL THEN pg_notify('${CHANNELS.handoff}', CASE WHEN octet_length(h.payload) < 7900
         THEN h.payload ELSE json_build_object('worker', waiter.worker_id, 'ids', json_build_array(v.id))::text END) END AS handed_over,
       waiter.worker_id AS handed_to, CASE WHEN ${isHanded} THEN ARRAY[v.id] END AS handed, waiter.lease_ms
@@ -208,8 +211,9 @@ function numberedInsert(
     inserted AS (INSERT INTO jobs (${all})
       SELECT ${claimedJobValues(shape, number, isClaimed)},
         ${claimValues(isClaimed, 'waiter.worker_id', 'v.created_at + waiter.lease_ms')}
-      FROM counter CROSS JOIN v LEFT JOIN waiter ON true LEFT JOIN picked p ON p.id = v.id)
-    SELECT before,
+      FROM counter CROSS JOIN v LEFT JOIN waiter ON true LEFT JOIN picked p ON p.id = v.id ${INSERTED_RETURNING}),
+    ${CREATED_EVENTS}
+    SELECT before, ${ANNOUNCE_CREATED(workspace)},
       CASE WHEN ${announce}::boolean AND (SELECT count(*) FROM v WHERE v.status_reason = 'queued') > COALESCE(h.n, 0)
         THEN pg_notify('${CHANNELS.jobs}', '') END AS announced,
       CASE WHEN h.payload IS NOT NULL THEN pg_notify('${CHANNELS.handoff}', CASE WHEN octet_length(h.payload) < 7900
