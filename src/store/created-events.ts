@@ -6,8 +6,8 @@ import type { Executor } from './store.js';
 // SQLite (migration 0030): the job.created events of the jobs one insert writes, as batch rows, one
 // per group of jobs whose event is the same but for the job (workspace, project, type, time, data),
 // and the job.running event (seq 2) of each job inserted claimed, a row of its own. The job inserts
-// run these right after their INSERT, in its transaction; PostgreSQL's insert trigger writes the same
-// rows (its migrations 0024, 0027 and 0039). Nobody can be following a job that did not exist
+// run these right after their INSERT, in its transaction; PostgreSQL's insert statement writes the
+// same rows (dialect/postgres-created-events.ts). Nobody can be following a job that did not exist
 // yet: the inserts announce new jobs to the feed's followers once per statement (Wakeups.jobsCreated).
 
 /** The INSERT statements appending the events of the just inserted `jobs`. */

@@ -164,7 +164,7 @@ export interface Dialect {
   /** Announces events appended here to this process's listeners (what the triggers leave out). */
   eventsAdded(rows: readonly { id: string; workspace_id: string }[]): void;
   /**
-   * Tells followers of the workspace feed that jobs were created, for what the insert's trigger left
+   * Tells followers of the workspace feed that jobs were created, for what the insert itself left
    * unsaid: `handedOver` jobs were inserted claimed by a worker of this process.
    */
   jobsCreated(workspaceId: string, handedOver: boolean, local: (workspaceId: string) => void): void;

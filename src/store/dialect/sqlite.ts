@@ -122,8 +122,8 @@ export class SqliteDialect implements Dialect {
     for (const r of rows) this.added.emit('event', r.id, r.workspace_id);
   }
 
-  // The insert trigger leaves every new job to this call: a call into JavaScript per job from the
-  // trigger was a visible part of the insert (migration 0021).
+  // The insert leaves every new job to this call: a call into JavaScript per job from a trigger was a
+  // visible part of the insert (migration 0021).
   jobsCreated(workspaceId: string, _handedOver: boolean, local: (workspaceId: string) => void): void {
     local(workspaceId);
   }
