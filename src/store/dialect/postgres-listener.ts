@@ -9,7 +9,8 @@ export const CHANNELS: Record<WakeupChannel, string> = {
   cancel: 'jobline_cancel',
   /**
    * NOTIFYed by the event triggers (migration 0005) with "<job id> <workspace id>", the status trigger
-   * with up to 100 job ids separated by commas (migration 0041).
+   * with up to 100 job ids separated by commas (migration 0041), and the job inserts with " <workspace
+   * id>" for new jobs (postgres-created-events.ts).
    */
   events: 'jobline_events',
   /** NOTIFYed by the numbered insert with the jobs it inserted claimed by a standing claim (migration 0035). */
