@@ -624,7 +624,7 @@ function render({ o, host, started, facts, describe, summary }) {
   lines.push('### Settings');
   lines.push('');
   lines.push(
-    `- **Jobline**: one \`Worker\` with \`concurrency: ${o.concurrency}\` and \`prefetch: ${o.prefetch}\` (\`JOBLINE_WORKER_PREFETCH\`: up to ${o.prefetch} jobs claimed ahead and held in the worker's local queue, its counterpart of graphile-worker's \`localQueue\`) and \`batchSize: ${o.claimBatch}\` (jobs per claim), otherwise default options (completions batched while the previous batch is written); jobs created with \`createJobs\`, one transaction per batch; default durability (PostgreSQL as configured above; SQLite in WAL mode with \`synchronous=FULL\`). Jobline keeps every finished job and an attempt row per run.`,
+    `- **Jobline**: one \`Worker\` with \`concurrency: ${o.concurrency}\` and \`prefetch: ${o.prefetch}\` (\`JOBLINE_WORKER_PREFETCH\`: up to ${o.prefetch} jobs claimed ahead and held in the worker's local queue, its counterpart of graphile-worker's \`localQueue\`) and \`batchSize: ${o.claimBatch}\` (jobs per claim), otherwise default options (completions batched while the previous batch is written); jobs created with \`createJobs\`, one transaction per batch; default durability (PostgreSQL as configured above; SQLite in WAL mode with \`synchronous=FULL\`). Jobline keeps every finished job and its attempt history (a succeeded attempt in the job's row, any other attempt as a row of its own).`,
   );
   if (describe['graphile-worker'] !== undefined) {
     const g = describe['graphile-worker'].settings;

@@ -1,6 +1,7 @@
 import type { Job } from '../core/job.js';
 import type { FileRow } from './files.js';
 import { toJob, type JobRow } from './jobs.js';
+import { withSucceededAttempt } from './queue/attempts.js';
 import type { JobAttemptsTable } from './schema.js';
 import type { Store } from './store.js';
 
@@ -68,6 +69,7 @@ export const JOB_COLUMNS = everyJobColumn([
   'tracestate',
   'concurrency_key',
   'deduplication_key',
+  'succeeded_by',
 ] as const);
 
 /** The job is still at the version the caller holds. */
@@ -98,7 +100,7 @@ export async function findJobDetails(store: Store, workspaceId: string, id: stri
 }
 
 export function detailsFromRow(row: DetailsRow): JobDetails {
-  const attempts = (JSON.parse(String(row.jl_attempts)) as unknown[][]).map(
+  const recorded = (JSON.parse(String(row.jl_attempts)) as unknown[][]).map(
     ([number, worker, startedAt, finishedAt, outcome, errorMessage, errorCode, errorStack]): JobAttemptsTable => ({
       job_id: row.id,
       number: Number(number),
@@ -111,6 +113,7 @@ export function detailsFromRow(row: DetailsRow): JobDetails {
       error_stack: errorStack as string | null,
     }),
   );
+  const attempts = withSucceededAttempt(recorded, row);
   const files = (JSON.parse(String(row.jl_files)) as unknown[][]).map(
     ([fileId, fileWorkspace, role, name, contentType, size, sha256, createdAt, expiresAt]): FileRow => ({
       id: fileId as string,

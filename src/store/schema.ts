@@ -113,6 +113,12 @@ export interface JobsTable {
   /** Flow control (migration 0031): the key limits per key count by, and the key creates deduplicate by. */
   concurrency_key: Generated<string | null>;
   deduplication_key: Generated<string | null>;
+  /**
+   * The worker whose attempt succeeded (migration 0043): that attempt is this row's (number `attempts`,
+   * start `attempt_started_at`, end `completed_at`), not a row of job_attempts. NULL for jobs that
+   * succeeded before it, whose attempt is a row there.
+   */
+  succeeded_by: Generated<string | null>;
 }
 
 export interface ProvidersTable {

@@ -47,19 +47,20 @@ export async function postgresRecordAttempts(db: Executor, rows: JobAttemptsTabl
     .execute();
 }
 
-// The completion's statuses are written in migration 0033's function, which must follow the lifecycle
+// The completion's statuses are written in migration 0043's function, which must follow the lifecycle
 // table (test/store/queue-lifecycle.test.ts runs it from every status).
 const { complete } = TRANSITIONS;
 if (complete.to !== 'succeeded' || complete.from.join() !== 'running')
-  throw new Error('jobline_complete_jobs (migration 0033) no longer matches the lifecycle table');
+  throw new Error('jobline_complete_jobs (migration 0043) no longer matches the lifecycle table');
 
-/** The completion's call; the statements, their order and why are in migration 0033. */
-const COMPLETE_JOBS = `SELECT done_id, released_count FROM jobline_complete_jobs($1::uuid[], $2::text[], $3::int[],
-  $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint, $10::text[])`;
+/** The completion's call; the statements, their order and why are in migrations 0033 and 0043. */
+const COMPLETE_JOBS = `SELECT done_id, released_count FROM jobline_complete_jobs($1::uuid[], $2::text[], $3::bigint[],
+  $4::bigint, $5::text[])`;
 
 /**
- * The completion: one call of jobline_complete_jobs (migration 0033), one round trip and one
- * transaction, whose three statements each see the database as it is when they start (see there).
+ * The completion: one call of jobline_complete_jobs (migration 0043), one round trip and one
+ * transaction, whose statements each see the database as it is when they start (see migration 0033).
+ * The succeeded attempts are written into the jobs' rows, so only their starts and owners are sent.
  */
 export async function postgresComplete(
   pool: pg.Pool,
@@ -73,12 +74,7 @@ export async function postgresComplete(
     values: [
       pgArray(rows.map((r) => r.job_id)),
       pgArray(batch.map((b) => JSON.stringify(b.output ?? null))),
-      pgArray(rows.map((r) => r.number)),
       pgArray(rows.map((r) => r.started_at)),
-      pgArray(rows.map((r) => r.outcome)),
-      pgArray(rows.map((r) => r.error_message)),
-      pgArray(rows.map((r) => r.error_code)),
-      pgArray(rows.map((r) => r.error_stack)),
       now,
       pgArray(rows.map((r) => r.worker)),
     ],

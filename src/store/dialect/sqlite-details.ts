@@ -60,8 +60,9 @@ function detailsRow(v: readonly unknown[]): DetailsRow {
     tracestate: v[40],
     concurrency_key: v[41],
     deduplication_key: v[42],
-    jl_attempts: v[43],
-    jl_files: v[44],
+    succeeded_by: v[43],
+    jl_attempts: v[44],
+    jl_files: v[45],
   } satisfies Record<keyof DetailsRow, unknown> as DetailsRow;
 }
 

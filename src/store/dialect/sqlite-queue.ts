@@ -136,9 +136,10 @@ export async function sqliteRecordAttempts(db: Executor, rows: JobAttemptsTable[
 }
 
 /**
- * The completion: one UPDATE … FROM (VALUES …) per chunk rather than one statement per job, the
- * job.succeeded events as batch rows (a job's timeline finds them by its completed_at), the attempts,
- * and the release of dependents, in one transaction. Returns the rows it changed.
+ * The completion: one UPDATE … FROM (VALUES …) per chunk rather than one statement per job, writing
+ * each succeeded attempt into its job's row (migration 0033), the job.succeeded events as batch rows
+ * (a job's timeline finds them by its completed_at), and the release of dependents, in one
+ * transaction. Returns the rows it changed.
  */
 export async function sqliteComplete(
   kysely: Kysely<Database>,
@@ -152,18 +153,19 @@ export async function sqliteComplete(
       const text = repeatedTuples(
         completeSql,
         chunk.length,
-        3,
+        4,
         (tuples) =>
-          `WITH v(id, output, owner) AS (VALUES ${tuples})
+          `WITH v(id, output, owner, started_at) AS (VALUES ${tuples})
         UPDATE jobs SET status = '${complete.to}', status_reason = 'completed', output = v.output, error = NULL, progress = 100,
           completed_at = ?, updated_at = ?, version = jobs.version + 1, lease_owner = NULL, lease_expires_at = NULL,
-          event_seq = jobs.event_seq + 1
+          succeeded_by = v.owner, attempt_started_at = v.started_at, event_seq = jobs.event_seq + 1
         FROM v
         WHERE jobs.id = v.id AND jobs.lease_owner = v.owner AND jobs.status = '${complete.from[0]}'
         RETURNING jobs.id, jobs.workspace_id, jobs.project_id, jobs.type, jobs.attempts, jobs.event_seq, NULL AS error`,
       );
       const values: unknown[] = [];
-      for (const b of chunk) values.push(b.attempt.job_id, JSON.stringify(b.output ?? null), b.attempt.worker);
+      for (const b of chunk)
+        values.push(b.attempt.job_id, JSON.stringify(b.output ?? null), b.attempt.worker, b.attempt.started_at);
       values.push(now, now);
       const result = await trx.executeQuery<StatusChangedRow>(CompiledQuery.raw(text, values));
       for (const e of statusEventBatches(result.rows, {
@@ -177,12 +179,8 @@ export async function sqliteComplete(
       }
       succeeded.push(...result.rows);
     }
-    const finished = new Set(succeeded.map((r) => r.id));
-    await sqliteRecordAttempts(
-      trx,
-      batch.filter((b) => finished.has(b.attempt.job_id)).map((b) => b.attempt),
-    );
     if (succeeded.length === 0) return { succeeded, released: 0 };
+    const finished = new Set(succeeded.map((r) => r.id));
     const released = await trx.executeQuery(
       CompiledQuery.raw(RELEASE_DEPENDENTS, [now, JSON.stringify([...finished])]),
     );

@@ -41,12 +41,49 @@ export async function recordAttempts(db: Executor, rows: JobAttemptsTable[]): Pr
   if (rows.length > 0) await dialectOf(db).recordAttempts(db, rows);
 }
 
+/** The job row's columns that hold its succeeded attempt (migration 0043). */
+export interface SucceededAttemptColumns {
+  id: string;
+  attempts: number;
+  attempt_started_at: number | null;
+  completed_at: number | null;
+  succeeded_by: string | null;
+}
+
+/**
+ * The job's attempts: the rows of job_attempts, then the succeeded attempt its own row holds, if any
+ * (migration 0043), in the order the attempts started.
+ */
+export function withSucceededAttempt(rows: JobAttemptsTable[], job: SucceededAttemptColumns): JobAttemptsTable[] {
+  if (job.succeeded_by === null) return rows;
+  const succeeded: JobAttemptsTable = {
+    job_id: job.id,
+    number: Number(job.attempts),
+    worker: job.succeeded_by,
+    started_at: Number(job.attempt_started_at ?? job.completed_at),
+    finished_at: job.completed_at === null ? null : Number(job.completed_at),
+    outcome: 'succeeded',
+    error_message: null,
+    error_code: null,
+    error_stack: null,
+  };
+  return [...rows, succeeded].sort((a, b) => a.started_at - b.started_at || a.number - b.number);
+}
+
 export async function listAttempts(db: Executor, jobId: string): Promise<JobAttemptsTable[]> {
-  return db
-    .selectFrom('job_attempts')
-    .selectAll()
-    .where('job_id', '=', jobId)
-    .orderBy('started_at')
-    .orderBy('number')
-    .execute();
+  const [rows, job] = await Promise.all([
+    db
+      .selectFrom('job_attempts')
+      .selectAll()
+      .where('job_id', '=', jobId)
+      .orderBy('started_at')
+      .orderBy('number')
+      .execute(),
+    db
+      .selectFrom('jobs')
+      .select(['id', 'attempts', 'attempt_started_at', 'completed_at', 'succeeded_by'])
+      .where('id', '=', jobId)
+      .executeTakeFirst(),
+  ]);
+  return job === undefined ? rows : withSucceededAttempt(rows, job);
 }
