@@ -51,8 +51,9 @@ export interface SucceededAttemptColumns {
 }
 
 /**
- * The job's attempts: the rows of job_attempts, then the succeeded attempt its own row holds, if any
- * (migration 0043), in the order the attempts started.
+ * The job's attempts: the rows of job_attempts (in start order), then the succeeded attempt its own
+ * row holds, if any (migration 0043). A job succeeds once and stays succeeded, so that attempt is its
+ * last.
  */
 export function withSucceededAttempt(rows: JobAttemptsTable[], job: SucceededAttemptColumns): JobAttemptsTable[] {
   if (job.succeeded_by === null) return rows;
@@ -67,7 +68,7 @@ export function withSucceededAttempt(rows: JobAttemptsTable[], job: SucceededAtt
     error_code: null,
     error_stack: null,
   };
-  return [...rows, succeeded].sort((a, b) => a.started_at - b.started_at || a.number - b.number);
+  return [...rows, succeeded];
 }
 
 export async function listAttempts(db: Executor, jobId: string): Promise<JobAttemptsTable[]> {
