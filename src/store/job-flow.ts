@@ -159,7 +159,11 @@ export async function controlledTypes(db: Executor, types: readonly string[], wo
 // the limited claim too, and the handoff which new jobs it must leave to a claim. It is read again at
 // most once a second, and at once after a change made through this process.
 const REFRESH_MS = 1000;
-const controlled = new WeakMap<object, { readAt: number; rows: { workspace_id: string; type: string }[] }>();
+const controlled = new WeakMap<
+  object,
+  { readAt: number; rows: { workspace_id: string; type: string }[]; types: ReadonlySet<string> }
+>();
+const NONE: ReadonlySet<string> = new Set();
 
 async function controlledRows(db: Executor): Promise<{ workspace_id: string; type: string }[]> {
   const cached = controlled.get(db);
@@ -167,7 +171,7 @@ async function controlledRows(db: Executor): Promise<{ workspace_id: string; typ
   const rows = (await db.selectFrom('job_type_flow').selectAll().execute())
     .filter((r) => limitsClaim(flowOfRow(r)))
     .map((r) => ({ workspace_id: r.workspace_id, type: r.type }));
-  controlled.set(db, { readAt: Date.now(), rows });
+  controlled.set(db, { readAt: Date.now(), rows, types: new Set(rows.map((r) => r.type)) });
   return rows;
 }
 
@@ -185,9 +189,12 @@ export async function anyControlled(db: Executor, types: readonly string[], work
   );
 }
 
-/** The types whose flow control limits the claim in any workspace, as last read (empty before the first read). */
+/**
+ * The types whose flow control limits the claim in any workspace, as last read (empty before the first
+ * read). The handoff asks on every insert, so the set is built once per read.
+ */
 export function controlledLately(db: Executor): ReadonlySet<string> {
-  return new Set((controlled.get(db)?.rows ?? []).map((r) => r.type));
+  return controlled.get(db)?.types ?? NONE;
 }
 
 /** Forgets what was read, after a change of flow control. */
