@@ -95,30 +95,34 @@ const INSERT_COLUMNS = [0, 1].map((claimed) =>
   SHAPES.map((shape) => (claimed ? [...jobColumns(shape), ...CLAIM_COLUMNS, 'event_seq'] : jobColumns(shape))),
 );
 
+/** The value functions of a job INSERT's columns, by shape, in column order. */
+const VALUES = SHAPES.map((shape) => jobFields(shape).map(([, , value]) => value));
+
 /**
  * The INSERTs of the jobs, as many rows each as a statement can bind. The jobs `claim` names are
- * written as a claim leaves them (created-events.ts gives them its events).
+ * written as a claim leaves them (created-events.ts gives them its events). Plain indexed loops: a
+ * lone job's insert runs cold after an idle pause, where iterators and destructuring cost most.
  */
-function* jobInserts(
-  jobs: NewJobRow[],
-  claim: InsertClaim | undefined,
-): Generator<{ text: string; values: unknown[] }> {
+function jobInserts(jobs: NewJobRow[], claim: InsertClaim | undefined): { text: string; values: unknown[] }[] {
   const shape = shapeOf(jobs);
-  const fields = jobFields(shape);
+  const value = VALUES[shape]!;
   const columns = INSERT_COLUMNS[claim === undefined ? 0 : 1]![shape]!;
+  const texts = insertSql[claim === undefined ? 0 : 1]![shape]!;
   const chunk = Math.min(MAX_ROWS, Math.floor(MAX_VALUES / columns.length));
+  const inserts: { text: string; values: unknown[] }[] = [];
   for (let start = 0; start < jobs.length; start += chunk) {
-    const rows = jobs.slice(start, start + chunk);
+    const end = Math.min(jobs.length, start + chunk);
     const text = repeatedTuples(
-      insertSql[claim === undefined ? 0 : 1]![shape]!,
-      rows.length,
+      texts,
+      end - start,
       columns.length,
       (tuples) => `INSERT INTO jobs (${columns.join(', ')}) VALUES ${tuples}`,
     );
     const values: unknown[] = [];
-    for (const j of rows) {
+    for (let n = start; n < end; n++) {
+      const j = jobs[n]!;
       const row = values.length;
-      for (const [, , value] of fields) values.push(value(j));
+      for (let k = 0; k < value.length; k++) values.push(value[k]!(j));
       if (claim === undefined) continue;
       if (claim.ids.has(j.id)) {
         values[row + STATUS] = 'running';
@@ -126,6 +130,7 @@ function* jobInserts(
         values.push(1, claim.workerId, claim.leaseExpiresAt, j.now, j.now, 2, 2);
       } else values.push(0, null, null, null, null, 1, 1);
     }
-    yield { text, values };
+    inserts.push({ text, values });
   }
+  return inserts;
 }
