@@ -15,8 +15,8 @@ export function createdEventInserts(
   jobs: readonly NewJobRow[],
   claim: InsertClaim | undefined,
 ): { text: string; values: unknown[] }[] {
-  const lone = jobs.length === 1 && claim?.ids.has(jobs[0]!.id) === true ? jobs[0]! : undefined;
-  if (lone !== undefined) return [handedOverEvents(lone, claim!.workerId)];
+  if (jobs.length === 1 && claim !== undefined && claim.ids.has(jobs[0]!.id))
+    return [handedOverEvents(jobs[0]!, claim.workerId)];
   const created = jobs.map((j) => ({ job: j, data: createdData(j, claim?.ids.has(j.id) === true) }));
   const groups = groupInOrder(
     created,
