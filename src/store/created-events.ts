@@ -15,8 +15,6 @@ export function createdEventInserts(
   jobs: readonly NewJobRow[],
   claim: InsertClaim | undefined,
 ): { text: string; values: unknown[] }[] {
-  if (jobs.length === 1 && claim !== undefined && claim.ids.has(jobs[0]!.id))
-    return [handedOverEvents(jobs[0]!, claim.workerId)];
   const created = jobs.map((j) => ({ job: j, data: createdData(j, claim?.ids.has(j.id) === true) }));
   const groups = groupInOrder(
     created,
@@ -56,21 +54,6 @@ export function createdEventInserts(
     }
   }
   return eventRowInserts(rows);
-}
-
-/**
- * A job inserted alone and handed over to a worker (a new job's pickup): its created and running
- * events, one statement whose text never changes, with the values the two rows share bound twice.
- */
-const HANDED_OVER_EVENTS = `INSERT INTO job_events (workspace_id, job_id, job_ids, project_id, job_type, seq, name, data, actor, created_at)
-VALUES (?, ?, NULL, ?, ?, 1, 'job.created', ?, NULL, ?), (?, ?, NULL, ?, ?, 2, 'job.running', ?, ?, ?)`;
-
-function handedOverEvents(j: NewJobRow, workerId: string): { text: string; values: unknown[] } {
-  const { workspaceId: w, id, projectId: p, type: t, now } = j;
-  return {
-    text: HANDED_OVER_EVENTS,
-    values: [w, id, p, t, createdData(j, true), now, w, id, p, t, runningData(j), workerId, now],
-  };
 }
 
 /** The running event's data of a job claimed as it was inserted. */
