@@ -6,6 +6,8 @@ import pg from 'pg';
 
 /** The calls made since record(): [start, end (undefined while pending), label]. */
 let calls;
+/** The NOTIFYs heard since record(): [time, channel]. */
+let heard = [];
 
 const start = (label) => {
   const call = [performance.now(), undefined, label];
@@ -16,6 +18,7 @@ const start = (label) => {
 /** Starts recording (again), forgetting what was recorded. */
 export function record() {
   calls = [];
+  heard = [];
 }
 
 /** Stops recording and returns the calls made since record(). */
@@ -23,6 +26,11 @@ export function recorded() {
   const made = calls ?? [];
   calls = undefined;
   return made;
+}
+
+/** The NOTIFYs heard since record(), as [time, channel], when a pg client emitted them. */
+export function notifications() {
+  return heard;
 }
 
 export function install() {
@@ -40,6 +48,12 @@ export function install() {
     const result = query.call(this, config, values, callback);
     if (typeof result?.then === 'function') result.then(done, done);
     return result;
+  };
+  // pg: a NOTIFY is heard when the listening client emits it, before any listener runs.
+  const emit = pg.Client.prototype.emit;
+  pg.Client.prototype.emit = function (event, ...args) {
+    if (event === 'notification' && calls !== undefined) heard.push([performance.now(), args[0]?.channel]);
+    return emit.call(this, event, ...args);
   };
   // better-sqlite3: statements run synchronously.
   const Database = createRequire(import.meta.url)('better-sqlite3');

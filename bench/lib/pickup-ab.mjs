@@ -8,7 +8,8 @@
 // through a second set of services, so the worker hears of them only by LISTEN/NOTIFY. --phases times
 // every database call (database-calls.mjs) and splits the pickup into JavaScript before the first
 // call, the calls, and JavaScript after the last, with each call's p50 in the first round; the timing
-// itself costs a little per call, so compare builds with or without it, not across.
+// itself costs a little per call, so compare builds with or without it, not across. With --notify it
+// also tells when the worker heard the NOTIFY that woke it, and how long it took from there to start.
 import { parseArgs } from 'node:util';
 import { jobline } from '../peers/jobline.mjs';
 import { percentile } from './common.mjs';
@@ -48,7 +49,7 @@ async function measure(dist) {
     await sleep(200);
     const pickup = [];
     const insert = [];
-    const phases = { before: [], calls: [], after: [], each: new Map() };
+    const phases = { before: [], calls: [], after: [], heard: [], started: [], each: new Map() };
     for (let k = -10; k < Number(a.samples); k++) {
       const started = new Promise((resolve) => (waiting = { i: k, resolve }));
       if (a.phases) databaseCalls.record();
@@ -57,10 +58,11 @@ async function measure(dist) {
       const inserted = performance.now();
       const t1 = await started;
       const made = databaseCalls.recorded();
+      const told = databaseCalls.notifications();
       if (k >= 0) {
         pickup.push(t1 - t0);
         insert.push(inserted - t0);
-        if (a.phases) addPhases(phases, made, t0, t1);
+        if (a.phases) addPhases(phases, made, told, t0, t1);
       }
       await sleep(Number(a['pause-ms']));
     }
@@ -70,8 +72,17 @@ async function measure(dist) {
   }
 }
 
-/** Adds one pickup's phases: the calls started before the handler did, each cut off at its start. */
-function addPhases(phases, calls, t0, t1) {
+/**
+ * Adds one pickup's phases: the calls started before the handler did, each cut off at its start; and
+ * with --notify, when the first NOTIFY of the handoff or jobs channel was heard, and how long after it
+ * the handler started.
+ */
+function addPhases(phases, calls, told, t0, t1) {
+  const wake = told.find(([at, channel]) => at <= t1 && (channel === 'jobline_handoff' || channel === 'jobline_jobs'));
+  if (wake !== undefined) {
+    phases.heard.push(wake[0] - t0);
+    phases.started.push(t1 - wake[0]);
+  }
   const made = calls.filter(([start]) => start < t1).map(([s, e, label]) => [s, Math.min(e ?? t1, t1), label]);
   if (made.length === 0) return;
   phases.before.push(made[0][0] - t0);
@@ -96,6 +107,10 @@ for (let round = 1; round <= Number(a.rounds); round++) {
     console.log(
       `    p50 JavaScript before ${g(phases.before)} ms, database calls ${g(phases.calls)} ms, JavaScript after ${g(phases.after)} ms`,
     );
+    if (phases.heard.length > 0)
+      console.log(
+        `    ${phases.heard.length}× NOTIFY heard p50 ${g(phases.heard)} ms after the call, handler started ${g(phases.started)} ms after that`,
+      );
     if (round === 1)
       for (const [label, times] of phases.each) console.log(`    ${times.length}× ${g(times)} ms  ${label}`);
   }
