@@ -391,7 +391,8 @@ export async function run(argv) {
     const saved = JSON.parse(readFileSync(values.render, 'utf8'));
     saved.started = new Date(saved.started);
     saved.summary = summarize(saved.throughput, saved.latency);
-    process.stdout.write(`wrote ${writeSection('queue', render(saved))}\n`);
+    const section = saved.o.baseline !== undefined ? 'queue-baseline' : 'queue';
+    process.stdout.write(`wrote ${writeSection(section, render(saved))}\n`);
     return;
   }
   const databaseUrl = process.env.JOBLINE_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -603,24 +604,30 @@ function render({ o, host, started, facts, describe, summary }) {
   }
   lines.push('### Goals');
   lines.push('');
+  // Each round also compares the two systems it ran one after the other: on a machine whose speed
+  // drifts between rounds, those pairs are steadier than the medians taken over all rounds.
+  const ratios = (a, b) => a.runs.map((x, i) => x / b.runs[i]);
   for (const s of Object.keys(t).filter((s) => s.endsWith(BASELINE))) {
     const now = t[s.slice(0, -BASELINE.length)];
     if (now === undefined) continue;
+    const paired = ratios(now, t[s]);
     lines.push(
-      `- ${label(s.slice(0, -BASELINE.length))} against the baseline build (${o.baseline}): ${fmt(now.total)} vs ${fmt(t[s].total)} jobs/s end to end = **${fmt(now.total / t[s].total, 2)}×**; processing ${fmt(now.process)} vs ${fmt(t[s].process)} jobs/s = ${fmt(now.process / t[s].process, 2)}×; insert ${fmt(now.insert)} vs ${fmt(t[s].insert)} jobs/s = ${fmt(now.insert / t[s].insert, 2)}× (goal: ≥ 1).`,
+      `- ${label(s.slice(0, -BASELINE.length))} against the baseline build (${o.baseline}): ${fmt(now.total)} vs ${fmt(t[s].total)} jobs/s end to end = **${fmt(now.total / t[s].total, 2)}×** (per round ${paired.map((r) => fmt(r, 2)).join(', ')}: ahead in ${paired.filter((r) => r >= 1).length} of ${paired.length}); processing ${fmt(now.process)} vs ${fmt(t[s].process)} jobs/s = ${fmt(now.process / t[s].process, 2)}×; insert ${fmt(now.insert)} vs ${fmt(t[s].insert)} jobs/s = ${fmt(now.insert / t[s].insert, 2)}× (goal: ≥ 1).`,
     );
   }
   for (const s of Object.keys(l).filter((s) => s.endsWith(BASELINE))) {
     const now = l[s.slice(0, -BASELINE.length)];
     if (now === undefined) continue;
+    const paired = now.runs.map((p, i) => p - l[s].runs[i]);
     lines.push(
-      `- Pickup p50, ${label(s.slice(0, -BASELINE.length))} against the baseline build: ${fmt(now.p50, 2)} vs ${fmt(l[s].p50, 2)} ms (goal: not worse).`,
+      `- Pickup p50, ${label(s.slice(0, -BASELINE.length))} against the baseline build: ${fmt(now.p50, 2)} vs ${fmt(l[s].p50, 2)} ms (per round ${paired.map((d) => `${d >= 0 ? '+' : '−'}${fmt(Math.abs(d), 2)}`).join(', ')} ms: not slower in ${paired.filter((d) => d <= 0).length} of ${paired.length}) (goal: not worse).`,
     );
   }
   for (const s of ['graphile-worker', 'bullmq', 'pg-boss']) {
     if (t[s] === undefined || jl === undefined) continue;
+    const paired = ratios(t['jobline-pg'], t[s]);
     lines.push(
-      `- Jobline on PostgreSQL vs ${label(s)}: ${fmt(jl)} vs ${fmt(t[s].total)} jobs/s = **${fmt(jl / t[s].total, 2)}×** (goal: ahead, > 1; the issue's reference for ${s} on such a machine: ~${fmt(REFERENCE[s])} jobs/s).`,
+      `- Jobline on PostgreSQL vs ${label(s)}: ${fmt(jl)} vs ${fmt(t[s].total)} jobs/s = **${fmt(jl / t[s].total, 2)}×** (per round ${paired.map((r) => fmt(r, 2)).join(', ')}) (goal: ahead, > 1; the issue's reference for ${s} on such a machine: ~${fmt(REFERENCE[s])} jobs/s).`,
     );
   }
   if (t['jobline-sqlite'] !== undefined) {
