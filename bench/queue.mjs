@@ -607,6 +607,7 @@ function render({ o, host, started, facts, describe, summary }) {
   // Each round also compares the two systems it ran one after the other: on a machine whose speed
   // drifts between rounds, those pairs are steadier than the medians taken over all rounds.
   const ratios = (a, b) => a.runs.map((x, i) => x / b.runs[i]);
+  const differences = (a, b) => a.runs.map((x, i) => x - b.runs[i]);
   for (const s of Object.keys(t).filter((s) => s.endsWith(BASELINE))) {
     const now = t[s.slice(0, -BASELINE.length)];
     if (now === undefined) continue;
@@ -618,7 +619,7 @@ function render({ o, host, started, facts, describe, summary }) {
   for (const s of Object.keys(l).filter((s) => s.endsWith(BASELINE))) {
     const now = l[s.slice(0, -BASELINE.length)];
     if (now === undefined) continue;
-    const paired = now.runs.map((p, i) => p - l[s].runs[i]);
+    const paired = differences(now, l[s]);
     lines.push(
       `- Pickup p50, ${label(s.slice(0, -BASELINE.length))} against the baseline build: ${fmt(now.p50, 2)} vs ${fmt(l[s].p50, 2)} ms (per round ${paired.map((d) => `${d >= 0 ? '+' : '−'}${fmt(Math.abs(d), 2)}`).join(', ')} ms: not slower in ${paired.filter((d) => d <= 0).length} of ${paired.length}) (goal: not worse).`,
     );
@@ -642,8 +643,7 @@ function render({ o, host, started, facts, describe, summary }) {
   const floor = l['notify-floor'];
   const notified = l['jobline-pg-notify'];
   if (floor !== undefined && notified !== undefined) {
-    // Per round, since both drift with the disk's load from one round to the next.
-    const above = notified.runs.map((p, i) => p - floor.runs[i]);
+    const above = differences(notified, floor);
     lines.push(
       `- Pickup p50 across processes (LISTEN/NOTIFY): ${fmt(notified.p50, 2)} ms; the floor of this server and disk (a one-row INSERT … pg_notify heard on another connection) ${fmt(floor.p50, 2)} ms; Jobline above the floor by ${fmt(median(above), 2)} ms (rounds ${above.map((d) => fmt(d, 2)).join(', ')}); goal ≤ ${GOALS.pickupP50Postgres} ms (${notified.p50 <= GOALS.pickupP50Postgres ? 'met' : floor.p50 >= GOALS.pickupP50Postgres ? 'missed: the floor itself is above it on this machine' : 'missed'}).`,
     );
