@@ -110,6 +110,8 @@ const inTurn = (list, round) =>
 // The issue's goals and its reference figures for the peers on such a machine.
 const GOALS = { sqliteJobsPerSecond: 20_000, pickupP50Postgres: 2, pickupP50Sqlite: 1 };
 const REFERENCE = { bullmq: 11_000, 'graphile-worker': 15_000, 'pg-boss': 8_500 };
+/** How far ahead of a peer Jobline on PostgreSQL is meant to be, where an issue set more than ahead. */
+const AHEAD = { 'graphile-worker': 1.3 };
 
 /** The commit a checkout is at, for the record. */
 function gitDescribe(dir) {
@@ -608,6 +610,7 @@ function render({ o, host, started, facts, describe, summary }) {
   // drifts between rounds, those pairs are steadier than the medians taken over all rounds.
   const ratios = (a, b) => a.runs.map((x, i) => x / b.runs[i]);
   const differences = (a, b) => a.runs.map((x, i) => x - b.runs[i]);
+  const signed = (d) => `${d >= 0 ? '+' : '−'}${fmt(Math.abs(d), 2)}`;
   for (const s of Object.keys(t).filter((s) => s.endsWith(BASELINE))) {
     const now = t[s.slice(0, -BASELINE.length)];
     if (now === undefined) continue;
@@ -621,14 +624,14 @@ function render({ o, host, started, facts, describe, summary }) {
     if (now === undefined) continue;
     const paired = differences(now, l[s]);
     lines.push(
-      `- Pickup p50, ${label(s.slice(0, -BASELINE.length))} against the baseline build: ${fmt(now.p50, 2)} vs ${fmt(l[s].p50, 2)} ms (per round ${paired.map((d) => `${d >= 0 ? '+' : '−'}${fmt(Math.abs(d), 2)}`).join(', ')} ms: not slower in ${paired.filter((d) => d <= 0).length} of ${paired.length}) (goal: not worse).`,
+      `- Pickup p50, ${label(s.slice(0, -BASELINE.length))} against the baseline build: ${fmt(now.p50, 2)} vs ${fmt(l[s].p50, 2)} ms (per round ${paired.map(signed).join(', ')} ms: not slower in ${paired.filter((d) => d <= 0).length} of ${paired.length}; their median ${signed(median(paired))} ms) (goal: not worse).`,
     );
   }
   for (const s of ['graphile-worker', 'bullmq', 'pg-boss']) {
     if (t[s] === undefined || jl === undefined) continue;
     const paired = ratios(t['jobline-pg'], t[s]);
     lines.push(
-      `- Jobline on PostgreSQL vs ${label(s)}: ${fmt(jl)} vs ${fmt(t[s].total)} jobs/s = **${fmt(jl / t[s].total, 2)}×** (per round ${paired.map((r) => fmt(r, 2)).join(', ')}) (goal: ahead, > 1; the issue's reference for ${s} on such a machine: ~${fmt(REFERENCE[s])} jobs/s).`,
+      `- Jobline on PostgreSQL vs ${label(s)}: ${fmt(jl)} vs ${fmt(t[s].total)} jobs/s = **${fmt(jl / t[s].total, 2)}×** (per round ${paired.map((r) => fmt(r, 2)).join(', ')}) (goal: ${AHEAD[s] === undefined ? 'ahead, > 1' : `≥ ${fmt(AHEAD[s], 1)}×`}; the issue's reference for ${s} on such a machine: ~${fmt(REFERENCE[s])} jobs/s).`,
     );
   }
   if (t['jobline-sqlite'] !== undefined) {
@@ -645,7 +648,7 @@ function render({ o, host, started, facts, describe, summary }) {
   if (floor !== undefined && notified !== undefined) {
     const above = differences(notified, floor);
     lines.push(
-      `- Pickup p50 across processes (LISTEN/NOTIFY): ${fmt(notified.p50, 2)} ms; the floor of this server and disk (a one-row INSERT … pg_notify heard on another connection) ${fmt(floor.p50, 2)} ms; Jobline above the floor by ${fmt(median(above), 2)} ms (rounds ${above.map((d) => fmt(d, 2)).join(', ')}); goal ≤ ${GOALS.pickupP50Postgres} ms (${notified.p50 <= GOALS.pickupP50Postgres ? 'met' : floor.p50 >= GOALS.pickupP50Postgres ? 'missed: the floor itself is above it on this machine' : 'missed'}).`,
+      `- Pickup p50 across processes (LISTEN/NOTIFY): ${fmt(notified.p50, 2)} ms; the floor of this server and disk (a one-row INSERT … pg_notify heard on another connection) ${fmt(floor.p50, 2)} ms; Jobline above the floor by ${fmt(median(above), 2)} ms (rounds ${above.map((d) => fmt(d, 2)).join(', ')}); goal ≤ ${GOALS.pickupP50Postgres} ms (met in ${notified.runs.filter((r) => r <= GOALS.pickupP50Postgres).length} of ${notified.runs.length} rounds; on the medians ${notified.p50 <= GOALS.pickupP50Postgres ? 'met' : floor.p50 >= GOALS.pickupP50Postgres ? 'missed: the floor itself is above it on this machine' : 'missed'}).`,
     );
   }
   if (l['jobline-sqlite'] !== undefined)
